@@ -1,0 +1,8 @@
+"""The plan format: models, YAML loading with line-numbered errors, directory, succession."""
+
+from .catalog import Catalog, Plan
+from .directory import Directory
+from .errors import PlanError, PlanLoadError
+from .loader import load_catalog
+
+__all__ = ["Catalog", "Directory", "Plan", "PlanError", "PlanLoadError", "load_catalog"]

@@ -1,0 +1,282 @@
+"""Checks that need more than one item: references, duplicates, cycles, fit.
+
+Each check appends `PlanError`s pointing at the key that is wrong; none stops
+the others, so a clerk sees every problem of every file in one run.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+from typing import TYPE_CHECKING, Iterable
+
+from . import model as m
+from . import values as v
+from .errors import KeyPath, PlanError
+
+if TYPE_CHECKING:
+    from .loader import ParsedFile
+    from .yaml_source import Source
+
+
+class _Ids:
+    """Every unit and group id of the directory, for reference checks with suggestions."""
+
+    def __init__(self, files: list["ParsedFile"]):
+        self.units = {u.id for f in files for u, _ in f.units}
+        self.groups = {g for f in files for g, _, _ in f.groups}
+        self.attempted = set().union(*(f.attempted_ids for f in files)) if files else set()
+
+    def check(self, source: "Source", path: KeyPath, ident: str, *, what: str = "unit or group") -> PlanError | None:
+        if ident in self.units or ident in self.groups or ident in self.attempted:
+            return None
+        pool = sorted(self.units | self.groups) if "group" in what else sorted(self.units)
+        return source.error(path, f"unknown {what} '{ident}'{_suggest(ident, pool)}")
+
+
+def _suggest(ident: str, pool: Iterable[str]) -> str:
+    close = difflib.get_close_matches(ident, list(pool), n=1, cutoff=0.75)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_files(files: list["ParsedFile"]) -> list[PlanError]:
+    errors: list[PlanError] = []
+    ids = _Ids(files)
+    errors += _duplicate_directory_ids(files)
+    errors += _directory_references(files, ids)
+    errors += _succession_cycles(files)
+    errors += _group_cycles(files)
+    seen_plans: dict[str, str] = {}
+    for pf in files:
+        if pf.plan is None:
+            continue
+        header, path = pf.plan
+        if header.id in seen_plans:
+            errors.append(pf.source.error(path + ("id",), f"duplicate plan id '{header.id}' (also in {seen_plans[header.id]})"))
+            continue
+        seen_plans[header.id] = pf.source.file
+        errors += _plan_checks(pf, ids)
+    return errors
+
+
+# ---------------------------------------------------------------- directory
+
+def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
+    errors = []
+    where: dict[str, str] = {}
+    for pf in files:
+        for unit, path in pf.units:
+            if unit.id in where:
+                errors.append(pf.source.error(path + ("id",), f"duplicate id '{unit.id}' (already {where[unit.id]})"))
+            else:
+                where[unit.id] = f"a unit in {pf.source.file}"
+    for pf in files:
+        for ident, _, path in pf.groups:
+            if ident in where:
+                errors.append(pf.source.error(path, f"group id '{ident}' is already {where[ident]}", key=True))
+            else:
+                where[ident] = f"a group in {pf.source.file}"
+    return errors
+
+
+def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanError]:
+    errors = []
+    for pf in files:
+        for unit, path in pf.units:
+            if unit.parent:
+                if unit.parent == unit.id:
+                    errors.append(pf.source.error(path + ("parent",), "a unit cannot be its own parent"))
+                elif err := ids.check(pf.source, path + ("parent",), unit.parent, what="unit"):
+                    errors.append(err)
+            if unit.succeeded_by:
+                spath = path + ("succeeded_by", "unit")
+                if unit.succeeded_by.unit == unit.id:
+                    errors.append(pf.source.error(spath, "a unit cannot succeed itself"))
+                elif err := ids.check(pf.source, spath, unit.succeeded_by.unit, what="unit"):
+                    errors.append(err)
+        for ident, group, path in pf.groups:
+            for i, member in enumerate(group.members):
+                if member == ident:
+                    errors.append(pf.source.error(path + ("members", i), "a group cannot contain itself"))
+                elif err := ids.check(pf.source, path + ("members", i), member):
+                    errors.append(err)
+    return errors
+
+
+def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+    successor = {u.id: (u.succeeded_by.unit, pf, path) for pf in files for u, path in pf.units if u.succeeded_by}
+    errors = []
+    reported: set[str] = set()
+    for start in successor:
+        chain = [start]
+        current = successor[start][0]
+        while current in successor and current not in chain:
+            chain.append(current)
+            current = successor[current][0]
+        if current in chain and not reported.intersection(chain):
+            cycle = chain[chain.index(current):]
+            reported.update(cycle)
+            _, pf, path = successor[cycle[0]]
+            loop = " -> ".join([*cycle, cycle[0]])
+            errors.append(pf.source.error(path + ("succeeded_by", "unit"), f"succession goes in a circle: {loop}"))
+    return errors
+
+
+def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+    groups = {ident: (g, pf, path) for pf in files for ident, g, path in pf.groups}
+    errors = []
+    reported: set[str] = set()
+
+    def visit(ident: str, trail: list[str]) -> None:
+        for member in groups[ident][0].members:
+            if member in trail:
+                cycle = trail[trail.index(member):]
+                if not reported.intersection(cycle):
+                    reported.update(cycle)
+                    _, pf, path = groups[cycle[0]]
+                    loop = " -> ".join([*cycle, member])
+                    errors.append(pf.source.error(path + ("members",), f"groups contain each other in a circle: {loop}"))
+            elif member in groups and member != ident:
+                visit(member, trail + [member])
+
+    for ident in groups:
+        visit(ident, [ident])
+    return errors
+
+
+# ---------------------------------------------------------------- plans
+
+def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
+    header, hpath = pf.plan
+    src = pf.source
+    errors: list[PlanError] = []
+    for key in ("issuer", "coordinator"):
+        value = getattr(header, key)
+        if value and (err := ids.check(src, hpath + (key,), value)):
+            errors.append(err)
+    if header.effective and header.effective.until and header.effective.until < header.effective.from_:
+        errors.append(src.error(hpath + ("effective", "until"), f"until {header.effective.until} is before from {header.effective.from_}"))
+    clash = set(header.extra_days_off) & set(header.extra_workdays)
+    if clash:
+        day = min(clash)
+        index = header.extra_workdays.index(day)
+        errors.append(src.error(hpath + ("extra_workdays", index), f"{day} is also in extra_days_off"))
+
+    errors += _unique(src, pf.events, "event")
+    errors += _unique(src, pf.obligations, "obligation")
+    errors += _unique(src, pf.indicators, "indicator")
+
+    events = {e.id for e, _ in pf.events}
+    waited_for: set[str] = set()
+    for obligation, path in pf.obligations:
+        if obligation.event:
+            waited_for.add(obligation.event)
+        errors += _obligation_checks(src, header, obligation, path, ids, events)
+    for event, path in pf.events:
+        if event.id not in waited_for:
+            errors.append(src.error(path + ("id",), f"no obligation waits for event '{event.id}' (use `from: {{event: {event.id}}}`)"))
+
+    indicators = {i.id: i for i, _ in pf.indicators}
+    for indicator, path in pf.indicators:
+        for i, unit in enumerate(indicator.reported_by):
+            if err := ids.check(src, path + ("reported_by", i), unit):
+                errors.append(err)
+        if indicator.of:
+            base = indicators.get(indicator.of)
+            if base is None:
+                errors.append(src.error(path + ("of",), f"unknown indicator '{indicator.of}'{_suggest(indicator.of, indicators)}"))
+            elif not base.baseline:
+                errors.append(src.error(path + ("of",), f"'{indicator.of}' is not a baseline (mark it `baseline: true`)"))
+            elif indicator.of == indicator.id:
+                errors.append(src.error(path + ("of",), "an indicator cannot be a percent of itself"))
+
+    obligations = {o.id for o, _ in pf.obligations}
+    for line, path in pf.budget:
+        if line.obligation not in obligations:
+            errors.append(src.error(path + ("obligation",), f"unknown obligation '{line.obligation}'{_suggest(line.obligation, obligations)}"))
+        if line.lead and (err := ids.check(src, path + ("lead",), line.lead)):
+            errors.append(err)
+    return errors
+
+
+def _unique(src: "Source", items: list, what: str) -> list[PlanError]:
+    errors = []
+    first: dict[str, KeyPath] = {}
+    for item, path in items:
+        if item.id in first:
+            line, _ = src.position(first[item.id])
+            errors.append(src.error(path + ("id",), f"duplicate {what} id '{item.id}' (first on line {line})"))
+        else:
+            first[item.id] = path
+    return errors
+
+
+def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids, events: set[str]) -> list[PlanError]:
+    errors = []
+    for key in ("lead", "partners", "to"):
+        for i, ident in enumerate(getattr(o, key) or ()):
+            if err := ids.check(src, path + (key, i), ident):
+                errors.append(err)
+    if o.event and o.event not in events:
+        errors.append(src.error(path + ("from", "event"), f"unknown event '{o.event}'{_suggest(o.event, events)}"))
+    start = o.from_ if isinstance(o.from_, dt.date) else None
+    if o.from_ is None and header.starts is None:
+        errors.append(src.error(path, "no start: give `from`, or `effective.from` in the plan header"))
+    start = start or (header.starts if o.from_ is None else None)
+    if o.until and start and o.until < start:
+        errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
+    problem = due_fit_problem(o, start)
+    if problem:
+        message, *sub = problem
+        errors.append(src.error(path + tuple(sub), message))
+    return errors
+
+
+def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
+    """Why this obligation's `due` (or `months`) cannot work with its rhythm, or None."""
+    due = o.due_rule
+    kind = due.kind
+    if o.once:
+        if o.months:
+            return ("`months` filters recurring periods; a one-off has none", "months")
+        if kind in (v.DueKind.WEEKDAY, v.DueKind.DAY):
+            return (f"a one-off takes a date as due (e.g. due: 2021-12-31), not {kind.value}", "due")
+        if kind in (v.DueKind.END, v.DueKind.AFTER_END) and not o.until:
+            return ("a one-off needs `due` (a date, or {after_start: 7d}) or `until`", "due" if o.due else "once")
+        if kind is v.DueKind.DATE and start and due.date < start:
+            return (f"due {due.date} is before from {start}", "due")
+        if kind is v.DueKind.DATE and o.until and due.date > o.until:
+            return (f"due {due.date} is after until {o.until}", "due")
+        return None
+    if kind is v.DueKind.DATE:
+        return ("a fixed date as due goes with `once: true`; recurring duties take {day: …}, {weekday: …}", "due")
+    if o.rrule:
+        if kind in (v.DueKind.WEEKDAY, v.DueKind.DAY):
+            return (f"`{kind.value}` needs `every`; with `rrule` use {{after_start: …}} or the default end of period", "due", kind.value)
+        return None
+    every = o.every
+    if kind is v.DueKind.WEEKDAY and every.unit is not v.PeriodUnit.WEEK:
+        return (f"`weekday` fits week periods, not `every: {every}`", "due", "weekday")
+    if kind is v.DueKind.DAY:
+        months = every.months
+        if months == 0:
+            return (f"`day` fits month, quarter, half-year and year periods, not `every: {every}`", "due", "day")
+        if due.month is None and months > 1:
+            return (f"with `every: {every}` say which month of the period: {{month: last, day: …}}", "due", "day")
+        if due.month is not None and months == 1:
+            return ("`month` is for quarter, half-year and year periods; with `every: month` give only `day`", "due", "month")
+        if due.month is not None and due.month != v.LAST and due.month > months:
+            return (f"month {due.month} does not exist in a {months}-month period", "due", "month")
+        if every.unit is v.PeriodUnit.YEAR and due.month not in (None, v.LAST) and due.day > calendar.monthrange(2000, due.month)[1]:
+            return (f"{due.day}/{due.month} never exists", "due", "day")
+    if o.months and not every.anchored:
+        starts = {
+            v.PeriodUnit.QUARTER: {1, 4, 7, 10},
+            v.PeriodUnit.HALF_YEAR: {1, 7},
+            v.PeriodUnit.YEAR: {1},
+        }.get(every.unit)
+        if starts is not None and not starts & set(o.months):
+            first = ", ".join(str(x) for x in sorted(starts))
+            return (f"no {every.unit.value} period starts in these months (they start in {first})", "months")
+    return None

@@ -1,0 +1,101 @@
+"""The directory of units and groups, shared by all plans of a province.
+
+Answers the two questions the schedule asks: which units does this lead
+stand for (groups expand to their members, recursively), and who holds a
+unit's duties on a given day (succession after the 2025 mergers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .model import Group, Unit
+
+
+@dataclass(frozen=True, eq=False)
+class Directory:
+    units: dict[str, Unit] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+    _members: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+
+    def __contains__(self, ident: str) -> bool:
+        return ident in self.units or ident in self.groups
+
+    def is_group(self, ident: str) -> bool:
+        return ident in self.groups
+
+    def name(self, ident: str) -> str:
+        if ident in self.units:
+            return self.units[ident].name
+        if ident in self.groups:
+            return self.groups[ident].name
+        return ident
+
+    def short_name(self, ident: str) -> str:
+        """The unit's `short` name where no other unit shares it, else its full name."""
+        unit = self.units.get(ident)
+        if unit and unit.short and self._short_counts[unit.short] == 1:
+            return unit.short
+        return self.name(ident)
+
+    @cached_property
+    def _short_counts(self) -> Counter:
+        return Counter(unit.short for unit in self.units.values() if unit.short)
+
+    def members(self, ident: str) -> tuple[str, ...]:
+        """The units `ident` stands for: itself for a unit, its members (recursively) for a group."""
+        return _expand(self, ident)
+
+    def expand(self, idents: tuple[str, ...]) -> tuple[str, ...]:
+        """Units of several leads, in the order written, each once."""
+        seen: dict[str, None] = {}
+        for ident in idents:
+            for unit in self.members(ident):
+                seen.setdefault(unit, None)
+        return tuple(seen)
+
+    def holder_on(self, unit_id: str, day: dt.date) -> str:
+        """Who owes `unit_id`'s duties for a window starting on `day` (follows succession chains)."""
+        current = unit_id
+        for _ in range(len(self.units) + 1):  # bounded: cycles are refused by the checks
+            unit = self.units.get(current)
+            if unit is None or unit.succeeded_by is None or day < unit.succeeded_by.from_:
+                return current
+            current = unit.succeeded_by.unit
+        return current
+
+    def successions(self, unit_id: str) -> tuple[dt.date, ...]:
+        """Dates on which `unit_id`'s duties pass to another unit (its chain, in order)."""
+        dates = []
+        current = self.units.get(unit_id)
+        for _ in range(len(self.units) + 1):
+            if current is None or current.succeeded_by is None:
+                break
+            dates.append(current.succeeded_by.from_)
+            current = self.units.get(current.succeeded_by.unit)
+        return tuple(dates)
+
+
+def _expand(directory: Directory, ident: str) -> tuple[str, ...]:
+    cached = directory._members.get(ident)
+    if cached is not None:
+        return cached
+    out: dict[str, None] = {}
+    stack = [ident]
+    visited: set[str] = set()
+    while stack:
+        current = stack.pop()
+        if current in visited:
+            continue  # a cycle: refused by the checks, tolerated here
+        visited.add(current)
+        group = directory.groups.get(current)
+        if group is None:
+            out.setdefault(current, None)
+        else:
+            stack.extend(reversed(group.members))
+    result = tuple(out)
+    directory._members[ident] = result
+    return result

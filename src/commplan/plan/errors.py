@@ -1,0 +1,47 @@
+"""Plan errors that point at a file, line, column and key path.
+
+Every problem found in a plan becomes one `PlanError`; loading collects all of
+them (across all files) instead of stopping at the first, so that a clerk can
+fix a whole plan in one pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Union
+
+PathPart = Union[str, int]
+KeyPath = tuple[PathPart, ...]
+
+
+def format_path(path: Iterable[PathPart]) -> str:
+    """Render ('obligations', 3, 'due', 'weekday') as `obligations[3].due.weekday`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+@dataclass(frozen=True, order=True)
+class PlanError:
+    file: str
+    line: int
+    column: int
+    path: KeyPath = field(compare=False)
+    message: str = field(compare=False)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        key = format_path(self.path)
+        return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
+
+
+class PlanLoadError(Exception):
+    """Raised by `load_catalog(strict=True)` when any file has errors."""
+
+    def __init__(self, errors: list[PlanError]):
+        self.errors = sorted(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))

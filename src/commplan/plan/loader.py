@@ -1,0 +1,247 @@
+"""Plan files to a validated `Catalog`, with every error of every file reported.
+
+Each item (a unit, a group, an obligation…) is validated on its own, so one
+bad obligation does not hide the errors of the next, and references to an
+item that exists but is invalid are not reported a second time as unknown.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from pydantic import ValidationError
+
+from . import model as m
+from .catalog import Catalog, Plan
+from .checks import check_files
+from .directory import Directory
+from .errors import KeyPath, PlanError, PlanLoadError
+from .values import describe
+from .yaml_source import Source, parse_yaml, read_text
+
+PLAN_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class ParsedFile:
+    """One file's valid items, each with the key path it was read from."""
+
+    source: Source
+    units: list[tuple[m.Unit, KeyPath]] = field(default_factory=list)
+    groups: list[tuple[str, m.Group, KeyPath]] = field(default_factory=list)
+    plan: tuple[m.PlanHeader, KeyPath] | None = None
+    events: list[tuple[m.Event, KeyPath]] = field(default_factory=list)
+    obligations: list[tuple[m.Obligation, KeyPath]] = field(default_factory=list)
+    indicators: list[tuple[m.Indicator, KeyPath]] = field(default_factory=list)
+    budget: list[tuple[m.BudgetLine, KeyPath]] = field(default_factory=list)
+    # ids written in items that failed validation: not "unknown" when referenced
+    attempted_ids: set[str] = field(default_factory=set)
+    plan_failed: bool = False
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[str], list[PlanError]]:
+    """Files named, and `*.yaml` / `*.yml` files found under folders (recursively, sorted)."""
+    files: list[str] = []
+    errors: list[PlanError] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in PLAN_SUFFIXES and p.is_file())
+            if not found:
+                errors.append(PlanError(str(path), 1, 1, (), "no *.yaml plan files in this folder"))
+            files.extend(str(p) for p in found)
+        elif path.is_file():
+            files.append(str(path))
+        else:
+            errors.append(PlanError(str(path), 1, 1, (), "no such file or folder"))
+    unique = list(dict.fromkeys(files))
+    return unique, errors
+
+
+def load_catalog(
+    paths: Iterable[str | Path], *, units: Iterable[str | Path] = (), strict: bool = True
+) -> tuple[Catalog, list[PlanError]]:
+    """Load plans and directories. With `strict`, any error raises `PlanLoadError`."""
+    files, errors = discover([*paths, *units])
+    parsed: list[ParsedFile] = []
+    for file in files:
+        result, file_errors = parse_file(file)
+        errors.extend(file_errors)
+        if result is not None:
+            parsed.append(result)
+    errors.extend(check_files(parsed))
+    catalog = _build(parsed, tuple(files))
+    errors = sorted(set(errors))
+    if strict and errors:
+        raise PlanLoadError(errors)
+    return catalog, errors
+
+
+def parse_file(file: str) -> tuple[ParsedFile | None, list[PlanError]]:
+    try:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
+        return None, [PlanError(file, 1, 1, (), f"cannot read the file: {exc.strerror or exc}")]
+    text, error = read_text(file, raw)
+    if error:
+        return None, [error]
+    source, errors = parse_yaml(file, text)
+    if source.data is None:
+        return None, errors
+    parsed = ParsedFile(source)
+    errors.extend(_validate(parsed))
+    return parsed, errors
+
+
+def _validate(parsed: ParsedFile) -> list[PlanError]:
+    source = parsed.source
+    data = source.data
+    if not isinstance(data, dict):
+        return [source.error((), f"a plan file is a mapping starting with `commplan: 1`, got {describe(data)}")]
+    errors: list[PlanError] = []
+    version = data.get("commplan")
+    if "commplan" not in data:
+        errors.append(source.error((), "missing `commplan: 1` (the format version) at the top of the file"))
+    elif version != 1 or isinstance(version, bool):
+        errors.append(source.error(("commplan",), f"format version {describe(version)} is not supported; this commplan reads version 1"))
+        return errors
+    for key in data:
+        if key != "commplan" and key not in m.SECTIONS:
+            errors.append(source.error((key,), _unknown_key(key, ["commplan", *m.SECTIONS]), key=True))
+    if not any(k in data for k in ("units", "groups", "plan")):
+        errors.append(source.error((), "the file holds no `units`, `groups` or `plan`"))
+    for key in m.PLAN_SECTIONS:
+        if key in data and "plan" not in data:
+            errors.append(source.error((key,), f"`{key}` belongs to a plan: add a `plan:` header to this file", key=True))
+
+    for section in ("units", "events", "obligations", "indicators", "budget"):
+        if section in data:
+            errors.extend(_validate_list(parsed, section, data[section]))
+    if "groups" in data:
+        errors.extend(_validate_groups(parsed, data["groups"]))
+    if "plan" in data:
+        header, header_errors = _validate_item(source, m.PlanHeader, data["plan"], ("plan",))
+        errors.extend(header_errors)
+        if header is not None:
+            parsed.plan = (header, ("plan",))
+        else:
+            parsed.plan_failed = True
+    return errors
+
+
+def _validate_list(parsed: ParsedFile, section: str, items: object) -> list[PlanError]:
+    source = parsed.source
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return [source.error((section,), f"`{section}` is a list (each item starts with `- `), got {describe(items)}")]
+    model = m.SECTIONS[section]
+    target = getattr(parsed, section)
+    errors = []
+    for i, item in enumerate(items):
+        path = (section, i)
+        value, item_errors = _validate_item(source, model, item, path)
+        errors.extend(item_errors)
+        if value is not None:
+            target.append((value, path))
+        elif isinstance(item, dict) and isinstance(item.get("id"), str):
+            parsed.attempted_ids.add(item["id"])
+    return errors
+
+
+def _validate_groups(parsed: ParsedFile, groups: object) -> list[PlanError]:
+    source = parsed.source
+    if groups is None:
+        return []
+    if not isinstance(groups, dict):
+        return [source.error(("groups",), f"`groups` is a mapping of group id to group, got {describe(groups)}")]
+    errors = []
+    for ident, item in groups.items():
+        path = ("groups", ident)
+        try:
+            group_id = m.v.parse_id(ident)
+        except m.v.Problem as exc:
+            errors.append(source.error(path, exc.message, key=True))
+            continue
+        value, item_errors = _validate_item(source, m.Group, item, path)
+        errors.extend(item_errors)
+        if value is not None:
+            parsed.groups.append((group_id, value, path))
+        else:
+            parsed.attempted_ids.add(group_id)
+    return errors
+
+
+def _validate_item(source: Source, model: type[m.Strict], item: object, path: KeyPath):
+    if not isinstance(item, dict):
+        name = model.__name__.lower()
+        return None, [source.error(path, f"expected a mapping (a {name}), got {describe(item)}")]
+    try:
+        return model.model_validate(item), []
+    except ValidationError as exc:
+        return None, [_translate(source, model, path, error) for error in exc.errors(include_url=False)]
+
+
+def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: dict) -> PlanError:
+    loc = tuple(p for p in error["loc"] if isinstance(p, int) or not str(p).startswith(("[", "function-")))
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    value = error.get("input")
+    path = base + loc
+    if kind == "commplan":
+        return source.error(path + tuple(ctx.get("subpath", ())), ctx["message"])
+    if kind == "missing":
+        return source.error(path[:-1], f"missing required key '{loc[-1]}'")
+    if kind == "extra_forbidden":
+        parent = next((p for p in reversed(loc[:-1]) if isinstance(p, str)), None)
+        owner = m.NESTED.get(parent, model) if parent else model
+        return source.error(path, _unknown_key(str(loc[-1]), m.known_keys(owner)), key=True)
+    messages = {
+        "string_type": f"expected text, got {describe(value)}",
+        "string_too_short": "must not be empty",
+        "string_too_long": "is too long",
+        "bool_type": f"expected true or false, got {describe(value)}",
+        "bool_parsing": f"expected true or false, got {describe(value)}",
+        "int_type": f"expected a whole number, got {describe(value)}",
+        "int_parsing": f"expected a whole number, got {describe(value)}",
+        "int_from_float": f"expected a whole number, got {describe(value)}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "model_type": f"expected a mapping, got {describe(value)}",
+        "model_attributes_type": f"expected a mapping, got {describe(value)}",
+        "dict_type": f"expected a mapping, got {describe(value)}",
+        "tuple_type": f"expected a list, got {describe(value)}",
+        "list_type": f"expected a list, got {describe(value)}",
+    }
+    return source.error(path, messages.get(kind, error.get("msg", "invalid value")))
+
+
+def _unknown_key(key: str, allowed: list[str]) -> str:
+    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+    return f"unknown key '{key}'{hint}"
+
+
+def _build(parsed: list[ParsedFile], files: tuple[str, ...]) -> Catalog:
+    units: dict[str, m.Unit] = {}
+    groups: dict[str, m.Group] = {}
+    plans: dict[str, Plan] = {}
+    for pf in parsed:
+        for unit, _ in pf.units:
+            units.setdefault(unit.id, unit)
+        for ident, group, _ in pf.groups:
+            groups.setdefault(ident, group)
+        if pf.plan is not None and pf.plan[0].id not in plans:
+            header = pf.plan[0]
+            plans[header.id] = Plan(
+                header=header,
+                file=pf.source.file,
+                events=tuple(e for e, _ in pf.events),
+                obligations=tuple(o for o, _ in pf.obligations),
+                indicators=tuple(i for i, _ in pf.indicators),
+                budget=tuple(b for b, _ in pf.budget),
+            )
+    return Catalog(directory=Directory(units=units, groups=groups), plans=plans, files=files)

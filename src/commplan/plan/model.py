@@ -1,0 +1,469 @@
+"""The plan format (version 1) as validated, immutable pydantic models.
+
+One model per mapping of PLAN_FORMAT.md; unknown keys are refused
+(`extra="forbid"`) so that a typo never passes silently. Values with a syntax
+of their own (ids, dates, durations, periods, deadlines) are parsed by
+`values.py`, whose messages are written for clerks. Checks that need more
+than one mapping (does this lead exist? does this `due` fit this `every`?)
+live in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated, Any, Callable, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from . import values as v
+
+
+def _field(parse: Callable[[Any], Any]) -> PlainValidator:
+    """Run a `values` parser as a pydantic validator, keeping its message and sub-key."""
+
+    def validate(value: Any) -> Any:
+        try:
+            return parse(value)
+        except v.Problem as exc:
+            raise PydanticCustomError(
+                "commplan", "{message}", {"message": exc.message, "subpath": list(exc.subpath)}
+            ) from None
+
+    return PlainValidator(validate)
+
+
+def _bad(message: str, *subpath: str | int) -> PydanticCustomError:
+    return PydanticCustomError("commplan", "{message}", {"message": message, "subpath": list(subpath)})
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+Id = Annotated[str, _field(v.parse_id)]
+Ids = Annotated[tuple[str, ...], _field(v.parse_ids)]
+Date = Annotated[dt.date, _field(v.parse_date)]
+Dates = Annotated[tuple[dt.date, ...], _field(v.parse_dates)]
+Duration = Annotated[v.Duration, _field(v.parse_duration)]
+Every = Annotated[v.Every, _field(v.parse_every)]
+Due = Annotated[v.Due, _field(v.parse_due)]
+Amount = Annotated[int, _field(v.parse_amount)]
+
+
+def _durations(value: Any) -> tuple[v.Duration, ...]:
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(v.parse_duration(item))
+        except v.Problem as exc:
+            raise v.Problem(exc.message, *((i,) if isinstance(value, list) else ())) from None
+    return tuple(sorted(set(out), key=_duration_order, reverse=True))
+
+
+def _duration_order(d: v.Duration) -> float:
+    return d.amount * 1.4 if d.is_workdays else d.as_timedelta().total_seconds() / 86400
+
+
+Durations = Annotated[tuple[v.Duration, ...], _field(_durations)]
+
+
+def _text_or_number(value: Any) -> str:
+    """Phone numbers and Zalo ids: YAML reads unquoted digits as numbers; keep them as text."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise v.Problem(f"expected text, got {v.describe(value)}")
+    return str(value).strip()
+
+
+PhoneOrId = Annotated[str, _field(_text_or_number)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, arbitrary_types_allowed=True
+    )
+
+
+# ---------------------------------------------------------------- directory
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
+
+
+class Contact(Strict):
+    name: Optional[Text] = None
+    email: Optional[Text] = None
+    phone: Optional[PhoneOrId] = None  # SMS and Zalo ZNS (by phone number)
+    zalo: Optional[PhoneOrId] = None  # Zalo Official Account follower user_id
+
+    @model_validator(mode="after")
+    def _check(self) -> "Contact":
+        if not (self.email or self.phone or self.zalo):
+            raise _bad("a contact needs at least one of email, phone, zalo")
+        if self.email and not _EMAIL.match(self.email):
+            raise _bad(f"'{self.email}' is not an email address", "email")
+        if self.phone and not _PHONE.match(self.phone):
+            raise _bad(f"'{self.phone}' is not a phone number (e.g. \"+84912345678\" or \"0912345678\")", "phone")
+        if self.zalo and not self.zalo.isdigit():
+            raise _bad(f"'{self.zalo}' is not a Zalo user_id (digits only)", "zalo")
+        return self
+
+
+class Succession(Strict):
+    unit: Id
+    from_: Date = Field(alias="from")
+
+
+class Unit(Strict):
+    id: Id
+    name: Text
+    short: Optional[Text] = None
+    parent: Optional[Id] = None
+    contacts: tuple[Contact, ...] = ()
+    succeeded_by: Optional[Succession] = None
+    note: Optional[Text] = None
+
+
+class Group(Strict):
+    name: Text
+    members: Ids
+    note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> "Group":
+        if not self.members:
+            raise _bad("a group needs at least one member", "members")
+        return self
+
+
+# ---------------------------------------------------------------- plan header
+
+class Effective(Strict):
+    from_: Date = Field(alias="from")
+    until: Optional[Date] = None
+
+
+class Reminders(Strict):
+    """When reminders go out. Unset keys of an obligation's override fall back to the plan's."""
+
+    before: Durations = ()
+    on_due: bool = True
+    overdue_every: Optional[Duration] = None
+    escalate_after: Optional[Duration] = None
+
+    def merged_over(self, base: "Reminders | None") -> "Reminders":
+        if base is None:
+            return self
+        return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
+
+
+def _timezone(value: Any) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", value):
+        raise v.Problem(f"{v.describe(value)} is not a time zone (e.g. Asia/Ho_Chi_Minh)")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise v.Problem(f"unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)") from None
+    return value
+
+
+def _country(value: Any) -> str:
+    import holidays
+
+    if not isinstance(value, str) or value.upper() not in holidays.list_supported_countries():
+        raise v.Problem(f"{v.describe(value)} is not a country code known to the holidays package (e.g. VN)")
+    return value.upper()
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+            raise v.Problem(f"expected text, got {v.describe(item)}", *((i,) if isinstance(value, list) else ()))
+    return tuple(str(item).strip() for item in items)
+
+
+class PlanHeader(Strict):
+    id: Id
+    number: Optional[PhoneOrId] = None
+    title: Text
+    issuer: Optional[Id] = None
+    issued: Optional[Date] = None
+    based_on: Annotated[tuple[str, ...], _field(_texts)] = ()
+    coordinator: Optional[Id] = None
+    effective: Optional[Effective] = None
+    timezone: Annotated[str, _field(_timezone)] = "Asia/Ho_Chi_Minh"
+    holidays: Annotated[str, _field(_country)] = "VN"
+    extra_days_off: Dates = ()
+    extra_workdays: Dates = ()
+    reminders: Optional[Reminders] = None
+    note: Optional[Text] = None
+
+    @property
+    def starts(self) -> dt.date | None:
+        if self.effective:
+            return self.effective.from_
+        return self.issued
+
+
+class Event(Strict):
+    id: Id
+    title: Text
+    date: Optional[Date] = None
+    note: Optional[Text] = None
+
+
+# ---------------------------------------------------------------- obligations
+
+class Kind(str, Enum):
+    PUBLISH = "publish"
+    BROADCAST = "broadcast"
+    MEETING = "meeting"
+    REPORT = "report"
+    PLAN = "plan"
+    DELIVERABLE = "deliverable"
+
+
+class Channel(str, Enum):
+    PORTAL = "portal"
+    NEWSPAPER = "newspaper"
+    TELEVISION = "television"
+    RADIO = "radio"
+    GRASSROOTS_RADIO = "grassroots-radio"
+    SOCIAL = "social"
+    PRINT = "print"
+    CONFERENCE = "conference"
+    EMAIL = "email"
+    OTHER = "other"
+
+
+class EvidenceKind(str, Enum):
+    LINK = "link"
+    DOCUMENT = "document"
+    COUNT = "count"
+    NONE = "none"
+
+
+# What a unit shows to prove a duty done, when the plan does not say.
+DEFAULT_EVIDENCE = {
+    Kind.PUBLISH: EvidenceKind.LINK,
+    Kind.BROADCAST: EvidenceKind.COUNT,
+    Kind.MEETING: EvidenceKind.DOCUMENT,
+    Kind.REPORT: EvidenceKind.DOCUMENT,
+    Kind.PLAN: EvidenceKind.DOCUMENT,
+    Kind.DELIVERABLE: EvidenceKind.DOCUMENT,
+}
+
+
+def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        try:
+            return enum(value)
+        except (ValueError, TypeError):
+            allowed = " | ".join(m.value for m in enum)
+            raise v.Problem(f"{v.describe(value)} is not one of {allowed}") from None
+
+    return parse
+
+
+class EventStart(Strict):
+    """`from: {event: banner-nong-san-viet}`: the obligation opens when the event is recorded."""
+
+    event: Id
+
+
+def _start(value: Any) -> dt.date | EventStart:
+    if isinstance(value, dict):
+        keys = set(value)
+        if keys != {"event"}:
+            extra = sorted(keys - {"event"}, key=str)
+            if extra:
+                raise v.Problem(f"unknown key '{extra[0]}' in from (only `event` is allowed)", extra[0])
+            raise v.Problem("`from` as a mapping needs `event`")
+        try:
+            return EventStart(event=v.parse_id(value["event"]))
+        except v.Problem as exc:
+            raise v.Problem(exc.message, "event") from None
+    try:
+        return v.parse_date(value)
+    except v.Problem:
+        raise v.Problem(f"{v.describe(value)} is not a start: write a date (2021-11-01) or {{event: <id>}}") from None
+
+
+def _months(value: Any) -> tuple[int, ...]:
+    items = value if isinstance(value, list) else [value]
+    for i, item in enumerate(items):
+        if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 12:
+            raise v.Problem(f"{v.describe(item)} is not a month (1..12)", *((i,) if isinstance(value, list) else ()))
+    if not items:
+        raise v.Problem("`months` needs at least one month")
+    return tuple(sorted(set(items)))
+
+
+def _once(value: Any) -> bool:
+    if value is True:
+        return True
+    raise v.Problem("`once` takes only `true`; for a recurring duty use `every` or `rrule`")
+
+
+def _rrule(value: Any) -> str:
+    from dateutil import rrule
+
+    if not isinstance(value, str) or not value.strip():
+        raise v.Problem(f"expected an RFC 5545 rule such as \"FREQ=MONTHLY;BYMONTHDAY=25\", got {v.describe(value)}")
+    text = value.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    if "DTSTART" in text.upper():
+        raise v.Problem("do not put DTSTART in the rule: the obligation's `from` is its start")
+    try:
+        rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
+        raise v.Problem(f"invalid rule: {exc}") from None
+    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # noqa: SLF001 - no public accessor
+        raise v.Problem("the rule's FREQ must be DAILY or coarser: periods are whole days")
+    return text
+
+
+class Obligation(Strict):
+    id: Id
+    ref: Optional[PhoneOrId] = None
+    title: Text
+    quote: Optional[Text] = None
+    kind: Annotated[Optional[Kind], _field(_choice(Kind))] = None
+    channel: Annotated[Optional[Channel], _field(_choice(Channel))] = None
+    lead: Ids
+    partners: Ids = ()
+    shared: bool = False
+    every: Optional[Every] = None
+    once: Annotated[Optional[bool], _field(_once)] = None
+    rrule: Annotated[Optional[str], _field(_rrule)] = None
+    months: Annotated[Optional[tuple[int, ...]], _field(_months)] = None
+    at_least: Annotated[int, Field(ge=1, le=100_000)] = 1
+    due: Optional[Due] = None
+    from_: Annotated[Optional[dt.date | EventStart], _field(_start)] = Field(default=None, alias="from")
+    until: Optional[Date] = None
+    to: Optional[Ids] = None
+    evidence: Annotated[Optional[EvidenceKind], _field(_choice(EvidenceKind))] = None
+    reminders: Optional[Reminders] = None
+    note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _one_recurrence(self) -> "Obligation":
+        given = [k for k in ("every", "once", "rrule") if getattr(self, k) is not None]
+        if not given:
+            raise _bad("missing the rhythm: give one of `every`, `once` or `rrule`")
+        if len(given) > 1:
+            raise _bad(f"give only one of every, once, rrule (found {' and '.join(given)})", given[1])
+        if not self.lead:
+            raise _bad("`lead` needs at least one unit or group", "lead")
+        return self
+
+    @property
+    def due_rule(self) -> v.Due:
+        return self.due or v.DEFAULT_DUE
+
+    @property
+    def evidence_kind(self) -> EvidenceKind:
+        if self.evidence is not None:
+            return self.evidence
+        return DEFAULT_EVIDENCE.get(self.kind, EvidenceKind.LINK) if self.kind else EvidenceKind.LINK
+
+    @property
+    def event(self) -> str | None:
+        return self.from_.event if isinstance(self.from_, EventStart) else None
+
+
+# ---------------------------------------------------------------- indicators, budget
+
+class ReportTemplate(str, Enum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    HALF_YEARLY = "half-yearly"
+    YEARLY = "yearly"
+
+
+def _targets(value: Any) -> dict[int, v.Target]:
+    if not isinstance(value, dict):
+        raise v.Problem(f"expected a mapping of year to target (e.g. {{2022: 70%}}), got {v.describe(value)}")
+    out = {}
+    for year, target in value.items():
+        if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            raise v.Problem(f"{v.describe(year)} is not a year", year)
+        try:
+            out[year] = v.parse_target(target)
+        except v.Problem as exc:
+            raise v.Problem(exc.message, year) from None
+    return out
+
+
+def _reports(value: Any) -> tuple[ReportTemplate, ...]:
+    items = value if isinstance(value, list) else [value]
+    parse = _choice(ReportTemplate)
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(parse(item))
+        except v.Problem as exc:
+            raise v.Problem(exc.message, *((i,) if isinstance(value, list) else ())) from None
+    return tuple(out)
+
+
+class Indicator(Strict):
+    id: Id
+    section: Optional[PhoneOrId] = None
+    name: Text
+    measure: Optional[Text] = None
+    targets: Annotated[dict[int, v.Target], _field(_targets)] = Field(default_factory=dict)
+    of: Optional[Id] = None
+    reported_by: Ids = ()
+    report: Annotated[tuple[ReportTemplate, ...], _field(_reports)] = ()
+    baseline: bool = False
+    note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Indicator":
+        if any(t.percent for t in self.targets.values()) and not self.of:
+            raise _bad("a percent target needs `of`: the baseline indicator it is a percent of", "targets")
+        if self.baseline and (self.targets or self.report):
+            raise _bad("a baseline is a reference figure: it has no targets and is not a report row", "baseline")
+        return self
+
+
+class BudgetLine(Strict):
+    obligation: Id
+    amount: Amount
+    lead: Optional[Id] = None
+    source: Optional[Text] = None
+    note: Optional[Text] = None
+
+
+# ---------------------------------------------------------------- a whole file
+
+# The top-level keys of a file, and the model each item of that section is.
+SECTIONS: dict[str, type[Strict]] = {
+    "units": Unit,
+    "groups": Group,
+    "plan": PlanHeader,
+    "events": Event,
+    "obligations": Obligation,
+    "indicators": Indicator,
+    "budget": BudgetLine,
+}
+PLAN_SECTIONS = ("events", "obligations", "indicators", "budget")
+
+# Mappings nested inside items, by the key that holds them: used to suggest
+# the right key when an unknown one is found there.
+NESTED: dict[str, type[Strict]] = {
+    "contacts": Contact,
+    "succeeded_by": Succession,
+    "effective": Effective,
+    "reminders": Reminders,
+}
+
+
+def known_keys(model: type[Strict]) -> list[str]:
+    return [f.alias or name for name, f in model.model_fields.items()]

@@ -1,0 +1,440 @@
+"""Small immutable values of the plan format, parsed from what clerks write.
+
+Each parser takes the raw YAML value and either returns a value object or
+raises `Problem` with a message fit for a clerk (and, where the problem is
+inside a mapping, the sub-key it concerns). They know nothing of periods or
+dates beyond their own syntax: whether a `due` fits an `every` is checked
+where both are known (`checks.py`), and computed in `commplan.schedule`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+
+class Problem(ValueError):
+    """A value a clerk wrote that the format does not accept."""
+
+    def __init__(self, message: str, *subpath: str | int):
+        super().__init__(message)
+        self.message = message
+        self.subpath = subpath
+
+
+def describe(value: Any) -> str:
+    """How a wrong value is named in an error: short, and typed when that helps."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    return repr(text) if isinstance(value, str) else text
+
+
+# ---------------------------------------------------------------- identifiers
+
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """`Sở TTTT Thanh Hóa` -> `so-tttt-thanh-hoa` (used to suggest a valid id)."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def parse_id(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise Problem(f"expected an id (e.g. so-tttt-thanh-hoa), got {describe(value)}")
+    text = str(value)
+    if len(text) > 100:
+        raise Problem("an id is at most 100 characters")
+    if not ID_PATTERN.match(text):
+        hint = slugify(text)
+        suggestion = f" (e.g. {hint})" if hint else ""
+        raise Problem(
+            f"{describe(text)} is not an id: use lowercase letters, digits and hyphens{suggestion}"
+        )
+    return text
+
+
+def parse_ids(value: Any) -> tuple[str, ...]:
+    """One id or a list of ids; order kept, repeats refused."""
+    items = value if isinstance(value, list) else [value]
+    ids: list[str] = []
+    for i, item in enumerate(items):
+        try:
+            ident = parse_id(item)
+        except Problem as exc:
+            raise Problem(exc.message, *((i,) if isinstance(value, list) else ())) from None
+        if ident in ids:
+            raise Problem(f"'{ident}' is listed twice", *((i,) if isinstance(value, list) else ()))
+        ids.append(ident)
+    return tuple(ids)
+
+
+# ---------------------------------------------------------------- dates, times
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            raise Problem(f"expected a date without a time, got {value.isoformat(sep=' ')}")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise Problem(f"{describe(value)} is not a date (write YYYY-MM-DD, e.g. 2021-11-10)")
+
+
+def parse_dates(value: Any) -> tuple[dt.date, ...]:
+    if not isinstance(value, list):
+        raise Problem(f"expected a list of dates, got {describe(value)}")
+    out = []
+    for i, item in enumerate(value):
+        try:
+            out.append(parse_date(item))
+        except Problem as exc:
+            raise Problem(exc.message, i) from None
+    return tuple(out)
+
+
+_TIME = re.compile(r"^(\d{1,2})(?::|h)(\d{2})?(?::(\d{2}))?$")
+
+
+def parse_time(value: Any) -> dt.time:
+    """`"14:00"`, `"14:00:00"`, and the Vietnamese `"14h00"` / `"14h"`."""
+    text = str(value).strip().lower() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    match = _TIME.match(text) if text else None
+    if match:
+        hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
+        if hour < 24 and minute < 60 and second < 60:
+            return dt.time(hour, minute, second)
+    raise Problem(f"{describe(value)} is not a time of day (write \"14:00\")")
+
+
+END_OF_DAY = dt.time(23, 59, 59)
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = {name: i for i, name in enumerate(WEEKDAYS)}
+_WEEKDAY_NAMES.update(
+    {full: i for i, full in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
+)
+
+
+def parse_weekday(value: Any) -> int:
+    """Monday is 0, as in `datetime.date.weekday()`."""
+    if isinstance(value, str) and value.strip().lower() in _WEEKDAY_NAMES:
+        return _WEEKDAY_NAMES[value.strip().lower()]
+    raise Problem(f"{describe(value)} is not a weekday (mon..sun)")
+
+
+# ---------------------------------------------------------------- durations
+
+class DurationUnit(str, Enum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+    WEEKS = "weeks"
+    WORKDAYS = "workdays"
+
+
+_DURATION = re.compile(
+    r"^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|wd|workdays?|working\s+days?)$"
+)
+_DURATION_UNITS = {
+    "m": DurationUnit.MINUTES, "min": DurationUnit.MINUTES, "mins": DurationUnit.MINUTES,
+    "minute": DurationUnit.MINUTES, "minutes": DurationUnit.MINUTES,
+    "h": DurationUnit.HOURS, "hour": DurationUnit.HOURS, "hours": DurationUnit.HOURS,
+    "d": DurationUnit.DAYS, "day": DurationUnit.DAYS, "days": DurationUnit.DAYS,
+    "w": DurationUnit.WEEKS, "week": DurationUnit.WEEKS, "weeks": DurationUnit.WEEKS,
+    "wd": DurationUnit.WORKDAYS, "workday": DurationUnit.WORKDAYS, "workdays": DurationUnit.WORKDAYS,
+}
+
+
+@dataclass(frozen=True)
+class Duration:
+    """`3d`, `2h`, `1w`, `5 workdays`: an amount of calendar time or of working days."""
+
+    amount: int
+    unit: DurationUnit
+
+    @property
+    def is_workdays(self) -> bool:
+        return self.unit is DurationUnit.WORKDAYS
+
+    def as_timedelta(self) -> dt.timedelta:
+        """Calendar length; working days are counted by the schedule, not here."""
+        if self.unit is DurationUnit.WORKDAYS:
+            raise ValueError("working days depend on the calendar")
+        per_unit = {
+            DurationUnit.MINUTES: dt.timedelta(minutes=1),
+            DurationUnit.HOURS: dt.timedelta(hours=1),
+            DurationUnit.DAYS: dt.timedelta(days=1),
+            DurationUnit.WEEKS: dt.timedelta(weeks=1),
+        }[self.unit]
+        return per_unit * self.amount
+
+    def __str__(self) -> str:
+        short = {"minutes": "m", "hours": "h", "days": "d", "weeks": "w"}
+        if self.unit is DurationUnit.WORKDAYS:
+            return f"{self.amount} workdays"
+        return f"{self.amount}{short[self.unit.value]}"
+
+
+def parse_duration(value: Any, *, allow_workdays: bool = True) -> Duration:
+    text = re.sub(r"\s+", " ", value.strip().lower()) if isinstance(value, str) else None
+    match = _DURATION.match(text) if text else None
+    if match:
+        unit_word = match[2]
+        unit = DurationUnit.WORKDAYS if unit_word.startswith("working") else _DURATION_UNITS[unit_word]
+        amount = int(match[1])
+        if amount > 3660:
+            raise Problem(f"{describe(value)} is too long (at most 3660)")
+        if unit is DurationUnit.WORKDAYS and not allow_workdays:
+            raise Problem(f"{describe(value)}: working days are not allowed here; use d, h or m")
+        return Duration(amount, unit)
+    raise Problem(f"{describe(value)} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)")
+
+
+# ---------------------------------------------------------------- recurrence
+
+class PeriodUnit(str, Enum):
+    DAY = "day"
+    WORKDAY = "workday"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half-year"
+    YEAR = "year"
+
+    @property
+    def months(self) -> int:
+        """Calendar months per period (0 for days and weeks)."""
+        return {"month": 1, "quarter": 3, "half-year": 6, "year": 12}.get(self.value, 0)
+
+
+_EVERY_MULTIPLE = re.compile(r"^(\d+)\s+(days?|weeks?|months?|quarters?|half-years?|years?)$")
+
+
+@dataclass(frozen=True)
+class Every:
+    """A calendar period (`every: month`) or a multiple counted from `from` (`every: 2 weeks`).
+
+    `count == 1` always means the calendar period: `every: 1 month` is `every: month`.
+    Quarters and years given as multiples are kept in months (`2 quarters` = 6 months).
+    """
+
+    unit: PeriodUnit
+    count: int = 1
+
+    @property
+    def anchored(self) -> bool:
+        return self.count > 1
+
+    @property
+    def months(self) -> int:
+        """Calendar months per period (0 for day and week based periods)."""
+        return self.unit.months * self.count
+
+    def __str__(self) -> str:
+        return self.unit.value if self.count == 1 else f"{self.count} {self.unit.value}s"
+
+
+def parse_every(value: Any) -> Every:
+    text = re.sub(r"\s+", " ", value.strip().lower()) if isinstance(value, str) else None
+    if text in {u.value for u in PeriodUnit}:
+        return Every(PeriodUnit(text))
+    match = _EVERY_MULTIPLE.match(text) if text else None
+    if match:
+        count, word = int(match[1]), match[2].rstrip("s")
+        if not 1 <= count <= 1000:
+            raise Problem(f"{describe(value)}: the count must be between 1 and 1000")
+        if word == "quarter":
+            return Every(PeriodUnit.MONTH, count * 3) if count > 1 else Every(PeriodUnit.QUARTER)
+        if word == "half-year":
+            return Every(PeriodUnit.MONTH, count * 6) if count > 1 else Every(PeriodUnit.HALF_YEAR)
+        if word == "year" and count > 1:
+            return Every(PeriodUnit.MONTH, count * 12)
+        return Every(PeriodUnit(word), count)
+    raise Problem(
+        f"{describe(value)} is not a period: use day, workday, week, month, quarter, half-year, year, "
+        "or a multiple such as '2 weeks' or '3 months'"
+    )
+
+
+# ---------------------------------------------------------------- deadlines
+
+class HolidayRule(str, Enum):
+    """What happens to an explicit deadline that falls on a weekend or holiday."""
+
+    NEXT_WORKDAY = "next-workday"  # Civil Code 2015 art. 148: the time limit ends on the next working day
+    PREVIOUS_WORKDAY = "previous-workday"
+    KEEP = "keep"
+
+
+class DueKind(str, Enum):
+    END = "end"                  # the end of the period (default), optionally at `time`
+    WEEKDAY = "weekday"          # {weekday: thu}
+    DAY = "day"                  # {day: 25} / {month: last, day: 25}
+    AFTER_END = "after_end"      # {after_end: 5 workdays}
+    AFTER_START = "after_start"  # {after_start: 7d}
+    DATE = "date"                # 2021-12-31, or {date: 2021-12-31}, with `once`
+
+
+LAST = -1
+
+
+@dataclass(frozen=True)
+class Due:
+    """A deadline rule. `explicit` is False only for the omitted default, which never moves."""
+
+    kind: DueKind = DueKind.END
+    explicit: bool = False
+    weekday: int | None = None
+    day: int | None = None  # 1..31, or negative from the end (-1 = last)
+    month: int | None = None  # 1-based month of the period, or -1 for its last month
+    offset: Duration | None = None
+    date: dt.date | None = None
+    time: dt.time | None = None
+    if_holiday: HolidayRule = HolidayRule.NEXT_WORKDAY
+
+    @property
+    def time_of_day(self) -> dt.time:
+        return self.time or END_OF_DAY
+
+
+DEFAULT_DUE = Due()
+_DUE_KEYS = ("weekday", "day", "month", "after_end", "after_start", "date", "time", "if_holiday")
+
+
+def _parse_day(value: Any) -> int:
+    if value == "last":
+        return LAST
+    if isinstance(value, int) and not isinstance(value, bool) and (1 <= value <= 31 or -31 <= value <= -1):
+        return value
+    raise Problem(f"{describe(value)} is not a day of the month (1..31, last, or -1 for the last day)", "day")
+
+
+def _parse_month(value: Any) -> int:
+    if value == "last":
+        return LAST
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
+        return value
+    raise Problem(f"{describe(value)} is not a month of the period (1..12 or last)", "month")
+
+
+def parse_due(value: Any) -> Due:
+    if isinstance(value, (dt.date, str)) and not isinstance(value, bool):
+        try:
+            return Due(kind=DueKind.DATE, explicit=True, date=parse_date(value))
+        except Problem:
+            raise Problem(
+                f"{describe(value)} is not a deadline: write a date (2021-12-31) or a mapping "
+                "such as {weekday: thu, time: \"14:00\"} or {day: 25}"
+            ) from None
+    if not isinstance(value, dict):
+        raise Problem(f"expected a date or a mapping such as {{day: 25}}, got {describe(value)}")
+    for key in value:
+        if key not in _DUE_KEYS:
+            raise Problem(f"unknown key '{key}' in due (allowed: {', '.join(_DUE_KEYS)})", key)
+    fields: dict[str, Any] = {"explicit": True}
+    if "time" in value:
+        try:
+            fields["time"] = parse_time(value["time"])
+        except Problem as exc:
+            raise Problem(exc.message, "time") from None
+    if "if_holiday" in value:
+        try:
+            fields["if_holiday"] = HolidayRule(value["if_holiday"])
+        except (ValueError, TypeError):
+            raise Problem(
+                f"{describe(value['if_holiday'])} is not a holiday rule (next-workday, previous-workday, keep)",
+                "if_holiday",
+            ) from None
+    forms = [k for k in ("weekday", "day", "after_end", "after_start", "date") if k in value]
+    if "month" in value and "day" not in value:
+        raise Problem("`month` needs `day` (e.g. {month: last, day: 25})", "month")
+    if len(forms) > 1:
+        raise Problem(f"choose one deadline form, not {' and '.join(forms)}", forms[1])
+    form = forms[0] if forms else None
+    if form == "weekday":
+        try:
+            weekday = parse_weekday(value["weekday"])
+        except Problem as exc:
+            raise Problem(exc.message, "weekday") from None
+        return Due(kind=DueKind.WEEKDAY, weekday=weekday, **fields)
+    if form == "day":
+        month = _parse_month(value["month"]) if "month" in value else None
+        return Due(kind=DueKind.DAY, day=_parse_day(value["day"]), month=month, **fields)
+    if form in ("after_end", "after_start"):
+        try:
+            offset = parse_duration(value[form])
+        except Problem as exc:
+            raise Problem(exc.message, form) from None
+        if offset.unit in (DurationUnit.MINUTES, DurationUnit.HOURS) and "time" in value:
+            raise Problem(f"{offset} already says the time; drop `time` or give the offset in days", "time")
+        kind = DueKind.AFTER_END if form == "after_end" else DueKind.AFTER_START
+        return Due(kind=kind, offset=offset, **fields)
+    if form == "date":
+        try:
+            return Due(kind=DueKind.DATE, date=parse_date(value["date"]), **fields)
+        except Problem as exc:
+            raise Problem(exc.message, "date") from None
+    return Due(kind=DueKind.END, **fields)
+
+
+# ---------------------------------------------------------------- money, targets
+
+def parse_amount(value: Any) -> int:
+    """VND: 30000000, or as printed in plans: "30.000.000đ", "30,000,000 VND"."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = re.sub(r"\s*(đ|đồng|vnd|vnđ)$", "", value.strip().lower())
+        if not re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d+", text):
+            raise Problem(f"{describe(value)} is not an amount in VND (e.g. 30000000)")
+        number = int(re.sub(r"[.,]", "", text))
+    else:
+        raise Problem(f"{describe(value)} is not an amount in VND (e.g. 30000000)")
+    if number <= 0:
+        raise Problem("an amount must be more than 0")
+    return number
+
+
+@dataclass(frozen=True)
+class Target:
+    """A yearly target: a percent of a baseline indicator, or an absolute figure."""
+
+    value: float
+    percent: bool
+
+    def __str__(self) -> str:
+        number = f"{self.value:g}"
+        return f"{number}%" if self.percent else number
+
+
+def parse_target(value: Any) -> Target:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            raise Problem("a target cannot be negative")
+        return Target(float(value), percent=False)
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", value)
+        if match:
+            return Target(float(match[1].replace(",", ".")), percent=True)
+    raise Problem(f"{describe(value)} is not a target: write a number (10) or a percent (70%)")

@@ -1,0 +1,186 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+PyYAML's safe loader gives plain Python values but forgets positions, and
+errors must name file, line, column and key path. So the file is composed into
+a node graph with the safe loader, then converted by hand, recording the
+position of each value (and each mapping key) under its key path.
+
+Guards, so that no input produces a traceback or exhausts memory: a size
+limit, a nesting limit, a node budget (alias bombs), one document per file,
+duplicate keys rejected, and YAML 1.1 base-60 numbers (`14:00` read as 840)
+kept as text, since clerks write times unquoted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import yaml
+
+from .errors import KeyPath, PlanError
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 500_000
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """The safe loader; a subclass so that nothing global is ever changed."""
+
+
+@dataclass
+class Source:
+    """A parsed file: its data plus the positions of every key path."""
+
+    file: str
+    data: object = None
+    values: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
+        """Line and column of `path` (of its key when `key`), or of its nearest recorded parent."""
+        if key and path in self.keys:
+            return self.keys[path]
+        probe = tuple(path)
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+    def error(self, path: KeyPath, message: str, *, key: bool = False) -> PlanError:
+        line, column = self.position(path, key=key)
+        return PlanError(self.file, line, column, tuple(path), message)
+
+
+# What plain YAML resolves to; explicit tags such as !!python/object are refused.
+_PLAIN_TAGS = frozenset(
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+
+class _TooComplex(Exception):
+    def __init__(self, message: str, mark: yaml.Mark | None):
+        super().__init__(message)
+        self.mark = mark
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Converter:
+    def __init__(self, source: Source, loader: _SafeLoader):
+        self.source = source
+        self.loader = loader
+        self.nodes = 0
+        self.errors: list[PlanError] = []
+
+    def convert(self, node: yaml.Node, path: KeyPath, depth: int) -> object:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooComplex(
+                f"document too large: more than {MAX_NODES} values (aliases expanded)",
+                node.start_mark,
+            )
+        if depth > MAX_DEPTH:
+            raise _TooComplex(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
+        self.source.values.setdefault(path, _mark(node))
+        if node.tag not in _PLAIN_TAGS:
+            raise _TooComplex(f"invalid YAML: the tag '{node.tag}' is not allowed in plans", node.start_mark)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
+        self.loader.flatten_mapping(node)  # resolves `<<` merge keys
+        result: dict = {}
+        first_seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, column = _mark(key_node)
+                self.errors.append(
+                    PlanError(self.source.file, line, column, path, "a key must be plain text, not a list or mapping")
+                )
+                continue
+            key = self._scalar(key_node)
+            if isinstance(key, (dt.date, float, bool)) or key is None:
+                key = key_node.value  # dates, booleans and nulls as keys: keep what was written
+            child = path + (key,)
+            if key in first_seen:
+                line, column = _mark(key_node)
+                self.errors.append(
+                    PlanError(
+                        self.source.file, line, column, child,
+                        f"duplicate key '{key}' (first given on line {first_seen[key]})",
+                    )
+                )
+                continue
+            first_seen[key] = key_node.start_mark.line + 1
+            self.source.keys[child] = _mark(key_node)
+            result[key] = self.convert(value_node, child, depth + 1)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> object:
+        tag = node.tag
+        # YAML 1.1 reads 14:00 as the base-60 integer 840; a clerk means a time.
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in node.value:
+            return node.value
+        if tag == "tag:yaml.org,2002:timestamp":
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, OverflowError):
+                return node.value  # e.g. 2021-02-30: let the model say it is not a date
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            return node.value
+        except (ValueError, OverflowError):
+            return node.value
+
+
+def read_text(file: str, raw: bytes) -> tuple[str | None, PlanError | None]:
+    """Decode a plan file, refusing binary and oversized input with a clear error."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None, PlanError(file, 1, 1, (), f"file is {len(raw)} bytes; plans are limited to {MAX_FILE_BYTES} bytes")
+    if b"\x00" in raw:
+        return None, PlanError(file, 1, 1, (), "this is a binary file, not YAML text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, PlanError(file, line, column, (), f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+    return text, None
+
+
+def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
+    """Parse one YAML document into a `Source`; every problem is returned, none raised."""
+    source = Source(file)
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return source, [PlanError(file, 1, 1, (), "the file is empty; a plan file starts with `commplan: 1`")]
+        converter = _Converter(source, loader)
+        source.data = converter.convert(node, (), 0)
+        return source, converter.errors
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        return source, [PlanError(file, line, column, (), f"invalid YAML: {problem}")]
+    except _TooComplex as exc:
+        mark = exc.mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return source, [PlanError(file, line, column, (), str(exc))]
+    except yaml.YAMLError as exc:
+        return source, [PlanError(file, 1, 1, (), f"invalid YAML: {exc}")]
+    except RecursionError:
+        return source, [PlanError(file, 1, 1, (), f"nested too deeply to read (the limit is {MAX_DEPTH} levels)")]
+    finally:
+        loader.dispose()

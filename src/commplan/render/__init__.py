@@ -1,0 +1,1 @@
+"""Rendering occurrences for people and programs (table, JSON, CSV)."""
