@@ -163,6 +163,10 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
         index = header.extra_workdays.index(day)
         errors.append(src.error(hpath + ("extra_workdays", index), f"{day} is also in extra_days_off"))
 
+    run = _longest_run(header.extra_days_off)
+    if run > MAX_DAYS_OFF_RUN:
+        errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row: at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
+
     errors += _unique(src, pf.events, "event")
     errors += _unique(src, pf.obligations, "obligation")
     errors += _unique(src, pf.indicators, "indicator")
@@ -198,6 +202,19 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
         if line.lead and (err := ids.check(src, path + ("lead",), line.lead)):
             errors.append(err)
     return errors
+
+
+MAX_DAYS_OFF_RUN = 30
+
+
+def _longest_run(days: tuple[dt.date, ...]) -> int:
+    best = current = 0
+    previous = None
+    for day in sorted(set(days)):
+        current = current + 1 if previous and (day - previous).days == 1 else 1
+        best = max(best, current)
+        previous = day
+    return best
 
 
 def _unique(src: "Source", items: list, what: str) -> list[PlanError]:

@@ -324,6 +324,9 @@ def _rrule(value: Any) -> str:
         raise v.Problem(f"invalid rule: {exc}") from None
     if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # noqa: SLF001 - no public accessor
         raise v.Problem("the rule's FREQ must be DAILY or coarser: periods are whole days")
+    # A rule that never matches (30 February) would make dateutil search to year 9999.
+    if not rule.between(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31), inc=True):
+        raise v.Problem("the rule has no date in 2000..2030; check BYMONTH/BYMONTHDAY")
     return text
 
 
