@@ -14,14 +14,19 @@ PathPart = Union[str, int]
 KeyPath = tuple[PathPart, ...]
 
 
+def printable(text: str) -> str:
+    """Control characters (a key that is a newline, a tab) shown escaped, so an error stays one line."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+
+
 def format_path(path: Iterable[PathPart]) -> str:
     """Render ('obligations', 3, 'due', 'weekday') as `obligations[3].due.weekday`."""
     out = ""
     for part in path:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            out += f".{printable(part)}" if out else printable(part)
     return out
 
 
@@ -32,6 +37,9 @@ class PlanError:
     column: int
     path: KeyPath = field(compare=False)
     message: str = field(compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"

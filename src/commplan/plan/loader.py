@@ -8,6 +8,7 @@ item that exists but is invalid are not reported a second time as unknown.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -23,6 +24,8 @@ from .values import describe
 from .yaml_source import Source, parse_yaml, read_text
 
 PLAN_SUFFIXES = (".yaml", ".yml")
+# Parts of a pydantic error location that are not keys of the file.
+_PYDANTIC_MARKER = re.compile(r"^(\[key\]|function-(plain|before|after|wrap)\[.*\])$")
 
 
 @dataclass
@@ -186,16 +189,16 @@ def _validate_item(source: Source, model: type[m.Strict], item: object, path: Ke
 
 
 def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: dict) -> PlanError:
-    loc = tuple(p for p in error["loc"] if isinstance(p, int) or not str(p).startswith(("[", "function-")))
+    loc = tuple(p for p in error["loc"] if not _PYDANTIC_MARKER.match(str(p)))
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
     path = base + loc
     if kind == "commplan":
         return source.error(path + tuple(ctx.get("subpath", ())), ctx["message"])
-    if kind == "missing":
+    if kind == "missing" and loc:
         return source.error(path[:-1], f"missing required key '{loc[-1]}'")
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         parent = next((p for p in reversed(loc[:-1]) if isinstance(p, str)), None)
         owner = m.NESTED.get(parent, model) if parent else model
         return source.error(path, _unknown_key(str(loc[-1]), m.known_keys(owner)), key=True)

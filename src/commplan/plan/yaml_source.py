@@ -161,8 +161,9 @@ def read_text(file: str, raw: bytes) -> tuple[str | None, PlanError | None]:
 def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
     """Parse one YAML document into a `Source`; every problem is returned, none raised."""
     source = Source(file)
-    loader = _SafeLoader(text)
+    loader = None
     try:
+        loader = _SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return source, [PlanError(file, 1, 1, (), "the file is empty; a plan file starts with `commplan: 1`")]
@@ -172,15 +173,20 @@ def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        problem = " ".join(" ".join(p.split()) for p in (exc.context, exc.problem) if p)
         return source, [PlanError(file, line, column, (), f"invalid YAML: {problem}")]
     except _TooComplex as exc:
         mark = exc.mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return source, [PlanError(file, line, column, (), str(exc))]
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        return source, [PlanError(file, line, column, (), f"invalid YAML: character #x{exc.character:04x} is not allowed in a plan")]
     except yaml.YAMLError as exc:
-        return source, [PlanError(file, 1, 1, (), f"invalid YAML: {exc}")]
+        return source, [PlanError(file, 1, 1, (), f"invalid YAML: {' '.join(str(exc).split())}")]
     except RecursionError:
         return source, [PlanError(file, 1, 1, (), f"nested too deeply to read (the limit is {MAX_DEPTH} levels)")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()

@@ -1,0 +1,186 @@
+"""The five seed documents, encoded under plans/, are valid, faithful and right to the minute."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from commplan.plan import load_catalog
+from commplan.schedule import Expander
+from conftest import PLANS, SEEDS
+
+SEED_OF_PLAN = {
+    "thanh-hoa-241-2021": "000_239cecb01762e696.txt",
+    "hau-giang-211-2021": "001_b7cfee754916a29d.txt",
+    "thanh-hoa-nq06-truyen-thong-2022": "002_8ccbc30ea3f5f21b.txt",
+    "ha-tinh-cam-ocop-2021": "003_1716dc88e10adc21.txt",
+    "bo-tttt-2980-2021": "004_7e8f0e1a1d5dd116.txt",
+}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    catalog, errors = load_catalog([PLANS], strict=False)
+    assert [str(e) for e in errors] == []
+    return catalog
+
+
+def normalised(text: str) -> str:
+    """Seed text without layout: markdown bold, HTML tags, table bars and line breaks."""
+    text = re.sub(r"<[^>]+>|\*\*|\|", " ", text)
+    return " ".join(text.split())
+
+
+def occurrences(catalog, plan_id, obligation_id, start, end, events=None):
+    plan = catalog.plans[plan_id]
+    expander = Expander(plan, catalog.directory, events)
+    found = expander.occurrences(plan.obligation(obligation_id), dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    return [(o.unit, o.window_start.isoformat(), o.window_end.isoformat(), o.due.isoformat()) for o in found]
+
+
+def test_every_seed_document_is_encoded(catalog):
+    assert set(catalog.plans) == set(SEED_OF_PLAN)
+    for seed in SEED_OF_PLAN.values():
+        assert (SEEDS / seed).is_file()
+
+
+@pytest.mark.parametrize("plan_id", sorted(SEED_OF_PLAN))
+def test_every_obligation_quotes_its_source_verbatim(catalog, plan_id):
+    source = normalised((SEEDS / SEED_OF_PLAN[plan_id]).read_text(encoding="utf-8"))
+    plan = catalog.plans[plan_id]
+    assert plan.obligations
+    for obligation in plan.obligations:
+        assert obligation.ref, f"{obligation.id} has no ref"
+        assert obligation.quote, f"{obligation.id} has no quote"
+        # "…" marks words the author left out; every other character is the source's
+        for fragment in filter(None, (normalised(part) for part in obligation.quote.split("…"))):
+            assert fragment in source, f"{plan_id}/{obligation.id}: quote not in the source: {fragment[:80]}"
+
+
+def test_contacts_are_clearly_fake(catalog):
+    for unit in catalog.directory.units.values():
+        for contact in unit.contacts:
+            assert contact.email is None or contact.email.endswith("@example.gov.vn"), unit.id
+            assert contact.phone is None or contact.phone.startswith("+8490000"), unit.id
+
+
+# ------------------------------------------------------------ 000: Thanh Hóa 241/KH-UBND
+
+def test_241_portal_items_wait_for_the_ministrys_banner(catalog):
+    assert occurrences(catalog, "thanh-hoa-241-2021", "tin-bai-cong-ttdt-thang", "2021-11-01", "2022-12-31") == []
+    banner = {"banner-nong-san-viet": dt.date(2021, 11, 22)}
+    got = occurrences(catalog, "thanh-hoa-241-2021", "tin-bai-cong-ttdt-thang", "2021-11-01", "2021-12-31", banner)
+    assert got == [
+        ("buu-dien-thanh-hoa", "2021-11-22", "2021-11-30", "2021-11-30T23:59:59+07:00"),
+        ("viettel-post-thanh-hoa", "2021-11-22", "2021-11-30", "2021-11-30T23:59:59+07:00"),
+        ("buu-dien-thanh-hoa", "2021-12-01", "2021-12-31", "2021-12-31T23:59:59+07:00"),
+        ("viettel-post-thanh-hoa", "2021-12-01", "2021-12-31", "2021-12-31T23:59:59+07:00"),
+    ]
+
+
+def test_241_every_district_owes_a_weekly_grassroots_radio_item(catalog):
+    got = occurrences(catalog, "thanh-hoa-241-2021", "truyen-thanh-co-so-tuan", "2022-03-07", "2022-03-13")
+    assert len(got) == 27
+    assert {u for u, *_ in got} == set(catalog.directory.members("ubnd-cap-huyen-thanh-hoa"))
+    assert {(s, e, d) for _, s, e, d in got} == {("2022-03-07", "2022-03-13", "2022-03-13T23:59:59+07:00")}
+
+
+def test_241_reports_of_the_post_office_and_viettel(catalog):
+    plan = "thanh-hoa-241-2021"
+    # weekly "trước thứ 5": by Wednesday; 2/2/2022 (Tết) moves to Monday 7/2
+    assert occurrences(catalog, plan, "bao-cao-tuan", "2022-02-01", "2022-02-07")[0] == (
+        "buu-dien-thanh-hoa", "2022-01-31", "2022-02-06", "2022-02-07T23:59:59+07:00")
+    # monthly "trước ngày 25": by the 24th; quarterly: the 24th of the quarter's last month
+    assert occurrences(catalog, plan, "bao-cao-thang", "2022-03-01", "2022-03-31")[0][3] == "2022-03-24T23:59:59+07:00"
+    assert occurrences(catalog, plan, "bao-cao-quy", "2022-09-01", "2022-09-30")[0] == (
+        "buu-dien-thanh-hoa", "2022-07-01", "2022-09-30", "2022-09-26T23:59:59+07:00")  # 24/9/2022 is a Saturday
+    # yearly plan "trước ngày 15/11"
+    assert occurrences(catalog, plan, "ke-hoach-truyen-thong-nam", "2022-01-01", "2022-12-31")[0][3] == "2022-11-14T23:59:59+07:00"
+
+
+# ------------------------------------------------------------ 001: Hậu Giang 211/KH-UBND
+
+def test_211_indicator_tables_carry_their_2022_and_2023_targets(catalog):
+    plan = catalog.plans["hau-giang-211-2021"]
+    rows = {i.id: i for i in plan.indicators if not i.baseline}
+    assert sorted({i.section for i in rows.values()}) == ["2.1", "2.2", "2.3"]
+    assert len(rows) == 16
+    assert str(rows["ho-dao-tao-ky-nang-so"].targets[2022]) == "70%"
+    assert str(rows["ho-dao-tao-ky-nang-so"].targets[2023]) == "90%"
+    assert str(rows["thi-truong-nuoc-ngoai"].targets[2023]) == "4"
+
+
+def test_211_information_updates_are_daily_in_the_harvest_peak_and_weekly_otherwise(catalog):
+    plan = catalog.plans["hau-giang-211-2021"]
+    daily = plan.obligation("cap-nhat-thong-tin-san-app-ngay-cao-diem")
+    weekly = plan.obligation("cap-nhat-thong-tin-san-app-tuan")
+    assert str(daily.every) == "day" and str(weekly.every) == "week"
+    assert set(daily.months).isdisjoint(weekly.months)
+    assert set(daily.months) | set(weekly.months) == set(range(1, 13))
+
+
+def test_211_year_end_report_before_15_december(catalog):
+    assert occurrences(catalog, "hau-giang-211-2021", "bao-cao-nam", "2022-01-01", "2022-12-31") == [
+        ("so-tttt-hau-giang", "2022-01-01", "2022-12-31", "2022-12-14T23:59:59+07:00")]
+
+
+# ------------------------------------------------------------ 002: Thanh Hóa NQ 06-NQ/TU
+
+def test_nq06_district_and_commune_radio_produce_one_and_rebroadcast_three_a_month(catalog):
+    plan = catalog.plans["thanh-hoa-nq06-truyen-thong-2022"]
+    counts = {o.id: o.at_least for o in plan.obligations if o.id.startswith(("dai-huyen", "dai-xa"))}
+    assert counts == {
+        "dai-huyen-san-xuat-chuong-trinh": 1, "dai-huyen-phat-lai-chuong-trinh": 3,
+        "dai-xa-san-xuat-chuong-trinh": 1, "dai-xa-phat-lai-chuong-trinh": 3,
+    }
+    # districts were abolished on 1/7/2025: their last window is June 2025
+    last = occurrences(catalog, plan.id, "dai-huyen-phat-lai-chuong-trinh", "2025-06-01", "2025-12-31")
+    assert {w for _, w, *_ in last} == {"2025-06-01"}
+
+
+def test_nq06_zalo_posts_pass_to_the_department_of_science_in_march_2025(catalog):
+    got = occurrences(catalog, "thanh-hoa-nq06-truyen-thong-2022", "zalo-chuyen-doi-so-tuan", "2025-02-20", "2025-03-10")
+    assert [(u, s) for u, s, *_ in got] == [
+        ("so-tttt-thanh-hoa", "2025-02-17"),
+        ("so-tttt-thanh-hoa", "2025-02-24"),
+        ("so-khcn-thanh-hoa", "2025-03-03"),
+    ]
+
+
+# ------------------------------------------------------------ 003: Hà Tĩnh oranges and OCOP
+
+def test_ha_tinh_three_dated_items_with_their_budget(catalog):
+    plan = catalog.plans["ha-tinh-cam-ocop-2021"]
+    budget = {line.obligation: line.amount for line in plan.budget}
+    assert budget == {"cd-tuyen-truyen-cam-ocop": 30_000_000, "cong-ttdt-tin-bai-cam-ocop": 5_000_000, "chien-dich-san-tmdt-cam": 5_000_000}
+    assert sum(budget.values()) == 40_000_000  # "Tổng kinh phí 40.000.000"
+    assert occurrences(catalog, plan.id, "cd-tuyen-truyen-cam-ocop", "2021-12-01", "2021-12-31") == [
+        ("phong-ttbcxb-ha-tinh", "2021-11-01", "2021-12-31", "2021-12-31T23:59:59+07:00")]
+    assert plan.obligation("cd-tuyen-truyen-cam-ocop").at_least == 2
+    assert plan.obligation("cd-tuyen-truyen-cam-ocop").partners == ("van-phong-so-tttt-ha-tinh",)
+
+
+# ------------------------------------------------------------ 004: Công văn 2980/BTTTT-QLDN
+
+def test_2980_weekly_report_before_14h_thursday_and_monthly_before_14h_on_the_25th(catalog):
+    plan = "bo-tttt-2980-2021"
+    weekly = occurrences(catalog, plan, "bao-cao-tuan-kh1034", "2021-09-01", "2021-09-05")
+    # 2/9 (Thursday) is National Day, 3/9 is off too: Monday 6/9 at 14:00
+    assert {d for *_, d in weekly} == set()  # nothing due in 1..5 September
+    weekly = occurrences(catalog, plan, "bao-cao-tuan-kh1034", "2021-09-06", "2021-09-06")
+    assert {(s, d) for _, s, _, d in weekly} == {("2021-08-30", "2021-09-06T14:00:00+07:00")}
+    assert len(weekly) == 4  # three provinces' Sở TTTT and Bạc Liêu's Sở VHTTDL
+    monthly = occurrences(catalog, plan, "bao-cao-thang-kh1034", "2021-09-01", "2021-09-30")
+    assert {d for *_, d in monthly} == {"2021-09-27T14:00:00+07:00"}  # 25/9/2021 is a Saturday
+
+
+def test_2980_appendix_01_targets_for_2021(catalog):
+    plan = catalog.plans["bo-tttt-2980-2021"]
+    targets = {i.id: str(i.targets[2021]) for i in plan.indicators if 2021 in i.targets}
+    assert targets == {
+        "ho-dao-tao-ky-nang-so": "70%", "ho-dao-tao-dong-goi-giao-nhan": "60%",
+        "ho-co-gian-hang-tren-san": "50%", "ho-co-tai-khoan-thanh-toan": "50%",
+    }
+    assert all(i.of == "tong-ho-sxnn" for i in plan.indicators if i.id in targets)
