@@ -1,0 +1,88 @@
+"""The command line, run as a real process: exit codes, formats, filters."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from conftest import PLANS, REPO, UNITS_YAML, plan_yaml
+
+
+def commplan(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "commplan", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_validate_passes_on_the_bundled_plans():
+    result = commplan("validate", "plans/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("OK: 9 files, 5 plans,")
+
+
+def test_validate_prints_every_error_and_exits_1(tmp_path):
+    (tmp_path / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(plan_yaml("- id: a\n  title: T\n  lead: nobody\n  every: month\n"), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("commplan: 1\nunits:\n  - id: x\n", encoding="utf-8")
+    result = commplan("validate", str(tmp_path))
+    assert result.returncode == 1
+    lines = result.stderr.replace(str(tmp_path) + "/", "").splitlines()
+    assert lines == [
+        "a.yaml:12:11: obligations[0].lead[0]: unknown unit or group 'nobody'",
+        "b.yaml:3:5: units[0]: missing required key 'name'",
+        "2 error(s) in 2 file(s).",
+    ]
+    assert result.stdout == ""
+
+
+def test_preview_json_has_exactly_the_documented_keys_sorted_by_due():
+    result = commplan("preview", "plans/", "--from", "2021-12-01", "--to", "2021-12-31", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert rows, "December 2021 has deadlines in the seed plans"
+    assert all(list(row) == ["plan", "obligation", "unit", "window_start", "window_end", "due", "at_least"] for row in rows)
+    order = [(r["due"], r["plan"], r["obligation"], r["unit"]) for r in rows]
+    assert order == sorted(order)
+    first = rows[0]
+    assert first["due"].endswith("+07:00") and len(first["window_start"]) == 10
+    assert {"plan": "bo-tttt-2980-2021", "obligation": "bao-cao-tuan-kh1034", "unit": "so-tttt-thanh-hoa",
+            "window_start": "2021-11-29", "window_end": "2021-12-05", "due": "2021-12-02T14:00:00+07:00",
+            "at_least": 1} in rows
+
+
+def test_preview_filters_by_unit_group_and_plan():
+    result = commplan("preview", "plans/", "--from", "2022-03-07", "--to", "2022-03-13", "--format", "csv",
+                      "--unit", "ubnd-cap-huyen-thanh-hoa", "--plan", "thanh-hoa-241-2021")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 27
+    assert {r["obligation"] for r in rows} == {"truyen-thanh-co-so-tuan"}
+
+
+def test_preview_opens_event_obligations_with_event():
+    args = ("preview", "plans/", "--from", "2021-11-01", "--to", "2021-11-30", "--format", "json", "--plan", "thanh-hoa-241-2021")
+    before = {r["obligation"] for r in json.loads(commplan(*args).stdout)}
+    after = {r["obligation"] for r in json.loads(commplan(*args, "--event", "banner-nong-san-viet=2021-11-15").stdout)}
+    assert "lap-chuyen-muc-cong-ttdt" not in before
+    assert {"lap-chuyen-muc-cong-ttdt", "tin-bai-cong-ttdt-thang"} <= after
+
+
+def test_preview_table_is_in_vietnamese():
+    result = commplan("preview", "plans/", "--from", "2026-02-16", "--to", "2026-02-28", "--unit", "buu-dien-thanh-hoa")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].split() == ["Hạn", "Đơn", "vị", "Kế", "hoạch", "Nhiệm", "vụ", "Kỳ", "SL"]
+    # the weekly report due Wednesday 18/02/2026 (Tết) moves to Monday 23/02
+    assert "Thứ Hai 23/02/2026  Bưu điện tỉnh" in result.stdout
+    assert "nhiệm vụ." in result.stdout.splitlines()[-1]
+
+
+def test_preview_refuses_unknown_ids_and_bad_ranges():
+    unknown = commplan("preview", "plans/", "--unit", "so-ttt-thanh-hoa")
+    assert unknown.returncode == 2 and "unknown plan or unit: so-ttt-thanh-hoa" in unknown.stderr
+    backwards = commplan("preview", "plans/", "--from", "2022-02-01", "--to", "2022-01-01")
+    assert backwards.returncode == 2 and "is before" in backwards.stderr
+    bad_date = commplan("preview", "plans/", "--from", "01/02/2022")
+    assert bad_date.returncode == 2 and "is not a date" in bad_date.stderr
