@@ -43,9 +43,3 @@ class Catalog:
     directory: Directory = field(default_factory=Directory)
     plans: dict[str, Plan] = field(default_factory=dict)
     files: tuple[str, ...] = ()
-
-    def obligations(self):
-        """Every (plan, obligation) pair, in file order."""
-        for plan in self.plans.values():
-            for obligation in plan.obligations:
-                yield plan, obligation

@@ -69,13 +69,13 @@ Durations = Annotated[tuple[v.Duration, ...], _field(_durations)]
 
 
 def _text_or_number(value: Any) -> str:
-    """Phone numbers and Zalo ids: YAML reads unquoted digits as numbers; keep them as text."""
+    """Phone numbers, Zalo ids, section refs: YAML reads unquoted digits as numbers; keep them as text."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise v.Problem(f"expected text, got {v.describe(value)}")
     return str(value).strip()
 
 
-PhoneOrId = Annotated[str, _field(_text_or_number)]
+TextOrNumber = Annotated[str, _field(_text_or_number)]
 
 
 class Strict(BaseModel):
@@ -93,8 +93,8 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
 class Contact(Strict):
     name: Optional[Text] = None
     email: Optional[Text] = None
-    phone: Optional[PhoneOrId] = None  # SMS and Zalo ZNS (by phone number)
-    zalo: Optional[PhoneOrId] = None  # Zalo Official Account follower user_id
+    phone: Optional[TextOrNumber] = None  # SMS and Zalo ZNS (by phone number)
+    zalo: Optional[TextOrNumber] = None  # Zalo Official Account follower user_id
 
     @model_validator(mode="after")
     def _check(self) -> "Contact":
@@ -187,7 +187,7 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 class PlanHeader(Strict):
     id: Id
-    number: Optional[PhoneOrId] = None
+    number: Optional[TextOrNumber] = None
     title: Text
     issuer: Optional[Id] = None
     issued: Optional[Date] = None
@@ -332,7 +332,7 @@ def _rrule(value: Any) -> str:
 
 class Obligation(Strict):
     id: Id
-    ref: Optional[PhoneOrId] = None
+    ref: Optional[TextOrNumber] = None
     title: Text
     quote: Optional[Text] = None
     kind: Annotated[Optional[Kind], _field(_choice(Kind))] = None
@@ -417,7 +417,7 @@ def _reports(value: Any) -> tuple[ReportTemplate, ...]:
 
 class Indicator(Strict):
     id: Id
-    section: Optional[PhoneOrId] = None
+    section: Optional[TextOrNumber] = None
     name: Text
     measure: Optional[Text] = None
     targets: Annotated[dict[int, v.Target], _field(_targets)] = Field(default_factory=dict)

@@ -196,7 +196,7 @@ class Duration:
         return f"{self.amount}{short[self.unit.value]}"
 
 
-def parse_duration(value: Any, *, allow_workdays: bool = True) -> Duration:
+def parse_duration(value: Any) -> Duration:
     text = re.sub(r"\s+", " ", value.strip().lower()) if isinstance(value, str) else None
     match = _DURATION.match(text) if text else None
     if match:
@@ -205,8 +205,6 @@ def parse_duration(value: Any, *, allow_workdays: bool = True) -> Duration:
         amount = int(match[1])
         if amount > 3660:
             raise Problem(f"{describe(value)} is too long (at most 3660)")
-        if unit is DurationUnit.WORKDAYS and not allow_workdays:
-            raise Problem(f"{describe(value)}: working days are not allowed here; use d, h or m")
         return Duration(amount, unit)
     raise Problem(f"{describe(value)} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)")
 

@@ -33,10 +33,6 @@ class Period:
     start: dt.date
     end: dt.date  # inclusive
 
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
 
 class PeriodSource(Protocol):
     def containing(self, day: dt.date) -> Period | None: ...
