@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import textwrap
 from pathlib import Path
@@ -90,3 +91,75 @@ def occurrences_of(catalog, start: str, end: str, *, by: str = "due", events=Non
         if obligation is None or o.id == obligation:
             found += expander.occurrences(o, dt.date.fromisoformat(start), dt.date.fromisoformat(end), by=by)
     return found
+
+
+# ---------------------------------------------------------------- ledger databases
+
+import os
+import uuid
+
+POSTGRES_URL = os.environ.get("COMMPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_postgres_state: dict[str, object] = {}
+
+
+def postgres_available() -> str | None:
+    """None when the test server answers, else why not (checked once per session)."""
+    if "why" not in _postgres_state:
+        from sqlalchemy import create_engine, text
+
+        try:
+            engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            engine.dispose()
+            _postgres_state["why"] = None
+        except Exception as exc:  # any failure to connect means: no server here
+            _postgres_state["why"] = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return _postgres_state["why"]
+
+
+def require_postgres() -> None:
+    why = postgres_available()
+    if why is None:
+        return
+    message = f"PostgreSQL at {POSTGRES_URL} is not reachable ({why})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}: CI must run the ledger suite on PostgreSQL", pytrace=False)
+    pytest.skip(f"SKIPPED ON POSTGRESQL: {message}")
+
+
+@contextlib.contextmanager
+def postgres_schema():
+    """A fresh schema on the test server, used through search_path; dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"commplan_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    try:
+        yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def ledger_url(request, tmp_path):
+    """Every ledger test runs twice: on a SQLite file and on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        return
+    require_postgres()
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def ledger(ledger_url):
+    from commplan.ledger import Ledger
+
+    with Ledger(ledger_url) as opened:
+        yield opened

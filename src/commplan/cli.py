@@ -24,6 +24,41 @@ def _event(text: str) -> tuple[str, dt.date]:
     return ident.strip(), _date(day.strip())
 
 
+def _as_of(text: str) -> dt.datetime:
+    """A date means the end of that day in Vietnam; a datetime without offset is Vietnam time."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59), tzinfo=tz)
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def _on(text: str) -> dt.date | dt.datetime:
+    if len(text) == 10:
+        return _date(text)
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+    return int(text)
+
+
+def _ledger_options(parser: argparse.ArgumentParser, *, actor: bool = False) -> None:
+    parser.add_argument("--database", metavar="URL", help="ledger database (default: $COMMPLAN_DATABASE_URL, else SQLite in the data folder)")
+    if actor:
+        parser.add_argument("--by", metavar="NAME", help="who makes this change (recorded in the audit log; default: your login)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="commplan",
@@ -45,13 +80,62 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--event", action="append", default=[], type=_event, metavar="ID=DATE",
                          help="treat an awaited event as happened on DATE")
     preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    sync = sub.add_parser("sync", help="materialise the plans' occurrences in the ledger, up to a horizon")
+    sync.add_argument("paths", nargs="*", metavar="PATH", default=["plans/"], help="plan files or folders (default plans/)")
+    sync.add_argument("--units", action="append", default=[], metavar="PATH")
+    sync.add_argument("--horizon", type=_date, help="last day to materialise (default: 31 December of next year)")
+    _ledger_options(sync, actor=True)
+
+    event = sub.add_parser("event", help="record that an awaited event happened, and open what waits for it")
+    event.add_argument("event_id", metavar="ID")
+    event.add_argument("--date", dest="day", type=_date, required=True)
+    event.add_argument("--plan", metavar="ID", help="the plan, when several plans have this event")
+    event.add_argument("--plans", nargs="+", metavar="PATH", default=["plans/"], help="plans to re-sync afterwards (default plans/)")
+    _ledger_options(event, actor=True)
+
+    record = sub.add_parser("record", help="record what a unit delivered (a link, a document, a count)")
+    record.add_argument("obligation", metavar="OBLIGATION", help="obligation id, or PLAN/OBLIGATION")
+    record.add_argument("--unit", required=True, metavar="ID")
+    when = record.add_mutually_exclusive_group()
+    when.add_argument("--on", type=_on, metavar="DATE", help="when it was published or sent (default now); picks the window")
+    when.add_argument("--occurrence", type=_positive, metavar="ID", help="the occurrence it counts for (e.g. a late report)")
+    what = record.add_mutually_exclusive_group(required=True)
+    what.add_argument("--link", metavar="URL")
+    what.add_argument("--document", metavar="NAME")
+    what.add_argument("--count", type=_positive, metavar="N")
+    record.add_argument("--note")
+    record.add_argument("--source", choices=("manual", "web", "feed", "import"), default="manual")
+    _ledger_options(record, actor=True)
+
+    excuse = sub.add_parser("excuse", help="waive an occurrence with a reason (or --undo)")
+    excuse.add_argument("occurrence", type=_positive, metavar="OCCURRENCE")
+    reason = excuse.add_mutually_exclusive_group(required=True)
+    reason.add_argument("--reason")
+    reason.add_argument("--undo", action="store_true", help="take the excusal back")
+    _ledger_options(excuse, actor=True)
+
+    status = sub.add_parser("status", help="who is on time, late, open or overdue, as of an instant")
+    status.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="answer as on this day (end of day) or instant (default now)")
+    status.add_argument("--plan", action="append", default=[], metavar="ID")
+    status.add_argument("--unit", action="append", default=[], metavar="ID", help="a unit, or a group (its members)")
+    status.add_argument("--overdue", action="store_true", help="only overdue occurrences")
+    status.add_argument("--all", action="store_true", help="include occurrences whose window has not opened")
+    status.add_argument("--summary", action="store_true", help="counts per plan and per unit in the Government Office's buckets")
+    status.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    _ledger_options(status)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
+    from . import cli_ledger as ledger_cli
+
+    handler = {
+        "validate": cmd_validate, "preview": cmd_preview, "sync": ledger_cli.cmd_sync, "event": ledger_cli.cmd_event,
+        "record": ledger_cli.cmd_record, "excuse": ledger_cli.cmd_excuse, "status": ledger_cli.cmd_status,
+    }[args.command]
     try:
         return handler(args)
     except BrokenPipeError:  # `commplan preview … | head`

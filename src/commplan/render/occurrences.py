@@ -6,11 +6,11 @@ import csv
 import datetime as dt
 import io
 import json
-import unicodedata
 from typing import Iterable
 
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Occurrence
+from .tables import render
 
 FIELDS = ("plan", "obligation", "unit", "window_start", "window_end", "due", "at_least")
 WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
@@ -42,22 +42,6 @@ def as_csv(occurrences: Iterable[Occurrence]) -> str:
     return out.getvalue()
 
 
-def _width(text: str) -> int:
-    return sum(0 if unicodedata.combining(c) else 1 for c in text)
-
-
-def _fit(text: str, width: int, *, middle: bool = False) -> str:
-    """Pad or cut to `width`; `middle` cuts inside, keeping the end (where unit names differ)."""
-    text = unicodedata.normalize("NFC", text)
-    if _width(text) > width:
-        if middle:
-            head = (width - 1) // 2
-            text = text[:head] + "…" + text[-(width - 1 - head):]
-        else:
-            text = text[: width - 1] + "…"
-    return text + " " * (width - _width(text))
-
-
 def as_table(occurrences: list[Occurrence], catalog: Catalog) -> str:
     """A table a clerk reads in a terminal: deadline, unit, duty, window, count."""
     if not occurrences:
@@ -71,10 +55,5 @@ def as_table(occurrences: list[Occurrence], catalog: Catalog) -> str:
         number = plan.header.number or plan.id
         window = f"{o.window_start:%d/%m}–{o.window_end:%d/%m/%Y}"
         rows.append((vietnamese_deadline(o.due), directory.short_name(o.unit), number, title, window, str(o.at_least)))
-    limits = (26, 34, 16, 56, 17, 4)
-    widths = [min(max(_width(r[i]) for r in [headers, *rows]), limits[i]) for i in range(len(headers))]
-    lines = ["  ".join(_fit(h, w) for h, w in zip(headers, widths)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_fit(c, w, middle=i == 1) for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
-    lines.append(f"\n{len(rows)} nhiệm vụ.")
-    return "\n".join(lines) + "\n"
+    table = render(headers, rows, (26, 34, 16, 56, 17, 4), middle=(1,))
+    return table + f"\n{len(rows)} nhiệm vụ.\n"

@@ -1,0 +1,150 @@
+"""The ledger's commands: sync, event, record, excuse, status (thin shells over `Ledger`)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+import sys
+from typing import Iterator
+
+from .ledger import EvidenceInput, Ledger, LedgerError, VIETNAMESE
+from .plan import load_catalog
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _actor(args) -> str | None:
+    if getattr(args, "by", None):
+        return args.by
+    try:
+        return os.environ.get("COMMPLAN_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+@contextlib.contextmanager
+def _open(args) -> Iterator[Ledger]:
+    ledger = Ledger.open(args.database)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _sync(ledger: Ledger, paths, units, *, horizon=None, actor=None) -> int:
+    catalog, errors = load_catalog(paths, units=units, strict=False)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        return _fail(f"{len(errors)} error(s) in the plans: nothing was synced")
+    report = ledger.sync(catalog, horizon=horizon, actor=actor)
+    print(
+        f"Synced {report.plans} plans, {report.obligations} obligations into {ledger.where}: "
+        f"{report.inserted} new, {report.updated} updated, {report.deleted} removed, "
+        f"{report.orphaned} orphaned, {report.unchanged} unchanged occurrences."
+    )
+    for waiting in report.waiting:
+        print(f"  waiting for an event: {waiting}")
+    return EXIT_OK
+
+
+def cmd_sync(args) -> int:
+    try:
+        with _open(args) as ledger:
+            return _sync(ledger, args.paths, args.units, horizon=args.horizon, actor=_actor(args))
+    except LedgerError as error:
+        return _fail(str(error))
+
+
+def cmd_event(args) -> int:
+    try:
+        with _open(args) as ledger:
+            plan, previous = ledger.record_event(args.event_id, args.day, plan=args.plan, actor=_actor(args))
+            was = f" (was {previous:%d/%m/%Y})" if previous else ""
+            print(f"Recorded {plan}/{args.event_id} on {args.day:%d/%m/%Y}{was}.")
+            return _sync(ledger, args.plans, [], actor=_actor(args))
+    except LedgerError as error:
+        return _fail(str(error))
+
+
+def cmd_record(args) -> int:
+    kind = "link" if args.link else "document" if args.document else "count"
+    item = EvidenceInput(
+        kind=kind, link=args.link, document=args.document, quantity=args.count or 1, note=args.note, source=args.source,
+    )
+    try:
+        with _open(args) as ledger:
+            result = ledger.record_evidence(
+                args.obligation, args.unit, item, on=args.on, occurrence_id=args.occurrence, actor=_actor(args)
+            )
+    except LedgerError as error:
+        return _fail(str(error))
+    window = f"{result.window_start:%d/%m/%Y}–{result.window_end:%d/%m/%Y}"
+    if result.duplicate:
+        print(f"Already recorded for occurrence #{result.occurrence_id} ({window}): this link counts once.")
+    else:
+        print(f"Recorded for occurrence #{result.occurrence_id} ({window}).")
+    print(f"Delivered {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]} ({result.status}).")
+    return EXIT_OK
+
+
+def cmd_excuse(args) -> int:
+    try:
+        with _open(args) as ledger:
+            if args.undo:
+                reason = ledger.unexcuse(args.occurrence, actor=_actor(args))
+                print(f"Occurrence #{args.occurrence} is no longer excused (was: {reason}).")
+            else:
+                ledger.excuse(args.occurrence, args.reason, actor=_actor(args))
+                print(f"Occurrence #{args.occurrence} excused: {args.reason.strip()}")
+    except LedgerError as error:
+        return _fail(str(error))
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from .render import ledger as render
+
+    as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
+    try:
+        with _open(args) as ledger:
+            if args.summary:
+                by_plan, by_unit = ledger.summary(as_of=as_of, plans=args.plan, units=args.unit)
+                rows = None
+            else:
+                rows = ledger.statuses(
+                    as_of=as_of, plans=args.plan, units=args.unit,
+                    only="overdue" if args.overdue else None, include_scheduled=args.all,
+                )
+                names = ledger.unit_names()
+    except LedgerError as error:
+        return _fail(str(error))
+    if rows is None:
+        if args.format == "json":
+            sys.stdout.write(render.summary_json(as_of.isoformat(), by_plan, by_unit))
+        elif args.format == "csv":
+            sys.stdout.write(render.summary_csv(by_plan, by_unit))
+        else:
+            print(f"Tình hình thực hiện đến {as_of.astimezone(_VN):%H:%M %d/%m/%Y}\n")
+            sys.stdout.write(render.summary_table("Theo kế hoạch", by_plan) + "\n")
+            sys.stdout.write(render.summary_table("Theo đơn vị", by_unit))
+        return EXIT_OK
+    output = {"json": render.statuses_json, "csv": render.statuses_csv}.get(args.format)
+    sys.stdout.write(output(rows) if output else render.statuses_table(rows, names))
+    return EXIT_OK
+
+
+def _vn():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+_VN = _vn()

@@ -1,0 +1,353 @@
+"""The ledger's Python API: the one place that owns the session and the queries.
+
+The CLI, Prefect flows, the web app, calendars and reports call `Ledger`;
+nothing outside `commplan.ledger` writes SQL. Every public method is one
+transaction: it commits whole or changes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, select, text
+
+from ..plan.catalog import Catalog
+from . import records
+from . import tables as t
+from .clock import from_db, now as utc_now, to_db
+from .engine import LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
+from .status import DELIVERED_SQL, STATUS_SQL, STATUSES, WHERE_STATUS, OccurrenceStatus, SummaryRow
+from .sync import SyncReport, sync_catalog
+
+DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    occurrence_id: int
+    evidence_id: int | None  # None: the same link was already recorded (counted once)
+    window_start: dt.date
+    window_end: dt.date
+    delivered: int
+    at_least: int
+    status: str
+
+    @property
+    def duplicate(self) -> bool:
+        return self.evidence_id is None
+
+
+class Ledger:
+    def __init__(self, url: str, *, migrate: bool = True):
+        self.url = url
+        with translated_errors(url):
+            self.engine = create_ledger_engine(url)
+            if migrate:
+                upgrade(self.engine)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> "Ledger":
+        from ..settings import get_settings
+
+        return cls(url or get_settings().database)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def where(self) -> str:
+        return describe_url(self.url)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with translated_errors(self.url), self.engine.begin() as connection:
+            yield connection
+
+    # ------------------------------------------------------------ sync and events
+
+    def sync(self, catalog: Catalog, *, now: dt.datetime | None = None, horizon: dt.date | None = None,
+             actor: str | None = None) -> SyncReport:
+        moment = now or utc_now()
+        today = moment.astimezone(DEFAULT_TZ).date()
+        horizon = horizon or default_horizon(today)
+        with self.transaction() as connection:
+            report = sync_catalog(connection, catalog, today=today, horizon=horizon, now=moment)
+            records.audit(connection, actor=actor, action="sync", subject=",".join(catalog.plans),
+                          details={"horizon": horizon, **report.__dict__}, at=moment)
+        return report
+
+    def record_event(self, event_id: str, day: dt.date, *, plan: str | None = None, actor: str | None = None,
+                     now: dt.datetime | None = None) -> tuple[str, dt.date | None]:
+        """Record that an awaited event happened; returns (plan id, previous date)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            query = select(t.EventRow.plan_id).where(t.EventRow.code == event_id)
+            if plan:
+                query = query.where(t.EventRow.plan_id == plan)
+            plans = list(connection.execute(query).scalars())
+            if not plans:
+                known = list(connection.execute(select(t.EventRow.code)).scalars())
+                raise LedgerError(f"unknown event '{event_id}'{_suggest(event_id, known)}; run `commplan sync` first if the plan is new")
+            if len(plans) > 1:
+                raise LedgerError(f"event '{event_id}' is in several plans ({', '.join(plans)}): add --plan")
+            previous = records.record_event(connection, plans[0], event_id, day, actor=actor, now=moment)
+            records.audit(connection, actor=actor, action="event", subject=f"{plans[0]}/{event_id}",
+                          details={"date": day, "previous": previous}, at=moment)
+        return plans[0], previous
+
+    def unit_names(self) -> dict[str, str]:
+        """Display names of units and groups: the short name where it is unique."""
+        with self.transaction() as connection:
+            units = connection.execute(select(t.UnitRow.id, t.UnitRow.name, t.UnitRow.short)).all()
+            groups = connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all()
+        shorts = [short for _, _, short in units if short]
+        names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
+        names.update(dict(groups))
+        return names
+
+    def event_dates(self) -> dict[str, dict[str, dt.date]]:
+        with self.transaction() as connection:
+            return records.recorded_events(connection)
+
+    # ------------------------------------------------------------ evidence
+
+    def record_evidence(
+        self,
+        obligation: str,
+        unit: str,
+        item: records.EvidenceInput,
+        *,
+        on: dt.date | dt.datetime | None = None,
+        occurrence_id: int | None = None,
+        actor: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> RecordResult:
+        moment = now or utc_now()
+        if item.source not in records.SOURCES:
+            raise LedgerError(f"unknown evidence source '{item.source}' ({', '.join(records.SOURCES)})")
+        with self.transaction() as connection:
+            obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
+            self._check_unit(connection, unit)
+            occurred = _moment(on, tz) if on is not None else moment
+            item = records.EvidenceInput(**{**item.__dict__, "occurred_at": item.occurred_at or occurred})
+            if occurrence_id is None:
+                occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
+            row = records.lock_occurrence(connection, occurrence_id)
+            if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
+                raise LedgerError(f"occurrence #{occurrence_id} is not {obligation} owed by {unit}")
+            evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=actor, now=moment)
+            if evidence_id is not None:
+                records.refresh_delivery(connection, occurrence_id, moment)
+                records.audit(connection, actor=actor, action="evidence", subject=f"occurrence/{occurrence_id}",
+                              details={"evidence": evidence_id, **item.__dict__}, at=moment)
+            status_row = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
+        return RecordResult(
+            occurrence_id=occurrence_id, evidence_id=evidence_id, window_start=status_row.window_start,
+            window_end=status_row.window_end, delivered=status_row.delivered, at_least=status_row.at_least,
+            status=status_row.status,
+        )
+
+    def _resolve_obligation(self, connection: Connection, ref: str) -> tuple[int, str, ZoneInfo]:
+        plan_id, _, code = ref.rpartition("/")
+        query = (
+            select(t.ObligationRow.id, t.ObligationRow.plan_id, t.PlanRow.timezone)
+            .join(t.PlanRow, t.PlanRow.id == t.ObligationRow.plan_id)
+            .where(t.ObligationRow.code == code)
+        )
+        if plan_id:
+            query = query.where(t.ObligationRow.plan_id == plan_id)
+        found = connection.execute(query).all()
+        if not found:
+            known = [f"{p}/{c}" for p, c in connection.execute(select(t.ObligationRow.plan_id, t.ObligationRow.code))]
+            known += [k.split("/", 1)[1] for k in known]
+            raise LedgerError(f"unknown obligation '{ref}'{_suggest(ref, known)}")
+        if len(found) > 1:
+            options = ", ".join(f"{p}/{code}" for _, p, _ in found)
+            raise LedgerError(f"obligation '{code}' is in several plans: write one of {options}")
+        obligation_id, plan_id, tz = found[0]
+        return obligation_id, plan_id, ZoneInfo(tz)
+
+    def _check_unit(self, connection: Connection, unit: str) -> None:
+        known = set(connection.execute(select(t.UnitRow.id)).scalars()) | set(connection.execute(select(t.GroupRow.id)).scalars())
+        if unit not in known:
+            raise LedgerError(f"unknown unit '{unit}'{_suggest(unit, known)}")
+
+    def _occurrence_for(self, connection: Connection, obligation_id: int, unit: str, day: dt.date, tz: ZoneInfo) -> int:
+        rows = connection.execute(
+            text(
+                "SELECT id, window_start, window_end FROM occurrence WHERE obligation_id = :obligation"
+                " AND (unit_id = :unit OR (' ' || holders || ' ') LIKE :holder) ORDER BY window_start"
+            ),
+            {"obligation": obligation_id, "unit": unit, "holder": f"% {unit} %"},
+        ).all()
+        for occurrence_id, start, end in rows:
+            if _as_date(start) <= day <= _as_date(end):
+                return occurrence_id
+        if not rows:
+            raise LedgerError(f"{unit} owes nothing for this obligation in the ledger (is it a lead? run `commplan sync`)")
+        nearest = sorted(rows, key=lambda r: min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)))[:2]
+        windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
+        raise LedgerError(f"no window contains {day:%d/%m/%Y}; the nearest are {windows} (use --occurrence ID)")
+
+    # ------------------------------------------------------------ excusals
+
+    def excuse(self, occurrence_id: int, reason: str, *, actor: str | None = None, now: dt.datetime | None = None) -> None:
+        moment = now or utc_now()
+        if not reason or not reason.strip():
+            raise LedgerError("an excusal needs a reason")
+        with self.transaction() as connection:
+            row = records.lock_occurrence(connection, occurrence_id)
+            if row is None:
+                raise LedgerError(f"no occurrence #{occurrence_id}")
+            if row["excused_at"] is not None:
+                raise LedgerError(f"occurrence #{occurrence_id} is already excused ({row['excuse_reason']})")
+            records.excuse(connection, occurrence_id, reason.strip(), actor=actor, now=moment)
+            records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
+                          details={"reason": reason.strip()}, at=moment)
+
+    def unexcuse(self, occurrence_id: int, *, actor: str | None = None, now: dt.datetime | None = None) -> str:
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            if records.lock_occurrence(connection, occurrence_id) is None:
+                raise LedgerError(f"no occurrence #{occurrence_id}")
+            reason = records.revoke_excusal(connection, occurrence_id, actor=actor, now=moment)
+            if reason is None:
+                raise LedgerError(f"occurrence #{occurrence_id} is not excused")
+            records.audit(connection, actor=actor, action="unexcuse", subject=f"occurrence/{occurrence_id}",
+                          details={"reason": reason}, at=moment)
+        return reason
+
+    # ------------------------------------------------------------ status
+
+    def statuses(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
+                 only: str | None = None, include_scheduled: bool = False) -> list[OccurrenceStatus]:
+        if only is not None and only not in STATUSES:
+            raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
+        with self.transaction() as connection:
+            where, params = self._filters(connection, plans, units)
+            if only in WHERE_STATUS:
+                where.append(WHERE_STATUS[only])
+            rows = self._status_rows(connection, as_of, where=" AND ".join(where) or "1 = 1", params=params)
+        if only:
+            return [r for r in rows if r.status == only]
+        return [r for r in rows if include_scheduled or r.status != "scheduled"]
+
+    def summary(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = ()) -> tuple[list[SummaryRow], list[SummaryRow]]:
+        """Counts per plan and per unit in every status; orphaned occurrences are left out."""
+        with self.transaction() as connection:
+            where, params = self._filters(connection, plans, units)
+            where.append("o.orphaned_at IS NULL")
+            params["as_of"] = to_db(as_of)
+            grouped = connection.execute(
+                text(
+                    f"SELECT ob.plan_id, o.unit_id, {STATUS_SQL} AS status, COUNT(*) FROM occurrence o"
+                    " JOIN obligation ob ON ob.id = o.obligation_id"
+                    f" WHERE {' AND '.join(where)} GROUP BY ob.plan_id, o.unit_id, status"
+                ).bindparams(*_expanding(params)),
+                params,
+            ).all()
+            plan_names = dict(connection.execute(select(t.PlanRow.id, t.PlanRow.number)).all())
+            unit_names = dict(connection.execute(select(t.UnitRow.id, t.UnitRow.name)).all())
+            unit_names.update(connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all())
+        by_plan: dict[str, dict[str, int]] = {}
+        by_unit: dict[str, dict[str, int]] = {}
+        for plan_id, unit_id, status, count in grouped:
+            for table, key in ((by_plan, plan_id), (by_unit, unit_id)):
+                counts = table.setdefault(key, dict.fromkeys(STATUSES, 0))
+                counts[status] += count
+        return (
+            [SummaryRow(k, plan_names.get(k) or k, v) for k, v in sorted(by_plan.items())],
+            [SummaryRow(k, unit_names.get(k, k), v) for k, v in sorted(by_unit.items())],
+        )
+
+    def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str]) -> tuple[list[str], dict]:
+        where: list[str] = []
+        params: dict = {}
+        plans, units = list(plans), list(units)
+        if plans:
+            known = set(connection.execute(select(t.PlanRow.id)).scalars())
+            for plan in plans:
+                if plan not in known:
+                    raise LedgerError(f"unknown plan '{plan}'{_suggest(plan, known)}")
+            where.append("ob.plan_id IN :plans")
+            params["plans"] = plans
+        if units:
+            for unit in units:
+                self._check_unit(connection, unit)
+            where.append("o.unit_id IN :units")
+            params["units"] = sorted(self._expand_units(connection, units))
+        return where, params
+
+    def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:
+        members: dict[str, list[str]] = {}
+        for group_id, member_id in connection.execute(select(t.GroupMemberRow.group_id, t.GroupMemberRow.member_id)):
+            members.setdefault(group_id, []).append(member_id)
+        out: set[str] = set()
+        stack = list(units)
+        while stack:
+            current = stack.pop()
+            if current in out:
+                continue
+            out.add(current)  # a group id too: shared duties are held by it
+            stack.extend(members.get(current, ()))
+        return out
+
+    def _status_rows(self, connection: Connection, as_of: dt.datetime, *, where: str, params: dict) -> list[OccurrenceStatus]:
+        params = {**params, "as_of": to_db(as_of)}
+        rows = connection.execute(
+            text(
+                "SELECT o.id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end, o.due_at,"
+                f" o.at_least, {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status, o.orphaned_at, p.timezone"
+                " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id JOIN plan p ON p.id = ob.plan_id"
+                f" WHERE {where} ORDER BY o.due_at, ob.plan_id, ob.code, o.unit_id"
+            ).bindparams(*_expanding(params)),
+            params,
+        ).all()
+        return [
+            OccurrenceStatus(
+                id=r[0], plan=r[1], obligation=r[2], title=r[3], unit=r[4], window_start=_as_date(r[5]),
+                window_end=_as_date(r[6]), due=from_db(r[7]).astimezone(ZoneInfo(r[12])), at_least=r[8],
+                delivered=int(r[9]), status=r[10], orphaned=r[11] is not None,
+            )
+            for r in rows
+        ]
+
+
+def default_horizon(today: dt.date, years_after: int | None = None) -> dt.date:
+    """The end of next year (by default): the rest of this year plus the next."""
+    if years_after is None:
+        from ..settings import get_settings
+
+        years_after = get_settings().horizon_years
+    return dt.date(today.year + years_after, 12, 31)
+
+
+def _moment(value: dt.date | dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """A date means the start of that day in the plan's timezone; a naive datetime is local too."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    return dt.datetime.combine(value, dt.time(), tzinfo=tz)
+
+
+def _as_date(value) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _expanding(params: dict) -> list:
+    return [bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+
+
+def _suggest(ident: str, pool: Iterable[str]) -> str:
+    close = difflib.get_close_matches(ident, list(pool), n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""

@@ -1,0 +1,133 @@
+"""Opening the ledger database: engine settings, migrations, and clear errors.
+
+Every open upgrades the schema to the newest migration, so an older database
+is upgraded in place rather than crashing. Two processes opening at once
+(two syncs, a sync and a worker) take a lock around the upgrade: a PostgreSQL
+advisory lock, or a lock file beside a SQLite database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event, exc
+from sqlalchemy.engine import Engine, make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK_KEY = 0x636F6D6D706C616E  # "commplan" in ASCII: one advisory lock id for migrations
+SQLITE_BUSY_SECONDS = 15
+
+
+class LedgerError(Exception):
+    """A problem with the ledger a person can act on; the message says what and where."""
+
+
+def describe_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite database {parsed.database}"
+    return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def create_ledger_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (see _sqlite_begin_immediate).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection) -> None:
+    # Take the write lock at BEGIN, so two writers queue instead of failing mid-transaction.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def translated_errors(url: str) -> Iterator[None]:
+    """Turn driver errors into `LedgerError`s that name the database and the remedy."""
+    where = describe_url(url)
+    try:
+        yield
+    except exc.OperationalError as error:
+        text = str(error.orig)
+        if "locked" in text or "busy" in text:
+            raise LedgerError(f"{where} is busy: another commplan command is writing to it. Try again.") from None
+        if "unable to open" in text:
+            raise LedgerError(f"cannot open {where}: check that its folder exists and is writable.") from None
+        if "connection" in text.lower() or "connect" in text.lower():
+            raise LedgerError(f"cannot connect to {where}: {text.strip().splitlines()[0]}") from None
+        raise LedgerError(f"{where}: {text.strip().splitlines()[0]}") from None
+    except exc.DatabaseError as error:
+        text = str(error.orig)
+        if "not a database" in text or "malformed" in text:
+            raise LedgerError(f"{where} is damaged or is not a commplan database ({text}).") from None
+        raise
+
+
+def _alembic_config(connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (newest by default), under a cross-process lock."""
+    with _migration_lock(engine):
+        if revision == "head" and current_revision(engine) == head_revision():
+            return
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+                connection.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

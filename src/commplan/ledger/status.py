@@ -1,0 +1,101 @@
+"""Status at an instant, evaluated in SQL.
+
+PLAN_FORMAT.md's classification, as the Government Office tracks tasks:
+
+| status        | when (at instant T)                                           |
+| ------------- | ------------------------------------------------------------- |
+| excused       | excused at or before T                                        |
+| done-on-time  | the at_least-th item was delivered by T, and by the deadline  |
+| done-late     | the at_least-th item was delivered by T, after the deadline   |
+| scheduled     | T is before the window opens (local midnight of its first day)|
+| open          | not met, T at or before the deadline                          |
+| overdue       | not met, T after the deadline                                 |
+
+`met_at` (when the at_least-th item was delivered, by the items' own dates)
+is kept on the occurrence when evidence is recorded, so the whole rule is a
+CASE over indexed columns: no per-row Python, and `--as-of` replays any day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import datetime as dt
+
+STATUSES = ("scheduled", "open", "done-on-time", "done-late", "overdue", "excused")
+# The four buckets of the Government Office's tracking reports, in its order.
+BUCKETS = ("done-on-time", "done-late", "open", "overdue")
+VIETNAMESE = {
+    "scheduled": "chưa đến kỳ",
+    "open": "đang thực hiện, trong hạn",
+    "done-on-time": "hoàn thành đúng hạn",
+    "done-late": "hoàn thành quá hạn",
+    "overdue": "quá hạn, chưa hoàn thành",
+    "excused": "miễn",
+}
+
+STATUS_SQL = """
+CASE
+  WHEN o.excused_at IS NOT NULL AND o.excused_at <= :as_of THEN 'excused'
+  WHEN o.met_at IS NOT NULL AND o.met_at <= :as_of THEN
+    CASE WHEN o.met_at <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
+  WHEN :as_of < o.opens_at THEN 'scheduled'
+  WHEN :as_of <= o.due_at THEN 'open'
+  ELSE 'overdue'
+END
+"""
+
+# Items delivered by T: the occurrence's evidence dated at or before T.
+DELIVERED_SQL = "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id AND e.occurred_at <= :as_of)"
+
+# Conditions that select one status directly, so that an index on due_at serves them.
+WHERE_STATUS = {
+    "overdue": "o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of)"
+               " AND (o.excused_at IS NULL OR o.excused_at > :as_of)",
+}
+
+
+@dataclass(frozen=True)
+class OccurrenceStatus:
+    id: int
+    plan: str
+    obligation: str
+    title: str
+    unit: str
+    window_start: dt.date
+    window_end: dt.date
+    due: dt.datetime  # aware, in the plan's timezone
+    at_least: int
+    delivered: int
+    status: str
+    orphaned: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "plan": self.plan,
+            "obligation": self.obligation,
+            "unit": self.unit,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "due": self.due.isoformat(),
+            "at_least": self.at_least,
+            "delivered": self.delivered,
+            "status": self.status,
+            "orphaned": self.orphaned,
+        }
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """Counts of one plan or one unit in each status (orphaned occurrences apart)."""
+
+    key: str
+    name: str
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts[b] for b in BUCKETS)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": self.key, "name": self.name, **{s: self.counts[s] for s in STATUSES}}

@@ -1,0 +1,295 @@
+"""Materialising occurrences: plans in, occurrence rows reconciled, in set-based SQL.
+
+One sync is one transaction, serialised across processes (a PostgreSQL
+advisory lock; SQLite's write lock), and idempotent: the unique key
+(obligation, holder, window start) makes a second sync a no-op.
+
+Reconciliation, as rows of `sync_staging` (what the plans imply now) meet
+rows of `occurrence` (what the ledger holds):
+- new key: inserted;
+- same key, nobody touched it (no evidence, no excusal): its window, deadline
+  and count follow the plan;
+- same key, touched: kept as it was (evidence is never moved);
+- key gone, untouched, window in the future: deleted;
+- key gone otherwise: kept and marked orphaned (history stays, evidence stays).
+Only occurrences up to the horizon are reconciled, and only for the plans given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+
+from ..plan.catalog import Catalog
+from ..schedule.occurrences import Expander, Occurrence
+from . import tables as t
+from .clock import to_db
+from .records import recorded_events
+
+SYNC_LOCK_KEY = 0x73796E63  # "sync": one sync at a time per database
+BATCH = 5000
+EARLIEST = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    plans: int
+    obligations: int
+    inserted: int
+    updated: int
+    deleted: int
+    orphaned: int
+    unchanged: int
+    waiting: tuple[str, ...]  # obligations waiting for an event not yet recorded
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated or self.deleted or self.orphaned)
+
+
+def sync_catalog(
+    connection: Connection,
+    catalog: Catalog,
+    *,
+    today: dt.date,
+    horizon: dt.date,
+    now: dt.datetime,
+) -> SyncReport:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({SYNC_LOCK_KEY})"))
+    stamp = to_db(now)
+    _mirror_directory(connection, catalog)
+    obligation_ids = _mirror_plans(connection, catalog, stamp)
+    events = recorded_events(connection)  # written in the plans, or recorded by people (which wins)
+    connection.execute(delete(t.SyncStagingRow))
+    waiting: list[str] = []
+    staged = 0
+    for batch in _batches(_staging_rows(catalog, obligation_ids, events, horizon, waiting)):
+        connection.execute(insert(t.SyncStagingRow), batch)
+        staged += len(batch)
+    plan_ids = list(catalog.plans)
+    updated = _update_untouched(connection, stamp)
+    inserted = _insert_new(connection, stamp)
+    connection.execute(
+        text(
+            "UPDATE occurrence SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL AND EXISTS ("
+            " SELECT 1 FROM sync_staging s WHERE s.obligation_id = occurrence.obligation_id"
+            " AND s.unit_id = occurrence.unit_id AND s.window_start = occurrence.window_start)"
+        )
+    )
+    deleted, orphaned = _retire_missing(connection, plan_ids, today, horizon, stamp)
+    connection.execute(delete(t.SyncStagingRow))
+    return SyncReport(
+        plans=len(plan_ids),
+        obligations=len(obligation_ids),
+        inserted=inserted,
+        updated=updated,
+        deleted=deleted,
+        orphaned=orphaned,
+        unchanged=staged - inserted - updated,
+        waiting=tuple(waiting),
+    )
+
+
+# ---------------------------------------------------------------- the plan mirror
+
+def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
+    directory = catalog.directory
+    existing_units = set(connection.execute(select(t.UnitRow.id)).scalars())
+    rows = [
+        {
+            "id": u.id, "name": u.name, "short": u.short, "parent_id": u.parent,
+            "successor_id": u.succeeded_by.unit if u.succeeded_by else None,
+            "succession_from": u.succeeded_by.from_ if u.succeeded_by else None,
+        }
+        for u in directory.units.values()
+    ]
+    new = [r for r in rows if r["id"] not in existing_units]
+    old = [{**r, "key": r["id"]} for r in rows if r["id"] in existing_units]
+    if new:
+        connection.execute(insert(t.UnitRow), new)
+    if old:
+        table = t.UnitRow.__table__
+        connection.execute(
+            update(table).where(table.c.id == bindparam("key")).values(
+                name=bindparam("name"), short=bindparam("short"), parent_id=bindparam("parent_id"),
+                successor_id=bindparam("successor_id"), succession_from=bindparam("succession_from"),
+            ),
+            old,
+        )
+    # groups are rewritten whole: membership has no history of its own
+    group_ids = list(directory.groups)
+    if group_ids:
+        connection.execute(delete(t.GroupMemberRow).where(t.GroupMemberRow.group_id.in_(group_ids)))
+        connection.execute(delete(t.GroupRow).where(t.GroupRow.id.in_(group_ids)))
+        connection.execute(insert(t.GroupRow), [{"id": g, "name": group.name} for g, group in directory.groups.items()])
+        members = [
+            {"group_id": g, "member_id": m, "position": i}
+            for g, group in directory.groups.items()
+            for i, m in enumerate(group.members)
+        ]
+        connection.execute(insert(t.GroupMemberRow), members)
+
+
+def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) -> dict[tuple[str, str], int]:
+    """Upsert plans, events and obligations; return obligation ids by (plan, code)."""
+    ids: dict[tuple[str, str], int] = {}
+    for plan in catalog.plans.values():
+        header = plan.header
+        values = {
+            "number": header.number, "title": header.title, "file": plan.file, "timezone": header.timezone,
+            "coordinator_id": header.coordinator,
+            "effective_from": header.effective.from_ if header.effective else header.issued,
+            "effective_until": header.effective.until if header.effective else None,
+            "synced_at": stamp,
+        }
+        if connection.execute(select(t.PlanRow.id).where(t.PlanRow.id == plan.id)).first():
+            connection.execute(update(t.PlanRow).where(t.PlanRow.id == plan.id).values(**values))
+        else:
+            connection.execute(insert(t.PlanRow).values(id=plan.id, **values))
+        known_events = dict(
+            connection.execute(select(t.EventRow.code, t.EventRow.date).where(t.EventRow.plan_id == plan.id)).all()
+        )
+        for event in plan.events:
+            if event.id in known_events:
+                row = (t.EventRow.plan_id == plan.id, t.EventRow.code == event.id)
+                connection.execute(update(t.EventRow).where(*row).values(title=event.title))
+                # a date written in the plan follows the plan until a person records one
+                connection.execute(update(t.EventRow).where(*row, t.EventRow.recorded_at.is_(None)).values(date=event.date))
+            else:
+                connection.execute(insert(t.EventRow).values(plan_id=plan.id, code=event.id, title=event.title, date=event.date))
+        existing = dict(
+            connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
+        )
+        for obligation in plan.obligations:
+            values = {
+                "title": obligation.title, "ref": obligation.ref,
+                "kind": obligation.kind.value if obligation.kind else None,
+                "channel": obligation.channel.value if obligation.channel else None,
+                "evidence_kind": obligation.evidence_kind.value, "at_least": obligation.at_least, "removed_at": None,
+            }
+            if obligation.id in existing:
+                row_id = existing[obligation.id]
+                connection.execute(update(t.ObligationRow).where(t.ObligationRow.id == row_id).values(**values))
+            else:
+                row_id = connection.execute(
+                    insert(t.ObligationRow).values(plan_id=plan.id, code=obligation.id, **values).returning(t.ObligationRow.id)
+                ).scalar_one()
+            ids[(plan.id, obligation.id)] = row_id
+        gone = [code for code in existing if (plan.id, code) not in ids]
+        if gone:
+            connection.execute(
+                update(t.ObligationRow)
+                .where(t.ObligationRow.plan_id == plan.id, t.ObligationRow.code.in_(gone), t.ObligationRow.removed_at.is_(None))
+                .values(removed_at=stamp)
+            )
+    return ids
+
+
+# ---------------------------------------------------------------- occurrences
+
+def _staging_rows(
+    catalog: Catalog,
+    obligation_ids: dict[tuple[str, str], int],
+    events: Mapping[str, Mapping[str, dt.date]],
+    horizon: dt.date,
+    waiting: list[str],
+) -> Iterator[dict]:
+    for plan in catalog.plans.values():
+        expander = Expander(plan, catalog.directory, events.get(plan.id))
+        tz = ZoneInfo(plan.header.timezone)
+        for obligation in plan.obligations:
+            if expander.start_of(obligation) is None:
+                waiting.append(f"{plan.id}/{obligation.id}")
+                continue
+            obligation_id = obligation_ids[(plan.id, obligation.id)]
+            for occurrence in expander.occurrences(obligation, EARLIEST, horizon, by="window"):
+                if occurrence.window_start > horizon:
+                    continue
+                yield _row(obligation_id, occurrence, tz)
+
+
+def _row(obligation_id: int, occurrence: Occurrence, tz: ZoneInfo) -> dict:
+    opens = dt.datetime.combine(occurrence.window_start, dt.time(), tzinfo=tz)
+    return {
+        "obligation_id": obligation_id,
+        "unit_id": occurrence.unit,
+        "window_start": occurrence.window_start,
+        "holders": " ".join(occurrence.holders),
+        "window_end": occurrence.window_end,
+        "opens_at": to_db(opens),
+        "due_at": to_db(occurrence.due),
+        "at_least": occurrence.at_least,
+    }
+
+
+def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+_MATCH = (
+    "s.obligation_id = occurrence.obligation_id AND s.unit_id = occurrence.unit_id"
+    " AND s.window_start = occurrence.window_start"
+)
+_UNTOUCHED = "occurrence.evidence_total = 0 AND occurrence.excused_at IS NULL"
+
+
+def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
+    result = connection.execute(
+        text(
+            "UPDATE occurrence SET window_end = s.window_end, opens_at = s.opens_at, due_at = s.due_at,"
+            " at_least = s.at_least, holders = s.holders, updated_at = :stamp"
+            f" FROM sync_staging s WHERE {_MATCH} AND {_UNTOUCHED}"
+            " AND (occurrence.window_end <> s.window_end OR occurrence.due_at <> s.due_at"
+            "      OR occurrence.at_least <> s.at_least OR occurrence.holders <> s.holders)"
+        ),
+        {"stamp": stamp},
+    )
+    return result.rowcount
+
+
+def _insert_new(connection: Connection, stamp: dt.datetime) -> int:
+    result = connection.execute(
+        text(
+            "INSERT INTO occurrence (obligation_id, unit_id, holders, window_start, window_end, opens_at, due_at,"
+            " at_least, evidence_total, created_at, updated_at)"
+            " SELECT s.obligation_id, s.unit_id, s.holders, s.window_start, s.window_end, s.opens_at, s.due_at,"
+            " s.at_least, 0, :stamp, :stamp FROM sync_staging s"
+            f" WHERE NOT EXISTS (SELECT 1 FROM occurrence WHERE {_MATCH})"
+            " ON CONFLICT (obligation_id, unit_id, window_start) DO NOTHING"
+        ),
+        {"stamp": stamp},
+    )
+    return result.rowcount
+
+
+def _retire_missing(connection: Connection, plan_ids: list[str], today: dt.date, horizon: dt.date, stamp) -> tuple[int, int]:
+    if not plan_ids:
+        return 0, 0
+    scope = (
+        "occurrence.obligation_id IN (SELECT id FROM obligation WHERE plan_id IN :plans)"
+        " AND occurrence.window_start <= :horizon"
+        f" AND NOT EXISTS (SELECT 1 FROM sync_staging s WHERE {_MATCH})"
+    )
+    params = {"plans": plan_ids, "horizon": horizon, "today": today, "stamp": stamp}
+    expanding = [bindparam("plans", expanding=True)]
+    deleted = connection.execute(
+        text(f"DELETE FROM occurrence WHERE {scope} AND {_UNTOUCHED} AND occurrence.window_start > :today").bindparams(*expanding),
+        params,
+    ).rowcount
+    orphaned = connection.execute(
+        text(f"UPDATE occurrence SET orphaned_at = :stamp WHERE {scope} AND occurrence.orphaned_at IS NULL").bindparams(*expanding),
+        params,
+    ).rowcount
+    return deleted, orphaned

@@ -1,0 +1,177 @@
+"""The ledger's tables (sqlmodel). Migrations in `migrations/versions/` create them.
+
+Conventions:
+- Every datetime column is a plain `DateTime` holding UTC without a zone (`timestamp without time
+  zone` on PostgreSQL, ISO text on SQLite), so that comparisons in SQL are
+  the same on both; `clock.to_db` / `clock.from_db` convert at the edge.
+- Dates (`window_start`, `window_end`) are the plan's local calendar dates.
+- The plan mirror (units, groups, plans, obligations, events) is rewritten by
+  `sync`; occurrences, evidence, excusals and the audit log are history and
+  are never deleted once a person touched them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "unit"
+
+    id: str = Field(sa_column=Column(String(100), primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    short: Optional[str] = Field(default=None, sa_column=Column(Text))
+    parent_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    successor_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    succession_from: Optional[dt.date] = None
+
+
+class GroupRow(SQLModel, table=True):
+    __tablename__ = "unit_group"
+
+    id: str = Field(sa_column=Column(String(100), primary_key=True))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class GroupMemberRow(SQLModel, table=True):
+    __tablename__ = "group_member"
+
+    group_id: str = Field(sa_column=Column(String(100), ForeignKey("unit_group.id", ondelete="CASCADE"), primary_key=True))
+    member_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    position: int = Field(sa_column=Column(Integer, nullable=False))
+
+
+class PlanRow(SQLModel, table=True):
+    __tablename__ = "plan"
+
+    id: str = Field(sa_column=Column(String(100), primary_key=True))
+    number: Optional[str] = Field(default=None, sa_column=Column(Text))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    file: str = Field(sa_column=Column(Text, nullable=False))
+    timezone: str = Field(sa_column=Column(String(64), nullable=False))
+    coordinator_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    effective_from: Optional[dt.date] = None
+    effective_until: Optional[dt.date] = None
+    synced_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class ObligationRow(SQLModel, table=True):
+    __tablename__ = "obligation"
+    __table_args__ = (UniqueConstraint("plan_id", "code", name="uq_obligation_plan_code"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), nullable=False))
+    code: str = Field(sa_column=Column(String(100), nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    ref: Optional[str] = Field(default=None, sa_column=Column(Text))
+    kind: Optional[str] = Field(default=None, sa_column=Column(String(20)))
+    channel: Optional[str] = Field(default=None, sa_column=Column(String(20)))
+    evidence_kind: str = Field(sa_column=Column(String(20), nullable=False))
+    at_least: int
+    removed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # no longer in the plan; its touched occurrences stay, orphaned
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+
+    plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), primary_key=True))
+    code: str = Field(sa_column=Column(String(100), primary_key=True))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    date: Optional[dt.date] = None
+    recorded_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class OccurrenceRow(SQLModel, table=True):
+    __tablename__ = "occurrence"
+    __table_args__ = (
+        UniqueConstraint("obligation_id", "unit_id", "window_start", name="uq_occurrence_key"),
+        Index("ix_occurrence_due", "due_at"),
+        Index("ix_occurrence_unit_due", "unit_id", "due_at"),
+        # "who is overdue now": unmet, unexcused occurrences by deadline
+        Index(
+            "ix_occurrence_unmet_due", "due_at",
+            postgresql_where=text("met_at IS NULL AND excused_at IS NULL"),
+            sqlite_where=text("met_at IS NULL AND excused_at IS NULL"),
+        ),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    obligation_id: int = Field(sa_column=Column(Integer, ForeignKey("obligation.id"), nullable=False))
+    unit_id: str = Field(sa_column=Column(String(100), nullable=False))  # a unit, or a group for a shared duty
+    holders: str = Field(sa_column=Column(Text, nullable=False))  # space-separated unit ids that owe it
+    window_start: dt.date
+    window_end: dt.date
+    opens_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # local midnight of window_start, in UTC
+    due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    at_least: int
+    evidence_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    met_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # when the at_least-th item was delivered
+    excused_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    excuse_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    orphaned_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # its obligation or period left the plan after someone touched it
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class EvidenceRow(SQLModel, table=True):
+    __tablename__ = "evidence"
+    __table_args__ = (
+        # the same link twice for one occurrence counts once
+        UniqueConstraint("occurrence_id", "link", name="uq_evidence_link"),
+        Index("ix_evidence_occurrence", "occurrence_id", "occurred_at"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))  # link | document | count
+    link: Optional[str] = Field(default=None, sa_column=Column(Text))
+    document: Optional[str] = Field(default=None, sa_column=Column(Text))
+    quantity: int = Field(sa_column=Column(Integer, nullable=False))
+    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    occurred_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # when the item was published or sent
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    source: str = Field(sa_column=Column(String(20), nullable=False))  # manual | web | feed | import
+
+
+class ExcusalRow(SQLModel, table=True):
+    __tablename__ = "excusal"
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False, index=True))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    excused_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    excused_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    revoked_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    revoked_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+
+
+class AuditRow(SQLModel, table=True):
+    __tablename__ = "audit_log"
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    actor: Optional[str] = Field(default=None, sa_column=Column(Text))
+    action: str = Field(sa_column=Column(String(40), nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    details: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+
+
+class SyncStagingRow(SQLModel, table=True):
+    """Where `sync` puts the occurrences the plans imply, to reconcile them in set-based SQL."""
+
+    __tablename__ = "sync_staging"
+
+    obligation_id: int = Field(sa_column=Column(Integer, primary_key=True))
+    unit_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    window_start: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    holders: str = Field(sa_column=Column(Text, nullable=False))
+    window_end: dt.date
+    opens_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    at_least: int

@@ -1,0 +1,48 @@
+"""Configuration from the environment (`COMMPLAN_*`), built lazily, never at import.
+
+Secrets (SMTP password, Zalo tokens, SMS keys) will live here too, never in
+plan YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """`$XDG_DATA_HOME/commplan`, i.e. `~/.local/share/commplan` on most machines."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "commplan"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # e.g. postgresql+psycopg://commplan@127.0.0.1:5432/commplan; default: SQLite in data_dir
+    database_url: str | None = None
+    # Years after the current one that `sync` materialises (the rest of this year is always included).
+    horizon_years: int = Field(default=1, ge=0, le=10)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("COMMPLAN_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        return value or None
+
+    @property
+    def database(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'commplan.sqlite3'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
