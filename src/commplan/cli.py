@@ -130,12 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from . import cli_ledger as ledger_cli
+    if args.command in ("validate", "preview"):
+        handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
+    else:  # the ledger's commands import SQLAlchemy and friends: only when used
+        from . import cli_ledger
 
-    handler = {
-        "validate": cmd_validate, "preview": cmd_preview, "sync": ledger_cli.cmd_sync, "event": ledger_cli.cmd_event,
-        "record": ledger_cli.cmd_record, "excuse": ledger_cli.cmd_excuse, "status": ledger_cli.cmd_status,
-    }[args.command]
+        handler = getattr(cli_ledger, f"cmd_{args.command}")
     try:
         return handler(args)
     except BrokenPipeError:  # `commplan preview … | head`

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, select, text
+from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from ..plan.catalog import Catalog
 from . import records
 from . import tables as t
 from .clock import from_db, now as utc_now, to_db
-from .engine import LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
+from .engine import SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .status import DELIVERED_SQL, STATUS_SQL, STATUSES, WHERE_STATUS, OccurrenceStatus, SummaryRow
 from .sync import SyncReport, sync_catalog
 
@@ -43,10 +43,10 @@ class RecordResult:
 
 
 class Ledger:
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, busy_seconds: float = SQLITE_BUSY_SECONDS):
         self.url = url
         with translated_errors(url):
-            self.engine = create_ledger_engine(url)
+            self.engine = create_ledger_engine(url, busy_seconds=busy_seconds)
             if migrate:
                 upgrade(self.engine)
 
@@ -345,7 +345,15 @@ def _as_date(value) -> dt.date:
 
 
 def _expanding(params: dict) -> list:
-    return [bindparam(name, expanding=True) for name, value in params.items() if isinstance(value, list)]
+    """Typed parameters for text() SQL: lists expand to IN (...); datetimes are formatted as the
+    columns store them (on SQLite, text compared as text: '…17:00:00' must equal '…17:00:00.000000')."""
+    out = []
+    for name, value in params.items():
+        if isinstance(value, list):
+            out.append(bindparam(name, expanding=True))
+        elif isinstance(value, dt.datetime):
+            out.append(bindparam(name, type_=DateTime()))
+    return out
 
 
 def _suggest(ident: str, pool: Iterable[str]) -> str:

@@ -36,25 +36,25 @@ def describe_url(url: str) -> str:
     return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
-def create_ledger_engine(url: str) -> Engine:
+def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": busy_seconds})
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_seconds))
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
     # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (see _sqlite_begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
     cursor.close()
 
 

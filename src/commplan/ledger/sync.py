@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, text, update
+from sqlalchemy import Connection, Date, DateTime, bindparam, delete, insert, select, text, update
 
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Expander, Occurrence
@@ -32,6 +32,8 @@ from .records import recorded_events
 
 SYNC_LOCK_KEY = 0x73796E63  # "sync": one sync at a time per database
 BATCH = 5000
+# Datetimes in text() SQL must be formatted as the columns store them (SQLite compares text).
+STAMP = bindparam("stamp", type_=DateTime())
 EARLIEST = dt.date(1970, 1, 1)
 
 
@@ -253,7 +255,7 @@ def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
             f" FROM sync_staging s WHERE {_MATCH} AND {_UNTOUCHED}"
             " AND (occurrence.window_end <> s.window_end OR occurrence.due_at <> s.due_at"
             "      OR occurrence.at_least <> s.at_least OR occurrence.holders <> s.holders)"
-        ),
+        ).bindparams(STAMP),
         {"stamp": stamp},
     )
     return result.rowcount
@@ -268,7 +270,7 @@ def _insert_new(connection: Connection, stamp: dt.datetime) -> int:
             " s.at_least, 0, :stamp, :stamp FROM sync_staging s"
             f" WHERE NOT EXISTS (SELECT 1 FROM occurrence WHERE {_MATCH})"
             " ON CONFLICT (obligation_id, unit_id, window_start) DO NOTHING"
-        ),
+        ).bindparams(STAMP),
         {"stamp": stamp},
     )
     return result.rowcount
@@ -283,13 +285,15 @@ def _retire_missing(connection: Connection, plan_ids: list[str], today: dt.date,
         f" AND NOT EXISTS (SELECT 1 FROM sync_staging s WHERE {_MATCH})"
     )
     params = {"plans": plan_ids, "horizon": horizon, "today": today, "stamp": stamp}
-    expanding = [bindparam("plans", expanding=True)]
+    in_scope = [bindparam("plans", expanding=True), bindparam("horizon", type_=Date())]
     deleted = connection.execute(
-        text(f"DELETE FROM occurrence WHERE {scope} AND {_UNTOUCHED} AND occurrence.window_start > :today").bindparams(*expanding),
-        params,
+        text(f"DELETE FROM occurrence WHERE {scope} AND {_UNTOUCHED} AND occurrence.window_start > :today")
+        .bindparams(*in_scope, bindparam("today", type_=Date())),
+        {k: params[k] for k in ("plans", "horizon", "today")},
     ).rowcount
     orphaned = connection.execute(
-        text(f"UPDATE occurrence SET orphaned_at = :stamp WHERE {scope} AND occurrence.orphaned_at IS NULL").bindparams(*expanding),
-        params,
+        text(f"UPDATE occurrence SET orphaned_at = :stamp WHERE {scope} AND occurrence.orphaned_at IS NULL")
+        .bindparams(*in_scope, STAMP),
+        {k: params[k] for k in ("plans", "horizon", "stamp")},
     ).rowcount
     return deleted, orphaned

@@ -1,0 +1,100 @@
+"""The ledger's commands as a clerk runs them: sync, status, record, event, excuse (both databases)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+
+@pytest.fixture
+def run(ledger_url, tmp_path):
+    env = {**os.environ, "COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_USER": "chuyen-vien"}
+
+    def commplan(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    return commplan
+
+
+def buckets(run, *args) -> dict:
+    result = run("status", "--summary", "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return {row["id"]: row for row in json.loads(result.stdout)["by_plan"]}
+
+
+def test_sync_then_replay_2021_then_record_moves_buckets(run):
+    synced = run("sync", "plans/")
+    assert synced.returncode == 0, synced.stderr
+    assert " new, 0 updated, 0 removed, 0 orphaned, 0 unchanged occurrences." in synced.stdout
+    assert "waiting for an event: thanh-hoa-241-2021/tin-bai-cong-ttdt-thang" in synced.stdout
+    again = run("sync", "plans/")
+    assert "0 new, 0 updated, 0 removed, 0 orphaned," in again.stdout
+
+    table = run("status", "--as-of", "2021-12-31", "--summary")
+    assert table.returncode == 0, table.stderr
+    assert "Tình hình thực hiện đến 23:59 31/12/2021" in table.stdout
+    assert "Theo kế hoạch" in table.stdout and "Theo đơn vị" in table.stdout
+
+    before = buckets(run, "--as-of", "2021-12-31")["bo-tttt-2980-2021"]
+    # the weekly report of Thanh Hóa's Sở TTTT for the week of 6/12/2021, sent on time
+    recorded = run("record", "bo-tttt-2980-2021/bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa",
+                   "--on", "2021-12-09T10:00", "--document", "BC tuần 49.docx", "--by", "Nguyễn Văn A")
+    assert recorded.returncode == 0, recorded.stderr
+    assert "Delivered 1/1: hoàn thành đúng hạn (done-on-time)." in recorded.stdout
+    after = buckets(run, "--as-of", "2021-12-31")["bo-tttt-2980-2021"]
+    assert after["done-on-time"] == before["done-on-time"] + 1
+    assert after["overdue"] == before["overdue"] - 1
+    # as of the day before it was sent, it was still open: the ledger replays history
+    replay = buckets(run, "--as-of", "2021-12-08")["bo-tttt-2980-2021"]
+    assert replay["done-on-time"] == 0
+
+
+def test_overdue_listing_filters_and_formats(run):
+    assert run("sync", "plans/").returncode == 0
+    listing = run("status", "--as-of", "2021-12-31", "--overdue", "--unit", "so-tttt-ha-tinh", "--format", "json")
+    rows = json.loads(listing.stdout)
+    assert rows and {r["status"] for r in rows} == {"overdue"} and {r["unit"] for r in rows} == {"so-tttt-ha-tinh"}
+    assert list(rows[0]) == ["id", "plan", "obligation", "unit", "window_start", "window_end", "due", "at_least",
+                             "delivered", "status", "orphaned"]
+    table = run("status", "--as-of", "2021-12-31", "--overdue", "--plan", "ha-tinh-cam-ocop-2021")
+    assert "quá hạn, chưa hoàn thành" in table.stdout
+    csv = run("status", "--as-of", "2021-12-31", "--plan", "ha-tinh-cam-ocop-2021", "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "id,plan,obligation,unit,window_start,window_end,due,at_least,delivered,status,orphaned"
+
+
+def test_event_opens_waiting_obligations_and_excuse_round_trip(run):
+    assert run("sync", "plans/").returncode == 0
+    event = run("event", "banner-nong-san-viet", "--date", "2021-11-22")
+    assert event.returncode == 0, event.stderr
+    assert "Recorded thanh-hoa-241-2021/banner-nong-san-viet on 22/11/2021." in event.stdout
+    assert "waiting for an event" not in event.stdout
+    rows = json.loads(run("status", "--as-of", "2021-11-30", "--plan", "thanh-hoa-241-2021", "--unit", "van-phong-ubnd-thanh-hoa",
+                          "--format", "json").stdout)
+    assert [(r["obligation"], r["window_start"], r["due"]) for r in rows] == [
+        ("lap-chuyen-muc-cong-ttdt", "2021-11-22", "2021-11-29T23:59:59+07:00")]
+    excused = run("excuse", str(rows[0]["id"]), "--reason", "Chuyên mục đã có từ trước")
+    assert excused.returncode == 0 and "excused: Chuyên mục đã có từ trước" in excused.stdout
+    again = run("excuse", str(rows[0]["id"]), "--reason", "lần hai")
+    assert again.returncode == 1 and "is already excused" in again.stderr
+    undo = run("excuse", str(rows[0]["id"]), "--undo")
+    assert undo.returncode == 0 and "no longer excused (was: Chuyên mục đã có từ trước)" in undo.stdout
+
+
+def test_mistakes_get_clear_errors(run):
+    assert run("sync", "plans/").returncode == 0
+    wrong = run("record", "bao-cao-tuan-kh1043", "--unit", "so-tttt-thanh-hoa", "--count", "1")
+    assert wrong.returncode == 1
+    assert "error: unknown obligation 'bao-cao-tuan-kh1043' (did you mean 'bao-cao-tuan-kh1034'" in wrong.stderr
+    unit = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoá", "--count", "1")
+    assert "error: unknown unit 'so-tttt-thanh-hoá' (did you mean 'so-tttt-thanh-hoa'" in unit.stderr
+    outside = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa", "--on", "2022-03-01", "--count", "1")
+    assert outside.returncode == 1 and "no window contains 01/03/2022; the nearest are #" in outside.stderr
+    both = run("record", "bao-cao-tuan-kh1034", "--unit", "x", "--link", "a", "--count", "2")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr
