@@ -51,7 +51,7 @@ def status_of(ledger, occurrence_id: int, as_of: str) -> str:
 
 def report(ledger, unit: str, on: str, name: str = "bao-cao.pdf", **kw):
     return ledger.record_evidence("bao-cao-tuan", unit, EvidenceInput(kind="document", document=name),
-                                  on=at(on), now=at("2022-03-20T08:00"), **kw)
+                                  on=at(on), now=at("2022-04-30T08:00"), **kw)
 
 
 def test_every_status_is_reached_at_the_right_instant(synced):
@@ -148,3 +148,23 @@ def test_summary_counts_the_four_buckets_per_plan_and_unit(synced):
     assert {r.unit for r in group} == {"ubnd-huyen-a", "ubnd-huyen-b"}
     with pytest.raises(LedgerError, match="unknown plan 'ke-hoach'"):
         synced.summary(as_of=at("2022-03-21T12:00"), plans=["ke-hoach"])
+
+
+def test_evidence_dated_in_the_future_is_refused(synced):
+    with pytest.raises(LedgerError, match="10/03/2022 11:00 is in the future"):
+        synced.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(kind="count"), on=at("2022-03-10T11:00"),
+                               now=at("2022-03-09T08:00"))
+
+
+def test_the_overdue_query_is_served_by_the_unmet_index(ledger, write_plan):
+    ledger.sync(write_plan(PLAN), now=at("2022-03-01T08:00"), horizon=dt.date(2022, 12, 31))
+    from commplan.ledger.status import OVERDUE_NOW
+
+    with ledger.transaction() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table: make the planner show the index
+            explain = f"EXPLAIN SELECT o.id FROM occurrence o WHERE {OVERDUE_NOW.replace(':as_of', 'now()')}"
+        else:
+            explain = f"EXPLAIN QUERY PLAN SELECT o.id FROM occurrence o WHERE {OVERDUE_NOW.replace(':as_of', repr('2022-03-21'))}"
+        plan = [str(row) for row in connection.exec_driver_sql(explain).all()]
+    assert any("ix_occurrence_unmet_due" in line for line in plan), plan

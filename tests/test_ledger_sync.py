@@ -146,5 +146,6 @@ def test_succession_and_shared_duties_are_materialised(ledger, write_plan):
     shared = sorted((k[1], k[2]) for k in keys(ledger) if k[0] == "chung")
     assert shared == [("ubnd-cap-huyen", "2025-01-01"), ("ubnd-cap-huyen", "2025-04-01")]
     # a member of the group can report for the shared occurrence
-    result = ledger.record_evidence("chung", "ubnd-huyen-b", EvidenceInput(kind="count", quantity=1), on=dt.date(2025, 2, 1), now=NOW)
+    result = ledger.record_evidence("chung", "ubnd-huyen-b", EvidenceInput(kind="count", quantity=1), on=dt.date(2025, 2, 1),
+                                    now=dt.datetime(2025, 3, 1, 9, 0, tzinfo=VN))
     assert result.window_start == dt.date(2025, 1, 1)

@@ -21,10 +21,12 @@ from . import records
 from . import tables as t
 from .clock import from_db, now as utc_now, to_db
 from .engine import SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
-from .status import DELIVERED_SQL, STATUS_SQL, STATUSES, WHERE_STATUS, OccurrenceStatus, SummaryRow
+from .status import DELIVERED_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# Evidence is never dated in the future (clocks may differ a little): status "now" relies on it.
+FUTURE_SLACK = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ class Ledger:
             obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
             occurred = _moment(on, tz) if on is not None else moment
+            if occurred > moment + FUTURE_SLACK:
+                raise LedgerError(f"{occurred.astimezone(tz):%d/%m/%Y %H:%M} is in the future: evidence is recorded once it exists")
             item = records.EvidenceInput(**{**item.__dict__, "occurred_at": item.occurred_at or occurred})
             if occurrence_id is None:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
@@ -236,8 +240,8 @@ class Ledger:
             raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
         with self.transaction() as connection:
             where, params = self._filters(connection, plans, units)
-            if only in WHERE_STATUS:
-                where.append(WHERE_STATUS[only])
+            if only == "overdue":
+                where.append(OVERDUE_NOW if as_of >= utc_now() else OVERDUE_AT)
             rows = self._status_rows(connection, as_of, where=" AND ".join(where) or "1 = 1", params=params)
         if only:
             return [r for r in rows if r.status == only]

@@ -47,11 +47,14 @@ END
 # Items delivered by T: the occurrence's evidence dated at or before T.
 DELIVERED_SQL = "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id AND e.occurred_at <= :as_of)"
 
-# Conditions that select one status directly, so that an index on due_at serves them.
-WHERE_STATUS = {
-    "overdue": "o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of)"
-               " AND (o.excused_at IS NULL OR o.excused_at > :as_of)",
-}
+# Conditions that select one status directly, so that an index serves them. Evidence and
+# excusals are never dated in the future, so "overdue now" is exactly the partial index
+# ix_occurrence_unmet_due; a replay of a past day needs the general form.
+OVERDUE_NOW = "o.due_at < :as_of AND o.met_at IS NULL AND o.excused_at IS NULL"
+OVERDUE_AT = (
+    "o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of)"
+    " AND (o.excused_at IS NULL OR o.excused_at > :as_of)"
+)
 
 
 @dataclass(frozen=True)

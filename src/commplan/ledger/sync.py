@@ -69,10 +69,8 @@ def sync_catalog(
     events = recorded_events(connection)  # written in the plans, or recorded by people (which wins)
     connection.execute(delete(t.SyncStagingRow))
     waiting: list[str] = []
-    staged = 0
-    for batch in _batches(_staging_rows(catalog, obligation_ids, events, horizon, waiting)):
-        connection.execute(insert(t.SyncStagingRow), batch)
-        staged += len(batch)
+    rows = _staging_rows(catalog, obligation_ids, events, horizon, waiting)
+    staged = _copy_staging(connection, rows) if connection.dialect.name == "postgresql" else _insert_staging(connection, rows)
     plan_ids = list(catalog.plans)
     updated = _update_untouched(connection, stamp)
     inserted = _insert_new(connection, stamp)
@@ -227,6 +225,28 @@ def _row(obligation_id: int, occurrence: Occurrence, tz: ZoneInfo) -> dict:
         "due_at": to_db(occurrence.due),
         "at_least": occurrence.at_least,
     }
+
+
+STAGING_COLUMNS = ("obligation_id", "unit_id", "window_start", "holders", "window_end", "opens_at", "due_at", "at_least")
+
+
+def _insert_staging(connection: Connection, rows: Iterable[dict]) -> int:
+    staged = 0
+    for batch in _batches(rows):
+        connection.execute(insert(t.SyncStagingRow), batch)
+        staged += len(batch)
+    return staged
+
+
+def _copy_staging(connection: Connection, rows: Iterable[dict]) -> int:
+    """PostgreSQL's COPY, several times faster than batched INSERTs, in the same transaction."""
+    staged = 0
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY sync_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in STAGING_COLUMNS))
+            staged += 1
+    return staged
 
 
 def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:

@@ -1,0 +1,96 @@
+"""Ledger speed: sync, re-sync, summary and overdue queries on SQLite and PostgreSQL.
+
+Run: scripts/bench ledger   (or: .venv/bin/python benchmarks/bench_ledger.py [--communes N] [--years N])
+
+Uses the synthetic province of bench_expand.py from 2021 to the horizon. The
+PostgreSQL run uses $COMMPLAN_TEST_POSTGRES_URL (default the local `test`
+database) in a schema of its own, dropped afterwards; it is left out when no
+server answers.
+
+Targets (checked here, never in the tests), for one province-year (about
+50,000 occurrences): first sync under 10 s, an unchanged re-sync under 5 s,
+a summary and an overdue listing under 1 s, on both databases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_expand import synthetic_province  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from commplan.ledger import Ledger  # noqa: E402
+from commplan.plan import load_catalog  # noqa: E402
+
+VN = dt.timezone(dt.timedelta(hours=7))
+POSTGRES = os.environ.get("COMMPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def timed(action):
+    began = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - began
+
+
+def run(label: str, url: str, catalog, years: int) -> bool:
+    now = dt.datetime(2021 + years - 1, 12, 15, 9, 0, tzinfo=VN)
+    horizon = dt.date(2021 + years - 1, 12, 31)
+    with Ledger(url) as ledger:
+        first, sync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
+        again, resync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
+        _, summary_s = timed(lambda: ledger.summary(as_of=now))
+        overdue, overdue_s = timed(lambda: ledger.statuses(as_of=dt.datetime.now(dt.timezone.utc), only="overdue"))
+    per_year = first.inserted / years
+    print(f"{label}: sync {first.inserted:,} occurrences in {sync_s:.1f} s ({first.inserted / sync_s:,.0f}/s); "
+          f"re-sync {resync_s:.1f} s ({again.unchanged:,} unchanged); summary {summary_s:.2f} s; "
+          f"overdue listing {overdue_s:.2f} s ({len(overdue):,} rows)")
+    scale = per_year / max(first.inserted, 1)
+    ok = sync_s * scale < 10 and resync_s * scale < 5 and summary_s < years and overdue_s < years
+    print(f"  per province-year: sync {sync_s * scale:.1f} s, re-sync {resync_s * scale:.1f} s; "
+          f"queries under {years} s: {'met' if ok else 'MISSED'}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--communes", type=int, default=560)
+    parser.add_argument("--years", type=int, default=1, help="years from 2021 to materialise")
+    args = parser.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "plans"
+        folder.mkdir()
+        synthetic_province(folder, args.communes)
+        catalog, _ = load_catalog([folder])
+        ok &= run("SQLite", f"sqlite:///{tmp}/ledger.sqlite3", catalog, args.years)
+        schema = f"commplan_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            admin = create_engine(POSTGRES, connect_args={"connect_timeout": 3})
+            with admin.begin() as connection:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        except Exception as exc:  # no server here: report and go on
+            print(f"PostgreSQL: left out ({type(exc).__name__})")
+            return 0 if ok else 1
+        try:
+            separator = "&" if "?" in POSTGRES else "?"
+            ok &= run("PostgreSQL", f"{POSTGRES}{separator}options=-csearch_path%3D{schema}", catalog, args.years)
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
