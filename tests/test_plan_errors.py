@@ -288,3 +288,11 @@ def test_strict_loading_raises_with_every_error(tmp_path):
         load_catalog([tmp_path])
     assert len(caught.value.errors) == 1
     assert "format version 3" in str(caught.value)
+
+
+def test_hidden_folders_are_not_searched(tmp_path):
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "lib" / "other.yaml").write_text("not: a plan\n", encoding="utf-8")
+    (tmp_path / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    catalog, errors = load_catalog([tmp_path], strict=False)
+    assert errors == [] and catalog.files == (str(tmp_path / "units.yaml"),)

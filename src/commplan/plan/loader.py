@@ -52,7 +52,12 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[str], list[PlanError]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in PLAN_SUFFIXES and p.is_file())
+            found = sorted(
+                p for p in path.rglob("*")
+                if p.suffix in PLAN_SUFFIXES and p.is_file()
+                # hidden folders (.git, .venv) hold no plans, and may hold other YAML
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
             if not found:
                 errors.append(PlanError(str(path), 1, 1, (), "no *.yaml plan files in this folder"))
             files.extend(str(p) for p in found)
