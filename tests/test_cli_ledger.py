@@ -98,3 +98,22 @@ def test_mistakes_get_clear_errors(run):
     assert outside.returncode == 1 and "no window contains 01/03/2022; the nearest are #" in outside.stderr
     both = run("record", "bao-cao-tuan-kh1034", "--unit", "x", "--link", "a", "--count", "2")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
+
+
+def test_an_event_with_broken_plans_records_nothing(run, tmp_path):
+    assert run("sync", "plans/").returncode == 0
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("commplan: 1\nunits: [\n", encoding="utf-8")
+    failed = run("event", "banner-nong-san-viet", "--date", "2021-11-22", "--plans", "plans/", str(broken))
+    assert failed.returncode == 1 and "the event was not recorded" in failed.stderr
+    listing = run("status", "--as-of", "2021-11-30", "--unit", "van-phong-ubnd-thanh-hoa", "--format", "json")
+    assert json.loads(listing.stdout) == []  # still waiting: nothing was recorded
+
+
+def test_out_of_range_numbers_and_dates_are_usage_errors(run):
+    huge = run("excuse", "99999999999999999999", "--reason", "x")
+    assert huge.returncode == 2 and "is not a whole number of 1 or more" in huge.stderr
+    ancient = run("status", "--as-of", "0001-01-01T01:00")
+    assert ancient.returncode == 2 and "the year must be between 1900 and 9000" in ancient.stderr
+    missing = run("excuse", "424242", "--reason", "x")
+    assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr

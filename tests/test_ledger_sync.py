@@ -115,7 +115,7 @@ def test_an_awaited_event_opens_its_obligations_on_the_next_sync(ledger, write_p
     catalog = write_plan(plan, events="- id: banner\n  title: Banner\n")
     report = ledger.sync(catalog, now=NOW, horizon=dt.date(2022, 6, 30))
     assert report.waiting == ("ke-hoach-thu/tin-bai",) and count(ledger) == 0
-    assert ledger.record_event("banner", dt.date(2022, 4, 12), now=NOW) == ("ke-hoach-thu", None)
+    assert ledger.record_event("banner", dt.date(2022, 4, 12), now=NOW) == ("ke-hoach-thu", None, None)
     report = ledger.sync(catalog, now=NOW, horizon=dt.date(2022, 6, 30))
     assert report.waiting == () and report.inserted == 3
     assert min(k[2] for k in keys(ledger)) == "2022-04-12"

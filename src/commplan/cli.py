@@ -35,20 +35,25 @@ def _as_of(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if not 1900 <= moment.year <= 9000:
+        raise argparse.ArgumentTypeError(f"'{text}': the year must be between 1900 and 9000")
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
 def _on(text: str) -> dt.date | dt.datetime:
-    if len(text) == 10:
-        return _date(text)
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    value = _date(text) if len(text) == 10 else None
+    if value is None:
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+    if not 1900 <= value.year <= 9000:
+        raise argparse.ArgumentTypeError(f"'{text}': the year must be between 1900 and 9000")
+    return value
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit() or not 1 <= int(text) < 2**63:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
     return int(text)
 

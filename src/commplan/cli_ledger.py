@@ -8,9 +8,12 @@ import getpass
 import os
 import sys
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 from .ledger import EvidenceInput, Ledger, LedgerError, VIETNAMESE
 from .plan import load_catalog
+
+_VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -38,13 +41,15 @@ def _fail(message: str) -> int:
     return EXIT_FAILED
 
 
-def _sync(ledger: Ledger, paths, units, *, horizon=None, actor=None) -> int:
+def _catalog(paths, units):
+    """The plans, or None after printing their errors."""
     catalog, errors = load_catalog(paths, units=units, strict=False)
     for error in errors:
         print(error, file=sys.stderr)
-    if errors:
-        return _fail(f"{len(errors)} error(s) in the plans: nothing was synced")
-    report = ledger.sync(catalog, horizon=horizon, actor=actor)
+    return None if errors else catalog
+
+
+def _print_sync(ledger: Ledger, report) -> None:
     print(
         f"Synced {report.plans} plans, {report.obligations} obligations into {ledger.where}: "
         f"{report.inserted} new, {report.updated} updated, {report.deleted} removed, "
@@ -52,26 +57,34 @@ def _sync(ledger: Ledger, paths, units, *, horizon=None, actor=None) -> int:
     )
     for waiting in report.waiting:
         print(f"  waiting for an event: {waiting}")
-    return EXIT_OK
 
 
 def cmd_sync(args) -> int:
+    catalog = _catalog(args.paths, args.units)
+    if catalog is None:
+        return _fail("the plans have errors: nothing was synced")
     try:
         with _open(args) as ledger:
-            return _sync(ledger, args.paths, args.units, horizon=args.horizon, actor=_actor(args))
+            _print_sync(ledger, ledger.sync(catalog, horizon=args.horizon, actor=_actor(args)))
     except LedgerError as error:
         return _fail(str(error))
+    return EXIT_OK
 
 
 def cmd_event(args) -> int:
+    catalog = _catalog(args.plans, [])  # first: a broken plan must not leave a half-recorded event
+    if catalog is None:
+        return _fail("the plans have errors: the event was not recorded")
     try:
         with _open(args) as ledger:
-            plan, previous = ledger.record_event(args.event_id, args.day, plan=args.plan, actor=_actor(args))
+            plan, previous, report = ledger.record_event(args.event_id, args.day, plan=args.plan, actor=_actor(args),
+                                                         resync=catalog)
             was = f" (was {previous:%d/%m/%Y})" if previous else ""
             print(f"Recorded {plan}/{args.event_id} on {args.day:%d/%m/%Y}{was}.")
-            return _sync(ledger, args.plans, [], actor=_actor(args))
+            _print_sync(ledger, report)
     except LedgerError as error:
         return _fail(str(error))
+    return EXIT_OK
 
 
 def cmd_record(args) -> int:
@@ -112,7 +125,7 @@ def cmd_excuse(args) -> int:
 def cmd_status(args) -> int:
     from .render import ledger as render
 
-    as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
+    as_of = args.as_of  # None: now (and the "overdue now" index)
     try:
         with _open(args) as ledger:
             if args.summary:
@@ -128,11 +141,12 @@ def cmd_status(args) -> int:
         return _fail(str(error))
     if rows is None:
         if args.format == "json":
-            sys.stdout.write(render.summary_json(as_of.isoformat(), by_plan, by_unit))
+            sys.stdout.write(render.summary_json((as_of or dt.datetime.now(dt.timezone.utc)).isoformat(), by_plan, by_unit))
         elif args.format == "csv":
             sys.stdout.write(render.summary_csv(by_plan, by_unit))
         else:
-            print(f"Tình hình thực hiện đến {as_of.astimezone(_VN):%H:%M %d/%m/%Y}\n")
+            shown = as_of or dt.datetime.now(dt.timezone.utc)
+            print(f"Tình hình thực hiện đến {shown.astimezone(_VN):%H:%M %d/%m/%Y}\n")
             sys.stdout.write(render.summary_table("Theo kế hoạch", by_plan) + "\n")
             sys.stdout.write(render.summary_table("Theo đơn vị", by_unit))
         return EXIT_OK
@@ -141,10 +155,3 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
-def _vn():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-_VN = _vn()

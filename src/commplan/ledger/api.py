@@ -20,13 +20,11 @@ from ..plan.catalog import Catalog
 from . import records
 from . import tables as t
 from .clock import from_db, now as utc_now, to_db
-from .engine import SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
+from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .status import DELIVERED_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-# Evidence is never dated in the future (clocks may differ a little): status "now" relies on it.
-FUTURE_SLACK = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -72,27 +70,39 @@ class Ledger:
         return describe_url(self.url)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with translated_errors(self.url), self.engine.begin() as connection:
-            yield connection
+    def transaction(self, *, read_only: bool = False) -> Iterator[Connection]:
+        """One transaction; `read_only` ones never wait for a writer on SQLite (WAL)."""
+        with translated_errors(self.url):
+            connection = self.engine.connect()
+            if read_only:
+                connection = connection.execution_options(**{READ_ONLY: True})
+            with connection, connection.begin():
+                yield connection
 
     # ------------------------------------------------------------ sync and events
 
     def sync(self, catalog: Catalog, *, now: dt.datetime | None = None, horizon: dt.date | None = None,
              actor: str | None = None) -> SyncReport:
         moment = now or utc_now()
+        with self.transaction() as connection:
+            return self._sync(connection, catalog, moment, horizon, actor)
+
+    def _sync(self, connection: Connection, catalog: Catalog, moment: dt.datetime, horizon: dt.date | None,
+              actor: str | None) -> SyncReport:
         today = moment.astimezone(DEFAULT_TZ).date()
         horizon = horizon or default_horizon(today)
-        with self.transaction() as connection:
-            report = sync_catalog(connection, catalog, today=today, horizon=horizon, now=moment)
-            records.audit(connection, actor=actor, action="sync", subject=",".join(catalog.plans),
-                          details={"horizon": horizon, **report.__dict__}, at=moment)
+        report = sync_catalog(connection, catalog, today=today, horizon=horizon, now=moment)
+        records.audit(connection, actor=actor, action="sync", subject=",".join(catalog.plans),
+                      details={"horizon": horizon, **report.__dict__}, at=moment)
         return report
 
     def record_event(self, event_id: str, day: dt.date, *, plan: str | None = None, actor: str | None = None,
-                     now: dt.datetime | None = None) -> tuple[str, dt.date | None]:
-        """Record that an awaited event happened; returns (plan id, previous date)."""
+                     now: dt.datetime | None = None, resync: Catalog | None = None,
+                     horizon: dt.date | None = None) -> tuple[str, dt.date | None, SyncReport | None]:
+        """Record that an awaited event happened, and with `resync` materialise what it opens,
+        in the same transaction; returns (plan id, previous date, sync report)."""
         moment = now or utc_now()
+        report = None
         with self.transaction() as connection:
             query = select(t.EventRow.plan_id).where(t.EventRow.code == event_id)
             if plan:
@@ -106,11 +116,13 @@ class Ledger:
             previous = records.record_event(connection, plans[0], event_id, day, actor=actor, now=moment)
             records.audit(connection, actor=actor, action="event", subject=f"{plans[0]}/{event_id}",
                           details={"date": day, "previous": previous}, at=moment)
-        return plans[0], previous
+            if resync is not None:
+                report = self._sync(connection, resync, moment, horizon, actor)
+        return plans[0], previous, report
 
     def unit_names(self) -> dict[str, str]:
         """Display names of units and groups: the short name where it is unique."""
-        with self.transaction() as connection:
+        with self.transaction(read_only=True) as connection:
             units = connection.execute(select(t.UnitRow.id, t.UnitRow.name, t.UnitRow.short)).all()
             groups = connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all()
         shorts = [short for _, _, short in units if short]
@@ -119,7 +131,7 @@ class Ledger:
         return names
 
     def event_dates(self) -> dict[str, dict[str, dt.date]]:
-        with self.transaction() as connection:
+        with self.transaction(read_only=True) as connection:
             return records.recorded_events(connection)
 
     # ------------------------------------------------------------ evidence
@@ -136,15 +148,14 @@ class Ledger:
         now: dt.datetime | None = None,
     ) -> RecordResult:
         moment = now or utc_now()
-        if item.source not in records.SOURCES:
-            raise LedgerError(f"unknown evidence source '{item.source}' ({', '.join(records.SOURCES)})")
+        records.check_evidence(item)
         with self.transaction() as connection:
             obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
-            occurred = _moment(on, tz) if on is not None else moment
-            if occurred > moment + FUTURE_SLACK:
+            occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
+            if occurred > moment:
                 raise LedgerError(f"{occurred.astimezone(tz):%d/%m/%Y %H:%M} is in the future: evidence is recorded once it exists")
-            item = records.EvidenceInput(**{**item.__dict__, "occurred_at": item.occurred_at or occurred})
+            item = records.EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
             if occurrence_id is None:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
             row = records.lock_occurrence(connection, occurrence_id)
@@ -191,7 +202,9 @@ class Ledger:
         rows = connection.execute(
             text(
                 "SELECT id, window_start, window_end FROM occurrence WHERE obligation_id = :obligation"
-                " AND (unit_id = :unit OR (' ' || holders || ' ') LIKE :holder) ORDER BY window_start"
+                " AND (unit_id = :unit OR (' ' || holders || ' ') LIKE :holder)"
+                # a window the plan still implies before an orphaned one
+                " ORDER BY CASE WHEN orphaned_at IS NULL THEN 0 ELSE 1 END, window_start"
             ),
             {"obligation": obligation_id, "unit": unit, "holder": f"% {unit} %"},
         ).all()
@@ -200,7 +213,7 @@ class Ledger:
                 return occurrence_id
         if not rows:
             raise LedgerError(f"{unit} owes nothing for this obligation in the ledger (is it a lead? run `commplan sync`)")
-        nearest = sorted(rows, key=lambda r: min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)))[:2]
+        nearest = sorted(rows, key=lambda r: (min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)), r[1]))[:2]
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
         raise LedgerError(f"no window contains {day:%d/%m/%Y}; the nearest are {windows} (use --occurrence ID)")
 
@@ -234,25 +247,30 @@ class Ledger:
 
     # ------------------------------------------------------------ status
 
-    def statuses(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
+    def statuses(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (), units: Iterable[str] = (),
                  only: str | None = None, include_scheduled: bool = False) -> list[OccurrenceStatus]:
+        """Occurrences with their status at `as_of` (default: now)."""
         if only is not None and only not in STATUSES:
             raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
-        with self.transaction() as connection:
+        current = utc_now()
+        instant = as_of or current
+        with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             if only == "overdue":
-                where.append(OVERDUE_NOW if as_of >= utc_now() else OVERDUE_AT)
-            rows = self._status_rows(connection, as_of, where=" AND ".join(where) or "1 = 1", params=params)
+                # nothing is ever dated after it was recorded: at or after now, the partial index is exact
+                where.append(OVERDUE_NOW if instant >= current else OVERDUE_AT)
+            rows = self._status_rows(connection, instant, where=" AND ".join(where) or "1 = 1", params=params)
         if only:
             return [r for r in rows if r.status == only]
         return [r for r in rows if include_scheduled or r.status != "scheduled"]
 
-    def summary(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = ()) -> tuple[list[SummaryRow], list[SummaryRow]]:
-        """Counts per plan and per unit in every status; orphaned occurrences are left out."""
-        with self.transaction() as connection:
+    def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
+                units: Iterable[str] = ()) -> tuple[list[SummaryRow], list[SummaryRow]]:
+        """Counts per plan and per unit in every status at `as_of` (default now); orphans left out."""
+        with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             where.append("o.orphaned_at IS NULL")
-            params["as_of"] = to_db(as_of)
+            params["as_of"] = to_db(as_of or utc_now())
             grouped = connection.execute(
                 text(
                     f"SELECT ob.plan_id, o.unit_id, {STATUS_SQL} AS status, COUNT(*) FROM occurrence o"
@@ -289,8 +307,12 @@ class Ledger:
         if units:
             for unit in units:
                 self._check_unit(connection, unit)
-            where.append("o.unit_id IN :units")
-            params["units"] = sorted(self._expand_units(connection, units))
+            wanted = sorted(self._expand_units(connection, units))
+            # held by one of them, or owed jointly with others (a shared duty lists all its holders)
+            holder_match = " OR ".join(f"(' ' || o.holders || ' ') LIKE :holder_{i}" for i in range(len(wanted)))
+            where.append(f"(o.unit_id IN :units OR {holder_match})")
+            params["units"] = wanted
+            params.update({f"holder_{i}": f"% {unit} %" for i, unit in enumerate(wanted)})
         return where, params
 
     def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:

@@ -29,18 +29,32 @@ class LedgerError(Exception):
     """A problem with the ledger a person can act on; the message says what and where."""
 
 
+def _parse(url: str):
+    try:
+        return make_url(url)
+    except exc.ArgumentError:
+        raise LedgerError(f"'{url}' is not a database URL (e.g. sqlite:///path/commplan.sqlite3 or "
+                          "postgresql+psycopg://user@host:5432/commplan)") from None
+
+
 def describe_url(url: str) -> str:
-    parsed = make_url(url)
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return f"the SQLite database {parsed.database}"
     return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
-    parsed = make_url(url)
+    parsed = _parse(url)
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise LedgerError(f"{parsed.get_backend_name()} is not supported: use SQLite or PostgreSQL")
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise LedgerError(f"cannot create the folder {folder} for the SQLite database: {error.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_seconds))
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -58,9 +72,16 @@ def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
     cursor.close()
 
 
+READ_ONLY = "commplan_read_only"
+
+
 def _sqlite_begin_immediate(connection) -> None:
-    # Take the write lock at BEGIN, so two writers queue instead of failing mid-transaction.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the write lock at BEGIN, so two writers queue instead of failing
+    # mid-transaction; a reader begins deferred and, in WAL mode, never waits for a writer.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextlib.contextmanager
@@ -78,6 +99,9 @@ def translated_errors(url: str) -> Iterator[None]:
         if "connection" in text.lower() or "connect" in text.lower():
             raise LedgerError(f"cannot connect to {where}: {text.strip().splitlines()[0]}") from None
         raise LedgerError(f"{where}: {text.strip().splitlines()[0]}") from None
+    except (exc.IntegrityError, exc.DataError) as error:
+        first = str(error.orig).strip().splitlines()[0]
+        raise LedgerError(f"{where} refused the change: {first}") from None
     except exc.DatabaseError as error:
         text = str(error.orig)
         if "not a database" in text or "malformed" in text:
@@ -97,15 +121,22 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as connection:
+    with engine.connect().execution_options(**{READ_ONLY: True}) as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision` (newest by default), under a cross-process lock."""
     with _migration_lock(engine):
-        if revision == "head" and current_revision(engine) == head_revision():
+        current = current_revision(engine)
+        if revision == "head" and current == head_revision():
             return
+        known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+        if current is not None and current not in known:
+            raise LedgerError(
+                f"{describe_url(str(engine.url))} has schema {current}, written by a newer commplan "
+                f"(this one knows up to {head_revision()}): upgrade commplan"
+            )
         with engine.begin() as connection:
             command.upgrade(_alembic_config(connection), revision)
 

@@ -25,6 +25,27 @@ class EvidenceInput:
     source: str = "manual"
 
 
+EVIDENCE_KINDS = ("link", "document", "count")
+
+
+def check_evidence(item: EvidenceInput) -> None:
+    """Refuse evidence that would count wrongly: each kind with its field, and at least one item."""
+    from .engine import LedgerError
+
+    if item.kind not in EVIDENCE_KINDS:
+        raise LedgerError(f"unknown evidence kind '{item.kind}' ({', '.join(EVIDENCE_KINDS)})")
+    if item.source not in SOURCES:
+        raise LedgerError(f"unknown evidence source '{item.source}' ({', '.join(SOURCES)})")
+    if item.kind == "link" and not (item.link and item.link.strip()):
+        raise LedgerError("a link needs its address (--link URL)")
+    if item.kind == "document" and not (item.document and item.document.strip()):
+        raise LedgerError("a document needs its name (--document NAME)")
+    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or not 1 <= item.quantity <= 100_000:
+        raise LedgerError(f"a count is a whole number from 1 to 100000, not {item.quantity!r}")
+    if item.occurred_at is not None and item.occurred_at.tzinfo is None:
+        raise LedgerError("the evidence date needs a timezone")
+
+
 def audit(connection: Connection, *, actor: str | None, action: str, subject: str, details: dict, at: dt.datetime) -> None:
     connection.execute(
         insert(t.AuditRow).values(

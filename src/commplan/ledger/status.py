@@ -4,7 +4,7 @@ PLAN_FORMAT.md's classification, as the Government Office tracks tasks:
 
 | status        | when (at instant T)                                           |
 | ------------- | ------------------------------------------------------------- |
-| excused       | excused at or before T                                        |
+| excused       | an excusal made at or before T and not revoked by T           |
 | done-on-time  | the at_least-th item was delivered by T, and by the deadline  |
 | done-late     | the at_least-th item was delivered by T, after the deadline   |
 | scheduled     | T is before the window opens (local midnight of its first day)|
@@ -33,9 +33,16 @@ VIETNAMESE = {
     "excused": "miễn",
 }
 
-STATUS_SQL = """
+# Excused at T: an excusal made by T and not revoked by T (the excusal table keeps history;
+# the occurrence's excused_at is only the excusal in force now).
+EXCUSED_AT_SQL = (
+    "EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = o.id AND x.excused_at <= :as_of"
+    " AND (x.revoked_at IS NULL OR x.revoked_at > :as_of))"
+)
+
+STATUS_SQL = f"""
 CASE
-  WHEN o.excused_at IS NOT NULL AND o.excused_at <= :as_of THEN 'excused'
+  WHEN {EXCUSED_AT_SQL} THEN 'excused'
   WHEN o.met_at IS NOT NULL AND o.met_at <= :as_of THEN
     CASE WHEN o.met_at <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
   WHEN :as_of < o.opens_at THEN 'scheduled'
@@ -48,13 +55,10 @@ END
 DELIVERED_SQL = "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id AND e.occurred_at <= :as_of)"
 
 # Conditions that select one status directly, so that an index serves them. Evidence and
-# excusals are never dated in the future, so "overdue now" is exactly the partial index
-# ix_occurrence_unmet_due; a replay of a past day needs the general form.
+# excusals are never dated after the moment they are recorded, so "overdue now" is exactly
+# the partial index ix_occurrence_unmet_due; a replay of another instant needs the general form.
 OVERDUE_NOW = "o.due_at < :as_of AND o.met_at IS NULL AND o.excused_at IS NULL"
-OVERDUE_AT = (
-    "o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of)"
-    " AND (o.excused_at IS NULL OR o.excused_at > :as_of)"
-)
+OVERDUE_AT = f"o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ advisory lock; SQLite's write lock), and idempotent: the unique key
 Reconciliation, as rows of `sync_staging` (what the plans imply now) meet
 rows of `occurrence` (what the ledger holds):
 - new key: inserted;
-- same key, nobody touched it (no evidence, no excusal): its window, deadline
+- same key, nobody touched it (no evidence, no excusal ever): its window, deadline
   and count follow the plan;
 - same key, touched: kept as it was (evidence is never moved);
 - key gone, untouched, window in the future: deleted;
@@ -264,7 +264,11 @@ _MATCH = (
     "s.obligation_id = occurrence.obligation_id AND s.unit_id = occurrence.unit_id"
     " AND s.window_start = occurrence.window_start"
 )
-_UNTOUCHED = "occurrence.evidence_total = 0 AND occurrence.excused_at IS NULL"
+# Touched: someone recorded evidence or an excusal (even one taken back) for it.
+_UNTOUCHED = (
+    "NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = occurrence.id)"
+    " AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = occurrence.id)"
+)
 
 
 def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
