@@ -165,21 +165,31 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         existing = dict(
             connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
         )
-        for obligation in plan.obligations:
-            values = {
-                "title": obligation.title, "ref": obligation.ref,
-                "kind": obligation.kind.value if obligation.kind else None,
-                "channel": obligation.channel.value if obligation.channel else None,
-                "evidence_kind": obligation.evidence_kind.value, "at_least": obligation.at_least, "removed_at": None,
+        rows = [
+            {
+                "plan_id": plan.id, "code": o.id, "title": o.title, "ref": o.ref,
+                "kind": o.kind.value if o.kind else None, "channel": o.channel.value if o.channel else None,
+                "evidence_kind": o.evidence_kind.value, "at_least": o.at_least, "removed_at": None,
             }
-            if obligation.id in existing:
-                row_id = existing[obligation.id]
-                connection.execute(update(t.ObligationRow).where(t.ObligationRow.id == row_id).values(**values))
-            else:
-                row_id = connection.execute(
-                    insert(t.ObligationRow).values(plan_id=plan.id, code=obligation.id, **values).returning(t.ObligationRow.id)
-                ).scalar_one()
-            ids[(plan.id, obligation.id)] = row_id
+            for o in plan.obligations
+        ]
+        new = [r for r in rows if r["code"] not in existing]
+        new_codes = {r["code"] for r in new}
+        if new:  # one statement for all new obligations, then their ids
+            connection.execute(insert(t.ObligationRow), new)
+            existing = dict(
+                connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
+            )
+        known = [{**r, "key": existing[r["code"]]} for r in rows if r["code"] not in new_codes]
+        if known:  # one executemany for the rest
+            table = t.ObligationRow.__table__
+            connection.execute(
+                update(table).where(table.c.id == bindparam("key")).values(
+                    {c: bindparam(c) for c in ("title", "ref", "kind", "channel", "evidence_kind", "at_least", "removed_at")}
+                ),
+                known,
+            )
+        ids.update({(plan.id, r["code"]): existing[r["code"]] for r in rows})
         gone = [code for code in existing if (plan.id, code) not in ids]
         if gone:
             connection.execute(
