@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--summary", action="store_true", help="counts per plan and per unit in the Government Office's buckets")
     status.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _ledger_options(status)
+
+    run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
+    run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
+    run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
+    _ledger_options(run)
     return parser
 
 
@@ -137,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command in ("validate", "preview"):
         handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
+    elif args.command == "run":
+        from .cli_run import cmd_run as handler
     else:  # the ledger's commands import SQLAlchemy and friends: only when used
         from . import cli_ledger
 

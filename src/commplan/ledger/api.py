@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
+import json
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
@@ -292,6 +293,39 @@ class Ledger:
             [SummaryRow(k, plan_names.get(k) or k, v) for k, v in sorted(by_plan.items())],
             [SummaryRow(k, unit_names.get(k, k), v) for k, v in sorted(by_unit.items())],
         )
+
+    def transitions(self, since: dt.datetime, until: dt.datetime) -> list[tuple[str, OccurrenceStatus]]:
+        """Occurrences whose status at `until` differs from their status at `since`, each with its
+        status before: what a tick reports as changed. Only rows with a date in between can change."""
+        with self.transaction(read_only=True) as connection:
+            moved = (
+                "o.orphaned_at IS NULL AND ("
+                " (o.opens_at > :since AND o.opens_at <= :as_of) OR (o.due_at > :since AND o.due_at <= :as_of)"
+                " OR (o.met_at > :since AND o.met_at <= :as_of) OR EXISTS (SELECT 1 FROM excusal x"
+                "   WHERE x.occurrence_id = o.id AND ((x.excused_at > :since AND x.excused_at <= :as_of)"
+                "   OR (x.revoked_at > :since AND x.revoked_at <= :as_of))))"
+                f" AND ({STATUS_SQL.replace(':as_of', ':since')}) <> ({STATUS_SQL})"
+            )
+            after = self._status_rows(connection, until, where=moved, params={"since": to_db(since)})
+            before = self._status_rows(
+                connection, since, where="o.id IN :ids", params={"ids": [r.id for r in after]}
+            ) if after else []
+        previous = {r.id: r.status for r in before}
+        return [(previous[r.id], r) for r in after]
+
+    def last_tick(self) -> dt.datetime | None:
+        """The `as_of` of the latest tick recorded in the audit log."""
+        with self.transaction(read_only=True) as connection:
+            details = connection.execute(
+                select(t.AuditRow.details).where(t.AuditRow.action == "tick").order_by(t.AuditRow.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        return dt.datetime.fromisoformat(json.loads(details)["as_of"]) if details else None
+
+    def record_tick(self, as_of: dt.datetime, details: dict, *, actor: str | None = None,
+                    now: dt.datetime | None = None) -> None:
+        with self.transaction() as connection:
+            records.audit(connection, actor=actor, action="tick", subject="tick",
+                          details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
 
     def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str]) -> tuple[list[str], dict]:
         where: list[str] = []

@@ -1,0 +1,56 @@
+"""`commplan run`: the main job on the embedded default, a tick on an ephemeral Prefect API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+from pathlib import Path
+
+from .render.tables import render
+
+
+def find_flows() -> Path:
+    """flows/ of the working directory, else of the checkout this package runs from."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (base / "flows" / "tick.py").is_file():
+            return base / "flows"
+    raise FileNotFoundError("flows/tick.py not found: run commplan from its checkout")
+
+
+def load_flow(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(f"commplan_flows_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def cmd_run(args) -> int:
+    from . import prefect_env
+    from .settings import get_settings
+
+    settings = get_settings()
+    prefect_env.configure(settings.data_dir)
+    try:
+        tick = load_flow(find_flows() / "tick.py", "tick")
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
+    print(f"Running the tick as of {as_of.isoformat(timespec='minutes')} on {args.plans} ...", flush=True)
+    result = tick(as_of=as_of, plans=[args.plans], database=args.database)
+    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"])) for p in result["by_plan"]]
+    print()
+    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn"), rows or [("—", "0", "0", "0")],
+                 (40, 10, 21, 8), right=(1, 2, 3)))
+    units = result["overdue_by_unit"][:10]
+    if units:
+        print("Đơn vị quá hạn nhiều nhất:")
+        print(render(("Đơn vị", "Quá hạn"), [(u["name"], str(u["overdue"])) for u in units], (50, 8), middle=(0,), right=(1,)))
+    sync = result["sync"]
+    print(f"Sync: {sync['inserted']} new, {sync['updated']} updated, {sync['deleted']} removed occurrences; "
+          f"{len(sync['waiting'])} obligations wait for an event.")
+    print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
+    print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "
+          "see them with `prefect server start` and the UI.")
+    return 0

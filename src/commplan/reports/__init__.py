@@ -1,0 +1,1 @@
+"""Reports for the coordinator: compliance summaries (ministry forms come with a later issue)."""

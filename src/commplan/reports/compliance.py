@@ -1,0 +1,76 @@
+"""Weekly and monthly compliance summaries per plan and unit, as rows, CSV and XLSX.
+
+A period's report counts the occurrences whose deadline falls in the period
+(the week Monday..Sunday, or the calendar month, containing `as_of`), by their
+status at `as_of`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..ledger import BUCKETS, VIETNAMESE, Ledger
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+PERIODS = ("weekly", "monthly")
+COLUMNS = ("plan", "unit", "name", *BUCKETS, "excused", "total")
+
+
+def period_of(kind: str, as_of: dt.datetime) -> tuple[dt.date, dt.date]:
+    day = as_of.astimezone(VN).date()
+    if kind == "weekly":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    if kind == "monthly":
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return start, following - dt.timedelta(days=1)
+    raise ValueError(f"unknown report period '{kind}' ({', '.join(PERIODS)})")
+
+
+def compliance_rows(ledger: Ledger, kind: str, as_of: dt.datetime) -> list[dict]:
+    start, end = period_of(kind, as_of)
+    names = ledger.unit_names()
+    table: dict[tuple[str, str], dict] = {}
+    for row in ledger.statuses(as_of=as_of, include_scheduled=True):
+        if row.orphaned or not start <= row.due.astimezone(VN).date() <= end or row.status == "scheduled":
+            continue
+        entry = table.setdefault((row.plan, row.unit), {
+            "plan": row.plan, "unit": row.unit, "name": names.get(row.unit, row.unit),
+            **dict.fromkeys((*BUCKETS, "excused", "total"), 0),
+        })
+        entry[row.status] += 1
+        entry["total"] += 1
+    return [table[k] for k in sorted(table)]
+
+
+def write_csv(rows: list[dict], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:  # BOM: Excel opens Vietnamese text right
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(rows: list[dict], path: Path, title: str) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tổng hợp"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True)
+    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(VIETNAMESE[b] for b in BUCKETS), VIETNAMESE["excused"], "Tổng"]
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([row[c] for c in COLUMNS])
+    book.save(path)
+    return path

@@ -1,0 +1,77 @@
+"""The steps of a tick, as plain functions over the ledger (the Prefect flows wrap them).
+
+A tick answers, for one instant: what the plans imply (sync), who is overdue
+(by unit), and what changed since the previous tick (status transitions).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from .ledger import VIETNAMESE, Ledger
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@dataclass
+class TickReport:
+    as_of: dt.datetime
+    since: dt.datetime | None
+    by_plan: list[dict] = field(default_factory=list)  # per plan: open, due this week, overdue
+    overdue_by_unit: list[dict] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+
+
+def evaluate(ledger: Ledger, as_of: dt.datetime) -> TickReport:
+    """Status at `as_of`: per plan and per overdue unit, plus what changed since the last tick."""
+    since = ledger.last_tick()
+    if since is not None and since >= as_of:
+        since = None  # a replay of an earlier day: nothing to compare with
+    report = TickReport(as_of=as_of, since=since)
+    rows = ledger.statuses(as_of=as_of)
+    names = ledger.unit_names()
+    week_end = (as_of.astimezone(VN) + dt.timedelta(days=7)).date()
+    plans: dict[str, dict] = {}
+    units: dict[str, dict] = {}
+    for row in rows:
+        if row.orphaned:
+            continue
+        entry = plans.setdefault(row.plan, {"plan": row.plan, "open": 0, "due_this_week": 0, "overdue": 0})
+        if row.status == "open":
+            entry["open"] += 1
+            if row.due.astimezone(VN).date() <= week_end:
+                entry["due_this_week"] += 1
+        elif row.status == "overdue":
+            entry["overdue"] += 1
+            unit = units.setdefault(row.unit, {"unit": row.unit, "name": names.get(row.unit, row.unit), "overdue": 0,
+                                               "oldest_due": row.due})
+            unit["overdue"] += 1
+            unit["oldest_due"] = min(unit["oldest_due"], row.due)
+    report.by_plan = sorted(plans.values(), key=lambda p: p["plan"])
+    report.overdue_by_unit = sorted(units.values(), key=lambda u: (-u["overdue"], u["unit"]))
+    if since is not None:
+        for before, row in ledger.transitions(since, as_of):
+            report.changes.append({
+                "id": row.id, "plan": row.plan, "obligation": row.obligation, "unit": row.unit,
+                "name": names.get(row.unit, row.unit), "title": row.title, "due": row.due,
+                "before": before, "after": row.status,
+            })
+    return report
+
+
+def changes_markdown(report: TickReport) -> str:
+    """What changed since the previous tick, in Vietnamese, for the coordinator."""
+    when = f"{report.as_of.astimezone(VN):%H:%M %d/%m/%Y}"
+    if report.since is None:
+        return f"# Tình hình đến {when}\n\nLần chạy đầu tiên (hoặc chạy lại một ngày đã qua): chưa có gì để so sánh.\n"
+    lines = [f"# Thay đổi từ {report.since.astimezone(VN):%H:%M %d/%m/%Y} đến {when}", ""]
+    if not report.changes:
+        lines.append("Không có thay đổi.")
+    for change in report.changes:
+        lines.append(
+            f"- **{change['name']}**: {change['title']} (hạn {change['due'].astimezone(VN):%H:%M %d/%m/%Y}): "
+            f"{VIETNAMESE[change['before']]} → **{VIETNAMESE[change['after']]}**"
+        )
+    return "\n".join(lines) + "\n"
