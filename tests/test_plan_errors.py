@@ -296,3 +296,72 @@ def test_hidden_folders_are_not_searched(tmp_path):
     (tmp_path / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
     catalog, errors = load_catalog([tmp_path], strict=False)
     assert errors == [] and catalog.files == (str(tmp_path / "units.yaml"),)
+
+
+def test_review_findings_on_the_plan_language(tmp_path):
+    """Inputs a second reader found: each now gets a clear error, or the right value."""
+    errors = plan_errors(
+        tmp_path,
+        """
+        - &base
+          id: a
+          title: Tin
+          lead: buu-dien
+          every: month
+        - <<: *base
+          id: b
+        - id: c
+          title: Tin
+          lead: buu-dien
+          rrule: "FREQ=DAILY;BYHOUR=9"
+        - id: d
+          title: Tin
+          lead: buu-dien
+          every: week
+          from: 9999-12-30
+        - id: e
+          title: Tin
+          lead: buu-dien
+          every: 2 years
+          due: {month: 2, day: 30}
+        - id: f
+          lead: [buu-dien]
+        - id: g
+          title: Tin
+          lead: buu-dien
+          every: day
+          due: {after_end: 3660 workdays}
+        - id: h
+          title: Tin
+          lead: buu-dien
+          rrule: "FREQ=DAILY;UNTIL=20200101"
+          from: 2026-01-05
+        """,
+    )
+    messages = [e.split(": ", 1)[1] for e in errors]
+    assert messages == [
+        "obligations[2].rrule: periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)",
+        "obligations[3].from: 9999-12-30 is not a start: write a date (2021-11-01) or {event: <id>}",
+        "obligations[4].due.day: 30/2 never exists",
+        "obligations[5]: missing required key 'title'",
+        "obligations[6].due.after_end: '3660 workdays' is too long (at most 366)",
+        "obligations[7].rrule: the rule gives no date from 2026-01-05 on: check UNTIL, COUNT and BYMONTHDAY",
+    ]
+
+
+def test_leading_zeros_stay_text_and_groups_cannot_succeed(tmp_path):
+    units = UNITS_YAML.replace('phone: "+84900000001", zalo: "8400000001"', "phone: 0345671234, zalo: 0123456701").replace(
+        "    succeeded_by: {unit: so-khcn, from: 2025-03-15}", "    succeeded_by: {unit: ubnd-cap-huyen, from: 2025-03-15}")
+    errors = errors_for(tmp_path, {"units.yaml": units})
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "units[1].succeeded_by.unit: 'ubnd-cap-huyen' is a group: a unit must be a single unit"]
+    catalog, _ = load_catalog([tmp_path], strict=False)
+    contact = catalog.directory.units["so-tttt"].contacts[0]
+    assert (contact.zalo, contact.phone) == ("0123456701", "0345671234")
+
+
+def test_extra_days_off_joined_by_a_weekend_count_as_one_run(tmp_path):
+    days = [f"2026-06-{d:02d}" for d in range(4, 31)] + ["2026-07-01", "2026-07-02", "2026-07-03"]
+    days += [f"2026-07-{d:02d}" for d in range(6, 31)]
+    errors = plan_errors(tmp_path, OK_OBLIGATION, header=f"extra_days_off: [{', '.join(days)}]\n")
+    assert len(errors) == 1 and "days off in a row (with weekends): at most 30" in errors[0]

@@ -188,6 +188,22 @@ CASES = [
         id="every-3-months-from-the-31st",
     ),
     pytest.param(
+        "ba tháng một lần từ 15/2, hạn ngày 25 tháng cuối kỳ",
+        """
+        - id: ba-thang-cuoi-ky
+          title: Ba tháng một lần
+          lead: buu-dien
+          every: 3 months
+          from: 2026-02-15
+          due: {month: last, day: 25}
+        """,
+        ("2026-02-01", "2026-05-31"),
+        # 15/02..14/05 spans Feb, Mar, Apr: its last month is April; 25/04 is a Saturday and
+        # Monday 27/04/2026 the Hùng Kings day off: Tuesday 28/04
+        [("buu-dien", "2026-02-15", "2026-05-14", "2026-04-28T23:59:59+07:00")],
+        id="month-last-of-an-anchored-period",
+    ),
+    pytest.param(
         "thứ Hai đầu tiên của mỗi tháng (rrule)",
         """
         - id: giao-ban
@@ -199,6 +215,8 @@ CASES = [
         """,
         ("2022-01-01", "2022-03-31"),
         [
+            # from `from` to the first instance: a period of its own, so no day is owed by nobody
+            ("so-khcn", "2022-01-01", "2022-01-02", "2022-01-04T08:00:00+07:00"),
             ("so-khcn", "2022-01-03", "2022-02-06", "2022-01-04T08:00:00+07:00"),  # 3/1/2022 was the New Year day off
             ("so-khcn", "2022-02-07", "2022-03-06", "2022-02-07T08:00:00+07:00"),
             ("so-khcn", "2022-03-07", "2022-04-03", "2022-03-07T08:00:00+07:00"),

@@ -29,9 +29,12 @@ class _Ids:
         self.attempted = set().union(*(f.attempted_ids for f in files)) if files else set()
 
     def check(self, source: "Source", path: KeyPath, ident: str, *, what: str = "unit or group") -> PlanError | None:
-        if ident in self.units or ident in self.groups or ident in self.attempted:
+        groups_allowed = "group" in what
+        if ident in self.units or ident in self.attempted or (groups_allowed and ident in self.groups):
             return None
-        pool = sorted(self.units | self.groups) if "group" in what else sorted(self.units)
+        if ident in self.groups:
+            return source.error(path, f"'{ident}' is a group: a {what} must be a single unit")
+        pool = sorted(self.units | self.groups) if groups_allowed else sorted(self.units)
         return source.error(path, f"unknown {what} '{ident}'{_suggest(ident, pool)}")
 
 
@@ -107,41 +110,52 @@ def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanErro
 def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
     successor = {u.id: (u.succeeded_by.unit, pf, path) for pf in files for u, path in pf.units if u.succeeded_by}
     errors = []
-    reported: set[str] = set()
+    finished: set[str] = set()  # chains already followed to their end: linear time overall
     for start in successor:
-        chain = [start]
-        current = successor[start][0]
-        while current in successor and current not in chain:
-            chain.append(current)
+        chain: dict[str, None] = {}
+        current = start
+        while current in successor and current not in finished and current not in chain:
+            chain[current] = None
             current = successor[current][0]
-        if current in chain and not reported.intersection(chain):
-            cycle = chain[chain.index(current):]
-            reported.update(cycle)
+        if current in chain:
+            order = list(chain)
+            cycle = order[order.index(current):]
             _, pf, path = successor[cycle[0]]
             loop = " -> ".join([*cycle, cycle[0]])
             errors.append(pf.source.error(path + ("succeeded_by", "unit"), f"succession goes in a circle: {loop}"))
+        finished.update(chain)
     return errors
 
 
 def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+    """Depth-first search with colours, without recursion: linear in groups and members."""
     groups = {ident: (g, pf, path) for pf in files for ident, g, path in pf.groups}
     errors = []
-    reported: set[str] = set()
-
-    def visit(ident: str, trail: list[str]) -> None:
-        for member in groups[ident][0].members:
-            if member in trail:
-                cycle = trail[trail.index(member):]
-                if not reported.intersection(cycle):
-                    reported.update(cycle)
-                    _, pf, path = groups[cycle[0]]
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for root in groups:
+        if state.get(root):
+            continue
+        path_stack: list[str] = [root]
+        iterators = [iter(groups[root][0].members)]
+        state[root] = 1
+        while iterators:
+            member = next(iterators[-1], None)
+            if member is None:
+                state[path_stack.pop()] = 2
+                iterators.pop()
+                continue
+            if member not in groups:
+                continue
+            if state.get(member) == 1:
+                cycle = path_stack[path_stack.index(member):]
+                if len(cycle) > 1:  # a group containing itself is reported by the reference check
+                    _, pf, gpath = groups[cycle[0]]
                     loop = " -> ".join([*cycle, member])
-                    errors.append(pf.source.error(path + ("members",), f"groups contain each other in a circle: {loop}"))
-            elif member in groups and member != ident:
-                visit(member, trail + [member])
-
-    for ident in groups:
-        visit(ident, [ident])
+                    errors.append(pf.source.error(gpath + ("members",), f"groups contain each other in a circle: {loop}"))
+            elif not state.get(member):
+                state[member] = 1
+                path_stack.append(member)
+                iterators.append(iter(groups[member][0].members))
     return errors
 
 
@@ -165,13 +179,13 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
 
     run = _longest_run(header.extra_days_off)
     if run > MAX_DAYS_OFF_RUN:
-        errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row: at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
+        errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row (with weekends): at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
 
     errors += _unique(src, pf.events, "event")
     errors += _unique(src, pf.obligations, "obligation")
     errors += _unique(src, pf.indicators, "indicator")
 
-    events = {e.id for e, _ in pf.events}
+    events = {e.id: e.date for e, _ in pf.events}
     waited_for: set[str] = set()
     for obligation, path in pf.obligations:
         if obligation.event:
@@ -208,9 +222,17 @@ MAX_DAYS_OFF_RUN = 30
 
 
 def _longest_run(days: tuple[dt.date, ...]) -> int:
+    """Longest run of days off the plan adds, counting the weekends that join its runs."""
+    off = set(days)
+    for day in list(off):  # weekends next to (or between) extra days off lengthen the run
+        for step in (1, -1):
+            cursor = day + dt.timedelta(days=step)
+            while cursor.weekday() >= 5 and cursor not in off:
+                off.add(cursor)
+                cursor += dt.timedelta(days=step)
     best = current = 0
     previous = None
-    for day in sorted(set(days)):
+    for day in sorted(off):
         current = current + 1 if previous and (day - previous).days == 1 else 1
         best = max(best, current)
         previous = day
@@ -229,7 +251,8 @@ def _unique(src: "Source", items: list, what: str) -> list[PlanError]:
     return errors
 
 
-def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids, events: set[str]) -> list[PlanError]:
+def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
+                       events: dict[str, dt.date | None]) -> list[PlanError]:
     errors = []
     for key in ("lead", "partners", "to"):
         for i, ident in enumerate(getattr(o, key) or ()):
@@ -237,10 +260,12 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
                 errors.append(err)
     if o.event and o.event not in events:
         errors.append(src.error(path + ("from", "event"), f"unknown event '{o.event}'{_suggest(o.event, events)}"))
-    start = o.from_ if isinstance(o.from_, dt.date) else None
+    start = o.from_ if isinstance(o.from_, dt.date) else events.get(o.event) if o.event else None
     if o.from_ is None and header.starts is None:
         errors.append(src.error(path, "no start: give `from`, or `effective.from` in the plan header"))
     start = start or (header.starts if o.from_ is None else None)
+    if o.rrule and start and not _rrule_has_dates(o.rrule, start, o.until):
+        errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
     if o.until and start and o.until < start:
         errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
     problem = due_fit_problem(o, start)
@@ -248,6 +273,16 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         message, *sub = problem
         errors.append(src.error(path + tuple(sub), message))
     return errors
+
+
+def _rrule_has_dates(rule_text: str, start: dt.date, until: dt.date | None) -> bool:
+    from dateutil import rrule
+
+    begin = dt.datetime.combine(start, dt.time())
+    rule = rrule.rrulestr(rule_text, dtstart=begin, cache=False)
+    end = dt.datetime.combine(until or start.replace(year=min(start.year + 10, v.LAST_YEAR)), dt.time(23, 59))
+    first = rule.after(begin, inc=True)
+    return first is not None and first <= end
 
 
 def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
@@ -285,8 +320,8 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
             return ("`month` is for quarter, half-year and year periods; with `every: month` give only `day`", "due", "month")
         if due.month is not None and due.month != v.LAST and due.month > months:
             return (f"month {due.month} does not exist in a {months}-month period", "due", "month")
-        if every.unit is v.PeriodUnit.YEAR and due.month not in (None, v.LAST) and due.day > calendar.monthrange(2000, due.month)[1]:
-            return (f"{due.day}/{due.month} never exists", "due", "day")
+        if months % 12 == 0 and due.month not in (None, v.LAST) and due.day > calendar.monthrange(2000, (due.month - 1) % 12 + 1)[1]:
+            return (f"{due.day}/{(due.month - 1) % 12 + 1} never exists", "due", "day")
     if o.months and not every.anchored:
         starts = {
             v.PeriodUnit.QUARTER: {1, 4, 7, 10},

@@ -7,7 +7,7 @@ fix a whole plan in one pass.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Union
 
 PathPart = Union[str, int]
@@ -30,16 +30,19 @@ def format_path(path: Iterable[PathPart]) -> str:
     return out
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class PlanError:
     file: str
     line: int
     column: int
-    path: KeyPath = field(compare=False)
-    message: str = field(compare=False)
+    path: KeyPath
+    message: str
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "message", printable(self.message))
+
+    def sort_key(self) -> tuple:
+        return self.file, self.line, self.column, format_path(self.path), self.message
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
@@ -51,5 +54,5 @@ class PlanLoadError(Exception):
     """Raised by `load_catalog(strict=True)` when any file has errors."""
 
     def __init__(self, errors: list[PlanError]):
-        self.errors = sorted(errors)
+        self.errors = sorted(set(errors), key=PlanError.sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))

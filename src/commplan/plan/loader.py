@@ -82,7 +82,7 @@ def load_catalog(
             parsed.append(result)
     errors.extend(check_files(parsed))
     catalog = _build(parsed, tuple(files))
-    errors = sorted(set(errors))
+    errors = sorted(set(errors), key=PlanError.sort_key)
     if strict and errors:
         raise PlanLoadError(errors)
     return catalog, errors

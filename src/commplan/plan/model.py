@@ -318,6 +318,8 @@ def _rrule(value: Any) -> str:
         text = text[6:]
     if "DTSTART" in text.upper():
         raise v.Problem("do not put DTSTART in the rule: the obligation's `from` is its start")
+    if re.search(r"BY(HOUR|MINUTE|SECOND)\b", text.upper()):
+        raise v.Problem("periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)")
     try:
         rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:

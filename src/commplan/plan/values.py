@@ -86,7 +86,19 @@ def parse_ids(value: Any) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- dates, times
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def parse_date(value: Any) -> dt.date:
+    day = _date_or_none(value)
+    if day is None:
+        raise Problem(f"{describe(value)} is not a date (write YYYY-MM-DD, e.g. 2021-11-10)")
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise Problem(f"{day.isoformat()} is out of range: plans run between {FIRST_YEAR} and {LAST_YEAR}")
+    return day
+
+
+def _date_or_none(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
             raise Problem(f"expected a date without a time, got {value.isoformat(sep=' ')}")
@@ -97,8 +109,8 @@ def parse_date(value: Any) -> dt.date:
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise Problem(f"{describe(value)} is not a date (write YYYY-MM-DD, e.g. 2021-11-10)")
+            return None
+    return None
 
 
 def parse_dates(value: Any) -> tuple[dt.date, ...]:
@@ -203,8 +215,9 @@ def parse_duration(value: Any) -> Duration:
         unit_word = match[2]
         unit = DurationUnit.WORKDAYS if unit_word.startswith("working") else _DURATION_UNITS[unit_word]
         amount = int(match[1])
-        if amount > 3660:
-            raise Problem(f"{describe(value)} is too long (at most 3660)")
+        limit = 366 if unit is DurationUnit.WORKDAYS else 3660
+        if amount > limit:
+            raise Problem(f"{describe(value)} is too long (at most {limit})")
         return Duration(amount, unit)
     raise Problem(f"{describe(value)} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)")
 

@@ -14,6 +14,7 @@ kept as text, since clerks write times unquoted.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import yaml
@@ -97,9 +98,11 @@ class _Converter:
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
-        self.loader.flatten_mapping(node)  # resolves `<<` merge keys
+        # keys written in this mapping, as opposed to keys brought in by `<<: *anchor`
+        written = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        self.loader.flatten_mapping(node)  # resolves `<<` merge keys (merged pairs come first)
         result: dict = {}
-        first_seen: dict[object, int] = {}
+        first_seen: dict[object, tuple[int, bool]] = {}  # key -> (line, written here)
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 line, column = _mark(key_node)
@@ -111,16 +114,21 @@ class _Converter:
             if isinstance(key, (dt.date, float, bool)) or key is None:
                 key = key_node.value  # dates, booleans and nulls as keys: keep what was written
             child = path + (key,)
+            is_written = id(key_node) in written
             if key in first_seen:
-                line, column = _mark(key_node)
-                self.errors.append(
-                    PlanError(
-                        self.source.file, line, column, child,
-                        f"duplicate key '{key}' (first given on line {first_seen[key]})",
+                first_line, first_written = first_seen[key]
+                if not is_written:
+                    continue  # merged twice: the first merge wins, as YAML says
+                if first_written:
+                    line, column = _mark(key_node)
+                    self.errors.append(
+                        PlanError(self.source.file, line, column, child,
+                                  f"duplicate key '{key}' (first given on line {first_line})")
                     )
-                )
-                continue
-            first_seen[key] = key_node.start_mark.line + 1
+                    continue
+                # a key written here overrides the same key merged from an anchor
+                self.source.values.pop(child, None)
+            first_seen[key] = (key_node.start_mark.line + 1, is_written)
             self.source.keys[child] = _mark(key_node)
             result[key] = self.convert(value_node, child, depth + 1)
         return result
@@ -129,6 +137,10 @@ class _Converter:
         tag = node.tag
         # YAML 1.1 reads 14:00 as the base-60 integer 840; a clerk means a time.
         if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and ":" in node.value:
+            return node.value
+        # YAML 1.1 reads 0241 as octal 161 and 0912345678 fails: digits with a leading zero are text
+        # (phone numbers, Zalo ids, document numbers), as YAML 1.2 would have it.
+        if tag == "tag:yaml.org,2002:int" and re.fullmatch(r"[-+]?0[0-9_]+", node.value):
             return node.value
         if tag == "tag:yaml.org,2002:timestamp":
             try:

@@ -72,7 +72,9 @@ def _day_of_period(due: Due, period: Period) -> dt.date:
 
 
 def _months_in(period: Period) -> int:
-    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
+    """Months the period spans: 3 for a quarter, and for a 3-month period from 15 February too."""
+    span = relativedelta(period.end + dt.timedelta(days=1), period.start)
+    return max(span.years * 12 + span.months, 1)
 
 
 def _offset_deadline(due: Due, period: Period, calendar: WorkCalendar) -> dt.datetime:
@@ -93,7 +95,8 @@ def _offset_deadline(due: Due, period: Period, calendar: WorkCalendar) -> dt.dat
 
 def max_delay_days(due: Due) -> int:
     """How far past its period's end a deadline can fall (for scanning back from a date)."""
-    slack = 20  # holiday shifts: Tết plus a weekend is at most about 10 days
+    # holiday shifts: Tết plus a weekend is about 10 days; a plan may add up to 30 more (checks.py)
+    slack = 45
     if due.offset is None:
         return slack
     if due.offset.unit is DurationUnit.WORKDAYS:

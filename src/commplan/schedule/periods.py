@@ -13,6 +13,8 @@ tested in tests/test_recurrence.py:
 - `every: workday`: one period per working day; days off have none.
 - `rrule`: a period runs from one instance to the day before the next; the
   last instance of a finite rule gets a one-day period, or runs to `until`.
+  When the first instance comes after `from`, the days between are a first
+  period of their own, so that no day after `from` is owed by nobody.
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class RrulePeriods:
     def __init__(self, rule_text: str, anchor: dt.date, until: dt.date | None):
         start = dt.datetime.combine(anchor, dt.time())
         self.rule = _rrule.rrulestr(rule_text, dtstart=start, cache=True)
+        self.anchor = anchor
         self.until = until
 
     def _period_from(self, instance: dt.datetime | None) -> Period | None:
@@ -143,6 +146,10 @@ class RrulePeriods:
 
     def containing(self, day: dt.date) -> Period | None:
         instance = self.rule.before(dt.datetime.combine(day, dt.time()), inc=True)
+        if instance is None and day >= self.anchor:
+            first = self.rule.after(dt.datetime.combine(self.anchor, dt.time()), inc=True)
+            if first is not None and first.date() > self.anchor:
+                return Period(self.anchor, first.date() - ONE_DAY)  # from `from` to the first instance
         return self._period_from(instance)
 
     def after(self, period: Period) -> Period | None:
