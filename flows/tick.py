@@ -1,4 +1,4 @@
-"""The `tick` flow: sync the plans, evaluate statuses, publish what changed.
+"""The `tick` flow: sync the plans, queue due reminders, evaluate statuses, publish what changed.
 
 Thin: every step is a function of the commplan package. Work is batched (one
 set-based sync, one status query), never one task per occurrence.
@@ -22,6 +22,15 @@ def sync_plans(plans: list[str], database: str | None, as_of: dt.datetime) -> di
     with Ledger.open(database) as ledger:
         report = ledger.sync(catalog, now=as_of, actor="commplan-tick")
     return {**report.__dict__, "waiting": list(report.waiting)}
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="queue reminders")
+def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """Hand the steps due by `as_of` to the notifier's queue, each once (a retry or a replay adds nothing)."""
+    catalog, _ = load_catalog(plans)
+    with Ledger.open(database) as ledger:
+        report = ledger.queue_reminders(catalog, as_of=as_of)
+    return {"queued": report.queued, "skipped": report.skipped, "by_plan": report.by_plan}
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], task_run_name="evaluate statuses")
@@ -58,7 +67,11 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
     if moment.tzinfo is None:
         raise ValueError("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)")
     synced = sync_plans(plans, database, moment)
+    reminders = queue_reminders(plans, database, moment)
     result = evaluate_statuses(database, moment)
+    for plan in result["by_plan"]:
+        plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)
     publish(result)
-    get_run_logger().info("tick %s: %s new occurrences, %s changes", moment.isoformat(), synced["inserted"], result["changes"])
-    return {"sync": synced, **result}
+    get_run_logger().info("tick %s: %s new occurrences, %s reminders queued, %s changes", moment.isoformat(),
+                          synced["inserted"], reminders["queued"], result["changes"])
+    return {"sync": synced, "reminders": reminders, **result}

@@ -51,14 +51,19 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path):
     # 2980, for each of the 4 provinces: the weekly report (due Thursday 9/12 14:00) and the weekly press
     # briefing (Sunday 12/12) fall in the next 7 days; the monthly report (25/12, a Saturday: 27/12) does not
     assert plans["bo-tttt-2980-2021"]["open"] == 12 and plans["bo-tttt-2980-2021"]["due_this_week"] == 8
+    assert first["reminders"]["queued"] > 0 and plans["bo-tttt-2980-2021"]["reminders_queued"] > 0
     second = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
     assert second["sync"]["inserted"] == 0 and second["since"] == "2021-12-08T09:00:00+07:00"
+    # the weekly reports were due on 9/12 14:00: their "due" step is queued once, by this tick
+    assert second["reminders"]["queued"] > 0
     assert second["changes"] > 0
     assert "đang thực hiện, trong hạn → **quá hạn, chưa hoàn thành**" in second["markdown"]
     table = artifact("overdue-by-unit")
     markdown = artifact("tick-changes")
     assert table is not None and "so-tttt-thanh-hoa" in str(table["data"])
     assert markdown is not None and markdown["data"].startswith("# Thay đổi từ 09:00 08/12/2021 đến 09:00 10/12/2021")
+    replay = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
+    assert replay["reminders"] == {"queued": 0, "skipped": 0, "by_plan": {}}  # a retried or replayed tick adds nothing
 
 
 def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path):
@@ -90,6 +95,7 @@ def test_commplan_run_is_the_main_job_on_the_embedded_default(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Traceback" not in output and "database is locked" not in output
-    assert "bo-tttt-2980-2021" in result.stdout and "Quá hạn" in result.stdout
+    assert "bo-tttt-2980-2021" in result.stdout and "Quá hạn" in result.stdout and "Nhắc việc" in result.stdout
+    assert "Reminders: " in result.stdout and " queued this tick" in result.stdout
     assert f"Ledger: {tmp_path / 'data' / 'commplan.sqlite3'}" in result.stdout
     assert (tmp_path / "data" / "commplan.sqlite3").is_file() and (tmp_path / "data" / "prefect").is_dir()

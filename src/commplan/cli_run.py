@@ -39,10 +39,11 @@ def cmd_run(args) -> int:
     as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
     print(f"Running the tick as of {as_of.isoformat(timespec='minutes')} on {args.plans} ...", flush=True)
     result = tick(as_of=as_of, plans=[args.plans], database=args.database)
-    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"])) for p in result["by_plan"]]
+    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p["reminders_queued"]))
+            for p in result["by_plan"]]
     print()
-    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn"), rows or [("—", "0", "0", "0")],
-                 (40, 10, 21, 8), right=(1, 2, 3)))
+    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn", "Nhắc việc"), rows or [("—", "0", "0", "0", "0")],
+                 (40, 10, 21, 8, 10), right=(1, 2, 3, 4)))
     units = result["overdue_by_unit"][:10]
     if units:
         print("Đơn vị quá hạn nhiều nhất:")
@@ -50,6 +51,9 @@ def cmd_run(args) -> int:
     sync = result["sync"]
     print(f"Sync: {sync['inserted']} new, {sync['updated']} updated, {sync['deleted']} removed occurrences; "
           f"{len(sync['waiting'])} obligations wait for an event.")
+    reminders = result["reminders"]
+    print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
+          "no channel is configured yet, so they wait in the ledger (`reminder` table) for the notifier.")
     print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
     print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "
           "see them with `prefect server start` and the UI.")

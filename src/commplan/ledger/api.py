@@ -23,6 +23,7 @@ from . import tables as t
 from .clock import from_db, now as utc_now, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .status import DELIVERED_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
+from .reminders import ReminderReport, queue_reminders
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -312,6 +313,27 @@ class Ledger:
             ) if after else []
         previous = {r.id: r.status for r in before}
         return [(previous[r.id], r) for r in after]
+
+    def queue_reminders(self, catalog: Catalog, *, as_of: dt.datetime | None = None,
+                        now: dt.datetime | None = None) -> "ReminderReport":
+        """Create the reminder steps due by `as_of` (default now), each once; returns what was queued."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            return queue_reminders(connection, catalog, as_of or moment, moment)
+
+    def reminders(self, *, status: str | None = None) -> list[dict]:
+        """Reminder steps with their occurrence, for people and for the notifier."""
+        with self.transaction(read_only=True) as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT r.id, r.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, r.step, r.recipient,"
+                    " r.planned_at, r.status, r.reason, o.due_at FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id"
+                    " JOIN obligation ob ON ob.id = o.obligation_id"
+                    + (" WHERE r.status = :status" if status else "") + " ORDER BY r.planned_at, r.id"
+                ),
+                {"status": status} if status else {},
+            ).mappings().all()
+        return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"])} for row in rows]
 
     def last_tick(self) -> dt.datetime | None:
         """The `as_of` of the latest tick recorded in the audit log."""

@@ -175,3 +175,22 @@ class SyncStagingRow(SQLModel, table=True):
     opens_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     at_least: int
+
+
+class ReminderRow(SQLModel, table=True):
+    """One reminder step for one recipient unit: created once (the unique key), so each step fires once."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("occurrence_id", "step", "recipient", name="uq_reminder_step"),
+        Index("ix_reminder_status", "status", "planned_at"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False))
+    step: str = Field(sa_column=Column(String(40), nullable=False))  # before-3d | due | overdue-2 | escalate
+    recipient: str = Field(sa_column=Column(String(100), nullable=False))  # a unit id
+    planned_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))  # queued | skipped (issue 5 adds delivery)
+    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))

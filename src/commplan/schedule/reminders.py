@@ -1,0 +1,53 @@
+"""Reminder steps of one occurrence, from its obligation's policy (pure: no I/O).
+
+Policy (PLAN_FORMAT.md `reminders`): `before: [3d, 1d]` steps before the
+deadline, `on_due` at the deadline, `overdue_every` repeated while overdue,
+`escalate_after` once, to the coordinator and the holder's parent.
+
+- Steps planned before the window opens are dropped (a daily duty gets no
+  "3 days before" reminder for a day that has not begun).
+- Repeats stop `STOP_AFTER` past the deadline: a duty overdue for months is
+  the coordinator's report, not a daily message.
+- Steps form two chains: the holder's (before…, due, overdue-1, overdue-2 …)
+  and the escalation. When several steps of one chain are past (a tick was
+  missed), only the latest is sent; the earlier ones are recorded as skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..plan.model import Reminders
+
+STOP_AFTER = dt.timedelta(days=60)
+HOLDER, ESCALATION = "holder", "escalation"
+
+
+@dataclass(frozen=True, order=True)
+class Step:
+    planned_at: dt.datetime
+    name: str
+    chain: str
+
+
+def _span(duration) -> dt.timedelta:
+    # working days are counted as calendar days here; issue 5's quiet hours place the sends
+    return dt.timedelta(days=duration.amount) if duration.is_workdays else duration.as_timedelta()
+
+
+def steps_until(policy: Reminders, opens_at: dt.datetime, due: dt.datetime, until: dt.datetime) -> list[Step]:
+    """Every step of the policy planned at or before `until`, in time order."""
+    steps: list[Step] = []
+    for offset in policy.before:
+        steps.append(Step(due - _span(offset), f"before-{offset}".replace(" ", ""), HOLDER))
+    if policy.on_due:
+        steps.append(Step(due, "due", HOLDER))
+    last = min(until, due + STOP_AFTER)
+    if policy.overdue_every is not None:
+        every = _span(policy.overdue_every)
+        count = int((last - due) / every) if last > due and every > dt.timedelta(0) else 0
+        steps += [Step(due + every * k, f"overdue-{k}", HOLDER) for k in range(1, count + 1)]
+    if policy.escalate_after is not None:
+        steps.append(Step(due + _span(policy.escalate_after), "escalate", ESCALATION))
+    return sorted(s for s in steps if opens_at <= s.planned_at <= until and s.planned_at <= due + STOP_AFTER)
