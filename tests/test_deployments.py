@@ -1,0 +1,145 @@
+"""The deployments on a real Prefect server (PostgreSQL) with a real process worker.
+
+Starts `prefect server start` on a loopback port with its database on the local
+PostgreSQL, deploys deployments/prefect.yaml, starts `prefect worker start`,
+triggers the tick deployment through the API, waits for it to complete, and
+checks its effect in the commplan ledger (also on PostgreSQL). Every process it
+starts is stopped, and both databases are dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def prefect_database():
+    """A database of its own for the Prefect server, dropped afterwards."""
+    name = f"commplan_prefect_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def process(args: list[str], env: dict, log: Path):
+    """A background process in its own group, stopped (then killed) on exit."""
+    handle = log.open("w")
+    child = subprocess.Popen(args, cwd=REPO, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield child
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGTERM)
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(timeout=10)
+        handle.close()
+
+
+def wait_for(check, *, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(1)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
+    require_postgres()
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COMMPLAN_"))}
+    common = {**base, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+              "PREFECT_LOGGING_LEVEL": "WARNING"}
+    with prefect_database() as prefect_db, postgres_schema() as ledger_url:
+        server_env = {**common, "PREFECT_API_DATABASE_CONNECTION_URL": prefect_db, "PREFECT_UI_ENABLED": "false"}
+        client_env = {**common, "PREFECT_API_URL": api, "COMMPLAN_REPO": str(REPO), "COMMPLAN_DATABASE_URL": ledger_url,
+                      "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
+        with process([PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], server_env,
+                     tmp_path / "server.log"):
+            wait_for(lambda: _healthy(api), timeout=120, what="the Prefect server")
+            run = lambda *args: subprocess.run([PREFECT, *args], cwd=REPO, env=client_env, capture_output=True,  # noqa: E731
+                                               text=True, timeout=180)
+            created = run("work-pool", "create", "commplan", "--type", "process")
+            assert created.returncode == 0, created.stdout + created.stderr
+            deployed = run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
+            assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+            for name in ("tick/tick", "compliance-report/weekly", "compliance-report/monthly"):
+                assert f"'{name}'" in deployed.stdout
+            with process([PREFECT, "worker", "start", "--pool", "commplan", "--type", "process"], client_env,
+                         tmp_path / "worker.log"):
+                started = run("deployment", "run", "tick/tick", "--param", "as_of=2021-12-10T09:00:00+07:00")
+                assert started.returncode == 0, started.stdout + started.stderr
+                run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+                state = wait_for(lambda: _final_state(api, run_id), timeout=300, what=f"flow run {run_id}")
+                assert state == "COMPLETED", (tmp_path / "worker.log").read_text()
+            tick = httpx.get(f"{api}/deployments/name/tick/tick", timeout=5).json()
+            limit = tick.get("global_concurrency_limit") or {}
+            assert limit.get("limit") == 1, {k: v for k, v in tick.items() if "concurrency" in k}  # two ticks never run at once
+            # the single-machine way: every deployment served from one process (the same names, so
+            # the worker's deployments go first, as when a machine switches from one way to the other)
+            for name in ("tick/tick", "compliance-report/weekly", "compliance-report/monthly"):
+                assert run("deployment", "delete", name).returncode == 0
+            with process([sys.executable, "deployments/serve.py"], client_env, tmp_path / "serve.log"):
+                log = tmp_path / "serve.log"
+                wait_for(lambda: "prefect deployment run" in log.read_text(), timeout=120,
+                         what="serve.py to serve its deployments")
+                started = run("deployment", "run", "tick/tick", "--param", "as_of=2021-12-11T09:00:00+07:00")
+                assert started.returncode == 0, started.stdout + started.stderr
+                run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+                state = wait_for(lambda: _final_state(api, run_id), timeout=300, what=f"served flow run {run_id}")
+                assert state == "COMPLETED", (tmp_path / "serve.log").read_text()
+        engine = create_engine(ledger_url)
+        with engine.connect() as connection:
+            occurrences = connection.execute(text("SELECT COUNT(*) FROM occurrence")).scalar_one()
+            actions = connection.execute(text("SELECT action FROM audit_log ORDER BY id")).scalars().all()
+            reminders = connection.execute(text("SELECT COUNT(*) FROM reminder WHERE status = 'queued'")).scalar_one()
+        engine.dispose()
+    assert occurrences > 3000 and actions == ["sync", "tick", "sync", "tick"] and reminders > 0
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _final_state(api: str, run_id: str) -> str | None:
+    state = httpx.get(f"{api}/flow_runs/{run_id}", timeout=5).json()["state"]["type"]
+    return state if state in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
