@@ -163,3 +163,11 @@ def ledger(ledger_url):
 
     with Ledger(ledger_url) as opened:
         yield opened
+
+
+def weekly_report(until: str = "2022-04-03", extra: str = "") -> str:
+    """The obligation most ledger tests use: both postal operators' weekly report, due Thursday 14:00."""
+    return (
+        "\n- id: bao-cao-tuan\n  title: Báo cáo tuần\n  kind: report\n  lead: [buu-dien, viettel-post]\n"
+        f"  every: week\n  from: 2022-03-07\n  until: {until}\n  due: {{weekday: thu, time: \"14:00\"}}\n{extra}"
+    )

@@ -10,21 +10,11 @@ import pytest
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog
 from commplan.schedule.reminders import steps_until
-from conftest import PLANS
+from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
-PLAN = """
-- id: bao-cao-tuan
-  title: Báo cáo tuần
-  kind: report
-  lead: [buu-dien, viettel-post]
-  every: week
-  from: 2022-03-07
-  until: 2022-04-03
-  due: {weekday: thu, time: "14:00"}
-  reminders: {before: [1d], on_due: true, overdue_every: 2d, escalate_after: 5d}
-"""
+PLAN = weekly_report(extra="  reminders: {before: [1d], on_due: true, overdue_every: 2d, escalate_after: 5d}\n")
 
 
 def at(value: str) -> dt.datetime:

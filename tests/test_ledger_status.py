@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
+from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -18,15 +19,7 @@ def at(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=VN)
 
 
-PLAN = """
-- id: bao-cao-tuan
-  title: Báo cáo tuần
-  kind: report
-  lead: [buu-dien, viettel-post]
-  every: week
-  from: 2022-03-07
-  until: 2022-03-27
-  due: {weekday: thu, time: "14:00"}
+PLAN = weekly_report(until="2022-03-27") + """
 - id: phat-lai
   title: Phát lại chương trình
   kind: broadcast

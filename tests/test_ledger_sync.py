@@ -9,20 +9,12 @@ from sqlalchemy import func, select
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
+from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)  # a Wednesday
 
-WEEKLY = """
-- id: bao-cao-tuan
-  title: Báo cáo tuần
-  kind: report
-  lead: [buu-dien, viettel-post]
-  every: week
-  from: 2022-03-07
-  until: 2022-04-03
-  due: {weekday: thu, time: "14:00"}
-"""
+WEEKLY = weekly_report()
 MONTHLY = """
 - id: tin-thang
   title: Tin hàng tháng
