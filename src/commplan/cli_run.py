@@ -25,6 +25,36 @@ def load_flow(path: Path, name: str):
     return getattr(module, name)
 
 
+STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "báo cáo lên cấp trên"}
+
+
+def step_name(step: str) -> str:
+    """The reminder step as an agency reads it: sắp đến hạn / đến hạn hôm nay / quá hạn / báo cáo lên cấp trên."""
+    if step.startswith("before-"):
+        return "sắp đến hạn"
+    if step.startswith("overdue-"):
+        return "quá hạn"
+    return STEP_NAMES.get(step, step)
+
+
+def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
+    """The latest queued reminders, so that a run without channels shows what would be sent."""
+    from zoneinfo import ZoneInfo
+
+    from .ledger import Ledger
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    with Ledger.open(args.database) as ledger:
+        names = ledger.unit_names()
+        queued = [r for r in ledger.reminders(status="queued") if r["planned_at"] <= as_of][-limit:]
+    if not queued:
+        return
+    print(f"Latest {len(queued)} queued reminders:")
+    for r in queued:
+        print(f"  → {names.get(r['recipient'], r['recipient'])}: {r['title']} "
+              f"(hạn {r['due_at'].astimezone(vn):%H:%M %d/%m/%Y}) — {step_name(r['step'])}")
+
+
 def cmd_run(args) -> int:
     from . import prefect_env
     from .settings import get_settings
@@ -54,6 +84,7 @@ def cmd_run(args) -> int:
     reminders = result["reminders"]
     print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
           "no channel is configured yet, so they wait in the ledger (`reminder` table) for the notifier.")
+    _show_queued(args, as_of)
     print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
     print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "
           "see them with `prefect server start` and the UI.")
