@@ -1,0 +1,117 @@
+"""Reminder messages in Vietnamese: one short text per step, or a daily digest per recipient.
+
+Each message has four forms: `subject` (email), `text` (accented: Zalo and
+email), `html` (email), and `sms`: unaccented GSM-7 text that fits one SMS
+segment (160 characters), because accented Vietnamese is sent as UCS-2 at 70
+characters a segment and costs two or three messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+SMS_LIMIT = 160
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# Whitespace is written explicitly in the templates ({%- -%}), so that plain text keeps its lines.
+_ENV = Environment(
+    loader=PackageLoader("commplan.notify", "templates"),
+    autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+    undefined=StrictUndefined,
+)
+
+
+def sentence(text: str) -> str:
+    """First letter up, the rest as written (str.capitalize would lower "Bưu điện" to "bưu điện")."""
+    return text[:1].upper() + text[1:]
+
+
+_ENV.filters["sentence"] = sentence
+
+
+@dataclass(frozen=True)
+class Item:
+    """One reminder step, as a message shows it."""
+
+    step: str  # before-3d | due | overdue-2 | escalate
+    title: str
+    due: dt.datetime
+    at_least: int = 1
+    delivered: int = 0
+    plan: str | None = None  # the plan's number, e.g. 241/KH-UBND
+    unit: str | None = None  # for escalations: the unit that is late
+    link: str | None = None  # the one-click report link, when the web app is configured
+
+    def headline(self, now: dt.datetime) -> str:
+        if self.step.startswith("before-"):
+            return "sắp đến hạn"
+        if self.step == "due":
+            return "đến hạn hôm nay"
+        late = max((now - self.due).days, 1)
+        if self.step == "escalate":
+            return f"báo cáo lên cấp trên: {self.unit or 'đơn vị'} quá hạn {late} ngày"
+        return f"quá hạn {late} ngày"
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    html: str
+    sms: str
+
+
+def deadline_text(moment: dt.datetime) -> str:
+    local = moment.astimezone(VN)
+    if (local.hour, local.minute) == (23, 59):
+        return f"{local:%d/%m/%Y}"
+    return f"{local:%H:%M %d/%m/%Y}"
+
+
+def unaccented(text: str) -> str:
+    """`Báo cáo tuần` -> `Bao cao tuan` (đ -> d), for GSM-7 SMS."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+
+
+def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str = "Sở TTTT (commplan)") -> Message:
+    """One message for one recipient: a single step, or a digest when there are several."""
+    if not items:
+        raise ValueError("a message needs at least one item")
+    rows = [
+        {
+            "headline": item.headline(now), "title": item.title, "due": deadline_text(item.due), "plan": item.plan,
+            "delivered": item.delivered, "at_least": item.at_least, "link": item.link,
+        }
+        for item in sorted(items, key=lambda i: i.due)
+    ]
+    context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender}
+    text = _ENV.get_template("reminder.txt.j2").render(context).strip()
+    html = _ENV.get_template("reminder.html.j2").render(context).strip()
+    if len(rows) == 1:
+        subject = f"[Nhắc việc] {sentence(rows[0]['headline'])}: {rows[0]['title']}"
+    else:
+        subject = f"[Nhắc việc] {len(rows)} nhiệm vụ cần chú ý"
+    return Message(subject=subject, text=text, html=html, sms=_sms(rows))
+
+
+def _sms(rows: list[dict]) -> str:
+    """One GSM-7 segment: headline, title cut to fit, deadline, and the one-click link (the title
+    gives way first; the link only when not even a few words of the title would fit)."""
+    first = rows[0]
+    more = f" (+{len(rows) - 1} viec khac)" if len(rows) > 1 else ""
+    head = unaccented(f"{sentence(first['headline'])}: ")
+    tail = unaccented(f" - Han {first['due']}{more}")
+    link = f" {first['link']}" if first["link"] else ""
+    if len(head) + len(tail) + len(link) + 12 > SMS_LIMIT:
+        link = ""  # the deadline matters more than the link
+    room = SMS_LIMIT - len(head) - len(tail) - len(link)
+    title = unaccented(first["title"])
+    if len(title) > room:
+        title = title[: max(room - 3, 0)].rstrip() + "..."
+    return (head + title + tail + link)[:SMS_LIMIT]

@@ -1,0 +1,72 @@
+"""Reminder messages: Vietnamese text per step, a digest, one-segment unaccented SMS, escaped HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from commplan.notify.messages import SMS_LIMIT, Item, render, unaccented
+
+VN = dt.timezone(dt.timedelta(hours=7))
+NOW = dt.datetime(2021, 12, 12, 9, 0, tzinfo=VN)
+DUE = dt.datetime(2021, 12, 9, 14, 0, tzinfo=VN)
+LINK = "https://commplan.example.gov.vn/r/AbC123"
+
+
+@pytest.mark.parametrize(
+    ("step", "headline"),
+    [("before-3d", "sắp đến hạn"), ("due", "đến hạn hôm nay"), ("overdue-2", "quá hạn 2 ngày"),
+     ("escalate", "báo cáo lên cấp trên: Bưu điện tỉnh quá hạn 2 ngày")],
+)
+def test_each_step_has_its_vietnamese_headline(step, headline):
+    message = render("Sở TTTT", [Item(step, "Báo cáo tuần", DUE, plan="241/KH-UBND", unit="Bưu điện tỉnh")], now=NOW)
+    assert message.text.splitlines()[0] == f"Sở TTTT: {headline}."
+    assert message.subject == f"[Nhắc việc] {headline[0].upper() + headline[1:]}: Báo cáo tuần"  # "Bưu điện" stays
+
+
+def test_a_single_reminder_carries_deadline_progress_and_the_one_click_link():
+    item = Item("overdue-1", "Báo cáo tuần tình hình thực hiện Kế hoạch 241/KH-UBND", DUE, at_least=1, delivered=0,
+                plan="241/KH-UBND", link=LINK)
+    message = render("Bưu điện tỉnh Thanh Hóa", [item], now=NOW)
+    assert message.text.splitlines() == [
+        "Bưu điện tỉnh Thanh Hóa: quá hạn 2 ngày.",
+        "Báo cáo tuần tình hình thực hiện Kế hoạch 241/KH-UBND (hạn 14:00 09/12/2021, KH 241/KH-UBND). Đã nộp 0/1.",
+        f"Báo cáo hoàn thành: {LINK}",
+        "Sở TTTT (commplan)",
+    ]
+    assert message.sms == f"Qua han 2 ngay: Bao cao tuan tinh hinh thuc hien Ke hoach 241/KH-UBND - Han 14:00 09/12/2021 {LINK}"
+
+
+def test_several_reminders_for_one_recipient_become_one_digest():
+    items = [Item("before-3d", "Tin bài tháng 12", dt.datetime(2021, 12, 31, 23, 59, 59, tzinfo=VN)),
+             Item("due", "Báo cáo tuần", DUE)]
+    message = render("Bưu điện tỉnh", items, now=NOW)
+    assert message.subject == "[Nhắc việc] 2 nhiệm vụ cần chú ý"
+    assert message.text.splitlines() == [
+        "Bưu điện tỉnh: 2 nhiệm vụ cần chú ý.",
+        "1. Đến hạn hôm nay: Báo cáo tuần (hạn 14:00 09/12/2021).",  # ordered by deadline
+        "2. Sắp đến hạn: Tin bài tháng 12 (hạn 31/12/2021).",
+        "Sở TTTT (commplan)",
+    ]
+    assert message.sms == "Den han hom nay: Bao cao tuan - Han 14:00 09/12/2021 (+1 viec khac)"
+
+
+def test_sms_always_fits_one_gsm_segment():
+    title = "Tin, bài có hình ảnh tổng hợp về hoạt động hỗ trợ các hộ sản xuất nông nghiệp trên địa bàn tỉnh lên sàn TMĐT " * 3
+    message = render("Đơn vị", [Item("due", title, DUE, link=LINK)], now=NOW)
+    assert len(message.sms) <= SMS_LIMIT and message.sms.isascii()
+    assert message.sms.startswith("Den han hom nay: Tin, bai co hinh anh") and "..." in message.sms
+    assert message.sms.endswith(f"- Han 14:00 09/12/2021 {LINK}")  # the title gave way to deadline and link
+    short = render("Đơn vị", [Item("due", title, DUE, link="https://x.example.gov.vn/" + "r" * 120)], now=NOW).sms
+    assert len(short) <= SMS_LIMIT and "https://" not in short and short.endswith("- Han 14:00 09/12/2021")
+
+
+def test_html_escapes_what_plans_contain():
+    message = render("Đơn vị <A>", [Item("due", "Tin <script>alert(1)</script> & bài", DUE, link=LINK)], now=NOW)
+    assert "<script>" not in message.html and "&lt;script&gt;" in message.html and "&amp; bài" in message.html
+    assert "<strong>Đơn vị &lt;A&gt;</strong>" in message.html and f'<a href="{LINK}">' in message.html
+
+
+def test_unaccented_keeps_every_letter():
+    assert unaccented("Đài Phát thanh và Truyền hình tỉnh Thanh Hóa: đúng hạn") == "Dai Phat thanh va Truyen hinh tinh Thanh Hoa: dung han"
