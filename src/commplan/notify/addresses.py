@@ -1,0 +1,59 @@
+"""From a directory contact to the addresses each channel sends to (pure).
+
+Vietnamese phone numbers are normalised to E.164 without '+' (`0912 345 678`
+-> `84912345678`), the form Zalo ZNS and the SMS gateways take. Order of
+preference, as agencies read their messages: Zalo (the OA follower id, else
+ZNS by phone), then email; SMS is the fallback channel for a phone when no
+Zalo route is configured.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..plan.model import Contact
+
+# mobile prefixes after the 2018 renumbering: 03x, 05x, 07x, 08x, 09x
+_MOBILE = re.compile(r"^84(3|5|7|8|9)\d{8}$")
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+def normalise_phone(raw: str) -> str:
+    digits = re.sub(r"[\s.\-()]", "", raw)
+    if digits.startswith("+"):
+        digits = digits[1:]
+    if digits.startswith("0"):
+        digits = "84" + digits[1:]
+    if not digits.isdigit() or not _MOBILE.match(digits):
+        raise InvalidPhone(f"'{raw}' is not a Vietnamese mobile number")
+    return digits
+
+
+@dataclass(frozen=True, order=True)
+class Address:
+    channel: str  # zalo | zns | email | sms
+    value: str
+
+
+def addresses_of(contact: Contact, channels: set[str]) -> list[Address]:
+    """The addresses of one contact on the channels that are configured, Zalo first."""
+    found: list[Address] = []
+    phone = None
+    if contact.phone:
+        try:
+            phone = normalise_phone(contact.phone)
+        except InvalidPhone:
+            phone = None  # reported by `commplan outbox` as a contact problem, never sent to
+    if contact.zalo and "zalo" in channels:
+        found.append(Address("zalo", contact.zalo))
+    elif phone and "zns" in channels:
+        found.append(Address("zns", phone))
+    elif phone and "sms" in channels:
+        found.append(Address("sms", phone))
+    if contact.email and "email" in channels:
+        found.append(Address("email", contact.email))
+    return found
