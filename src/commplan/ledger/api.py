@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from ..plan.catalog import Catalog
-from . import records
+from . import outbox, records
 from . import tables as t
 from .clock import from_db, now as utc_now, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
@@ -334,6 +334,46 @@ class Ledger:
                 {"status": status} if status else {},
             ).mappings().all()
         return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"])} for row in rows]
+
+    # ------------------------------------------------------------ outbox
+
+    def unplanned_reminders(self) -> list[dict]:
+        with self.transaction(read_only=True) as connection:
+            return outbox.unplanned_reminders(connection)
+
+    def add_deliveries(self, deliveries: list["outbox.NewDelivery"], *, now: dt.datetime | None = None) -> int:
+        with self.transaction() as connection:
+            return outbox.add_deliveries(connection, deliveries, now or utc_now())
+
+    def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None) -> list["outbox.Claimed"]:
+        with self.transaction() as connection:
+            return outbox.claim(connection, worker, now or utc_now(), limit)
+
+    def confirm_delivery(self, delivery_id: int, worker: str, *, outcome: str, error: str | None = None,
+                         external_id: str | None = None, now: dt.datetime | None = None) -> bool:
+        with self.transaction() as connection:
+            return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
+                                  external_id=external_id)
+
+    def recover_stale_deliveries(self, idempotent: set[str], *, now: dt.datetime | None = None) -> tuple[int, int]:
+        with self.transaction() as connection:
+            return outbox.recover_stale(connection, now or utc_now(), idempotent)
+
+    def deliveries(self, *, statuses: Iterable[str] = ()) -> list[dict]:
+        """The outbox, newest first, with the reminder steps each delivery carries."""
+        with self.transaction(read_only=True) as connection:
+            query = select(t.DeliveryRow.__table__).order_by(t.DeliveryRow.id.desc())
+            if statuses:
+                query = query.where(t.DeliveryRow.status.in_(list(statuses)))
+            rows = [dict(r) for r in connection.execute(query).mappings()]
+            items: dict[int, list[int]] = {}
+            for delivery_id, reminder_id in connection.execute(select(t.DeliveryItemRow.delivery_id, t.DeliveryItemRow.reminder_id)):
+                items.setdefault(delivery_id, []).append(reminder_id)
+        for row in rows:
+            row["reminder_ids"] = sorted(items.get(row["id"], []))
+            for key in ("next_attempt_at", "claimed_at", "sent_at", "created_at"):
+                row[key] = from_db(row[key])
+        return rows
 
     def last_tick(self) -> dt.datetime | None:
         """The `as_of` of the latest tick recorded in the audit log."""

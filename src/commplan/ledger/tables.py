@@ -194,3 +194,41 @@ class ReminderRow(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(20), nullable=False))  # queued | skipped (issue 5 adds delivery)
     reason: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One message to one address on one channel: the outbox row a sender claims, then confirms."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    recipient: str = Field(sa_column=Column(String(100), nullable=False))
+    channel: str = Field(sa_column=Column(String(20), nullable=False))
+    address: str = Field(sa_column=Column(Text, nullable=False))
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    body_sms: str = Field(sa_column=Column(Text, nullable=False))
+    # pending -> sending -> sent | pending (retry) | failed (permanent, or attempts used up) | unknown (crash)
+    status: str = Field(sa_column=Column(String(20), nullable=False))
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    next_attempt_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    claimed_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    claimed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    sent_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    external_id: Optional[str] = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class DeliveryItemRow(SQLModel, table=True):
+    """Which reminder steps a delivery carries; a step goes to each address once (the unique key)."""
+
+    __tablename__ = "delivery_item"
+    __table_args__ = (UniqueConstraint("reminder_id", "channel", "address", name="uq_delivery_item_step"),)
+
+    delivery_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("delivery.id"), primary_key=True))
+    reminder_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("reminder.id"), primary_key=True))
+    channel: str = Field(sa_column=Column(String(20), nullable=False))
+    address: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,174 @@
+"""The outbox: deliveries planned from queued reminder steps, claimed, confirmed, retried.
+
+Exactly once, the healthchecks way:
+- planning is idempotent: `delivery_item` is unique on (reminder step,
+  channel, address), and planning is serialised (an advisory lock on
+  PostgreSQL, the write lock on SQLite), so a step is put in one delivery per
+  address, once;
+- sending claims a row with a compare-and-set UPDATE (`status = 'pending'`
+  must still hold, exactly one row must change) before anything goes out; on
+  PostgreSQL the candidates are picked with FOR UPDATE SKIP LOCKED, so
+  several workers share the outbox without waiting on each other;
+- after the send, the row is confirmed (`sent`), put back with a backoff
+  (temporary error), or closed (`failed`, permanent error or attempts used up);
+- a crash between claim and confirmation leaves a `sending` row. After the
+  lease it is re-checked, not blindly re-sent: on a channel whose provider
+  de-duplicates by our idempotency key (ZNS tracking_id, eSMS RequestId, the
+  console file) it goes back to `pending`; elsewhere (email, Zalo OA) it
+  becomes `unknown`, is never re-sent, and is reported to the coordinator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, DateTime, bindparam, insert, select, text, update
+
+from . import tables as t
+from .clock import from_db, to_db
+
+PLAN_LOCK_KEY = 0x6F7574626F78  # "outbox"
+MAX_ATTEMPTS = 8
+LEASE = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    recipient: str
+    channel: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    body_sms: str
+    reminder_ids: tuple[int, ...]
+    not_before: dt.datetime  # quiet hours: the earliest moment it may go out
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    recipient: str
+    channel: str
+    address: str
+    subject: str
+    body_text: str
+    body_html: str
+    body_sms: str
+    attempts: int
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """1 min, 5 min, 25 min, 2 h, then every 6 h: a gateway that is down is not hammered."""
+    return dt.timedelta(minutes=min(5 ** max(attempts - 1, 0), 360))
+
+
+def unplanned_reminders(connection: Connection) -> list[dict]:
+    """Queued reminder steps that no delivery carries yet, with what a message needs."""
+    rows = connection.execute(
+        text(
+            "SELECT r.id, r.step, r.recipient, r.planned_at, o.due_at, o.at_least, o.unit_id, ob.title, p.number,"
+            f" (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered"
+            " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
+            " JOIN plan p ON p.id = ob.plan_id"
+            " WHERE r.status = 'queued' AND NOT EXISTS (SELECT 1 FROM delivery_item i WHERE i.reminder_id = r.id)"
+            " ORDER BY r.recipient, o.due_at"
+        )
+    ).mappings().all()
+    return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"])} for row in rows]
+
+
+def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: dt.datetime) -> int:
+    """Insert deliveries and their items; a step already planned for an address is left out."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({PLAN_LOCK_KEY})"))
+    added = 0
+    for new in deliveries:
+        taken = set(connection.execute(
+            select(t.DeliveryItemRow.reminder_id).where(
+                t.DeliveryItemRow.reminder_id.in_(new.reminder_ids),
+                t.DeliveryItemRow.channel == new.channel, t.DeliveryItemRow.address == new.address,
+            )
+        ).scalars())
+        steps = [r for r in new.reminder_ids if r not in taken]
+        if not steps:
+            continue
+        delivery_id = connection.execute(
+            insert(t.DeliveryRow).values(
+                recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
+                body_text=new.body_text, body_html=new.body_html, body_sms=new.body_sms, status="pending",
+                attempts=0, next_attempt_at=to_db(max(new.not_before, now)), created_at=to_db(now),
+            ).returning(t.DeliveryRow.id)
+        ).scalar_one()
+        connection.execute(insert(t.DeliveryItemRow), [
+            {"delivery_id": delivery_id, "reminder_id": r, "channel": new.channel, "address": new.address} for r in steps
+        ])
+        added += 1
+    return added
+
+
+def claim(connection: Connection, worker: str, now: dt.datetime, limit: int) -> list[Claimed]:
+    """Claim up to `limit` due deliveries for `worker`; each claim is a compare-and-set."""
+    lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
+    candidates = connection.execute(
+        text(
+            "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now"
+            f" ORDER BY next_attempt_at, id LIMIT :limit{lock}"
+        ).bindparams(bindparam("now", type_=DateTime())),
+        {"now": to_db(now), "limit": limit},
+    ).scalars().all()
+    claimed = []
+    for delivery_id in candidates:
+        changed = connection.execute(
+            update(t.DeliveryRow)
+            .where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "pending")
+            .values(status="sending", claimed_by=worker, claimed_at=to_db(now), attempts=t.DeliveryRow.attempts + 1)
+        ).rowcount
+        if changed != 1:
+            continue  # another worker got there first
+        row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
+        claimed.append(Claimed(
+            id=row["id"], recipient=row["recipient"], channel=row["channel"], address=row["address"],
+            subject=row["subject"], body_text=row["body_text"], body_html=row["body_html"], body_sms=row["body_sms"],
+            attempts=row["attempts"],
+        ))
+    return claimed
+
+
+def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datetime, *,
+            outcome: str, error: str | None = None, external_id: str | None = None) -> bool:
+    """Record the outcome of a claimed send (`sent`, `retry` or `failed`); False if the claim was lost."""
+    row = connection.execute(
+        select(t.DeliveryRow.attempts).where(
+            t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_by == worker
+        )
+    ).first()
+    if row is None:
+        return False
+    values: dict = {"last_error": error, "external_id": external_id}
+    if outcome == "sent":
+        values.update(status="sent", sent_at=to_db(now))
+    elif outcome == "retry" and row.attempts < MAX_ATTEMPTS:
+        values.update(status="pending", next_attempt_at=to_db(now + backoff(row.attempts)), claimed_by=None)
+    else:
+        values.update(status="failed")
+        if outcome == "retry":
+            values["last_error"] = f"gave up after {row.attempts} attempts: {error}"
+    connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(**values))
+    return True
+
+
+def recover_stale(connection: Connection, now: dt.datetime, idempotent: set[str]) -> tuple[int, int]:
+    """Claims older than the lease (a sender died): retry where the provider de-duplicates, else `unknown`."""
+    stale = (t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_at < to_db(now - LEASE))
+    retried = connection.execute(
+        update(t.DeliveryRow).where(*stale, t.DeliveryRow.channel.in_(sorted(idempotent)))
+        .values(status="pending", claimed_by=None, last_error="re-sent after a crash: the provider de-duplicates")
+    ).rowcount
+    unknown = connection.execute(
+        update(t.DeliveryRow).where(*stale).values(
+            status="unknown", last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"
+        )
+    ).rowcount
+    return retried, unknown

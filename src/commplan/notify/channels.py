@@ -1,0 +1,52 @@
+"""Channels: one contract, `send(address, message) -> external id`, raising an error that says
+whether trying again could help (the healthchecks transport contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Protocol
+
+from ..ledger.outbox import Claimed
+
+
+class TemporaryError(Exception):
+    """Worth retrying later: network trouble, HTTP 5xx, an expired token after a refresh, a rate limit."""
+
+
+class PermanentError(Exception):
+    """Never worth retrying: an invalid number, a user who does not follow the OA, a rejected template."""
+
+
+class Channel(Protocol):
+    name: str
+    # the provider de-duplicates by our key, so a send whose outcome was lost may be repeated
+    idempotent: bool
+    # SMS and Zalo wait for working hours; email does not
+    quiet_hours: bool
+
+    def send(self, delivery: Claimed) -> str | None: ...
+
+
+class FileChannel:
+    """The embedded default: every message that would go out, appended as a JSON line to a file
+    (and so shown, not lost, when no credentials are configured)."""
+
+    idempotent = True  # re-writing a line after a crash is harmless: the delivery id is in it
+    quiet_hours = False
+
+    def __init__(self, name: str, path: Path):
+        self.name = name
+        self.path = path
+
+    def send(self, delivery: Claimed) -> str | None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        record = {
+            "delivery": delivery.id, "channel": self.name, "to": delivery.address, "recipient": delivery.recipient,
+            "subject": delivery.subject, "text": delivery.body_sms if self.name == "sms" else delivery.body_text,
+            "written_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        }
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return f"file:{delivery.id}"
