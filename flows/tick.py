@@ -33,6 +33,21 @@ def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) 
     return {"queued": report.queued, "skipped": report.skipped, "by_plan": report.by_plan}
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="send reminders")
+def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """Plan one message per recipient and address, and send what is due through the configured
+    channels (each delivery claimed and confirmed on its own: a retry never sends twice)."""
+    from commplan.notify.notifier import Notifier
+    from commplan.notify.setup import configured_channels
+    from commplan.settings import get_settings
+
+    catalog, _ = load_catalog(plans)
+    with Ledger.open(database) as ledger:
+        report = Notifier(ledger, catalog, configured_channels(get_settings())).run(as_of)
+    return {"planned": report.planned, "sent": report.sent, "retried": report.retried, "failed": report.failed,
+            "unknown": report.unknown, "without_address": report.without_address}
+
+
 @task(retries=2, retry_delay_seconds=[5, 30], task_run_name="evaluate statuses")
 def evaluate_statuses(database: str | None, as_of: dt.datetime) -> dict:
     with Ledger.open(database) as ledger:
@@ -68,6 +83,7 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
         raise ValueError("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)")
     synced = sync_plans(plans, database, moment)
     reminders = queue_reminders(plans, database, moment)
+    reminders["messages"] = send_reminders(plans, database, moment)
     result = evaluate_statuses(database, moment)
     for plan in result["by_plan"]:
         plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -11,6 +13,9 @@ import pytest
 
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
+
+# Nothing a test runs may write to the user's real data folder (the ledger, outbox.jsonl, reports).
+os.environ["COMMPLAN_DATA_DIR"] = tempfile.mkdtemp(prefix="commplan-tests-")
 
 REPO = Path(__file__).resolve().parent.parent
 PLANS = REPO / "plans"

@@ -117,3 +117,22 @@ def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     assert ancient.returncode == 2 and "the year must be between 1900 and 9000" in ancient.stderr
     missing = run("excuse", "424242", "--reason", "x")
     assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
+
+
+def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path):
+    assert run("sync", "plans/").returncode == 0
+    dry = run("remind", "--as-of", "2021-12-10T09:00", "--dry-run")
+    assert dry.returncode == 0 and "nothing was recorded or sent)" in dry.stdout
+    assert "Bưu điện tỉnh" in dry.stdout and "quá hạn" in dry.stdout
+    assert not (tmp_path / "data" / "outbox.jsonl").exists()
+    sent = run("remind", "--as-of", "2021-12-10T09:00")
+    assert sent.returncode == 0, sent.stderr
+    count = int(sent.stdout.split("planned ")[1].split(" messages")[0])
+    assert count > 0 and f"sent {count}," in sent.stdout
+    written = (tmp_path / "data" / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(written) == count
+    again = run("remind", "--as-of", "2021-12-10T09:00")
+    assert "Queued 0 reminder steps (0 superseded); planned 0 messages; sent 0," in again.stdout
+    listing = run("outbox")
+    assert listing.returncode == 0 and "sent" in listing.stdout and "[Nhắc việc]" in listing.stdout
+    assert run("outbox", "--failed").stdout.strip() == "Không có tin nhắn lỗi."

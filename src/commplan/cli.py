@@ -130,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("table", "json", "csv"), default="table")
     _ledger_options(status)
 
+    remind = sub.add_parser("remind", help="queue the reminder steps due, plan their messages and send them")
+    remind.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="the instant (default now)")
+    remind.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH")
+    remind.add_argument("--dry-run", action="store_true", help="show what would be queued and sent; change nothing")
+    _ledger_options(remind)
+
+    outbox = sub.add_parser("outbox", help="the messages planned, sent, failing or failed")
+    outbox.add_argument("--failed", action="store_true", help="only failed ones and those left unknown by a crash")
+    outbox.add_argument("--format", choices=("table", "json"), default="table")
+    _ledger_options(outbox)
+
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
     run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")

@@ -155,3 +155,79 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+
+
+def cmd_remind(args) -> int:
+    from .notify.notifier import Notifier
+    from .notify.setup import configured_channels
+    from .settings import get_settings
+
+    catalog = _catalog(args.plans, [])
+    if catalog is None:
+        return _fail("the plans have errors: no reminder was sent")
+    now = dt.datetime.now(dt.timezone.utc)
+    as_of = args.as_of or now
+    try:
+        with _open(args) as ledger:
+            if args.dry_run:
+                return _remind_dry_run(ledger, catalog, as_of)
+            queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)
+            report = Notifier(ledger, catalog, configured_channels(get_settings())).run(as_of)
+    except LedgerError as error:
+        return _fail(str(error))
+    print(f"Queued {queued.queued} reminder steps ({queued.skipped} superseded); planned {report.planned} messages; "
+          f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, unknown after a crash {report.unknown}.")
+    for unit in report.without_address:
+        print(f"  no address for {unit}: add contacts to the directory")
+    return EXIT_OK
+
+
+def _remind_dry_run(ledger, catalog, as_of) -> int:
+    """What the next real run would queue, without writing: computed in a transaction rolled back."""
+    from .notify.messages import Item, render
+
+    with ledger.transaction() as connection:
+        from .ledger.reminders import queue_reminders
+        from .ledger.outbox import unplanned_reminders
+
+        queue_reminders(connection, catalog, as_of, as_of)
+        steps = unplanned_reminders(connection)
+        connection.rollback()
+    names = ledger.unit_names()
+    by_recipient: dict[str, list] = {}
+    for step in steps:
+        by_recipient.setdefault(step["recipient"], []).append(step)
+    for recipient, owed in by_recipient.items():
+        items = [Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"],
+                      delivered=s["delivered"], plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"])) for s in owed]
+        print(render(names.get(recipient, recipient), items, now=as_of).text)
+        print()
+    print(f"(dry run: {len(steps)} steps for {len(by_recipient)} recipients; nothing was recorded or sent)")
+    return EXIT_OK
+
+
+def cmd_outbox(args) -> int:
+    import json as _json
+
+    from .render.tables import render as render_table
+
+    try:
+        with _open(args) as ledger:
+            rows = ledger.deliveries(statuses=["failed", "unknown"] if args.failed else ())
+            names = ledger.unit_names()
+    except LedgerError as error:
+        return _fail(str(error))
+    if args.format == "json":
+        print(_json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    if not rows:
+        print("Hộp thư đi trống." if not args.failed else "Không có tin nhắn lỗi.")
+        return EXIT_OK
+    body = [
+        (str(r["id"]), names.get(r["recipient"], r["recipient"]), r["channel"], r["address"], r["status"],
+         str(r["attempts"]), (r["last_error"] or r["subject"]))
+        for r in rows
+    ]
+    print(render_table(("#", "Đơn vị", "Kênh", "Địa chỉ", "Trạng thái", "Lần", "Ghi chú"), body,
+                       (8, 30, 6, 24, 8, 4, 60), middle=(1,), right=(0, 5)), end="")
+    return EXIT_OK

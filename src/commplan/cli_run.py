@@ -82,8 +82,11 @@ def cmd_run(args) -> int:
     print(f"Sync: {sync['inserted']} new, {sync['updated']} updated, {sync['deleted']} removed occurrences; "
           f"{len(sync['waiting'])} obligations wait for an event.")
     reminders = result["reminders"]
+    messages = reminders["messages"]
     print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
-          "no channel is configured yet, so they wait in the ledger (`reminder` table) for the notifier.")
+          f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry "
+          f"or for working hours. No channel has credentials yet: messages are written to "
+          f"{settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
     _show_queued(args, as_of)
     print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
     print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "
