@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     # Years after the current one that `sync` materialises (the rest of this year is always included).
     horizon_years: int = Field(default=1, ge=0, le=10)
+    # apprise email URL without the recipient, e.g.
+    # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
+    smtp_url: str | None = None
 
     @field_validator("database_url")
     @classmethod

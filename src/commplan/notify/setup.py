@@ -22,4 +22,8 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
         channel = FileChannel(name, path)
         channel.quiet_hours = name in QUIET
         channels[name] = channel
+    if settings.smtp_url:
+        from .email import EmailChannel
+
+        channels["email"] = EmailChannel(settings.smtp_url)
     return channels

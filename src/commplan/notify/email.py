@@ -1,0 +1,46 @@
+"""Email through apprise (`mailto://` / `mailtos://`): HTML with a generated text part, Vietnamese subject.
+
+The SMTP URL comes from settings (`COMMPLAN_SMTP_URL`), never from plans; the
+recipient and a header carrying our delivery id are added per message. apprise
+reports failure as False, without saying why: it is treated as temporary
+(network, server down), so the outbox retries with its backoff.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import apprise
+
+from ..ledger.outbox import Claimed
+from .channels import PermanentError, TemporaryError
+
+
+class EmailChannel:
+    name = "email"
+    idempotent = False  # SMTP has no de-duplication: a lost confirmation is never re-sent
+    quiet_hours = False
+
+    def __init__(self, smtp_url: str):
+        parts = urlsplit(smtp_url)
+        if parts.scheme not in ("mailto", "mailtos"):
+            raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
+        if "from=" not in parts.query:
+            raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
+        self.parts = parts
+
+    def url_for(self, delivery: Claimed) -> str:
+        query = "&".join(filter(None, [
+            self.parts.query, f"to={quote(delivery.address)}", f"+X-Commplan-Delivery={delivery.id}",
+        ]))
+        return urlunsplit((self.parts.scheme, self.parts.netloc, self.parts.path, query, ""))
+
+    def send(self, delivery: Claimed) -> str | None:
+        if "@" not in delivery.address:
+            raise PermanentError(f"'{delivery.address}' is not an email address")
+        sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh"))
+        if not sender.add(self.url_for(delivery)):
+            raise PermanentError("the SMTP URL is not valid for apprise")
+        if not sender.notify(title=delivery.subject, body=delivery.body_html, body_format=apprise.NotifyFormat.HTML):
+            raise TemporaryError("the SMTP server did not accept the message")
+        return f"email:{delivery.id}"
