@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # apprise email URL without the recipient, e.g.
     # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
     smtp_url: str | None = None
+    # Zalo Official Account: the access token (refreshed by issue #5's token store) and the API base
+    zalo_access_token: str | None = None
+    zalo_api_base: str = "https://openapi.zalo.me"
 
     @field_validator("database_url")
     @classmethod

@@ -26,4 +26,8 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
         from .email import EmailChannel
 
         channels["email"] = EmailChannel(settings.smtp_url)
+    if settings.zalo_access_token:
+        from .zalo import ZaloOAChannel
+
+        channels["zalo"] = ZaloOAChannel(settings.zalo_access_token, settings.zalo_api_base)
     return channels
