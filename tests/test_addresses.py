@@ -33,3 +33,9 @@ def test_zalo_first_then_email_and_sms_only_as_fallback():
         Address("zns", "84912345678"), Address("email", "ttbc@example.gov.vn")]
     assert addresses_of(contact, {"sms"}) == [Address("sms", "84912345678")]
     assert addresses_of(Contact(phone="0241234567"), {"sms", "zns"}) == []  # a landline: nothing to send to
+
+
+@pytest.mark.parametrize("raw", ["0951234567", "0301234567", "0201234567"])
+def test_numbers_on_unassigned_mobile_prefixes_are_refused(raw):
+    with pytest.raises(InvalidPhone):
+        normalise_phone(raw)

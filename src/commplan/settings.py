@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # Zalo Official Account: the access token (refreshed by issue #5's token store) and the API base
     zalo_access_token: str | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
+    # eSMS.vn brand-name SMS
+    esms_api_key: str | None = None
+    esms_secret_key: str | None = None
+    esms_brandname: str | None = None
+    esms_sandbox: bool = False
+    esms_api_base: str = "https://rest.esms.vn"
 
     @field_validator("database_url")
     @classmethod

@@ -14,8 +14,11 @@ from dataclasses import dataclass
 
 from ..plan.model import Contact
 
-# mobile prefixes after the 2018 renumbering: 03x, 05x, 07x, 08x, 09x
-_MOBILE = re.compile(r"^84(3|5|7|8|9)\d{8}$")
+# mobile prefixes after the 2018 renumbering (Viettel 032-039, 086, 096-098; Vinaphone 081-085, 088,
+# 091, 094; Mobifone 070, 076-079, 089, 090, 093; Vietnamobile 052, 056, 058, 092; Gmobile 059, 099;
+# iTel 087; Reddi 055): docs/notify-research.md §5. The gateways' own "invalid phone" answers remain
+# the authority; this only keeps obvious mistakes (a landline, a digit too few) out of the outbox.
+_MOBILE = re.compile(r"^84(?:3[2-9]|5[25689]|7[06-9]|8[1-9]|9[0-46-9])\d{7}$")
 
 
 class InvalidPhone(ValueError):

@@ -30,4 +30,9 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
         from .zalo import ZaloOAChannel
 
         channels["zalo"] = ZaloOAChannel(settings.zalo_access_token, settings.zalo_api_base)
+    if settings.esms_api_key and settings.esms_secret_key and settings.esms_brandname:
+        from .esms import ESMSChannel
+
+        channels["sms"] = ESMSChannel(settings.esms_api_key, settings.esms_secret_key, settings.esms_brandname,
+                                      sandbox=settings.esms_sandbox, base=settings.esms_api_base)
     return channels

@@ -1,0 +1,113 @@
+"""SMS through eSMS.vn, a Vietnamese brand-name gateway, as an apprise plugin.
+
+`POST {base}/MainService.svc/json/SendMultipleMessage_V4_post_json/` with
+ApiKey, SecretKey, Phone, Content, Brandname, SmsType, IsUnicode, Sandbox and
+RequestId. eSMS answers HTTP 200 even on errors: success is `CodeResult ==
+"100"`, not the status. RequestId (our delivery id) makes eSMS refuse a second
+send the same day with code 124, which is taken as "already sent" (codes and
+sources: docs/notify-research.md §4).
+"""
+
+from __future__ import annotations
+
+import requests
+from apprise import Apprise, NotificationManager, NotifyBase, NotifyFormat, NotifyType
+
+from ..ledger.outbox import Claimed
+from .channels import PermanentError, TemporaryError
+
+PRODUCTION_BASE = "https://rest.esms.vn"
+PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+ALREADY_SENT = "124"
+TEMPORARY = {"103"}  # not enough balance: someone tops up, the outbox retries
+PERMANENT = {"99", "101", "102", "104", "108", "118", "140", "146", "177"}
+
+
+class NotifyESMS(NotifyBase):
+    service_name = "eSMS.vn"
+    secure_protocol = "esms"
+    notify_format = NotifyFormat.TEXT
+    title_maxlen = 0
+    body_maxlen = 160  # the notifier already fits one unaccented segment
+    request_rate_per_sec = 0
+    templates = ("{schema}://{phone}",)
+    template_tokens = dict(NotifyBase.template_tokens, phone={"name": "Phone", "type": "string", "required": True})
+    template_args = dict(
+        NotifyBase.template_args,
+        key={"name": "ApiKey", "type": "string", "private": True},
+        secret={"name": "SecretKey", "type": "string", "private": True},
+        brandname={"name": "Brandname", "type": "string"},
+        request={"name": "RequestId", "type": "string"},
+        sandbox={"name": "Sandbox", "type": "bool", "default": False},
+        base={"name": "API base", "type": "string"},
+    )
+
+    def __init__(self, phone: str, key: str, secret: str, brandname: str, request: str, sandbox: bool = False,
+                 base: str = PRODUCTION_BASE, **kwargs):
+        super().__init__(**kwargs)
+        if not (phone and key and secret and brandname and request):
+            raise TypeError("an eSMS message needs phone, ApiKey, SecretKey, Brandname and RequestId")
+        self.phone, self.key, self.secret, self.brandname = phone, key, secret, brandname
+        self.request, self.sandbox, self.base = request[:50], sandbox, base.rstrip("/")
+        self.last_result: dict = {}
+
+    def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+        payload = {
+            "ApiKey": self.key, "SecretKey": self.secret, "Phone": self.phone, "Content": body,
+            "Brandname": self.brandname, "SmsType": "2", "IsUnicode": "0", "Sandbox": "1" if self.sandbox else "0",
+            "RequestId": self.request,
+        }
+        try:
+            response = requests.post(self.base + PATH, json=payload, timeout=self.request_timeout)
+            answer = response.json()
+        except (requests.RequestException, ValueError) as error:
+            self.last_result = {"transport": str(error)}
+            return False
+        self.last_result = {"http": response.status_code, "code": str(answer.get("CodeResult", "")),
+                            "message": answer.get("ErrorMessage") or answer.get("error"), "sms_id": answer.get("SMSID")}
+        return self.last_result["code"] in ("100", ALREADY_SENT)
+
+    def url(self, privacy: bool = False, *args, **kwargs) -> str:
+        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+        params.update(key=self.pprint(self.key, privacy, safe=""), secret=self.pprint(self.secret, privacy, safe=""),
+                      brandname=self.brandname, request=self.request, sandbox="yes" if self.sandbox else "no",
+                      base=self.base)
+        return f"{self.secure_protocol}://{self.quote(self.phone, safe='')}?{self.urlencode(params)}"
+
+    @staticmethod
+    def parse_url(url: str):
+        result = NotifyBase.parse_url(url, verify_host=False)
+        if result:
+            result["phone"] = NotifyESMS.unquote(result["host"])
+            for key in ("key", "secret", "brandname", "request", "base"):
+                if result["qsd"].get(key):
+                    result[key] = NotifyESMS.unquote(result["qsd"][key])
+            result["sandbox"] = NotifyBase.parse_bool(result["qsd"].get("sandbox", "no"))
+        return result
+
+
+NotificationManager().add(NotifyESMS, force=True)
+
+
+class ESMSChannel:
+    name = "sms"
+    idempotent = True  # eSMS refuses a RequestId it has seen (code 124): a re-send after a crash is safe
+    quiet_hours = True
+
+    def __init__(self, key: str, secret: str, brandname: str, *, sandbox: bool = False, base: str = PRODUCTION_BASE):
+        self.key, self.secret, self.brandname, self.sandbox, self.base = key, secret, brandname, sandbox, base
+
+    def send(self, delivery: Claimed) -> str | None:
+        plugin = NotifyESMS(phone=delivery.address, key=self.key, secret=self.secret, brandname=self.brandname,
+                            request=f"commplan-{delivery.id}", sandbox=self.sandbox, base=self.base)
+        sender = Apprise()
+        sender.add(plugin)
+        if sender.notify(body=delivery.body_sms, title="", body_format=NotifyFormat.TEXT):
+            return plugin.last_result.get("sms_id") or f"esms:commplan-{delivery.id}"
+        result = plugin.last_result
+        if "transport" in result:
+            raise TemporaryError(f"eSMS unreachable: {result['transport']}")
+        code = result.get("code")
+        if code in PERMANENT:
+            raise PermanentError(f"eSMS {code}: {result.get('message')}")
+        raise TemporaryError(f"eSMS answered {result.get('http')} {code or 'no CodeResult'}: {result.get('message')}")
