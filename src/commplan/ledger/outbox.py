@@ -34,7 +34,9 @@ LEASE = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
-class NewDelivery:
+class Envelope:
+    """One message to one address: what a delivery row holds besides its state."""
+
     recipient: str
     channel: str
     address: str
@@ -42,20 +44,17 @@ class NewDelivery:
     body_text: str
     body_html: str
     body_sms: str
+
+
+@dataclass(frozen=True)
+class NewDelivery(Envelope):
     reminder_ids: tuple[int, ...]
     not_before: dt.datetime  # quiet hours: the earliest moment it may go out
 
 
 @dataclass(frozen=True)
-class Claimed:
+class Claimed(Envelope):
     id: int
-    recipient: str
-    channel: str
-    address: str
-    subject: str
-    body_text: str
-    body_html: str
-    body_sms: str
     attempts: int
 
 
@@ -128,11 +127,7 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int) -> 
         if changed != 1:
             continue  # another worker got there first
         row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
-        claimed.append(Claimed(
-            id=row["id"], recipient=row["recipient"], channel=row["channel"], address=row["address"],
-            subject=row["subject"], body_text=row["body_text"], body_html=row["body_html"], body_sms=row["body_sms"],
-            attempts=row["attempts"],
-        ))
+        claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
     return claimed
 
 
