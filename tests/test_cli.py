@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from conftest import PLANS, REPO, UNITS_YAML, plan_yaml
+from conftest import REPO, UNITS_YAML, plan_yaml
 
 
 def commplan(*args: str, cwd=REPO) -> subprocess.CompletedProcess:

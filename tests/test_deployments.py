@@ -21,7 +21,6 @@ import uuid
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import email.header
 import email.policy
@@ -13,7 +12,7 @@ from aiosmtpd.controller import Controller
 
 from commplan.notify.channels import TemporaryError
 from commplan.notify.email import EmailChannel
-from commplan.notify.notifier import Notifier, SendReport
+from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
 from commplan.settings import Settings
 from test_outbox import CONTACTS, PLAN, at, prepared  # noqa: F401 - shared plan and contacts

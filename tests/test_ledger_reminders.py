@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
-import pytest
 
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog

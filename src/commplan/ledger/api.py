@@ -132,10 +132,6 @@ class Ledger:
         names.update(dict(groups))
         return names
 
-    def event_dates(self) -> dict[str, dict[str, dt.date]]:
-        with self.transaction(read_only=True) as connection:
-            return records.recorded_events(connection)
-
     # ------------------------------------------------------------ evidence
 
     def record_evidence(

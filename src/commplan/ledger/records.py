@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from . import tables as t
-from .clock import from_db, to_db
+from .clock import to_db
 
 SOURCES = ("manual", "web", "feed", "import")
 
@@ -149,8 +149,3 @@ def recorded_events(connection: Connection) -> dict[str, dict[str, dt.date]]:
             out.setdefault(plan_id, {})[code] = day
     return out
 
-
-__all__ = [
-    "EvidenceInput", "SOURCES", "audit", "excuse", "from_db", "insert_evidence", "lock_occurrence",
-    "record_event", "recorded_events", "refresh_delivery", "revoke_excusal",
-]

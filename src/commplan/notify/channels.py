@@ -29,6 +29,18 @@ class Channel(Protocol):
     def send(self, delivery: Claimed) -> str | None: ...
 
 
+def send_with(plugin, body: str) -> dict | None:
+    """Send through an apprise plugin instance; None on success, else the plugin's `last_result`.
+
+    Through `Apprise`, not the instance, so that apprise converts the body format; with the
+    instance kept, because apprise's yes/no cannot say whether to retry and the plugin's answer can."""
+    from apprise import Apprise, NotifyFormat
+
+    sender = Apprise()
+    sender.add(plugin)
+    return None if sender.notify(body=body, title="", body_format=NotifyFormat.TEXT) else plugin.last_result
+
+
 class FileChannel:
     """The embedded default: every message that would go out, appended as a JSON line to a file
     (and so shown, not lost, when no credentials are configured)."""

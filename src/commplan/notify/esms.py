@@ -11,10 +11,10 @@ sources: docs/notify-research.md §4).
 from __future__ import annotations
 
 import requests
-from apprise import Apprise, NotificationManager, NotifyBase, NotifyFormat, NotifyType
+from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
-from .channels import PermanentError, TemporaryError
+from .channels import PermanentError, TemporaryError, send_with
 
 PRODUCTION_BASE = "https://rest.esms.vn"
 PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
@@ -100,11 +100,9 @@ class ESMSChannel:
     def send(self, delivery: Claimed) -> str | None:
         plugin = NotifyESMS(phone=delivery.address, key=self.key, secret=self.secret, brandname=self.brandname,
                             request=f"commplan-{delivery.id}", sandbox=self.sandbox, base=self.base)
-        sender = Apprise()
-        sender.add(plugin)
-        if sender.notify(body=delivery.body_sms, title="", body_format=NotifyFormat.TEXT):
+        result = send_with(plugin, delivery.body_sms)
+        if result is None:
             return plugin.last_result.get("sms_id") or f"esms:commplan-{delivery.id}"
-        result = plugin.last_result
         if "transport" in result:
             raise TemporaryError(f"eSMS unreachable: {result['transport']}")
         code = result.get("code")

@@ -11,10 +11,10 @@ channel turns its code into a temporary or permanent error.
 from __future__ import annotations
 
 import requests
-from apprise import Apprise, NotificationManager, NotifyBase, NotifyFormat, NotifyType
+from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
-from .channels import PermanentError, TemporaryError
+from .channels import PermanentError, TemporaryError, send_with
 
 PRODUCTION_BASE = "https://openapi.zalo.me"
 # Worth another try later: token trouble (refreshed before the retry), rate limits, quotas.
@@ -91,11 +91,9 @@ class ZaloOAChannel:
 
     def send(self, delivery: Claimed) -> str | None:
         plugin = NotifyZaloOA(user_id=delivery.address, token=self.token, base=self.base)
-        sender = Apprise()
-        sender.add(plugin)
-        if sender.notify(body=delivery.body_text, title="", body_format=NotifyFormat.TEXT):
+        result = send_with(plugin, delivery.body_text)
+        if result is None:
             return plugin.last_result.get("message_id")
-        result = plugin.last_result
         if "transport" in result:
             raise TemporaryError(f"Zalo OA unreachable: {result['transport']}")
         code, text = result.get("error"), result.get("message")

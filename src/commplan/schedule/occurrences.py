@@ -33,7 +33,7 @@ from ..plan.model import Obligation
 from ..plan.values import DueKind
 from .deadlines import local_deadline, max_delay_days
 from .periods import Period, PeriodSource, RrulePeriods, iterate, source_for_every
-from .workdays import ONE_DAY, WorkCalendar
+from .workdays import WorkCalendar
 
 RangeMode = Literal["due", "window"]
 
@@ -201,4 +201,4 @@ def sort_key(occurrence: Occurrence) -> tuple:
     return (occurrence.due, occurrence.plan, occurrence.obligation, occurrence.unit)
 
 
-__all__ = ["Expander", "Occurrence", "calendar_for", "expand_catalog", "sort_key", "ONE_DAY"]
+__all__ = ["Expander", "Occurrence", "calendar_for", "expand_catalog", "sort_key"]
