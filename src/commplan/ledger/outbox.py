@@ -33,7 +33,7 @@ MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=10)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Envelope:
     """One message to one address: what a delivery row holds besides its state."""
 
@@ -44,15 +44,19 @@ class Envelope:
     body_text: str
     body_html: str
     body_sms: str
+    template_data: str | None = None  # JSON: the ZNS template's parameters
+    attachment: str | None = None  # an iCalendar file of the occurrences, attached to email
+    fallbacks: str | None = None  # "zns:84912…,sms:84912…": where to go when this address proves unreachable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewDelivery(Envelope):
     reminder_ids: tuple[int, ...]
     not_before: dt.datetime  # quiet hours: the earliest moment it may go out
+    fallback_of: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Claimed(Envelope):
     id: int
     attempts: int
@@ -96,7 +100,8 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
         delivery_id = connection.execute(
             insert(t.DeliveryRow).values(
                 recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
-                body_text=new.body_text, body_html=new.body_html, body_sms=new.body_sms, status="pending",
+                body_text=new.body_text, body_html=new.body_html, body_sms=new.body_sms, template_data=new.template_data,
+                attachment=new.attachment, fallbacks=new.fallbacks, fallback_of=new.fallback_of, status="pending",
                 attempts=0, next_attempt_at=to_db(max(new.not_before, now)), created_at=to_db(now),
             ).returning(t.DeliveryRow.id)
         ).scalar_one()

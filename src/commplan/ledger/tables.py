@@ -220,6 +220,11 @@ class DeliveryRow(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
     external_id: Optional[str] = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    template_data: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: ZNS template parameters
+    attachment: Optional[str] = Field(default=None, sa_column=Column(Text))  # an iCalendar file, for email
+    # the routes still to try when this address proves unreachable, e.g. "zns:84912345678,sms:84912345678"
+    fallbacks: Optional[str] = Field(default=None, sa_column=Column(Text))
+    fallback_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
 
 
 class DeliveryItemRow(SQLModel, table=True):
@@ -232,3 +237,17 @@ class DeliveryItemRow(SQLModel, table=True):
     reminder_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("reminder.id"), primary_key=True))
     channel: str = Field(sa_column=Column(String(20), nullable=False))
     address: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OAuthTokenRow(SQLModel, table=True):
+    """A provider's current access/refresh token pair (Zalo: the refresh token is single-use, so the
+    rotated pair is written here, under a row lock, before the new access token is used)."""
+
+    __tablename__ = "oauth_token"
+
+    provider: str = Field(sa_column=Column(String(40), primary_key=True))
+    access_token: str = Field(sa_column=Column(Text, nullable=False))
+    refresh_token: str = Field(sa_column=Column(Text, nullable=False))
+    access_expires_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    refreshed_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
