@@ -31,9 +31,17 @@ class Settings(BaseSettings):
     # apprise email URL without the recipient, e.g.
     # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
     smtp_url: str | None = None
-    # Zalo Official Account: the access token (refreshed by issue #5's token store) and the API base
+    # Zalo Official Account. With app id and secret key the token store in the ledger keeps the
+    # access token fresh (`commplan zalo-token` seeds it); a bare access token is used as it is.
+    zalo_app_id: str | None = None
+    zalo_secret_key: str | None = None
     zalo_access_token: str | None = None
     zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # ZNS template messages by phone (the template is registered and approved in the ZCA console)
+    zns_template_id: str | None = None
+    zns_api_base: str = "https://business.openapi.zalo.me"
+    zns_development: bool = False  # "mode": "development": sent only to the OA's admins, for tests
     # eSMS.vn brand-name SMS
     esms_api_key: str | None = None
     esms_secret_key: str | None = None

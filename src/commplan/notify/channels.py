@@ -19,6 +19,11 @@ class PermanentError(Exception):
     """Never worth retrying: an invalid number, a user who does not follow the OA, a rejected template."""
 
 
+class Unreachable(PermanentError):
+    """This channel cannot reach this address (not an OA follower, no Zalo account on the number):
+    the delivery's fallback route (ZNS, then SMS) is tried instead."""
+
+
 class Channel(Protocol):
     name: str
     # the provider de-duplicates by our key, so a send whose outcome was lost may be repeated
