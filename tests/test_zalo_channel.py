@@ -1,110 +1,128 @@
-"""Zalo OA messages against a loopback server that speaks the documented API and its error codes."""
+"""Zalo OA messages against the loopback Zalo (tests/zalo_fake.py): real HTTP, documented answers."""
 
 from __future__ import annotations
-
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from commplan.ledger.outbox import Claimed
-from commplan.notify.channels import PermanentError, TemporaryError
+from commplan.notify.channels import PermanentError, TemporaryError, Unreachable
 from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
-from commplan.notify.zalo import NotifyZaloOA, ZaloOAChannel
+from commplan.notify.zalo import NotifyZaloOA, StaticTokens, ZaloOAChannel
+from commplan.notify.zalo_oauth import PERMISSION_URL, RefreshRejected
 from commplan.settings import Settings
 from test_email_channel import catalog  # noqa: F401 - the plan with contacts (viettel-post follows the OA)
 from test_outbox import at, prepared
+from zalo_fake import OA_PATH, ZaloFake
 
-TOKEN = "oa-token-1"
-
-
-class FakeZalo(BaseHTTPRequestHandler):
-    """POST /v3.0/oa/message/cs as Zalo answers it: HTTP 200 with `error` in the body."""
-
-    received: list[dict] = []
-
-    def do_POST(self):  # noqa: N802 - the http.server API
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        user = body["recipient"]["user_id"]
-        if self.path != "/v3.0/oa/message/cs":
-            return self._answer(404, {"error": -1, "message": "not found"})
-        if self.headers.get("access_token") == "expired":
-            return self._answer(200, {"error": -216, "message": "Access token is invalid"})
-        if user == "stale":
-            return self._answer(200, {"error": -230, "message": "User has not interacted with the OA in the past 7 days"})
-        if user == "busy":
-            return self._answer(200, {"error": -32, "message": "Your OA reached limit call api"})
-        if user == "broken":
-            return self._answer(502, {"error": -100, "message": "bad gateway"})
-        FakeZalo.received.append({"user_id": user, "text": body["message"]["text"], "token": self.headers["access_token"]})
-        self._answer(200, {"error": 0, "message": "Success", "data": {"message_id": f"m-{len(FakeZalo.received)}", "user_id": user}})
-
-    def _answer(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:  # keep test output quiet
-        pass
+TEXT = "Viettel Post: đến hạn hôm nay.\nBáo cáo tuần"
+FOLLOWER = "8400000002"
 
 
 @pytest.fixture
 def zalo():
-    FakeZalo.received = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeZalo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with ZaloFake(followers={FOLLOWER}, lapsed={"8400000003"}) as fake:
+        yield fake
 
 
-def delivery(address: str) -> Claimed:
+def delivery(address: str = FOLLOWER) -> Claimed:
     return Claimed(id=7, recipient="viettel-post", channel="zalo", address=address, subject="S",
-                   body_text="Viettel Post: đến hạn hôm nay.\nBáo cáo tuần", body_html="<p>x</p>", body_sms="x", attempts=1)
+                   body_text=TEXT, body_html="<p>x</p>", body_sms="x", attempts=1)
+
+
+def oa_calls(zalo: ZaloFake) -> int:
+    return sum(r["path"] == OA_PATH for r in zalo.requests)
 
 
 def test_a_message_reaches_the_follower_with_the_oa_token(zalo):
-    assert ZaloOAChannel(TOKEN, zalo).send(delivery("8400000002")) == "m-1"
-    assert FakeZalo.received == [{"user_id": "8400000002", "text": "Viettel Post: đến hạn hôm nay.\nBáo cáo tuần", "token": TOKEN}]
+    assert ZaloOAChannel(zalo.tokens(), zalo.base).send(delivery()) == "oa-msg-1"
+    assert zalo.oa_messages == [{"user_id": FOLLOWER, "text": TEXT, "token": "oa-token-1", "message_id": "oa-msg-1"}]
+    assert zalo.requests[0]["body"] == {"recipient": {"user_id": FOLLOWER}, "message": {"text": TEXT}}
+
+
+@pytest.mark.parametrize(("address", "code"), [("8400000003", -230), ("8400000099", -213)])
+def test_a_user_out_of_reach_is_unreachable_so_the_fallback_is_tried(zalo, address, code):
+    with pytest.raises(Unreachable, match=f"Zalo OA {code}: "):
+        ZaloOAChannel(zalo.tokens(), zalo.base).send(delivery(address))
+    assert zalo.oa_messages == []
 
 
 @pytest.mark.parametrize(
-    ("address", "token", "error", "message"),
-    [("stale", TOKEN, PermanentError, "Zalo OA -230: User has not interacted"),
-     ("busy", TOKEN, TemporaryError, "Zalo OA -32: Your OA reached limit call api"),
-     ("broken", TOKEN, TemporaryError, "Zalo OA -100: bad gateway"),
-     ("8400000002", "expired", TemporaryError, "Zalo OA -216: Access token is invalid")],
+    ("forced", "error", "message"),
+    [(dict(error=-232), Unreachable, "Zalo OA -232: User has not interacted"),
+     (dict(error=-227), Unreachable, "Zalo OA -227: User is banned"),
+     (dict(error=-244), Unreachable, "Zalo OA -244: User has restricted"),
+     (dict(error=-201), PermanentError, "Zalo OA -201: recipient is invalid!"),
+     (dict(error=-32), TemporaryError, "Zalo OA -32: Your OA reached limit call api"),
+     (dict(error=-211), TemporaryError, "Zalo OA -211: Out of quota"),
+     (dict(error=-100, http=502), TemporaryError, r"Zalo OA answered HTTP 502 \(-100: Unknown error\)"),
+     (dict(error=None, http=503), TemporaryError, r"Zalo OA answered HTTP 503 \(None: Service Unavailable\)"),
+     (dict(error=-9999, message="new"), TemporaryError, "unknown code -9999: new")],
 )
-def test_zalo_error_codes_become_temporary_or_permanent(zalo, address, token, error, message):
-    with pytest.raises(error, match=message):
-        ZaloOAChannel(token, zalo).send(delivery(address))
+def test_zalo_error_codes_become_temporary_permanent_or_unreachable(zalo, forced, error, message):
+    zalo.fail_next(path=OA_PATH, **forced)
+    with pytest.raises(error, match=message) as raised:
+        ZaloOAChannel(zalo.tokens(), zalo.base).send(delivery())
+    assert isinstance(raised.value, Unreachable) == (error is Unreachable)
+    assert oa_calls(zalo) == 1 and zalo.refreshes == []  # no retry, no refresh for anything but the token
+
+
+def test_an_expired_token_is_refreshed_and_the_message_sent_once(zalo):
+    zalo.expire()
+    tokens = zalo.tokens()
+    assert ZaloOAChannel(tokens, zalo.base).send(delivery()) == "oa-msg-1"
+    assert tokens.refreshed == 1 and tokens.current() == "oa-token-2" and oa_calls(zalo) == 2
+    assert [m["token"] for m in zalo.oa_messages] == ["oa-token-2"]
+
+
+def test_a_401_without_a_zalo_body_counts_as_a_rejected_token(zalo):
+    zalo.fail_next(path=OA_PATH, error=None, http=401, message="Unauthorized")
+    tokens = zalo.tokens()
+    assert ZaloOAChannel(tokens, zalo.base).send(delivery()) == "oa-msg-1"
+    assert tokens.refreshed == 1 and len(zalo.oa_messages) == 1
+
+
+def test_a_token_rejected_again_after_the_refresh_is_temporary_and_not_retried_twice(zalo):
+    zalo.fail_next(2, path=OA_PATH, error=-216)
+    tokens = zalo.tokens()
+    with pytest.raises(TemporaryError, match="rejected the access token again after a refresh"):
+        ZaloOAChannel(tokens, zalo.base).send(delivery())
+    assert tokens.refreshed == 1 and oa_calls(zalo) == 2 and zalo.oa_messages == []
+
+
+def test_a_bare_token_that_is_rejected_cannot_be_refreshed(zalo):
+    with pytest.raises(TemporaryError, match="no app id/secret to refresh it"):
+        ZaloOAChannel(StaticTokens("not-issued-by-zalo"), zalo.base).send(delivery())
+    assert zalo.requests[0]["headers"]["access_token"] == "not-issued-by-zalo" and oa_calls(zalo) == 1
+
+
+def test_a_spent_refresh_token_asks_an_administrator_to_re_authorise(zalo):
+    zalo.tokens().invalidate("oa-token-1")  # another process refreshed: refresh-1 is spent
+    zalo.expire()
+    with pytest.raises(RefreshRejected, match="-14020") as raised:
+        ZaloOAChannel(zalo.tokens(refresh_token="refresh-1"), zalo.base).send(delivery())
+    assert PERMISSION_URL in str(raised.value) and zalo.oa_messages == []
 
 
 def test_an_unreachable_zalo_is_temporary():
-    with pytest.raises(TemporaryError, match="Zalo OA unreachable"):
-        ZaloOAChannel(TOKEN, "http://127.0.0.1:9").send(delivery("8400000002"))
+    with pytest.raises(TemporaryError, match="could not reach Zalo OA"):
+        ZaloOAChannel(StaticTokens("oa-token-1"), "http://127.0.0.1:9").send(delivery())
 
 
 def test_the_plugin_url_round_trips_and_hides_the_token():
-    plugin = NotifyZaloOA(user_id="8400000002", token="secret-token-1", base="https://openapi.zalo.me")
+    plugin = NotifyZaloOA(user_id=FOLLOWER, token="secret-token-1", base="https://openapi.zalo.me")
     assert plugin.url(privacy=True).startswith("zalooa://8400000002?") and "secret-token-1" not in plugin.url(privacy=True)
     parsed = NotifyZaloOA.parse_url(plugin.url())
-    assert (parsed["user_id"], parsed["token"], parsed["base"]) == ("8400000002", "secret-token-1", "https://openapi.zalo.me")
+    assert (parsed["user_id"], parsed["token"], parsed["base"]) == (FOLLOWER, "secret-token-1", "https://openapi.zalo.me")
 
 
 def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path):  # noqa: F811
-    settings = Settings(data_dir=tmp_path / "data", zalo_access_token=TOKEN, zalo_api_base=zalo)
+    settings = Settings(data_dir=tmp_path / "data", zalo_access_token="oa-token-1", zalo_api_base=zalo.base)
     prepared(ledger, catalog)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
-    assert report.sent == 4 and [r["user_id"] for r in FakeZalo.received] == ["8400000002"]
-    assert FakeZalo.received[0]["text"].startswith("Chi nhánh Viettel Post tỉnh Thử Nghiệm: đến hạn hôm nay.")
+    assert report.sent == 4 and [m["user_id"] for m in zalo.oa_messages] == [FOLLOWER]
+    assert zalo.oa_messages[0]["text"].startswith("Chi nhánh Viettel Post tỉnh Thử Nghiệm: đến hạn hôm nay.")
     zalo_delivery = next(d for d in ledger.deliveries() if d["channel"] == "zalo")
-    assert zalo_delivery["external_id"] == "m-1" and zalo_delivery["status"] == "sent"
+    assert zalo_delivery["external_id"] == "oa-msg-1" and zalo_delivery["status"] == "sent"
     assert Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T16:00")).sent == 0
-    assert len(FakeZalo.received) == 1
+    assert len(zalo.oa_messages) == 1

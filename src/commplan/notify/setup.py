@@ -27,9 +27,9 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
 
         channels["email"] = EmailChannel(settings.smtp_url)
     if settings.zalo_access_token:
-        from .zalo import ZaloOAChannel
+        from .zalo import StaticTokens, ZaloOAChannel
 
-        channels["zalo"] = ZaloOAChannel(settings.zalo_access_token, settings.zalo_api_base)
+        channels["zalo"] = ZaloOAChannel(StaticTokens(settings.zalo_access_token), settings.zalo_api_base)
     if settings.esms_api_key and settings.esms_secret_key and settings.esms_brandname:
         from .esms import ESMSChannel
 

@@ -5,22 +5,129 @@
 is 0. Zalo answers HTTP 200 for errors too, so the outcome is read from the
 body (docs/notify-research.md §3.1 has the codes and their sources). apprise's
 `send()` can only say yes or no, so the plugin keeps the last answer and the
-channel turns its code into a temporary or permanent error.
+channel turns its code into a temporary, permanent or unreachable error.
+
+The OA and ZNS channels share the token handling here: a rejected token is
+handed back to the token store (`ZaloTokens.invalidate`) and the send is
+retried once with the token it returns.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
-from .channels import PermanentError, TemporaryError, send_with
+from .channels import PermanentError, TemporaryError, Unreachable, send_with
 
 PRODUCTION_BASE = "https://openapi.zalo.me"
-# Worth another try later: token trouble (refreshed before the retry), rate limits, quotas.
-TEMPORARY_CODES = {-216, -220, -124, -32, -211, -218, -100}
-# The follower is out of reach for OA messages (ZNS or SMS is the way), or the request is wrong.
-PERMANENT_CODES = {-213, -230, -232, -227, -244, -201, -224}
+
+# Codes: OA table `docs.zaloplatforms.com/docs/OA/phu-luc/ma-loi` (as quoted in docs/notify-research.md §3.1),
+# -227/-224/-244 from third-party tables; -124 is the ZNS "access token invalid" (§3.2).
+# The token was refused: refresh it and try once more (HTTP 401 counts too).
+TOKEN_CODES = {-216, -220, -124}
+# This follower cannot get an OA message now (not following, no interaction within 7 days, banned or
+# inactive, restricted the OA): the delivery's fallback (ZNS, then SMS) is tried.
+OA_UNREACHABLE = {-213, -230, -232, -227, -244}
+# The request itself is wrong (a bad field, the OA's tier): no retry can help.
+OA_PERMANENT = {-201, -224}
+# Rate limit, quotas, Zalo's "unknown error, retry later". Unknown codes are temporary as well.
+OA_TEMPORARY = {-32, -211, -218, -100}
+
+
+@dataclass(frozen=True)
+class ErrorCodes:
+    service: str  # named in error messages
+    unreachable: set[int]
+    permanent: set[int]
+    temporary: set[int]
+
+
+OA_CODES = ErrorCodes("Zalo OA", OA_UNREACHABLE, OA_PERMANENT, OA_TEMPORARY)
+
+
+class ZaloTokens(Protocol):
+    """Where the channels get the OA access token from (a fixed token, or a store that refreshes it)."""
+
+    def current(self) -> str: ...
+
+    def invalidate(self, token: str) -> str:
+        """`token` was rejected: return a fresh one, refreshing unless someone already rotated it.
+        May raise TemporaryError, or zalo_oauth.RefreshRejected when the OA must be re-authorised."""
+        ...
+
+
+class StaticTokens:
+    """A bare access token from the settings: used as it is, never refreshed."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def current(self) -> str:
+        return self.token
+
+    def invalidate(self, token: str) -> str:
+        raise TemporaryError("access token rejected and no app id/secret to refresh it")
+
+
+def post(url: str, token: str, payload: dict, timeout) -> dict:
+    """POST JSON with the `access_token` header; the answer as {http, error, message, data},
+    or {transport} when nothing came back. A non-JSON body (a proxy's 401 or 502 page) keeps its status."""
+    try:
+        response = requests.post(url, json=payload, timeout=timeout, headers={"access_token": token})
+    except requests.RequestException as error:
+        return {"transport": str(error)}
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    answer = answer if isinstance(answer, dict) else {}
+    return {"http": response.status_code, "error": answer.get("error"),
+            "message": answer.get("message") or response.reason, "data": answer.get("data") or {}}
+
+
+def succeeded(result: dict) -> bool:
+    return result.get("http") == 200 and result.get("error") == 0
+
+
+def send_with_tokens(tokens: ZaloTokens, plugin_for: Callable[[str], NotifyBase], body: str, codes: ErrorCodes) -> dict:
+    """Send through the plugin built for the current token; on a token error, invalidate it and retry
+    once. Returns the answer's `data`; raises the error class the answer's code calls for."""
+    token = tokens.current()
+    plugin = plugin_for(token)
+    result = send_with(plugin, body)
+    if result is not None and token_rejected(result):
+        plugin = plugin_for(tokens.invalidate(token))
+        result = send_with(plugin, body)
+        if result is not None and token_rejected(result):
+            raise TemporaryError(f"{codes.service} rejected the access token again after a refresh "
+                                 f"({result.get('error')}: {result.get('message')})")
+    if result is None:
+        return plugin.last_result["data"]
+    raise failure(result, codes)
+
+
+def token_rejected(result: dict) -> bool:
+    return result.get("error") in TOKEN_CODES or result.get("http") == 401
+
+
+def failure(result: dict, codes: ErrorCodes) -> Exception:
+    service = codes.service
+    if "transport" in result:
+        return TemporaryError(f"could not reach {service}: {result['transport']}")
+    http, code, text = result.get("http") or 0, result.get("error"), result.get("message")
+    if http >= 500:
+        return TemporaryError(f"{service} answered HTTP {http} ({code}: {text})")
+    if code in codes.unreachable:
+        return Unreachable(f"{service} {code}: {text}")
+    if code in codes.permanent:
+        return PermanentError(f"{service} {code}: {text}")
+    if code in codes.temporary:
+        return TemporaryError(f"{service} {code}: {text}")
+    return TemporaryError(f"{service} answered HTTP {http} with an unknown code {code}: {text}")
 
 
 class NotifyZaloOA(NotifyBase):
@@ -46,21 +153,10 @@ class NotifyZaloOA(NotifyBase):
         self.last_result: dict = {}
 
     def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
-        try:
-            response = requests.post(
-                f"{self.base}/v3.0/oa/message/cs", timeout=self.request_timeout,
-                headers={"access_token": self.token, "Content-Type": "application/json"},
-                json={"recipient": {"user_id": self.user_id}, "message": {"text": body}},
-            )
-            answer = response.json()
-        except (requests.RequestException, ValueError) as error:
-            self.last_result = {"transport": str(error)}
-            return False
-        self.last_result = {
-            "http": response.status_code, "error": answer.get("error"), "message": answer.get("message"),
-            "message_id": (answer.get("data") or {}).get("message_id"),
-        }
-        return response.status_code == 200 and answer.get("error") == 0
+        self.last_result = post(f"{self.base}/v3.0/oa/message/cs", self.token,
+                                {"recipient": {"user_id": self.user_id}, "message": {"text": body}},
+                                self.request_timeout)
+        return succeeded(self.last_result)
 
     def url(self, privacy: bool = False, *args, **kwargs) -> str:
         params = self.url_parameters(privacy=privacy, *args, **kwargs)
@@ -86,19 +182,12 @@ class ZaloOAChannel:
     idempotent = False  # the OA API has no idempotency key: a lost confirmation is never re-sent
     quiet_hours = True
 
-    def __init__(self, token: str, base: str = PRODUCTION_BASE):
-        self.token, self.base = token, base
+    def __init__(self, tokens: ZaloTokens, base: str = PRODUCTION_BASE):
+        self.tokens, self.base = tokens, base
 
     def send(self, delivery: Claimed) -> str | None:
-        plugin = NotifyZaloOA(user_id=delivery.address, token=self.token, base=self.base)
-        result = send_with(plugin, delivery.body_text)
-        if result is None:
-            return plugin.last_result.get("message_id")
-        if "transport" in result:
-            raise TemporaryError(f"Zalo OA unreachable: {result['transport']}")
-        code, text = result.get("error"), result.get("message")
-        if result.get("http") == 401 or code in TEMPORARY_CODES or (result.get("http") or 0) >= 500:
-            raise TemporaryError(f"Zalo OA {code}: {text}")
-        if code in PERMANENT_CODES:
-            raise PermanentError(f"Zalo OA {code}: {text}")
-        raise TemporaryError(f"Zalo OA answered {result.get('http')} {code}: {text}")
+        data = send_with_tokens(
+            self.tokens, lambda token: NotifyZaloOA(user_id=delivery.address, token=token, base=self.base),
+            delivery.body_text, OA_CODES,
+        )
+        return data.get("message_id")
