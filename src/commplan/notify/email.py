@@ -4,16 +4,35 @@ The SMTP URL comes from settings (`COMMPLAN_SMTP_URL`), never from plans; the
 recipient and a header carrying our delivery id are added per message. apprise
 reports failure as False, without saying why: it is treated as temporary
 (network, server down), so the outbox retries with its backoff.
+
+A delivery's iCalendar text (`attachment`) goes along as `nhac-viec.ics`, an
+in-memory apprise attachment. apprise sets only the bare MIME type on the
+part: no `charset=` or `method=` parameter can be added (its attachment type
+check refuses them), so clients offer the file for import, never as an invite.
 """
 
 from __future__ import annotations
 
+import mimetypes
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import apprise
+from apprise.attachment.memory import AttachMemory
 
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError
+
+ICS_NAME = "nhac-viec.ics"
+ICS_TYPE = "text/calendar"
+
+
+def calendar_attachment(text: str) -> AttachMemory:
+    """The .ics file, kept in memory (no temporary file to clean up)."""
+    # apprise accepts only MIME types that `mimetypes` knows, and Python's built-in table lacks
+    # text/calendar: here it comes from /etc/mime.types, which minimal systems may lack.
+    # Registering it on each use (idempotent) also survives a later mimetypes.init().
+    mimetypes.add_type(ICS_TYPE, ".ics")
+    return AttachMemory(content=text.encode("utf-8"), name=ICS_NAME, mimetype=ICS_TYPE)
 
 
 class EmailChannel:
@@ -41,6 +60,8 @@ class EmailChannel:
         sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh"))
         if not sender.add(self.url_for(delivery)):
             raise PermanentError("the SMTP URL is not valid for apprise")
-        if not sender.notify(title=delivery.subject, body=delivery.body_html, body_format=apprise.NotifyFormat.HTML):
+        attach = [calendar_attachment(delivery.attachment)] if delivery.attachment else None
+        if not sender.notify(title=delivery.subject, body=delivery.body_html, body_format=apprise.NotifyFormat.HTML,
+                             attach=attach):
             raise TemporaryError("the SMTP server did not accept the message")
         return f"email:{delivery.id}"
