@@ -37,15 +37,14 @@ def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) 
 def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
     """Plan one message per recipient and address, and send what is due through the configured
     channels (each delivery claimed and confirmed on its own: a retry never sends twice)."""
-    from commplan.notify.notifier import Notifier
-    from commplan.notify.setup import configured_channels
+    from commplan.notify.setup import notifier_for
     from commplan.settings import get_settings
 
     catalog, _ = load_catalog(plans)
     with Ledger.open(database) as ledger:
-        report = Notifier(ledger, catalog, configured_channels(get_settings())).run(as_of)
+        report = notifier_for(ledger, catalog, get_settings()).run(as_of)
     return {"planned": report.planned, "sent": report.sent, "retried": report.retried, "failed": report.failed,
-            "unknown": report.unknown, "without_address": report.without_address}
+            "handed_on": report.handed_on, "unknown": report.unknown, "without_address": report.without_address}
 
 
 @task(retries=2, retry_delay_seconds=[5, 30], task_run_name="evaluate statuses")
@@ -59,6 +58,7 @@ def evaluate_statuses(database: str | None, as_of: dt.datetime) -> dict:
         "by_plan": report.by_plan,
         "overdue_by_unit": [{**u, "oldest_due": u["oldest_due"].isoformat()} for u in report.overdue_by_unit],
         "changes": len(report.changes),
+        "undelivered": len(report.undelivered),
         "markdown": changes_markdown(report),
     }
 

@@ -7,7 +7,8 @@ import datetime as dt
 
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog
-from commplan.schedule.reminders import steps_until
+from commplan.ledger.reminders import end_of_day
+from commplan.schedule.reminders import Step, steps_until, urgent
 from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -33,11 +34,14 @@ def test_a_month_of_the_seed_plans_replayed_day_by_day_fires_each_step_once(ledg
     rows = ledger.reminders()
     keys = [(r["occurrence_id"], r["step"], r["recipient"]) for r in rows]
     assert len(keys) == len(set(keys)) > 1000
-    # every step planned after the first tick was queued at the first tick at or after its time: never lost, never late
+    # every step planned after the first tick was queued by the first tick that could say it: a sub-day step at or
+    # after its time, any other in the first tick of its day (the morning digest): never lost, never late
     for row in rows:
         if row["planned_at"] > moments[0] and row["status"] == "queued":
-            first_tick = next(m for m in moments if m >= row["planned_at"])
-            assert row["planned_at"] <= first_tick < row["planned_at"] + dt.timedelta(days=1)
+            step = Step(row["planned_at"], row["step"], "")
+            first_tick = next(m for m in moments if (m >= row["planned_at"] if urgent(step, row["due_at"])
+                                                     else m.date() >= row["planned_at"].astimezone(VN).date()))
+            assert row["created_at"] == first_tick
     skipped_after_start = [r for r in rows if r["status"] == "skipped" and r["planned_at"] > moments[0]]
     # daily ticks see at most one new step per chain, except when two fall between the same two ticks
     assert len(skipped_after_start) < len(rows) / 10
@@ -48,7 +52,7 @@ def test_a_month_of_the_seed_plans_replayed_day_by_day_fires_each_step_once(ledg
     # the last tick, to the Sở itself, and the escalation to the coordinator and the Sở's parent
     plan = catalog.plans["bo-tttt-2980-2021"]
     policy = plan.reminders_for(plan.obligation("bao-cao-tuan-kh1034"))
-    expected = steps_until(policy, at("2021-12-06T00:00"), at("2021-12-09T14:00"), moments[-1])
+    expected = steps_until(policy, at("2021-12-06T00:00"), at("2021-12-09T14:00"), moments[-1], end_of_day(moments[-1]))
     parent = catalog.directory.units["so-tttt-thanh-hoa"].parent
     recipients = {"holder": ["so-tttt-thanh-hoa"], "escalation": sorted({plan.header.coordinator, parent} - {None})}
     steps = {(r["step"], r["recipient"]) for r in rows
@@ -66,7 +70,8 @@ def test_a_missed_week_sends_the_latest_step_late_and_records_the_others(ledger,
     by_step = {(r["step"], r["recipient"]): r["status"] for r in rows}
     assert by_step == {
         ("before-1d", "buu-dien"): "skipped", ("due", "buu-dien"): "skipped", ("overdue-1", "buu-dien"): "skipped",
-        ("overdue-2", "buu-dien"): "queued",  # 14/03 14:00: the latest by 16/03 09:00 (overdue-3 is at 14:00)
+        ("overdue-2", "buu-dien"): "skipped",
+        ("overdue-3", "buu-dien"): "queued",  # 16/03 14:00: said in the morning digest of 16/03
         ("escalate", "so-tttt"): "queued",  # 15/03 14:00, to the coordinator (buu-dien has no parent)
     }
     assert report.queued == sum(1 for r in ledger.reminders() if r["status"] == "queued")
@@ -95,3 +100,15 @@ def test_steps_follow_the_policy(write_plan):
         ("overdue-7", "24/03 14:00"), ("overdue-8", "26/03 14:00"), ("overdue-9", "28/03 14:00"),
         ("overdue-10", "30/03 14:00"),
     ]
+
+
+def test_day_scale_steps_join_the_morning_digest_and_sub_day_steps_wait_for_their_time(write_plan):
+    catalog = write_plan(weekly_report(extra="  reminders: {before: [1d, 2h], on_due: true}\n"))
+    policy = catalog.plans["ke-hoach-thu"].reminders_for(catalog.plans["ke-hoach-thu"].obligation("bao-cao-tuan"))
+    opens, due = at("2022-03-07T00:00"), at("2022-03-10T14:00")
+    morning = at("2022-03-10T08:00")
+    names = [s.name for s in steps_until(policy, opens, due, morning, end_of_day(morning))]
+    # "due" at 14:00 is said at 08:00 ("đến hạn hôm nay"); "2h before" (12:00) is not yet
+    assert names == ["before-1d", "due"]
+    noon = at("2022-03-10T12:00")
+    assert [s.name for s in steps_until(policy, opens, due, noon, end_of_day(noon))] == ["before-1d", "before-2h", "due"]

@@ -16,8 +16,9 @@ LINK = "https://commplan.example.gov.vn/r/AbC123"
 
 @pytest.mark.parametrize(
     ("step", "headline"),
-    [("before-3d", "sắp đến hạn"), ("due", "đến hạn hôm nay"), ("overdue-2", "quá hạn 2 ngày"),
-     ("escalate", "báo cáo lên cấp trên: Bưu điện tỉnh quá hạn 2 ngày")],
+    # due 09/12 14:00, said on 12/12 09:00: three calendar days late (not 2 days 19 hours)
+    [("before-3d", "sắp đến hạn"), ("due", "đến hạn hôm nay"), ("overdue-2", "quá hạn 3 ngày"),
+     ("escalate", "báo cáo lên cấp trên: Bưu điện tỉnh quá hạn 3 ngày")],
 )
 def test_each_step_has_its_vietnamese_headline(step, headline):
     message = render("Sở TTTT", [Item(step, "Báo cáo tuần", DUE, plan="241/KH-UBND", unit="Bưu điện tỉnh")], now=NOW)
@@ -30,12 +31,12 @@ def test_a_single_reminder_carries_deadline_progress_and_the_one_click_link():
                 plan="241/KH-UBND", link=LINK)
     message = render("Bưu điện tỉnh Thanh Hóa", [item], now=NOW)
     assert message.text.splitlines() == [
-        "Bưu điện tỉnh Thanh Hóa: quá hạn 2 ngày.",
+        "Bưu điện tỉnh Thanh Hóa: quá hạn 3 ngày.",
         "Báo cáo tuần tình hình thực hiện Kế hoạch 241/KH-UBND (hạn 14:00 09/12/2021, KH 241/KH-UBND). Đã nộp 0/1.",
         f"Báo cáo hoàn thành: {LINK}",
         "Sở TTTT (commplan)",
     ]
-    assert message.sms == f"Qua han 2 ngay: Bao cao tuan tinh hinh thuc hien Ke hoach 241/KH-UBND - Han 14:00 09/12/2021 {LINK}"
+    assert message.sms == f"Qua han 3 ngay: Bao cao tuan tinh hinh thuc hien Ke hoach 241/KH-UBND - Han 14:00 09/12/2021 {LINK}"
 
 
 def test_several_reminders_for_one_recipient_become_one_digest():

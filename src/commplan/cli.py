@@ -141,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--format", choices=("table", "json"), default="table")
     _ledger_options(outbox)
 
+    token = sub.add_parser("zalo-token", help="store the Zalo OA token pair after authorising the OA, or show its state")
+    token.add_argument("--refresh-token", metavar="TOKEN", help="the refresh token from Zalo's authorisation")
+    token.add_argument("--access-token", metavar="TOKEN", help="its access token (default: refresh at once)")
+    token.add_argument("--expires-in", type=int, default=90000, metavar="SECONDS",
+                       help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
+    _ledger_options(token)
+
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
     run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
@@ -158,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:  # the ledger's commands import SQLAlchemy and friends: only when used
         from . import cli_ledger
 
-        handler = getattr(cli_ledger, f"cmd_{args.command}")
+        handler = getattr(cli_ledger, f"cmd_{args.command.replace('-', '_')}")
     try:
         return handler(args)
     except BrokenPipeError:  # `commplan preview … | head`

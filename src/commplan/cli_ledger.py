@@ -158,8 +158,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_remind(args) -> int:
-    from .notify.notifier import Notifier
-    from .notify.setup import configured_channels
+    from .notify.setup import notifier_for
     from .settings import get_settings
 
     catalog = _catalog(args.plans, [])
@@ -169,40 +168,42 @@ def cmd_remind(args) -> int:
     as_of = args.as_of or now
     try:
         with _open(args) as ledger:
+            notifier = notifier_for(ledger, catalog, get_settings())
             if args.dry_run:
-                return _remind_dry_run(ledger, catalog, as_of)
+                return _remind_dry_run(ledger, catalog, notifier, as_of)
             queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)
-            report = Notifier(ledger, catalog, configured_channels(get_settings())).run(as_of)
+            report = notifier.run(as_of)
     except LedgerError as error:
         return _fail(str(error))
     print(f"Queued {queued.queued} reminder steps ({queued.skipped} superseded); planned {report.planned} messages; "
-          f"sent {report.sent}, retrying {report.retried}, failed {report.failed}, unknown after a crash {report.unknown}.")
+          f"sent {report.sent}, retrying {report.retried}, handed on to a fallback {report.handed_on}, "
+          f"failed {report.failed}, unknown after a crash {report.unknown}.")
     for unit in report.without_address:
         print(f"  no address for {unit}: add contacts to the directory")
     return EXIT_OK
 
 
-def _remind_dry_run(ledger, catalog, as_of) -> int:
-    """What the next real run would queue, without writing: computed in a transaction rolled back."""
-    from .notify.messages import Item, render
+def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
+    """What the next real run would queue and send, without writing: the same planning code, in a
+    transaction rolled back."""
+    from .ledger.outbox import unplanned_reminders
+    from .ledger.reminders import queue_reminders
+    from .notify.notifier import SendReport
 
     with ledger.transaction() as connection:
-        from .ledger.reminders import queue_reminders
-        from .ledger.outbox import unplanned_reminders
-
         queue_reminders(connection, catalog, as_of, as_of)
         steps = unplanned_reminders(connection)
         connection.rollback()
-    names = ledger.unit_names()
-    by_recipient: dict[str, list] = {}
-    for step in steps:
-        by_recipient.setdefault(step["recipient"], []).append(step)
-    for recipient, owed in by_recipient.items():
-        items = [Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"],
-                      delivered=s["delivered"], plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"])) for s in owed]
-        print(render(names.get(recipient, recipient), items, now=as_of).text)
+    report = SendReport()
+    deliveries = notifier.compose(steps, as_of, report)
+    for delivery in deliveries:
+        text = delivery.body_sms if delivery.channel == "sms" else delivery.body_text
+        print(f"→ {delivery.channel} {delivery.address} (from {delivery.not_before.astimezone(_VN):%H:%M %d/%m/%Y}):")
+        print(text)
         print()
-    print(f"(dry run: {len(steps)} steps for {len(by_recipient)} recipients; nothing was recorded or sent)")
+    for unit in report.without_address:
+        print(f"  no address for {unit}: add contacts to the directory")
+    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages; nothing was recorded or sent)")
     return EXIT_OK
 
 
@@ -230,4 +231,36 @@ def cmd_outbox(args) -> int:
     ]
     print(render_table(("#", "Đơn vị", "Kênh", "Địa chỉ", "Trạng thái", "Lần", "Ghi chú"), body,
                        (8, 30, 6, 24, 8, 4, 60), middle=(1,), right=(0, 5)), end="")
+    return EXIT_OK
+
+
+def cmd_zalo_token(args) -> int:
+    """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
+    from .notify.channels import PermanentError, TemporaryError
+    from .notify.zalo_tokens import LedgerZaloTokens
+    from .settings import get_settings
+
+    settings = get_settings()
+    if not (settings.zalo_app_id and settings.zalo_secret_key):
+        return _fail("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)")
+    try:
+        with _open(args) as ledger:
+            tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key,
+                                      oauth_base=settings.zalo_oauth_base)
+            if args.refresh_token:
+                stored = tokens.seed(args.refresh_token, access_token=args.access_token, expires_in=args.expires_in)
+            else:
+                stored = tokens.status()
+    except (PermanentError, TemporaryError) as error:
+        return _fail(f"Zalo refused or could not be reached: {error}")
+    except LedgerError as error:
+        return _fail(str(error))
+    if stored is None:
+        print("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token …`.")
+        return EXIT_FAILED
+    print(f"Zalo access token valid until {stored.access_expires_at.astimezone(_VN):%H:%M %d/%m/%Y} "
+          f"(refreshed {stored.refreshed_at.astimezone(_VN):%H:%M %d/%m/%Y}); it is refreshed automatically.")
+    if stored.last_error:
+        print(f"Last refresh error: {stored.last_error}")
+        return EXIT_FAILED
     return EXIT_OK

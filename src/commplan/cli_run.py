@@ -84,9 +84,15 @@ def cmd_run(args) -> int:
     reminders = result["reminders"]
     messages = reminders["messages"]
     print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
-          f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry "
-          f"or for working hours. No channel has credentials yet: messages are written to "
-          f"{settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
+          f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry, "
+          f"{messages['handed_on']} handed on to a fallback channel.")
+    from .notify.setup import configured_channels, real_channels
+
+    real = real_channels(configured_channels(settings))
+    print(f"Channels sending for real: {', '.join(real) if real else 'none'}; the others write what they would send "
+          f"to {settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
+    if result.get("undelivered"):
+        print(f"{result['undelivered']} reminders could not be delivered: see `commplan outbox --failed`.")
     _show_queued(args, as_of)
     print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
     print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     esms_brandname: str | None = None
     esms_sandbox: bool = False
     esms_api_base: str = "https://rest.esms.vn"
+    # or any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}
+    sms_apprise_url: str | None = None
+
+    # The web app's public address and the secret that signs its links (one-click reports,
+    # calendar feeds); reminders carry a report link only when both are set.
+    public_url: str | None = None
+    link_secret: str | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -22,6 +22,10 @@ class TickReport:
     by_plan: list[dict] = field(default_factory=list)  # per plan: open, due this week, overdue
     overdue_by_unit: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
+    # reminders nobody received since the previous tick (failed or left unknown by a crash)
+    undelivered: list[dict] = field(default_factory=list)
+
+PROBLEM_WINDOW = dt.timedelta(days=7)  # a first tick, or a replay, reports the week before
 
 
 def evaluate(ledger: Ledger, as_of: dt.datetime) -> TickReport:
@@ -51,6 +55,10 @@ def evaluate(ledger: Ledger, as_of: dt.datetime) -> TickReport:
             unit["oldest_due"] = min(unit["oldest_due"], row.due)
     report.by_plan = sorted(plans.values(), key=lambda p: p["plan"])
     report.overdue_by_unit = sorted(units.values(), key=lambda u: (-u["overdue"], u["unit"]))
+    report.undelivered = [
+        {**p, "name": names.get(p["recipient"], p["recipient"])}
+        for p in ledger.delivery_problems(since or as_of - PROBLEM_WINDOW, as_of)
+    ]
     if since is not None:
         for before, row in ledger.transitions(since, as_of):
             report.changes.append({
@@ -65,7 +73,8 @@ def changes_markdown(report: TickReport) -> str:
     """What changed since the previous tick, in Vietnamese, for the coordinator."""
     when = f"{report.as_of.astimezone(VN):%H:%M %d/%m/%Y}"
     if report.since is None:
-        return f"# Tình hình đến {when}\n\nLần chạy đầu tiên (hoặc chạy lại một ngày đã qua): chưa có gì để so sánh.\n"
+        lines = [f"# Tình hình đến {when}", "", "Lần chạy đầu tiên (hoặc chạy lại một ngày đã qua): chưa có gì để so sánh."]
+        return "\n".join(lines + undelivered_markdown(report.undelivered)) + "\n"
     lines = [f"# Thay đổi từ {report.since.astimezone(VN):%H:%M %d/%m/%Y} đến {when}", ""]
     if not report.changes:
         lines.append("Không có thay đổi.")
@@ -74,4 +83,18 @@ def changes_markdown(report: TickReport) -> str:
             f"- **{change['name']}**: {change['title']} (hạn {change['due'].astimezone(VN):%H:%M %d/%m/%Y}): "
             f"{VIETNAMESE[change['before']]} → **{VIETNAMESE[change['after']]}**"
         )
+    lines += undelivered_markdown(report.undelivered)
     return "\n".join(lines) + "\n"
+
+
+CHANNEL_NAMES = {"zalo": "Zalo OA", "zns": "Zalo ZNS", "sms": "SMS", "email": "email"}
+
+
+def undelivered_markdown(problems: list[dict]) -> list[str]:
+    if not problems:
+        return []
+    lines = ["", "## Nhắc việc không gửi được", ""]
+    for p in problems:
+        why = "không rõ đã gửi hay chưa (tiến trình gửi bị dừng)" if p["status"] == "unknown" else p["last_error"]
+        lines.append(f"- **{p['name']}** qua {CHANNEL_NAMES.get(p['channel'], p['channel'])} ({p['address']}): {why}")
+    return lines

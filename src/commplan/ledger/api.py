@@ -323,13 +323,14 @@ class Ledger:
             rows = connection.execute(
                 text(
                     "SELECT r.id, r.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, r.step, r.recipient,"
-                    " r.planned_at, r.status, r.reason, o.due_at FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id"
+                    " r.planned_at, r.status, r.reason, r.created_at, o.due_at FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id"
                     " JOIN obligation ob ON ob.id = o.obligation_id"
                     + (" WHERE r.status = :status" if status else "") + " ORDER BY r.planned_at, r.id"
                 ),
                 {"status": status} if status else {},
             ).mappings().all()
-        return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"])} for row in rows]
+        return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"]),
+                 "created_at": from_db(row["created_at"])} for row in rows]
 
     # ------------------------------------------------------------ outbox
 
@@ -346,14 +347,19 @@ class Ledger:
             return outbox.claim(connection, worker, now or utc_now(), limit)
 
     def confirm_delivery(self, delivery_id: int, worker: str, *, outcome: str, error: str | None = None,
-                         external_id: str | None = None, now: dt.datetime | None = None) -> bool:
+                         external_id: str | None = None, now: dt.datetime | None = None,
+                         fallback_not_before: dt.datetime | None = None) -> bool:
         with self.transaction() as connection:
             return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
-                                  external_id=external_id)
+                                  external_id=external_id, fallback_not_before=fallback_not_before)
 
     def recover_stale_deliveries(self, idempotent: set[str], *, now: dt.datetime | None = None) -> tuple[int, int]:
         with self.transaction() as connection:
             return outbox.recover_stale(connection, now or utc_now(), idempotent)
+
+    def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
+        with self.transaction(read_only=True) as connection:
+            return outbox.problems(connection, since, until)
 
     def deliveries(self, *, statuses: Iterable[str] = ()) -> list[dict]:
         """The outbox, newest first, with the reminder steps each delivery carries."""
@@ -367,7 +373,7 @@ class Ledger:
                 items.setdefault(delivery_id, []).append(reminder_id)
         for row in rows:
             row["reminder_ids"] = sorted(items.get(row["id"], []))
-            for key in ("next_attempt_at", "claimed_at", "sent_at", "created_at"):
+            for key in ("next_attempt_at", "claimed_at", "sent_at", "created_at", "closed_at"):
                 row[key] = from_db(row[key])
         return rows
 

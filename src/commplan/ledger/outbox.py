@@ -27,6 +27,7 @@ from sqlalchemy import Connection, DateTime, bindparam, insert, select, text, up
 
 from . import tables as t
 from .clock import from_db, to_db
+from .status import EXCUSED_AT_SQL
 
 PLAN_LOCK_KEY = 0x6F7574626F78  # "outbox"
 MAX_ATTEMPTS = 8
@@ -71,7 +72,8 @@ def unplanned_reminders(connection: Connection) -> list[dict]:
     """Queued reminder steps that no delivery carries yet, with what a message needs."""
     rows = connection.execute(
         text(
-            "SELECT r.id, r.step, r.recipient, r.planned_at, o.due_at, o.at_least, o.unit_id, ob.title, p.number,"
+            "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
+            " o.unit_id, o.holders, o.window_start, ob.plan_id, ob.code, ob.title, p.number, p.title AS plan_title,"
             f" (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
@@ -79,7 +81,12 @@ def unplanned_reminders(connection: Connection) -> list[dict]:
             " ORDER BY r.recipient, o.due_at"
         )
     ).mappings().all()
-    return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"])} for row in rows]
+    return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"]),
+             "opens_at": from_db(row["opens_at"]), "window_start": _as_date(row["window_start"])} for row in rows]
+
+
+def _as_date(value) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: dt.datetime) -> int:
@@ -131,32 +138,70 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int) -> 
         ).rowcount
         if changed != 1:
             continue  # another worker got there first
+        if _obsolete(connection, delivery_id, now):
+            connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(
+                status="cancelled", closed_at=to_db(now),
+                last_error="not sent: every step it carries was done or excused before it could go out",
+            ))
+            continue
         row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
         claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
     return claimed
 
 
+def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> bool:
+    """True when no step of the delivery still needs saying (a quiet-hours wait, a retry backoff)."""
+    return connection.execute(
+        text(
+            "SELECT NOT EXISTS (SELECT 1 FROM delivery_item i JOIN reminder r ON r.id = i.reminder_id"
+            " JOIN occurrence o ON o.id = r.occurrence_id WHERE i.delivery_id = :delivery"
+            f" AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL})"
+        ).bindparams(bindparam("as_of", type_=DateTime())),
+        {"delivery": delivery_id, "as_of": to_db(now)},
+    ).scalar()
+
+
 def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datetime, *,
-            outcome: str, error: str | None = None, external_id: str | None = None) -> bool:
-    """Record the outcome of a claimed send (`sent`, `retry` or `failed`); False if the claim was lost."""
+            outcome: str, error: str | None = None, external_id: str | None = None,
+            fallback_not_before: dt.datetime | None = None) -> bool:
+    """Record the outcome of a claimed send (`sent`, `retry`, `failed`, or `unreachable`: failed here,
+    handed on to the next fallback address in the same transaction); False if the claim was lost."""
     row = connection.execute(
-        select(t.DeliveryRow.attempts).where(
+        select(t.DeliveryRow.__table__).where(
             t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_by == worker
         )
-    ).first()
+    ).mappings().first()
     if row is None:
         return False
     values: dict = {"last_error": error, "external_id": external_id}
     if outcome == "sent":
         values.update(status="sent", sent_at=to_db(now))
-    elif outcome == "retry" and row.attempts < MAX_ATTEMPTS:
-        values.update(status="pending", next_attempt_at=to_db(now + backoff(row.attempts)), claimed_by=None)
+    elif outcome == "retry" and row["attempts"] < MAX_ATTEMPTS:
+        values.update(status="pending", next_attempt_at=to_db(now + backoff(row["attempts"])), claimed_by=None)
     else:
-        values.update(status="failed")
+        values.update(status="failed", closed_at=to_db(now))
         if outcome == "retry":
-            values["last_error"] = f"gave up after {row.attempts} attempts: {error}"
+            values["last_error"] = f"gave up after {row['attempts']} attempts: {error}"
+        elif outcome == "unreachable" and row["fallbacks"]:
+            nxt = _hand_on(connection, row, now, fallback_not_before or now)
+            values["last_error"] = f"{error}; handed on to {nxt}"
     connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(**values))
     return True
+
+
+def _hand_on(connection: Connection, row, now: dt.datetime, not_before: dt.datetime) -> str:
+    """A new delivery of the same message to the first fallback address, carrying the same steps."""
+    first, _, rest = row["fallbacks"].partition(",")
+    channel, address = first.split(":", 1)
+    steps = connection.execute(
+        select(t.DeliveryItemRow.reminder_id).where(t.DeliveryItemRow.delivery_id == row["id"])
+    ).scalars().all()
+    add_deliveries(connection, [NewDelivery(
+        **{name: row[name] for name in Envelope.__dataclass_fields__ if name not in ("channel", "address", "fallbacks")},
+        channel=channel, address=address, fallbacks=rest or None, reminder_ids=tuple(steps),
+        not_before=not_before, fallback_of=row["id"],
+    )], now)
+    return first
 
 
 def recover_stale(connection: Connection, now: dt.datetime, idempotent: set[str]) -> tuple[int, int]:
@@ -168,7 +213,21 @@ def recover_stale(connection: Connection, now: dt.datetime, idempotent: set[str]
     ).rowcount
     unknown = connection.execute(
         update(t.DeliveryRow).where(*stale).values(
-            status="unknown", last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"
+            status="unknown", closed_at=to_db(now), last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"
         )
     ).rowcount
     return retried, unknown
+
+
+def problems(connection: Connection, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Deliveries that ended failed or unknown in (since, until], not handed on to a fallback:
+    what the coordinator must hear about, since nobody received those steps."""
+    rows = connection.execute(
+        text(
+            "SELECT d.id, d.recipient, d.channel, d.address, d.status, d.last_error, d.closed_at FROM delivery d"
+            " WHERE d.status IN ('failed', 'unknown') AND d.closed_at > :since AND d.closed_at <= :until"
+            " AND NOT EXISTS (SELECT 1 FROM delivery f WHERE f.fallback_of = d.id) ORDER BY d.closed_at, d.id"
+        ).bindparams(bindparam("since", type_=DateTime()), bindparam("until", type_=DateTime())),
+        {"since": to_db(since), "until": to_db(until)},
+    ).mappings().all()
+    return [{**row, "closed_at": from_db(row["closed_at"])} for row in rows]

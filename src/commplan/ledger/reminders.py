@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -23,6 +24,7 @@ from . import tables as t
 from .clock import from_db, to_db
 from .status import EXCUSED_AT_SQL
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 LOOKAHEAD = dt.timedelta(days=31)  # the longest "before" step the plans use is well under a month
 
 
@@ -39,6 +41,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     }
     coordinators = {plan.id: plan.header.coordinator for plan in catalog.plans.values()}
     parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
+    digest_until = end_of_day(as_of)
     params = {
         "as_of": to_db(as_of), "earliest": to_db(as_of - STOP_AFTER), "latest": to_db(as_of + LOOKAHEAD),
     }
@@ -69,7 +72,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         policy = policies.get((plan_id, code))
         if policy is None:  # the plan was not part of this catalog
             continue
-        steps = steps_until(policy, from_db(opens_at), from_db(due_at), as_of)
+        steps = steps_until(policy, from_db(opens_at), from_db(due_at), as_of, digest_until)
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
         audiences = {
@@ -99,6 +102,12 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         else:
             report.skipped += 1
     return report
+
+
+def end_of_day(moment: dt.datetime) -> dt.datetime:
+    """The last instant of `moment`'s day in Vietnam: the day-scale steps of that day join its digest."""
+    local = moment.astimezone(VN)
+    return dt.datetime.combine(local.date(), dt.time(23, 59, 59, 999999), tzinfo=VN)
 
 
 def _insert_new(connection: Connection, rows: list[dict]) -> list[tuple[str, int]]:

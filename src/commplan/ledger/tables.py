@@ -210,7 +210,8 @@ class DeliveryRow(SQLModel, table=True):
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
     body_sms: str = Field(sa_column=Column(Text, nullable=False))
-    # pending -> sending -> sent | pending (retry) | failed (permanent, or attempts used up) | unknown (crash)
+    # pending -> sending -> sent | pending (retry) | failed (permanent, attempts used up, or handed on to a
+    # fallback) | unknown (crash) | cancelled (its steps were done or excused before it went out)
     status: str = Field(sa_column=Column(String(20), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     next_attempt_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
@@ -225,6 +226,7 @@ class DeliveryRow(SQLModel, table=True):
     # the routes still to try when this address proves unreachable, e.g. "zns:84912345678,sms:84912345678"
     fallbacks: Optional[str] = Field(default=None, sa_column=Column(Text))
     fallback_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
+    closed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # became failed or unknown
 
 
 class DeliveryItemRow(SQLModel, table=True):

@@ -42,21 +42,42 @@ class Address:
     value: str
 
 
-def addresses_of(contact: Contact, channels: set[str]) -> list[Address]:
-    """The addresses of one contact on the channels that are configured, Zalo first."""
-    found: list[Address] = []
+@dataclass(frozen=True)
+class Route:
+    """Where a message goes first, and the addresses to try in turn if that one proves unreachable."""
+
+    address: Address
+    fallbacks: tuple[Address, ...] = ()
+
+
+def routes_of(contact: Contact, channels: set[str]) -> list[Route]:
+    """The routes to one contact on the channels that are configured: a phone route (Zalo OA,
+    else ZNS, else SMS, each falling back to the next) and an email route."""
     phone = None
     if contact.phone:
         try:
             phone = normalise_phone(contact.phone)
         except InvalidPhone:
             phone = None  # reported by `commplan outbox` as a contact problem, never sent to
+    chain: list[Address] = []
     if contact.zalo and "zalo" in channels:
-        found.append(Address("zalo", contact.zalo))
-    elif phone and "zns" in channels:
-        found.append(Address("zns", phone))
-    elif phone and "sms" in channels:
-        found.append(Address("sms", phone))
+        chain.append(Address("zalo", contact.zalo))
+    if phone:
+        chain += [Address(name, phone) for name in ("zns", "sms") if name in channels]
+    routes = [Route(chain[0], tuple(chain[1:]))] if chain else []
     if contact.email and "email" in channels:
-        found.append(Address("email", contact.email))
-    return found
+        routes.append(Route(Address("email", contact.email)))
+    return routes
+
+
+def addresses_of(contact: Contact, channels: set[str]) -> list[Address]:
+    """The first address of each route of one contact, Zalo first."""
+    return [route.address for route in routes_of(contact, channels)]
+
+
+def encode_fallbacks(addresses: tuple[Address, ...]) -> str | None:
+    return ",".join(f"{a.channel}:{a.value}" for a in addresses) or None
+
+
+def decode_fallbacks(text: str | None) -> list[Address]:
+    return [Address(*part.split(":", 1)) for part in text.split(",")] if text else []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
+from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError, send_with
@@ -82,7 +83,7 @@ class NotifyESMS(NotifyBase):
             for key in ("key", "secret", "brandname", "request", "base"):
                 if result["qsd"].get(key):
                     result[key] = NotifyESMS.unquote(result["qsd"][key])
-            result["sandbox"] = NotifyBase.parse_bool(result["qsd"].get("sandbox", "no"))
+            result["sandbox"] = parse_bool(result["qsd"].get("sandbox", "no"))
         return result
 
 

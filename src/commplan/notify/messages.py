@@ -51,7 +51,8 @@ class Item:
             return "sắp đến hạn"
         if self.step == "due":
             return "đến hạn hôm nay"
-        late = max((now - self.due).days, 1)
+        # calendar days in Vietnam: a deadline of 25/11 23:59 is "1 day late" all through 26/11
+        late = max((now.astimezone(VN).date() - self.due.astimezone(VN).date()).days, 1)
         if self.step == "escalate":
             return f"báo cáo lên cấp trên: {self.unit or 'đơn vị'} quá hạn {late} ngày"
         return f"quá hạn {late} ngày"
@@ -63,6 +64,16 @@ class Message:
     text: str
     html: str
     sms: str
+    zns: dict[str, str]  # the parameters of the registered ZNS template (README: "ZNS template")
+
+
+# The ZNS template's parameters and their length limits as registered in the Zalo Cloud console
+# (customer-name type 30, time type 20, table cells 90): Zalo rejects a longer value.
+ZNS_LIMITS = {"don_vi": 30, "tinh_trang": 30, "nhiem_vu": 90, "han_chot": 20, "so_nhiem_vu": 5, "ma_bao_cao": 90}
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def deadline_text(moment: dt.datetime) -> str:
@@ -97,7 +108,20 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
         subject = f"[Nhắc việc] {sentence(rows[0]['headline'])}: {rows[0]['title']}"
     else:
         subject = f"[Nhắc việc] {len(rows)} nhiệm vụ cần chú ý"
-    return Message(subject=subject, text=text, html=html, sms=_sms(rows))
+    return Message(subject=subject, text=text, html=html, sms=_sms(rows), zns=_zns(recipient, rows))
+
+
+def _zns(recipient: str, rows: list[dict]) -> dict[str, str]:
+    """ZNS parameters: the earliest item, and how many there are (a ZNS text cannot carry a list,
+    nor a link: the report link goes in the template's button, through its token)."""
+    first = rows[0]
+    data = {
+        "don_vi": recipient, "tinh_trang": sentence(first["headline"]), "nhiem_vu": first["title"],
+        "han_chot": first["due"], "so_nhiem_vu": str(len(rows)),
+    }
+    if first["link"] and len(token := first["link"].rsplit("/", 1)[-1]) <= ZNS_LIMITS["ma_bao_cao"]:
+        data["ma_bao_cao"] = token
+    return {key: _fit(value, ZNS_LIMITS[key]) for key, value in data.items()}
 
 
 def _sms(rows: list[dict]) -> str:

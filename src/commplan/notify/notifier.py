@@ -10,6 +10,7 @@ on its own.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import socket
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from ..ledger import Ledger
 from ..ledger.outbox import NewDelivery
 from ..plan.catalog import Catalog
 from ..schedule.workdays import WorkCalendar
-from .addresses import addresses_of
-from .channels import Channel, PermanentError, TemporaryError
+from ..links import report_link
+from .addresses import decode_fallbacks, encode_fallbacks, routes_of
+from .channels import Channel, PermanentError, TemporaryError, Unreachable
 from .messages import Item, render
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,6 +37,7 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     unknown: int = 0
+    handed_on: int = 0  # unreachable on one channel, passed to the next (OA -> ZNS -> SMS)
     without_address: list[str] = field(default_factory=list)
 
 
@@ -49,15 +52,31 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
 
 
 class Notifier:
-    def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None):
+    def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None,
+                 public_url: str | None = None, link_secret: str | None = None):
         self.ledger = ledger
         self.catalog = catalog
         self.channels = channels
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.calendar = WorkCalendar("VN")
+        # reminders carry the one-click report link only when the web app is configured
+        self.links = (public_url, link_secret) if public_url and link_secret else None
+
+    def _link(self, step: dict, now: dt.datetime) -> str | None:
+        if self.links is None:
+            return None
+        return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
+
+    def _not_before(self, channel: str, now: dt.datetime) -> dt.datetime:
+        handler = self.channels.get(channel)
+        return next_send_time(now, self.calendar) if handler is not None and handler.quiet_hours else now
 
     def plan(self, now: dt.datetime, report: SendReport) -> None:
-        steps = self.ledger.unplanned_reminders()
+        deliveries = self.compose(self.ledger.unplanned_reminders(), now, report)
+        report.planned += self.ledger.add_deliveries(deliveries, now=now)
+
+    def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> list[NewDelivery]:
+        """The messages for queued steps: one per recipient and route, a digest when several are owed."""
         by_recipient: dict[str, list[dict]] = {}
         for step in steps:
             by_recipient.setdefault(step["recipient"], []).append(step)
@@ -65,44 +84,71 @@ class Notifier:
         deliveries: list[NewDelivery] = []
         for recipient, owed in by_recipient.items():
             unit = self.catalog.directory.units.get(recipient)
-            addresses = [a for c in (unit.contacts if unit else ()) for a in addresses_of(c, set(self.channels))]
-            if not addresses:
+            routes = [r for c in (unit.contacts if unit else ()) for r in routes_of(c, set(self.channels))]
+            routes = list({r.address: r for r in routes}.values())  # two contacts sharing an address get one message
+            if not routes:
                 report.without_address.append(recipient)
                 continue
             items = [
                 Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
-                     plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]))
+                     plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now))
                 for s in owed
             ]
             message = render(names.get(recipient, recipient), items, now=now)
-            for address in dict.fromkeys(addresses):
-                channel = self.channels[address.channel]
-                not_before = next_send_time(now, self.calendar) if channel.quiet_hours else now
+            attachment = self.attachment(owed, names, now) if any(r.address.channel == "email" for r in routes) else None
+            for route in routes:
                 deliveries.append(NewDelivery(
-                    recipient=recipient, channel=address.channel, address=address.value, subject=message.subject,
-                    body_text=message.text, body_html=message.html, body_sms=message.sms,
-                    reminder_ids=tuple(s["id"] for s in owed), not_before=not_before,
+                    recipient=recipient, channel=route.address.channel, address=route.address.value,
+                    subject=message.subject, body_text=message.text, body_html=message.html, body_sms=message.sms,
+                    template_data=json.dumps(message.zns, ensure_ascii=False),
+                    attachment=attachment if route.address.channel == "email" else None,
+                    fallbacks=encode_fallbacks(route.fallbacks),
+                    reminder_ids=tuple(s["id"] for s in owed), not_before=self._not_before(route.address.channel, now),
                 ))
-        report.planned += self.ledger.add_deliveries(deliveries, now=now)
+        return deliveries
+
+    def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime) -> str | None:
+        """The iCalendar file of the occurrences a message is about, for email."""
+        from .attachments import occurrences_ics
+
+        return occurrences_ics(self.catalog, steps, names, now=now, link=lambda s: self._link(s, now))
 
     def send(self, now: dt.datetime, report: SendReport, *, limit: int = 500) -> None:
+        """Claim and send what is due, round after round: a delivery handed on to a fallback address
+        is due at once and goes out in the next round, within the same call."""
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, now=now)
-        for delivery in self.ledger.claim_deliveries(self.worker, limit=limit, now=now):
-            channel = self.channels.get(delivery.channel)
-            try:
-                if channel is None:
-                    raise PermanentError(f"channel '{delivery.channel}' is not configured")
-                external = channel.send(delivery)
-            except TemporaryError as error:
-                self.ledger.confirm_delivery(delivery.id, self.worker, outcome="retry", error=str(error), now=now)
-                report.retried += 1
-            except PermanentError as error:
-                self.ledger.confirm_delivery(delivery.id, self.worker, outcome="failed", error=str(error), now=now)
-                report.failed += 1
+        for _ in range(4):  # OA -> ZNS -> SMS is at most two hand-ons after the first round
+            batch = self.ledger.claim_deliveries(self.worker, limit=limit, now=now)
+            handed_on = sum(self._send_one(delivery, now, report) for delivery in batch)
+            if len(batch) < limit and not handed_on:
+                break
+
+    def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> bool:
+        """Send one claimed delivery and record the outcome; True if it was handed on to a fallback."""
+        channel = self.channels.get(delivery.channel)
+        outcome: dict = {}
+        try:
+            if channel is None:
+                raise PermanentError(f"channel '{delivery.channel}' is not configured")
+            outcome = {"outcome": "sent", "external_id": channel.send(delivery)}
+            report.sent += 1
+        except Unreachable as error:
+            fallbacks = decode_fallbacks(delivery.fallbacks)
+            outcome = {"outcome": "unreachable", "error": str(error),
+                       "fallback_not_before": self._not_before(fallbacks[0].channel, now) if fallbacks else None}
+            if fallbacks:
+                report.handed_on += 1
             else:
-                self.ledger.confirm_delivery(delivery.id, self.worker, outcome="sent", external_id=external, now=now)
-                report.sent += 1
+                report.failed += 1
+        except PermanentError as error:
+            outcome = {"outcome": "failed", "error": str(error)}
+            report.failed += 1
+        except Exception as error:  # TemporaryError, or a fault in a channel: retried later, never blocks the rest
+            outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
+            report.retried += 1
+        self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
+        return outcome["outcome"] == "unreachable" and outcome["fallback_not_before"] is not None
 
     def run(self, now: dt.datetime) -> SendReport:
         report = SendReport()

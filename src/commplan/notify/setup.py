@@ -1,24 +1,44 @@
 """Which channels this installation sends through (settings only, never the plans' YAML).
 
-Until a channel's credentials are configured (issue #5 adds Zalo OA, ZNS, eSMS
-and SMTP through apprise), it is a file channel: every message it would send
+A channel without credentials is a file channel: every message it would send
 is appended to `$COMMPLAN_DATA_DIR/outbox.jsonl`, so that nothing is lost and
-a clerk can read exactly what would have gone out.
+a clerk can read exactly what would have gone out. Configured channels:
+
+- email: `COMMPLAN_SMTP_URL` (apprise `mailto://` / `mailtos://`);
+- zalo (OA messages to followers): `COMMPLAN_ZALO_APP_ID` + `COMMPLAN_ZALO_SECRET_KEY`
+  (tokens from the ledger's token store, refreshed), or a bare `COMMPLAN_ZALO_ACCESS_TOKEN`;
+- zns (template messages by phone): the Zalo tokens plus `COMMPLAN_ZNS_TEMPLATE_ID`;
+- sms: eSMS.vn (`COMMPLAN_ESMS_*`), or any apprise SMS service (`COMMPLAN_SMS_APPRISE_URL`).
 """
 
 from __future__ import annotations
 
+from ..ledger import Ledger
+from ..plan.catalog import Catalog
 from ..settings import Settings
 from .channels import Channel, FileChannel
 
-CHANNELS = ("zalo", "email", "sms")
-QUIET = {"zalo", "sms"}
+FILE_CHANNELS = ("zalo", "email", "sms")  # ZNS needs a registered template: no stand-in for it
+QUIET = {"zalo", "zns", "sms"}
 
 
-def configured_channels(settings: Settings) -> dict[str, Channel]:
+def zalo_tokens(settings: Settings, ledger: Ledger | None):
+    """The token source for the Zalo channels, or None when Zalo is not configured."""
+    if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
+        from .zalo_tokens import LedgerZaloTokens
+
+        return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, oauth_base=settings.zalo_oauth_base)
+    if settings.zalo_access_token:
+        from .zalo import StaticTokens
+
+        return StaticTokens(settings.zalo_access_token)
+    return None
+
+
+def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dict[str, Channel]:
     path = settings.data_dir / "outbox.jsonl"
     channels: dict[str, Channel] = {}
-    for name in CHANNELS:
+    for name in FILE_CHANNELS:
         channel = FileChannel(name, path)
         channel.quiet_hours = name in QUIET
         channels[name] = channel
@@ -26,13 +46,35 @@ def configured_channels(settings: Settings) -> dict[str, Channel]:
         from .email import EmailChannel
 
         channels["email"] = EmailChannel(settings.smtp_url)
-    if settings.zalo_access_token:
-        from .zalo import StaticTokens, ZaloOAChannel
+    tokens = zalo_tokens(settings, ledger)
+    if tokens is not None:
+        from .zalo import ZaloOAChannel
 
-        channels["zalo"] = ZaloOAChannel(StaticTokens(settings.zalo_access_token), settings.zalo_api_base)
+        channels["zalo"] = ZaloOAChannel(tokens, settings.zalo_api_base)
+        if settings.zns_template_id:
+            from .zns import ZNSChannel
+
+            channels["zns"] = ZNSChannel(tokens, settings.zns_template_id, base=settings.zns_api_base,
+                                         development=settings.zns_development)
     if settings.esms_api_key and settings.esms_secret_key and settings.esms_brandname:
         from .esms import ESMSChannel
 
         channels["sms"] = ESMSChannel(settings.esms_api_key, settings.esms_secret_key, settings.esms_brandname,
                                       sandbox=settings.esms_sandbox, base=settings.esms_api_base)
+    elif settings.sms_apprise_url:
+        from .sms_apprise import AppriseSMSChannel
+
+        channels["sms"] = AppriseSMSChannel(settings.sms_apprise_url)
     return channels
+
+
+def real_channels(channels: dict[str, Channel]) -> list[str]:
+    """The channels that really send (not written to the outbox file)."""
+    return sorted(name for name, channel in channels.items() if not isinstance(channel, FileChannel))
+
+
+def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings):
+    from .notifier import Notifier
+
+    return Notifier(ledger, catalog, configured_channels(settings, ledger),
+                    public_url=settings.public_url, link_secret=settings.link_secret)

@@ -8,6 +8,11 @@ deadline, `on_due` at the deadline, `overdue_every` repeated while overdue,
   "3 days before" reminder for a day that has not begun).
 - Repeats stop `STOP_AFTER` past the deadline: a duty overdue for months is
   the coordinator's report, not a daily message.
+- Daily digest: a step of a day or more ("3d before", "due", "overdue",
+  escalation) is said in the recipient's first message of the day it falls
+  on, not at its minute (a "due" step for a deadline at 23:59 is useless at
+  23:59), so a unit gets one morning digest instead of a message per tick.
+  Only sub-day steps ("2h before") go at their own time: `digest_until`.
 - Steps form two chains: the holder's (before…, due, overdue-1, overdue-2 …)
   and the escalation. When several steps of one chain are past (a tick was
   missed), only the latest is sent; the earlier ones are recorded as skipped.
@@ -36,18 +41,29 @@ def _span(duration) -> dt.timedelta:
     return dt.timedelta(days=duration.amount) if duration.is_workdays else duration.as_timedelta()
 
 
-def steps_until(policy: Reminders, opens_at: dt.datetime, due: dt.datetime, until: dt.datetime) -> list[Step]:
-    """Every step of the policy planned at or before `until`, in time order."""
+def urgent(step: Step, due: dt.datetime) -> bool:
+    """A sub-day "before" step: said at its own time, not in the day's digest."""
+    return step.name.startswith("before-") and due - step.planned_at < dt.timedelta(days=1)
+
+
+def steps_until(policy: Reminders, opens_at: dt.datetime, due: dt.datetime, until: dt.datetime,
+                digest_until: dt.datetime | None = None) -> list[Step]:
+    """Every step of the policy planned at or before `until`, and the day-scale steps planned at
+    or before `digest_until` (the end of `until`'s day: they go in that day's digest), in time order."""
+    digest_until = max(digest_until or until, until)
     steps: list[Step] = []
     for offset in policy.before:
         steps.append(Step(due - _span(offset), f"before-{offset}".replace(" ", ""), HOLDER))
     if policy.on_due:
         steps.append(Step(due, "due", HOLDER))
-    last = min(until, due + STOP_AFTER)
+    last = min(digest_until, due + STOP_AFTER)
     if policy.overdue_every is not None:
         every = _span(policy.overdue_every)
         count = int((last - due) / every) if last > due and every > dt.timedelta(0) else 0
         steps += [Step(due + every * k, f"overdue-{k}", HOLDER) for k in range(1, count + 1)]
     if policy.escalate_after is not None:
         steps.append(Step(due + _span(policy.escalate_after), "escalate", ESCALATION))
-    return sorted(s for s in steps if opens_at <= s.planned_at <= until and s.planned_at <= due + STOP_AFTER)
+    return sorted(
+        s for s in steps
+        if opens_at <= s.planned_at <= (digest_until if not urgent(s, due) else until) and s.planned_at <= due + STOP_AFTER
+    )

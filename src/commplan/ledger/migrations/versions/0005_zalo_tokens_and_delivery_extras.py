@@ -21,6 +21,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("attachment", sa.Text()))  # an iCalendar file for email
         batch.add_column(sa.Column("fallbacks", sa.Text()))  # "zns:84912…,sms:84912…": tried in order when unreachable
         batch.add_column(sa.Column("fallback_of", BIG))  # the delivery this one replaces
+        batch.add_column(sa.Column("closed_at", sa.DateTime()))  # when it became failed or unknown
     op.create_table(
         "oauth_token",
         sa.Column("provider", sa.String(40), primary_key=True),
@@ -35,5 +36,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("oauth_token")
     with op.batch_alter_table("delivery") as batch:
-        for column in ("fallback_of", "fallbacks", "attachment", "template_data"):
+        for column in ("closed_at", "fallback_of", "fallbacks", "attachment", "template_data"):
             batch.drop_column(column)

@@ -1,0 +1,35 @@
+"""SMS through any of apprise's own SMS services (Twilio, Vonage, SMPP, …), by configuration.
+
+`COMMPLAN_SMS_APPRISE_URL` is the service's apprise URL with `{phone}` where the
+recipient goes, e.g. `twilio://SID:TOKEN@+84900000000/{phone}` or
+`smpp://user:password@smsc.example.vn:2775/84900000000/{phone}`. apprise only
+answers yes or no, so a refusal is treated as temporary and retried with the
+outbox's backoff; these services have no idempotency key, so a send whose
+outcome a crash lost is never repeated.
+"""
+
+from __future__ import annotations
+
+import apprise
+
+from ..ledger.outbox import Claimed
+from .channels import PermanentError, TemporaryError
+
+
+class AppriseSMSChannel:
+    name = "sms"
+    idempotent = False
+    quiet_hours = True
+
+    def __init__(self, url_template: str):
+        if "{phone}" not in url_template:
+            raise ValueError("COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes")
+        self.url_template = url_template
+
+    def send(self, delivery: Claimed) -> str | None:
+        sender = apprise.Apprise()
+        if not sender.add(self.url_template.replace("{phone}", delivery.address)):
+            raise PermanentError("COMMPLAN_SMS_APPRISE_URL is not a URL apprise knows")
+        if not sender.notify(body=delivery.body_sms, title="", body_format=apprise.NotifyFormat.TEXT):
+            raise TemporaryError("the SMS service did not accept the message")
+        return f"sms:{delivery.id}"

@@ -1,0 +1,73 @@
+"""Zalo access tokens from the ledger's token store, refreshed early and rotated exactly once.
+
+Tokens live about 25 hours; one is refreshed once it has less than `EARLY`
+left, so a long send run never meets an expired token, and at once when Zalo
+rejects it (`invalidate`). The rotation itself (lock, refresh, store, commit,
+then use) is `ledger.tokens.rotate`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from ..ledger import Ledger
+from ..ledger import tokens as store
+from ..ledger.clock import now as utc_now
+from .channels import Unreachable
+from .zalo_oauth import RefreshRejected
+
+PROVIDER = "zalo"
+EARLY = dt.timedelta(hours=5)
+
+
+class ZaloLockedOut(Unreachable):
+    """No usable token until an administrator (re-)authorises the OA: every Zalo message is handed
+    on to its fallback (SMS) meanwhile, and the coordinator's summary says why."""
+
+
+class LedgerZaloTokens:
+    def __init__(self, ledger: Ledger, app_id: str, secret_key: str, *, oauth_base: str = "https://oauth.zaloapp.com",
+                 clock: Callable[[], dt.datetime] = utc_now):
+        self.ledger, self.app_id, self.secret_key, self.oauth_base, self.clock = ledger, app_id, secret_key, oauth_base, clock
+
+    def _refresh(self, refresh_token: str) -> store.TokenPair:
+        from .zalo_oauth import refresh_tokens
+
+        pair = refresh_tokens(self.app_id, self.secret_key, refresh_token, base=self.oauth_base)
+        return store.TokenPair(pair.access_token, pair.refresh_token, pair.expires_in)
+
+    def current(self) -> str:
+        with self.ledger.transaction(read_only=True) as connection:
+            stored = store.read(connection, PROVIDER)
+        if stored is None:
+            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once")
+        if stored.access_expires_at - EARLY > self.clock():
+            return stored.access_token
+        return self._rotate(seen=stored.access_token)
+
+    def invalidate(self, token: str) -> str:
+        return self._rotate(seen=token)
+
+    def _rotate(self, seen: str | None) -> str:
+        try:
+            with self.ledger.transaction() as connection:
+                return store.rotate(connection, PROVIDER, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
+        except LookupError:
+            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once") from None
+        except RefreshRejected as error:  # the refresh token was refused: say so where people look
+            with self.ledger.transaction() as connection:
+                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}")
+            raise ZaloLockedOut(str(error)) from None
+
+    def seed(self, refresh_token: str, *, access_token: str | None = None, expires_in: int = 0) -> store.StoredToken:
+        """Store a pair an administrator obtained by authorising the OA; with no access token, refresh at once."""
+        now = self.clock()
+        with self.ledger.transaction() as connection:
+            pair = store.TokenPair(access_token, refresh_token, expires_in) if access_token else self._refresh(refresh_token)
+            store.save(connection, PROVIDER, pair, now)
+            return store.read(connection, PROVIDER)
+
+    def status(self) -> store.StoredToken | None:
+        with self.ledger.transaction(read_only=True) as connection:
+            return store.read(connection, PROVIDER)
