@@ -165,8 +165,7 @@ def test_two_workers_draining_one_outbox_send_each_message_once(ledger_url, cata
         try:
             with Ledger(ledger_url) as own:
                 channels = {n: Recording(n, out) for n in ("email", "zalo", "sms")}
-                for _ in range(40):
-                    Notifier(own, catalog, channels, worker=worker).send(at("2022-04-01T09:00"), SendReport(), limit=3)
+                Notifier(own, catalog, channels, worker=worker).send(at("2022-04-01T09:00"), SendReport(), batch=3)
         except Exception as exc:  # surfaced below
             errors.append(exc)
 

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     esms_brandname: str | None = None
     esms_sandbox: bool = False
     esms_api_base: str = "https://rest.esms.vn"
+    # deliveries a sender claims at a time (several workers share the outbox batch by batch)
+    send_batch: int = Field(default=50, ge=1, le=1000)
     # or any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}
     sms_apprise_url: str | None = None
 

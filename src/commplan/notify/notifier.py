@@ -53,12 +53,13 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
 
 class Notifier:
     def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None,
-                 public_url: str | None = None, link_secret: str | None = None):
+                 public_url: str | None = None, link_secret: str | None = None, batch: int = 50):
         self.ledger = ledger
         self.catalog = catalog
         self.channels = channels
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.calendar = WorkCalendar("VN")
+        self.batch = batch  # deliveries claimed at a time: small enough for workers to share the outbox
         # reminders carry the one-click report link only when the web app is configured
         self.links = (public_url, link_secret) if public_url and link_secret else None
 
@@ -113,19 +114,21 @@ class Notifier:
 
         return occurrences_ics(self.catalog, steps, names, now=now, link=lambda s: self._link(s, now))
 
-    def send(self, now: dt.datetime, report: SendReport, *, limit: int = 500) -> None:
-        """Claim and send what is due, round after round: a delivery handed on to a fallback address
-        is due at once and goes out in the next round, within the same call."""
+    def send(self, now: dt.datetime, report: SendReport, *, batch: int = 50, max_rounds: int = 10_000) -> None:
+        """Claim and send what is due, a small batch at a time until nothing due is left, so that several
+        workers share a large outbox; a delivery handed on to a fallback address is due at once and goes
+        out in a later round of the same call."""
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, now=now)
-        for _ in range(4):  # OA -> ZNS -> SMS is at most two hand-ons after the first round
-            batch = self.ledger.claim_deliveries(self.worker, limit=limit, now=now)
-            handed_on = sum(self._send_one(delivery, now, report) for delivery in batch)
-            if len(batch) < limit and not handed_on:
+        for _ in range(max_rounds):
+            claimed = self.ledger.claim_deliveries(self.worker, limit=batch, now=now)
+            if not claimed:
                 break
+            for delivery in claimed:
+                self._send_one(delivery, now, report)
 
-    def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> bool:
-        """Send one claimed delivery and record the outcome; True if it was handed on to a fallback."""
+    def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> None:
+        """Send one claimed delivery and record the outcome."""
         channel = self.channels.get(delivery.channel)
         outcome: dict = {}
         try:
@@ -148,10 +151,9 @@ class Notifier:
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
-        return outcome["outcome"] == "unreachable" and outcome["fallback_not_before"] is not None
 
     def run(self, now: dt.datetime) -> SendReport:
         report = SendReport()
         self.plan(now, report)
-        self.send(now, report)
+        self.send(now, report, batch=self.batch)
         return report

@@ -77,4 +77,4 @@ def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings):
     from .notifier import Notifier
 
     return Notifier(ledger, catalog, configured_channels(settings, ledger),
-                    public_url=settings.public_url, link_secret=settings.link_secret)
+                    public_url=settings.public_url, link_secret=settings.link_secret, batch=settings.send_batch)
