@@ -71,3 +71,15 @@ def test_html_escapes_what_plans_contain():
 
 def test_unaccented_keeps_every_letter():
     assert unaccented("Đài Phát thanh và Truyền hình tỉnh Thanh Hóa: đúng hạn") == "Dai Phat thanh va Truyen hinh tinh Thanh Hoa: dung han"
+
+
+def test_a_long_digest_fits_one_zalo_message_and_says_how_many_more():
+    items = [Item("before-3d", f"Tin bài tuyên truyền chuyển đổi số số {i} trên Cổng thông tin điện tử tỉnh và các trang mạng xã hội",
+                  DUE + dt.timedelta(days=i), plan="241/KH-UBND", link=LINK) for i in range(40)]
+    message = render("UBND huyện Nga Sơn", items, now=NOW)
+    assert len(message.text) <= 2000
+    shown = [line for line in message.text.splitlines() if line[:1].isdigit()]
+    assert message.text.splitlines()[0] == "UBND huyện Nga Sơn: 40 nhiệm vụ cần chú ý."
+    assert f"… và {40 - len(shown)} nhiệm vụ khác có hạn muộn hơn" in message.text
+    assert shown[0].startswith("1. Sắp đến hạn: Tin bài tuyên truyền chuyển đổi số số 0 ")  # the earliest first
+    assert message.html.count("<li>") == 40  # the email lists every one

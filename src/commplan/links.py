@@ -44,6 +44,8 @@ def read_report_token(secret: str, token: str, *, now: dt.datetime) -> tuple[int
     try:
         encoded, mac = token.split(".")
         payload = _unb64(encoded).decode()
+        if _b64(payload.encode()) != encoded:  # base64 ignores stray characters and spare bits: one spelling only
+            raise ValueError(encoded)
         occurrence, unit, issued = payload.split(":")
         occurrence_id, issued_at = int(occurrence), dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
     except (ValueError, UnicodeDecodeError):

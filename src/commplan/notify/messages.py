@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 SMS_LIMIT = 160
+TEXT_LIMIT = 2000  # a Zalo OA text message
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Whitespace is written explicitly in the templates ({%- -%}), so that plain text keeps its lines.
 _ENV = Environment(
@@ -101,9 +102,9 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
         }
         for item in sorted(items, key=lambda i: i.due)
     ]
-    context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender}
-    text = _ENV.get_template("reminder.txt.j2").render(context).strip()
+    context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender, "more": 0}
     html = _ENV.get_template("reminder.html.j2").render(context).strip()
+    text = _text(context)
     if len(rows) == 1:
         subject = f"[Nhắc việc] {sentence(rows[0]['headline'])}: {rows[0]['title']}"
     else:
@@ -122,6 +123,17 @@ def _zns(recipient: str, rows: list[dict]) -> dict[str, str]:
     if first["link"] and len(token := first["link"].rsplit("/", 1)[-1]) <= ZNS_LIMITS["ma_bao_cao"]:
         data["ma_bao_cao"] = token
     return {key: _fit(value, ZNS_LIMITS[key]) for key, value in data.items()}
+
+
+def _text(context: dict) -> str:
+    """The accented text (Zalo; email's plain part), within Zalo's 2000 characters: a long digest
+    shows its earliest deadlines and says how many more there are (the email lists them all)."""
+    rows = context["items"]
+    for shown in range(len(rows), 0, -1):
+        text = _ENV.get_template("reminder.txt.j2").render({**context, "items": rows[:shown], "more": len(rows) - shown})
+        if len(text.strip()) <= TEXT_LIMIT:
+            break
+    return text.strip()[:TEXT_LIMIT]
 
 
 def _sms(rows: list[dict]) -> str:

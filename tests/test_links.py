@@ -1,0 +1,147 @@
+"""Signed links: the one-click report token (round trip, tampering, another secret, expiry), the
+calendar feed token, and the report link as reminders carry it by email (real SMTP), Zalo OA
+(loopback Zalo) and SMS (loopback eSMS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import string
+
+import pytest
+
+from commplan.links import (REPORT_VALIDITY, BadLink, feed_token, feed_token_ok, read_report_token, report_link,
+                            report_token)
+from commplan.notify.setup import notifier_for
+from commplan.settings import Settings
+from esms_fake import ESMSFake
+from test_email_channel import catalog, smtp  # noqa: F401 - the plan with contacts, and the SMTP server
+from test_outbox import at, prepared
+from zalo_fake import ZaloFake
+
+SECRET = "khoa-bi-mat-cua-so-tttt"
+ISSUED = dt.datetime(2022, 3, 10, 8, 0, tzinfo=dt.timezone.utc)
+ALPHABET = string.ascii_letters + string.digits + "-_"  # base64url
+PUBLIC = "https://nhacviec.thunghiem.gov.vn"
+
+
+def test_a_report_token_reads_back_to_its_occurrence_and_unit_until_it_expires():
+    token = report_token(SECRET, 4242, "viettel-post", issued=ISSUED)
+    assert set(token) <= set(ALPHABET + ".") and token.count(".") == 1  # fits a URL path as it is
+    assert read_report_token(SECRET, token, now=ISSUED) == (4242, "viettel-post")
+    assert read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY) == (4242, "viettel-post")  # day 180
+    with pytest.raises(BadLink, match="expired"):
+        read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY + dt.timedelta(seconds=1))
+    assert REPORT_VALIDITY == dt.timedelta(days=180)
+    assert report_token(SECRET, 4242, "viettel-post", issued=ISSUED) == token  # deterministic
+    assert report_token(SECRET, 4243, "viettel-post", issued=ISSUED) != token
+
+
+@pytest.mark.parametrize("unit", ["buu-dien", "viettel-post", "so-tttt", "ubnd-huyen-a"])
+def test_any_one_changed_character_in_payload_or_mac_is_refused(unit):
+    token = report_token(SECRET, 7, unit, issued=ISSUED)
+    accepted = []
+    for position, original in enumerate(token):
+        if original == ".":
+            continue
+        for replacement in ALPHABET.replace(original, ""):
+            forged = token[:position] + replacement + token[position + 1:]
+            try:
+                read_report_token(SECRET, forged, now=ISSUED)
+            except BadLink:
+                continue
+            accepted.append(forged)
+    assert accepted == []
+
+
+def test_a_payload_rewritten_without_the_secret_or_signed_with_another_secret_is_refused():
+    token = report_token(SECRET, 7, "buu-dien", issued=ISSUED)
+    other = report_token(SECRET, 8, "buu-dien", issued=ISSUED)
+    swapped = other.split(".")[0] + "." + token.split(".")[1]  # occurrence 8 with occurrence 7's mac
+    with pytest.raises(BadLink, match="not issued by this commplan"):
+        read_report_token(SECRET, swapped, now=ISSUED)
+    with pytest.raises(BadLink, match="not issued by this commplan"):
+        read_report_token("another-installation", token, now=ISSUED)
+    with pytest.raises(BadLink, match="not issued by this commplan"):
+        read_report_token(SECRET, report_token("another-installation", 7, "buu-dien", issued=ISSUED), now=ISSUED)
+
+
+@pytest.mark.parametrize("damaged", ["", "abc", "a.b.c", "!!!.???", "bm90LWEtdG9rZW4.AAAA", "é.é"])
+def test_a_damaged_link_is_a_bad_link_not_a_crash(damaged):
+    with pytest.raises(BadLink):
+        read_report_token(SECRET, damaged, now=ISSUED)
+
+
+def test_a_feed_token_is_stable_per_unit_and_differs_across_units_and_secrets():
+    units = ["buu-dien", "viettel-post", "so-tttt", "ubnd-huyen-a", "ubnd-huyen-b"]
+    tokens = [feed_token(SECRET, unit) for unit in units]
+    assert tokens == [feed_token(SECRET, unit) for unit in units]
+    assert len(set(tokens)) == len(units)
+    assert feed_token("another-installation", "buu-dien") != feed_token(SECRET, "buu-dien")
+    assert feed_token_ok(SECRET, "buu-dien", tokens[0])
+    assert not feed_token_ok(SECRET, "viettel-post", tokens[0])  # one unit's feed token opens no other feed
+    assert not feed_token_ok("another-installation", "buu-dien", tokens[0])
+    assert feed_token(SECRET, "buu-dien") != report_token(SECRET, 0, "buu-dien", issued=ISSUED).split(".")[1]
+
+
+LINK = re.compile(re.escape(PUBLIC) + r"/bao-cao/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)")
+
+
+def links_in(text: str) -> list[str]:
+    return LINK.findall(text)
+
+
+def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, smtp, tmp_path):  # noqa: F811
+    port, inbox = smtp
+    with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:
+        settings = Settings(
+            data_dir=tmp_path / "data", smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn",
+            zalo_access_token=zalo.access_token, zalo_api_base=zalo.base, esms_api_key=esms.api_key,
+            esms_secret_key=esms.secret_key, esms_brandname="SOTTTT", esms_api_base=esms.base,
+            public_url=PUBLIC + "/", link_secret=SECRET,
+        )
+        prepared(ledger, catalog)
+        now = at("2022-03-10T15:00")
+        report = notifier_for(ledger, catalog, settings).run(now)
+    assert report.sent == 4
+    occurrence = {r["recipient"]: (r["occurrence_id"], r["unit_id"]) for r in ledger.reminders()}
+    assert occurrence["buu-dien"][1] == "buu-dien" and occurrence["viettel-post"][1] == "viettel-post"
+    later = now + dt.timedelta(days=30)
+
+    mails = {tuple(rcpt): message for rcpt, message in inbox.messages}
+    for address, unit in (("bd@example.gov.vn", "buu-dien"), ("vtp@example.gov.vn", "viettel-post")):
+        message = mails[(address,)]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        html = message.get_body(preferencelist=("html",)).get_content()
+        [token] = links_in(text)
+        assert f"Báo cáo hoàn thành: {PUBLIC}/bao-cao/{token}" in text
+        assert f'<a href="{PUBLIC}/bao-cao/{token}">' in html
+        assert read_report_token(SECRET, token, now=later) == occurrence[unit]
+
+    [oa] = zalo.oa_messages
+    [token] = links_in(oa["text"])
+    assert oa["user_id"] == "8400000002" and read_report_token(SECRET, token, now=later) == occurrence["viettel-post"]
+
+    [sms] = esms.received
+    [token] = links_in(sms["Content"])
+    assert sms["Phone"] == "84912000001" and sms["Content"].endswith(f" {PUBLIC}/bao-cao/{token}")
+    assert len(sms["Content"]) <= 160 and "Bao cao tuan" in sms["Content"]
+    assert read_report_token(SECRET, token, now=later) == occurrence["buu-dien"]
+    # the link is the one `report_link` makes for that occurrence, issued when the reminder was composed
+    assert f"{PUBLIC}/bao-cao/{token}" == report_link(PUBLIC, SECRET, *occurrence["buu-dien"], issued=now)
+
+
+def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, tmp_path):  # noqa: F811
+    port, inbox = smtp
+    with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:
+        settings = Settings(
+            data_dir=tmp_path / "data", smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn",
+            zalo_access_token=zalo.access_token, zalo_api_base=zalo.base, esms_api_key=esms.api_key,
+            esms_secret_key=esms.secret_key, esms_brandname="SOTTTT", esms_api_base=esms.base,
+            public_url=PUBLIC, link_secret=None,
+        )
+        prepared(ledger, catalog)
+        assert notifier_for(ledger, catalog, settings).run(at("2022-03-10T15:00")).sent == 4
+    texts = [m.get_body(preferencelist=("plain",)).get_content() for _, m in inbox.messages]
+    texts += [m["text"] for m in zalo.oa_messages] + [m["Content"] for m in esms.received]
+    assert len(texts) == 4 and not any("/bao-cao/" in t for t in texts)
