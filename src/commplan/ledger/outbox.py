@@ -13,9 +13,15 @@ Exactly once, the healthchecks way:
   (temporary error), or closed (`failed`, permanent error or attempts used up);
 - a crash between claim and confirmation leaves a `sending` row. After the
   lease it is re-checked, not blindly re-sent: on a channel whose provider
-  de-duplicates by our idempotency key (ZNS tracking_id, eSMS RequestId, the
-  console file) it goes back to `pending`; elsewhere (email, Zalo OA) it
-  becomes `unknown`, is never re-sent, and is reported to the coordinator.
+  de-duplicates by our idempotency key (eSMS RequestId, the console file) it
+  goes back to `pending`; elsewhere (email, Zalo OA, ZNS, whose tracking_id
+  is for matching records, not documented to stop duplicates) it becomes
+  `unknown`, is never re-sent, and is reported to the coordinator;
+- an address that proves unreachable (not an OA follower, no Zalo account on
+  the number) closes its delivery and, in the same transaction, opens one to
+  the next address of its fallback chain (OA -> ZNS -> SMS);
+- a delivery whose every step was done or excused by the time it may go out
+  (a quiet-hours wait, a retry) is `cancelled` at claim time, never sent.
 """
 
 from __future__ import annotations
