@@ -225,6 +225,10 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
         assert "-14020" in stored.last_error and stored.last_error.startswith(f"{START:%Y-%m-%d %H:%M} UTC: ")
         assert (stored.access_token, stored.refresh_token) == ("oa-token-1", "refresh-we-kept")  # nothing lost
         assert zalo.refreshes == [] and [r["body"]["refresh_token"] for r in oauth_calls(zalo)] == ["refresh-we-kept"]
+        # once refused, the same refresh token is not offered again (every Zalo delivery would ask)
+        with pytest.raises(ZaloLockedOut, match="re-authorise the OA"):
+            tokens.invalidate("oa-token-1")
+        assert len(oauth_calls(zalo)) == 1
 
         status = cli(ledger_url, zalo)
         assert status.returncode == 1, status.stderr

@@ -69,6 +69,10 @@ def note_error(connection: Connection, provider: str, error: str) -> None:
     connection.execute(update(t.OAuthTokenRow).where(t.OAuthTokenRow.provider == provider).values(last_error=error))
 
 
+class RefusedBefore(Exception):
+    """The provider refused this refresh token already: asking again would only be refused again."""
+
+
 def rotate(connection: Connection, provider: str, *, seen: str | None, now: dt.datetime, early: dt.timedelta,
            refresh: Callable[[str], TokenPair]) -> str:
     """The access token to use. Inside the caller's transaction: lock the row, and refresh only if
@@ -79,6 +83,8 @@ def rotate(connection: Connection, provider: str, *, seen: str | None, now: dt.d
     replaced = seen is not None and stored.access_token != seen
     if replaced and stored.access_expires_at - early > now:
         return stored.access_token  # another worker rotated it while we waited for the lock
+    if stored.last_error:  # cleared only by storing a new pair (`commplan zalo-token --refresh-token`)
+        raise RefusedBefore(stored.last_error)
     pair = refresh(stored.refresh_token)
     save(connection, provider, pair, now)
     return pair.access_token

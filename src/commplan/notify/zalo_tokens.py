@@ -34,7 +34,8 @@ class LedgerZaloTokens:
     def _refresh(self, refresh_token: str) -> store.TokenPair:
         from .zalo_oauth import refresh_tokens
 
-        pair = refresh_tokens(self.app_id, self.secret_key, refresh_token, base=self.oauth_base)
+        # well under SQLite's 15 s busy timeout: the refresh runs while the token row is locked
+        pair = refresh_tokens(self.app_id, self.secret_key, refresh_token, base=self.oauth_base, timeout=10)
         return store.TokenPair(pair.access_token, pair.refresh_token, pair.expires_in)
 
     def current(self) -> str:
@@ -55,6 +56,9 @@ class LedgerZaloTokens:
                 return store.rotate(connection, PROVIDER, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
         except LookupError:
             raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once") from None
+        except store.RefusedBefore as error:
+            raise ZaloLockedOut(f"Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
+                                "`commplan zalo-token --refresh-token …`") from None
         except RefreshRejected as error:  # the refresh token was refused: say so where people look
             with self.ledger.transaction() as connection:
                 store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}")
