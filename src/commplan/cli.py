@@ -148,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
     _ledger_options(token)
 
+    from .cli_calendar import add_parser as add_export
+
+    add_export(sub, _ledger_options, _as_of, _date)
+
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
     run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
@@ -162,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
     elif args.command == "run":
         from .cli_run import cmd_run as handler
+    elif args.command == "export":
+        from .cli_calendar import cmd_export as handler
     else:  # the ledger's commands import SQLAlchemy and friends: only when used
         from . import cli_ledger
 

@@ -262,6 +262,43 @@ class Ledger:
             return [r for r in rows if r.status == only]
         return [r for r in rows if include_scheduled or r.status != "scheduled"]
 
+    def calendar_rows(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
+                      start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+        """Occurrences for a calendar: status at `as_of`, the SEQUENCE (deadline moves), and when each
+        last changed (a sync, evidence, an excusal) for LAST-MODIFIED and the feeds' validators."""
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units)
+            where.append("o.orphaned_at IS NULL")
+            if start is not None:
+                where.append("o.due_at >= :start")
+                params["start"] = to_db(_moment(start, DEFAULT_TZ))
+            if end is not None:
+                where.append("o.due_at < :end")
+                params["end"] = to_db(_moment(end + dt.timedelta(days=1), DEFAULT_TZ))
+            params["as_of"] = to_db(as_of)
+            rows = connection.execute(
+                text(
+                    "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.window_start, o.due_at, o.at_least,"
+                    f" {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status, o.sequence, o.updated_at,"
+                    " (SELECT MAX(e.recorded_at) FROM evidence e WHERE e.occurrence_id = o.id) AS evidence_at,"
+                    " (SELECT MAX(COALESCE(x.revoked_at, x.excused_at)) FROM excusal x WHERE x.occurrence_id = o.id)"
+                    " AS excusal_at"
+                    " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"
+                    f" WHERE {' AND '.join(where)} ORDER BY o.due_at, ob.plan_id, ob.code, o.unit_id"
+                ).bindparams(*_expanding(params)),
+                params,
+            ).mappings().all()
+        out = []
+        for row in rows:
+            changed = [from_db(v) for v in (row["updated_at"], row["evidence_at"], row["excusal_at"]) if v is not None]
+            out.append({
+                "id": row["id"], "plan": row["plan_id"], "obligation": row["code"], "unit": row["unit_id"],
+                "holders": row["holders"].split(), "window_start": _as_date(row["window_start"]),
+                "due": from_db(row["due_at"]), "at_least": row["at_least"], "delivered": int(row["delivered"]),
+                "status": row["status"], "sequence": row["sequence"], "changed_at": max(changed),
+            })
+        return out
+
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
                 units: Iterable[str] = ()) -> tuple[list[SummaryRow], list[SummaryRow]]:
         """Counts per plan and per unit in every status at `as_of` (default now); orphans left out."""

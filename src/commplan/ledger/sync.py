@@ -285,7 +285,8 @@ def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
     result = connection.execute(
         text(
             "UPDATE occurrence SET window_end = s.window_end, opens_at = s.opens_at, due_at = s.due_at,"
-            " at_least = s.at_least, holders = s.holders, updated_at = :stamp"
+            " at_least = s.at_least, holders = s.holders, updated_at = :stamp,"
+            " sequence = occurrence.sequence + CASE WHEN occurrence.due_at <> s.due_at THEN 1 ELSE 0 END"
             f" FROM sync_staging s WHERE {_MATCH} AND {_UNTOUCHED}"
             " AND (occurrence.window_end <> s.window_end OR occurrence.due_at <> s.due_at"
             "      OR occurrence.at_least <> s.at_least OR occurrence.holders <> s.holders)"

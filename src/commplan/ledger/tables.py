@@ -116,6 +116,8 @@ class OccurrenceRow(SQLModel, table=True):
     orphaned_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # its obligation or period left the plan after someone touched it
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     updated_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    # bumped when a sync moves the deadline: the SEQUENCE of its calendar event
+    sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
 
 
 class EvidenceRow(SQLModel, table=True):

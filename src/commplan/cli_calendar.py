@@ -1,0 +1,91 @@
+"""`commplan export ics`: a compliance calendar file for Outlook, Google Calendar or a phone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from .ledger import Ledger, LedgerError
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_USAGE = 0, 1, 1, 2
+
+
+def add_parser(sub, ledger_options, as_of_type, date_type) -> None:
+    export = sub.add_parser("export", help="export a compliance calendar (iCalendar) to import or subscribe to")
+    export.add_argument("format", choices=("ics",), help="ics: iCalendar (RFC 5545)")
+    export.add_argument("--unit", action="append", default=[], metavar="ID",
+                        help="everything this unit (or each member of a group) owes, across plans; repeatable")
+    export.add_argument("--plan", action="append", default=[], metavar="ID", help="only these plans; repeatable")
+    export.add_argument("--coordinator", action="store_true",
+                        help="every holder's deadlines: of the plans the --unit coordinates, else of the --plan(s)")
+    export.add_argument("--from", dest="start", type=date_type, metavar="DATE", help="deadlines from (default: 1 Jan this year)")
+    export.add_argument("--to", dest="end", type=date_type, metavar="DATE", help="deadlines until (default: 31 Dec next year)")
+    export.add_argument("--recurring", action="store_true",
+                        help="one repeating event per obligation and holder (RRULE) instead of one per deadline")
+    export.add_argument("--as-of", type=as_of_type, metavar="DATETIME", help="statuses as of (default now)")
+    export.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help="the plans (default plans/)")
+    export.add_argument("--no-sync", action="store_true", help="export the ledger as it is, without syncing the plans first")
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write (- for standard output)")
+    ledger_options(export)
+
+
+def cmd_export(args) -> int:
+    from .calendar.export import Selection, coordinated_by, export_calendar
+    from .links import report_link
+    from .plan import load_catalog
+    from .settings import get_settings
+
+    catalog, errors = load_catalog(args.plans, strict=False)
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        return _fail("the plans have errors: fix them, then export again")
+    unknown = [p for p in args.plan if p not in catalog.plans] + [u for u in args.unit if u not in catalog.directory]
+    if unknown:
+        print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_USAGE
+    now = dt.datetime.now(dt.timezone.utc)
+    as_of = args.as_of or now
+    today = as_of.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    start = args.start or dt.date(today.year, 1, 1)
+    end = args.end or dt.date(today.year + 1, 12, 31)
+    if end < start:
+        print(f"--to {end} is before --from {start}", file=sys.stderr)
+        return EXIT_USAGE
+    units, plans = tuple(args.unit), tuple(args.plan)
+    if args.coordinator and units:
+        plans = tuple(p for p in coordinated_by(catalog, units) if not args.plan or p in args.plan)
+        if not plans:
+            return _fail(f"{', '.join(units)} coordinates none of the plans")
+        units = ()
+    selection = Selection(units=units, plans=plans, start=start, end=end)
+    settings = get_settings()
+    link = None
+    if settings.public_url and settings.link_secret:
+        link = lambda occurrence, unit: report_link(settings.public_url, settings.link_secret, occurrence, unit,  # noqa: E731
+                                                    issued=now)
+    try:
+        with Ledger.open(args.database) as ledger:
+            if not args.no_sync:
+                ledger.sync(catalog, now=now, actor="commplan-export")
+            if args.recurring:
+                from .calendar.recurring import recurring_calendar
+
+                data, count = recurring_calendar(ledger, catalog, selection, now=now)
+            else:
+                data, _ = export_calendar(ledger, catalog, selection, as_of=as_of, now=now, link=link)
+                count = data.count(b"BEGIN:VEVENT")
+    except LedgerError as error:
+        return _fail(str(error))
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"Wrote {count} events ({start:%d/%m/%Y}–{end:%d/%m/%Y}) to {args.output}.")
+    return EXIT_OK
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return EXIT_FAILED
