@@ -21,6 +21,23 @@ from .events import DeadlineEvent, calendar_of, stable_uid
 STATES = {"scheduled": "open", "open": "open", "overdue": "overdue", "done-on-time": "met", "done-late": "late",
           "excused": "excused"}
 END_OF_DAY = (23, 59)
+# CATEGORIES, as the agencies name their channels
+CHANNEL_NAMES = {
+    "portal": "Cổng thông tin điện tử", "newspaper": "Báo chí", "television": "Truyền hình", "radio": "Phát thanh",
+    "grassroots-radio": "Truyền thanh cơ sở", "social": "Mạng xã hội", "print": "Ấn phẩm", "conference": "Hội nghị",
+    "email": "Thư điện tử", "other": "Khác",
+}
+
+
+def alarms_for(plan, obligation) -> tuple[dt.timedelta, ...]:
+    """A VALARM per reminder step before the deadline, and one at it when the policy says `on_due`."""
+    policy = plan.reminders_for(obligation)
+    return tuple(_span(d) for d in policy.before) + ((dt.timedelta(0),) if policy.on_due else ())
+
+
+def channel_name(channel) -> str | None:
+    """The Vietnamese category of an obligation's channel (a plan's `channel:`), or None."""
+    return CHANNEL_NAMES.get(getattr(channel, "value", channel)) if channel else None
 
 
 @dataclass(frozen=True)
@@ -61,8 +78,6 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
         if plan is None:  # in the ledger, no longer among the plans given
             continue
         obligation = plan.obligation(row["obligation"])
-        policy = plan.reminders_for(obligation)
-        alarms = tuple(_span(d) for d in policy.before) + ((dt.timedelta(0),) if policy.on_due else ())
         local = row["due"].astimezone(ZoneInfo(plan.header.timezone))
         events.append(DeadlineEvent(
             uid=stable_uid(row["plan"], row["obligation"], row["unit"], row["window_start"]),
@@ -72,8 +87,8 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
             delivered=row["delivered"], state=STATES[row["status"]],
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners),
-            link=link(row["id"], row["unit"]) if link else None, channel=obligation.channel,
-            alarms=alarms, sequence=row["sequence"],
+            link=link(row["id"], row["unit"]) if link else None, channel=channel_name(obligation.channel),
+            alarms=alarms_for(plan, obligation), sequence=row["sequence"],
         ))
     return events, max((row["changed_at"] for row in rows), default=None)
 

@@ -11,8 +11,8 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from ..calendar import DeadlineEvent, calendar_of, stable_uid
+from ..calendar.export import alarms_for, channel_name
 from ..plan.catalog import Catalog
-from ..schedule.reminders import _span
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -39,7 +39,7 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
             state="overdue" if step["due_at"] < now else "open",
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners), link=link(step),
-            channel=obligation.channel, alarms=tuple(_span(d) for d in plan.reminders_for(obligation).before),
+            channel=channel_name(obligation.channel), alarms=alarms_for(plan, obligation),
         )
     if not events:
         return None
