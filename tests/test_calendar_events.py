@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from commplan.calendar import DeadlineEvent, calendar_of, stable_uid
+from commplan.calendar import STATES, DeadlineEvent, calendar_of, stable_uid
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = dt.datetime(2022, 3, 1, 8, 0, tzinfo=VN)
@@ -243,3 +243,29 @@ def test_our_folding_is_icalendars_byte_for_byte():
     for _ in range(3000):
         line = "".join(chooser.choice(alphabet) for _ in range(chooser.randint(0, 400)))
         assert fold(line.encode()) == Contentline(line).to_ical(), line
+
+
+def test_the_direct_writer_gives_icalendars_bytes_for_any_event():
+    """calendar_of writes VEVENTs directly for speed; icalendar's components (vevent) are the reference."""
+    import random
+
+    from commplan.calendar.events import fold, serialize, vevent, vevent_lines
+
+    chooser = random.Random(2026)
+    texts = ["Báo cáo tuần", "Tin, bài; ảnh \\ “trích” dẫn\nxuống dòng", "a" * 200, "Phát sóng ít nhất 01 tin\\N, bài"]
+    now = dt.datetime(2026, 11, 22, 21, 0, tzinfo=dt.timezone.utc)
+    for i in range(400):
+        event = DeadlineEvent(
+            uid=f"p.o.u{i}.20260101@commplan", plan_number=chooser.choice(["241/KH-UBND", "2980/BTTTT-QLDN"]),
+            plan_title=chooser.choice(texts), title=chooser.choice(texts), holder=chooser.choice(texts),
+            due_at=dt.datetime(2026, 1, 1, tzinfo=VN) + dt.timedelta(minutes=chooser.randrange(0, 10**6, 30)),
+            end_of_day=chooser.random() < 0.5, at_least=chooser.randint(1, 4), delivered=chooser.randint(0, 5),
+            state=chooser.choice(STATES), section=chooser.choice([None, "III.1", "2.(4)"]),
+            quote=chooser.choice([None, *texts]), partners=tuple(chooser.sample(texts, chooser.randint(0, 2))),
+            link=chooser.choice([None, "https://commplan.example.gov.vn/bao-cao/abc_DEF-1"]),
+            channel=chooser.choice([None, "Cổng thông tin điện tử", "Hội nghị, hội thảo"]),
+            alarms=tuple(dt.timedelta(minutes=m) for m in chooser.sample([0, 90, 120, 1440, 4320, 10080], chooser.randint(0, 3))),
+            sequence=chooser.randint(0, 3),
+        )
+        direct = b"".join(fold(line.encode()) + b"\r\n" for line in vevent_lines(event, now))
+        assert direct == serialize(vevent(event, now=now)), event

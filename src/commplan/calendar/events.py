@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone
+from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from ..plan.values import ID_PATTERN
 from . import wording
@@ -156,10 +156,12 @@ def vevent(event: DeadlineEvent, *, now: dt.datetime) -> Event:
     return component
 
 
-def calendar_of(events: Iterable[DeadlineEvent], *, name: str, now: dt.datetime) -> bytes:
+def calendar_of(events: Iterable[DeadlineEvent], *, name: str, now: dt.datetime,
+                extra: Iterable[tuple[str, str]] = ()) -> bytes:
     """A METHOD:PUBLISH calendar named `name` (CRLF lines, folded at 75 octets). Events are
-    ordered by deadline then UID, so the same input gives the same file."""
-    _utc(now)  # checked even when there are no events
+    ordered by deadline then UID, so the same input gives the same file. `extra` adds calendar
+    properties (e.g. REFRESH-INTERVAL for feeds) as (name, value) pairs, written as given."""
+    stamp = _utc(now)  # checked even when there are no events
     ordered = sorted(events, key=lambda e: (e.due_at, e.uid))
     uids = [e.uid for e in ordered]
     if len(set(uids)) != len(uids):
@@ -174,9 +176,44 @@ def calendar_of(events: Iterable[DeadlineEvent], *, name: str, now: dt.datetime)
     # Always present, even for all-day events only: it also keeps an empty calendar valid
     # (RFC 5545 wants at least one component).
     calendar.add_component(vtimezone())
+    head = serialize(calendar)
+    assert head.endswith(b"END:VCALENDAR\r\n")
+    head = head[: -len(b"END:VCALENDAR\r\n")]
+    lines = [f"{key}:{value}" for key, value in extra]
     for event in ordered:
-        calendar.add_component(vevent(event, now=now))
-    return serialize(calendar)
+        lines += vevent_lines(event, stamp)
+    body = b"".join(fold(line.encode("utf-8")) + b"\r\n" for line in lines)
+    return head + body + b"END:VCALENDAR\r\n"
+
+
+def vevent_lines(event: DeadlineEvent, stamp: dt.datetime) -> list[str]:
+    """The content lines of `vevent(event, now=stamp)`, written directly: the same text, byte for byte
+    (tests/test_calendar_events.py checks it), about ten times faster than building icalendar
+    components, which matters for a coordinator's feed of thousands of deadlines. Properties in
+    icalendar's order: the canonical ones first, the others alphabetically."""
+    lines = ["BEGIN:VEVENT", f"SUMMARY:{_text(wording.summary(event))}"]
+    if event.end_of_day:
+        lines += [f"DTSTART;VALUE=DATE:{event.start:%Y%m%d}", f"DTEND;VALUE=DATE:{event.end:%Y%m%d}"]
+    else:
+        lines += [f"DTSTART;TZID={TZID}:{event.start:%Y%m%dT%H%M%S}", f"DTEND;TZID={TZID}:{event.end:%Y%m%dT%H%M%S}"]
+    lines += [f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}", f"UID:{_text(event.uid)}", f"SEQUENCE:{event.sequence}"]
+    if event.channel:
+        lines.append(f"CATEGORIES:{_text(event.channel)}")
+    lines += [f"DESCRIPTION:{_text(wording.description(event))}",
+              f"STATUS:{'CANCELLED' if event.state == 'excused' else 'CONFIRMED'}", "TRANSP:TRANSPARENT"]
+    if event.link:
+        lines.append(f"URL:{event.link}")
+    for trigger, lead in event.triggers():
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(wording.alarm(event, lead))}",
+                  f"TRIGGER:{vDuration(trigger).to_ical().decode()}", "END:VALARM"]
+    lines.append("END:VEVENT")
+    return lines
+
+
+def _text(value: str) -> str:
+    """RFC 5545 TEXT escaping, exactly as icalendar does it (order matters)."""
+    return (value.replace("\\N", "\n").replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
 def serialize(component) -> bytes:
