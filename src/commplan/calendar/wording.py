@@ -77,3 +77,57 @@ def alarm(event: DeadlineEvent, lead: dt.timedelta) -> str:
     else:
         head = "Đến hạn hôm nay" if event.end_of_day else "Đến hạn"
     return f"{head}: {event.title} (hạn {deadline(event)})"
+
+
+# ---------------------------------------------------------------- the recurring (planning) view
+
+LISTED_DATES = 12  # a description lists this many moved dates, then says how many more
+
+
+def series_description(event: DeadlineEvent, *, repeats: str, count: int, first: DeadlineEvent, last: DeadlineEvent,
+                       skipped: list[dt.date] = (), added: list[dt.datetime | dt.date] = ()) -> str:
+    """A repeating event's text: what, who, when it repeats, and the dates the repetition leaves out or
+    adds (deadlines moved off days off). No status: the recurring view is for planning ahead."""
+    lines = _heading(event)
+    lines += [f"Hạn: {repeats}", f"Số kỳ: {count} (hạn đầu tiên {deadline(first)}, hạn cuối cùng {deadline(last)})"]
+    if skipped:
+        lines.append(f"Trừ các ngày: {_dates(skipped)}")
+    if added:
+        lines.append(f"Thêm các ngày: {_dates(added)}")
+    return "\n".join(lines + _closing(event))
+
+
+def planning_description(event: DeadlineEvent) -> str:
+    """One deadline's text in the recurring view: `description` without the count delivered and the
+    status, which this view does not track."""
+    return "\n".join(_heading(event) + [f"Hạn: {deadline(event)}"] + _closing(event))
+
+
+def series_alarm(event: DeadlineEvent, lead: dt.timedelta) -> str:
+    """`Còn 1 ngày đến hạn: Báo cáo tuần (hạn 14:00)`: the alarm of every instance, so no date."""
+    if lead:
+        head = f"Còn {span(lead)} đến hạn"
+    else:
+        head = "Đến hạn hôm nay" if event.end_of_day else "Đến hạn"
+    when = "hết ngày" if event.end_of_day else f"{event.local_due:%H:%M}"
+    return f"{head}: {event.title} (hạn {when})"
+
+
+def _heading(event: DeadlineEvent) -> list[str]:
+    lines = [f"Kế hoạch: {event.plan_number} – {event.plan_title}"]
+    if event.section:
+        lines.append(f"Mục: {event.section}")
+    lines += [f"Nhiệm vụ: {event.title}", f"Đơn vị thực hiện: {event.holder}"]
+    if event.partners:
+        lines.append(f"Đơn vị phối hợp: {'; '.join(event.partners)}")
+    return lines
+
+
+def _closing(event: DeadlineEvent) -> list[str]:
+    return [f"Trích văn bản: “{event.quote}”"] if event.quote else []
+
+
+def _dates(days) -> str:
+    shown = [f"{d:%H:%M %d/%m/%Y}" if isinstance(d, dt.datetime) else f"{d:%d/%m/%Y}" for d in days[:LISTED_DATES]]
+    more = len(days) - LISTED_DATES
+    return "; ".join(shown) + (f" và {more} ngày khác" if more > 0 else "")
