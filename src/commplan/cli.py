@@ -148,9 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
     _ledger_options(token)
 
-    from .cli_calendar import add_parser as add_export
+    from .cli_calendar import add_feed_parsers, add_parser as add_export
 
     add_export(sub, _ledger_options, _as_of, _date)
+    add_feed_parsers(sub, _ledger_options)
 
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
@@ -168,6 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_run import cmd_run as handler
     elif args.command == "export":
         from .cli_calendar import cmd_export as handler
+    elif args.command in ("serve-calendars", "feed-url"):
+        from . import cli_calendar
+
+        handler = getattr(cli_calendar, f"cmd_{args.command.replace('-', '_')}")
     else:  # the ledger's commands import SQLAlchemy and friends: only when used
         from . import cli_ledger
 

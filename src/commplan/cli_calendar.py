@@ -1,4 +1,5 @@
-"""`commplan export ics`: a compliance calendar file for Outlook, Google Calendar or a phone."""
+"""`commplan export ics`: a compliance calendar file for Outlook, Google Calendar or a phone;
+`commplan serve-calendars` and `commplan feed-url`: the subscription feeds."""
 
 from __future__ import annotations
 
@@ -89,3 +90,60 @@ def cmd_export(args) -> int:
 def _fail(message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return EXIT_FAILED
+
+
+# ---------------------------------------------------------------- subscription feeds
+
+LOCAL_URL = "http://127.0.0.1:8080"
+
+
+def add_feed_parsers(sub, ledger_options) -> None:
+    serve = sub.add_parser("serve-calendars", help="serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    serve.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help="the plans (default plans/)")
+    ledger_options(serve)
+
+    url = sub.add_parser("feed-url", help="print the subscription address of a unit's or a plan's calendar feed")
+    which = url.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="ID", help="a unit's (or a group's) calendar")
+    which.add_argument("--plan", metavar="ID", help="a plan's coordinator calendar (every holder)")
+
+
+def cmd_serve_calendars(args) -> int:
+    import logging
+
+    import uvicorn
+
+    from .calendar.feeds import FeedConfigError, feed_app
+    from .settings import get_settings
+
+    settings = get_settings()
+    if args.database:
+        settings = settings.model_copy(update={"database_url": args.database})
+    if not 0 <= args.port <= 65535:
+        print(f"--port {args.port} is not a port (0-65535)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        app = feed_app(settings, plans=args.plans)
+    except FeedConfigError as error:
+        return _fail(str(error))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
+    # uvicorn's access log would write each feed's token; the app logs method, path and status instead
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, server_header=False)
+    return EXIT_OK
+
+
+def cmd_feed_url(args) -> int:
+    from .calendar.feeds import feed_url
+    from .settings import get_settings
+
+    settings = get_settings()
+    if not (settings.link_secret or "").strip():
+        return _fail("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)")
+    if not settings.public_url:
+        print(f"note: COMMPLAN_PUBLIC_URL is not set; the address assumes serve-calendars at {LOCAL_URL}", file=sys.stderr)
+    url = feed_url(settings.public_url or LOCAL_URL, settings.link_secret, unit=args.unit, plan=args.plan)
+    print(url)
+    print("webcal://" + url.split("://", 1)[1])
+    return EXIT_OK
