@@ -7,7 +7,7 @@ Dates are written as in the reminder messages (`notify.messages.deadline_text`):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
     from .events import DeadlineEvent
@@ -85,7 +85,8 @@ LISTED_DATES = 12  # a description lists this many moved dates, then says how ma
 
 
 def series_description(event: DeadlineEvent, *, repeats: str, count: int, first: DeadlineEvent, last: DeadlineEvent,
-                       skipped: list[dt.date] = (), added: list[dt.datetime | dt.date] = ()) -> str:
+                       skipped: Sequence[dt.date | dt.datetime] = (),
+                       added: Sequence[dt.date | dt.datetime] = ()) -> str:
     """A repeating event's text: what, who, when it repeats, and the dates the repetition leaves out or
     adds (deadlines moved off days off). No status: the recurring view is for planning ahead."""
     lines = _heading(event)
@@ -101,6 +102,54 @@ def planning_description(event: DeadlineEvent) -> str:
     """One deadline's text in the recurring view: `description` without the count delivered and the
     status, which this view does not track."""
     return "\n".join(_heading(event) + [f"Hạn: {deadline(event)}"] + _closing(event))
+
+
+WEEKDAY_NAMES = {"MO": "thứ Hai", "TU": "thứ Ba", "WE": "thứ Tư", "TH": "thứ Năm", "FR": "thứ Sáu", "SA": "thứ Bảy",
+                 "SU": "Chủ nhật"}
+EVERY = {"DAILY": ("hằng ngày", "ngày"), "WEEKLY": ("hằng tuần", "tuần"), "MONTHLY": ("hằng tháng", "tháng"),
+         "YEARLY": ("hằng năm", "năm")}
+
+
+def repeats(rule: dict[str, str], at: dt.time | None, *, own: bool = False) -> str:
+    """How a rule repeats, for the reader: `hằng tuần, hạn 14:00 thứ Năm`, `3 tháng một lần, hạn hết ngày 24`,
+    `hằng ngày (các tháng 2, 3, 6, 7), hạn hết ngày`. `rule`: RRULE parts; `at`: None for end-of-day deadlines.
+    `own`: the plan's own `rrule`, told as such rather than paraphrased."""
+    freq, interval = rule["FREQ"], int(rule.get("INTERVAL", 1))
+    every, unit = EVERY[freq]
+    if own:
+        text = f"theo lịch lặp của kế hoạch ({';'.join(f'{k}={v}' for k, v in rule.items())})"
+    elif freq == "DAILY" and rule.get("BYDAY") == "MO,TU,WE,TH,FR":
+        text = "các ngày từ thứ Hai đến thứ Sáu"
+    else:
+        text = every if interval == 1 else f"{interval} {unit} một lần"
+    if "BYMONTH" in rule and freq != "YEARLY" and not own:
+        text += f" (các tháng {rule['BYMONTH'].replace(',', ', ')})"
+    day = "" if own else _day_phrase(freq, rule)
+    when = (f"{at:%H:%M} {day}" if at else f"hết {day or 'ngày'}").strip()
+    return f"{text}, hạn {when}"
+
+
+def _day_phrase(freq: str, rule: dict[str, str]) -> str:
+    if freq == "WEEKLY":
+        return WEEKDAY_NAMES[rule["BYDAY"]]
+    if rule.get("BYDAY") == "MO,TU,WE,TH,FR" and "BYMONTHDAY" not in rule:  # the n-th working day
+        nth = int(rule.get("BYSETPOS", "1"))
+        if nth == -1:
+            return "ngày làm việc cuối cùng của tháng"
+        return f"ngày làm việc thứ {nth} của tháng" if nth > 0 else f"ngày làm việc thứ {-nth} tính từ cuối tháng"
+    days = rule.get("BYMONTHDAY", "").split(",")
+    # BYSETPOS: the first (last) Monday-to-Friday among the days listed, i.e. a day moved off a weekend
+    moved = {"1": (days[0], " (trùng thứ Bảy, Chủ nhật thì ngày làm việc kế tiếp)"),
+             "-1": (days[-1], " (trùng thứ Bảy, Chủ nhật thì ngày làm việc liền trước)")}.get(rule.get("BYSETPOS", ""))
+    day, note = moved or (days[0], "")
+    if freq == "MONTHLY" and "BYMONTHDAY" in rule:
+        return ("ngày cuối tháng" if day == "-1" else f"ngày {day}") + note
+    if freq == "MONTHLY" and "BYDAY" in rule:
+        nth, weekday = rule["BYDAY"][:-2], WEEKDAY_NAMES[rule["BYDAY"][-2:]]
+        return {"1": f"{weekday} đầu tiên", "-1": f"{weekday} cuối cùng"}.get(nth, f"{weekday} tuần thứ {nth}")
+    if freq == "YEARLY":
+        return f"ngày {int(day):02d}/{int(rule['BYMONTH']):02d}{note}"
+    return ""
 
 
 def series_alarm(event: DeadlineEvent, lead: dt.timedelta) -> str:
@@ -128,6 +177,7 @@ def _closing(event: DeadlineEvent) -> list[str]:
 
 
 def _dates(days) -> str:
-    shown = [f"{d:%H:%M %d/%m/%Y}" if isinstance(d, dt.datetime) else f"{d:%d/%m/%Y}" for d in days[:LISTED_DATES]]
+    shown = [f"{d:%H:%M} ngày {d:%d/%m/%Y}" if isinstance(d, dt.datetime) else f"{d:%d/%m/%Y}"
+             for d in days[:LISTED_DATES]]
     more = len(days) - LISTED_DATES
     return "; ".join(shown) + (f" và {more} ngày khác" if more > 0 else "")
