@@ -14,10 +14,10 @@ from conftest import REPO
 
 @pytest.fixture
 def run(ledger_url, tmp_path):
-    env = {**os.environ, "COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_USER": "chuyen-vien"}
+    env = {"COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_USER": "chuyen-vien"}
 
     def commplan(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env=env,
+        return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env={**os.environ, **env},
                               capture_output=True, text=True, timeout=300)
 
     return commplan
@@ -119,7 +119,9 @@ def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
 
 
-def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path):
+def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, ledger_url, monkeypatch):
+    # file stand-ins are the embedded default's; on a shared PostgreSQL ledger they must be asked for
+    monkeypatch.setenv("COMMPLAN_FILE_CHANNELS", "true")
     assert run("sync", "plans/").returncode == 0
     dry = run("remind", "--as-of", "2021-12-10T09:00", "--dry-run")
     assert dry.returncode == 0 and "nothing was recorded or sent)" in dry.stdout
@@ -136,3 +138,14 @@ def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path):
     listing = run("outbox")
     assert listing.returncode == 0 and "sent" in listing.stdout and "[Nhắc việc]" in listing.stdout
     assert run("outbox", "--failed").stdout.strip() == "Không có tin nhắn lỗi."
+
+
+def test_a_worker_without_credentials_on_postgresql_takes_nothing(run, ledger_url, tmp_path):
+    """On a shared PostgreSQL ledger a machine without the secrets must not take real messages off the
+    outbox and write them to its own disk: without channels it plans and sends nothing."""
+    if not ledger_url.startswith("postgresql"):
+        pytest.skip("the SQLite ledger is the embedded default, where the file channels stand in")
+    assert run("sync", "plans/").returncode == 0
+    sent = run("remind", "--as-of", "2021-12-10T09:00")
+    assert sent.returncode == 0 and "planned 0 messages; sent 0," in sent.stdout
+    assert not (tmp_path / "data" / "outbox.jsonl").exists()

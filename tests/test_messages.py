@@ -18,7 +18,7 @@ LINK = "https://commplan.example.gov.vn/r/AbC123"
     ("step", "headline"),
     # due 09/12 14:00, said on 12/12 09:00: three calendar days late (not 2 days 19 hours)
     [("before-3d", "sắp đến hạn"), ("due", "đến hạn hôm nay"), ("overdue-2", "quá hạn 3 ngày"),
-     ("escalate", "báo cáo lên cấp trên: Bưu điện tỉnh quá hạn 3 ngày")],
+     ("escalate", "thông báo lên cấp trên: Bưu điện tỉnh quá hạn 3 ngày")],
 )
 def test_each_step_has_its_vietnamese_headline(step, headline):
     message = render("Sở TTTT", [Item(step, "Báo cáo tuần", DUE, plan="241/KH-UBND", unit="Bưu điện tỉnh")], now=NOW)
@@ -34,7 +34,7 @@ def test_a_single_reminder_carries_deadline_progress_and_the_one_click_link():
         "Bưu điện tỉnh Thanh Hóa: quá hạn 3 ngày.",
         "Báo cáo tuần tình hình thực hiện Kế hoạch 241/KH-UBND (hạn 14:00 09/12/2021, KH 241/KH-UBND). Đã nộp 0/1.",
         f"Báo cáo hoàn thành: {LINK}",
-        "Sở TTTT (commplan)",
+        "commplan – nhắc việc kế hoạch truyền thông",
     ]
     assert message.sms == f"Qua han 3 ngay: Bao cao tuan tinh hinh thuc hien Ke hoach 241/KH-UBND - Han 14:00 09/12/2021 {LINK}"
 
@@ -48,7 +48,7 @@ def test_several_reminders_for_one_recipient_become_one_digest():
         "Bưu điện tỉnh: 2 nhiệm vụ cần chú ý.",
         "1. Đến hạn hôm nay: Báo cáo tuần (hạn 14:00 09/12/2021).",  # ordered by deadline
         "2. Sắp đến hạn: Tin bài tháng 12 (hạn 31/12/2021).",
-        "Sở TTTT (commplan)",
+        "commplan – nhắc việc kế hoạch truyền thông",
     ]
     assert message.sms == "Den han hom nay: Bao cao tuan - Han 14:00 09/12/2021 (+1 viec khac)"
 

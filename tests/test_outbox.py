@@ -124,11 +124,12 @@ def test_a_crash_between_claim_and_confirmation_is_rechecked_not_blindly_resent(
                 "sms": Recording("sms", out)}
     notifier = Notifier(ledger, catalog, channels, worker="dies")
     notifier.plan(at("2022-03-10T15:00"), SendReport())
-    claimed = ledger.claim_deliveries("dies", now=at("2022-03-10T15:00"))  # ... and the process is killed here
+    claimed = ledger.claim_deliveries("dies", now=at("2022-03-10T15:00"), channels=channels)  # ... killed here
     assert len(claimed) == 4
     early = Notifier(ledger, catalog, channels, worker="next").run(at("2022-03-10T15:05"))
-    assert early.sent == 0 and early.unknown == 0  # within the lease: still the other sender's
-    later = Notifier(ledger, catalog, channels, worker="next").run(at("2022-03-10T15:20"))
+    assert early.sent == 0 and early.unknown == 0  # within the lease (real time): still the other sender's
+    # the lease runs on the real clock: a zero lease stands for "ten minutes later"
+    later = Notifier(ledger, catalog, channels, worker="next", lease=dt.timedelta(0)).run(at("2022-03-10T15:20"))
     assert (later.sent, later.unknown) == (2, 2)  # zalo and sms re-sent (idempotent); email left unknown
     assert sorted(d["channel"] for d in ledger.deliveries(statuses=["unknown"])) == ["email", "email"]
     assert len(lines(out)) == 2

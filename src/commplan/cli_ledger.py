@@ -168,7 +168,10 @@ def cmd_remind(args) -> int:
     as_of = args.as_of or now
     try:
         with _open(args) as ledger:
-            notifier = notifier_for(ledger, catalog, get_settings())
+            settings = get_settings()
+            if args.dry_run:  # show what would be composed even where no channel is configured yet
+                settings = settings.model_copy(update={"file_channels": True})
+            notifier = notifier_for(ledger, catalog, settings)
             if args.dry_run:
                 return _remind_dry_run(ledger, catalog, notifier, as_of)
             queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)
@@ -192,10 +195,10 @@ def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
 
     with ledger.transaction() as connection:
         queue_reminders(connection, catalog, as_of, as_of)
-        steps = unplanned_reminders(connection)
+        steps = unplanned_reminders(connection, as_of)
         connection.rollback()
     report = SendReport()
-    deliveries = notifier.compose(steps, as_of, report)
+    deliveries, _, _ = notifier.compose(steps, as_of, report)
     for delivery in deliveries:
         text = delivery.body_sms if delivery.channel == "sms" else delivery.body_text
         print(f"→ {delivery.channel} {delivery.address} (from {delivery.not_before.astimezone(_VN):%H:%M %d/%m/%Y}):")
@@ -203,7 +206,8 @@ def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
         print()
     for unit in report.without_address:
         print(f"  no address for {unit}: add contacts to the directory")
-    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages; nothing was recorded or sent)")
+    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages now; Zalo and SMS wait for working hours; "
+          "nothing was recorded or sent)")
     return EXIT_OK
 
 

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     esms_brandname: str | None = None
     esms_sandbox: bool = False
     esms_api_base: str = "https://rest.esms.vn"
+    # file stand-ins for the channels (outbox.jsonl) when none is configured: default on SQLite only
+    file_channels: bool | None = None
+    # a claim older than this belongs to a sender that died: re-checked (sent again only where the
+    # provider de-duplicates); keep it well above the longest send
+    send_lease_seconds: int = Field(default=600, ge=0)
     # deliveries a sender claims at a time (several workers share the outbox batch by batch)
     send_batch: int = Field(default=50, ge=1, le=1000)
     # or any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}

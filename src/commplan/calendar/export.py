@@ -75,9 +75,12 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
     events = []
     for row in rows:
         plan = catalog.plans.get(row["plan"])
-        if plan is None:  # in the ledger, no longer among the plans given
+        try:
+            obligation = plan.obligation(row["obligation"]) if plan else None
+        except KeyError:
+            obligation = None
+        if obligation is None:  # in the ledger, no longer among the plans given (edited since)
             continue
-        obligation = plan.obligation(row["obligation"])
         local = row["due"].astimezone(ZoneInfo(plan.header.timezone))
         events.append(DeadlineEvent(
             uid=stable_uid(row["plan"], row["obligation"], row["unit"], row["window_start"]),

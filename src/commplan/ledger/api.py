@@ -371,17 +371,39 @@ class Ledger:
 
     # ------------------------------------------------------------ outbox
 
-    def unplanned_reminders(self) -> list[dict]:
+    def unplanned_reminders(self, *, now: dt.datetime | None = None) -> list[dict]:
         with self.transaction(read_only=True) as connection:
-            return outbox.unplanned_reminders(connection)
+            return outbox.unplanned_reminders(connection, now or utc_now())
+
+    def plan_deliveries(self, compose, *, now: dt.datetime | None = None) -> int:
+        """Read the steps still to plan, compose their messages (`compose(steps) -> (deliveries,
+        planned step ids, dropped step ids)`) and record them, in one transaction under the planning
+        lock: two planners never say the same step twice to one address."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({outbox.PLAN_LOCK_KEY})"))
+            deliveries, planned, dropped = compose(outbox.unplanned_reminders(connection, moment))
+            added = outbox.add_deliveries(connection, deliveries, moment)
+            outbox.settle_reminders(connection, planned, dropped)
+            return added
 
     def add_deliveries(self, deliveries: list["outbox.NewDelivery"], *, now: dt.datetime | None = None) -> int:
         with self.transaction() as connection:
             return outbox.add_deliveries(connection, deliveries, now or utc_now())
 
-    def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None) -> list["outbox.Claimed"]:
+    def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None,
+                         channels: Iterable[str] = ()) -> list["outbox.Claimed"]:
         with self.transaction() as connection:
-            return outbox.claim(connection, worker, now or utc_now(), limit)
+            return outbox.claim(connection, worker, now or utc_now(), limit, channels=list(channels), clock=utc_now())
+
+    def touch_delivery(self, delivery_id: int, worker: str) -> bool:
+        with self.transaction() as connection:
+            return outbox.touch(connection, delivery_id, worker, utc_now())
+
+    def release_deliveries(self, delivery_ids: list[int], worker: str) -> int:
+        with self.transaction() as connection:
+            return outbox.release(connection, delivery_ids, worker)
 
     def confirm_delivery(self, delivery_id: int, worker: str, *, outcome: str, error: str | None = None,
                          external_id: str | None = None, now: dt.datetime | None = None,
@@ -390,9 +412,12 @@ class Ledger:
             return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
                                   external_id=external_id, fallback_not_before=fallback_not_before)
 
-    def recover_stale_deliveries(self, idempotent: set[str], *, now: dt.datetime | None = None) -> tuple[int, int]:
+    def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
+                                 lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None) -> tuple[int, int]:
+        """Claims whose lease ran out on the real clock: see `outbox.recover_stale`."""
+        clock = utc_now()
         with self.transaction() as connection:
-            return outbox.recover_stale(connection, now or utc_now(), idempotent)
+            return outbox.recover_stale(connection, clock, idempotent, now=now or clock, same_day=same_day, lease=lease)
 
     def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, insert, select, text, update
 
@@ -38,6 +39,7 @@ from .status import EXCUSED_AT_SQL
 PLAN_LOCK_KEY = 0x6F7574626F78  # "outbox"
 MAX_ATTEMPTS = 8
 LEASE = dt.timedelta(minutes=10)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,21 +76,51 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(minutes=min(5 ** max(attempts - 1, 0), 360))
 
 
-def unplanned_reminders(connection: Connection) -> list[dict]:
-    """Queued reminder steps that no delivery carries yet, with what a message needs."""
+PLANNING_WINDOW = dt.timedelta(days=14)  # a step no route could take for two weeks is left for the report
+
+
+def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
+    """Queued reminder steps that some route of their recipient may still lack, with what a message
+    needs, the (channel, address) pairs already carrying each (`covered`), and whether its occurrence
+    was done or excused by `now` (`done`: then it is dropped, never said)."""
+    params = {"since": to_db(now - PLANNING_WINDOW), "as_of": to_db(now)}
     rows = connection.execute(
         text(
             "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
             " o.unit_id, o.holders, o.window_start, ob.plan_id, ob.code, ob.title, p.number, p.title AS plan_title,"
-            f" (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered"
+            " (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered,"
+            f" CASE WHEN (o.met_at IS NOT NULL AND o.met_at <= :as_of) OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
-            " WHERE r.status = 'queued' AND NOT EXISTS (SELECT 1 FROM delivery_item i WHERE i.reminder_id = r.id)"
-            " ORDER BY r.recipient, o.due_at"
-        )
+            " WHERE r.status = 'queued' AND r.created_at >= :since AND o.orphaned_at IS NULL"
+            " ORDER BY r.recipient, o.due_at, r.planned_at"
+        ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
+        params,
     ).mappings().all()
+    covered: dict[int, set[tuple[str, str]]] = {}
+    ids = [row["id"] for row in rows]
+    for chunk in range(0, len(ids), 5000):
+        for reminder_id, channel, address in connection.execute(
+            text("SELECT reminder_id, channel, address FROM delivery_item WHERE reminder_id IN :ids")
+            .bindparams(bindparam("ids", expanding=True)), {"ids": ids[chunk:chunk + 5000]},
+        ):
+            covered.setdefault(reminder_id, set()).add((channel, address))
     return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"]),
-             "opens_at": from_db(row["opens_at"]), "window_start": _as_date(row["window_start"])} for row in rows]
+             "opens_at": from_db(row["opens_at"]), "window_start": _as_date(row["window_start"]),
+             "done": bool(row["done"]), "covered": covered.get(row["id"], set())} for row in rows]
+
+
+def settle_reminders(connection: Connection, planned: set[int], dropped: set[int]) -> None:
+    """Steps every route now carries become `planned`; steps whose duty was done or excused before
+    any message said them become `skipped`."""
+    for status, ids, reason in (("planned", planned, None),
+                                ("skipped", dropped, "done or excused before it could be sent")):
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), 5000):
+            connection.execute(
+                update(t.ReminderRow).where(t.ReminderRow.id.in_(ordered[start:start + 5000]),
+                                            t.ReminderRow.status == "queued").values(status=status, reason=reason)
+            )
 
 
 def _as_date(value) -> dt.date:
@@ -107,9 +139,9 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
                 t.DeliveryItemRow.channel == new.channel, t.DeliveryItemRow.address == new.address,
             )
         ).scalars())
-        steps = [r for r in new.reminder_ids if r not in taken]
-        if not steps:
+        if taken:  # another planner got there first: its message says these; the rest wait for the next run
             continue
+        steps = list(new.reminder_ids)
         delivery_id = connection.execute(
             insert(t.DeliveryRow).values(
                 recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
@@ -125,22 +157,27 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
     return added
 
 
-def claim(connection: Connection, worker: str, now: dt.datetime, limit: int) -> list[Claimed]:
-    """Claim up to `limit` due deliveries for `worker`; each claim is a compare-and-set."""
+def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, channels: list[str],
+          clock: dt.datetime) -> list[Claimed]:
+    """Claim up to `limit` deliveries due by `now` on `channels` (those allowed to send now) for
+    `worker`; each claim is a compare-and-set. `clock` is the real time, which the lease runs on
+    (`now` may be a replayed instant)."""
+    if not channels:
+        return []
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
     candidates = connection.execute(
         text(
-            "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now"
+            "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now AND channel IN :channels"
             f" ORDER BY next_attempt_at, id LIMIT :limit{lock}"
-        ).bindparams(bindparam("now", type_=DateTime())),
-        {"now": to_db(now), "limit": limit},
+        ).bindparams(bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)),
+        {"now": to_db(now), "limit": limit, "channels": sorted(channels)},
     ).scalars().all()
     claimed = []
     for delivery_id in candidates:
         changed = connection.execute(
             update(t.DeliveryRow)
             .where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "pending")
-            .values(status="sending", claimed_by=worker, claimed_at=to_db(now), attempts=t.DeliveryRow.attempts + 1)
+            .values(status="sending", claimed_by=worker, claimed_at=to_db(clock), attempts=t.DeliveryRow.attempts + 1)
         ).rowcount
         if changed != 1:
             continue  # another worker got there first
@@ -153,6 +190,27 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int) -> 
         row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
         claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
     return claimed
+
+
+def touch(connection: Connection, delivery_id: int, worker: str, clock: dt.datetime) -> bool:
+    """Renew the claim just before sending; False if it was lost (the lease ran out and another
+    worker recovered it): then this worker must not send."""
+    return connection.execute(
+        update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending",
+                                    t.DeliveryRow.claimed_by == worker).values(claimed_at=to_db(clock))
+    ).rowcount == 1
+
+
+def release(connection: Connection, delivery_ids: list[int], worker: str) -> int:
+    """Give back claims that were never sent (a batch cut short by an error): pending again, the
+    attempt not counted."""
+    if not delivery_ids:
+        return 0
+    return connection.execute(
+        update(t.DeliveryRow).where(t.DeliveryRow.id.in_(delivery_ids), t.DeliveryRow.status == "sending",
+                                    t.DeliveryRow.claimed_by == worker)
+        .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
+    ).rowcount
 
 
 def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> bool:
@@ -170,13 +228,15 @@ def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> boo
 def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datetime, *,
             outcome: str, error: str | None = None, external_id: str | None = None,
             fallback_not_before: dt.datetime | None = None) -> bool:
-    """Record the outcome of a claimed send (`sent`, `retry`, `failed`, or `unreachable`: failed here,
-    handed on to the next fallback address in the same transaction); False if the claim was lost."""
-    row = connection.execute(
-        select(t.DeliveryRow.__table__).where(
-            t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_by == worker
-        )
-    ).mappings().first()
+    """Record the outcome of a claimed send: `sent`; `retry` (back to pending with a backoff);
+    `failed` or `unreachable` (closed; handed on to the next fallback address, if any, in the same
+    transaction); `unknown` (the request may have gone out: never repeated). A compare-and-set on
+    the claim: False, and nothing written, if this worker no longer holds it."""
+    claim = (t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_by == worker)
+    query = select(t.DeliveryRow.__table__).where(*claim)
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).mappings().first()
     if row is None:
         return False
     values: dict = {"last_error": error, "external_id": external_id}
@@ -184,14 +244,16 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
         values.update(status="sent", sent_at=to_db(now))
     elif outcome == "retry" and row["attempts"] < MAX_ATTEMPTS:
         values.update(status="pending", next_attempt_at=to_db(now + backoff(row["attempts"])), claimed_by=None)
+    elif outcome == "unknown":
+        values.update(status="unknown", closed_at=to_db(now))
     else:
         values.update(status="failed", closed_at=to_db(now))
         if outcome == "retry":
             values["last_error"] = f"gave up after {row['attempts']} attempts: {error}"
-        elif outcome == "unreachable" and row["fallbacks"]:
-            nxt = _hand_on(connection, row, now, fallback_not_before or now)
-            values["last_error"] = f"{error}; handed on to {nxt}"
-    connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(**values))
+        if row["fallbacks"]:  # whatever closed this route's link, the next one may still reach the unit
+            values["last_error"] = f"{values['last_error']}; handed on to {_hand_on(connection, row, now, fallback_not_before or now)}"
+    if connection.execute(update(t.DeliveryRow).where(*claim).values(**values)).rowcount != 1:
+        raise RuntimeError(f"delivery {delivery_id}: the claim changed while it was locked")
     return True
 
 
@@ -210,19 +272,29 @@ def _hand_on(connection: Connection, row, now: dt.datetime, not_before: dt.datet
     return first
 
 
-def recover_stale(connection: Connection, now: dt.datetime, idempotent: set[str]) -> tuple[int, int]:
-    """Claims older than the lease (a sender died): retry where the provider de-duplicates, else `unknown`."""
-    stale = (t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_at < to_db(now - LEASE))
-    retried = connection.execute(
-        update(t.DeliveryRow).where(*stale, t.DeliveryRow.channel.in_(sorted(idempotent)))
-        .values(status="pending", claimed_by=None, last_error="re-sent after a crash: the provider de-duplicates")
-    ).rowcount
-    unknown = connection.execute(
-        update(t.DeliveryRow).where(*stale).values(
-            status="unknown", closed_at=to_db(now), last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"
-        )
-    ).rowcount
-    return retried, unknown
+def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[str], *, now: dt.datetime,
+                  same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE) -> tuple[int, int]:
+    """Claims whose lease ran out on the real clock (the sender died): sent again where the provider
+    de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same Vietnamese
+    day, as far as its memory goes), else `unknown`: never repeated, reported. `now` (which may be a
+    replayed instant) stamps what is closed."""
+    stale = connection.execute(
+        select(t.DeliveryRow.id, t.DeliveryRow.channel, t.DeliveryRow.claimed_at)
+        .where(t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_at <= to_db(clock - lease))
+    ).all()
+    today = clock.astimezone(VN).date()
+    retry = [i for i, channel, claimed in stale if channel in idempotent
+             and (channel not in same_day or from_db(claimed).astimezone(VN).date() == today)]
+    give_up = [i for i, _, _ in stale if i not in set(retry)]
+    if retry:
+        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending")
+                           .values(status="pending", claimed_by=None,
+                                   last_error="re-sent after a crash: the provider de-duplicates"))
+    if give_up:
+        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(give_up), t.DeliveryRow.status == "sending")
+                           .values(status="unknown", closed_at=to_db(now),
+                                   last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"))
+    return len(retry), len(give_up)
 
 
 def problems(connection: Connection, since: dt.datetime, until: dt.datetime) -> list[dict]:

@@ -42,6 +42,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     coordinators = {plan.id: plan.header.coordinator for plan in catalog.plans.values()}
     parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
+    directory, today = catalog.directory, as_of.astimezone(VN).date()
     params = {
         "as_of": to_db(as_of), "earliest": to_db(as_of - STOP_AFTER), "latest": to_db(as_of + LOOKAHEAD),
     }
@@ -77,14 +78,19 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         holder_units = holders.split()
         audiences = {
             "holder": holder_units,
-            ESCALATION: sorted({u for u in (coordinators.get(plan_id), *(parents.get(h) for h in holder_units)) if u} - set(holder_units)),
+            # whoever holds the coordinator's or the parent's duties today (Sở TTTT -> Sở KH&CN in 2025)
+            ESCALATION: sorted({directory.holder_on(u, today) for u in (coordinators.get(plan_id),
+                                *(parents.get(h) for h in holder_units)) if u} - set(holder_units)),
         }
         for chain, recipients in audiences.items():
             chain_steps = [s for s in steps if s.chain == chain]
             for recipient in recipients:
                 sent = {step for step, who in done if who == recipient}
                 pending = [s for s in chain_steps if s.name not in sent]
-                latest_sent = max((s.planned_at for s in chain_steps if s.name in sent), default=None)
+                # a step recorded early for the day's digest (planned later today) does not supersede a
+                # sub-day step whose time has come ("2h before" after the morning's "due today")
+                latest_sent = max((s.planned_at for s in chain_steps if s.name in sent and s.planned_at <= as_of),
+                                  default=None)
                 for i, step in enumerate(pending):
                     is_latest = i == len(pending) - 1 and (latest_sent is None or step.planned_at > latest_sent)
                     rows.append({

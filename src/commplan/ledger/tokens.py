@@ -65,8 +65,12 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
     ))
 
 
-def note_error(connection: Connection, provider: str, error: str) -> None:
-    connection.execute(update(t.OAuthTokenRow).where(t.OAuthTokenRow.provider == provider).values(last_error=error))
+def note_error(connection: Connection, provider: str, error: str, *, refused: str | None = None) -> None:
+    """Record a refused refresh, unless the pair was replaced meanwhile (an administrator re-seeded it)."""
+    where = [t.OAuthTokenRow.provider == provider]
+    if refused is not None:
+        where.append(t.OAuthTokenRow.refresh_token == refused)
+    connection.execute(update(t.OAuthTokenRow).where(*where).values(last_error=error))
 
 
 class RefusedBefore(Exception):

@@ -28,9 +28,12 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
     events: dict[str, DeadlineEvent] = {}
     for step in steps:
         plan = catalog.plans.get(step["plan_id"])
-        if plan is None:
+        try:
+            obligation = plan.obligation(step["code"]) if plan else None
+        except KeyError:  # renamed or removed from the plan since the step was queued
+            obligation = None
+        if obligation is None:
             continue
-        obligation = plan.obligation(step["code"])
         uid = stable_uid(step["plan_id"], step["code"], step["unit_id"], step["window_start"])
         events[uid] = DeadlineEvent(
             uid=uid, plan_number=plan.header.number, plan_title=plan.header.title, title=obligation.title,

@@ -24,6 +24,11 @@ class Unreachable(PermanentError):
     the delivery's fallback route (ZNS, then SMS) is tried instead."""
 
 
+class OutcomeUnknown(Exception):
+    """The request went out but its answer was lost (a read timeout, a dropped connection): the
+    message may have been delivered. Repeated only where the provider de-duplicates by our key."""
+
+
 class Channel(Protocol):
     name: str
     # the provider de-duplicates by our key, so a send whose outcome was lost may be repeated

@@ -92,7 +92,8 @@ NotificationManager().add(NotifyESMS, force=True)
 
 class ESMSChannel:
     name = "sms"
-    idempotent = True  # eSMS refuses a RequestId it has seen (code 124): a re-send after a crash is safe
+    idempotent = True  # eSMS refuses a RequestId it has seen (code 124): a re-send after a crash is safe ...
+    dedup_same_day = True  # ... within the same day, as far as eSMS's memory of RequestIds goes
     quiet_hours = True
 
     def __init__(self, key: str, secret: str, brandname: str, *, sandbox: bool = False, base: str = PRODUCTION_BASE):

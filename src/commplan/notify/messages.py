@@ -52,11 +52,13 @@ class Item:
             return "sắp đến hạn"
         if self.step == "due":
             return "đến hạn hôm nay"
+        if self.step == "escalate":  # told to the coordinator or the holder's superior, to follow it up
+            return f"thông báo lên cấp trên: {self.unit or 'đơn vị'} quá hạn {self.days_late(now)} ngày"
+        return f"quá hạn {self.days_late(now)} ngày"
+
+    def days_late(self, now: dt.datetime) -> int:
         # calendar days in Vietnam: a deadline of 25/11 23:59 is "1 day late" all through 26/11
-        late = max((now.astimezone(VN).date() - self.due.astimezone(VN).date()).days, 1)
-        if self.step == "escalate":
-            return f"báo cáo lên cấp trên: {self.unit or 'đơn vị'} quá hạn {late} ngày"
-        return f"quá hạn {late} ngày"
+        return max((now.astimezone(VN).date() - self.due.astimezone(VN).date()).days, 1)
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,8 @@ def unaccented(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
 
 
-def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str = "Sở TTTT (commplan)") -> Message:
+def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str = "commplan – nhắc việc kế hoạch truyền thông",
+           full_list_by_email: bool = False) -> Message:
     """One message for one recipient: a single step, or a digest when there are several."""
     if not items:
         raise ValueError("a message needs at least one item")
@@ -99,10 +102,14 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
         {
             "headline": item.headline(now), "title": item.title, "due": deadline_text(item.due), "plan": item.plan,
             "delivered": item.delivered, "at_least": item.at_least, "link": item.link,
+            # ZNS has 30 characters for the status: an escalation's unit name goes with the task instead
+            "short": f"Quá hạn {item.days_late(now)} ngày" if item.step == "escalate" else sentence(item.headline(now)),
+            "task": f"{item.unit}: {item.title}" if item.step == "escalate" and item.unit else item.title,
         }
         for item in sorted(items, key=lambda i: i.due)
     ]
-    context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender, "more": 0}
+    context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender, "more": 0,
+               "by_email": full_list_by_email}
     html = _ENV.get_template("reminder.html.j2").render(context).strip()
     text = _text(context)
     if len(rows) == 1:
@@ -117,7 +124,7 @@ def _zns(recipient: str, rows: list[dict]) -> dict[str, str]:
     nor a link: the report link goes in the template's button, through its token)."""
     first = rows[0]
     data = {
-        "don_vi": recipient, "tinh_trang": sentence(first["headline"]), "nhiem_vu": first["title"],
+        "don_vi": recipient, "tinh_trang": first["short"], "nhiem_vu": first["task"],
         "han_chot": first["due"], "so_nhiem_vu": str(len(rows)),
     }
     if first["link"] and len(token := first["link"].rsplit("/", 1)[-1]) <= ZNS_LIMITS["ma_bao_cao"]:

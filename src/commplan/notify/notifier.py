@@ -1,10 +1,14 @@
-"""The notifier: queued reminder steps -> one message per recipient and address -> channels.
+"""The notifier: queued reminder steps -> one message per recipient and route -> channels.
 
-Planning groups every step a recipient is owed right now into one message (a
-digest when there are several), one delivery per address. Sending claims due
-deliveries from the ledger's outbox and records each outcome; a channel that
-fails never blocks the others, since every delivery is claimed and confirmed
-on its own.
+Planning composes, for each recipient and each of its routes (the phone chain
+OA -> ZNS -> SMS, and email), one message with every step that route has not
+carried yet: a digest when there are several, one line per occurrence (its
+latest step), steps of duties done or excused meanwhile dropped. A route
+whose channel keeps quiet hours is composed only in working hours, so what
+piles up over a night, a weekend or Tết goes out as one fresh message on the
+next working morning. Sending claims due deliveries in small batches, renews
+each claim just before its send, and records each outcome; a channel that
+fails never blocks the others.
 """
 
 from __future__ import annotations
@@ -17,12 +21,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
-from ..ledger.outbox import NewDelivery
+from ..ledger.outbox import LEASE, NewDelivery
 from ..plan.catalog import Catalog
 from ..schedule.workdays import WorkCalendar
 from ..links import report_link
-from .addresses import decode_fallbacks, encode_fallbacks, routes_of
-from .channels import Channel, PermanentError, TemporaryError, Unreachable
+from .addresses import encode_fallbacks, routes_of
+from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
 from .messages import Item, render
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -36,9 +40,15 @@ class SendReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    unknown: int = 0
+    unknown: int = 0  # may have gone out (a crash, a lost answer): never repeated, reported
+    dropped: int = 0  # steps whose duty was done or excused before they could be said
     handed_on: int = 0  # unreachable on one channel, passed to the next (OA -> ZNS -> SMS)
     without_address: list[str] = field(default_factory=list)
+
+
+def working_hours(now: dt.datetime, calendar: WorkCalendar) -> bool:
+    local = now.astimezone(VN)
+    return calendar.is_workday(local.date()) and QUIET_START <= local.time() < QUIET_END
 
 
 def next_send_time(now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
@@ -53,13 +63,15 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
 
 class Notifier:
     def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None,
-                 public_url: str | None = None, link_secret: str | None = None, batch: int = 50):
+                 public_url: str | None = None, link_secret: str | None = None, batch: int = 50,
+                 lease: dt.timedelta = LEASE):
         self.ledger = ledger
         self.catalog = catalog
         self.channels = channels
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.calendar = WorkCalendar("VN")
         self.batch = batch  # deliveries claimed at a time: small enough for workers to share the outbox
+        self.lease = lease  # a claim older than this (real time) belongs to a sender that died
         # reminders carry the one-click report link only when the web app is configured
         self.links = (public_url, link_secret) if public_url and link_secret else None
 
@@ -68,21 +80,27 @@ class Notifier:
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
 
-    def _not_before(self, channel: str, now: dt.datetime) -> dt.datetime:
-        handler = self.channels.get(channel)
-        return next_send_time(now, self.calendar) if handler is not None and handler.quiet_hours else now
+    def allowed(self, now: dt.datetime) -> list[str]:
+        """The channels that may send at `now`: all in working hours, else those without quiet hours."""
+        in_hours = working_hours(now, self.calendar)
+        return sorted(name for name, channel in self.channels.items() if in_hours or not channel.quiet_hours)
 
     def plan(self, now: dt.datetime, report: SendReport) -> None:
-        deliveries = self.compose(self.ledger.unplanned_reminders(), now, report)
-        report.planned += self.ledger.add_deliveries(deliveries, now=now)
+        report.planned += self.ledger.plan_deliveries(lambda steps: self.compose(steps, now, report), now=now)
 
-    def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> list[NewDelivery]:
-        """The messages for queued steps: one per recipient and route, a digest when several are owed."""
+    def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> tuple[list[NewDelivery], set[int], set[int]]:
+        """The messages for the steps still to plan: (deliveries, steps now carried by every route of
+        their recipient, steps dropped because their duty was done or excused)."""
+        dropped = {s["id"] for s in steps if s["done"]}
+        report.dropped += len(dropped)
         by_recipient: dict[str, list[dict]] = {}
         for step in steps:
-            by_recipient.setdefault(step["recipient"], []).append(step)
+            if not step["done"]:
+                by_recipient.setdefault(step["recipient"], []).append(step)
         names = self.ledger.unit_names()
+        allowed = set(self.allowed(now))
         deliveries: list[NewDelivery] = []
+        planned: set[int] = set()
         for recipient, owed in by_recipient.items():
             unit = self.catalog.directory.units.get(recipient)
             routes = [r for c in (unit.contacts if unit else ()) for r in routes_of(c, set(self.channels))]
@@ -90,23 +108,40 @@ class Notifier:
             if not routes:
                 report.without_address.append(recipient)
                 continue
-            items = [
-                Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
-                     plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now))
-                for s in owed
-            ]
-            message = render(names.get(recipient, recipient), items, now=now)
-            attachment = self.attachment(owed, names, now) if any(r.address.channel == "email" for r in routes) else None
+            complete = {s["id"] for s in owed}
             for route in routes:
-                deliveries.append(NewDelivery(
-                    recipient=recipient, channel=route.address.channel, address=route.address.value,
-                    subject=message.subject, body_text=message.text, body_html=message.html, body_sms=message.sms,
-                    template_data=json.dumps(message.zns, ensure_ascii=False),
-                    attachment=attachment if route.address.channel == "email" else None,
-                    fallbacks=encode_fallbacks(route.fallbacks),
-                    reminder_ids=tuple(s["id"] for s in owed), not_before=self._not_before(route.address.channel, now),
-                ))
-        return deliveries
+                chain = {(a.channel, a.value) for a in (route.address, *route.fallbacks)}
+                missing = [s for s in owed if not (s["covered"] & chain)]
+                if not missing:
+                    continue
+                if route.address.channel not in allowed:  # quiet hours: composed fresh in the morning
+                    complete -= {s["id"] for s in missing}
+                    continue
+                has_email = any(r.address.channel == "email" for r in routes)
+                deliveries.append(self._message(recipient, route, missing, names, now, has_email))
+            planned |= complete
+        return deliveries, planned, dropped
+
+    def _message(self, recipient: str, route, steps: list[dict], names: dict[str, str], now: dt.datetime,
+                 has_email: bool) -> NewDelivery:
+        latest: dict[int, dict] = {}
+        for step in steps:  # one line per occurrence: its latest step
+            if step["occurrence_id"] not in latest or step["planned_at"] >= latest[step["occurrence_id"]]["planned_at"]:
+                latest[step["occurrence_id"]] = step
+        items = [
+            Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
+                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now))
+            for s in latest.values()
+        ]
+        email = route.address.channel == "email"
+        message = render(names.get(recipient, recipient), items, now=now, full_list_by_email=has_email and not email)
+        return NewDelivery(
+            recipient=recipient, channel=route.address.channel, address=route.address.value,
+            subject=message.subject, body_text=message.text, body_html=message.html, body_sms=message.sms,
+            template_data=json.dumps(message.zns, ensure_ascii=False),
+            attachment=self.attachment(list(latest.values()), names, now) if email else None,
+            fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps), not_before=now,
+        )
 
     def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime) -> str | None:
         """The iCalendar file of the occurrences a message is about, for email."""
@@ -115,17 +150,25 @@ class Notifier:
         return occurrences_ics(self.catalog, steps, names, now=now, link=lambda s: self._link(s, now))
 
     def send(self, now: dt.datetime, report: SendReport, *, batch: int = 50, max_rounds: int = 10_000) -> None:
-        """Claim and send what is due, a small batch at a time until nothing due is left, so that several
-        workers share a large outbox; a delivery handed on to a fallback address is due at once and goes
-        out in a later round of the same call."""
+        """Claim and send what is due on the channels allowed now, a small batch at a time until nothing
+        is left, so that several workers share a large outbox; a delivery handed on to a fallback
+        address is due at once and goes out in a later round of the same call."""
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
-        _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, now=now)
+        same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
+        _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, same_day=same_day, lease=self.lease, now=now)
+        allowed = self.allowed(now)
         for _ in range(max_rounds):
-            claimed = self.ledger.claim_deliveries(self.worker, limit=batch, now=now)
+            claimed = self.ledger.claim_deliveries(self.worker, limit=batch, now=now, channels=allowed)
             if not claimed:
                 break
-            for delivery in claimed:
-                self._send_one(delivery, now, report)
+            done = 0
+            try:
+                for delivery in claimed:
+                    done += 1
+                    if self.ledger.touch_delivery(delivery.id, self.worker):  # else the lease ran out: not ours
+                        self._send_one(delivery, now, report)
+            finally:  # cut short (an error, a cancelled task): give the rest back unsent
+                self.ledger.release_deliveries([d.id for d in claimed[done:]], self.worker)
 
     def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> None:
         """Send one claimed delivery and record the outcome."""
@@ -136,17 +179,19 @@ class Notifier:
                 raise PermanentError(f"channel '{delivery.channel}' is not configured")
             outcome = {"outcome": "sent", "external_id": channel.send(delivery)}
             report.sent += 1
-        except Unreachable as error:
-            fallbacks = decode_fallbacks(delivery.fallbacks)
-            outcome = {"outcome": "unreachable", "error": str(error),
-                       "fallback_not_before": self._not_before(fallbacks[0].channel, now) if fallbacks else None}
-            if fallbacks:
+        except PermanentError as error:  # Unreachable included: the next address of the chain, if any
+            outcome = {"outcome": "unreachable" if isinstance(error, Unreachable) else "failed", "error": str(error)}
+            if delivery.fallbacks:
                 report.handed_on += 1
             else:
                 report.failed += 1
-        except PermanentError as error:
-            outcome = {"outcome": "failed", "error": str(error)}
-            report.failed += 1
+        except OutcomeUnknown as error:  # the request went out, the answer was lost
+            if channel.idempotent:
+                outcome = {"outcome": "retry", "error": str(error)}
+                report.retried += 1
+            else:
+                outcome = {"outcome": "unknown", "error": f"{error}: not re-sent, to avoid a duplicate"}
+                report.unknown += 1
         except Exception as error:  # TemporaryError, or a fault in a channel: retried later, never blocks the rest
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
@@ -154,6 +199,8 @@ class Notifier:
 
     def run(self, now: dt.datetime) -> SendReport:
         report = SendReport()
-        self.plan(now, report)
-        self.send(now, report, batch=self.batch)
+        try:
+            self.plan(now, report)
+        finally:  # a planning fault must not stop what is already in the outbox from going out
+            self.send(now, report, batch=self.batch)
         return report

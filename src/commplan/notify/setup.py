@@ -1,8 +1,12 @@
 """Which channels this installation sends through (settings only, never the plans' YAML).
 
-A channel without credentials is a file channel: every message it would send
-is appended to `$COMMPLAN_DATA_DIR/outbox.jsonl`, so that nothing is lost and
-a clerk can read exactly what would have gone out. Configured channels:
+With no channel configured, on the embedded default (SQLite), every channel is
+a file channel: each message it would send is appended to
+`$COMMPLAN_DATA_DIR/outbox.jsonl`, so a clerk reads exactly what would go out.
+Once any channel is configured, or on a shared PostgreSQL ledger, there are
+no stand-ins: a worker without credentials must never take real messages
+off a shared outbox and write them to its own disk
+(`COMMPLAN_FILE_CHANNELS=true|false` overrides). Configured channels:
 
 - email: `COMMPLAN_SMTP_URL` (apprise `mailto://` / `mailtos://`);
 - zalo (OA messages to followers): `COMMPLAN_ZALO_APP_ID` + `COMMPLAN_ZALO_SECRET_KEY`
@@ -12,6 +16,8 @@ a clerk can read exactly what would have gone out. Configured channels:
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
@@ -36,12 +42,7 @@ def zalo_tokens(settings: Settings, ledger: Ledger | None):
 
 
 def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dict[str, Channel]:
-    path = settings.data_dir / "outbox.jsonl"
     channels: dict[str, Channel] = {}
-    for name in FILE_CHANNELS:
-        channel = FileChannel(name, path)
-        channel.quiet_hours = name in QUIET
-        channels[name] = channel
     if settings.smtp_url:
         from .email import EmailChannel
 
@@ -65,6 +66,12 @@ def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dic
         from .sms_apprise import AppriseSMSChannel
 
         channels["sms"] = AppriseSMSChannel(settings.sms_apprise_url)
+    stand_ins = settings.file_channels if settings.file_channels is not None else settings.database.startswith("sqlite")
+    if not channels and stand_ins:
+        for name in FILE_CHANNELS:
+            channel = FileChannel(name, settings.data_dir / "outbox.jsonl")
+            channel.quiet_hours = name in QUIET
+            channels[name] = channel
     return channels
 
 
@@ -77,4 +84,5 @@ def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings):
     from .notifier import Notifier
 
     return Notifier(ledger, catalog, configured_channels(settings, ledger),
-                    public_url=settings.public_url, link_secret=settings.link_secret, batch=settings.send_batch)
+                    public_url=settings.public_url, link_secret=settings.link_secret, batch=settings.send_batch,
+                    lease=dt.timedelta(seconds=settings.send_lease_seconds))

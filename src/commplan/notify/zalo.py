@@ -21,7 +21,7 @@ import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
-from .channels import PermanentError, TemporaryError, Unreachable, send_with
+from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
 
 PRODUCTION_BASE = "https://openapi.zalo.me"
 
@@ -79,7 +79,8 @@ def post(url: str, token: str, payload: dict, timeout) -> dict:
     try:
         response = requests.post(url, json=payload, timeout=timeout, headers={"access_token": token})
     except requests.RequestException as error:
-        return {"transport": str(error)}
+        # a read timeout means the request went out: Zalo may have delivered it
+        return {"transport": str(error), "maybe_sent": isinstance(error, requests.ReadTimeout)}
     try:
         answer = response.json()
     except ValueError:
@@ -117,6 +118,8 @@ def token_rejected(result: dict) -> bool:
 def failure(result: dict, codes: ErrorCodes) -> Exception:
     service = codes.service
     if "transport" in result:
+        if result.get("maybe_sent"):
+            return OutcomeUnknown(f"{service} did not answer in time: {result['transport']}")
         return TemporaryError(f"could not reach {service}: {result['transport']}")
     http, code, text = result.get("http") or 0, result.get("error"), result.get("message")
     if http >= 500:

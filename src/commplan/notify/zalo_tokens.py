@@ -34,8 +34,12 @@ class LedgerZaloTokens:
     def _refresh(self, refresh_token: str) -> store.TokenPair:
         from .zalo_oauth import refresh_tokens
 
-        # well under SQLite's 15 s busy timeout: the refresh runs while the token row is locked
-        pair = refresh_tokens(self.app_id, self.secret_key, refresh_token, base=self.oauth_base, timeout=10)
+        try:
+            # connect 3 s, read 10 s: under SQLite's 15 s busy timeout, as the refresh runs while the row is locked
+            pair = refresh_tokens(self.app_id, self.secret_key, refresh_token, base=self.oauth_base, timeout=(3, 10))
+        except RefreshRejected as error:
+            error.refresh_token = refresh_token  # which one was refused: a re-seed meanwhile is not flagged
+            raise
         return store.TokenPair(pair.access_token, pair.refresh_token, pair.expires_in)
 
     def current(self) -> str:
@@ -45,24 +49,39 @@ class LedgerZaloTokens:
             raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once")
         if stored.access_expires_at - EARLY > self.clock():
             return stored.access_token
-        return self._rotate(seen=stored.access_token)
+        return self._rotate(seen=stored.access_token, rejected=False)
 
     def invalidate(self, token: str) -> str:
-        return self._rotate(seen=token)
+        return self._rotate(seen=token, rejected=True)
 
-    def _rotate(self, seen: str | None) -> str:
+    def _rotate(self, seen: str | None, *, rejected: bool) -> str:
+        """A fresh token. When the refresh is refused, a token that is only due for an early refresh
+        (not `rejected` by Zalo) is still used until it expires."""
         try:
             with self.ledger.transaction() as connection:
                 return store.rotate(connection, PROVIDER, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
         except LookupError:
             raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once") from None
         except store.RefusedBefore as error:
+            usable = self._still_usable(rejected)
+            if usable:
+                return usable
             raise ZaloLockedOut(f"Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
                                 "`commplan zalo-token --refresh-token …`") from None
         except RefreshRejected as error:  # the refresh token was refused: say so where people look
             with self.ledger.transaction() as connection:
-                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}")
+                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}",
+                                 refused=getattr(error, "refresh_token", None))
+            usable = self._still_usable(rejected)
+            if usable:
+                return usable
             raise ZaloLockedOut(str(error)) from None
+
+    def _still_usable(self, rejected: bool) -> str | None:
+        stored = self.status()
+        if not rejected and stored is not None and stored.access_expires_at > self.clock():
+            return stored.access_token
+        return None
 
     def seed(self, refresh_token: str, *, access_token: str | None = None, expires_in: int = 0) -> store.StoredToken:
         """Store a pair an administrator obtained by authorising the OA; with no access token, refresh at once."""
