@@ -208,7 +208,7 @@ def test_a_permanent_failure_at_the_end_of_the_chain_is_reported_in_vietnamese(
     text = changes_markdown(tick)
     assert text.startswith("# Thay đổi từ 08:00 10/03/2022 đến 16:00 10/03/2022\n")
     assert ("\n## Nhắc việc không gửi được\n\n"
-            f"- **Bưu điện tỉnh Thử Nghiệm** qua SMS ({INVALID_PHONE}): eSMS 108: Phone not valid\n") in text
+            f"- **Bưu điện tỉnh Thử Nghiệm** qua SMS ({INVALID_PHONE}): không gửi được (chi tiết kỹ thuật: eSMS 108: Phone not valid)\n") in text
     assert "Zalo OA (" not in text and "Zalo ZNS (" not in text
 
 

@@ -95,6 +95,9 @@ def undelivered_markdown(problems: list[dict]) -> list[str]:
         return []
     lines = ["", "## Nhắc việc không gửi được", ""]
     for p in problems:
-        why = "không rõ đã gửi hay chưa (tiến trình gửi bị dừng)" if p["status"] == "unknown" else p["last_error"]
+        if p["status"] == "unknown":
+            why = "không rõ đã gửi hay chưa (tiến trình gửi bị dừng hoặc không nhận được phản hồi), không gửi lại để tránh trùng"
+        else:
+            why = f"không gửi được (chi tiết kỹ thuật: {p['last_error']})"
         lines.append(f"- **{p['name']}** qua {CHANNEL_NAMES.get(p['channel'], p['channel'])} ({p['address']}): {why}")
     return lines
