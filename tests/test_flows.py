@@ -95,6 +95,6 @@ def test_commplan_run_is_the_main_job_on_the_embedded_default(tmp_path):
     assert "Reminders: " in result.stdout and " queued this tick" in result.stdout
     shown = [line for line in result.stdout.splitlines() if line.startswith("  → ")]
     assert 0 < len(shown) <= 10 and all(line.endswith(("sắp đến hạn", "đến hạn hôm nay", "quá hạn",
-                                                       "báo cáo lên cấp trên")) for line in shown)
+                                                       "thông báo lên cấp trên")) for line in shown)
     assert f"Ledger: {tmp_path / 'data' / 'commplan.sqlite3'}" in result.stdout
     assert (tmp_path / "data" / "commplan.sqlite3").is_file() and (tmp_path / "data" / "prefect").is_dir()

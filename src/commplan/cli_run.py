@@ -25,11 +25,11 @@ def load_flow(path: Path, name: str):
     return getattr(module, name)
 
 
-STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "báo cáo lên cấp trên"}
+STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "thông báo lên cấp trên"}
 
 
 def step_name(step: str) -> str:
-    """The reminder step as an agency reads it: sắp đến hạn / đến hạn hôm nay / quá hạn / báo cáo lên cấp trên."""
+    """The reminder step as an agency reads it: sắp đến hạn / đến hạn hôm nay / quá hạn / thông báo lên cấp trên."""
     if step.startswith("before-"):
         return "sắp đến hạn"
     if step.startswith("overdue-"):
@@ -46,10 +46,12 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
     vn = ZoneInfo("Asia/Ho_Chi_Minh")
     with Ledger.open(args.database) as ledger:
         names = ledger.unit_names()
-        queued = [r for r in ledger.reminders(status="queued") if r["planned_at"] <= as_of][-limit:]
+        # said today or before: the day's digest includes steps planned later today
+        queued = [r for r in ledger.reminders() if r["status"] in ("queued", "planned")
+                  and r["planned_at"] <= as_of + dt.timedelta(days=1)][-limit:]
     if not queued:
         return
-    print(f"Latest {len(queued)} queued reminders:")
+    print(f"Latest {len(queued)} reminder steps:")
     for r in queued:
         print(f"  → {names.get(r['recipient'], r['recipient'])}: {r['title']} "
               f"(hạn {r['due_at'].astimezone(vn):%H:%M %d/%m/%Y}) — {step_name(r['step'])}")
