@@ -124,8 +124,8 @@ def test_a_crash_between_claim_and_confirmation_is_rechecked_not_blindly_resent(
                 "sms": Recording("sms", out)}
     notifier = Notifier(ledger, catalog, channels, worker="dies")
     notifier.plan(at("2022-03-10T15:00"), SendReport())
-    claimed = ledger.claim_deliveries("dies", now=at("2022-03-10T15:00"), channels=channels)  # ... killed here
-    assert len(claimed) == 4
+    claimed = ledger.claim_deliveries("dies", now=at("2022-03-10T15:00"), channels=channels)
+    assert len(claimed) == 4 and all(ledger.touch_delivery(d.id, "dies") for d in claimed)  # sending ... killed here
     early = Notifier(ledger, catalog, channels, worker="next").run(at("2022-03-10T15:05"))
     assert early.sent == 0 and early.unknown == 0  # within the lease (real time): still the other sender's
     # the lease runs on the real clock: a zero lease stands for "ten minutes later"
@@ -178,3 +178,18 @@ def test_two_workers_draining_one_outbox_send_each_message_once(ledger_url, cata
     assert errors == []
     ids = [s["delivery"] for s in lines(out)]
     assert planned > 20 and sorted(ids) == sorted(set(ids)) and len(ids) == planned
+
+
+def test_a_claim_nobody_started_on_goes_back_and_is_sent_once(ledger, catalog, tmp_path):
+    """Claimed in a batch but never started (the sender died first, or its batch outlasted the lease):
+    not a possible duplicate, so every channel sends it, once."""
+    prepared(ledger, catalog)
+    out = tmp_path / "out.jsonl"
+    channels = {"email": Recording("email", out, idempotent=False), "zalo": Recording("zalo", out, idempotent=False),
+                "sms": Recording("sms", out, idempotent=False)}
+    Notifier(ledger, catalog, channels, worker="dies").plan(at("2022-03-10T15:00"), SendReport())
+    claimed = ledger.claim_deliveries("dies", now=at("2022-03-10T15:00"), channels=channels)
+    assert len(claimed) == 4 and {d["status"] for d in ledger.deliveries()} == {"claimed"}
+    later = Notifier(ledger, catalog, channels, worker="next", lease=dt.timedelta(0)).run(at("2022-03-10T15:20"))
+    assert (later.sent, later.unknown) == (4, 0) and len(lines(out)) == 4
+    assert not ledger.touch_delivery(claimed[0].id, "dies")  # the dead sender's claim is gone: it cannot send

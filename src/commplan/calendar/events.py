@@ -13,8 +13,11 @@ Calendar and phones):
   08:00 on the day): in office hours rather than at midnight, and never later
   than `due_at - before`. An all-day date is floating, so 08:00 is the viewer's
   local time.
-- A met, late or excused obligation carries no alarms: re-importing its update
-  (higher SEQUENCE, same UID) silences the alarms imported before.
+- A met, late, excused or overdue obligation carries no alarms (an overdue
+  one's would all be in the past, and ring at once on import). SEQUENCE grows
+  with every change a client must take: a moved deadline, evidence, an
+  excusal or its revocation; re-importing the update silences the alarms
+  imported before.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ TZID = "Asia/Ho_Chi_Minh"
 VN = ZoneInfo(TZID)
 PRODID = "-//commplan//commplan//VI"
 STATES = ("open", "due", "overdue", "met", "late", "excused")
-SILENT = frozenset({"met", "late", "excused"})  # nothing left to remind of
+# nothing left to remind of, or only in the past: an overdue event's alarms would all ring at once on import
+SILENT = frozenset({"met", "late", "excused", "overdue"})
 TIMED_LENGTH = dt.timedelta(minutes=30)
 ALL_DAY_ALARM_AT = dt.timedelta(hours=8)  # start of the office day
 ONE_DAY = dt.timedelta(days=1)

@@ -226,6 +226,7 @@ class Feeds:
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0  # calendars built (for tests and logs)
+        self.started = self.clock().replace(microsecond=0)  # the plans were read now: see respond()
 
     def open(self) -> Ledger:
         """The ledger, opened once: at startup, or at the first request when the app is mounted in
@@ -281,9 +282,10 @@ class Feeds:
         with self._lock:
             cached = self._cache.get(feed.key)
             if cached is None or cached.state != state:
-                modified = stamp
+                # a plan edit leaves no time stamp in the ledger: never older than this process's start
+                modified = max(stamp, self.started)
                 if cached is not None and stamp <= cached.modified:  # changed without a newer time stamp
-                    modified = max(now, cached.modified)
+                    modified = max(now.replace(microsecond=0), cached.modified)
                 cached = _Cached(state, modified)
                 self._cache[feed.key] = cached
             self._cache.move_to_end(feed.key)

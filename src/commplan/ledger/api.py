@@ -279,7 +279,11 @@ class Ledger:
             rows = connection.execute(
                 text(
                     "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.window_start, o.due_at, o.at_least,"
-                    f" {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status, o.sequence, o.updated_at,"
+                    f" {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status,"
+                    # only ever grows: deadline moves, evidence, excusals and their revocations
+                    " o.sequence + (SELECT COUNT(*) FROM evidence e WHERE e.occurrence_id = o.id)"
+                    " + (SELECT COUNT(*) + COUNT(x.revoked_at) FROM excusal x WHERE x.occurrence_id = o.id) AS sequence,"
+                    " o.updated_at,"
                     " (SELECT MAX(e.recorded_at) FROM evidence e WHERE e.occurrence_id = o.id) AS evidence_at,"
                     " (SELECT MAX(COALESCE(x.revoked_at, x.excused_at)) FROM excusal x WHERE x.occurrence_id = o.id)"
                     " AS excusal_at"
@@ -386,6 +390,7 @@ class Ledger:
             deliveries, planned, dropped = compose(outbox.unplanned_reminders(connection, moment))
             added = outbox.add_deliveries(connection, deliveries, moment)
             outbox.settle_reminders(connection, planned, dropped)
+            outbox.expire_unplanned(connection, moment)
             return added
 
     def add_deliveries(self, deliveries: list["outbox.NewDelivery"], *, now: dt.datetime | None = None) -> int:
@@ -469,10 +474,12 @@ class Ledger:
                 self._check_unit(connection, unit)
             wanted = sorted(self._expand_units(connection, units))
             # held by one of them, or owed jointly with others (a shared duty lists all its holders)
-            holder_match = " OR ".join(f"(' ' || o.holders || ' ') LIKE :holder_{i}" for i in range(len(wanted)))
+            holder_match = " OR ".join(f"(' ' || o.holders || ' ') LIKE :holder_{i} ESCAPE '!'" for i in range(len(wanted)))
             where.append(f"(o.unit_id IN :units OR {holder_match})")
             params["units"] = wanted
-            params.update({f"holder_{i}": f"% {unit} %" for i, unit in enumerate(wanted)})
+            # ids may hold "_", a LIKE wildcard: escaped, so a_b never matches a-b
+            params.update({f"holder_{i}": "% " + unit.replace("!", "!!").replace("_", "!_").replace("%", "!%") + " %"
+                           for i, unit in enumerate(wanted)})
         return where, params
 
     def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:

@@ -110,6 +110,16 @@ def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
              "done": bool(row["done"]), "covered": covered.get(row["id"], set())} for row in rows]
 
 
+def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
+    """Steps no route could take within the planning window (no contact, an unknown recipient):
+    closed as skipped with the reason, so nothing stays queued for ever unseen."""
+    return connection.execute(
+        update(t.ReminderRow).where(t.ReminderRow.status == "queued",
+                                    t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
+        .values(status="skipped", reason="no contact could take it within 14 days")
+    ).rowcount
+
+
 def settle_reminders(connection: Connection, planned: set[int], dropped: set[int]) -> None:
     """Steps every route now carries become `planned`; steps whose duty was done or excused before
     any message said them become `skipped`."""
@@ -139,9 +149,9 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
                 t.DeliveryItemRow.channel == new.channel, t.DeliveryItemRow.address == new.address,
             )
         ).scalars())
-        if taken:  # another planner got there first: its message says these; the rest wait for the next run
+        steps = [r for r in new.reminder_ids if r not in taken]  # planning is locked: only a shared fallback
+        if not steps:                                                # address (two contacts, one phone) overlaps
             continue
-        steps = list(new.reminder_ids)
         delivery_id = connection.execute(
             insert(t.DeliveryRow).values(
                 recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
@@ -165,39 +175,44 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
     if not channels:
         return []
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
-    candidates = connection.execute(
-        text(
-            "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now AND channel IN :channels"
-            f" ORDER BY next_attempt_at, id LIMIT :limit{lock}"
-        ).bindparams(bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)),
-        {"now": to_db(now), "limit": limit, "channels": sorted(channels)},
-    ).scalars().all()
-    claimed = []
-    for delivery_id in candidates:
-        changed = connection.execute(
-            update(t.DeliveryRow)
-            .where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "pending")
-            .values(status="sending", claimed_by=worker, claimed_at=to_db(clock), attempts=t.DeliveryRow.attempts + 1)
-        ).rowcount
-        if changed != 1:
-            continue  # another worker got there first
-        if _obsolete(connection, delivery_id, now):
-            connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(
-                status="cancelled", closed_at=to_db(now),
-                last_error="not sent: every step it carries was done or excused before it could go out",
-            ))
-            continue
-        row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
-        claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
-    return claimed
+    while True:  # a batch that was all cancelled (its duties done) is not the end of the outbox
+        candidates = connection.execute(
+            text(
+                "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now AND channel IN :channels"
+                f" ORDER BY next_attempt_at, id LIMIT :limit{lock}"
+            ).bindparams(bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)),
+            {"now": to_db(now), "limit": limit, "channels": sorted(channels)},
+        ).scalars().all()
+        if not candidates:
+            return []
+        claimed = []
+        for delivery_id in candidates:
+            # `claimed`, not yet `sending`: a claim nobody started on always goes back to pending
+            changed = connection.execute(
+                update(t.DeliveryRow)
+                .where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "pending")
+                .values(status="claimed", claimed_by=worker, claimed_at=to_db(clock), attempts=t.DeliveryRow.attempts + 1)
+            ).rowcount
+            if changed != 1:
+                continue  # another worker got there first
+            if _obsolete(connection, delivery_id, now):
+                connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(
+                    status="cancelled", closed_at=to_db(now),
+                    last_error="not sent: every step it carries was done or excused before it could go out",
+                ))
+                continue
+            row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
+            claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
+        if claimed:
+            return claimed
 
 
 def touch(connection: Connection, delivery_id: int, worker: str, clock: dt.datetime) -> bool:
-    """Renew the claim just before sending; False if it was lost (the lease ran out and another
-    worker recovered it): then this worker must not send."""
+    """`claimed` -> `sending`, just before the send, with a fresh lease; False if the claim was lost
+    (its lease ran out and another worker put it back): then this worker must not send."""
     return connection.execute(
-        update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending",
-                                    t.DeliveryRow.claimed_by == worker).values(claimed_at=to_db(clock))
+        update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "claimed",
+                                    t.DeliveryRow.claimed_by == worker).values(status="sending", claimed_at=to_db(clock))
     ).rowcount == 1
 
 
@@ -207,7 +222,7 @@ def release(connection: Connection, delivery_ids: list[int], worker: str) -> int
     if not delivery_ids:
         return 0
     return connection.execute(
-        update(t.DeliveryRow).where(t.DeliveryRow.id.in_(delivery_ids), t.DeliveryRow.status == "sending",
+        update(t.DeliveryRow).where(t.DeliveryRow.id.in_(delivery_ids), t.DeliveryRow.status == "claimed",
                                     t.DeliveryRow.claimed_by == worker)
         .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
     ).rowcount
@@ -278,23 +293,28 @@ def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[st
     de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same Vietnamese
     day, as far as its memory goes), else `unknown`: never repeated, reported. `now` (which may be a
     replayed instant) stamps what is closed."""
+    cutoff = t.DeliveryRow.claimed_at <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
+    unstarted = connection.execute(
+        update(t.DeliveryRow).where(t.DeliveryRow.status == "claimed", cutoff)
+        .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
+    ).rowcount
     stale = connection.execute(
         select(t.DeliveryRow.id, t.DeliveryRow.channel, t.DeliveryRow.claimed_at)
-        .where(t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_at <= to_db(clock - lease))
+        .where(t.DeliveryRow.status == "sending", cutoff)
     ).all()
     today = clock.astimezone(VN).date()
     retry = [i for i, channel, claimed in stale if channel in idempotent
              and (channel not in same_day or from_db(claimed).astimezone(VN).date() == today)]
     give_up = [i for i, _, _ in stale if i not in set(retry)]
     if retry:
-        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending")
+        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending", cutoff)
                            .values(status="pending", claimed_by=None,
                                    last_error="re-sent after a crash: the provider de-duplicates"))
     if give_up:
-        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(give_up), t.DeliveryRow.status == "sending")
+        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(give_up), t.DeliveryRow.status == "sending", cutoff)
                            .values(status="unknown", closed_at=to_db(now),
                                    last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"))
-    return len(retry), len(give_up)
+    return len(retry) + unstarted, len(give_up)
 
 
 def problems(connection: Connection, since: dt.datetime, until: dt.datetime) -> list[dict]:

@@ -212,7 +212,7 @@ class DeliveryRow(SQLModel, table=True):
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
     body_sms: str = Field(sa_column=Column(Text, nullable=False))
-    # pending -> sending -> sent | pending (retry) | failed (permanent, attempts used up, or handed on to a
+    # pending -> claimed -> sending -> sent | pending (retry) | failed (permanent, attempts used up, or handed on to a
     # fallback) | unknown (crash) | cancelled (its steps were done or excused before it went out)
     status: str = Field(sa_column=Column(String(20), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))

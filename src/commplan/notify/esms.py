@@ -15,7 +15,7 @@ from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
-from .channels import PermanentError, TemporaryError, send_with
+from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
 
 PRODUCTION_BASE = "https://rest.esms.vn"
 PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
@@ -62,7 +62,9 @@ class NotifyESMS(NotifyBase):
             response = requests.post(self.base + PATH, json=payload, timeout=self.request_timeout)
             answer = response.json()
         except (requests.RequestException, ValueError) as error:
-            self.last_result = {"transport": str(error)}
+            # a read timeout (or an unreadable answer) means the request went out: maybe sent
+            self.last_result = {"transport": str(error),
+                                "maybe_sent": isinstance(error, (requests.ReadTimeout, ValueError))}
             return False
         self.last_result = {"http": response.status_code, "code": str(answer.get("CodeResult", "")),
                             "message": answer.get("ErrorMessage") or answer.get("error"), "sms_id": answer.get("SMSID")}
@@ -106,6 +108,8 @@ class ESMSChannel:
         if result is None:
             return plugin.last_result.get("sms_id") or f"esms:commplan-{delivery.id}"
         if "transport" in result:
+            if result.get("maybe_sent"):
+                raise OutcomeUnknown(f"eSMS did not answer in time: {result['transport']}")
             raise TemporaryError(f"eSMS unreachable: {result['transport']}")
         code = result.get("code")
         if code in PERMANENT:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
-from ..ledger.outbox import LEASE, NewDelivery
+from ..ledger.outbox import LEASE, NewDelivery, backoff
 from ..plan.catalog import Catalog
 from ..schedule.workdays import WorkCalendar
 from ..links import report_link
@@ -155,6 +155,8 @@ class Notifier:
         address is due at once and goes out in a later round of the same call."""
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
+        if not working_hours(now, self.calendar):  # a re-send would wait for the morning, maybe past the provider's memory
+            idempotent -= same_day
         _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, same_day=same_day, lease=self.lease, now=now)
         allowed = self.allowed(now)
         for _ in range(max_rounds):
@@ -186,7 +188,7 @@ class Notifier:
             else:
                 report.failed += 1
         except OutcomeUnknown as error:  # the request went out, the answer was lost
-            if channel.idempotent:
+            if channel.idempotent and self._retry_within_memory(channel, delivery.attempts, now):
                 outcome = {"outcome": "retry", "error": str(error)}
                 report.retried += 1
             else:
@@ -196,6 +198,13 @@ class Notifier:
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
+
+    def _retry_within_memory(self, channel: Channel, attempts: int, now: dt.datetime) -> bool:
+        """Whether a retry would still be de-duplicated: eSMS remembers our RequestId for the day only."""
+        if not getattr(channel, "dedup_same_day", False):
+            return True
+        retry = now + backoff(attempts)
+        return retry.astimezone(VN).date() == now.astimezone(VN).date() and working_hours(retry, self.calendar)
 
     def run(self, now: dt.datetime) -> SendReport:
         report = SendReport()

@@ -66,7 +66,8 @@ def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dic
         from .sms_apprise import AppriseSMSChannel
 
         channels["sms"] = AppriseSMSChannel(settings.sms_apprise_url)
-    stand_ins = settings.file_channels if settings.file_channels is not None else settings.database.startswith("sqlite")
+    database = ledger.url if ledger is not None else settings.database  # --database wins over the setting
+    stand_ins = settings.file_channels if settings.file_channels is not None else database.startswith("sqlite")
     if not channels and stand_ins:
         for name in FILE_CHANNELS:
             channel = FileChannel(name, settings.data_dir / "outbox.jsonl")
