@@ -22,6 +22,9 @@ def configure(data_dir: Path) -> dict[str, str]:
         # the ephemeral server's SQLite: wait for locks instead of failing with "database is locked"
         "PREFECT_SERVER_DATABASE_TIMEOUT": "30",
         "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+        # the first start creates and migrates Prefect's database: on a loaded 2-core machine that
+        # took longer than Prefect's default 20 s, and `commplan run` failed on a fresh clone
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
     applied = {}
     for key, value in defaults.items():
