@@ -67,3 +67,37 @@ def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_pa
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
     assert report.sent == 1 and [m["Phone"] for m in fake.received] == ["84912000001"]  # the only phone
     assert len(fake.received[0]["Content"]) <= 160 and fake.received[0]["Content"].isascii()
+
+
+def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path):  # noqa: F811
+    """The gateway took the SMS but its answer never came (a read timeout): re-sent at once with the same
+    RequestId, which eSMS remembers for the day, never in a later tick when it may have forgotten."""
+    import time
+
+    inner, slowed = fake.answer, []
+
+    def slow_first(path, body):
+        result = inner(path, body)
+        if not slowed:
+            slowed.append(body["RequestId"])
+            time.sleep(6)  # past apprise's 4 s read timeout
+        return result
+
+    fake.answer = slow_first
+    settings = Settings(data_dir=tmp_path / "data", esms_api_key="key-1", esms_secret_key="secret-1",
+                        esms_brandname="SOTTTT", esms_sandbox=True, esms_api_base=esms)
+    prepared(ledger, catalog)
+    report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
+    assert (report.sent, report.unknown, report.retried) == (1, 0, 0)
+    assert len(fake.requests) == 2 and len(fake.received) == 1  # asked twice, one SMS
+    assert [d["status"] for d in ledger.deliveries()] == ["sent"]
+
+
+def test_a_refused_connection_never_left_and_is_retried_later():
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(TemporaryError, match="eSMS unreachable"):
+        channel(f"http://127.0.0.1:{port}").send(delivery("84912000001"))

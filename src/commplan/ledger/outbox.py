@@ -116,7 +116,7 @@ def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
     return connection.execute(
         update(t.ReminderRow).where(t.ReminderRow.status == "queued",
                                     t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
-        .values(status="skipped", reason="no contact could take it within 14 days")
+        .values(status="skipped", reason="not said within 14 days: no contact could take it, or its duty left the plan")
     ).rowcount
 
 

@@ -62,9 +62,9 @@ class NotifyESMS(NotifyBase):
             response = requests.post(self.base + PATH, json=payload, timeout=self.request_timeout)
             answer = response.json()
         except (requests.RequestException, ValueError) as error:
-            # a read timeout (or an unreadable answer) means the request went out: maybe sent
-            self.last_result = {"transport": str(error),
-                                "maybe_sent": isinstance(error, (requests.ReadTimeout, ValueError))}
+            # only a failure to connect proves nothing went out; after that (a read timeout, a dropped
+            # connection, an unreadable answer) eSMS may have the message
+            self.last_result = {"transport": str(error), "maybe_sent": not _never_sent(error)}
             return False
         self.last_result = {"http": response.status_code, "code": str(answer.get("CodeResult", "")),
                             "message": answer.get("ErrorMessage") or answer.get("error"), "sms_id": answer.get("SMSID")}
@@ -87,6 +87,17 @@ class NotifyESMS(NotifyBase):
                     result[key] = NotifyESMS.unquote(result["qsd"][key])
             result["sandbox"] = parse_bool(result["qsd"].get("sandbox", "no"))
         return result
+
+
+def _never_sent(error: Exception) -> bool:
+    """A connect timeout, a refused connection or an unknown host: the request never left."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    if isinstance(error, requests.ConnectionError):
+        text = repr(error)
+        return any(mark in text for mark in ("NewConnectionError", "Connection refused", "Failed to resolve",
+                                             "Name or service not known"))
+    return False
 
 
 NotificationManager().add(NotifyESMS, force=True)

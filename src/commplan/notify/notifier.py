@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
-from ..ledger.outbox import LEASE, NewDelivery, backoff
+from ..ledger.outbox import LEASE, NewDelivery
 from ..plan.catalog import Catalog
 from ..schedule.workdays import WorkCalendar
 from ..links import report_link
@@ -188,23 +188,26 @@ class Notifier:
             else:
                 report.failed += 1
         except OutcomeUnknown as error:  # the request went out, the answer was lost
-            if channel.idempotent and self._retry_within_memory(channel, delivery.attempts, now):
-                outcome = {"outcome": "retry", "error": str(error)}
-                report.retried += 1
-            else:
-                outcome = {"outcome": "unknown", "error": f"{error}: not re-sent, to avoid a duplicate"}
-                report.unknown += 1
+            outcome = self._settle_unknown(channel, delivery, error, report)
         except Exception as error:  # TemporaryError, or a fault in a channel: retried later, never blocks the rest
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
 
-    def _retry_within_memory(self, channel: Channel, attempts: int, now: dt.datetime) -> bool:
-        """Whether a retry would still be de-duplicated: eSMS remembers our RequestId for the day only."""
-        if not getattr(channel, "dedup_same_day", False):
-            return True
-        retry = now + backoff(attempts)
-        return retry.astimezone(VN).date() == now.astimezone(VN).date() and working_hours(retry, self.calendar)
+    def _settle_unknown(self, channel: Channel, delivery, error: Exception, report: SendReport) -> dict:
+        """A send whose answer was lost. Where the provider de-duplicates by our key, ask again at once
+        (eSMS remembers a RequestId only for the day: a later retry could send twice); else, or if the
+        answer is lost again, `unknown`: never repeated, reported."""
+        if channel.idempotent:
+            try:
+                external = channel.send(delivery)
+            except Exception as again:  # noqa: BLE001 - any failure now leaves the first attempt's fate open
+                error = again
+            else:
+                report.sent += 1
+                return {"outcome": "sent", "external_id": external}
+        report.unknown += 1
+        return {"outcome": "unknown", "error": f"{error}: not re-sent later, to avoid a duplicate"}
 
     def run(self, now: dt.datetime) -> SendReport:
         report = SendReport()
