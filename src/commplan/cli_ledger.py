@@ -201,7 +201,7 @@ def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
     deliveries, _, _ = notifier.compose(steps, as_of, report)
     for delivery in deliveries:
         text = delivery.body_sms if delivery.channel == "sms" else delivery.body_text
-        print(f"→ {delivery.channel} {delivery.address} (from {delivery.not_before.astimezone(_VN):%H:%M %d/%m/%Y}):")
+        print(f"→ {delivery.channel} {delivery.address}:")
         print(text)
         print()
     for unit in report.without_address:

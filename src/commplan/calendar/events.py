@@ -160,6 +160,20 @@ def vevent(event: DeadlineEvent, *, now: dt.datetime) -> Event:
     return component
 
 
+def new_calendar(name: str) -> Calendar:
+    """An empty METHOD:PUBLISH calendar named `name`, with the VTIMEZONE: always present, even for
+    all-day events only, which also keeps an empty calendar valid (RFC 5545 wants a component)."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add_component(vtimezone())
+    return calendar
+
+
 def calendar_of(events: Iterable[DeadlineEvent], *, name: str, now: dt.datetime,
                 extra: Iterable[tuple[str, str]] = ()) -> bytes:
     """A METHOD:PUBLISH calendar named `name` (CRLF lines, folded at 75 octets). Events are
@@ -170,17 +184,7 @@ def calendar_of(events: Iterable[DeadlineEvent], *, name: str, now: dt.datetime,
     uids = [e.uid for e in ordered]
     if len(set(uids)) != len(uids):
         raise ValueError("two events share a UID: a client would keep only one of them")
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", TZID)
-    # Always present, even for all-day events only: it also keeps an empty calendar valid
-    # (RFC 5545 wants at least one component).
-    calendar.add_component(vtimezone())
-    head = serialize(calendar)
+    head = serialize(new_calendar(name))
     assert head.endswith(b"END:VCALENDAR\r\n")
     head = head[: -len(b"END:VCALENDAR\r\n")]
     lines = [f"{key}:{value}" for key, value in extra]

@@ -40,7 +40,7 @@ from typing import Iterator, Mapping, Sequence
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
-from icalendar import Alarm, Calendar, Event, vRecur
+from icalendar import Alarm, Event, vRecur
 
 from ..ledger import Ledger
 from ..ledger.records import recorded_events
@@ -50,7 +50,7 @@ from ..plan.model import Obligation
 from ..plan.values import ID_PATTERN
 from ..schedule import Expander, Occurrence
 from . import wording
-from .events import PRODID, TIMED_LENGTH, TZID, VN, DeadlineEvent, serialize, stable_uid, vevent, vtimezone
+from .events import TIMED_LENGTH, VN, DeadlineEvent, new_calendar, serialize, stable_uid, vevent
 from .export import END_OF_DAY, Selection, alarms_for, calendar_name, channel_name
 
 # How far around the first and last deadline nominal instances are looked for: more than any holiday
@@ -454,14 +454,7 @@ def recurring_ics(catalog: Catalog, selection: Selection, *, now: dt.datetime,
     names = names if names is not None else directory_names(catalog.directory)
     components = recurring_components(catalog, selection, now=now, events=events, names=names)
     name = selection.name or f"{calendar_name(selection, dict(names), catalog)} (lịch lặp)"
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", TZID)
-    calendar.add_component(vtimezone())
+    calendar = new_calendar(name)
     for component in components:
         calendar.add_component(component)
     return serialize(calendar), len(components)

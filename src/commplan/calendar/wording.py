@@ -51,14 +51,7 @@ def summary(event: DeadlineEvent) -> str:
 
 
 def description(event: DeadlineEvent) -> str:
-    lines = [f"Kế hoạch: {event.plan_number} – {event.plan_title}"]
-    if event.section:
-        lines.append(f"Mục: {event.section}")
-    lines += [f"Nhiệm vụ: {event.title}", f"Đơn vị thực hiện: {event.holder}"]
-    if event.partners:
-        # "; " because unit names contain commas ("UBND các huyện, thị xã, thành phố").
-        lines.append(f"Đơn vị phối hợp: {'; '.join(event.partners)}")
-    lines += [
+    lines = _heading(event) + [
         f"Hạn: {deadline(event)}",
         f"Đã thực hiện: {event.delivered}/{event.at_least}",
         f"Tình trạng: {STATE_LABELS[event.state]}",
@@ -72,11 +65,13 @@ def description(event: DeadlineEvent) -> str:
 
 def alarm(event: DeadlineEvent, lead: dt.timedelta) -> str:
     """`Còn 3 ngày đến hạn: Báo cáo tuần (hạn hết ngày 10/03/2022)`."""
+    return f"{_alarm_head(event, lead)}: {event.title} (hạn {deadline(event)})"
+
+
+def _alarm_head(event: DeadlineEvent, lead: dt.timedelta) -> str:
     if lead:
-        head = f"Còn {span(lead)} đến hạn"
-    else:
-        head = "Đến hạn hôm nay" if event.end_of_day else "Đến hạn"
-    return f"{head}: {event.title} (hạn {deadline(event)})"
+        return f"Còn {span(lead)} đến hạn"
+    return "Đến hạn hôm nay" if event.end_of_day else "Đến hạn"
 
 
 # ---------------------------------------------------------------- the recurring (planning) view
@@ -154,10 +149,7 @@ def _day_phrase(freq: str, rule: dict[str, str]) -> str:
 
 def series_alarm(event: DeadlineEvent, lead: dt.timedelta) -> str:
     """`Còn 1 ngày đến hạn: Báo cáo tuần (hạn 14:00)`: the alarm of every instance, so no date."""
-    if lead:
-        head = f"Còn {span(lead)} đến hạn"
-    else:
-        head = "Đến hạn hôm nay" if event.end_of_day else "Đến hạn"
+    head = _alarm_head(event, lead)
     when = "hết ngày" if event.end_of_day else f"{event.local_due:%H:%M}"
     return f"{head}: {event.title} (hạn {when})"
 
@@ -168,6 +160,7 @@ def _heading(event: DeadlineEvent) -> list[str]:
         lines.append(f"Mục: {event.section}")
     lines += [f"Nhiệm vụ: {event.title}", f"Đơn vị thực hiện: {event.holder}"]
     if event.partners:
+        # "; " because unit names contain commas ("UBND các huyện, thị xã, thành phố").
         lines.append(f"Đơn vị phối hợp: {'; '.join(event.partners)}")
     return lines
 

@@ -375,10 +375,6 @@ class Ledger:
 
     # ------------------------------------------------------------ outbox
 
-    def unplanned_reminders(self, *, now: dt.datetime | None = None) -> list[dict]:
-        with self.transaction(read_only=True) as connection:
-            return outbox.unplanned_reminders(connection, now or utc_now())
-
     def plan_deliveries(self, compose, *, now: dt.datetime | None = None) -> int:
         """Read the steps still to plan, compose their messages (`compose(steps) -> (deliveries,
         planned step ids, dropped step ids)`) and record them, in one transaction under the planning
@@ -392,10 +388,6 @@ class Ledger:
             outbox.settle_reminders(connection, planned, dropped)
             outbox.expire_unplanned(connection, moment)
             return added
-
-    def add_deliveries(self, deliveries: list["outbox.NewDelivery"], *, now: dt.datetime | None = None) -> int:
-        with self.transaction() as connection:
-            return outbox.add_deliveries(connection, deliveries, now or utc_now())
 
     def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None,
                          channels: Iterable[str] = ()) -> list["outbox.Claimed"]:
@@ -411,11 +403,10 @@ class Ledger:
             return outbox.release(connection, delivery_ids, worker)
 
     def confirm_delivery(self, delivery_id: int, worker: str, *, outcome: str, error: str | None = None,
-                         external_id: str | None = None, now: dt.datetime | None = None,
-                         fallback_not_before: dt.datetime | None = None) -> bool:
+                         external_id: str | None = None, now: dt.datetime | None = None) -> bool:
         with self.transaction() as connection:
             return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
-                                  external_id=external_id, fallback_not_before=fallback_not_before)
+                                  external_id=external_id)
 
     def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
                                  lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None) -> tuple[int, int]:

@@ -60,8 +60,9 @@ class Envelope:
 
 @dataclass(frozen=True, kw_only=True)
 class NewDelivery(Envelope):
+    """Due at once: a message is composed only when its channel may send (quiet hours)."""
+
     reminder_ids: tuple[int, ...]
-    not_before: dt.datetime  # quiet hours: the earliest moment it may go out
     fallback_of: int | None = None
 
 
@@ -157,7 +158,7 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
                 recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
                 body_text=new.body_text, body_html=new.body_html, body_sms=new.body_sms, template_data=new.template_data,
                 attachment=new.attachment, fallbacks=new.fallbacks, fallback_of=new.fallback_of, status="pending",
-                attempts=0, next_attempt_at=to_db(max(new.not_before, now)), created_at=to_db(now),
+                attempts=0, next_attempt_at=to_db(now), created_at=to_db(now),
             ).returning(t.DeliveryRow.id)
         ).scalar_one()
         connection.execute(insert(t.DeliveryItemRow), [
@@ -241,8 +242,7 @@ def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> boo
 
 
 def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datetime, *,
-            outcome: str, error: str | None = None, external_id: str | None = None,
-            fallback_not_before: dt.datetime | None = None) -> bool:
+            outcome: str, error: str | None = None, external_id: str | None = None) -> bool:
     """Record the outcome of a claimed send: `sent`; `retry` (back to pending with a backoff);
     `failed` or `unreachable` (closed; handed on to the next fallback address, if any, in the same
     transaction); `unknown` (the request may have gone out: never repeated). A compare-and-set on
@@ -266,13 +266,14 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
         if outcome == "retry":
             values["last_error"] = f"gave up after {row['attempts']} attempts: {error}"
         if row["fallbacks"]:  # whatever closed this route's link, the next one may still reach the unit
-            values["last_error"] = f"{values['last_error']}; handed on to {_hand_on(connection, row, now, fallback_not_before or now)}"
+            values["last_error"] = f"{values['last_error']}; handed on to {_hand_on(connection, row, now)}"
     if connection.execute(update(t.DeliveryRow).where(*claim).values(**values)).rowcount != 1:
         raise RuntimeError(f"delivery {delivery_id}: the claim changed while it was locked")
     return True
 
 
-def _hand_on(connection: Connection, row, now: dt.datetime, not_before: dt.datetime) -> str:
+def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
+    # due at once: the sender's channel filter holds a quiet channel's message until working hours
     """A new delivery of the same message to the first fallback address, carrying the same steps."""
     first, _, rest = row["fallbacks"].partition(",")
     channel, address = first.split(":", 1)
@@ -282,7 +283,7 @@ def _hand_on(connection: Connection, row, now: dt.datetime, not_before: dt.datet
     add_deliveries(connection, [NewDelivery(
         **{name: row[name] for name in Envelope.__dataclass_fields__ if name not in ("channel", "address", "fallbacks")},
         channel=channel, address=address, fallbacks=rest or None, reminder_ids=tuple(steps),
-        not_before=not_before, fallback_of=row["id"],
+        fallback_of=row["id"],
     )], now)
     return first
 

@@ -140,7 +140,7 @@ class Notifier:
             subject=message.subject, body_text=message.text, body_html=message.html, body_sms=message.sms,
             template_data=json.dumps(message.zns, ensure_ascii=False),
             attachment=self.attachment(list(latest.values()), names, now) if email else None,
-            fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps), not_before=now,
+            fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps),
         )
 
     def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime) -> str | None:
