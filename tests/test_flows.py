@@ -28,12 +28,17 @@ def prefect_api(tmp_path_factory):
 
 
 def artifact(key: str) -> dict | None:
-    """The latest artifact with this key, read back through Prefect's own client (which sends
-    `"offset": null`: this also proves the FastAPI pin keeps the server accepting it)."""
-    from prefect.artifacts import Artifact
+    """The latest artifact with this key, read back through Prefect's own client without a limit, as
+    `prefect deploy` and workers query: it sends `"limit": null, "offset": null`, which the server
+    refuses with 422 under FastAPI 0.151 and newer (Prefect 3.9 caps FastAPI itself; this checks it)."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
 
-    found = Artifact.get(key)
-    return {"data": found.data} if found else None
+    with get_client(sync_client=True) as client:
+        found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])),
+                                      sort=ArtifactSort.UPDATED_DESC)
+    return {"data": found[0].data} if found else None
 
 
 def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path):
