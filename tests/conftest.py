@@ -19,7 +19,8 @@ os.environ["COMMPLAN_DATA_DIR"] = tempfile.mkdtemp(prefix="commplan-tests-")
 
 REPO = Path(__file__).resolve().parent.parent
 PLANS = REPO / "plans"
-SEEDS = REPO.parent / "shared" / "seeds"
+# The source documents the seed plans encode; they live beside the repository, not in it.
+SEEDS = Path(os.environ.get("COMMPLAN_SEEDS_DIR") or REPO.parent / "shared" / "seeds")
 
 UNITS_YAML = """\
 commplan: 1
@@ -51,6 +52,23 @@ groups:
     name: UBND các huyện
     members: [ubnd-huyen-a, ubnd-huyen-b]
 """
+
+
+def require_seeds(path: Path | None = None) -> Path:
+    """The seed documents' folder; skip without it, but fail under CI, which must check the seeds."""
+    path = SEEDS if path is None else path
+    if path.is_dir():
+        return path
+    message = f"the seed documents are not at {path} (set COMMPLAN_SEEDS_DIR to their folder)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}: CI must check the seed plans against their sources", pytrace=False)
+    pytest.skip(f"SKIPPED WITHOUT SEEDS: {message}")
+
+
+@pytest.fixture
+def seed_documents() -> Path:
+    """For tests that read the source documents (quotes checked verbatim)."""
+    return require_seeds()
 
 
 def plan_yaml(obligations: str, header: str = "", events: str = "") -> str:

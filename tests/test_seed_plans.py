@@ -9,7 +9,7 @@ import pytest
 
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
-from conftest import PLANS, SEEDS
+from conftest import PLANS
 
 SEED_OF_PLAN = {
     "thanh-hoa-241-2021": "000_239cecb01762e696.txt",
@@ -42,13 +42,16 @@ def occurrences(catalog, plan_id, obligation_id, start, end, events=None):
 
 def test_every_seed_document_is_encoded(catalog):
     assert set(catalog.plans) == set(SEED_OF_PLAN)
+
+
+def test_every_seed_document_is_there(seed_documents):
     for seed in SEED_OF_PLAN.values():
-        assert (SEEDS / seed).is_file()
+        assert (seed_documents / seed).is_file()
 
 
 @pytest.mark.parametrize("plan_id", sorted(SEED_OF_PLAN))
-def test_every_obligation_quotes_its_source_verbatim(catalog, plan_id):
-    source = normalised((SEEDS / SEED_OF_PLAN[plan_id]).read_text(encoding="utf-8"))
+def test_every_obligation_quotes_its_source_verbatim(catalog, plan_id, seed_documents):
+    source = normalised((seed_documents / SEED_OF_PLAN[plan_id]).read_text(encoding="utf-8"))
     plan = catalog.plans[plan_id]
     assert plan.obligations
     for obligation in plan.obligations:

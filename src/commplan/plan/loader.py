@@ -117,8 +117,8 @@ def _validate(parsed: ParsedFile) -> list[PlanError]:
         errors.append(source.error(("commplan",), f"format version {describe(version)} is not supported; this commplan reads version 1"))
         return errors
     for key in data:
-        if key != "commplan" and key not in m.SECTIONS:
-            errors.append(source.error((key,), _unknown_key(key, ["commplan", *m.SECTIONS]), key=True))
+        if key not in m.FILE_KEYS:
+            errors.append(source.error((key,), _unknown_key(key, list(m.FILE_KEYS)), key=True))
     if not any(k in data for k in ("units", "groups", "plan")):
         errors.append(source.error((), "the file holds no `units`, `groups` or `plan`"))
     for key in m.PLAN_SECTIONS:

@@ -274,11 +274,15 @@ class EventStart(Strict):
     event: Id
 
 
+# Every key a `from` mapping accepts (docs/plan-format.md documents each; a test checks it).
+EVENT_ANCHOR_KEYS = ("event",)
+
+
 def _start(value: Any) -> dt.date | EventStart:
     if isinstance(value, dict):
         keys = set(value)
-        if keys != {"event"}:
-            extra = sorted(keys - {"event"}, key=str)
+        if keys != set(EVENT_ANCHOR_KEYS):
+            extra = sorted(keys - set(EVENT_ANCHOR_KEYS), key=str)
             if extra:
                 raise v.Problem(f"unknown key '{extra[0]}' in from (only `event` is allowed)", extra[0])
             raise v.Problem("`from` as a mapping needs `event`")
@@ -459,6 +463,8 @@ SECTIONS: dict[str, type[Strict]] = {
     "budget": BudgetLine,
 }
 PLAN_SECTIONS = ("events", "obligations", "indicators", "budget")
+# Every top-level key of a file: the format version and the sections.
+FILE_KEYS = ("commplan", *SECTIONS)
 
 # Mappings nested inside items, by the key that holds them: used to suggest
 # the right key when an unknown one is found there.

@@ -330,7 +330,8 @@ class Due:
 
 
 DEFAULT_DUE = Due()
-_DUE_KEYS = ("weekday", "day", "month", "after_end", "after_start", "date", "time", "if_holiday")
+# Every key a `due` mapping accepts (docs/plan-format.md documents each; a test checks it).
+DUE_KEYS = ("weekday", "day", "month", "after_end", "after_start", "date", "time", "if_holiday")
 
 
 def _parse_day(value: Any) -> int:
@@ -361,8 +362,8 @@ def parse_due(value: Any) -> Due:
     if not isinstance(value, dict):
         raise Problem(f"expected a date or a mapping such as {{day: 25}}, got {describe(value)}")
     for key in value:
-        if key not in _DUE_KEYS:
-            raise Problem(f"unknown key '{key}' in due (allowed: {', '.join(_DUE_KEYS)})", key)
+        if key not in DUE_KEYS:
+            raise Problem(f"unknown key '{key}' in due (allowed: {', '.join(DUE_KEYS)})", key)
     fields: dict[str, Any] = {"explicit": True}
     if "time" in value:
         try:
