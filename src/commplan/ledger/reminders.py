@@ -19,7 +19,7 @@ from sqlalchemy import Connection, DateTime, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..plan.catalog import Catalog
-from ..schedule.reminders import ESCALATION, STOP_AFTER, steps_until
+from ..schedule.reminders import ESCALATION, steps_until
 from . import tables as t
 from .clock import from_db, to_db
 from .status import EXCUSED_AT_SQL
@@ -43,8 +43,10 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
+    # nothing is said past a deadline + its stop_after: older deadlines are not even read
+    stop_after = max((p.stop_after.calendar_span() for p in policies.values()), default=dt.timedelta(0))
     params = {
-        "as_of": to_db(as_of), "earliest": to_db(as_of - STOP_AFTER), "latest": to_db(as_of + LOOKAHEAD),
+        "as_of": to_db(as_of), "earliest": to_db(as_of - stop_after), "latest": to_db(as_of + LOOKAHEAD),
     }
     candidates = connection.execute(
         text(

@@ -181,6 +181,9 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
     if run > MAX_DAYS_OFF_RUN:
         errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row (with weekends): at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
 
+    if header.reminders is not None:
+        errors += _policy_checks(src, header.reminders, header.reminders, hpath + ("reminders",))
+
     errors += _unique(src, pf.events, "event")
     errors += _unique(src, pf.obligations, "obligation")
     errors += _unique(src, pf.indicators, "indicator")
@@ -268,6 +271,9 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
     if o.until and start and o.until < start:
         errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
+    if o.reminders is not None:
+        merged = o.reminders.merged_over(header.reminders or m.Reminders())
+        errors += _policy_checks(src, o.reminders, merged, path + ("reminders",))
     problem = due_fit_problem(o, start)
     if problem:
         message, *sub = problem
@@ -332,3 +338,27 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
             first = ", ".join(str(x) for x in sorted(starts))
             return (f"no {every.unit.value} period starts in these months (they start in {first})", "months")
     return None
+
+
+def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
+    """What only the merged policy can tell (an obligation's keys over the plan's), reported at the
+    keys this mapping sets, so that a plan-level mistake is reported once, at the plan."""
+    errors = []
+    given = own.model_fields_set
+    if "quiet_hours" in given:
+        hours, keys = policy.quiet_hours, own.quiet_hours.model_fields_set
+        where = path + ("quiet_hours", "to" if "to" in keys or "from" not in keys else "from")
+        if hours.from_ >= hours.to:
+            errors.append(src.error(where, f"quiet_hours from {m.hhmm(hours.from_)} is not before to {m.hhmm(hours.to)}: "
+                                           "phones may ring from `from` until `to`, within one day"))
+        elif not any(hours.from_ <= dt.time(hour) < hours.to for hour in m.TICK_HOURS):
+            errors.append(src.error(where, f"quiet_hours {m.hhmm(hours.from_)}–{m.hhmm(hours.to)} holds no tick (the tick runs "
+                                           f"hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): "
+                                           "phones would never get a message"))
+    if {"escalate_after", "stop_after"} & given and policy.escalate_after is not None \
+            and policy.escalate_after.calendar_span() > policy.stop_after.calendar_span():
+        key = "escalate_after" if "escalate_after" in given else "stop_after"
+        errors.append(src.error(path + (key,), f"escalate_after {policy.escalate_after} is past stop_after {policy.stop_after}: "
+                                               "nothing is said after stop_after, so the escalation would never go "
+                                               "(raise stop_after or shorten escalate_after)"))
+    return errors
