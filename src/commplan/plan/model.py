@@ -213,9 +213,10 @@ Time = Annotated[dt.time, _field(v.parse_time)]
 
 
 class QuietHours(Strict):
-    """When phones (Zalo, ZNS, SMS) may ring: from `from` to `to` on the `days`; quiet outside, when
-    phone messages wait for the window. Email is never quiet. Checked on the merged policy
-    (`checks.py`): an obligation may give only `days` and keep the plan's hours."""
+    """When phones (Zalo, ZNS, SMS) may ring: from `from` until `to` (Vietnam time) on the `days`;
+    quiet outside, when phone messages wait for the window (notify/windows.py). Email is never
+    quiet. Checked on the merged policy (`checks.py`): an obligation may give only `days` and keep
+    the plan's hours."""
 
     from_: Time = Field(default=dt.time(7, 30), alias="from")
     to: Time = dt.time(20, 0)
@@ -223,10 +224,6 @@ class QuietHours(Strict):
 
     def merged_over(self, base: "QuietHours") -> "QuietHours":
         return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
-
-    def is_open(self, local: dt.datetime, workday: bool) -> bool:
-        """At `local` (a wall-clock time in the plan's zone), on a day that is (not) a working day."""
-        return self.from_ <= local.time() < self.to and (self.days is Days.ALL or workday)
 
 
 class Reminders(Strict):
