@@ -347,3 +347,27 @@ def test_an_obligation_s_partial_quiet_hours_are_merged_over_the_plan_s(tmp_path
     assert (policy.quiet_hours.from_, policy.quiet_hours.to, policy.quiet_hours.days) == (dt.time(6), dt.time(7), Days.ALL)
     assert [c.value for c in policy.channels] == ["zalo", "email"] and policy.digest_at == dt.time(6)
     assert str(policy.stop_after) == "3 workdays"
+
+
+@pytest.mark.parametrize(("obligation", "header", "expected"), [
+    (OBLIGATION.format(reminders="{before: [2h]}"), "",
+     "plan.yaml:14:25: obligations[0].reminders.before: before 2h of a deadline at 23:59:59 falls at 21:59:59, and no tick "
+     "runs from then until the deadline (hourly, on the hour, 06:00–21:00): the step would never be sent; set due.time so "
+     "that a tick comes before the deadline, or count the step in days"),
+    (OBLIGATION.format(reminders="{on_due: true}").replace("every: month", "every: month\n  due: {day: 25, time: \"05:30\"}"),
+     "reminders: {before: [3d, 30m]}\n",
+     "plan.yaml:15:10: obligations[0].due: before 30m of a deadline at 05:30 falls at 05:00, and no tick runs from then "
+     "until the deadline (hourly, on the hour, 06:00–21:00): the step would never be sent; set due.time so that "
+     "a tick comes before the deadline, or count the step in days"),
+])
+def test_a_sub_day_step_no_tick_can_send_is_refused(tmp_path, obligation, header, expected):
+    assert plan_errors(tmp_path, obligation, header) == [expected]
+
+
+@pytest.mark.parametrize("due", ['{day: 25, time: "14:00"}', '{day: 25, time: "07:00"}', '{day: 25, time: "22:30"}',
+                                 '{after_end: 5h}'])
+def test_sub_day_steps_a_tick_can_send_are_accepted(tmp_path, due):
+    # 90 minutes before 14:00, 07:00 (the 06:00 tick) and 22:30 (the last tick, 21:00) each have a tick; an hour
+    # offset from the period's end has no fixed time of day
+    obligation = OBLIGATION.format(reminders="{before: [90m, 1d]}").replace("every: month", f"every: month\n  due: {due}")
+    assert plan_errors(tmp_path, obligation) == []

@@ -271,9 +271,12 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
     if o.until and start and o.until < start:
         errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
+    policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
     if o.reminders is not None:
-        merged = o.reminders.merged_over(header.reminders or m.Reminders())
-        errors += _policy_checks(src, o.reminders, merged, path + ("reminders",))
+        errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
+    if policy is not None and (late := _untickable_step(policy, o.due_rule)):
+        own = o.reminders is not None and "before" in o.reminders.model_fields_set
+        errors.append(src.error(path + (("reminders", "before") if own else ("due",) if o.due else ()), late))
     problem = due_fit_problem(o, start)
     if problem:
         message, *sub = problem
@@ -362,3 +365,24 @@ def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) ->
                                                "nothing is said after stop_after, so the escalation would never go "
                                                "(raise stop_after or shorten escalate_after)"))
     return errors
+
+
+def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
+    """Why a sub-day `before` step of this deadline can never be sent (no tick runs between its time
+    and the deadline), or None. Deadlines computed by an hour offset have no fixed time: not checked."""
+    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset.unit in (
+            v.DurationUnit.MINUTES, v.DurationUnit.HOURS):
+        return None
+    deadline = due.time_of_day
+    end = deadline.hour * 60 + deadline.minute + deadline.second / 60
+    for offset in policy.before:
+        span = offset.calendar_span()
+        if span >= dt.timedelta(days=1):
+            continue  # a day-scale step goes in the morning digest
+        start = end - span.total_seconds() / 60
+        if not any(start <= hour * 60 + day * 1440 <= end for hour in m.TICK_HOURS for day in (0, -1)):
+            at = (dt.datetime.combine(dt.date(2000, 1, 2), deadline) - span).time()
+            return (f"before {offset} of a deadline at {m.hhmm(deadline)} falls at {m.hhmm(at)}, and no tick runs from then "
+                    f"until the deadline (hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): the step would "
+                    "never be sent; set due.time so that a tick comes before the deadline, or count the step in days")
+    return None
