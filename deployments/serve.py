@@ -21,11 +21,13 @@ from compliance_report import compliance_report  # noqa: E402
 from tick import tick  # noqa: E402
 
 TZ = "Asia/Ho_Chi_Minh"
+# hourly from 06:00 to 21:00, every day: every time a plan can ask for (TICK_HOURS in commplan.plan.model)
+TICK = "0 6-21 * * *"
 
 
 def deployments():
     return [
-        tick.to_deployment(name="tick", schedules=[Cron("0 7-17 * * 1-6", timezone=TZ)], concurrency_limit=1,
+        tick.to_deployment(name="tick", schedules=[Cron(TICK, timezone=TZ)], concurrency_limit=1,
                            parameters={"plans": [str(ROOT / "plans")]}),
         compliance_report.to_deployment(name="weekly", schedules=[Cron("30 7 * * 4", timezone=TZ)],
                                         parameters={"period": "weekly"}),

@@ -78,6 +78,45 @@ def wait_for(check, *, timeout: float, what: str):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def tick_schedules() -> dict[str, tuple[str, str]]:
+    """The tick's (cron, timezone) as prefect.yaml and serve.py declare it."""
+    import importlib.util
+
+    import yaml
+
+    declared = yaml.safe_load((REPO / "deployments" / "prefect.yaml").read_text(encoding="utf-8"))
+    tick = next(d for d in declared["deployments"] if d["name"] == "tick")
+    (schedule,) = tick["schedules"]
+    spec = importlib.util.spec_from_file_location("commplan_serve", REPO / "deployments" / "serve.py")
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    (served,) = next(d for d in serve.deployments() if d.name == "tick").schedules
+    return {"prefect.yaml": (schedule["cron"], schedule["timezone"]),
+            "serve.py": (served.schedule.cron, served.schedule.timezone)}
+
+
+def test_the_tick_runs_at_every_time_a_plan_can_ask_for():
+    """Hourly on the hour, 06:00-21:00 Vietnam time, every day of the week (Sunday too): each digest_at
+    and quiet_hours window that `commplan validate` accepts has a tick, and there is none at night."""
+    import asyncio
+    import datetime as dt
+    import inspect
+
+    from prefect.server.schemas.schedules import CronSchedule
+
+    from commplan.plan.model import TICK_HOURS
+
+    monday = dt.datetime(2026, 3, 2, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    expected = [(day, hour) for day in range(7) for hour in TICK_HOURS]
+    for where, (cron, timezone) in tick_schedules().items():
+        assert timezone == "Asia/Ho_Chi_Minh", where
+        fires = CronSchedule(cron=cron, timezone=timezone).get_dates(n=len(expected) + 1, start=monday)
+        if inspect.isawaitable(fires):  # prefect's sync_compatible: a coroutine where a loop runs
+            fires = asyncio.run(fires)
+        week = [((f - monday).days, f.hour) for f in fires if f < monday + dt.timedelta(days=7)]
+        assert week == expected and all(f.minute == 0 for f in fires), (where, cron)
+
+
 def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
     require_postgres()
     port = free_port()
@@ -108,6 +147,8 @@ def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
                 state = wait_for(lambda: _final_state(api, run_id), timeout=300, what=f"flow run {run_id}")
                 assert state == "COMPLETED", (tmp_path / "worker.log").read_text()
             tick = httpx.get(f"{api}/deployments/name/tick/tick", timeout=5).json()
+            assert [(s["schedule"]["cron"], s["schedule"]["timezone"]) for s in tick["schedules"]] == [
+                tick_schedules()["prefect.yaml"]]  # what the server will run is what the plans need
             limit = tick.get("global_concurrency_limit") or {}
             assert limit.get("limit") == 1, {k: v for k, v in tick.items() if "concurrency" in k}  # two ticks never run at once
             # the single-machine way: every deployment served from one process (the same names, so

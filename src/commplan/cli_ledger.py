@@ -182,7 +182,7 @@ def cmd_remind(args) -> int:
           f"sent {report.sent}, retrying {report.retried}, handed on to a fallback {report.handed_on}, "
           f"failed {report.failed}, unknown after a crash {report.unknown}.")
     for unit in report.without_address:
-        print(f"  no address for {unit}: add contacts to the directory")
+        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
     return EXIT_OK
 
 
@@ -205,9 +205,9 @@ def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
         print(text)
         print()
     for unit in report.without_address:
-        print(f"  no address for {unit}: add contacts to the directory")
-    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages now; Zalo and SMS wait for working hours; "
-          "nothing was recorded or sent)")
+        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
+    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages now; the rest wait for their digest_at, "
+          "and Zalo and SMS for their quiet_hours; nothing was recorded or sent)")
     return EXIT_OK
 
 

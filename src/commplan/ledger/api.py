@@ -390,9 +390,16 @@ class Ledger:
             return added
 
     def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None,
-                         channels: Iterable[str] = ()) -> list["outbox.Claimed"]:
+                         channels: Iterable[str] = (), windows: Iterable[str] | None = None) -> list["outbox.Claimed"]:
+        """Claim due deliveries on `channels` whose send window is among `windows` (None: any)."""
         with self.transaction() as connection:
-            return outbox.claim(connection, worker, now or utc_now(), limit, channels=list(channels), clock=utc_now())
+            return outbox.claim(connection, worker, now or utc_now(), limit, channels=list(channels), clock=utc_now(),
+                                windows=None if windows is None else list(windows))
+
+    def send_windows(self) -> list[str]:
+        """The send windows of the deliveries still to go out: see `outbox.send_windows`."""
+        with self.transaction(read_only=True) as connection:
+            return outbox.send_windows(connection)
 
     def touch_delivery(self, delivery_id: int, worker: str) -> bool:
         with self.transaction() as connection:
@@ -409,11 +416,13 @@ class Ledger:
                                   external_id=external_id)
 
     def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
-                                 lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None) -> tuple[int, int]:
+                                 lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None,
+                                 windows: Iterable[str] | None = None) -> tuple[int, int]:
         """Claims whose lease ran out on the real clock: see `outbox.recover_stale`."""
         clock = utc_now()
         with self.transaction() as connection:
-            return outbox.recover_stale(connection, clock, idempotent, now=now or clock, same_day=same_day, lease=lease)
+            return outbox.recover_stale(connection, clock, idempotent, now=now or clock, same_day=same_day, lease=lease,
+                                        windows=None if windows is None else list(windows))
 
     def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:

@@ -21,7 +21,11 @@ Exactly once, the healthchecks way:
   the number) closes its delivery and, in the same transaction, opens one to
   the next address of its fallback chain (OA -> ZNS -> SMS);
 - a delivery whose every step was done or excused by the time it may go out
-  (a quiet-hours wait, a retry) is `cancelled` at claim time, never sent.
+  (a quiet-hours wait, a retry) is `cancelled` at claim time, never sent;
+- a phone message carries its send window (`send_window`: the quiet hours
+  its items share, as a key the notifier writes and judges): a retry, a
+  hand-on to the next address of the chain (which copies it) or a re-send
+  after a crash is claimed only while the window is open.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, bindparam, insert, select, text, update
+from sqlalchemy import Connection, DateTime, Text, bindparam, insert, select, text, update
 
 from . import tables as t
 from .clock import from_db, to_db
@@ -56,6 +60,7 @@ class Envelope:
     template_data: str | None = None  # JSON: the ZNS template's parameters
     attachment: str | None = None  # an iCalendar file of the occurrences, attached to email
     fallbacks: str | None = None  # "zns:84912…,sms:84912…": where to go when this address proves unreachable
+    send_window: str | None = None  # when a phone message may go out (notify.windows); None: any time
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,7 +162,8 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
             insert(t.DeliveryRow).values(
                 recipient=new.recipient, channel=new.channel, address=new.address, subject=new.subject,
                 body_text=new.body_text, body_html=new.body_html, body_sms=new.body_sms, template_data=new.template_data,
-                attachment=new.attachment, fallbacks=new.fallbacks, fallback_of=new.fallback_of, status="pending",
+                attachment=new.attachment, fallbacks=new.fallbacks, fallback_of=new.fallback_of,
+                send_window=new.send_window, status="pending",
                 attempts=0, next_attempt_at=to_db(now), created_at=to_db(now),
             ).returning(t.DeliveryRow.id)
         ).scalar_one()
@@ -168,21 +174,37 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
     return added
 
 
+def send_windows(connection: Connection) -> list[str]:
+    """The distinct send windows of the deliveries still to go out or in flight (a handful: the
+    notifier decides which are open at a given moment)."""
+    return sorted(connection.execute(
+        select(t.DeliveryRow.send_window).distinct()
+        .where(t.DeliveryRow.status.in_(("pending", "claimed", "sending")), t.DeliveryRow.send_window.is_not(None))
+    ).scalars())
+
+
 def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, channels: list[str],
-          clock: dt.datetime) -> list[Claimed]:
-    """Claim up to `limit` deliveries due by `now` on `channels` (those allowed to send now) for
-    `worker`; each claim is a compare-and-set. `clock` is the real time, which the lease runs on
-    (`now` may be a replayed instant)."""
+          clock: dt.datetime, windows: list[str] | None = None) -> list[Claimed]:
+    """Claim up to `limit` deliveries due by `now` on `channels` (those this worker can send) whose
+    send window is open (`windows`: the open ones; None: every window) for `worker`; each claim is
+    a compare-and-set. `clock` is the real time, which the lease runs on (`now` may be a replayed
+    instant)."""
     if not channels:
         return []
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
+    open_only = "" if windows is None else " AND (send_window IS NULL OR send_window IN :windows)"
+    params = {"now": to_db(now), "limit": limit, "channels": sorted(channels)}
+    binds = [bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)]
+    if windows is not None:
+        params["windows"] = sorted(windows)
+        binds.append(bindparam("windows", expanding=True, type_=Text()))
     while True:  # a batch that was all cancelled (its duties done) is not the end of the outbox
         candidates = connection.execute(
             text(
                 "SELECT id FROM delivery WHERE status = 'pending' AND next_attempt_at <= :now AND channel IN :channels"
-                f" ORDER BY next_attempt_at, id LIMIT :limit{lock}"
-            ).bindparams(bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)),
-            {"now": to_db(now), "limit": limit, "channels": sorted(channels)},
+                f"{open_only} ORDER BY next_attempt_at, id LIMIT :limit{lock}"
+            ).bindparams(*binds),
+            params,
         ).scalars().all()
         if not candidates:
             return []
@@ -289,24 +311,30 @@ def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
 
 
 def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[str], *, now: dt.datetime,
-                  same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE) -> tuple[int, int]:
+                  same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE,
+                  windows: list[str] | None = None) -> tuple[int, int]:
     """Claims whose lease ran out on the real clock (the sender died): sent again where the provider
     de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same Vietnamese
-    day, as far as its memory goes), else `unknown`: never repeated, reported. `now` (which may be a
-    replayed instant) stamps what is closed."""
+    day, as far as its memory goes, and only while the send window is open (`windows`, as for
+    `claim`), since a re-send that waits for the morning may come after the provider forgot), else
+    `unknown`: never repeated, reported. `now` (which may be a replayed instant) stamps what is closed."""
     cutoff = t.DeliveryRow.claimed_at <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
     unstarted = connection.execute(
         update(t.DeliveryRow).where(t.DeliveryRow.status == "claimed", cutoff)
         .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
     ).rowcount
     stale = connection.execute(
-        select(t.DeliveryRow.id, t.DeliveryRow.channel, t.DeliveryRow.claimed_at)
+        select(t.DeliveryRow.id, t.DeliveryRow.channel, t.DeliveryRow.claimed_at, t.DeliveryRow.send_window)
         .where(t.DeliveryRow.status == "sending", cutoff)
     ).all()
     today = clock.astimezone(VN).date()
-    retry = [i for i, channel, claimed in stale if channel in idempotent
-             and (channel not in same_day or from_db(claimed).astimezone(VN).date() == today)]
-    give_up = [i for i, _, _ in stale if i not in set(retry)]
+
+    def sent_today(claimed, window) -> bool:
+        return from_db(claimed).astimezone(VN).date() == today and (window is None or windows is None or window in windows)
+
+    retry = [i for i, channel, claimed, window in stale if channel in idempotent
+             and (channel not in same_day or sent_today(claimed, window))]
+    give_up = [i for i, _, _, _ in stale if i not in set(retry)]
     if retry:
         connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending", cutoff)
                            .values(status="pending", claimed_by=None,

@@ -2,8 +2,10 @@
 
 A tick calls this with its instant. Candidates are occurrences not met and
 not excused at that instant, whose deadline is near enough for a step to be
-due (set-based selection on the indexed deadline). For each, the policy's
-steps up to the instant are compared with those already recorded; new ones
+due (set-based selection on the indexed deadline: no older than the largest
+`stop_after` of the plans). For each, the policy's steps up to the instant
+(computed once per duty and deadline, which its holders share) are compared
+with those already recorded; new ones
 are inserted with ON CONFLICT DO NOTHING, so two ticks at once, a retried
 task or a replayed day never create a step twice. A step for an occurrence
 that is done or excused is never created.
@@ -12,6 +14,7 @@ that is done or excused is never created.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -19,7 +22,7 @@ from sqlalchemy import Connection, DateTime, bindparam, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..plan.catalog import Catalog
-from ..schedule.reminders import ESCALATION, STOP_AFTER, steps_until
+from ..schedule.reminders import ESCALATION, steps_until
 from . import tables as t
 from .clock import from_db, to_db
 from .status import EXCUSED_AT_SQL
@@ -43,8 +46,11 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
+    holder_today = functools.lru_cache(maxsize=None)(lambda unit: directory.holder_on(unit, today))
+    # nothing is said past a deadline + its stop_after: older deadlines are not even read
+    stop_after = max((p.stop_after.calendar_span() for p in policies.values()), default=dt.timedelta(0))
     params = {
-        "as_of": to_db(as_of), "earliest": to_db(as_of - STOP_AFTER), "latest": to_db(as_of + LOOKAHEAD),
+        "as_of": to_db(as_of), "earliest": to_db(as_of - stop_after), "latest": to_db(as_of + LOOKAHEAD),
     }
     candidates = connection.execute(
         text(
@@ -56,10 +62,24 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
     ).all()
-    if not candidates:
+    # the holders of one duty share its deadlines (600 communes, one weekly report): one timeline each
+    timelines: dict[tuple, list] = {}
+    with_steps: list[tuple] = []  # (candidate, its steps so far), for the candidates that have any
+    for row in candidates:
+        occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at = row
+        policy = policies.get((plan_id, code))
+        if policy is None:  # the plan was not part of this catalog
+            continue
+        steps = timelines.get((plan_id, code, opens_at, due_at))
+        if steps is None:
+            steps = timelines[plan_id, code, opens_at, due_at] = steps_until(
+                policy, from_db(opens_at), from_db(due_at), as_of, digest_until)
+        if steps:
+            with_steps.append((row, steps))
+    if not with_steps:
         return ReminderReport()
     recorded: dict[int, set[tuple[str, str]]] = {}
-    ids = [row[0] for row in candidates]
+    ids = [row[0] for row, _ in with_steps]
     for chunk in range(0, len(ids), 5000):
         for occurrence_id, step, recipient in connection.execute(
             text("SELECT occurrence_id, step, recipient FROM reminder WHERE occurrence_id IN :ids")
@@ -69,24 +89,21 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             recorded.setdefault(occurrence_id, set()).add((step, recipient))
     rows: list[dict] = []
     report = ReminderReport()
-    for occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at in candidates:
-        policy = policies.get((plan_id, code))
-        if policy is None:  # the plan was not part of this catalog
-            continue
-        steps = steps_until(policy, from_db(opens_at), from_db(due_at), as_of, digest_until)
+    for (occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at), steps in with_steps:
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
-        audiences = {
-            "holder": holder_units,
+        audiences = {"holder": holder_units}
+        if any(s.chain == ESCALATION for s in steps):
             # whoever holds the coordinator's or the parent's duties today (Sở TTTT -> Sở KH&CN in 2025)
-            ESCALATION: sorted({directory.holder_on(u, today) for u in (coordinators.get(plan_id),
-                                *(parents.get(h) for h in holder_units)) if u} - set(holder_units)),
-        }
+            audiences[ESCALATION] = sorted({holder_today(u) for u in (coordinators.get(plan_id),
+                                            *(parents.get(h) for h in holder_units)) if u} - set(holder_units))
         for chain, recipients in audiences.items():
             chain_steps = [s for s in steps if s.chain == chain]
             for recipient in recipients:
                 sent = {step for step, who in done if who == recipient}
                 pending = [s for s in chain_steps if s.name not in sent]
+                if not pending:
+                    continue
                 # a step recorded early for the day's digest (planned later today) does not supersede a
                 # sub-day step whose time has come ("2h before" after the morning's "due today")
                 latest_sent = max((s.planned_at for s in chain_steps if s.name in sent and s.planned_at <= as_of),

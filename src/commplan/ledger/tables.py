@@ -229,6 +229,8 @@ class DeliveryRow(SQLModel, table=True):
     fallbacks: Optional[str] = Field(default=None, sa_column=Column(Text))
     fallback_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
     closed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # became failed or unknown
+    # when a phone message may go out (its items' quiet hours, e.g. "07:30:00-20:00:00 workdays:plan-id"); NULL: any time
+    send_window: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
 class DeliveryItemRow(SQLModel, table=True):

@@ -33,7 +33,7 @@ class Channel(Protocol):
     name: str
     # the provider de-duplicates by our key, so a send whose outcome was lost may be repeated
     idempotent: bool
-    # SMS and Zalo wait for working hours; email does not
+    # it rings a phone (Zalo, ZNS, SMS): its messages keep their items' quiet hours; email does not
     quiet_hours: bool
 
     def send(self, delivery: Claimed) -> str | None: ...

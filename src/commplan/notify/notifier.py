@@ -3,12 +3,26 @@
 Planning composes, for each recipient and each of its routes (the phone chain
 OA -> ZNS -> SMS, and email), one message with every step that route has not
 carried yet: a digest when there are several, one line per occurrence (its
-latest step), steps of duties done or excused meanwhile dropped. A route
-whose channel keeps quiet hours is composed only in working hours, so what
-piles up over a night, a weekend or Tết goes out as one fresh message on the
-next working morning. Sending claims due deliveries in small batches, renews
-each claim just before its send, and records each outcome; a channel that
-fails never blocks the others.
+latest step), steps of duties done or excused meanwhile dropped. Each step
+follows its obligation's policy (PLAN_FORMAT.md `reminders`):
+
+- `digest_at`: day-scale steps ("3d before", "due", "overdue", escalation)
+  wait for the recipient's morning digest, which goes at the earliest
+  `digest_at` among its items (the first tick at or after it: the tick runs
+  on the hour); sub-day steps ("2h before") go at their own time.
+- `channels`: a step goes only on the routes its policy allows (`zalo`, the
+  OA -> ZNS part of the chain; `sms`; `email`). Steps whose allowed chains
+  differ (one may fall back to SMS, another may not) go in separate messages,
+  so that a hand-on never carries a step where it may not go.
+- `quiet_hours`: a phone message holds only the steps whose window is open
+  now; the others wait for their own window and are composed fresh then, so
+  what piles up over a night, a weekend or Tết goes out as one message. The
+  message carries the window its steps share (`windows.py`): a retry or a
+  hand-on waits for it too. Email is never quiet.
+
+Sending claims due deliveries in small batches, renews each claim just before
+its send, and records each outcome; a channel that fails never blocks the
+others.
 """
 
 from __future__ import annotations
@@ -23,15 +37,19 @@ from zoneinfo import ZoneInfo
 from ..ledger import Ledger
 from ..ledger.outbox import LEASE, NewDelivery
 from ..plan.catalog import Catalog
+from ..plan.model import QuietHours, ReminderChannel as Allowed, Reminders
+from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from ..links import report_link
-from .addresses import encode_fallbacks, routes_of
+from .addresses import Address, Route, encode_fallbacks, routes_of
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
 from .messages import Item, render
+from .windows import SendWindow, open_keys
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-# Zalo and SMS reach phones: not at night, not on days off
-QUIET_START, QUIET_END = dt.time(7, 30), dt.time(20, 0)
+DEFAULT_POLICY = Reminders()
+# which `channels` entry allows each channel
+FAMILY = {"zalo": Allowed.ZALO, "zns": Allowed.ZALO, "sms": Allowed.SMS, "email": Allowed.EMAIL}
 
 
 @dataclass
@@ -43,22 +61,12 @@ class SendReport:
     unknown: int = 0  # may have gone out (a crash, a lost answer): never repeated, reported
     dropped: int = 0  # steps whose duty was done or excused before they could be said
     handed_on: int = 0  # unreachable on one channel, passed to the next (OA -> ZNS -> SMS)
-    without_address: list[str] = field(default_factory=list)
+    without_address: list[str] = field(default_factory=list)  # recipients some step could reach by no allowed route
 
 
-def working_hours(now: dt.datetime, calendar: WorkCalendar) -> bool:
-    local = now.astimezone(VN)
-    return calendar.is_workday(local.date()) and QUIET_START <= local.time() < QUIET_END
-
-
-def next_send_time(now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
-    """Now, if it is working hours on a working day; else the start of the next working morning."""
-    local = now.astimezone(VN)
-    if calendar.is_workday(local.date()) and QUIET_START <= local.time() < QUIET_END:
-        return now
-    day = local.date() if local.time() < QUIET_START else local.date() + dt.timedelta(days=1)
-    day = calendar.next_workday(day)
-    return dt.datetime.combine(day, QUIET_START, tzinfo=VN)
+def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours = QuietHours()) -> dt.datetime:
+    """Now, if phones may ring under `hours` (on `calendar`'s working days); else when they next may."""
+    return SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
 
 
 class Notifier:
@@ -69,7 +77,11 @@ class Notifier:
         self.catalog = catalog
         self.channels = channels
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
-        self.calendar = WorkCalendar("VN")
+        self.calendars = {
+            plan.id: WorkCalendar(plan.header.holidays, plan.header.extra_days_off, plan.header.extra_workdays)
+            for plan in catalog.plans.values()
+        }
+        self.policies = {(plan.id, o.id): plan.reminders_for(o) for plan in catalog.plans.values() for o in plan.obligations}
         self.batch = batch  # deliveries claimed at a time: small enough for workers to share the outbox
         self.lease = lease  # a claim older than this (real time) belongs to a sender that died
         # reminders carry the one-click report link only when the web app is configured
@@ -80,17 +92,20 @@ class Notifier:
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
 
-    def allowed(self, now: dt.datetime) -> list[str]:
-        """The channels that may send at `now`: all in working hours, else those without quiet hours."""
-        in_hours = working_hours(now, self.calendar)
-        return sorted(name for name, channel in self.channels.items() if in_hours or not channel.quiet_hours)
+    def policy(self, step: dict) -> Reminders:
+        """The step's policy; a step whose obligation left the plan keeps the plan's (or the default)."""
+        found = self.policies.get((step["plan_id"], step["code"]))
+        if found is None:
+            plan = self.catalog.plans.get(step["plan_id"])
+            found = plan.header.reminders if plan and plan.header.reminders else DEFAULT_POLICY
+        return found
 
     def plan(self, now: dt.datetime, report: SendReport) -> None:
         report.planned += self.ledger.plan_deliveries(lambda steps: self.compose(steps, now, report), now=now)
 
     def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> tuple[list[NewDelivery], set[int], set[int]]:
-        """The messages for the steps still to plan: (deliveries, steps now carried by every route of
-        their recipient, steps dropped because their duty was done or excused)."""
+        """The messages for the steps still to plan: (deliveries, steps now carried by every route their
+        policy allows, steps dropped because their duty was done or excused)."""
         dropped = {s["id"] for s in steps if s["done"]}
         report.dropped += len(dropped)
         by_recipient: dict[str, list[dict]] = {}
@@ -98,32 +113,53 @@ class Notifier:
             if not step["done"]:
                 by_recipient.setdefault(step["recipient"], []).append(step)
         names = self.ledger.unit_names()
-        allowed = set(self.allowed(now))
+        local = now.astimezone(VN)
         deliveries: list[NewDelivery] = []
         planned: set[int] = set()
         for recipient, owed in by_recipient.items():
             unit = self.catalog.directory.units.get(recipient)
             routes = [r for c in (unit.contacts if unit else ()) for r in routes_of(c, set(self.channels))]
             routes = list({r.address: r for r in routes}.values())  # two contacts sharing an address get one message
-            if not routes:
-                report.without_address.append(recipient)
-                continue
-            complete = {s["id"] for s in owed}
+            policies = {s["id"]: self.policy(s) for s in owed}
+            # the morning digest goes at the earliest digest_at among the recipient's items
+            digest_at = min(p.digest_at for p in policies.values())
+            waiting = set() if local.time() >= digest_at else {
+                s["id"] for s in owed if not urgent(Step(s["planned_at"], s["step"], ""), s["due_at"])}
+            messages: dict[tuple[Address, ...], dict[int, dict]] = {}
+            complete, reachable = {s["id"] for s in owed}, set()
             for route in routes:
-                chain = {(a.channel, a.value) for a in (route.address, *route.fallbacks)}
-                missing = [s for s in owed if not (s["covered"] & chain)]
-                if not missing:
-                    continue
-                if route.address.channel not in allowed:  # quiet hours: composed fresh in the morning
-                    complete -= {s["id"] for s in missing}
-                    continue
-                has_email = any(r.address.channel == "email" for r in routes)
-                deliveries.append(self._message(recipient, route, missing, names, now, has_email))
-            planned |= complete
+                for step in owed:
+                    chain = tuple(a for a in (route.address, *route.fallbacks) if policies[step["id"]].allows(FAMILY[a.channel]))
+                    if not chain:
+                        continue  # a route this step may not take
+                    reachable.add(step["id"])
+                    if step["covered"] & {(a.channel, a.value) for a in chain}:
+                        continue
+                    if step["id"] in waiting or (self._quiet(chain) and not self._window(step, policies).is_open(now, self.calendars)):
+                        complete.discard(step["id"])  # composed fresh when its digest or its window comes
+                        continue
+                    messages.setdefault(chain, {})[step["id"]] = step
+            if complete - reachable:  # left queued: reported, and closed after the planning window
+                report.without_address.append(recipient)
+            has_email = any(r.address.channel == "email" for r in routes)
+            for chain, carried in messages.items():
+                by_email = has_email and all(policies[i].allows(Allowed.EMAIL) for i in carried)
+                window = SendWindow.shared(self._window(s, policies) for s in carried.values()) if self._quiet(chain) else None
+                deliveries.append(self._message(recipient, Route(chain[0], chain[1:]), list(carried.values()), names, now,
+                                                by_email, window))
+            planned |= complete & reachable
         return deliveries, planned, dropped
 
-    def _message(self, recipient: str, route, steps: list[dict], names: dict[str, str], now: dt.datetime,
-                 has_email: bool) -> NewDelivery:
+    def _quiet(self, chain: tuple[Address, ...]) -> bool:
+        """Whether a message on this chain rings a phone (some channel of it keeps quiet hours)."""
+        return any(getattr(self.channels.get(a.channel), "quiet_hours", False) for a in chain)
+
+    @staticmethod
+    def _window(step: dict, policies: dict[int, Reminders]) -> SendWindow:
+        return SendWindow.of(policies[step["id"]].quiet_hours, step["plan_id"])
+
+    def _message(self, recipient: str, route: Route, steps: list[dict], names: dict[str, str], now: dt.datetime,
+                 has_email: bool, window: SendWindow | None) -> NewDelivery:
         latest: dict[int, dict] = {}
         for step in steps:  # one line per occurrence: its latest step
             if step["occurrence_id"] not in latest or step["planned_at"] >= latest[step["occurrence_id"]]["planned_at"]:
@@ -141,6 +177,7 @@ class Notifier:
             template_data=json.dumps(message.zns, ensure_ascii=False),
             attachment=self.attachment(list(latest.values()), names, now) if email else None,
             fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps),
+            send_window=window.key if window else None,
         )
 
     def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime) -> str | None:
@@ -155,12 +192,12 @@ class Notifier:
         address is due at once and goes out in a later round of the same call."""
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
-        if not working_hours(now, self.calendar):  # a re-send would wait for the morning, maybe past the provider's memory
-            idempotent -= same_day
-        _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, same_day=same_day, lease=self.lease, now=now)
-        allowed = self.allowed(now)
+        windows = open_keys(self.ledger.send_windows(), now, self.calendars)  # phone messages that may ring now
+        _, report.unknown = self.ledger.recover_stale_deliveries(idempotent, same_day=same_day, lease=self.lease, now=now,
+                                                                 windows=windows)
         for _ in range(max_rounds):
-            claimed = self.ledger.claim_deliveries(self.worker, limit=batch, now=now, channels=allowed)
+            claimed = self.ledger.claim_deliveries(self.worker, limit=batch, now=now, channels=sorted(self.channels),
+                                                   windows=windows)
             if not claimed:
                 break
             done = 0

@@ -181,6 +181,9 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
     if run > MAX_DAYS_OFF_RUN:
         errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row (with weekends): at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
 
+    if header.reminders is not None:
+        errors += _policy_checks(src, header.reminders, header.reminders, hpath + ("reminders",))
+
     errors += _unique(src, pf.events, "event")
     errors += _unique(src, pf.obligations, "obligation")
     errors += _unique(src, pf.indicators, "indicator")
@@ -268,6 +271,12 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
     if o.until and start and o.until < start:
         errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
+    policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
+    if o.reminders is not None:
+        errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
+    if policy is not None and (late := _untickable_step(policy, o.due_rule)):
+        own = o.reminders is not None and "before" in o.reminders.model_fields_set
+        errors.append(src.error(path + (("reminders", "before") if own else ("due",) if o.due else ()), late))
     problem = due_fit_problem(o, start)
     if problem:
         message, *sub = problem
@@ -331,4 +340,49 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
         if starts is not None and not starts & set(o.months):
             first = ", ".join(str(x) for x in sorted(starts))
             return (f"no {every.unit.value} period starts in these months (they start in {first})", "months")
+    return None
+
+
+def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
+    """What only the merged policy can tell (an obligation's keys over the plan's), reported at the
+    keys this mapping sets, so that a plan-level mistake is reported once, at the plan."""
+    errors = []
+    given = own.model_fields_set
+    if "quiet_hours" in given:
+        hours, keys = policy.quiet_hours, own.quiet_hours.model_fields_set
+        where = path + ("quiet_hours", "to" if "to" in keys or "from" not in keys else "from")
+        if hours.from_ >= hours.to:
+            errors.append(src.error(where, f"quiet_hours from {m.hhmm(hours.from_)} is not before to {m.hhmm(hours.to)}: "
+                                           "phones may ring from `from` until `to`, within one day"))
+        elif not any(hours.from_ <= dt.time(hour) < hours.to for hour in m.TICK_HOURS):
+            errors.append(src.error(where, f"quiet_hours {m.hhmm(hours.from_)}–{m.hhmm(hours.to)} holds no tick (the tick runs "
+                                           f"hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): "
+                                           "phones would never get a message"))
+    if {"escalate_after", "stop_after"} & given and policy.escalate_after is not None \
+            and policy.escalate_after.calendar_span() > policy.stop_after.calendar_span():
+        key = "escalate_after" if "escalate_after" in given else "stop_after"
+        errors.append(src.error(path + (key,), f"escalate_after {policy.escalate_after} is past stop_after {policy.stop_after}: "
+                                               "nothing is said after stop_after, so the escalation would never go "
+                                               "(raise stop_after or shorten escalate_after)"))
+    return errors
+
+
+def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
+    """Why a sub-day `before` step of this deadline can never be sent (no tick runs between its time
+    and the deadline), or None. Deadlines computed by an hour offset have no fixed time: not checked."""
+    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset.unit in (
+            v.DurationUnit.MINUTES, v.DurationUnit.HOURS):
+        return None
+    deadline = due.time_of_day
+    end = deadline.hour * 60 + deadline.minute + deadline.second / 60
+    for offset in policy.before:
+        span = offset.calendar_span()
+        if span >= dt.timedelta(days=1):
+            continue  # a day-scale step goes in the morning digest
+        start = end - span.total_seconds() / 60
+        if not any(start <= hour * 60 + day * 1440 <= end for hour in m.TICK_HOURS for day in (0, -1)):
+            at = (dt.datetime.combine(dt.date(2000, 1, 2), deadline) - span).time()
+            return (f"before {offset} of a deadline at {m.hhmm(deadline)} falls at {m.hhmm(at)}, and no tick runs from then "
+                    f"until the deadline (hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): the step would "
+                    "never be sent; set due.time so that a tick comes before the deadline, or count the step in days")
     return None

@@ -11,6 +11,7 @@ live in `checks.py`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from enum import Enum
 from typing import Annotated, Any, Callable, Optional
@@ -37,6 +38,17 @@ def _field(parse: Callable[[Any], Any]) -> PlainValidator:
 
 def _bad(message: str, *subpath: str | int) -> PydanticCustomError:
     return PydanticCustomError("commplan", "{message}", {"message": message, "subpath": list(subpath)})
+
+
+def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        try:
+            return enum(value)
+        except (ValueError, TypeError):
+            allowed = " | ".join(m.value for m in enum)
+            raise v.Problem(f"{v.describe(value)} is not one of {allowed}") from None
+
+    return parse
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
@@ -143,18 +155,101 @@ class Effective(Strict):
     until: Optional[Date] = None
 
 
+# The tick runs hourly, on the hour, from 06:00 to 21:00, every day (deployments/prefect.yaml and
+# serve.py): a plan cannot ask for a send outside these hours, since no tick would make it.
+TICK_HOURS = range(6, 22)
+FIRST_TICK, LAST_TICK = dt.time(TICK_HOURS[0]), dt.time(TICK_HOURS[-1])
+
+
+class ReminderChannel(str, Enum):
+    """The reminder routes a policy may allow (`channels`)."""
+
+    ZALO = "zalo"  # the Zalo chain: an OA message, else ZNS by phone number
+    SMS = "sms"
+    EMAIL = "email"
+
+
+class Days(str, Enum):
+    """The days phones may ring (`quiet_hours.days`)."""
+
+    WORKDAYS = "workdays"  # the plan's working days (its holidays, extra_days_off, extra_workdays)
+    ALL = "all"
+
+
+def hhmm(moment: dt.time) -> str:
+    return moment.strftime("%H:%M") if not moment.second else moment.isoformat()
+
+
+def _reminder_channels(value: Any) -> tuple[ReminderChannel, ...]:
+    items = value if isinstance(value, list) else [value]
+    allowed = [r.value for r in ReminderChannel]
+    if not items:
+        raise v.Problem(f"`channels` needs at least one of {', '.join(allowed)}")
+    out: list[ReminderChannel] = []
+    for i, item in enumerate(items):
+        where = (i,) if isinstance(value, list) else ()
+        name = item.strip().lower() if isinstance(item, str) else item
+        if name in ("zns", "oa", "zalo-oa"):
+            raise v.Problem(f"unknown channel {v.describe(item)}: write `zalo`, the Zalo chain (OA, then ZNS)", *where)
+        if name not in allowed:
+            close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.5)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise v.Problem(f"unknown channel {v.describe(item)} ({hint}allowed: {', '.join(allowed)})", *where)
+        if ReminderChannel(name) in out:
+            raise v.Problem(f"'{name}' is listed twice", *where)
+        out.append(ReminderChannel(name))
+    return tuple(out)
+
+
+def _digest_time(value: Any) -> dt.time:
+    moment = v.parse_time(value)
+    if not FIRST_TICK <= moment <= LAST_TICK:
+        raise v.Problem(f"digest_at {hhmm(moment)} is outside {hhmm(FIRST_TICK)}–{hhmm(LAST_TICK)}: "
+                        "the tick does not run then (hourly, on the hour), so nothing would send the digest")
+    return moment
+
+
+Time = Annotated[dt.time, _field(v.parse_time)]
+
+
+class QuietHours(Strict):
+    """When phones (Zalo, ZNS, SMS) may ring: from `from` until `to` (Vietnam time) on the `days`;
+    quiet outside, when phone messages wait for the window (notify/windows.py). Email is never
+    quiet. Checked on the merged policy (`checks.py`): an obligation may give only `days` and keep
+    the plan's hours."""
+
+    from_: Time = Field(default=dt.time(7, 30), alias="from")
+    to: Time = dt.time(20, 0)
+    days: Annotated[Days, _field(_choice(Days))] = Days.WORKDAYS
+
+    def merged_over(self, base: "QuietHours") -> "QuietHours":
+        return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
+
+
 class Reminders(Strict):
-    """When reminders go out. Unset keys of an obligation's override fall back to the plan's."""
+    """When and how reminders go out. Unset keys of an obligation's override fall back to the
+    plan's, key by key (inside `quiet_hours` too), then to these defaults."""
 
     before: Durations = ()
     on_due: bool = True
     overdue_every: Optional[Duration] = None
     escalate_after: Optional[Duration] = None
+    # nothing is said past the deadline + stop_after: neither overdue repeats nor the escalation
+    stop_after: Duration = v.Duration(60, v.DurationUnit.DAYS)
+    channels: Annotated[Optional[tuple[ReminderChannel, ...]], _field(_reminder_channels)] = None  # None: every configured route
+    digest_at: Annotated[dt.time, _field(_digest_time)] = dt.time(7, 30)
+    quiet_hours: QuietHours = QuietHours()
 
     def merged_over(self, base: "Reminders | None") -> "Reminders":
         if base is None:
             return self
-        return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
+        update = {k: getattr(self, k) for k in self.model_fields_set}
+        if "quiet_hours" in update:
+            update["quiet_hours"] = self.quiet_hours.merged_over(base.quiet_hours)
+        return base.model_copy(update=update)
+
+    def allows(self, route: ReminderChannel) -> bool:
+        return self.channels is None or route in self.channels
 
 
 def _timezone(value: Any) -> str:
@@ -255,17 +350,6 @@ DEFAULT_EVIDENCE = {
     Kind.PLAN: EvidenceKind.DOCUMENT,
     Kind.DELIVERABLE: EvidenceKind.DOCUMENT,
 }
-
-
-def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
-    def parse(value: Any) -> Any:
-        try:
-            return enum(value)
-        except (ValueError, TypeError):
-            allowed = " | ".join(m.value for m in enum)
-            raise v.Problem(f"{v.describe(value)} is not one of {allowed}") from None
-
-    return parse
 
 
 class EventStart(Strict):
@@ -473,6 +557,7 @@ NESTED: dict[str, type[Strict]] = {
     "succeeded_by": Succession,
     "effective": Effective,
     "reminders": Reminders,
+    "quiet_hours": QuietHours,
 }
 
 

@@ -201,6 +201,11 @@ class Duration:
         }[self.unit]
         return per_unit * self.amount
 
+    def calendar_span(self) -> dt.timedelta:
+        """The length reminders measure: working days counted as calendar days (quiet hours and
+        the morning digest place the sends on working days)."""
+        return dt.timedelta(days=self.amount) if self.is_workdays else self.as_timedelta()
+
     def __str__(self) -> str:
         short = {"minutes": "m", "hours": "h", "days": "d", "weeks": "w"}
         if self.unit is DurationUnit.WORKDAYS:

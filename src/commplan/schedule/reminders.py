@@ -6,13 +6,18 @@ deadline, `on_due` at the deadline, `overdue_every` repeated while overdue,
 
 - Steps planned before the window opens are dropped (a daily duty gets no
   "3 days before" reminder for a day that has not begun).
-- Repeats stop `STOP_AFTER` past the deadline: a duty overdue for months is
-  the coordinator's report, not a daily message.
+- Nothing is said more than `stop_after` (default 60d) past the deadline:
+  a duty overdue for months is the coordinator's report, not a daily
+  message. This bounds the escalation too (a one-time step at
+  `escalate_after`): `commplan validate` refuses an `escalate_after` past
+  `stop_after`, so an escalation is never silently lost.
 - Daily digest: a step of a day or more ("3d before", "due", "overdue",
   escalation) is said in the recipient's first message of the day it falls
   on, not at its minute (a "due" step for a deadline at 23:59 is useless at
   23:59), so a unit gets one morning digest instead of a message per tick.
   Only sub-day steps ("2h before") go at their own time: `digest_until`.
+  When in the day the digest goes (`digest_at`) and on which routes and
+  hours (`channels`, `quiet_hours`) is the notifier's business.
 - Steps form two chains: the holder's (before…, due, overdue-1, overdue-2 …)
   and the escalation. When several steps of one chain are past (a tick was
   missed), only the latest is sent; the earlier ones are recorded as skipped.
@@ -25,7 +30,6 @@ from dataclasses import dataclass
 
 from ..plan.model import Reminders
 
-STOP_AFTER = dt.timedelta(days=60)
 HOLDER, ESCALATION = "holder", "escalation"
 
 
@@ -37,8 +41,7 @@ class Step:
 
 
 def _span(duration) -> dt.timedelta:
-    # working days are counted as calendar days here; issue 5's quiet hours place the sends
-    return dt.timedelta(days=duration.amount) if duration.is_workdays else duration.as_timedelta()
+    return duration.calendar_span()
 
 
 def urgent(step: Step, due: dt.datetime) -> bool:
@@ -56,7 +59,8 @@ def steps_until(policy: Reminders, opens_at: dt.datetime, due: dt.datetime, unti
         steps.append(Step(due - _span(offset), f"before-{offset}".replace(" ", ""), HOLDER))
     if policy.on_due:
         steps.append(Step(due, "due", HOLDER))
-    last = min(digest_until, due + STOP_AFTER)
+    stop = due + _span(policy.stop_after)
+    last = min(digest_until, stop)
     if policy.overdue_every is not None:
         every = _span(policy.overdue_every)
         count = int((last - due) / every) if last > due and every > dt.timedelta(0) else 0
@@ -65,5 +69,5 @@ def steps_until(policy: Reminders, opens_at: dt.datetime, due: dt.datetime, unti
         steps.append(Step(due + _span(policy.escalate_after), "escalate", ESCALATION))
     return sorted(
         s for s in steps
-        if opens_at <= s.planned_at <= (digest_until if not urgent(s, due) else until) and s.planned_at <= due + STOP_AFTER
+        if opens_at <= s.planned_at <= (digest_until if not urgent(s, due) else until) and s.planned_at <= stop
     )
