@@ -83,7 +83,8 @@ PLANNING_WINDOW = dt.timedelta(days=14)  # a step no route could take for two we
 def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
     """Queued reminder steps that some route of their recipient may still lack, with what a message
     needs, the (channel, address) pairs already carrying each (`covered`), and whether its occurrence
-    was done or excused by `now` (`done`: then it is dropped, never said)."""
+    was done or excused by `now` (`done`: then it is dropped, never said). Only steps created by
+    `now`: a replay of an earlier day never shows what was queued after it."""
     params = {"since": to_db(now - PLANNING_WINDOW), "as_of": to_db(now)}
     rows = connection.execute(
         text(
@@ -93,7 +94,7 @@ def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
             f" CASE WHEN (o.met_at IS NOT NULL AND o.met_at <= :as_of) OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
-            " WHERE r.status = 'queued' AND r.created_at >= :since AND o.orphaned_at IS NULL"
+            " WHERE r.status = 'queued' AND r.created_at >= :since AND r.created_at <= :as_of AND o.orphaned_at IS NULL"
             " ORDER BY r.recipient, o.due_at, r.planned_at"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
@@ -171,8 +172,9 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
 def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, channels: list[str],
           clock: dt.datetime) -> list[Claimed]:
     """Claim up to `limit` deliveries due by `now` on `channels` (those allowed to send now) for
-    `worker`; each claim is a compare-and-set. `clock` is the real time, which the lease runs on
-    (`now` may be a replayed instant)."""
+    `worker`; each claim is a compare-and-set. `clock` is the process clock (`commplan.clock`: real
+    time, or COMMPLAN_NOW's), which the lease runs on; `now` is the sender's instant, which stays the
+    same through a long send."""
     if not channels:
         return []
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
@@ -290,10 +292,10 @@ def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
 
 def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[str], *, now: dt.datetime,
                   same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE) -> tuple[int, int]:
-    """Claims whose lease ran out on the real clock (the sender died): sent again where the provider
-    de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same Vietnamese
-    day, as far as its memory goes), else `unknown`: never repeated, reported. `now` (which may be a
-    replayed instant) stamps what is closed."""
+    """Claims whose lease ran out on the process clock `clock` (the sender died): sent again where the
+    provider de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same
+    Vietnamese day, as far as its memory goes), else `unknown`: never repeated, reported. `now` (the
+    sender's instant) stamps what is closed."""
     cutoff = t.DeliveryRow.claimed_at <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
     unstarted = connection.execute(
         update(t.DeliveryRow).where(t.DeliveryRow.status == "claimed", cutoff)

@@ -9,6 +9,10 @@ piles up over a night, a weekend or Tết goes out as one fresh message on the
 next working morning. Sending claims due deliveries in small batches, renews
 each claim just before its send, and records each outcome; a channel that
 fails never blocks the others.
+
+A preview (a dry run, or a replay: an instant far from the clock) runs the
+same planning in a transaction that is rolled back and composes the same
+messages, without report links: it shows what would go out and sends nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import socket
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .. import clock
 from ..ledger import Ledger
+from ..ledger.clock import refuse_replay
 from ..ledger.outbox import LEASE, NewDelivery
 from ..plan.catalog import Catalog
 from ..schedule.workdays import WorkCalendar
@@ -44,6 +50,24 @@ class SendReport:
     dropped: int = 0  # steps whose duty was done or excused before they could be said
     handed_on: int = 0  # unreachable on one channel, passed to the next (OA -> ZNS -> SMS)
     without_address: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Preview:
+    """What a run at `as_of` would send: the steps it would queue or plan, and their messages."""
+
+    as_of: dt.datetime
+    replay: bool  # far from the clock: shown, never sent (see `commplan.clock.is_replay`)
+    steps: list[dict]
+    deliveries: list[NewDelivery]
+    report: SendReport  # units without an address; steps dropped as done
+    quiet: bool  # outside working hours: Zalo and SMS wait for the morning
+
+    def by_plan(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for step in self.steps:
+            counts[step["plan_id"]] = counts.get(step["plan_id"], 0) + 1
+        return counts
 
 
 def working_hours(now: dt.datetime, calendar: WorkCalendar) -> bool:
@@ -71,12 +95,12 @@ class Notifier:
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.calendar = WorkCalendar("VN")
         self.batch = batch  # deliveries claimed at a time: small enough for workers to share the outbox
-        self.lease = lease  # a claim older than this (real time) belongs to a sender that died
+        self.lease = lease  # a claim older than this (on the process clock) belongs to a sender that died
         # reminders carry the one-click report link only when the web app is configured
         self.links = (public_url, link_secret) if public_url and link_secret else None
 
     def _link(self, step: dict, now: dt.datetime) -> str | None:
-        if self.links is None:
+        if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
 
@@ -87,6 +111,15 @@ class Notifier:
 
     def plan(self, now: dt.datetime, report: SendReport) -> None:
         report.planned += self.ledger.plan_deliveries(lambda steps: self.compose(steps, now, report), now=now)
+
+    def preview(self, as_of: dt.datetime) -> Preview:
+        """What a run at `as_of` would queue, plan and send, composed by the same code; nothing is
+        written or sent, and a replay's messages carry no report link."""
+        report = SendReport()
+        steps = self.ledger.preview_reminders(self.catalog, as_of=as_of)
+        deliveries, _, _ = self.compose(steps, as_of, report)
+        return Preview(as_of=as_of, replay=clock.is_replay(as_of), steps=steps, deliveries=deliveries, report=report,
+                       quiet=not working_hours(as_of, self.calendar))
 
     def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> tuple[list[NewDelivery], set[int], set[int]]:
         """The messages for the steps still to plan: (deliveries, steps now carried by every route of
@@ -152,7 +185,9 @@ class Notifier:
     def send(self, now: dt.datetime, report: SendReport, *, batch: int = 50, max_rounds: int = 10_000) -> None:
         """Claim and send what is due on the channels allowed now, a small batch at a time until nothing
         is left, so that several workers share a large outbox; a delivery handed on to a fallback
-        address is due at once and goes out in a later round of the same call."""
+        address is due at once and goes out in a later round of the same call. Never at a replayed
+        instant (checked once: a long send outlasting the margin is still this tick's)."""
+        refuse_replay(now, "sends nothing")
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
         if not working_hours(now, self.calendar):  # a re-send would wait for the morning, maybe past the provider's memory
