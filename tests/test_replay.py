@@ -113,6 +113,16 @@ def test_a_replay_issues_no_report_link_where_the_same_preview_on_the_clock_does
     assert all("/bao-cao/" in text for text in texts(live))
 
 
+def test_a_replay_of_an_earlier_day_never_shows_steps_queued_after_it(ledger, catalog, tmp_path, clock_at):
+    ledger.sync(catalog, now=at("2022-03-01T08:00"))
+    moment = clock_at("2022-03-10T15:00")
+    ledger.queue_reminders(catalog, as_of=moment, now=moment)  # queued on the clock, not yet said
+    notifier = Notifier(ledger, catalog, {name: Recording(name, tmp_path / "out.jsonl") for name in ("email", "zalo", "sms")})
+    assert len(notifier.preview(moment).deliveries) == 4  # a dry run: what the next run says
+    earlier = notifier.preview(at("2022-03-08T15:00"))  # before the first step of the first week
+    assert earlier.replay and earlier.steps == [] and earlier.deliveries == []
+
+
 # ---------------------------------------------------------------- the command line
 
 @pytest.fixture

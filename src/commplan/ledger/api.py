@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, select, text
 
+from .. import clock
 from ..plan.catalog import Catalog
 from . import outbox, records
 from . import tables as t
@@ -364,9 +365,10 @@ class Ledger:
         """The steps a run at `as_of` would queue and then plan (as `outbox.unplanned_reminders` gives
         them), computed by the same code in a transaction that is rolled back: what a dry run or a
         replay shows, writing nothing."""
+        replay = clock.is_replay(as_of)
         with self.transaction() as connection:
             queue_reminders(connection, catalog, as_of, as_of)
-            steps = outbox.unplanned_reminders(connection, as_of)
+            steps = outbox.unplanned_reminders(connection, as_of, created_by=as_of if replay else None)
             connection.rollback()
         return steps
 

@@ -80,12 +80,14 @@ def backoff(attempts: int) -> dt.timedelta:
 PLANNING_WINDOW = dt.timedelta(days=14)  # a step no route could take for two weeks is left for the report
 
 
-def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
+def unplanned_reminders(connection: Connection, now: dt.datetime, *, created_by: dt.datetime | None = None) -> list[dict]:
     """Queued reminder steps that some route of their recipient may still lack, with what a message
     needs, the (channel, address) pairs already carrying each (`covered`), and whether its occurrence
-    was done or excused by `now` (`done`: then it is dropped, never said). Only steps created by
-    `now`: a replay of an earlier day never shows what was queued after it."""
+    was done or excused by `now` (`done`: then it is dropped, never said). With `created_by`, only
+    steps created by then (a replay of an earlier day never shows what was queued after it)."""
     params = {"since": to_db(now - PLANNING_WINDOW), "as_of": to_db(now)}
+    if created_by is not None:
+        params["created_by"] = to_db(created_by)
     rows = connection.execute(
         text(
             "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
@@ -94,7 +96,8 @@ def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
             f" CASE WHEN (o.met_at IS NOT NULL AND o.met_at <= :as_of) OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
-            " WHERE r.status = 'queued' AND r.created_at >= :since AND r.created_at <= :as_of AND o.orphaned_at IS NULL"
+            " WHERE r.status = 'queued' AND r.created_at >= :since AND o.orphaned_at IS NULL"
+            + (" AND r.created_at <= :created_by" if created_by is not None else "") +
             " ORDER BY r.recipient, o.due_at, r.planned_at"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
