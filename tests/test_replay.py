@@ -39,6 +39,17 @@ def test_the_clock_starts_at_commplan_now_and_runs_on(set_now):
     assert later <= clock.now() < later + dt.timedelta(seconds=5)
 
 
+def test_a_process_clock_runs_from_the_start_of_the_process(tmp_path):
+    code = ("import time, commplan; time.sleep(0.5); from commplan import clock; "
+            "print(clock.now().isoformat()); time.sleep(0.2); print(clock.now().isoformat())")
+    env = {**os.environ, "COMMPLAN_NOW": "2021-12-10T08:00:00+07:00"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    first, second = (dt.datetime.fromisoformat(line) for line in out.stdout.split())
+    start = at("2021-12-10T08:00")
+    assert start + dt.timedelta(seconds=0.5) <= first < start + dt.timedelta(seconds=5)
+    assert second - first >= dt.timedelta(seconds=0.2)
+
+
 def test_without_commplan_now_the_clock_is_the_real_time(monkeypatch):
     monkeypatch.delenv("COMMPLAN_NOW", raising=False)
     before = dt.datetime.now(dt.timezone.utc)

@@ -25,8 +25,11 @@ REPLAY_MARGIN = dt.timedelta(minutes=10)
 UTC = dt.timezone.utc
 EXAMPLE = "2021-12-10T08:00:00+07:00"
 
-# (the variable's text, the instant it names, time.monotonic() when it was first read): read again
-# on every call, so that a test can set the variable in-process and the clock starts over from it
+# The variable as the process started (commplan's __init__ imports this module first thing) and
+# when: that instant runs on from the start. It is read again on every call, so that a test can set
+# it in-process: a new value starts the clock over from the moment it is first read.
+_started_with, _started_at = os.environ.get(VARIABLE, ""), time.monotonic()
+# (the variable's text, the instant it names, time.monotonic() at which the clock showed that instant)
 _anchor: tuple[str, dt.datetime, float] | None = None
 
 
@@ -48,21 +51,18 @@ def parse(text: str) -> dt.datetime:
 
 
 def now() -> dt.datetime:
-    """The current instant (aware, UTC): real, or COMMPLAN_NOW plus the time elapsed since it was read."""
+    """The current instant (aware, UTC): real, or COMMPLAN_NOW plus the time elapsed since the process
+    started (or, for a value set later in-process, since it was first read)."""
     global _anchor
     text = os.environ.get(VARIABLE, "")
     if not text.strip():
         return dt.datetime.now(UTC)
     anchor = _anchor
     if anchor is None or anchor[0] != text:
-        anchor = _anchor = (text, parse(text), time.monotonic())
+        since = _started_at if anchor is None and text == _started_with else time.monotonic()
+        anchor = _anchor = (text, parse(text), since)
     _, start, read_at = anchor
     return start + dt.timedelta(seconds=time.monotonic() - read_at)
-
-
-def shifted() -> bool:
-    """True when COMMPLAN_NOW sets the clock."""
-    return bool(os.environ.get(VARIABLE, "").strip())
 
 
 def is_replay(instant: dt.datetime, *, clock: dt.datetime | None = None) -> bool:
