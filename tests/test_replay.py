@@ -17,7 +17,7 @@ import time
 import pytest
 
 from commplan import clock
-from commplan.ledger import Ledger, ReplayRefused
+from commplan.ledger import EvidenceInput, Ledger, LedgerError, ReplayRefused
 from commplan.notify.notifier import Notifier, SendReport
 from conftest import REPO, UNITS_YAML, plan_yaml
 from test_outbox import CONTACTS, PLAN, Recording, at, catalog, lines  # noqa: F401 - `catalog` is a fixture
@@ -77,6 +77,18 @@ def test_a_bad_commplan_now_is_one_clear_line_naming_it(value, says, tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [f"error: COMMPLAN_NOW={value!r}{':' if 'year' in says else ''} {says}"]
     assert not (tmp_path / "commplan.sqlite3").exists()  # nothing was opened, let alone written
+
+
+def test_evidence_in_the_future_and_the_default_status_follow_the_clock(ledger, catalog, clock_at):
+    ledger.sync(catalog, now=at("2022-03-01T08:00"))
+    clock_at("2022-03-10T15:00")
+    report = EvidenceInput(kind="document", document="bao-cao-tuan-10-3.pdf")
+    with pytest.raises(LedgerError, match="11/03/2022 10:00 is in the future"):
+        ledger.record_evidence("bao-cao-tuan", "buu-dien", report, on=at("2022-03-11T10:00"))
+    recorded = ledger.record_evidence("bao-cao-tuan", "buu-dien", report, on=at("2022-03-10T10:00"))
+    assert recorded.status == "done-on-time"
+    week = {r.unit: r.status for r in ledger.statuses() if r.window_start == dt.date(2022, 3, 7)}
+    assert week == {"buu-dien": "done-on-time", "viettel-post": "overdue"}  # due 14:00, now 15:00
 
 
 # ---------------------------------------------------------------- the package: one guard, one preview
