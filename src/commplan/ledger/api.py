@@ -426,9 +426,9 @@ class Ledger:
     def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
                                  lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None) -> tuple[int, int]:
         """Claims whose lease ran out on the process clock: see `outbox.recover_stale`."""
-        clock = utc_now()
+        current = utc_now()
         with self.transaction() as connection:
-            return outbox.recover_stale(connection, clock, idempotent, now=now or clock, same_day=same_day, lease=lease)
+            return outbox.recover_stale(connection, current, idempotent, now=now or current, same_day=same_day, lease=lease)
 
     def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:
