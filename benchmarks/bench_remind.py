@@ -60,6 +60,7 @@ def timed(action):
 
 def run(label: str, url: str, catalog, folder: Path) -> bool:
     morning = dt.datetime(2022, 3, 25, 8, 0, tzinfo=VN)
+    os.environ["COMMPLAN_NOW"] = morning.isoformat()  # run as if it were then: far from the clock it would be a replay
     with Ledger(url) as ledger:
         ledger.sync(catalog, now=dt.datetime(2022, 1, 1, tzinfo=VN), horizon=dt.date(2022, 12, 31))
         queued, queue_s = timed(lambda: ledger.queue_reminders(catalog, as_of=morning, now=morning))

@@ -8,8 +8,9 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
+from commplan import clock
 from commplan.ledger import Ledger
-from commplan.reports.compliance import compliance_rows, period_of, write_csv, write_xlsx
+from commplan.reports.compliance import VN, compliance_rows, period_of, write_csv, write_xlsx
 from commplan.settings import get_settings
 
 
@@ -31,14 +32,15 @@ def write_files(rows: list[dict], period: str, as_of: dt.datetime, folder: str |
 @task(task_run_name="publish {period} table")
 def publish(rows: list[dict], period: str, as_of: dt.datetime) -> None:
     create_table_artifact(key=f"compliance-{period}", table=rows or [{"plan": "", "total": 0}],
-                          description=f"Báo cáo {'tuần' if period == 'weekly' else 'tháng'} đến {as_of.isoformat()}")
+                          description=f"Báo cáo {'tuần' if period == 'weekly' else 'tháng'} đến "
+                                      f"{as_of.astimezone(VN):%H:%M %d/%m/%Y}")
 
 
 @flow(name="compliance-report", flow_run_name="{period} report {as_of}")
 def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None, database: str | None = None,
                       folder: str | None = None) -> list[str]:
     """Summarise the week (Monday..Sunday) or month containing `as_of` (default now)."""
-    moment = as_of or dt.datetime.now(dt.timezone.utc)
+    moment = as_of or clock.now()  # the process clock: COMMPLAN_NOW sets it
     period_of(period, moment)  # refuse an unknown period before any work
     rows = summarise(period, database, moment)
     publish(rows, period, moment)

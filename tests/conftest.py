@@ -16,6 +16,8 @@ from commplan.schedule import Expander
 
 # Nothing a test runs may write to the user's real data folder (the ledger, outbox.jsonl, reports).
 os.environ["COMMPLAN_DATA_DIR"] = tempfile.mkdtemp(prefix="commplan-tests-")
+# The real clock unless a test sets it (`set_now`): a COMMPLAN_NOW in the shell must not leak in.
+os.environ.pop("COMMPLAN_NOW", None)
 
 REPO = Path(__file__).resolve().parent.parent
 PLANS = REPO / "plans"
@@ -194,3 +196,22 @@ def weekly_report(until: str = "2022-04-03", extra: str = "") -> str:
         "\n- id: bao-cao-tuan\n  title: Báo cáo tuần\n  kind: report\n  lead: [buu-dien, viettel-post]\n"
         f"  every: week\n  from: 2022-03-07\n  until: {until}\n  due: {{weekday: thu, time: \"14:00\"}}\n{extra}"
     )
+
+
+@pytest.fixture
+def set_now(monkeypatch):
+    """Set the process clock the way a user does, with COMMPLAN_NOW (processes a test starts inherit
+    it): from `set_now(instant)` on, commplan runs as if it were `instant`, the clock running on from
+    there, so that what a test drives at that instant really queues and sends. Returns the instant."""
+
+    def set_to(instant: dt.datetime) -> dt.datetime:
+        monkeypatch.setenv("COMMPLAN_NOW", instant.isoformat())
+        return instant
+
+    return set_to
+
+
+@pytest.fixture
+def clock_at(set_now):
+    """`clock_at("2022-03-10T15:00")`: the clock set to that Vietnam time; returns the instant."""
+    return lambda value: set_now(dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone(dt.timedelta(hours=7))))

@@ -119,20 +119,23 @@ def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
 
 
-def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, ledger_url, monkeypatch):
+def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, ledger_url, monkeypatch, clock_at):
     # file stand-ins are the embedded default's; on a shared PostgreSQL ledger they must be asked for
     monkeypatch.setenv("COMMPLAN_FILE_CHANNELS", "true")
     assert run("sync", "plans/").returncode == 0
-    dry = run("remind", "--as-of", "2021-12-10T09:00", "--dry-run")
+    clock_at("2021-12-10T09:00")  # COMMPLAN_NOW: the commands below run as if it were then
+    dry = run("remind", "--dry-run")
     assert dry.returncode == 0 and "nothing was recorded or sent)" in dry.stdout
+    assert dry.stdout.startswith("Chạy thử 09:00 ngày 10/12/2021: không ghi, không gửi gì; sẽ gửi ")
     assert "Bưu điện tỉnh" in dry.stdout and "quá hạn" in dry.stdout
     assert not (tmp_path / "data" / "outbox.jsonl").exists()
-    sent = run("remind", "--as-of", "2021-12-10T09:00")
+    sent = run("remind")
     assert sent.returncode == 0, sent.stderr
     count = int(sent.stdout.split("planned ")[1].split(" messages")[0])
     assert count > 0 and f"sent {count}," in sent.stdout
+    assert f"sẽ gửi {count} tin:" in dry.stdout  # the dry run showed exactly what went out
     written = (tmp_path / "data" / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(written) == count
+    assert len(written) == count and all('"written_at": "2021-12-10T02:0' in line for line in written)
     again = run("remind", "--as-of", "2021-12-10T09:00")
     assert "Queued 0 reminder steps (0 superseded); planned 0 messages; sent 0," in again.stdout
     listing = run("outbox")
@@ -140,12 +143,13 @@ def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, le
     assert run("outbox", "--failed").stdout.strip() == "Không có tin nhắn lỗi."
 
 
-def test_a_worker_without_credentials_on_postgresql_takes_nothing(run, ledger_url, tmp_path):
+def test_a_worker_without_credentials_on_postgresql_takes_nothing(run, ledger_url, tmp_path, clock_at):
     """On a shared PostgreSQL ledger a machine without the secrets must not take real messages off the
     outbox and write them to its own disk: without channels it plans and sends nothing."""
     if not ledger_url.startswith("postgresql"):
         pytest.skip("the SQLite ledger is the embedded default, where the file channels stand in")
     assert run("sync", "plans/").returncode == 0
-    sent = run("remind", "--as-of", "2021-12-10T09:00")
+    clock_at("2021-12-10T09:00")
+    sent = run("remind")
     assert sent.returncode == 0 and "planned 0 messages; sent 0," in sent.stdout
     assert not (tmp_path / "data" / "outbox.jsonl").exists()

@@ -60,10 +60,10 @@ def catalog(write_plan, tmp_path):
     return load_catalog([tmp_path])[0]
 
 
-def test_reminders_arrive_by_email_with_vietnamese_subject_and_html(ledger, catalog, smtp, tmp_path):
+def test_reminders_arrive_by_email_with_vietnamese_subject_and_html(ledger, catalog, smtp, tmp_path, clock_at):
     port, inbox = smtp
     settings = Settings(data_dir=tmp_path / "data", smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn&name=Nh%E1%BA%AFc%20vi%E1%BB%87c")
-    prepared(ledger, catalog)
+    prepared(ledger, catalog, clock_at)
     channels = configured_channels(settings)
     assert isinstance(channels["email"], EmailChannel)
     report = Notifier(ledger, catalog, channels).run(at("2022-03-10T15:00"))
@@ -77,7 +77,7 @@ def test_reminders_arrive_by_email_with_vietnamese_subject_and_html(ledger, cata
     assert str(message["X-Commplan-Delivery"]) == str(delivery["id"]) and delivery["status"] == "sent"
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "<strong>Bưu điện tỉnh Thử Nghiệm</strong>" in html and "Đến hạn hôm nay" in html
-    assert Notifier(ledger, catalog, channels).run(at("2022-03-10T15:30")).sent == 0 and len(inbox.messages) == 2
+    assert Notifier(ledger, catalog, channels).run(clock_at("2022-03-10T15:30")).sent == 0 and len(inbox.messages) == 2
 
 
 def test_a_stopped_smtp_server_is_a_temporary_error(tmp_path):

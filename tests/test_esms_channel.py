@@ -60,16 +60,16 @@ def test_code_result_decides_not_the_http_status(fake, esms, phone, key, error, 
         channel(esms, key).send(delivery(phone))
 
 
-def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path):  # noqa: F811
+def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
     settings = Settings(data_dir=tmp_path / "data", esms_api_key="key-1", esms_secret_key="secret-1",
                         esms_brandname="SOTTTT", esms_sandbox=True, esms_api_base=esms)
-    prepared(ledger, catalog)
+    prepared(ledger, catalog, clock_at)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
     assert report.sent == 1 and [m["Phone"] for m in fake.received] == ["84912000001"]  # the only phone
     assert len(fake.received[0]["Content"]) <= 160 and fake.received[0]["Content"].isascii()
 
 
-def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path):  # noqa: F811
+def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
     """The gateway took the SMS but its answer never came (a read timeout): re-sent at once with the same
     RequestId, which eSMS remembers for the day, never in a later tick when it may have forgotten."""
     import time
@@ -86,7 +86,7 @@ def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger,
     fake.answer = slow_first
     settings = Settings(data_dir=tmp_path / "data", esms_api_key="key-1", esms_secret_key="secret-1",
                         esms_brandname="SOTTTT", esms_sandbox=True, esms_api_base=esms)
-    prepared(ledger, catalog)
+    prepared(ledger, catalog, clock_at)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
     assert (report.sent, report.unknown, report.retried) == (1, 0, 0)
     assert len(fake.requests) == 2 and len(fake.received) == 1  # asked twice, one SMS

@@ -112,9 +112,9 @@ def by_recipient(ledger, recipient: str) -> list[dict]:
     return sorted((d for d in ledger.deliveries() if d["recipient"] == recipient), key=lambda d: d["id"])
 
 
-def test_a_unit_out_of_zalos_reach_gets_the_sms_exactly_once_in_one_run(ledger, make_catalog, tmp_path, zalo, esms):
+def test_a_unit_out_of_zalos_reach_gets_the_sms_exactly_once_in_one_run(ledger, make_catalog, tmp_path, zalo, esms, clock_at, set_now):
     catalog = make_catalog()
-    prepared(ledger, catalog, "2022-03-10T15:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     report = notifier(ledger, catalog, tmp_path, zalo, esms).run(NOW)
     assert (report.planned, report.sent, report.handed_on, report.failed, report.retried) == (3, 3, 2, 0, 0)
 
@@ -131,14 +131,14 @@ def test_a_unit_out_of_zalos_reach_gets_the_sms_exactly_once_in_one_run(ledger, 
     assert [m["user_id"] for m in zalo.oa_messages] == [FOLLOWER]  # Zalo delivered nothing to buu-dien
     assert "84912000009" not in [m["phone"] for m in zalo.zns_messages]
 
-    again = notifier(ledger, catalog, tmp_path, zalo, esms, seed=False).run(NOW + dt.timedelta(hours=1))
+    again = notifier(ledger, catalog, tmp_path, zalo, esms, seed=False).run(set_now(NOW + dt.timedelta(hours=1)))
     assert (again.planned, again.sent) == (0, 0) and len(esms.received) == 1 and len(esms.requests) == 1
     assert evaluate(ledger, NOW + dt.timedelta(hours=2)).undelivered == []  # handed on is not undelivered
 
 
-def test_a_follower_gets_the_oa_message_only(ledger, make_catalog, tmp_path, zalo, esms):
+def test_a_follower_gets_the_oa_message_only(ledger, make_catalog, tmp_path, zalo, esms, clock_at):
     catalog = make_catalog()
-    prepared(ledger, catalog, "2022-03-10T15:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     notifier(ledger, catalog, tmp_path, zalo, esms).run(NOW)
     [only] = by_recipient(ledger, "viettel-post")
     assert (only["channel"], only["address"], only["status"], only["external_id"]) == ("zalo", FOLLOWER, "sent", "oa-msg-1")
@@ -149,14 +149,14 @@ def test_a_follower_gets_the_oa_message_only(ledger, make_catalog, tmp_path, zal
 
 
 def test_a_phone_only_unit_gets_a_zns_template_within_limits_with_a_stable_tracking_id(
-        ledger, make_catalog, tmp_path, zalo, esms):
+        ledger, make_catalog, tmp_path, zalo, esms, clock_at, set_now):
     catalog = make_catalog()
-    prepared(ledger, catalog, "2022-03-10T15:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     zalo.fail_next(path=ZNS_PATH, error=-32)  # the first ZNS call hits the rate limit: retried later
     sender = notifier(ledger, catalog, tmp_path, zalo, esms)
     first = sender.run(NOW)
     assert first.retried == 1
-    sender.send(NOW + backoff(1), first)
+    sender.send(set_now(NOW + backoff(1)), first)
     [zns] = by_recipient(ledger, "ubnd-huyen-a")
     assert (zns["channel"], zns["address"], zns["status"], zns["attempts"]) == ("zns", "84912000003", "sent", 2)
     assert zns["fallbacks"] == "sms:84912000003"
@@ -173,9 +173,9 @@ def test_a_phone_only_unit_gets_a_zns_template_within_limits_with_a_stable_track
     assert "84912000003" not in [m["Phone"] for m in esms.received]
 
 
-def test_a_zalo_locked_out_by_a_refused_refresh_hands_everything_on_to_sms(ledger, make_catalog, tmp_path, esms):
+def test_a_zalo_locked_out_by_a_refused_refresh_hands_everything_on_to_sms(ledger, make_catalog, tmp_path, esms, clock_at):
     catalog = make_catalog()
-    prepared(ledger, catalog, "2022-03-10T15:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     with zalo_fake(refresh_token="refresh-issued-elsewhere") as zalo:
         sender = notifier(ledger, catalog, tmp_path, zalo, esms, seed=False)
         tokens = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, oauth_base=zalo.base)
@@ -194,9 +194,9 @@ def test_a_zalo_locked_out_by_a_refused_refresh_hands_everything_on_to_sms(ledge
 
 
 def test_a_permanent_failure_at_the_end_of_the_chain_is_reported_in_vietnamese(
-        ledger, make_catalog, tmp_path, zalo, esms):
+        ledger, make_catalog, tmp_path, zalo, esms, clock_at):
     catalog = make_catalog({**CONTACTS, "buu-dien": f'{{zalo: "{STRANGER}", phone: "0{INVALID_PHONE[2:]}"}}'})
-    prepared(ledger, catalog, "2022-03-10T15:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     ledger.record_tick(at("2022-03-10T08:00"), {}, now=at("2022-03-10T08:00"))
     report = notifier(ledger, catalog, tmp_path, zalo, esms).run(NOW)
     assert (report.failed, report.handed_on) == (1, 2)
@@ -216,9 +216,9 @@ SUPERSEDED = "superseded by a later step (a tick was missed)"
 
 
 def test_a_reminder_held_for_quiet_hours_is_dropped_when_the_work_is_done_overnight(
-        ledger, make_catalog, tmp_path, zalo, esms):
+        ledger, make_catalog, tmp_path, zalo, esms, clock_at):
     catalog = make_catalog()
-    prepared(ledger, catalog, "2022-03-10T21:00")
+    prepared(ledger, catalog, clock_at, "2022-03-10T21:00")
     sender = notifier(ledger, catalog, tmp_path, zalo, esms)
     night = sender.run(at("2022-03-10T21:00"))
     # Zalo, ZNS and SMS keep quiet hours: nothing is composed for them at night, so the morning's
@@ -227,7 +227,7 @@ def test_a_reminder_held_for_quiet_hours_is_dropped_when_the_work_is_done_overni
     done = ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(kind="document", document="bc.pdf"),
                                   now=at("2022-03-10T22:00"))
     assert done.status == "done-late"
-    morning = sender.run(at("2022-03-11T07:30"))
+    morning = sender.run(clock_at("2022-03-11T07:30"))
     assert by_recipient(ledger, "buu-dien") == []  # done overnight: never said
     steps = [r for r in ledger.reminders() if r["recipient"] == "buu-dien" and r["reason"] != SUPERSEDED]
     assert steps and {(r["status"], r["reason"]) for r in steps} == {("skipped", "done or excused before it could be sent")}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -41,10 +43,13 @@ def artifact(key: str) -> dict | None:
     return {"data": found[0].data} if found else None
 
 
-def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path):
+def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, set_now):
+    from commplan.ledger import Ledger
+
     tick = load_flow(find_flows() / "tick.py", "tick")
     database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    first = tick(as_of=dt.datetime(2021, 12, 8, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
+    # each tick on its own clock (COMMPLAN_NOW), as the deployment's schedule runs it
+    first = tick(as_of=set_now(dt.datetime(2021, 12, 8, 9, 0, tzinfo=VN)), plans=[str(PLANS)], database=database)
     assert first["sync"]["inserted"] > 3_000 and first["since"] is None  # up to the end of 2022
     plans = {p["plan"]: p for p in first["by_plan"]}
     # 2980, for each of the 4 provinces: the weekly report (due Thursday 9/12 14:00) and the weekly press
@@ -52,8 +57,22 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path):
     assert plans["bo-tttt-2980-2021"]["open"] == 12 and plans["bo-tttt-2980-2021"]["due_this_week"] == 8
     assert first["reminders"]["queued"] > 0 and plans["bo-tttt-2980-2021"]["reminders_queued"] > 0
     assert first["reminders"]["messages"]["planned"] == first["reminders"]["messages"]["sent"] > 0  # a Wednesday, 09:00
-    second = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
-    assert second["sync"]["inserted"] == 0 and second["since"] == "2021-12-08T09:00:00+07:00"
+    with Ledger(database) as ledger:
+        before = (len(ledger.reminders()), len(ledger.deliveries()))
+    # a replay (20/12 while the clock says 8/12): everything computed, nothing written, sent or compared
+    replay = tick(as_of=dt.datetime(2021, 12, 20, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
+    assert replay["replay"] and replay["since"] is None and replay["as_of"] == "2021-12-20T09:00:00+07:00"
+    assert replay["reminders"]["queued"] == 0 and replay["reminders"]["steps"] > 0
+    would_send = replay["reminders"]["would_send"]
+    assert would_send and {m["channel"] for m in would_send} == {"email", "zalo", "sms"}  # a Monday, 09:00
+    assert sum(p["reminders_queued"] for p in replay["by_plan"]) == replay["reminders"]["steps"]
+    with Ledger(database) as ledger:
+        assert (len(ledger.reminders()), len(ledger.deliveries())) == before
+        assert ledger.last_tick() == dt.datetime(2021, 12, 8, 9, 0, tzinfo=VN)  # the replay is not a tick
+    replayed = artifact("replay-tick-changes")
+    assert replayed is not None and replayed["data"].startswith("# Chạy lại 09:00 20/12/2021 (mô phỏng)\n")
+    second = tick(as_of=set_now(dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN)), plans=[str(PLANS)], database=database)
+    assert not second["replay"] and second["sync"]["inserted"] == 0 and second["since"] == "2021-12-08T09:00:00+07:00"
     # the weekly reports were due on 9/12 14:00: their "due" step is queued once, by this tick
     assert second["reminders"]["queued"] > 0
     assert second["changes"] > 0
@@ -61,19 +80,22 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path):
     table = artifact("overdue-by-unit")
     markdown = artifact("tick-changes")
     assert table is not None and "so-tttt-thanh-hoa" in str(table["data"])
+    oldest = [row["oldest_due"] for row in json.loads(table["data"])]
+    assert oldest and all(re.fullmatch(r"\d\d:\d\d \d\d/\d\d/20\d\d", o) for o in oldest)  # Vietnam time
     assert markdown is not None and markdown["data"].startswith("# Thay đổi từ 09:00 08/12/2021 đến 09:00 10/12/2021")
-    replay = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
-    assert replay["reminders"]["queued"] == replay["reminders"]["skipped"] == 0  # a replayed tick adds nothing
-    assert replay["reminders"]["messages"]["planned"] == replay["reminders"]["messages"]["sent"] == 0
+    again = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
+    assert not again["replay"]  # the same instant, seconds later on the clock: a re-run, which adds nothing
+    assert again["reminders"]["queued"] == again["reminders"]["skipped"] == 0
+    assert again["reminders"]["messages"]["planned"] == again["reminders"]["messages"]["sent"] == 0
 
 
-def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path):
+def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
     from openpyxl import load_workbook
 
     tick = load_flow(find_flows() / "tick.py", "tick")
     report = load_flow(find_flows() / "compliance_report.py", "compliance_report")
     database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    as_of = dt.datetime(2021, 12, 10, 17, 0, tzinfo=VN)
+    as_of = set_now(dt.datetime(2021, 12, 10, 17, 0, tzinfo=VN))
     tick(as_of=as_of, plans=[str(PLANS)], database=database)
     files = report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
     assert [os.path.basename(f) for f in files] == ["weekly-20211206-20211212.csv", "weekly-20211206-20211212.xlsx"]
@@ -88,18 +110,45 @@ def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path):
     assert artifact("compliance-weekly") is not None
 
 
-def test_commplan_run_is_the_main_job_on_the_embedded_default(tmp_path):
+def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):
+    """The main job as a process, twice (each starts an ephemeral Prefect API): a replay of 10/12/2021
+    writes no step or delivery and lists what it would send; the same day on its clock sends for real."""
+    from commplan.ledger import Ledger
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COMMPLAN_"))}
     env["COMMPLAN_DATA_DIR"] = str(tmp_path / "data")
-    result = subprocess.run([sys.executable, "-m", "commplan", "run", "--as-of", "2021-12-10"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=180)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "Traceback" not in output and "database is locked" not in output
-    assert "bo-tttt-2980-2021" in result.stdout and "Quá hạn" in result.stdout and "Nhắc việc" in result.stdout
-    assert "Reminders: " in result.stdout and " queued this tick" in result.stdout
-    shown = [line for line in result.stdout.splitlines() if line.startswith("  → ")]
+    ledger_file = tmp_path / "data" / "commplan.sqlite3"
+    outbox = tmp_path / "data" / "outbox.jsonl"
+
+    def run(*args: str, **extra: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "commplan", "run", *args], cwd=REPO, env={**env, **extra},
+                                capture_output=True, text=True, timeout=300)
+        output = result.stdout + result.stderr
+        assert result.returncode == 0, output
+        assert "Traceback" not in output and "database is locked" not in output
+        assert "bo-tttt-2980-2021" in result.stdout and "Quá hạn" in result.stdout and "Nhắc việc" in result.stdout
+        assert f"Ledger: {ledger_file}" in result.stdout
+        return result.stdout
+
+    replay = run("--as-of", "2021-12-10")  # the end of that day, years before the real clock
+    assert "Running the tick as of 23:59 10/12/2021 (Vietnam time) on plans/ ..." in replay
+    [headline] = [line for line in replay.splitlines() if line.startswith("Chạy lại ")]
+    assert headline.startswith("Chạy lại 23:59 ngày 10/12/2021 (mô phỏng): không gửi nhắc việc nào; sẽ gửi ")
+    count = int(headline.split("sẽ gửi ")[1].split(" tin:")[0])
+    listed = [line for line in replay.splitlines() if line.startswith("  → ")]
+    assert count > 20 and len(listed) == 20 and f"  … và {count - 20} tin khác." in replay
+    assert all(" qua email (" in line for line in listed)  # 23:59: Zalo and SMS would wait for the morning
+    assert "Ngoài khung giờ gửi" in replay and "Reminders: " not in replay and "replay-tick-changes" in replay
+    with Ledger(f"sqlite:///{ledger_file}") as ledger:
+        assert ledger.reminders() == [] and ledger.deliveries() == [] and ledger.last_tick() is None
+    assert not outbox.exists()
+    assert ledger_file.is_file() and (tmp_path / "data" / "prefect").is_dir()
+
+    real = run(COMMPLAN_NOW="2021-12-10T09:00:00+07:00")  # as if it were then: no --as-of, the clock's instant
+    assert "Running the tick as of 09:00 10/12/2021 (Vietnam time) on plans/ ..." in real
+    assert "Reminders: " in real and " queued this tick" in real and "Chạy lại" not in real
+    sent = int(real.split(" messages planned, ")[1].split(" sent")[0])
+    assert sent > 0 and len(outbox.read_text(encoding="utf-8").splitlines()) == sent
+    shown = [line for line in real.splitlines() if line.startswith("  → ")]
     assert 0 < len(shown) <= 10 and all(line.endswith(("sắp đến hạn", "đến hạn hôm nay", "quá hạn",
                                                        "thông báo lên cấp trên")) for line in shown)
-    assert f"Ledger: {tmp_path / 'data' / 'commplan.sqlite3'}" in result.stdout
-    assert (tmp_path / "data" / "commplan.sqlite3").is_file() and (tmp_path / "data" / "prefect").is_dir()

@@ -91,7 +91,7 @@ def links_in(text: str) -> list[str]:
     return LINK.findall(text)
 
 
-def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, smtp, tmp_path):  # noqa: F811
+def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, smtp, tmp_path, clock_at):  # noqa: F811
     port, inbox = smtp
     with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:
         settings = Settings(
@@ -100,7 +100,7 @@ def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, 
             esms_secret_key=esms.secret_key, esms_brandname="SOTTTT", esms_api_base=esms.base,
             public_url=PUBLIC + "/", link_secret=SECRET,
         )
-        prepared(ledger, catalog)
+        prepared(ledger, catalog, clock_at)
         now = at("2022-03-10T15:00")
         report = notifier_for(ledger, catalog, settings).run(now)
     assert report.sent == 4
@@ -131,7 +131,7 @@ def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, 
     assert f"{PUBLIC}/bao-cao/{token}" == report_link(PUBLIC, SECRET, *occurrence["buu-dien"], issued=now)
 
 
-def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, tmp_path):  # noqa: F811
+def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, tmp_path, clock_at):  # noqa: F811
     port, inbox = smtp
     with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:
         settings = Settings(
@@ -140,7 +140,7 @@ def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, 
             esms_secret_key=esms.secret_key, esms_brandname="SOTTTT", esms_api_base=esms.base,
             public_url=PUBLIC, link_secret=None,
         )
-        prepared(ledger, catalog)
+        prepared(ledger, catalog, clock_at)
         assert notifier_for(ledger, catalog, settings).run(at("2022-03-10T15:00")).sent == 4
     texts = [m.get_body(preferencelist=("plain",)).get_content() for _, m in inbox.messages]
     texts += [m["text"] for m in zalo.oa_messages] + [m["Content"] for m in esms.received]

@@ -2,8 +2,11 @@
 
 - a sending process killed between claim and confirmation, then restarted: nothing sent twice, nothing lost;
 - two worker processes draining one PostgreSQL outbox: each message requested once;
-- a month of the seed plans replayed tick by tick through SMTP, Zalo OA, ZNS and eSMS: each step delivered
+- a month of the seed plans run tick by tick through SMTP, Zalo OA, ZNS and eSMS: each step delivered
   once per route, quiet hours and Tết kept, a failing channel never holding up the others.
+
+Each process and tick runs with the clock set to its instant (COMMPLAN_NOW), as a simulation must: an
+instant far from the clock is a replay, which sends nothing.
 """
 
 from __future__ import annotations
@@ -79,6 +82,11 @@ def write_units(folder: Path, contacts: str, extra_units: str = "", groups: str 
     (folder / "units.yaml").write_text(units.replace("groups:\n", "groups:\n" + groups), encoding="utf-8")
 
 
+def at_clock(moment: str, env: dict) -> dict:
+    """The environment of a process whose clock starts at `moment` (Vietnam time)."""
+    return {**env, "COMMPLAN_NOW": f"{moment}+07:00"}
+
+
 @pytest.mark.parametrize("channel", ["sms", "zalo"])
 def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_loses(channel, ledger_url, tmp_path):
     contact = '{phone: "0912000001"}' if channel == "sms" else '{zalo: "8400000002"}'
@@ -102,7 +110,7 @@ def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_lose
             "COMMPLAN_ESMS_BRANDNAME": "SOTTTT", "COMMPLAN_ESMS_SANDBOX": "true", "COMMPLAN_ESMS_API_BASE": esms.base,
         }
         remind = ("remind", "--plans", str(tmp_path), "--database", ledger_url, "--as-of")
-        sender = commplan(*remind, "2022-03-10T09:00", env=env)
+        sender = commplan(*remind, "2022-03-10T09:00", env=at_clock("2022-03-10T09:00", env))
         assert hold.arrived.wait(120), sender.stderr.read() if sender.poll() is not None else "no request arrived"
         os.kill(sender.pid, signal.SIGKILL)  # the provider has the message; our confirmation never happens
         sender.wait(30)
@@ -113,11 +121,11 @@ def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_lose
             assert [d["status"] for d in ledger.deliveries()] == ["sending"]
         assert (accepted(), requests()) == (1, 1)
 
-        finished(commplan(*remind, "2022-03-10T09:05", env=env))  # within the lease: the claim is left alone
+        finished(commplan(*remind, "2022-03-10T09:05", env=at_clock("2022-03-10T09:05", env)))  # within the lease: left alone
         assert requests() == 1
 
-        # after the lease, which runs on the real clock: a zero lease stands for "ten minutes later"
-        finished(commplan(*remind, "2022-03-10T09:20", env={**env, "COMMPLAN_SEND_LEASE_SECONDS": "0"}))
+        # after the lease (10 minutes on the clock, from the claim at 09:00): re-checked
+        finished(commplan(*remind, "2022-03-10T09:20", env=at_clock("2022-03-10T09:20", env)))
         with Ledger(ledger_url) as ledger:
             delivery = ledger.deliveries()[0]
             if channel == "sms":
@@ -130,11 +138,11 @@ def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_lose
                 report = evaluate(ledger, at("2022-03-10T09:30"))
                 assert [(p["recipient"], p["channel"], p["status"]) for p in report.undelivered] == [
                     ("buu-dien", "zalo", "unknown")]
-        finished(commplan(*remind, "2022-03-10T10:00", env=env))
+        finished(commplan(*remind, "2022-03-10T10:00", env=at_clock("2022-03-10T10:00", env)))
         assert (requests(), accepted()) == ((2, 1) if channel == "sms" else (1, 1))
 
 
-def test_two_worker_processes_drain_one_postgresql_outbox_once_each(tmp_path):
+def test_two_worker_processes_drain_one_postgresql_outbox_once_each(tmp_path, set_now):
     require_postgres()
     from conftest import postgres_schema
 
@@ -149,7 +157,7 @@ def test_two_worker_processes_drain_one_postgresql_outbox_once_each(tmp_path):
     with postgres_schema() as url, ESMSFake() as esms:
         with Ledger(url) as ledger:
             ledger.sync(catalog, now=at("2022-03-01T08:00"))
-            ledger.queue_reminders(catalog, as_of=at("2022-03-10T09:00"), now=at("2022-03-10T09:00"))
+            ledger.queue_reminders(catalog, as_of=set_now(at("2022-03-10T09:00")), now=at("2022-03-10T09:00"))
         # hold the first send until the other worker has sent one too: both provably work at once
         first, second = threading.Event(), threading.Event()
         inner = esms.answer
@@ -186,7 +194,7 @@ def seed_contacts(catalog):
     return zalo_ids, phones
 
 
-def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch):  # noqa: F811
+def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch, set_now):  # noqa: F811
     # apprise builds a TLS context for every email, loading the system's CA store (50 ms, 1,200 times here);
     # the loopback SMTP server speaks no TLS, so an empty store changes nothing but the time
     (tmp_path / "no-ca.pem").write_text("")
@@ -218,6 +226,7 @@ def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channe
                 day += dt.timedelta(days=1)
             for moment in ticks:
                 esms.down = dt.date(2022, 1, 17) <= moment.date() <= dt.date(2022, 1, 18)  # the gateway is down
+                set_now(moment)  # each tick on its own clock: a simulation, not a replay
                 ledger.queue_reminders(catalog, as_of=moment, now=moment)
                 report = notifier.run(moment)
                 if esms.down:

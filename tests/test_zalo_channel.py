@@ -116,13 +116,13 @@ def test_the_plugin_url_round_trips_and_hides_the_token():
     assert (parsed["user_id"], parsed["token"], parsed["base"]) == (FOLLOWER, "secret-token-1", "https://openapi.zalo.me")
 
 
-def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path):  # noqa: F811
+def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path, clock_at):  # noqa: F811
     settings = Settings(data_dir=tmp_path / "data", zalo_access_token="oa-token-1", zalo_api_base=zalo.base)
-    prepared(ledger, catalog)
+    prepared(ledger, catalog, clock_at)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))
     assert report.sent == 1 and [m["user_id"] for m in zalo.oa_messages] == [FOLLOWER]  # the only Zalo contact
     assert zalo.oa_messages[0]["text"].startswith("Chi nhánh Viettel Post tỉnh Thử Nghiệm: đến hạn hôm nay.")
     zalo_delivery = next(d for d in ledger.deliveries() if d["channel"] == "zalo")
     assert zalo_delivery["external_id"] == "oa-msg-1" and zalo_delivery["status"] == "sent"
-    assert Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T16:00")).sent == 0
+    assert Notifier(ledger, catalog, configured_channels(settings)).run(clock_at("2022-03-10T16:00")).sent == 0
     assert len(zalo.oa_messages) == 1

@@ -52,6 +52,15 @@ def _on(text: str) -> dt.date | dt.datetime:
     return value
 
 
+def _today() -> dt.date:
+    """Today in Vietnam, on the process clock (COMMPLAN_NOW)."""
+    from zoneinfo import ZoneInfo
+
+    from .clock import now
+
+    return now().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) < 2**63:
         raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
@@ -131,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_options(status)
 
     remind = sub.add_parser("remind", help="queue the reminder steps due, plan their messages and send them")
-    remind.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="the instant (default now)")
+    remind.add_argument("--as-of", type=_as_of, metavar="DATETIME",
+                        help="the instant (default now); more than 10 minutes from the clock it is a replay, as --dry-run")
     remind.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH")
     remind.add_argument("--dry-run", action="store_true", help="show what would be queued and sent; change nothing")
     _ledger_options(remind)
@@ -154,15 +164,24 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_parsers(sub, _ledger_options)
 
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
-    run.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="replay this day or instant (default now)")
+    run.add_argument("--as-of", type=_as_of, metavar="DATETIME",
+                     help="the instant (default now); more than 10 minutes from the clock it is a replay: "
+                          "shows what it would send, sends nothing")
     run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
     _ledger_options(run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from . import clock
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        clock.now()  # a bad COMMPLAN_NOW is one line here, before any work
+    except clock.ClockError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command in ("validate", "preview"):
         handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
     elif args.command == "run":
@@ -213,7 +232,7 @@ def cmd_preview(args) -> int:
     if errors:
         print(f"{len(errors)} error(s): fix them, then preview again.", file=sys.stderr)
         return EXIT_INVALID
-    start = args.start or dt.date.today()
+    start = args.start or _today()
     end = args.end or start + dt.timedelta(days=30)
     if end < start:
         print(f"--to {end} is before --from {start}", file=sys.stderr)

@@ -46,7 +46,9 @@ def cmd_export(args) -> int:
     if unknown:
         print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_USAGE
-    now = dt.datetime.now(dt.timezone.utc)
+    from .clock import now as clock_now
+
+    now = clock_now()
     as_of = args.as_of or now
     today = as_of.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     start = args.start or dt.date(today.year, 1, 1)

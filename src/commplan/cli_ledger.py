@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import getpass
 import os
 import sys
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
+from . import clock
 from .ledger import EvidenceInput, Ledger, LedgerError, VIETNAMESE
 from .plan import load_catalog
 
@@ -126,6 +126,7 @@ def cmd_status(args) -> int:
     from .render import ledger as render
 
     as_of = args.as_of  # None: now (and the "overdue now" index)
+    shown = as_of or clock.now()
     try:
         with _open(args) as ledger:
             if args.summary:
@@ -141,11 +142,10 @@ def cmd_status(args) -> int:
         return _fail(str(error))
     if rows is None:
         if args.format == "json":
-            sys.stdout.write(render.summary_json((as_of or dt.datetime.now(dt.timezone.utc)).isoformat(), by_plan, by_unit))
+            sys.stdout.write(render.summary_json(shown.isoformat(), by_plan, by_unit))
         elif args.format == "csv":
             sys.stdout.write(render.summary_csv(by_plan, by_unit))
         else:
-            shown = as_of or dt.datetime.now(dt.timezone.utc)
             print(f"Tình hình thực hiện đến {shown.astimezone(_VN):%H:%M %d/%m/%Y}\n")
             sys.stdout.write(render.summary_table("Theo kế hoạch", by_plan) + "\n")
             sys.stdout.write(render.summary_table("Theo đơn vị", by_unit))
@@ -158,22 +158,21 @@ def cmd_status(args) -> int:
 
 
 def cmd_remind(args) -> int:
+    """Queue the steps due, plan their messages and send them; a dry run, or a replay (an `--as-of` far
+    from the clock), shows what would go out instead, through the same planning, and changes nothing."""
     from .notify.setup import notifier_for
     from .settings import get_settings
 
     catalog = _catalog(args.plans, [])
     if catalog is None:
         return _fail("the plans have errors: no reminder was sent")
-    now = dt.datetime.now(dt.timezone.utc)
-    as_of = args.as_of or now
+    as_of = args.as_of or clock.now()
+    preview = args.dry_run or clock.is_replay(as_of)
     try:
         with _open(args) as ledger:
-            settings = get_settings()
-            if args.dry_run:  # show what would be composed even where no channel is configured yet
-                settings = settings.model_copy(update={"file_channels": True})
-            notifier = notifier_for(ledger, catalog, settings)
-            if args.dry_run:
-                return _remind_dry_run(ledger, catalog, notifier, as_of)
+            notifier = notifier_for(ledger, catalog, get_settings(), preview=preview)
+            if preview:
+                return _show_preview(notifier.preview(as_of))
             queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)
             report = notifier.run(as_of)
     except LedgerError as error:
@@ -186,28 +185,24 @@ def cmd_remind(args) -> int:
     return EXIT_OK
 
 
-def _remind_dry_run(ledger, catalog, notifier, as_of) -> int:
-    """What the next real run would queue and send, without writing: the same planning code, in a
-    transaction rolled back."""
-    from .ledger.outbox import unplanned_reminders
-    from .ledger.reminders import queue_reminders
-    from .notify.notifier import SendReport
+def _show_preview(preview) -> int:
+    """Every message a dry run or a replay would send, in full; nothing was recorded or sent."""
+    from .render import preview as render
 
-    with ledger.transaction() as connection:
-        queue_reminders(connection, catalog, as_of, as_of)
-        steps = unplanned_reminders(connection, as_of)
-        connection.rollback()
-    report = SendReport()
-    deliveries, _, _ = notifier.compose(steps, as_of, report)
-    for delivery in deliveries:
+    print(render.headline(preview.as_of, len(preview.deliveries), replay=preview.replay))
+    if preview.quiet:
+        print(render.QUIET_NOTE)
+    print()
+    for delivery in preview.deliveries:
         text = delivery.body_sms if delivery.channel == "sms" else delivery.body_text
         print(f"→ {delivery.channel} {delivery.address}:")
         print(text)
         print()
-    for unit in report.without_address:
+    for unit in preview.report.without_address:
         print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
-    print(f"(dry run: {len(steps)} steps, {len(deliveries)} messages now; the rest wait for their digest_at, "
-          "and Zalo and SMS for their quiet_hours; nothing was recorded or sent)")
+    print(f"({'replay' if preview.replay else 'dry run'}: {len(preview.steps)} steps, {len(preview.deliveries)} "
+          "messages now; the rest wait for their digest_at, and Zalo and SMS for their quiet_hours; "
+          "nothing was recorded or sent)")
     return EXIT_OK
 
 

@@ -6,8 +6,12 @@ import datetime as dt
 import importlib.util
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from .render.tables import render
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
 
 
 def find_flows() -> Path:
@@ -39,11 +43,8 @@ def step_name(step: str) -> str:
 
 def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
     """The latest queued reminders, so that a run without channels shows what would be sent."""
-    from zoneinfo import ZoneInfo
-
     from .ledger import Ledger
 
-    vn = ZoneInfo("Asia/Ho_Chi_Minh")
     with Ledger.open(args.database) as ledger:
         names = ledger.unit_names()
         # said today or before: the day's digest includes steps planned later today
@@ -54,13 +55,21 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
     print(f"Latest {len(queued)} reminder steps:")
     for r in queued:
         print(f"  → {names.get(r['recipient'], r['recipient'])}: {r['title']} "
-              f"(hạn {r['due_at'].astimezone(vn):%H:%M %d/%m/%Y}) — {step_name(r['step'])}")
+              f"(hạn {r['due_at'].astimezone(VN):%H:%M %d/%m/%Y}) — {step_name(r['step'])}")
 
 
 def cmd_run(args) -> int:
-    from . import prefect_env
+    from . import clock, prefect_env
+    from .plan import load_catalog
+    from .render import preview as render_preview
     from .settings import get_settings
 
+    _, errors = load_catalog([args.plans], strict=False)  # before Prefect starts: errors, not retries
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"error: the plans in {args.plans} have errors: nothing was run", file=sys.stderr)
+        return 1
     settings = get_settings()
     prefect_env.configure(settings.data_dir)
     try:
@@ -68,8 +77,8 @@ def cmd_run(args) -> int:
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    as_of = args.as_of or dt.datetime.now(dt.timezone.utc)
-    print(f"Running the tick as of {as_of.isoformat(timespec='minutes')} on {args.plans} ...", flush=True)
+    as_of = (args.as_of or clock.now()).astimezone(VN)
+    print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
     result = tick(as_of=as_of, plans=[args.plans], database=args.database)
     rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p["reminders_queued"]))
             for p in result["by_plan"]]
@@ -84,19 +93,29 @@ def cmd_run(args) -> int:
     print(f"Sync: {sync['inserted']} new, {sync['updated']} updated, {sync['deleted']} removed occurrences; "
           f"{len(sync['waiting'])} obligations wait for an event.")
     reminders = result["reminders"]
-    messages = reminders["messages"]
-    print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
-          f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry, "
-          f"{messages['handed_on']} handed on to a fallback channel.")
-    from .notify.setup import configured_channels, real_channels
+    if result["replay"]:  # more than 10 minutes from the clock: what it would send, nothing sent
+        would_send = reminders["would_send"]
+        print(render_preview.headline(as_of, len(would_send), replay=True))
+        if reminders["quiet"]:
+            print(render_preview.QUIET_NOTE)
+        print("\n".join(render_preview.message_lines(would_send, limit=REPLAY_SHOWN)
+                        + render_preview.without_address(reminders["messages"]["without_address"])))
+        print(f"Cột «Nhắc việc»: số bước nhắc sẽ ghi (không bước nào được ghi). Để gửi thật như thể đang ở thời điểm "
+              f"đó, đặt {clock.VARIABLE}, ví dụ {clock.VARIABLE}={as_of.isoformat(timespec='minutes')}.")
+    else:
+        messages = reminders["messages"]
+        print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
+              f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry, "
+              f"{messages['handed_on']} handed on to a fallback channel.")
+        from .notify.setup import configured_channels, real_channels
 
-    real = real_channels(configured_channels(settings))
-    print(f"Channels sending for real: {', '.join(real) if real else 'none'}; the others write what they would send "
-          f"to {settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
-    if result.get("undelivered"):
-        print(f"{result['undelivered']} reminders could not be delivered: see `commplan outbox --failed`.")
-    _show_queued(args, as_of)
+        real = real_channels(configured_channels(settings))
+        print(f"Channels sending for real: {', '.join(real) if real else 'none'}; the others write what they would send "
+              f"to {settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
+        if result.get("undelivered"):
+            print(f"{result['undelivered']} reminders could not be delivered: see `commplan outbox --failed`.")
+        _show_queued(args, as_of)
     print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
-    print(f"Prefect artifacts (overdue-by-unit, tick-changes): {Path(__import__('os').environ['PREFECT_HOME'])}; "
-          "see them with `prefect server start` and the UI.")
+    print(f"Prefect artifacts ({'replay-overdue-by-unit, replay-tick-changes' if result['replay'] else 'overdue-by-unit, tick-changes'}): "
+          f"{Path(__import__('os').environ['PREFECT_HOME'])}; see them with `prefect server start` and the UI.")
     return 0

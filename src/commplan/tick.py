@@ -2,6 +2,11 @@
 
 A tick answers, for one instant: what the plans imply (sync), who is overdue
 (by unit), and what changed since the previous tick (status transitions).
+
+A replay (an instant more than 10 minutes from the clock, `commplan.clock`)
+answers the same questions for its instant but sends nothing (the reminders
+are only previewed), compares with no earlier tick, and is recorded apart
+(`replay` in the audit log), so the next real tick's "since" is untouched.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .ledger import VIETNAMESE, Ledger
+from .notify.channels import CHANNEL_NAMES
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -19,6 +25,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 class TickReport:
     as_of: dt.datetime
     since: dt.datetime | None
+    replay: bool = False
     by_plan: list[dict] = field(default_factory=list)  # per plan: open, due this week, overdue
     overdue_by_unit: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
@@ -28,12 +35,13 @@ class TickReport:
 PROBLEM_WINDOW = dt.timedelta(days=7)  # a first tick, or a replay, reports the week before
 
 
-def evaluate(ledger: Ledger, as_of: dt.datetime) -> TickReport:
-    """Status at `as_of`: per plan and per overdue unit, plus what changed since the last tick."""
-    since = ledger.last_tick()
+def evaluate(ledger: Ledger, as_of: dt.datetime, *, replay: bool = False) -> TickReport:
+    """Status at `as_of`: per plan and per overdue unit, plus what changed since the last tick
+    (nothing, for a `replay`: it stands apart from the real ticks)."""
+    since = None if replay else ledger.last_tick()
     if since is not None and since >= as_of:
-        since = None  # a replay of an earlier day: nothing to compare with
-    report = TickReport(as_of=as_of, since=since)
+        since = None  # a tick of an earlier instant than the last one: nothing to compare with
+    report = TickReport(as_of=as_of, since=since, replay=replay)
     rows = ledger.statuses(as_of=as_of)
     names = ledger.unit_names()
     week_end = (as_of.astimezone(VN) + dt.timedelta(days=7)).date()
@@ -72,6 +80,10 @@ def evaluate(ledger: Ledger, as_of: dt.datetime) -> TickReport:
 def changes_markdown(report: TickReport) -> str:
     """What changed since the previous tick, in Vietnamese, for the coordinator."""
     when = f"{report.as_of.astimezone(VN):%H:%M %d/%m/%Y}"
+    if report.replay:
+        lines = [f"# Chạy lại {when} (mô phỏng)", "",
+                 "Mô phỏng một thời điểm cách đồng hồ hơn 10 phút: không gửi nhắc việc nào, không so sánh với lần chạy trước."]
+        return "\n".join(lines + undelivered_markdown(report.undelivered)) + "\n"
     if report.since is None:
         lines = [f"# Tình hình đến {when}", "", "Lần chạy đầu tiên (hoặc chạy lại một ngày đã qua): chưa có gì để so sánh."]
         return "\n".join(lines + undelivered_markdown(report.undelivered)) + "\n"
@@ -87,7 +99,6 @@ def changes_markdown(report: TickReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-CHANNEL_NAMES = {"zalo": "Zalo OA", "zns": "Zalo ZNS", "sms": "SMS", "email": "email"}
 
 
 def undelivered_markdown(problems: list[dict]) -> list[str]:

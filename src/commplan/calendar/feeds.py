@@ -58,6 +58,7 @@ from starlette.routing import Route
 
 from ..ledger import Ledger, LedgerError
 from ..ledger.api import _expanding, default_horizon
+from ..clock import now as process_clock
 from ..ledger.clock import from_db, to_db
 from ..ledger.status import OVERDUE_NOW
 from ..links import feed_token, report_link
@@ -221,7 +222,7 @@ class Feeds:
 
     def __init__(self, settings: Settings, catalog: Catalog, *, clock: Callable[[], dt.datetime] | None = None):
         self.settings, self.catalog, self.secret = settings, catalog, require_secret(settings)
-        self.clock = clock or (lambda: dt.datetime.now(UTC))
+        self.clock = clock or process_clock
         self.ledger: Ledger | None = None
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, select, text
 
+from .. import clock
 from ..plan.catalog import Catalog
 from . import outbox, records
 from . import tables as t
-from .clock import from_db, now as utc_now, to_db
+from .clock import from_db, now as utc_now, refuse_replay, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .status import DELIVERED_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
 from .reminders import ReminderReport, queue_reminders
@@ -353,10 +354,23 @@ class Ledger:
 
     def queue_reminders(self, catalog: Catalog, *, as_of: dt.datetime | None = None,
                         now: dt.datetime | None = None) -> "ReminderReport":
-        """Create the reminder steps due by `as_of` (default now), each once; returns what was queued."""
+        """Create the reminder steps due by `as_of` (default now), each once; returns what was queued.
+        Refused for a replayed `as_of` (far from the clock): `preview_reminders` shows those."""
         moment = now or utc_now()
+        refuse_replay(as_of or moment, "writes no reminder step")
         with self.transaction() as connection:
             return queue_reminders(connection, catalog, as_of or moment, moment)
+
+    def preview_reminders(self, catalog: Catalog, *, as_of: dt.datetime) -> list[dict]:
+        """The steps a run at `as_of` would queue and then plan (as `outbox.unplanned_reminders` gives
+        them), computed by the same code in a transaction that is rolled back: what a dry run or a
+        replay shows, writing nothing."""
+        replay = clock.is_replay(as_of)
+        with self.transaction() as connection:
+            queue_reminders(connection, catalog, as_of, as_of)
+            steps = outbox.unplanned_reminders(connection, as_of, created_by=as_of if replay else None)
+            connection.rollback()
+        return steps
 
     def reminders(self, *, status: str | None = None) -> list[dict]:
         """Reminder steps with their occurrence, for people and for the notifier."""
@@ -380,6 +394,7 @@ class Ledger:
         planned step ids, dropped step ids)`) and record them, in one transaction under the planning
         lock: two planners never say the same step twice to one address."""
         moment = now or utc_now()
+        refuse_replay(moment, "plans no message")
         with self.transaction() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"SELECT pg_advisory_xact_lock({outbox.PLAN_LOCK_KEY})"))
@@ -418,11 +433,11 @@ class Ledger:
     def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
                                  lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None,
                                  windows: Iterable[str] | None = None) -> tuple[int, int]:
-        """Claims whose lease ran out on the real clock: see `outbox.recover_stale`."""
-        clock = utc_now()
+        """Claims whose lease ran out on the process clock: see `outbox.recover_stale`."""
+        current = utc_now()
         with self.transaction() as connection:
-            return outbox.recover_stale(connection, clock, idempotent, now=now or clock, same_day=same_day, lease=lease,
-                                        windows=None if windows is None else list(windows))
+            return outbox.recover_stale(connection, current, idempotent, now=now or current, same_day=same_day,
+                                        lease=lease, windows=None if windows is None else list(windows))
 
     def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:
@@ -445,7 +460,8 @@ class Ledger:
         return rows
 
     def last_tick(self) -> dt.datetime | None:
-        """The `as_of` of the latest tick recorded in the audit log."""
+        """The `as_of` of the latest tick recorded in the audit log (replays are recorded apart, so
+        they never move a real tick's "since last tick")."""
         with self.transaction(read_only=True) as connection:
             details = connection.execute(
                 select(t.AuditRow.details).where(t.AuditRow.action == "tick").order_by(t.AuditRow.id.desc()).limit(1)
@@ -453,9 +469,10 @@ class Ledger:
         return dt.datetime.fromisoformat(json.loads(details)["as_of"]) if details else None
 
     def record_tick(self, as_of: dt.datetime, details: dict, *, actor: str | None = None,
-                    now: dt.datetime | None = None) -> None:
+                    now: dt.datetime | None = None, replay: bool = False) -> None:
+        """Note a tick in the audit log; a replay as `replay`, which `last_tick` does not read."""
         with self.transaction() as connection:
-            records.audit(connection, actor=actor, action="tick", subject="tick",
+            records.audit(connection, actor=actor, action="replay" if replay else "tick", subject="tick",
                           details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
 
     def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str]) -> tuple[list[str], dict]:

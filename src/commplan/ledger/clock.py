@@ -1,14 +1,31 @@
-"""Time at the ledger's edge: aware datetimes outside, naive UTC inside the database."""
+"""Time at the ledger's edge: aware datetimes outside, naive UTC inside the database; `now` is the
+process clock (`commplan.clock`: real, or shifted by COMMPLAN_NOW)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from .. import clock
+from .engine import ReplayRefused
+
 UTC = dt.timezone.utc
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(UTC)
+    return clock.now()
+
+
+def refuse_replay(instant: dt.datetime, what: str) -> None:
+    """Steps, deliveries and sends happen only at the clock's instant (give or take the margin):
+    a replayed instant is shown by a preview, never written (see `commplan.clock.is_replay`)."""
+    current = clock.now()
+    if clock.is_replay(instant, clock=current):
+        vn = dt.timezone(dt.timedelta(hours=7))
+        raise ReplayRefused(
+            f"{instant.astimezone(vn):%H:%M %d/%m/%Y} is more than {clock.REPLAY_MARGIN.seconds // 60} minutes from "
+            f"the clock ({current.astimezone(vn):%H:%M %d/%m/%Y}): a replay {what}; it only shows what it would send "
+            f"(set {clock.VARIABLE} to run as if it were then)"
+        )
 
 
 def to_db(moment: dt.datetime) -> dt.datetime:

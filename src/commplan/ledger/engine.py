@@ -29,6 +29,11 @@ class LedgerError(Exception):
     """A problem with the ledger a person can act on; the message says what and where."""
 
 
+class ReplayRefused(LedgerError):
+    """A reminder step, a delivery or a send asked for at an instant far from the clock (a replay):
+    shells show a replay through the preview instead, so this is a last guard, not a path."""
+
+
 def _parse(url: str):
     try:
         return make_url(url)

@@ -85,11 +85,14 @@ def backoff(attempts: int) -> dt.timedelta:
 PLANNING_WINDOW = dt.timedelta(days=14)  # a step no route could take for two weeks is left for the report
 
 
-def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
+def unplanned_reminders(connection: Connection, now: dt.datetime, *, created_by: dt.datetime | None = None) -> list[dict]:
     """Queued reminder steps that some route of their recipient may still lack, with what a message
     needs, the (channel, address) pairs already carrying each (`covered`), and whether its occurrence
-    was done or excused by `now` (`done`: then it is dropped, never said)."""
+    was done or excused by `now` (`done`: then it is dropped, never said). With `created_by`, only
+    steps created by then (a replay of an earlier day never shows what was queued after it)."""
     params = {"since": to_db(now - PLANNING_WINDOW), "as_of": to_db(now)}
+    if created_by is not None:
+        params["created_by"] = to_db(created_by)
     rows = connection.execute(
         text(
             "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
@@ -99,6 +102,7 @@ def unplanned_reminders(connection: Connection, now: dt.datetime) -> list[dict]:
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
             " WHERE r.status = 'queued' AND r.created_at >= :since AND o.orphaned_at IS NULL"
+            + (" AND r.created_at <= :created_by" if created_by is not None else "") +
             " ORDER BY r.recipient, o.due_at, r.planned_at"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
@@ -187,8 +191,8 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
           clock: dt.datetime, windows: list[str] | None = None) -> list[Claimed]:
     """Claim up to `limit` deliveries due by `now` on `channels` (those this worker can send) whose
     send window is open (`windows`: the open ones; None: every window) for `worker`; each claim is
-    a compare-and-set. `clock` is the real time, which the lease runs on (`now` may be a replayed
-    instant)."""
+    a compare-and-set. `clock` is the process clock (`commplan.clock`: real time, or COMMPLAN_NOW's),
+    which the lease runs on; `now` is the sender's instant, which stays the same through a long send."""
     if not channels:
         return []
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
@@ -313,11 +317,11 @@ def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
 def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[str], *, now: dt.datetime,
                   same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE,
                   windows: list[str] | None = None) -> tuple[int, int]:
-    """Claims whose lease ran out on the real clock (the sender died): sent again where the provider
-    de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same Vietnamese
-    day, as far as its memory goes, and only while the send window is open (`windows`, as for
-    `claim`), since a re-send that waits for the morning may come after the provider forgot), else
-    `unknown`: never repeated, reported. `now` (which may be a replayed instant) stamps what is closed."""
+    """Claims whose lease ran out on the process clock `clock` (the sender died): sent again where the
+    provider de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same
+    Vietnamese day, as far as its memory goes, and only while the send window is open (`windows`, as
+    for `claim`), since a re-send that waits for the morning may come after the provider forgot), else
+    `unknown`: never repeated, reported. `now` (the sender's instant) stamps what is closed."""
     cutoff = t.DeliveryRow.claimed_at <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
     unstarted = connection.execute(
         update(t.DeliveryRow).where(t.DeliveryRow.status == "claimed", cutoff)

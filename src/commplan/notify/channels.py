@@ -3,12 +3,16 @@ whether trying again could help (the healthchecks transport contract)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Protocol
 
+from .. import clock
 from ..ledger.outbox import Claimed
+
+
+# as people read them (the outbox, a tick's report, what a replay would send)
+CHANNEL_NAMES = {"zalo": "Zalo OA", "zns": "Zalo ZNS", "sms": "SMS", "email": "email"}
 
 
 class TemporaryError(Exception):
@@ -67,7 +71,7 @@ class FileChannel:
         record = {
             "delivery": delivery.id, "channel": self.name, "to": delivery.address, "recipient": delivery.recipient,
             "subject": delivery.subject, "text": delivery.body_sms if self.name == "sms" else delivery.body_text,
-            "written_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "written_at": clock.now().isoformat(),
         }
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -23,6 +23,10 @@ follows its obligation's policy (PLAN_FORMAT.md `reminders`):
 Sending claims due deliveries in small batches, renews each claim just before
 its send, and records each outcome; a channel that fails never blocks the
 others.
+
+A preview (a dry run, or a replay: an instant far from the clock) runs the
+same planning in a transaction that is rolled back and composes the same
+messages, without report links: it shows what would go out and sends nothing.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ import socket
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .. import clock
 from ..ledger import Ledger
+from ..ledger.clock import refuse_replay
 from ..ledger.outbox import LEASE, NewDelivery
 from ..plan.catalog import Catalog
 from ..plan.model import QuietHours, ReminderChannel as Allowed, Reminders
@@ -64,6 +70,24 @@ class SendReport:
     without_address: list[str] = field(default_factory=list)  # recipients some step could reach by no allowed route
 
 
+@dataclass
+class Preview:
+    """What a run at `as_of` would send: the steps it would queue or plan, and their messages."""
+
+    as_of: dt.datetime
+    replay: bool  # far from the clock: shown, never sent (see `commplan.clock.is_replay`)
+    steps: list[dict]
+    deliveries: list[NewDelivery]
+    report: SendReport  # units without an address; steps dropped as done
+    quiet: bool  # some phone messages wait for their quiet_hours window
+
+    def by_plan(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for step in self.steps:
+            counts[step["plan_id"]] = counts.get(step["plan_id"], 0) + 1
+        return counts
+
+
 def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours = QuietHours()) -> dt.datetime:
     """Now, if phones may ring under `hours` (on `calendar`'s working days); else when they next may."""
     return SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
@@ -83,12 +107,12 @@ class Notifier:
         }
         self.policies = {(plan.id, o.id): plan.reminders_for(o) for plan in catalog.plans.values() for o in plan.obligations}
         self.batch = batch  # deliveries claimed at a time: small enough for workers to share the outbox
-        self.lease = lease  # a claim older than this (real time) belongs to a sender that died
+        self.lease = lease  # a claim older than this (on the process clock) belongs to a sender that died
         # reminders carry the one-click report link only when the web app is configured
         self.links = (public_url, link_secret) if public_url and link_secret else None
 
     def _link(self, step: dict, now: dt.datetime) -> str | None:
-        if self.links is None:
+        if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
 
@@ -102,6 +126,17 @@ class Notifier:
 
     def plan(self, now: dt.datetime, report: SendReport) -> None:
         report.planned += self.ledger.plan_deliveries(lambda steps: self.compose(steps, now, report), now=now)
+
+    def preview(self, as_of: dt.datetime) -> Preview:
+        """What a run at `as_of` would queue, plan and send, composed by the same code; nothing is
+        written or sent, and a replay's messages carry no report link."""
+        report = SendReport()
+        steps = self.ledger.preview_reminders(self.catalog, as_of=as_of)
+        deliveries, _, _ = self.compose(steps, as_of, report)
+        quiet = any(not self._window(s, {s["id"]: self.policy(s)}).is_open(as_of, self.calendars)
+                    for s in steps if not s["done"])
+        return Preview(as_of=as_of, replay=clock.is_replay(as_of), steps=steps, deliveries=deliveries, report=report,
+                       quiet=quiet)
 
     def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> tuple[list[NewDelivery], set[int], set[int]]:
         """The messages for the steps still to plan: (deliveries, steps now carried by every route their
@@ -189,7 +224,9 @@ class Notifier:
     def send(self, now: dt.datetime, report: SendReport, *, batch: int = 50, max_rounds: int = 10_000) -> None:
         """Claim and send what is due on the channels allowed now, a small batch at a time until nothing
         is left, so that several workers share a large outbox; a delivery handed on to a fallback
-        address is due at once and goes out in a later round of the same call."""
+        address is due at once and goes out in a later round of the same call. Never at a replayed
+        instant (checked once: a long send outlasting the margin is still this tick's)."""
+        refuse_replay(now, "sends nothing")
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
         windows = open_keys(self.ledger.send_windows(), now, self.calendars)  # phone messages that may ring now

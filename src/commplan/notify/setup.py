@@ -81,9 +81,13 @@ def real_channels(channels: dict[str, Channel]) -> list[str]:
     return sorted(name for name, channel in channels.items() if not isinstance(channel, FileChannel))
 
 
-def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings):
+def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False):
+    """The notifier this installation sends through; for a `preview` (a dry run, a replay), with the file
+    stand-ins where no channel is configured, so that it shows what would be composed (it sends nothing)."""
     from .notifier import Notifier
 
+    if preview:
+        settings = settings.model_copy(update={"file_channels": True})
     return Notifier(ledger, catalog, configured_channels(settings, ledger),
                     public_url=settings.public_url, link_secret=settings.link_secret, batch=settings.send_batch,
                     lease=dt.timedelta(seconds=settings.send_lease_seconds))
