@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from sqlalchemy import text
@@ -58,7 +59,20 @@ def phone_and_email(out) -> dict:
             "sms": Recording("sms", out, quiet_hours=True)}
 
 
+@pytest.fixture(autouse=True)
+def _restore_clock(monkeypatch):
+    """`clock_to` sets COMMPLAN_NOW directly; this puts the variable back after each test."""
+    monkeypatch.setenv("COMMPLAN_NOW", dt.datetime.now(dt.timezone.utc).isoformat())
+
+
+def clock_to(moment: dt.datetime) -> dt.datetime:
+    """Run as if it were `moment` (COMMPLAN_NOW), so that what the test drives then really queues and sends."""
+    os.environ["COMMPLAN_NOW"] = moment.isoformat()
+    return moment
+
+
 def tick(ledger, catalog, channels, moment: dt.datetime) -> SendReport:
+    clock_to(moment)
     ledger.queue_reminders(catalog, as_of=moment, now=moment)
     return Notifier(ledger, catalog, channels).run(moment)
 
@@ -149,7 +163,7 @@ def test_a_zalo_only_item_is_never_handed_on_to_sms_while_the_other_item_is(ledg
     catalog = catalog_of(tmp_path, weekly("bao-cao-tuan", "Báo cáo tuần", lead="[buu-dien]", reminders="{channels: [zalo]}")
                          + weekly("tin-tuan", "Tin tuần", lead="[buu-dien]"), contacts=contacts)
     ledger.sync(catalog, now=at("2022-03-01T08:00"))
-    ledger.queue_reminders(catalog, as_of=at("2022-03-10T15:00"), now=at("2022-03-10T15:00"))
+    ledger.queue_reminders(catalog, as_of=clock_to(at("2022-03-10T15:00")), now=at("2022-03-10T15:00"))
     with zalo_fake() as zalo, ESMSFake() as esms:
         report = loopback_notifier(ledger, catalog, tmp_path, zalo, esms).run(at("2022-03-10T15:00"))
     assert (report.planned, report.sent, report.handed_on, report.failed) == (2, 1, 3, 1)
@@ -241,9 +255,9 @@ def test_a_retry_waits_for_the_window_its_items_share(ledger, tmp_path):
     assert (first.sent, first.retried) == (1, 1)  # email went; SMS is due again at 17:00, when it is quiet
     channels["sms"].fail = None
     later = SendReport()
-    Notifier(ledger, catalog, channels).send(at("2022-03-13T17:05"), later)
+    Notifier(ledger, catalog, channels).send(clock_to(at("2022-03-13T17:05")), later)
     assert later.sent == 0 and [d["status"] for d in ledger.deliveries() if d["channel"] == "sms"] == ["pending"]
-    Notifier(ledger, catalog, channels).send(at("2022-03-14T08:00"), later)
+    Notifier(ledger, catalog, channels).send(clock_to(at("2022-03-14T08:00")), later)
     assert later.sent == 1 and [(d["status"], d["attempts"]) for d in ledger.deliveries() if d["channel"] == "sms"] == [("sent", 2)]
 
 
@@ -273,9 +287,9 @@ def test_a_phone_message_waiting_before_the_upgrade_keeps_the_old_hours(ledger_u
         [row] = ledger.deliveries()
         assert row["send_window"] == "07:30:00-20:00:00 workdays"
         report = SendReport()
-        Notifier(ledger, catalog, phone_and_email(out)).send(at("2022-03-13T10:00"), report)  # Sunday
+        Notifier(ledger, catalog, phone_and_email(out)).send(clock_to(at("2022-03-13T10:00")), report)  # Sunday
         assert report.sent == 0
-        Notifier(ledger, catalog, phone_and_email(out)).send(at("2022-03-14T07:30"), report)
+        Notifier(ledger, catalog, phone_and_email(out)).send(clock_to(at("2022-03-14T07:30")), report)
         assert report.sent == 1 and [line["text"] for line in lines(out)] == ["Nhac viec"]
 
 
