@@ -194,6 +194,8 @@ def _load(args):
 
 def cmd_validate(args) -> int:
     catalog, errors = _load(args)
+    for warning in catalog.warnings:  # valid, but probably not meant: reported, exit status unchanged
+        print(warning, file=sys.stderr)
     if errors:
         print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s).", file=sys.stderr)
         return EXIT_INVALID
@@ -201,6 +203,7 @@ def cmd_validate(args) -> int:
     print(
         f"OK: {len(catalog.files)} files, {len(catalog.plans)} plans, {obligations} obligations, "
         f"{len(catalog.directory.units)} units, {len(catalog.directory.groups)} groups."
+        + (f" {len(catalog.warnings)} warning(s)." if catalog.warnings else "")
     )
     return EXIT_OK
 
