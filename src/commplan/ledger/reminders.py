@@ -6,7 +6,9 @@ due (set-based selection on the indexed deadline). For each, the policy's
 steps up to the instant are compared with those already recorded; new ones
 are inserted with ON CONFLICT DO NOTHING, so two ticks at once, a retried
 task or a replayed day never create a step twice. A step for an occurrence
-that is done or excused is never created.
+that is done, excused or untracked (due before the plan's tracking_from) is
+never created, and no step goes to a dissolved unit: an escalation climbs to
+the nearest parent that still exists (the coordinator gets it anyway).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.opens_at, o.due_at FROM occurrence o"
             " JOIN obligation ob ON ob.id = o.obligation_id"
             " WHERE o.due_at BETWEEN :earliest AND :latest AND o.opens_at <= :as_of AND o.orphaned_at IS NULL"
-            " AND (o.met_at IS NULL OR o.met_at > :as_of)"
+            " AND NOT o.untracked AND (o.met_at IS NULL OR o.met_at > :as_of)"
             f" AND NOT {EXCUSED_AT_SQL}"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
@@ -77,10 +79,12 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
         audiences = {
-            "holder": holder_units,
-            # whoever holds the coordinator's or the parent's duties today (Sở TTTT -> Sở KH&CN in 2025)
-            ESCALATION: sorted({directory.holder_on(u, today) for u in (coordinators.get(plan_id),
-                                *(parents.get(h) for h in holder_units)) if u} - set(holder_units)),
+            # never a dissolved unit: what it still owes is escalated, not reminded to nobody
+            "holder": [h for h in holder_units if not directory.is_dissolved(h, today)],
+            # whoever answers for the coordinator or the parent today: its successor (Sở TTTT -> Sở KH&CN in
+            # 2025), or, when it is dissolved, the nearest parent up the chain that is not
+            ESCALATION: sorted({directory.answering_for(u, today) for u in (coordinators.get(plan_id),
+                                *(parents.get(h) for h in holder_units)) if u} - {None} - set(holder_units)),
         }
         for chain, recipients in audiences.items():
             chain_steps = [s for s in steps if s.chain == chain]
