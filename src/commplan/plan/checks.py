@@ -258,7 +258,7 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
             if err := ids.check(src, path + (key, i), ident):
                 errors.append(err)
     for key, event in (("from", o.event), ("until", o.until_event)):
-        if event and event not in events:
+        if event and event not in events and event not in ids.attempted:  # an invalid event is reported once
             errors.append(src.error(path + (key, "event"), f"unknown event '{event}'{_suggest(event, events)}"))
     if o.until_event in events and events[o.until_event].repeats:
         errors.append(src.error(path + ("until", "event"), f"`until` cannot wait for '{o.until_event}': that event "
