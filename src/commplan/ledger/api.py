@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from ..plan.catalog import Catalog
-from ..schedule.occurrences import Instance
 from . import events, outbox, records
 from . import tables as t
 from .clock import from_db, now as utc_now, to_db
@@ -131,12 +130,9 @@ class Ledger:
                 report = self._sync(connection, resync, moment, horizon, actor) if resync is not None else None
                 return replace(change, report=report)
             until = horizon or default_horizon(moment.astimezone(DEFAULT_TZ).date())
-            if repeats:
-                change = events.withdraw(connection, plan_id, event_id, day, True, actor=actor, now=moment)
-                keys = events.opened_keys(connection, resync, plan_id, event_id, Instance(day, change.instance), until)
-            else:
-                keys = events.opened_keys(connection, resync, plan_id, event_id, None, until)
-                change = events.withdraw(connection, plan_id, event_id, day, False, actor=actor, now=moment)
+            instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
+            keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
+            change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
             before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
             report = self._sync(connection, resync, moment, horizon, actor)
             removed, kept = events.remove_untouched(connection, keys, before)

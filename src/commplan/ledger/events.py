@@ -67,25 +67,33 @@ def add_instance(connection: Connection, plan_id: str, event_id: str, day: dt.da
     return EventChange(plan_id, event_id, day, repeats=True, instance=seq, standing=_standing(connection, plan_id, event_id, day))
 
 
+def latest_instance(connection: Connection, plan_id: str, event_id: str, day: dt.date) -> Instance:
+    """The instance an undo of `day` withdraws: the latest standing one of that day."""
+    found = [seq for d, seq in records.event_instances(connection, plan_id, event_id) if d == day]
+    if not found:
+        raise LedgerError(f"sự kiện '{event_id}' không có lần nào ngày {day:%d/%m/%Y} để rút lại")
+    return Instance(day, max(found))
+
+
 def opened_keys(connection: Connection, catalog: Catalog, plan_id: str, event_id: str, instance: Instance | None,
                 horizon: dt.date) -> set[tuple[int, str, dt.date, int]]:
-    """The occurrence keys (obligation row id, unit, window start, instance) the event opened: those of
-    one instance of a repeating event, or all of a one-time event's, as the plan expands them now."""
+    """The occurrence keys (obligation row id, unit, window start, instance) the event opened, as the plan
+    expands them before the undo: for a repeating event, the one-offs of that instance and the recurring
+    duties it starts; for a one-time event, everything waiting for it. Only those the undo leaves without
+    a reason to exist (orphaned by the re-sync) are removed."""
     plan = catalog.plans.get(plan_id)
     if plan is None:
         return set()
     events = records.recorded_events(connection).get(plan_id, {})
-    if instance is not None:
-        events = {**events, event_id: (instance,)}
     ids = dict(connection.execute(
         select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan_id)).all())
-    expander = Expander(plan, catalog.directory, events)
+    everything = Expander(plan, catalog.directory, events)
+    this_one = Expander(plan, catalog.directory, {**events, event_id: (instance,)}) if instance else everything
     keys = set()
     for obligation in plan.obligations:
         if obligation.event != event_id or obligation.id not in ids:
             continue
-        if instance is not None and not obligation.once:
-            continue  # an `every` duty starts at the first instance: the sync's usual rules follow its start
+        expander = this_one if obligation.once else everything
         for occurrence in expander.occurrences(obligation, EARLIEST, horizon, by="window"):
             if occurrence.window_start <= horizon:
                 keys.add((ids[obligation.id], occurrence.unit, occurrence.window_start, occurrence.instance))

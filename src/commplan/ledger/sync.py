@@ -307,9 +307,10 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     with its holder (its key is staged too, so it is not orphaned), and the staged successor's row
     is dropped when the touched rows already stand for every lead it would owe for. Returns (moved,
     rows now staged). Candidates are only rows the plans no longer imply under their own key."""
+    # a succession removed from the directory is no longer there to see: `uid_unit` remembers where a row came from
     pairs = connection.execute(text(
         "SELECT o.id, o.obligation_id, o.unit_id, s.unit_id, s.window_start, s.instance, s.due_at,"
-        f" CASE WHEN {_untouched('o')} THEN 0 ELSE 1 END,"
+        f" CASE WHEN {_untouched('o')} THEN 0 ELSE 1 END, o.uid_unit,"
         " (SELECT MIN(t.id) FROM occurrence t WHERE t.obligation_id = s.obligation_id AND t.unit_id = s.unit_id"
         "  AND t.window_start = s.window_start AND t.instance = s.instance)"
         " FROM occurrence o JOIN sync_staging s ON s.obligation_id = o.obligation_id"
@@ -325,8 +326,9 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     moves: list[dict] = []
     claimed: set[tuple] = set()
     kept: dict[tuple, list[str]] = {}  # staged key -> units of touched rows that keep its duty
-    for row_id, obligation_id, old_unit, new_unit, window_start, instance, due_at, touched, taken in pairs:
-        if not _linked(directory, old_unit, new_unit):
+    for row_id, obligation_id, old_unit, new_unit, window_start, instance, due_at, touched, uid_unit, taken in pairs:
+        # on one succession chain, or back to where an earlier sync moved it from (the succession was undone)
+        if not (_linked(directory, old_unit, new_unit) or uid_unit == new_unit):
             continue
         key = (obligation_id, new_unit, window_start, instance)
         if touched:
@@ -348,12 +350,12 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
         for unit in dict.fromkeys(units):  # the touched row's own key: it still stands for its duty
             staged += connection.execute(text(
                 "INSERT INTO sync_staging (obligation_id, unit_id, window_start, instance, holders, window_end,"
-                " opens_at, due_at, at_least, untracked) SELECT obligation_id, :old, window_start, instance, :old,"
+                " opens_at, due_at, at_least, untracked) SELECT obligation_id, :old, window_start, instance, :holders,"
                 " window_end, opens_at, due_at, at_least, untracked FROM sync_staging WHERE obligation_id = :obligation"
                 " AND unit_id = :unit AND window_start = :start AND instance = :instance"
-                " AND NOT EXISTS (SELECT 1 FROM sync_staging x WHERE x.obligation_id = :obligation AND x.unit_id = :old"
+                " AND NOT EXISTS (SELECT 1 FROM sync_staging x WHERE x.obligation_id = :obligation AND x.unit_id = :same"
                 "  AND x.window_start = :start AND x.instance = :instance)"
-            ), {**key, "old": unit}).rowcount
+            ), {**key, "old": unit, "holders": unit, "same": unit}).rowcount  # one parameter per use: PostgreSQL types each
         due = from_db(due_of[(obligation_id, new_unit, window_start, instance)]).astimezone(ZoneInfo(plan.header.timezone))
         owed_for = _origins(directory, obligation, new_unit, due.date())
         if all(any(u == k or _linked(directory, u, k) for k in units) for u in owed_for):
