@@ -135,7 +135,9 @@ class Ledger:
             change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
             before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
             report = self._sync(connection, resync, moment, horizon, actor)
-            removed, kept = events.remove_untouched(connection, keys, before)
+            removed, kept, deleted = events.remove_untouched(connection, keys, before)
+            # the sync orphaned them first; they are gone now
+            report = replace(report, deleted=report.deleted + deleted, orphaned=max(report.orphaned - deleted, 0))
             return replace(change, report=report, removed=removed, kept=kept)
 
     def unit_names(self) -> dict[str, str]:

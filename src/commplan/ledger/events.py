@@ -146,9 +146,9 @@ def rows_for(connection: Connection, keys: set[tuple[int, str, dt.date, int]]) -
 
 
 def remove_untouched(connection: Connection, keys: set[tuple[int, str, dt.date, int]],
-                     before: set[int]) -> tuple[int, tuple[int, ...]]:
+                     before: set[int]) -> tuple[int, tuple[int, ...], int]:
     """After the re-sync: of the rows with these keys that the plans no longer imply (orphaned), delete
-    those nobody touched; return (rows gone since `before`, ids kept)."""
+    those nobody touched; return (rows gone since `before`, ids kept, rows deleted here)."""
     rows = rows_for(connection, keys)
     doomed = [row_id for row_id, orphaned, touched in rows if orphaned and not touched]
     if doomed:
@@ -156,7 +156,7 @@ def remove_untouched(connection: Connection, keys: set[tuple[int, str, dt.date, 
                            {"ids": doomed})
     remaining = {row_id for row_id, *_ in rows} - set(doomed)
     kept = tuple(sorted(row_id for row_id, orphaned, touched in rows if orphaned and touched))
-    return len(before - remaining), kept
+    return len(before - remaining), kept, len(doomed)
 
 
 def _standing(connection: Connection, plan_id: str, event_id: str, day: dt.date) -> int:
