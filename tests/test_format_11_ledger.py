@@ -14,6 +14,7 @@ from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, current_revision, upgrade
 from commplan.plan import load_catalog
 from commplan.render import ledger as render
+from commplan.tick import evaluate
 from test_format_11_schedule import AROUND_THE_ELECTION, ELECTION, ON_REQUEST, REQUEST, UNITS, plan
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -273,6 +274,8 @@ def test_tracking_from_counts_earlier_occurrences_as_untracked(ledger, catalog_o
     table = render.summary_table("Theo kế hoạch", by_plan)
     assert "Ngoài theo dõi" in table.splitlines()[1] and table.splitlines()[-1].split()[-2:] == ["1", "4"]
     assert render.summary_csv(by_plan, by_unit).splitlines()[0].endswith(",excused,untracked")
+    assert evaluate(ledger, now).by_plan == [{"plan": "ke-hoach", "open": 1, "due_this_week": 1, "overdue": 2,
+                                              "untracked": 1}]  # the tick's summary, as `commplan run` prints it
     # no reminder is ever queued for it
     ledger.queue_reminders(catalog, as_of=now, now=now)
     reminded = {r["occurrence_id"] for r in ledger.reminders()}
@@ -311,3 +314,16 @@ def test_a_0006_ledger_with_evidence_upgrades_to_instances(ledger_url):
             assert connection.execute(select(func.count()).select_from(t.EvidenceRow)).scalar_one() == 1
             assert connection.execute(select(t.ReminderRow.occurrence_id)).scalar_one() == 7
         assert [s.status for s in ledger.statuses(as_of=at("2022-02-01T00:00"))] == ["done-on-time"]
+
+
+def test_every_status_mapping_covers_untracked():
+    from commplan.calendar import events, export, wording
+    from commplan.ledger import STATUSES, VIETNAMESE
+    from commplan.reports.compliance import COLUMNS
+
+    assert "untracked" in STATUSES and VIETNAMESE["untracked"] == "ngoài thời gian theo dõi"
+    for status in STATUSES:
+        state = export.STATES[status]
+        assert state in events.STATES and state in wording.STATE_LABELS
+    assert export.STATES["untracked"] in events.SILENT  # no alarm for what is not tracked
+    assert wording.PREFIXES["untracked"] == "[Ngoài theo dõi]" and "untracked" in COLUMNS
