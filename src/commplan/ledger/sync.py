@@ -322,7 +322,7 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     if not pairs:
         return 0, staged
     directory = catalog.directory
-    by_id = {ident: (catalog.plans[plan], plan_obligation(catalog, plan, code)) for (plan, code), ident in obligation_ids.items()}
+    by_id = {ident: (catalog.plans[plan], catalog.plans[plan].obligation(code)) for (plan, code), ident in obligation_ids.items()}
     moves: list[dict] = []
     claimed: set[tuple] = set()
     kept: dict[tuple, list[str]] = {}  # staged key -> units of touched rows that keep its duty
@@ -365,10 +365,6 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
             ), key)
             staged -= 1
     return len(moves), staged
-
-
-def plan_obligation(catalog: Catalog, plan_id: str, code: str) -> Obligation:
-    return catalog.plans[plan_id].obligation(code)
 
 
 def _linked(directory: Directory, one: str, other: str) -> bool:

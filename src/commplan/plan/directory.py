@@ -60,7 +60,7 @@ class Directory:
         return tuple(seen)
 
     def holder_on(self, unit_id: str, day: dt.date) -> str:
-        """Who owes `unit_id`'s duties for a window starting on `day` (follows succession chains)."""
+        """Who holds `unit_id`'s duties on `day` (follows succession chains; dissolution aside)."""
         current = unit_id
         for _ in range(len(self.units) + 1):  # bounded: cycles are refused by the checks
             unit = self.units.get(current)
