@@ -100,8 +100,8 @@ def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
     files = report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
     assert [os.path.basename(f) for f in files] == ["weekly-20211206-20211212.csv", "weekly-20211206-20211212.xlsx"]
     csv_text = open(files[0], encoding="utf-8-sig").read().splitlines()
-    assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,total"
-    assert any(line.startswith("bo-tttt-2980-2021,so-tttt-thanh-hoa,") and line.endswith(",0,0,1,1,0,2") for line in csv_text)  # report overdue, briefing open
+    assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,untracked,total"
+    assert any(line.startswith("bo-tttt-2980-2021,so-tttt-thanh-hoa,") and line.endswith(",0,0,1,1,0,0,2") for line in csv_text)  # report overdue, briefing open
     sheet = load_workbook(files[1]).active
     assert sheet["A1"].value == "Tình hình thực hiện kỳ 06/12/2021–12/12/2021"
     assert [c.value for c in sheet[2]][3:7] == ["hoàn thành đúng hạn", "hoàn thành quá hạn", "đang thực hiện, trong hạn",

@@ -129,11 +129,13 @@ def test_summary_counts_the_four_buckets_per_plan_and_unit(synced):
     report(synced, "buu-dien", "2022-03-18T09:00", name="tuan-2.pdf")  # week 2: due 17/03, late
     by_plan, by_unit = synced.summary(as_of=at("2022-03-21T12:00"))
     assert [(r.key, r.counts) for r in by_plan] == [("ke-hoach-thu", {
-        "scheduled": 2, "open": 4, "done-on-time": 1, "done-late": 1, "overdue": 2, "excused": 0})]
+        "scheduled": 2, "open": 4, "done-on-time": 1, "done-late": 1, "overdue": 2, "excused": 0, "untracked": 0})]
     units = {r.key: r.counts for r in by_unit}
-    assert units["buu-dien"] == {"scheduled": 0, "open": 1, "done-on-time": 1, "done-late": 1, "overdue": 0, "excused": 0}
+    assert units["buu-dien"] == {"scheduled": 0, "open": 1, "done-on-time": 1, "done-late": 1, "overdue": 0, "excused": 0,
+                                 "untracked": 0}
     assert units["viettel-post"]["overdue"] == 2
-    assert units["ubnd-huyen-a"] == {"scheduled": 1, "open": 1, "done-on-time": 0, "done-late": 0, "overdue": 0, "excused": 0}
+    assert units["ubnd-huyen-a"] == {"scheduled": 1, "open": 1, "done-on-time": 0, "done-late": 0, "overdue": 0, "excused": 0,
+                                     "untracked": 0}
     overdue = synced.statuses(as_of=at("2022-03-21T12:00"), only="overdue")
     assert sorted((r.unit, r.window_start.isoformat()) for r in overdue) == [
         ("viettel-post", "2022-03-07"), ("viettel-post", "2022-03-14")]

@@ -481,8 +481,9 @@ def test_it_uses_an_event_date_written_in_the_plan(write_plan):
     assert {o.window_start.isoformat() for o in occurrences_of(catalog, "2021-11-01", "2021-11-30")} == {"2021-11-20"}
 
 
-def test_it_hands_windows_to_the_successor_from_the_middle_of_a_month(write_plan):
-    # so-tttt is succeeded by so-khcn from 15/03/2025 (conftest): March starts before, so it stays.
+def test_it_hands_occurrences_due_from_the_middle_of_a_month_to_the_successor(write_plan):
+    # so-tttt is succeeded by so-khcn from 15/03/2025 (conftest): by due date (format 1.1), March is due
+    # on the 31st, after the 15th, so it passes to the successor although its window started before.
     catalog = write_plan(
         """
         - id: tin-thang
@@ -497,7 +498,8 @@ def test_it_hands_windows_to_the_successor_from_the_middle_of_a_month(write_plan
         """
     )
     monthly = [(o.unit, o.window_start.isoformat()) for o in occurrences_of(catalog, "2025-02-01", "2025-04-30", obligation="tin-thang")]
-    assert monthly == [("so-tttt", "2025-02-01"), ("so-tttt", "2025-03-01"), ("so-khcn", "2025-04-01")]
+    assert monthly == [("so-tttt", "2025-02-01"), ("so-khcn", "2025-03-01"), ("so-khcn", "2025-04-01")]
+    # the week of 10/3 is due on Thursday 13/3, before the 15th: it stays with the old unit
     weekly = [(o.unit, o.window_start.isoformat()) for o in occurrences_of(catalog, "2025-03-10", "2025-03-23", obligation="bao-cao-tuan")]
     assert weekly == [("so-tttt", "2025-03-10"), ("so-khcn", "2025-03-17")]
 

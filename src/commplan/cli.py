@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (a group means its members)")
     preview.add_argument("--plan", action="append", default=[], metavar="ID", help="only this plan")
     preview.add_argument("--event", action="append", default=[], type=_event, metavar="ID=DATE",
-                         help="treat an awaited event as happened on DATE")
+                         help="treat an awaited event as happened on DATE (repeat it for each instance of a repeating event)")
     preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     sync = sub.add_parser("sync", help="materialise the plans' occurrences in the ledger, up to a horizon")
@@ -103,7 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     event = sub.add_parser("event", help="record that an awaited event happened, and open what waits for it")
     event.add_argument("event_id", metavar="ID")
-    event.add_argument("--date", dest="day", type=_date, required=True)
+    event.add_argument("--date", dest="day", type=_date, required=True,
+                       help="the day it happened; a repeating event gets one more instance on that day")
+    event.add_argument("--undo", action="store_true",
+                       help="withdraw it: the latest instance of that day (a repeating event) or the recorded date; "
+                            "removes the occurrences it opened that nobody touched")
     event.add_argument("--plan", metavar="ID", help="the plan, when several plans have this event")
     event.add_argument("--plans", nargs="+", metavar="PATH", default=["plans/"], help="plans to re-sync afterwards (default plans/)")
     _ledger_options(event, actor=True)
@@ -213,6 +217,8 @@ def _load(args):
 
 def cmd_validate(args) -> int:
     catalog, errors = _load(args)
+    for warning in catalog.warnings:  # valid, but probably not meant: reported, exit status unchanged
+        print(warning, file=sys.stderr)
     if errors:
         print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s).", file=sys.stderr)
         return EXIT_INVALID
@@ -220,6 +226,7 @@ def cmd_validate(args) -> int:
     print(
         f"OK: {len(catalog.files)} files, {len(catalog.plans)} plans, {obligations} obligations, "
         f"{len(catalog.directory.units)} units, {len(catalog.directory.groups)} groups."
+        + (f" {len(catalog.warnings)} warning(s)." if catalog.warnings else "")
     )
     return EXIT_OK
 
@@ -242,14 +249,17 @@ def cmd_preview(args) -> int:
     if unknown:
         print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_USAGE
-    events: dict[str, dict[str, dt.date]] = {}
+    events: dict[str, dict[str, dt.date | list[dt.date]]] = {}
     for ident, day in args.event:
         matched = [p for p in catalog.plans.values() if any(e.id == ident for e in p.events)]
         if not matched:
             print(f"unknown event: {ident}", file=sys.stderr)
             return EXIT_USAGE
         for plan in matched:
-            events.setdefault(plan.id, {})[ident] = day
+            if any(e.id == ident and e.repeats for e in plan.events):  # each --event is one more instance
+                events.setdefault(plan.id, {}).setdefault(ident, []).append(day)
+            else:
+                events.setdefault(plan.id, {})[ident] = day
     units = set(catalog.directory.expand(tuple(args.unit))) if args.unit else None
     found = expand_catalog(catalog, start, end, by="due", events=events, plans=args.plan or None)
     rows = sorted(

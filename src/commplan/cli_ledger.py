@@ -55,6 +55,8 @@ def _print_sync(ledger: Ledger, report) -> None:
         f"{report.inserted} new, {report.updated} updated, {report.deleted} removed, "
         f"{report.orphaned} orphaned, {report.unchanged} unchanged occurrences."
     )
+    if report.moved:
+        print(f"  {report.moved} untouched occurrences passed to a successor unit (same id, same calendar UID).")
     for waiting in report.waiting:
         print(f"  waiting for an event: {waiting}")
 
@@ -77,14 +79,33 @@ def cmd_event(args) -> int:
         return _fail("the plans have errors: the event was not recorded")
     try:
         with _open(args) as ledger:
-            plan, previous, report = ledger.record_event(args.event_id, args.day, plan=args.plan, actor=_actor(args),
-                                                         resync=catalog)
-            was = f" (was {previous:%d/%m/%Y})" if previous else ""
-            print(f"Recorded {plan}/{args.event_id} on {args.day:%d/%m/%Y}{was}.")
-            _print_sync(ledger, report)
+            change = ledger.event(args.event_id, args.day, plan=args.plan, undo=args.undo, actor=_actor(args),
+                                  resync=catalog)
+            for line in _event_lines(change):
+                print(line)
+            _print_sync(ledger, change.report)
     except LedgerError as error:
         return _fail(str(error))
     return EXIT_OK
+
+
+def _event_lines(change) -> list[str]:
+    """What `commplan event` did, for the clerk who ran it (Vietnamese, except the one-time record's line)."""
+    name, day = f"{change.plan}/{change.event}", f"{change.day:%d/%m/%Y}"
+    if not change.undo and not change.repeats:
+        was = f" (was {change.previous:%d/%m/%Y})" if change.previous else ""
+        return [f"Recorded {name} on {day}{was}."]
+    if not change.undo:
+        return [f"Đã ghi nhận một lần xảy ra của sự kiện {name} ngày {day} "
+                f"(ngày này có {change.standing} lần; mỗi lần mở nhiệm vụ riêng)."]
+    lines = [f"Đã rút lại một lần của sự kiện {name} ngày {day} (ngày này còn {change.standing} lần)." if change.repeats
+             else f"Đã xoá ngày {day} đã ghi nhận cho sự kiện {name} (nếu kế hoạch ghi sẵn ngày, ngày đó được áp dụng lại)."]
+    lines.append(f"Đã xoá {change.removed} nhiệm vụ chưa có minh chứng, chưa được miễn, chưa được nhắc.")
+    if change.kept:
+        ids = ", ".join(f"#{i}" for i in change.kept)
+        lines.append(f"Giữ lại {len(change.kept)} nhiệm vụ đã có minh chứng, được miễn hoặc đã được nhắc "
+                     f"(đánh dấu mồ côi, minh chứng không bao giờ bị xoá): {ids}.")
+    return lines
 
 
 def cmd_record(args) -> int:

@@ -80,11 +80,11 @@ def cmd_run(args) -> int:
     as_of = (args.as_of or clock.now()).astimezone(VN)
     print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
     result = tick(as_of=as_of, plans=[args.plans], database=args.database)
-    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p["reminders_queued"]))
-            for p in result["by_plan"]]
+    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p.get("untracked", 0)),
+             str(p["reminders_queued"])) for p in result["by_plan"]]
     print()
-    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn", "Nhắc việc"), rows or [("—", "0", "0", "0", "0")],
-                 (40, 10, 21, 8, 10), right=(1, 2, 3, 4)))
+    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn", "Ngoài theo dõi", "Nhắc việc"),
+                 rows or [("—", "0", "0", "0", "0", "0")], (40, 10, 21, 8, 14, 10), right=(1, 2, 3, 4, 5)))
     units = result["overdue_by_unit"][:10]
     if units:
         print("Đơn vị quá hạn nhiều nhất:")

@@ -26,7 +26,7 @@ class TickReport:
     as_of: dt.datetime
     since: dt.datetime | None
     replay: bool = False
-    by_plan: list[dict] = field(default_factory=list)  # per plan: open, due this week, overdue
+    by_plan: list[dict] = field(default_factory=list)  # per plan: open, due this week, overdue, untracked
     overdue_by_unit: list[dict] = field(default_factory=list)
     changes: list[dict] = field(default_factory=list)
     # reminders nobody received since the previous tick (failed or left unknown by a crash)
@@ -50,8 +50,10 @@ def evaluate(ledger: Ledger, as_of: dt.datetime, *, replay: bool = False) -> Tic
     for row in rows:
         if row.orphaned:
             continue
-        entry = plans.setdefault(row.plan, {"plan": row.plan, "open": 0, "due_this_week": 0, "overdue": 0})
-        if row.status == "open":
+        entry = plans.setdefault(row.plan, {"plan": row.plan, "open": 0, "due_this_week": 0, "overdue": 0, "untracked": 0})
+        if row.status == "untracked":  # due before the plan's tracking_from: counted apart, never overdue
+            entry["untracked"] += 1
+        elif row.status == "open":
             entry["open"] += 1
             if row.due.astimezone(VN).date() <= week_end:
                 entry["due_this_week"] += 1

@@ -36,9 +36,9 @@ from . import wording
 TZID = "Asia/Ho_Chi_Minh"
 VN = ZoneInfo(TZID)
 PRODID = "-//commplan//commplan//VI"
-STATES = ("open", "due", "overdue", "met", "late", "excused")
+STATES = ("open", "due", "overdue", "met", "late", "excused", "untracked")
 # nothing left to remind of, or only in the past: an overdue event's alarms would all ring at once on import
-SILENT = frozenset({"met", "late", "excused", "overdue"})
+SILENT = frozenset({"met", "late", "excused", "overdue", "untracked"})
 TIMED_LENGTH = dt.timedelta(minutes=30)
 ALL_DAY_ALARM_AT = dt.timedelta(hours=8)  # start of the office day
 ONE_DAY = dt.timedelta(days=1)
@@ -106,17 +106,20 @@ class DeadlineEvent:
         return list(found.items())
 
 
-def stable_uid(plan_id: str, obligation_code: str, unit_id: str, window_start: dt.date) -> str:
+def stable_uid(plan_id: str, obligation_code: str, unit_id: str, window_start: dt.date, instance: int = 0) -> str:
     """`{plan}.{obligation}.{unit}.{YYYYMMDD}@commplan`: built from the plan's ids, not database
     keys, so importing a newer file updates the events instead of duplicating them. Ids may
-    contain dots, so a dot inside an id is doubled (`a.b` -> `a..b`) to keep the parts apart."""
+    contain dots, so a dot inside an id is doubled (`a.b` -> `a..b`) to keep the parts apart.
+    A second instance of a repeating event on one day adds `-{instance}` to the date. The unit is the
+    one the occurrence was first created for: a row a sync moved to a successor keeps its UID."""
     if isinstance(window_start, dt.datetime) or not isinstance(window_start, dt.date):
         raise TypeError("window_start must be a date")
     parts = (plan_id, obligation_code, unit_id)
     for part in parts:
         if not isinstance(part, str) or not ID_PATTERN.match(part):
             raise ValueError(f"{part!r} is not a plan id (lowercase letters, digits, - _ .)")
-    return ".".join(part.replace(".", "..") for part in parts) + f".{window_start:%Y%m%d}@commplan"
+    suffix = f"-{instance}" if instance else ""
+    return ".".join(part.replace(".", "..") for part in parts) + f".{window_start:%Y%m%d}{suffix}@commplan"
 
 
 FOLD_AT = 75  # octets: icalendar folds a line once it would reach this length

@@ -19,7 +19,7 @@ from .events import DeadlineEvent, calendar_of, stable_uid
 
 # ledger status -> the calendar's state (wording.py gives the Vietnamese prefix)
 STATES = {"scheduled": "open", "open": "open", "overdue": "overdue", "done-on-time": "met", "done-late": "late",
-          "excused": "excused"}
+          "excused": "excused", "untracked": "untracked"}
 END_OF_DAY = (23, 59)
 # CATEGORIES, as the agencies name their channels
 CHANNEL_NAMES = {
@@ -83,7 +83,7 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
             continue
         local = row["due"].astimezone(ZoneInfo(plan.header.timezone))
         events.append(DeadlineEvent(
-            uid=stable_uid(row["plan"], row["obligation"], row["unit"], row["window_start"]),
+            uid=stable_uid(row["plan"], row["obligation"], row["uid_unit"], row["window_start"], row["instance"]),
             plan_number=plan.header.number or plan.id, plan_title=plan.header.title, title=obligation.title,
             holder=names.get(row["unit"], row["unit"]), due_at=row["due"],
             end_of_day=(local.hour, local.minute) == END_OF_DAY, at_least=row["at_least"],

@@ -153,7 +153,7 @@ def _event(plan: Plan, obligation: Obligation, occurrence: Occurrence, names: Ma
     # The per-occurrence export's event (calendar.export.deadline_events), without the ledger's state.
     local = occurrence.due  # the engine gives it in the plan's timezone, where "end of day" is judged
     return DeadlineEvent(
-        uid=stable_uid(plan.id, obligation.id, occurrence.unit, occurrence.window_start),
+        uid=stable_uid(plan.id, obligation.id, occurrence.unit, occurrence.window_start, occurrence.instance),
         holder=names.get(occurrence.unit, occurrence.unit), due_at=occurrence.due,
         end_of_day=(local.hour, local.minute) == END_OF_DAY, at_least=occurrence.at_least, **common,
     )

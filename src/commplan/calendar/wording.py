@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Sequence
 if TYPE_CHECKING:
     from .events import DeadlineEvent
 
-PREFIXES = {"met": "[Đã hoàn thành]", "late": "[Đã hoàn thành]", "overdue": "[Quá hạn]", "excused": "[Miễn]"}
+PREFIXES = {"met": "[Đã hoàn thành]", "late": "[Đã hoàn thành]", "overdue": "[Quá hạn]", "excused": "[Miễn]",
+            "untracked": "[Ngoài theo dõi]"}
 # As the Government Office classifies tracked tasks (PLAN_FORMAT.md, "Each occurrence").
 STATE_LABELS = {
     "open": "đang thực hiện, trong hạn",
@@ -21,6 +22,7 @@ STATE_LABELS = {
     "met": "hoàn thành đúng hạn",
     "late": "hoàn thành quá hạn",
     "excused": "miễn",
+    "untracked": "ngoài thời gian theo dõi",
 }
 
 

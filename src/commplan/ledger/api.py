@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from .. import clock
 from ..plan.catalog import Catalog
-from . import outbox, records
+from . import events, outbox, records
 from . import tables as t
 from .clock import from_db, now as utc_now, refuse_replay, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
@@ -103,25 +103,43 @@ class Ledger:
                      now: dt.datetime | None = None, resync: Catalog | None = None,
                      horizon: dt.date | None = None) -> tuple[str, dt.date | None, SyncReport | None]:
         """Record that an awaited event happened, and with `resync` materialise what it opens,
-        in the same transaction; returns (plan id, previous date, sync report)."""
+        in the same transaction; returns (plan id, previous date, sync report). A repeating event
+        gets one more instance (see `event`)."""
+        change = self.event(event_id, day, plan=plan, actor=actor, now=now, resync=resync, horizon=horizon)
+        return change.plan, change.previous, change.report
+
+    def event(self, event_id: str, day: dt.date, *, plan: str | None = None, undo: bool = False,
+              actor: str | None = None, now: dt.datetime | None = None, resync: Catalog | None = None,
+              horizon: dt.date | None = None) -> events.EventChange:
+        """Record an event (a one-time event's date; one more instance of a repeating one), or with
+        `undo` withdraw it (the latest instance of that day; a one-time event's recorded date), removing
+        the occurrences it opened that nobody touched. One transaction, with the re-sync of `resync`
+        (required for `undo`: the plans say which occurrences the event opened)."""
         moment = now or utc_now()
-        report = None
+        if undo and resync is None:
+            raise LedgerError("withdrawing an event needs the plans (to find what it opened)")
         with self.transaction() as connection:
-            query = select(t.EventRow.plan_id).where(t.EventRow.code == event_id)
-            if plan:
-                query = query.where(t.EventRow.plan_id == plan)
-            plans = list(connection.execute(query).scalars())
-            if not plans:
-                known = list(connection.execute(select(t.EventRow.code)).scalars())
-                raise LedgerError(f"unknown event '{event_id}'{_suggest(event_id, known)}; run `commplan sync` first if the plan is new")
-            if len(plans) > 1:
-                raise LedgerError(f"event '{event_id}' is in several plans ({', '.join(plans)}): add --plan")
-            previous = records.record_event(connection, plans[0], event_id, day, actor=actor, now=moment)
-            records.audit(connection, actor=actor, action="event", subject=f"{plans[0]}/{event_id}",
-                          details={"date": day, "previous": previous}, at=moment)
-            if resync is not None:
-                report = self._sync(connection, resync, moment, horizon, actor)
-        return plans[0], previous, report
+            plan_id, repeats, _ = events.find_event(connection, event_id, plan)
+            if not undo and repeats:
+                change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
+            elif not undo:
+                previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
+                records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
+                              details={"date": day, "previous": previous}, at=moment)
+                change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
+            if not undo:
+                report = self._sync(connection, resync, moment, horizon, actor) if resync is not None else None
+                return replace(change, report=report)
+            until = horizon or default_horizon(moment.astimezone(DEFAULT_TZ).date())
+            instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
+            keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
+            change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
+            before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
+            report = self._sync(connection, resync, moment, horizon, actor)
+            removed, kept, deleted = events.remove_untouched(connection, keys, before)
+            # the sync orphaned them first; they are gone now
+            report = replace(report, deleted=report.deleted + deleted, orphaned=max(report.orphaned - deleted, 0))
+            return replace(change, report=report, removed=removed, kept=kept)
 
     def unit_names(self) -> dict[str, str]:
         """Display names of units and groups: the short name where it is unique."""
@@ -280,6 +298,7 @@ class Ledger:
             rows = connection.execute(
                 text(
                     "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.window_start, o.due_at, o.at_least,"
+                    " COALESCE(o.uid_unit, o.unit_id) AS uid_unit, o.instance,"
                     f" {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status,"
                     # only ever grows: deadline moves, evidence, excusals and their revocations
                     " o.sequence + (SELECT COUNT(*) FROM evidence e WHERE e.occurrence_id = o.id)"
@@ -301,6 +320,7 @@ class Ledger:
                 "holders": row["holders"].split(), "window_start": _as_date(row["window_start"]),
                 "due": from_db(row["due_at"]), "at_least": row["at_least"], "delivered": int(row["delivered"]),
                 "status": row["status"], "sequence": row["sequence"], "changed_at": max(changed),
+                "uid_unit": row["uid_unit"], "instance": row["instance"],  # the calendar UID's parts
             })
         return out
 

@@ -142,8 +142,31 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 f"{describe_url(str(engine.url))} has schema {current}, written by a newer commplan "
                 f"(this one knows up to {head_revision()}): upgrade commplan"
             )
-        with engine.begin() as connection:
+        with _schema_transaction(engine) as connection:
             command.upgrade(_alembic_config(connection), revision)
+
+
+@contextlib.contextmanager
+def _schema_transaction(engine: Engine) -> Iterator:
+    """The migrations' transaction. On SQLite, foreign keys are off while it runs: changing a
+    constraint rebuilds the table (copy, drop, rename), and the drop is refused while other rows
+    refer to it. They are checked before the commit instead (a pragma cannot change inside a transaction)."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise LedgerError(f"{describe_url(str(engine.url))}: the upgrade would leave {len(broken)} rows "
+                                      f"pointing at nothing (first: {tuple(broken[0])}); nothing was changed")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 @contextlib.contextmanager

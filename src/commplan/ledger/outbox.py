@@ -97,6 +97,7 @@ def unplanned_reminders(connection: Connection, now: dt.datetime, *, created_by:
         text(
             "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
             " o.unit_id, o.holders, o.window_start, ob.plan_id, ob.code, ob.title, p.number, p.title AS plan_title,"
+            " COALESCE(o.uid_unit, o.unit_id) AS uid_unit, o.instance,"  # the calendar UID's parts
             " (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered,"
             f" CASE WHEN (o.met_at IS NOT NULL AND o.met_at <= :as_of) OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
+from ..schedule.occurrences import Instance
 from . import tables as t
 from .clock import to_db
 
@@ -141,11 +142,73 @@ def record_event(connection: Connection, plan_id: str, code: str, day: dt.date, 
     return previous
 
 
-def recorded_events(connection: Connection) -> dict[str, dict[str, dt.date]]:
-    """Event dates the ledger knows, by plan: recorded by people, or written in the plan."""
-    out: dict[str, dict[str, dt.date]] = {}
-    for plan_id, code, day in connection.execute(select(t.EventRow.plan_id, t.EventRow.code, t.EventRow.date)):
-        if day is not None:
-            out.setdefault(plan_id, {})[code] = day
-    return out
+def clear_event(connection: Connection, plan_id: str, code: str) -> None:
+    """Forget the date a person recorded: the plan's own date (if any) applies again at the next sync."""
+    connection.execute(
+        update(t.EventRow)
+        .where(t.EventRow.plan_id == plan_id, t.EventRow.code == code)
+        .values(date=None, recorded_at=None, recorded_by=None)
+    )
 
+
+def add_event_instance(connection: Connection, plan_id: str, code: str, day: dt.date, *, actor: str | None,
+                       now: dt.datetime) -> int:
+    """One more instance of a repeating event on `day`; returns its sequence among that day's instances.
+    Withdrawn instances keep their number, so a new one never takes over what an old one left behind."""
+    previous = connection.execute(
+        select(func.max(t.EventInstanceRow.seq)).where(
+            t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code, t.EventInstanceRow.date == day)
+    ).scalar_one()
+    seq = 0 if previous is None else previous + 1
+    connection.execute(insert(t.EventInstanceRow).values(
+        plan_id=plan_id, code=code, date=day, seq=seq, recorded_at=to_db(now), recorded_by=actor))
+    return seq
+
+
+def withdraw_event_instance(connection: Connection, plan_id: str, code: str, day: dt.date, *, actor: str | None,
+                            now: dt.datetime) -> int | None:
+    """Withdraw the latest standing instance of `day`; returns its sequence, or None when there is none."""
+    latest = connection.execute(
+        select(t.EventInstanceRow.id, t.EventInstanceRow.seq)
+        .where(t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code, t.EventInstanceRow.date == day,
+               t.EventInstanceRow.withdrawn_at.is_(None))
+        .order_by(t.EventInstanceRow.seq.desc())
+        .limit(1)
+    ).first()
+    if latest is None:
+        return None
+    connection.execute(update(t.EventInstanceRow).where(t.EventInstanceRow.id == latest.id)
+                       .values(withdrawn_at=to_db(now), withdrawn_by=actor))
+    return latest.seq
+
+
+def event_instances(connection: Connection, plan_id: str, code: str) -> list[tuple[dt.date, int]]:
+    """The standing instances of a repeating event, in order."""
+    rows = connection.execute(
+        select(t.EventInstanceRow.date, t.EventInstanceRow.seq)
+        .where(t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code,
+               t.EventInstanceRow.withdrawn_at.is_(None))
+        .order_by(t.EventInstanceRow.date, t.EventInstanceRow.seq)
+    ).all()
+    return [(day, seq) for day, seq in rows]
+
+
+def recorded_events(connection: Connection) -> dict[str, dict[str, dt.date | tuple[Instance, ...]]]:
+    """Event dates the ledger knows, by plan: recorded by people, or written in the plan; for a
+    repeating event, its standing instances."""
+    out: dict[str, dict] = {}
+    for plan_id, code, day, repeats in connection.execute(
+        select(t.EventRow.plan_id, t.EventRow.code, t.EventRow.date, t.EventRow.repeats)
+    ):
+        if day is not None and not repeats:  # a repeating event's dates are its instances only
+            out.setdefault(plan_id, {})[code] = day
+    instances: dict[tuple[str, str], list[Instance]] = {}
+    for plan_id, code, day, seq in connection.execute(
+        select(t.EventInstanceRow.plan_id, t.EventInstanceRow.code, t.EventInstanceRow.date, t.EventInstanceRow.seq)
+        .join(t.EventRow, (t.EventRow.plan_id == t.EventInstanceRow.plan_id) & (t.EventRow.code == t.EventInstanceRow.code))
+        .where(t.EventInstanceRow.withdrawn_at.is_(None), t.EventRow.repeats)
+    ):
+        instances.setdefault((plan_id, code), []).append(Instance(day, seq))
+    for (plan_id, code), found in instances.items():
+        out.setdefault(plan_id, {})[code] = tuple(sorted(found))
+    return out

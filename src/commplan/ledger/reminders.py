@@ -8,13 +8,14 @@ due (set-based selection on the indexed deadline: no older than the largest
 with those already recorded; new ones
 are inserted with ON CONFLICT DO NOTHING, so two ticks at once, a retried
 task or a replayed day never create a step twice. A step for an occurrence
-that is done or excused is never created.
+that is done, excused or untracked (due before the plan's tracking_from) is
+never created, and no step goes to a dissolved unit: an escalation climbs to
+the nearest parent that still exists (the coordinator gets it anyway).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -46,7 +47,6 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
-    holder_today = functools.lru_cache(maxsize=None)(lambda unit: directory.holder_on(unit, today))
     # nothing is said past a deadline + its stop_after: older deadlines are not even read
     stop_after = max((p.stop_after.calendar_span() for p in policies.values()), default=dt.timedelta(0))
     params = {
@@ -57,7 +57,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.opens_at, o.due_at FROM occurrence o"
             " JOIN obligation ob ON ob.id = o.obligation_id"
             " WHERE o.due_at BETWEEN :earliest AND :latest AND o.opens_at <= :as_of AND o.orphaned_at IS NULL"
-            " AND (o.met_at IS NULL OR o.met_at > :as_of)"
+            " AND NOT o.untracked AND (o.met_at IS NULL OR o.met_at > :as_of)"
             f" AND NOT {EXCUSED_AT_SQL}"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,
@@ -92,11 +92,13 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     for (occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at), steps in with_steps:
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
-        audiences = {"holder": holder_units}
+        # never a dissolved unit: what it still owes is escalated, not reminded to nobody
+        audiences = {"holder": [h for h in holder_units if not directory.is_dissolved(h, today)]}
         if any(s.chain == ESCALATION for s in steps):
-            # whoever holds the coordinator's or the parent's duties today (Sở TTTT -> Sở KH&CN in 2025)
-            audiences[ESCALATION] = sorted({holder_today(u) for u in (coordinators.get(plan_id),
-                                            *(parents.get(h) for h in holder_units)) if u} - set(holder_units))
+            # whoever answers for the coordinator or the parent today: its successor (Sở TTTT -> Sở KH&CN in
+            # 2025), or, when it is dissolved, the nearest parent up the chain that is not
+            audiences[ESCALATION] = sorted({directory.answering_for(u, today) for u in (coordinators.get(plan_id),
+                                            *(parents.get(h) for h in holder_units)) if u} - {None} - set(holder_units))
         for chain, recipients in audiences.items():
             chain_steps = [s for s in steps if s.chain == chain]
             for recipient in recipients:

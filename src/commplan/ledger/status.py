@@ -8,12 +8,16 @@ PLAN_FORMAT.md's classification, as the Government Office tracks tasks:
 | done-on-time  | the at_least-th item was delivered by T, and by the deadline  |
 | done-late     | the at_least-th item was delivered by T, after the deadline   |
 | scheduled     | T is before the window opens (local midnight of its first day)|
+| untracked     | not met, the window open, due before the plan's tracking_from |
 | open          | not met, T at or before the deadline                          |
 | overdue       | not met, T after the deadline                                 |
 
 `met_at` (when the at_least-th item was delivered, by the items' own dates)
 is kept on the occurrence when evidence is recorded, so the whole rule is a
 CASE over indexed columns: no per-row Python, and `--as-of` replays any day.
+`untracked` (plan format 1.1, `tracking_from`) is a flag the sync keeps on the
+row; it replaces only open and overdue: a done or excused occurrence keeps its
+status, and a window not yet open is still scheduled.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 
-STATUSES = ("scheduled", "open", "done-on-time", "done-late", "overdue", "excused")
+STATUSES = ("scheduled", "open", "done-on-time", "done-late", "overdue", "excused", "untracked")
 # The four buckets of the Government Office's tracking reports, in its order.
 BUCKETS = ("done-on-time", "done-late", "open", "overdue")
 VIETNAMESE = {
@@ -31,6 +35,7 @@ VIETNAMESE = {
     "done-late": "hoàn thành quá hạn",
     "overdue": "quá hạn, chưa hoàn thành",
     "excused": "miễn",
+    "untracked": "ngoài thời gian theo dõi",
 }
 
 # Excused at T: an excusal made by T and not revoked by T (the excusal table keeps history;
@@ -46,6 +51,7 @@ CASE
   WHEN o.met_at IS NOT NULL AND o.met_at <= :as_of THEN
     CASE WHEN o.met_at <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
   WHEN :as_of < o.opens_at THEN 'scheduled'
+  WHEN o.untracked THEN 'untracked'
   WHEN :as_of <= o.due_at THEN 'open'
   ELSE 'overdue'
 END
@@ -57,8 +63,8 @@ DELIVERED_SQL = "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.oc
 # Conditions that select one status directly, so that an index serves them. Evidence and
 # excusals are never dated after the moment they are recorded, so "overdue now" is exactly
 # the partial index ix_occurrence_unmet_due; a replay of another instant needs the general form.
-OVERDUE_NOW = "o.due_at < :as_of AND o.met_at IS NULL AND o.excused_at IS NULL"
-OVERDUE_AT = f"o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL}"
+OVERDUE_NOW = "o.due_at < :as_of AND o.met_at IS NULL AND o.excused_at IS NULL AND NOT o.untracked"
+OVERDUE_AT = f"o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL} AND NOT o.untracked"
 
 
 @dataclass(frozen=True)

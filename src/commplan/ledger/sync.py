@@ -2,10 +2,15 @@
 
 One sync is one transaction, serialised across processes (a PostgreSQL
 advisory lock; SQLite's write lock), and idempotent: the unique key
-(obligation, holder, window start) makes a second sync a no-op.
+(obligation, holder, window start, instance) makes a second sync a no-op.
 
 Reconciliation, as rows of `sync_staging` (what the plans imply now) meet
 rows of `occurrence` (what the ledger holds):
+- a key that moved along a succession chain (the same obligation, period and
+  instance, now owed by the unit's successor, or back): an untouched row is
+  moved in place (same id, same calendar UID: `uid_unit` keeps the unit it
+  was built with); a touched one stays with its holder, and the successor
+  gets no duplicate of it;
 - new key: inserted;
 - same key, nobody touched it (no evidence, no excusal ever): its window, deadline
   and count follow the plan;
@@ -25,9 +30,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Date, DateTime, bindparam, delete, insert, select, text, update
 
 from ..plan.catalog import Catalog
+from ..plan.directory import Directory
+from ..plan.model import Obligation
 from ..schedule.occurrences import Expander, Occurrence
 from . import tables as t
-from .clock import to_db
+from .clock import from_db, to_db
 from .records import recorded_events
 
 SYNC_LOCK_KEY = 0x73796E63  # "sync": one sync at a time per database
@@ -47,10 +54,11 @@ class SyncReport:
     orphaned: int
     unchanged: int
     waiting: tuple[str, ...]  # obligations waiting for an event not yet recorded
+    moved: int = 0  # untouched rows handed to a successor (or back) in place
 
     @property
     def changed(self) -> bool:
-        return bool(self.inserted or self.updated or self.deleted or self.orphaned)
+        return bool(self.inserted or self.updated or self.deleted or self.orphaned or self.moved)
 
 
 def sync_catalog(
@@ -72,14 +80,13 @@ def sync_catalog(
     rows = _staging_rows(catalog, obligation_ids, events, horizon, waiting)
     staged = _copy_staging(connection, rows) if connection.dialect.name == "postgresql" else _insert_staging(connection, rows)
     plan_ids = list(catalog.plans)
+    moved, staged = _follow_successions(connection, catalog, obligation_ids, stamp, staged)
     updated = _update_untouched(connection, stamp)
     inserted = _insert_new(connection, stamp)
+    _update_tracking(connection, stamp)
     connection.execute(
-        text(
-            "UPDATE occurrence SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL AND EXISTS ("
-            " SELECT 1 FROM sync_staging s WHERE s.obligation_id = occurrence.obligation_id"
-            " AND s.unit_id = occurrence.unit_id AND s.window_start = occurrence.window_start)"
-        )
+        text(f"UPDATE occurrence SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL AND EXISTS ("
+             f" SELECT 1 FROM sync_staging s WHERE {_MATCH})")
     )
     deleted, orphaned = _retire_missing(connection, plan_ids, today, horizon, stamp)
     connection.execute(delete(t.SyncStagingRow))
@@ -92,6 +99,7 @@ def sync_catalog(
         orphaned=orphaned,
         unchanged=staged - inserted - updated,
         waiting=tuple(waiting),
+        moved=moved,
     )
 
 
@@ -157,11 +165,12 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         for event in plan.events:
             if event.id in known_events:
                 row = (t.EventRow.plan_id == plan.id, t.EventRow.code == event.id)
-                connection.execute(update(t.EventRow).where(*row).values(title=event.title))
+                connection.execute(update(t.EventRow).where(*row).values(title=event.title, repeats=event.repeats))
                 # a date written in the plan follows the plan until a person records one
                 connection.execute(update(t.EventRow).where(*row, t.EventRow.recorded_at.is_(None)).values(date=event.date))
             else:
-                connection.execute(insert(t.EventRow).values(plan_id=plan.id, code=event.id, title=event.title, date=event.date))
+                connection.execute(insert(t.EventRow).values(plan_id=plan.id, code=event.id, title=event.title, date=event.date,
+                                                             repeats=event.repeats))
         existing = dict(
             connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
         )
@@ -212,32 +221,38 @@ def _staging_rows(
     for plan in catalog.plans.values():
         expander = Expander(plan, catalog.directory, events.get(plan.id))
         tz = ZoneInfo(plan.header.timezone)
+        tracking_from = plan.header.tracking_from
         for obligation in plan.obligations:
-            if expander.start_of(obligation) is None:
+            if expander.waiting_for(obligation):
                 waiting.append(f"{plan.id}/{obligation.id}")
-                continue
+                if not expander.starts_of(obligation):
+                    continue
             obligation_id = obligation_ids[(plan.id, obligation.id)]
             for occurrence in expander.occurrences(obligation, EARLIEST, horizon, by="window"):
                 if occurrence.window_start > horizon:
                     continue
-                yield _row(obligation_id, occurrence, tz)
+                yield _row(obligation_id, occurrence, tz, tracking_from)
 
 
-def _row(obligation_id: int, occurrence: Occurrence, tz: ZoneInfo) -> dict:
+def _row(obligation_id: int, occurrence: Occurrence, tz: ZoneInfo, tracking_from: dt.date | None = None) -> dict:
     opens = dt.datetime.combine(occurrence.window_start, dt.time(), tzinfo=tz)
     return {
         "obligation_id": obligation_id,
         "unit_id": occurrence.unit,
         "window_start": occurrence.window_start,
+        "instance": occurrence.instance,
         "holders": " ".join(occurrence.holders),
         "window_end": occurrence.window_end,
         "opens_at": to_db(opens),
         "due_at": to_db(occurrence.due),
         "at_least": occurrence.at_least,
+        # kept for the record, counted apart: due before the plan is tracked
+        "untracked": tracking_from is not None and occurrence.due.date() < tracking_from,
     }
 
 
-STAGING_COLUMNS = ("obligation_id", "unit_id", "window_start", "holders", "window_end", "opens_at", "due_at", "at_least")
+STAGING_COLUMNS = ("obligation_id", "unit_id", "window_start", "instance", "holders", "window_end", "opens_at", "due_at",
+                   "at_least", "untracked")
 
 
 def _insert_staging(connection: Connection, rows: Iterable[dict]) -> int:
@@ -272,13 +287,96 @@ def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
 
 _MATCH = (
     "s.obligation_id = occurrence.obligation_id AND s.unit_id = occurrence.unit_id"
-    " AND s.window_start = occurrence.window_start"
+    " AND s.window_start = occurrence.window_start AND s.instance = occurrence.instance"
 )
-# Touched: someone recorded evidence or an excusal (even one taken back) for it.
-_UNTOUCHED = (
-    "NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = occurrence.id)"
-    " AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = occurrence.id)"
-)
+
+
+def _untouched(row: str) -> str:
+    """Touched: someone recorded evidence or an excusal (even one taken back) for it."""
+    return (f"NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = {row}.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)")
+
+
+_UNTOUCHED = _untouched("occurrence")
+
+
+def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids: dict[tuple[str, str], int],
+                        stamp: dt.datetime, staged: int) -> tuple[int, int]:
+    """Rows whose key moved along a succession chain (plan format 1.1: by due date; or back, after an
+    edit of the directory). An untouched row moves in place to the staged key; a touched one stays
+    with its holder (its key is staged too, so it is not orphaned), and the staged successor's row
+    is dropped when the touched rows already stand for every lead it would owe for. Returns (moved,
+    rows now staged). Candidates are only rows the plans no longer imply under their own key."""
+    # a succession removed from the directory is no longer there to see: `uid_unit` remembers where a row came from
+    pairs = connection.execute(text(
+        "SELECT o.id, o.obligation_id, o.unit_id, s.unit_id, s.window_start, s.instance, s.due_at,"
+        f" CASE WHEN {_untouched('o')} THEN 0 ELSE 1 END, o.uid_unit,"
+        " (SELECT MIN(t.id) FROM occurrence t WHERE t.obligation_id = s.obligation_id AND t.unit_id = s.unit_id"
+        "  AND t.window_start = s.window_start AND t.instance = s.instance)"
+        " FROM occurrence o JOIN sync_staging s ON s.obligation_id = o.obligation_id"
+        " AND s.window_start = o.window_start AND s.instance = o.instance AND s.unit_id <> o.unit_id"
+        " WHERE NOT EXISTS (SELECT 1 FROM sync_staging s2 WHERE s2.obligation_id = o.obligation_id"
+        "  AND s2.unit_id = o.unit_id AND s2.window_start = o.window_start AND s2.instance = o.instance)"
+        " ORDER BY o.id"
+    )).all()
+    if not pairs:
+        return 0, staged
+    directory = catalog.directory
+    by_id = {ident: (catalog.plans[plan], catalog.plans[plan].obligation(code)) for (plan, code), ident in obligation_ids.items()}
+    moves: list[dict] = []
+    claimed: set[tuple] = set()
+    kept: dict[tuple, list[str]] = {}  # staged key -> units of touched rows that keep its duty
+    for row_id, obligation_id, old_unit, new_unit, window_start, instance, due_at, touched, uid_unit, taken in pairs:
+        # on one succession chain, or back to where an earlier sync moved it from (the succession was undone)
+        if not (_linked(directory, old_unit, new_unit) or uid_unit == new_unit):
+            continue
+        key = (obligation_id, new_unit, window_start, instance)
+        if touched:
+            kept.setdefault(key, []).append(old_unit)
+        elif taken is None and key not in claimed:
+            claimed.add(key)
+            moves.append({"row": row_id, "unit": new_unit, "stamp": stamp})
+    if moves:
+        # SET reads the old row: the UID keeps the unit it was first built with
+        connection.execute(
+            text("UPDATE occurrence SET uid_unit = COALESCE(uid_unit, unit_id), unit_id = :unit,"
+                 " sequence = sequence + 1, updated_at = :stamp WHERE id = :row").bindparams(STAMP),
+            moves,
+        )
+    due_of = {(p[1], p[3], p[4], p[5]): p[6] for p in pairs}
+    for (obligation_id, new_unit, window_start, instance), units in kept.items():
+        plan, obligation = by_id[obligation_id]
+        key = {"obligation": obligation_id, "unit": new_unit, "start": window_start, "instance": instance}
+        for unit in dict.fromkeys(units):  # the touched row's own key: it still stands for its duty
+            staged += connection.execute(text(
+                "INSERT INTO sync_staging (obligation_id, unit_id, window_start, instance, holders, window_end,"
+                " opens_at, due_at, at_least, untracked) SELECT obligation_id, :old, window_start, instance, :holders,"
+                " window_end, opens_at, due_at, at_least, untracked FROM sync_staging WHERE obligation_id = :obligation"
+                " AND unit_id = :unit AND window_start = :start AND instance = :instance"
+                " AND NOT EXISTS (SELECT 1 FROM sync_staging x WHERE x.obligation_id = :obligation AND x.unit_id = :same"
+                "  AND x.window_start = :start AND x.instance = :instance)"
+            ), {**key, "old": unit, "holders": unit, "same": unit}).rowcount  # one parameter per use: PostgreSQL types each
+        due = from_db(due_of[(obligation_id, new_unit, window_start, instance)]).astimezone(ZoneInfo(plan.header.timezone))
+        owed_for = _origins(directory, obligation, new_unit, due.date())
+        if all(any(u == k or _linked(directory, u, k) for k in units) for u in owed_for):
+            connection.execute(text(
+                "DELETE FROM sync_staging WHERE obligation_id = :obligation AND unit_id = :unit"
+                " AND window_start = :start AND instance = :instance"
+            ), key)
+            staged -= 1
+    return len(moves), staged
+
+
+def _linked(directory: Directory, one: str, other: str) -> bool:
+    """Whether two units are on one succession chain (either way)."""
+    return other in directory.successors(one) or one in directory.successors(other)
+
+
+def _origins(directory: Directory, obligation: Obligation, holder: str, due: dt.date) -> list[str]:
+    """The leads (units) whose duty `holder` owes for an occurrence due on `due`."""
+    if obligation.shared:
+        return [obligation.lead[0]]
+    return [u for u in directory.expand(obligation.lead) if directory.holder_by_due(u, due) == holder]
 
 
 def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
@@ -299,16 +397,27 @@ def _update_untouched(connection: Connection, stamp: dt.datetime) -> int:
 def _insert_new(connection: Connection, stamp: dt.datetime) -> int:
     result = connection.execute(
         text(
-            "INSERT INTO occurrence (obligation_id, unit_id, holders, window_start, window_end, opens_at, due_at,"
-            " at_least, evidence_total, created_at, updated_at)"
-            " SELECT s.obligation_id, s.unit_id, s.holders, s.window_start, s.window_end, s.opens_at, s.due_at,"
-            " s.at_least, 0, :stamp, :stamp FROM sync_staging s"
+            "INSERT INTO occurrence (obligation_id, unit_id, holders, window_start, instance, window_end, opens_at, due_at,"
+            " at_least, evidence_total, untracked, created_at, updated_at)"
+            " SELECT s.obligation_id, s.unit_id, s.holders, s.window_start, s.instance, s.window_end, s.opens_at, s.due_at,"
+            " s.at_least, 0, s.untracked, :stamp, :stamp FROM sync_staging s"
             f" WHERE NOT EXISTS (SELECT 1 FROM occurrence WHERE {_MATCH})"
-            " ON CONFLICT (obligation_id, unit_id, window_start) DO NOTHING"
+            " ON CONFLICT (obligation_id, unit_id, window_start, instance) DO NOTHING"
         ).bindparams(STAMP),
         {"stamp": stamp},
     )
     return result.rowcount
+
+
+def _update_tracking(connection: Connection, stamp: dt.datetime) -> None:
+    """`untracked` follows the plan's tracking_from on every row, touched or not: it classifies, it is not history."""
+    connection.execute(
+        text(
+            "UPDATE occurrence SET untracked = s.untracked, updated_at = :stamp, sequence = occurrence.sequence + 1"
+            f" FROM sync_staging s WHERE {_MATCH} AND occurrence.untracked <> s.untracked"
+        ).bindparams(STAMP),
+        {"stamp": stamp},
+    )
 
 
 def _retire_missing(connection: Connection, plan_ids: list[str], today: dt.date, horizon: dt.date, stamp) -> tuple[int, int]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, String,
+                        Text, UniqueConstraint, false, text)
 from sqlmodel import Field, SQLModel
 
 
@@ -84,12 +85,35 @@ class EventRow(SQLModel, table=True):
     date: Optional[dt.date] = None
     recorded_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
     recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    # `repeats: true` in the plan: its dates are instances (event_instance), not this row's date
+    repeats: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+
+class EventInstanceRow(SQLModel, table=True):
+    """One recorded happening of a repeating event; withdrawn, never deleted."""
+
+    __tablename__ = "event_instance"
+    __table_args__ = (
+        ForeignKeyConstraint(["plan_id", "code"], ["event.plan_id", "event.code"], name="fk_event_instance_event"),
+        # two on one day are two instances: `seq` counts them (0, 1, ...), withdrawn ones included
+        UniqueConstraint("plan_id", "code", "date", "seq", name="uq_event_instance"),
+    )
+
+    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    plan_id: str = Field(sa_column=Column(String(100), nullable=False))
+    code: str = Field(sa_column=Column(String(100), nullable=False))
+    date: dt.date = Field(sa_column=Column(Date, nullable=False))
+    seq: int = Field(sa_column=Column(Integer, nullable=False))
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    withdrawn_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    withdrawn_by: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
 class OccurrenceRow(SQLModel, table=True):
     __tablename__ = "occurrence"
     __table_args__ = (
-        UniqueConstraint("obligation_id", "unit_id", "window_start", name="uq_occurrence_key"),
+        UniqueConstraint("obligation_id", "unit_id", "window_start", "instance", name="uq_occurrence_key"),
         Index("ix_occurrence_due", "due_at"),
         Index("ix_occurrence_unit_due", "unit_id", "due_at"),
         # "who is overdue now": unmet, unexcused occurrences by deadline
@@ -118,6 +142,13 @@ class OccurrenceRow(SQLModel, table=True):
     updated_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     # bumped when a sync moves the deadline: the SEQUENCE of its calendar event
     sequence: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # the sequence of a repeating event's instance among those of its day (0 otherwise): two instances
+    # on one day are two occurrences
+    instance: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # the unit the calendar UID was built with, once a sync moved the row to a successor (else unit_id)
+    uid_unit: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    # due before the plan's tracking_from: counted `untracked` instead of open or overdue, never reminded
+    untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class EvidenceRow(SQLModel, table=True):
@@ -172,11 +203,13 @@ class SyncStagingRow(SQLModel, table=True):
     obligation_id: int = Field(sa_column=Column(Integer, primary_key=True))
     unit_id: str = Field(sa_column=Column(String(100), primary_key=True))
     window_start: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    instance: int = Field(default=0, sa_column=Column(Integer, primary_key=True, server_default="0"))
     holders: str = Field(sa_column=Column(Text, nullable=False))
     window_end: dt.date
     opens_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     at_least: int
+    untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class ReminderRow(SQLModel, table=True):

@@ -34,7 +34,8 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
             obligation = None
         if obligation is None:
             continue
-        uid = stable_uid(step["plan_id"], step["code"], step["unit_id"], step["window_start"])
+        uid = stable_uid(step["plan_id"], step["code"], step.get("uid_unit", step["unit_id"]), step["window_start"],
+                         step.get("instance", 0))
         events[uid] = DeadlineEvent(
             uid=uid, plan_number=plan.header.number, plan_title=plan.header.title, title=obligation.title,
             holder=names.get(step["unit_id"], step["unit_id"]), due_at=step["due_at"],

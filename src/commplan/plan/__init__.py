@@ -2,7 +2,7 @@
 
 from .catalog import Catalog, Plan
 from .directory import Directory
-from .errors import PlanError, PlanLoadError
+from .errors import PlanError, PlanLoadError, PlanWarning
 from .loader import load_catalog
 
-__all__ = ["Catalog", "Directory", "Plan", "PlanError", "PlanLoadError", "load_catalog"]
+__all__ = ["Catalog", "Directory", "Plan", "PlanError", "PlanLoadError", "PlanWarning", "load_catalog"]

@@ -43,3 +43,4 @@ class Catalog:
     directory: Directory = field(default_factory=Directory)
     plans: dict[str, Plan] = field(default_factory=dict)
     files: tuple[str, ...] = ()
+    warnings: tuple = ()  # PlanWarning: valid, but probably not what the author meant

@@ -188,11 +188,10 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
     errors += _unique(src, pf.obligations, "obligation")
     errors += _unique(src, pf.indicators, "indicator")
 
-    events = {e.id: e.date for e, _ in pf.events}
+    events = {e.id: e for e, _ in pf.events}
     waited_for: set[str] = set()
     for obligation, path in pf.obligations:
-        if obligation.event:
-            waited_for.add(obligation.event)
+        waited_for.update(e for e in (obligation.event, obligation.until_event) if e)
         errors += _obligation_checks(src, header, obligation, path, ids, events)
     for event, path in pf.events:
         if event.id not in waited_for:
@@ -255,29 +254,34 @@ def _unique(src: "Source", items: list, what: str) -> list[PlanError]:
 
 
 def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
-                       events: dict[str, dt.date | None]) -> list[PlanError]:
+                       events: dict[str, m.Event]) -> list[PlanError]:
     errors = []
     for key in ("lead", "partners", "to"):
         for i, ident in enumerate(getattr(o, key) or ()):
             if err := ids.check(src, path + (key, i), ident):
                 errors.append(err)
-    if o.event and o.event not in events:
-        errors.append(src.error(path + ("from", "event"), f"unknown event '{o.event}'{_suggest(o.event, events)}"))
-    start = o.from_ if isinstance(o.from_, dt.date) else events.get(o.event) if o.event else None
+    for key, event in (("from", o.event), ("until", o.until_event)):
+        if event and event not in events and event not in ids.attempted:  # an invalid event is reported once
+            errors.append(src.error(path + (key, "event"), f"unknown event '{event}'{_suggest(event, events)}"))
+    if o.until_event in events and events[o.until_event].repeats:
+        errors.append(src.error(path + ("until", "event"), f"`until` cannot wait for '{o.until_event}': that event "
+                                "has `repeats: true`, and an end needs a single date"))
+    start = known_date(o.from_, events)
     if o.from_ is None and header.starts is None:
         errors.append(src.error(path, "no start: give `from`, or `effective.from` in the plan header"))
     start = start or (header.starts if o.from_ is None else None)
-    if o.rrule and start and not _rrule_has_dates(o.rrule, start, o.until):
+    until = known_date(o.until, events)
+    if o.rrule and start and not _rrule_has_dates(o.rrule, start, until):
         errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
-    if o.until and start and o.until < start:
-        errors.append(src.error(path + ("until",), f"until {o.until} is before from {start}"))
+    if until and start and until < start:
+        errors.append(src.error(path + ("until",), f"until {until} is before from {start}"))
     policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
     if o.reminders is not None:
         errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
     if policy is not None and (late := _untickable_step(policy, o.due_rule)):
         own = o.reminders is not None and "before" in o.reminders.model_fields_set
         errors.append(src.error(path + (("reminders", "before") if own else ("due",) if o.due else ()), late))
-    problem = due_fit_problem(o, start)
+    problem = due_fit_problem(o, start, until)
     if problem:
         message, *sub = problem
         errors.append(src.error(path + tuple(sub), message))
@@ -294,8 +298,25 @@ def _rrule_has_dates(rule_text: str, start: dt.date, until: dt.date | None) -> b
     return first is not None and first <= end
 
 
-def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
-    """Why this obligation's `due` (or `months`) cannot work with its rhythm, or None."""
+def known_date(value: dt.date | m.EventDate | None, events: dict[str, m.Event]) -> dt.date | None:
+    """A `from` / `until` as a date where the plan alone says it: a date, or an event with a date
+    written in the plan moved by a calendar offset (a working-day offset needs the schedule)."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    event = events.get(value.event)
+    if event is None or event.date is None:
+        return None
+    offset = value.offset
+    if offset is None:
+        return event.date
+    if offset.duration.is_workdays:
+        return None
+    return event.date + offset.sign * offset.duration.as_timedelta()
+
+
+def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | None = None) -> tuple | None:
+    """Why this obligation's `due` (or `months`) cannot work with its rhythm, or None. `until`: the
+    end as a date, where known (`o.until` may wait for an event)."""
     due = o.due_rule
     kind = due.kind
     if o.once:
@@ -307,8 +328,8 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None) -> tuple | None:
             return ("a one-off needs `due` (a date, or {after_start: 7d}) or `until`", "due" if o.due else "once")
         if kind is v.DueKind.DATE and start and due.date < start:
             return (f"due {due.date} is before from {start}", "due")
-        if kind is v.DueKind.DATE and o.until and due.date > o.until:
-            return (f"due {due.date} is after until {o.until}", "due")
+        if kind is v.DueKind.DATE and until and due.date > until:
+            return (f"due {due.date} is after until {until}", "due")
         return None
     if kind is v.DueKind.DATE:
         return ("a fixed date as due goes with `once: true`; recurring duties take {day: …}, {weekday: …}", "due")
@@ -386,3 +407,35 @@ def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
                     f"until the deadline (hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): the step would "
                     "never be sent; set due.time so that a tick comes before the deadline, or count the step in days")
     return None
+# ---------------------------------------------------------------- warnings
+
+def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
+    """What is valid but probably not meant: an obligation whose every holder is dissolved by its start."""
+    from .directory import Directory
+    from .errors import PlanWarning
+
+    directory = Directory(units={u.id: u for f in files for u, _ in f.units},
+                          groups={g: group for f in files for g, group, _ in f.groups})
+    if not any(u.dissolved for u in directory.units.values()):
+        return []
+    warnings: list[PlanError] = []
+    for pf in files:
+        if pf.plan is None:
+            continue
+        header = pf.plan[0]
+        events = {e.id: e for e, _ in pf.events}
+        for o, path in pf.obligations:
+            # an event not yet known cannot happen before the plan starts
+            start = known_date(o.from_, events) or header.starts
+            units = [u for u in directory.expand(o.lead) if u in directory.units]
+            if start is None or not units:
+                continue
+            if all(directory.holder_by_due(u, start) is None for u in units):
+                holders = list(dict.fromkeys(directory.holder_on(u, start) for u in units))
+                gone = ", ".join(f"{h} on {directory.units[h].dissolved}" for h in holders[:3])
+                more = f" and {len(holders) - 3} more" if len(holders) > 3 else ""
+                warnings.append(PlanWarning.of(pf.source.error(
+                    path + ("lead",), f"every holder is dissolved by the obligation's start {start} ({gone}{more}): "
+                    "nobody owes it")))
+    return warnings
+

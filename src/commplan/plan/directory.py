@@ -1,8 +1,10 @@
 """The directory of units and groups, shared by all plans of a province.
 
-Answers the two questions the schedule asks: which units does this lead
-stand for (groups expand to their members, recursively), and who holds a
-unit's duties on a given day (succession after the 2025 mergers).
+Answers the questions the schedule asks: which units does this lead stand
+for (groups expand to their members, recursively), who owes a unit's
+occurrence due on a given day (succession after the 2025 mergers, by due
+date; nobody once the unit is `dissolved`), and who answers for a unit when
+a reminder or an escalation must reach someone (never a dissolved unit).
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ class Directory:
         return tuple(seen)
 
     def holder_on(self, unit_id: str, day: dt.date) -> str:
-        """Who owes `unit_id`'s duties for a window starting on `day` (follows succession chains)."""
+        """Who holds `unit_id`'s duties on `day` (follows succession chains; dissolution aside)."""
         current = unit_id
         for _ in range(len(self.units) + 1):  # bounded: cycles are refused by the checks
             unit = self.units.get(current)
@@ -66,6 +68,41 @@ class Directory:
                 return current
             current = unit.succeeded_by.unit
         return current
+
+    def holder_by_due(self, unit_id: str, due: dt.date) -> str | None:
+        """Who owes `unit_id`'s occurrence due on `due` (plan format 1.1): the successor when `due` is
+        on or after its `from`, whatever the window; None when the holder is dissolved by then."""
+        holder = self.holder_on(unit_id, due)
+        return None if self.is_dissolved(holder, due) else holder
+
+    def is_dissolved(self, unit_id: str, day: dt.date) -> bool:
+        unit = self.units.get(unit_id)
+        return bool(unit and unit.dissolved and unit.dissolved <= day)
+
+    def answering_for(self, unit_id: str | None, day: dt.date) -> str | None:
+        """Who answers for `unit_id` on `day`, for reminders and escalations: its holder (succession),
+        or, when that unit is dissolved, the nearest parent up the chain that is not; None if nobody."""
+        current = unit_id
+        for _ in range(len(self.units) + 1):  # bounded: parents may form a loop the checks do not refuse
+            if current is None:
+                return None
+            holder = self.holder_on(current, day)
+            if not self.is_dissolved(holder, day):
+                return holder
+            unit = self.units.get(holder)
+            current = unit.parent if unit else None
+        return None
+
+    def successors(self, unit_id: str) -> tuple[str, ...]:
+        """The units `unit_id`'s duties pass to, in order (its succession chain, without itself)."""
+        chain: list[str] = []
+        current = self.units.get(unit_id)
+        for _ in range(len(self.units) + 1):
+            if current is None or current.succeeded_by is None or current.succeeded_by.unit in chain:
+                break
+            chain.append(current.succeeded_by.unit)
+            current = self.units.get(current.succeeded_by.unit)
+        return tuple(chain)
 
     def successions(self, unit_id: str) -> tuple[dt.date, ...]:
         """Dates on which `unit_id`'s duties pass to another unit (its chain, in order)."""

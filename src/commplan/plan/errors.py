@@ -50,6 +50,19 @@ class PlanError:
         return f"{where}: {key}: {self.message}" if key else f"{where}: {self.message}"
 
 
+class PlanWarning(PlanError):
+    """Something valid but probably not meant (an obligation nobody can owe): reported, never fatal."""
+
+    @classmethod
+    def of(cls, error: PlanError) -> "PlanWarning":
+        return cls(error.file, error.line, error.column, error.path, error.message)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        key = format_path(self.path)
+        return f"{where}: warning: {key}: {self.message}" if key else f"{where}: warning: {self.message}"
+
+
 class PlanLoadError(Exception):
     """Raised by `load_catalog(strict=True)` when any file has errors."""
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from . import model as m
 from .catalog import Catalog, Plan
-from .checks import check_files
+from .checks import check_files, warn_files
 from .directory import Directory
 from .errors import KeyPath, PlanError, PlanLoadError
 from .values import describe
@@ -82,6 +82,7 @@ def load_catalog(
             parsed.append(result)
     errors.extend(check_files(parsed))
     catalog = _build(parsed, tuple(files))
+    catalog.warnings = tuple(sorted(set(warn_files(parsed)), key=PlanError.sort_key))
     errors = sorted(set(errors), key=PlanError.sort_key)
     if strict and errors:
         raise PlanLoadError(errors)

@@ -133,7 +133,17 @@ class Unit(Strict):
     parent: Optional[Id] = None
     contacts: tuple[Contact, ...] = ()
     succeeded_by: Optional[Succession] = None
+    dissolved: Optional[Date] = None  # gone from this day, with no single successor
     note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _dissolved_after_succession(self) -> "Unit":
+        # Both may be given (duties pass to the successor, then the unit is gone), but a unit
+        # cannot hand over duties after it ceased to exist.
+        if self.dissolved and self.succeeded_by and self.succeeded_by.from_ > self.dissolved:
+            raise _bad(f"succeeded_by.from {self.succeeded_by.from_} is after dissolved {self.dissolved}: "
+                       "a unit hands its duties over on or before the day it is dissolved", "succeeded_by", "from")
+        return self
 
 
 class Group(Strict):
@@ -294,6 +304,7 @@ class PlanHeader(Strict):
     extra_days_off: Dates = ()
     extra_workdays: Dates = ()
     reminders: Optional[Reminders] = None
+    tracking_from: Optional[Date] = None  # occurrences due before it are `untracked`
     note: Optional[Text] = None
 
     @property
@@ -307,7 +318,15 @@ class Event(Strict):
     id: Id
     title: Text
     date: Optional[Date] = None
+    repeats: bool = False  # each recorded instance opens its own occurrence of what waits for it
     note: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _repeats_has_no_date(self) -> "Event":
+        if self.repeats and self.date is not None:
+            raise _bad("`repeats` and `date` cannot go together: a repeating event has no single date; "
+                       "record each time it happens (commplan event ID --date D)", "repeats")
+        return self
 
 
 # ---------------------------------------------------------------- obligations
@@ -352,32 +371,56 @@ DEFAULT_EVIDENCE = {
 }
 
 
-class EventStart(Strict):
-    """`from: {event: banner-nong-san-viet}`: the obligation opens when the event is recorded."""
+class EventDate(Strict):
+    """`{event: banner-nong-san-viet}` or `{event: bau-cu, offset: -1d}` in `from` / `until`:
+    the event's date (each instance's, for a repeating event), moved by `offset`."""
 
     event: Id
+    offset: Optional[v.Offset] = None
 
 
-# Every key a `from` mapping accepts (docs/plan-format.md documents each; a test checks it).
-EVENT_ANCHOR_KEYS = ("event",)
+EventStart = EventDate  # the name of version 1, when only `from` could wait for an event
+# Every key a `from` / `until` mapping accepts (docs/plan-format.md documents each; a test checks it).
+EVENT_DATE_KEYS = ("event", "offset")
+EVENT_ANCHOR_KEYS = EVENT_DATE_KEYS
 
 
-def _start(value: Any) -> dt.date | EventStart:
-    if isinstance(value, dict):
-        keys = set(value)
-        if keys != set(EVENT_ANCHOR_KEYS):
-            extra = sorted(keys - set(EVENT_ANCHOR_KEYS), key=str)
-            if extra:
-                raise v.Problem(f"unknown key '{extra[0]}' in from (only `event` is allowed)", extra[0])
-            raise v.Problem("`from` as a mapping needs `event`")
+def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
+    """The parser of `from` (key "from") or `until` (key "until"): a date, or an event with an offset."""
+
+    def parse(value: Any) -> dt.date | EventDate:
+        if isinstance(value, dict):
+            if "offset" in value and "event" not in value:
+                if "date" in value:
+                    raise v.Problem(f"`offset` goes with `event`, not with `date`: write the {key} date itself "
+                                    "(e.g. 2021-11-01)", "offset")
+                raise v.Problem(f"`offset` needs `event` (e.g. {key}: {{event: bau-cu, offset: -1d}})", "offset")
+            for extra in value:
+                if extra not in EVENT_DATE_KEYS:
+                    raise v.Problem(v.unknown_key(str(extra), list(EVENT_DATE_KEYS), where=key), extra)
+            if "event" not in value:
+                raise v.Problem(f"`{key}` as a mapping needs `event`")
+            try:
+                event = v.parse_id(value["event"])
+            except v.Problem as exc:
+                raise v.Problem(exc.message, "event") from None
+            offset = None
+            if "offset" in value:
+                try:
+                    offset = v.parse_offset(value["offset"])
+                except v.Problem as exc:
+                    raise v.Problem(exc.message, "offset") from None
+            return EventDate(event=event, offset=offset)
         try:
-            return EventStart(event=v.parse_id(value["event"]))
-        except v.Problem as exc:
-            raise v.Problem(exc.message, "event") from None
-    try:
-        return v.parse_date(value)
-    except v.Problem:
-        raise v.Problem(f"{v.describe(value)} is not a start: write a date (2021-11-01) or {{event: <id>}}") from None
+            return v.parse_date(value)
+        except v.Problem:
+            raise v.Problem(f"{v.describe(value)} is not {'a start' if key == 'from' else 'an end'}: write a date "
+                            "(2021-11-01) or {event: <id>}") from None
+
+    return parse
+
+
+_start = _event_date("from")
 
 
 def _months(value: Any) -> tuple[int, ...]:
@@ -436,8 +479,8 @@ class Obligation(Strict):
     months: Annotated[Optional[tuple[int, ...]], _field(_months)] = None
     at_least: Annotated[int, Field(ge=1, le=100_000)] = 1
     due: Optional[Due] = None
-    from_: Annotated[Optional[dt.date | EventStart], _field(_start)] = Field(default=None, alias="from")
-    until: Optional[Date] = None
+    from_: Annotated[Optional[dt.date | EventDate], _field(_start)] = Field(default=None, alias="from")
+    until: Annotated[Optional[dt.date | EventDate], _field(_event_date("until"))] = None
     to: Optional[Ids] = None
     evidence: Annotated[Optional[EvidenceKind], _field(_choice(EvidenceKind))] = None
     reminders: Optional[Reminders] = None
@@ -466,7 +509,13 @@ class Obligation(Strict):
 
     @property
     def event(self) -> str | None:
-        return self.from_.event if isinstance(self.from_, EventStart) else None
+        """The event the obligation starts with (`from: {event: …}`), if any."""
+        return self.from_.event if isinstance(self.from_, EventDate) else None
+
+    @property
+    def until_event(self) -> str | None:
+        """The event the obligation ends with (`until: {event: …}`), if any."""
+        return self.until.event if isinstance(self.until, EventDate) else None
 
 
 # ---------------------------------------------------------------- indicators, budget
@@ -558,6 +607,8 @@ NESTED: dict[str, type[Strict]] = {
     "effective": Effective,
     "reminders": Reminders,
     "quiet_hours": QuietHours,
+    "from": EventDate,
+    "until": EventDate,
 }
 
 

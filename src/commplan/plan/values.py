@@ -42,6 +42,16 @@ def describe(value: Any) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
+def unknown_key(key: str, allowed: list[str], *, where: str | None = None) -> str:
+    """`unknown key 'evnt' in from; did you mean 'event'?`, as the loader says it for model keys."""
+    import difflib
+
+    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    place = f" in {where}" if where else ""
+    hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+    return f"unknown key '{key}'{place}{hint}"
+
+
 # ---------------------------------------------------------------- identifiers
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
@@ -225,6 +235,40 @@ def parse_duration(value: Any) -> Duration:
             raise Problem(f"{describe(value)} is too long (at most {limit})")
         return Duration(amount, unit)
     raise Problem(f"{describe(value)} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)")
+
+
+@dataclass(frozen=True)
+class Offset:
+    """`-1d`, `+2w`, `-3 workdays`: days moved from an event's date (`from`/`until: {event, offset}`).
+
+    Only whole days make sense for a date: days, weeks, or working days of the plan's calendar."""
+
+    duration: Duration
+    sign: int = 1  # -1: before the event
+
+    def __str__(self) -> str:
+        return ("-" if self.sign < 0 else "+") + str(self.duration)
+
+
+OFFSET_UNITS = (DurationUnit.DAYS, DurationUnit.WEEKS, DurationUnit.WORKDAYS)
+
+
+def parse_offset(value: Any) -> Offset:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise Problem(f"{value} has no unit: write {value}d (days), {value}w (weeks) or '{value} workdays'")
+    text = value.strip() if isinstance(value, str) else None
+    sign = -1 if text and text.startswith("-") else 1
+    if text and text[0] in "+-":
+        text = text[1:].strip()
+    try:
+        duration = parse_duration(text) if text else None
+    except Problem:
+        duration = None
+    if duration is None:
+        raise Problem(f"{describe(value)} is not an offset (e.g. -1d, 2d, 1w, -3 workdays)")
+    if duration.unit not in OFFSET_UNITS:
+        raise Problem(f"{describe(value)}: an offset moves a date, so it counts days (d), weeks (w) or workdays")
+    return Offset(duration, sign)
 
 
 # ---------------------------------------------------------------- recurrence

@@ -12,7 +12,8 @@ from .occurrences import vietnamese_deadline
 from .tables import render
 
 STATUS_FIELDS = ("id", "plan", "obligation", "unit", "window_start", "window_end", "due", "at_least", "delivered", "status", "orphaned")
-BUCKET_HEADERS = ("Đúng hạn", "Quá hạn (đã xong)", "Trong hạn", "Quá hạn", "Miễn", "Tổng")
+BUCKET_HEADERS = ("Đúng hạn", "Quá hạn (đã xong)", "Trong hạn", "Quá hạn", "Miễn", "Ngoài theo dõi", "Tổng")
+APART = ("excused", "untracked")  # counted in columns of their own, outside the four buckets and the total
 
 
 def statuses_json(rows: Sequence[OccurrenceStatus]) -> str:
@@ -68,14 +69,16 @@ def _folded(text: str) -> str:
 
 
 def summary_table(title: str, rows: Sequence[SummaryRow]) -> str:
-    """The four buckets and excusals; rows with nothing yet due are left out of the table (not the JSON)."""
-    rows = sorted((r for r in rows if r.total or r.counts["excused"]), key=lambda r: _folded(r.name))
+    """The four buckets, excusals and untracked occurrences (due before the plan's tracking_from); rows
+    with nothing yet due are left out of the table (not the JSON)."""
+    rows = sorted((r for r in rows if r.total or any(r.counts[s] for s in APART)), key=lambda r: _folded(r.name))
     if not rows:
         return f"{title}: không có nhiệm vụ nào.\n"
     body = [
-        (r.name, *(str(r.counts[b]) for b in BUCKETS), str(r.counts["excused"]), str(r.total))
+        (r.name, *(str(r.counts[b]) for b in BUCKETS), *(str(r.counts[s]) for s in APART), str(r.total))
         for r in rows
     ]
     totals = ("Cộng", *(str(sum(r.counts[b] for r in rows)) for b in BUCKETS),
-              str(sum(r.counts["excused"] for r in rows)), str(sum(r.total for r in rows)))
-    return f"{title}\n" + render(("Tên", *BUCKET_HEADERS), [*body, totals], (44, 9, 17, 9, 8, 5, 6), middle=(0,), right=range(1, 7))
+              *(str(sum(r.counts[s] for r in rows)) for s in APART), str(sum(r.total for r in rows)))
+    return f"{title}\n" + render(("Tên", *BUCKET_HEADERS), [*body, totals], (44, 9, 17, 9, 8, 5, 14, 6), middle=(0,),
+                                 right=range(1, 8))

@@ -34,8 +34,11 @@ def as_json(occurrences: Iterable[Occurrence]) -> str:
 
 
 def as_csv(occurrences: Iterable[Occurrence]) -> str:
+    occurrences = list(occurrences)
+    # a column for the instance only when two instances of a repeating event fall on one day
+    fields = FIELDS + (("instance",) if any(o.instance for o in occurrences) else ())
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=fields, restval=0, lineterminator="\n")
     writer.writeheader()
     for occurrence in occurrences:
         writer.writerow(occurrence.as_dict())
@@ -54,6 +57,8 @@ def as_table(occurrences: list[Occurrence], catalog: Catalog) -> str:
         title = plan.obligation(o.obligation).title
         number = plan.header.number or plan.id
         window = f"{o.window_start:%d/%m}–{o.window_end:%d/%m/%Y}"
+        if o.instance:  # the second (third…) instance of a repeating event on one day
+            window += f" (lần {o.instance + 1})"
         rows.append((vietnamese_deadline(o.due), directory.short_name(o.unit), number, title, window, str(o.at_least)))
-    table = render(headers, rows, (26, 34, 16, 56, 17, 4), middle=(1,))
+    table = render(headers, rows, (26, 34, 16, 56, 25, 4), middle=(1,))
     return table + f"\n{len(rows)} nhiệm vụ.\n"

@@ -16,7 +16,7 @@ from ..ledger import BUCKETS, VIETNAMESE, Ledger
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")
-COLUMNS = ("plan", "unit", "name", *BUCKETS, "excused", "total")
+COLUMNS = ("plan", "unit", "name", *BUCKETS, "excused", "untracked", "total")
 
 
 def period_of(kind: str, as_of: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -40,7 +40,7 @@ def compliance_rows(ledger: Ledger, kind: str, as_of: dt.datetime) -> list[dict]
             continue
         entry = table.setdefault((row.plan, row.unit), {
             "plan": row.plan, "unit": row.unit, "name": names.get(row.unit, row.unit),
-            **dict.fromkeys((*BUCKETS, "excused", "total"), 0),
+            **dict.fromkeys((*BUCKETS, "excused", "untracked", "total"), 0),
         })
         entry[row.status] += 1
         entry["total"] += 1
@@ -66,7 +66,8 @@ def write_xlsx(rows: list[dict], path: Path, title: str) -> Path:
     sheet.title = "Tổng hợp"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True)
-    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(VIETNAMESE[b] for b in BUCKETS), VIETNAMESE["excused"], "Tổng"]
+    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(VIETNAMESE[b] for b in BUCKETS), VIETNAMESE["excused"],
+               VIETNAMESE["untracked"], "Tổng"]
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)

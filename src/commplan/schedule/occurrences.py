@@ -11,25 +11,38 @@ the plan's timezone.
   opened (a weekly Thursday report whose `from` is a Friday) is skipped:
   nobody can meet it.
 - `months` keeps only periods whose calendar start falls in those months.
+- Nothing is owed before the plan exists: an occurrence whose deadline
+  falls before the plan's `issued` date is not generated.
 - An obligation that waits for an event (`from: {event: …}`) has no
-  occurrence until the event's date is known; then it starts on that date.
+  occurrence until the event's date is known; then it starts on that date,
+  moved by `offset` (`-1d`, `2w`, `-3 workdays` on the plan's calendar).
+  `until: {event: …}` ends it likewise; while that event is unknown the
+  obligation runs on (to `effective.until`), except a one-off whose deadline
+  is its `until`, which waits.
+- A repeating event (`repeats: true`) has instances (a date, and a sequence
+  among instances of one day): each opens its own occurrence of every `once`
+  obligation waiting for it (`instance` is its sequence, so two on one day
+  are two occurrences); an `every` / `rrule` obligation starts at the first.
 - Groups expand to their members; with `shared: true` the leads owe one
   occurrence together (its `unit` is the first lead, `holders` all of them).
-- Succession: a window that starts on or after the successor's `from` date
-  belongs to the successor. Two leads that end with the same successor owe
-  one occurrence (the ledger's key is obligation, holder, window start).
+- Succession, by due date: an occurrence due on or after the successor's
+  `from` belongs to the successor, whatever its window; one due earlier stays
+  with the old unit. Two leads that end with the same successor owe one
+  occurrence (the ledger's key is obligation, holder, window start, instance).
+- A unit `dissolved` on a day owes nothing due on or after it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal, Mapping
+from typing import Iterable, Iterator, Literal, Mapping, Sequence, Union
 from zoneinfo import ZoneInfo
 
 from ..plan.catalog import Catalog, Plan
 from ..plan.directory import Directory
-from ..plan.model import Obligation
+from ..plan.model import EventDate, Obligation
 from ..plan.values import DueKind
 from .deadlines import local_deadline, max_delay_days
 from .periods import Period, PeriodSource, RrulePeriods, iterate, source_for_every
@@ -48,13 +61,15 @@ class Occurrence:
     due: dt.datetime
     at_least: int
     holders: tuple[str, ...] = ()  # every unit that owes it; more than one only when shared
+    instance: int = 0  # the sequence of the repeating event's instance among those of its day
 
     @property
-    def key(self) -> tuple[str, str, str, dt.date]:
-        return self.plan, self.obligation, self.unit, self.window_start
+    def key(self) -> tuple[str, str, str, dt.date, int]:
+        return self.plan, self.obligation, self.unit, self.window_start, self.instance
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        """The preview's fields; `instance` only where it tells two occurrences of one day apart."""
+        out: dict[str, object] = {
             "plan": self.plan,
             "obligation": self.obligation,
             "unit": self.unit,
@@ -63,6 +78,38 @@ class Occurrence:
             "due": self.due.isoformat(),
             "at_least": self.at_least,
         }
+        if self.instance:
+            out["instance"] = self.instance
+        return out
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Instance:
+    """One recorded happening of an event: its date, and its sequence among the instances of that day."""
+
+    date: dt.date
+    seq: int = 0
+
+
+# What callers give for an event: a date, or (a repeating event) its instances or dates, where a
+# date given twice is two instances of that day.
+EventValue = Union[dt.date, Sequence[Union[dt.date, Instance]]]
+
+
+def instances_of(value: EventValue | None) -> tuple[Instance, ...]:
+    """An event's instances in order, from a date or from a list of dates and instances."""
+    if value is None:
+        return ()
+    if isinstance(value, dt.date):
+        return (Instance(value),)
+    out, per_day = [], Counter()
+    for item in value:
+        if isinstance(item, Instance):
+            out.append(item)
+        else:
+            out.append(Instance(item, per_day[item]))
+            per_day[item] += 1
+    return tuple(sorted(out))
 
 
 def calendar_for(plan: Plan) -> WorkCalendar:
@@ -73,38 +120,82 @@ def calendar_for(plan: Plan) -> WorkCalendar:
 class Expander:
     """Expands the obligations of one plan; holds the plan's calendar and timezone."""
 
-    def __init__(self, plan: Plan, directory: Directory, events: Mapping[str, dt.date] | None = None):
+    def __init__(self, plan: Plan, directory: Directory, events: Mapping[str, EventValue] | None = None):
         self.plan = plan
         self.directory = directory
         self.calendar = calendar_for(plan)
         self.tz = ZoneInfo(plan.header.timezone)
-        self.events = {**plan.known_event_dates(), **(events or {})}
+        self.issued = plan.header.issued
+        self.repeating = frozenset(e.id for e in plan.events if e.repeats)
+        given = {**plan.known_event_dates(), **(events or {})}
+        self.events: dict[str, tuple[Instance, ...]] = {k: i for k, v in given.items() if (i := instances_of(v))}
+
+    def starts_of(self, obligation: Obligation) -> list[tuple[dt.date, int]]:
+        """Each start of the obligation with its instance: one, except a one-off waiting for a
+        repeating event (one per instance); none while it waits for an event not yet recorded."""
+        if obligation.event:
+            instances = self.events.get(obligation.event, ())
+            if not instances:
+                return []
+            if obligation.once and obligation.event in self.repeating:
+                return [(self._moved(obligation.from_, i.date), i.seq) for i in instances]
+            return [(self._moved(obligation.from_, instances[0].date), 0)]
+        start = obligation.from_ or self.plan.header.starts
+        return [(start, 0)] if start else []
 
     def start_of(self, obligation: Obligation) -> dt.date | None:
-        """When the obligation starts, or None while it waits for an event not yet recorded."""
-        if obligation.event:
-            return self.events.get(obligation.event)
-        return obligation.from_ or self.plan.header.starts
+        """When the obligation starts (its first start), or None while it waits for an event not yet recorded."""
+        starts = self.starts_of(obligation)
+        return starts[0][0] if starts else None
 
     def until_of(self, obligation: Obligation) -> dt.date | None:
-        if obligation.until:
-            return obligation.until
+        until = obligation.until
+        if isinstance(until, EventDate):
+            instances = self.events.get(until.event, ())
+            if instances:
+                return self._moved(until, instances[0].date)
+        elif until:
+            return until
         effective = self.plan.header.effective
         return effective.until if effective else None
+
+    def waiting_for(self, obligation: Obligation) -> str | None:
+        """The event the obligation waits for before it owes anything, or None."""
+        if obligation.event and not self.events.get(obligation.event):
+            return obligation.event
+        if self._end_unknown(obligation):
+            return obligation.until_event
+        return None
+
+    def _end_unknown(self, o: Obligation) -> bool:
+        # a one-off due at its `until` (no `due`, or after_end) cannot be placed before that event is known
+        return bool(o.once and o.until_event and not self.events.get(o.until_event)
+                    and o.due_rule.kind in (DueKind.END, DueKind.AFTER_END))
+
+    def _moved(self, ref: dt.date | EventDate, day: dt.date) -> dt.date:
+        """An event's date moved by the reference's offset (working days on the plan's calendar)."""
+        offset = ref.offset if isinstance(ref, EventDate) else None
+        if offset is None:
+            return day
+        if offset.duration.is_workdays:
+            return self.calendar.add_workdays(day, offset.sign * offset.duration.amount)
+        return day + offset.sign * offset.duration.as_timedelta()
 
     def occurrences(
         self, obligation: Obligation, start: dt.date, end: dt.date, *, by: RangeMode = "due"
     ) -> Iterator[Occurrence]:
         """Occurrences whose deadline falls in `start..end` (`by="due"`), or whose
         window overlaps `start..end` (`by="window"`), in period order."""
-        begin = self.start_of(obligation)
-        if begin is None:
+        if self._end_unknown(obligation):
             return
         until = self.until_of(obligation)
-        if until is not None and until < begin:
-            return
-        for period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
-            yield from self._holders(obligation, window_start, window_end, due)
+        for begin, instance in self.starts_of(obligation):
+            if until is not None and until < begin:
+                continue
+            for period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
+                if self.issued is not None and due.date() < self.issued:
+                    continue  # nothing is owed before the plan exists
+                yield from self._holders(obligation, window_start, window_end, due, instance)
 
     def _periods(self, o: Obligation, begin, until, start, end, by: RangeMode):
         due_rule = o.due_rule
@@ -157,22 +248,25 @@ class Expander:
             return RrulePeriods(o.rrule, begin, until)
         return source_for_every(o.every, begin, self.calendar)
 
-    def _holders(self, o: Obligation, window_start, window_end, due) -> Iterator[Occurrence]:
+    def _holders(self, o: Obligation, window_start, window_end, due, instance: int = 0) -> Iterator[Occurrence]:
         directory = self.directory
+        day = due.date()  # succession and dissolution go by the deadline, in the plan's timezone
         units = directory.expand(o.lead)
         if o.shared:
-            holders = tuple(dict.fromkeys(directory.holder_on(u, window_start) for u in units))
+            holders = tuple(dict.fromkeys(h for u in units if (h := directory.holder_by_due(u, day))))
+            if not holders:
+                return
             first = o.lead[0]
-            unit = first if directory.is_group(first) else directory.holder_on(first, window_start)
-            yield Occurrence(self.plan.id, o.id, unit, window_start, window_end, due, o.at_least, holders)
+            unit = first if directory.is_group(first) else (directory.holder_by_due(first, day) or holders[0])
+            yield Occurrence(self.plan.id, o.id, unit, window_start, window_end, due, o.at_least, holders, instance)
             return
         seen: set[str] = set()
         for unit in units:
-            holder = directory.holder_on(unit, window_start)
-            if holder in seen:
+            holder = directory.holder_by_due(unit, day)
+            if holder is None or holder in seen:
                 continue
             seen.add(holder)
-            yield Occurrence(self.plan.id, o.id, holder, window_start, window_end, due, o.at_least, (holder,))
+            yield Occurrence(self.plan.id, o.id, holder, window_start, window_end, due, o.at_least, (holder,), instance)
 
 
 def expand_catalog(
@@ -181,12 +275,12 @@ def expand_catalog(
     end: dt.date,
     *,
     by: RangeMode = "due",
-    events: Mapping[str, Mapping[str, dt.date]] | None = None,
+    events: Mapping[str, Mapping[str, EventValue]] | None = None,
     plans: Iterable[str] | None = None,
 ) -> Iterator[Occurrence]:
     """Occurrences of every obligation of the catalog (or of `plans`).
 
-    `events` maps plan id to recorded event dates (from the ledger)."""
+    `events` maps plan id to recorded event dates, or instances of repeating events (from the ledger)."""
     wanted = set(plans) if plans is not None else None
     for plan in catalog.plans.values():
         if wanted is not None and plan.id not in wanted:
@@ -197,8 +291,8 @@ def expand_catalog(
 
 
 def sort_key(occurrence: Occurrence) -> tuple:
-    """Due, then plan, obligation, unit: the order previews and reports list occurrences in."""
-    return (occurrence.due, occurrence.plan, occurrence.obligation, occurrence.unit)
+    """Due, then plan, obligation, unit, instance: the order previews and reports list occurrences in."""
+    return (occurrence.due, occurrence.plan, occurrence.obligation, occurrence.unit, occurrence.instance)
 
 
-__all__ = ["Expander", "Occurrence", "calendar_for", "expand_catalog", "sort_key"]
+__all__ = ["Expander", "Instance", "Occurrence", "calendar_for", "expand_catalog", "instances_of", "sort_key"]

@@ -62,8 +62,13 @@ class WorkCalendar:
         return self._walk(day, -ONE_DAY)
 
     def add_workdays(self, day: dt.date, count: int) -> dt.date:
-        """The `count`-th working day after `day` (`day` itself is not counted)."""
+        """The `count`-th working day after `day` (`day` itself is not counted); before it when
+        `count` is negative."""
         current = day
+        if count < 0:
+            for _ in range(-count):
+                current = self.previous_workday(current - ONE_DAY)
+            return current
         for _ in range(count):
             current = self.next_workday(current + ONE_DAY)
         return current

@@ -1,0 +1,121 @@
+"""Plan format 1.1's new keys, when written wrong: one line each with file:line:column, key path and a
+suggestion; impossible combinations name both keys; a warning leaves the exit status at 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from commplan.plan import load_catalog
+from conftest import REPO
+from test_format_11_schedule import UNITS, plan
+
+OBLIGATION = "- id: nv\n  title: Nhiệm vụ\n  lead: buu-dien\n  once: true\n  due: {after_start: 3d}\n"
+EVENTS = "- id: yeu-cau\n  title: Yêu cầu báo cáo\n  repeats: true\n- id: bau-cu\n  title: Bầu cử\n"
+# waits for both events, so that a broken obligation above it leaves no event nobody waits for
+VALID = "- id: ok\n  title: Nhiệm vụ đúng\n  lead: buu-dien\n  once: true\n  due: {after_start: 3d}\n" \
+        "  from: {event: yeu-cau}\n  until: {event: bau-cu}\n"
+
+
+def errors_of(tmp_path, *, obligations: str = OBLIGATION + "  from: {event: yeu-cau}\n  until: {event: bau-cu}\n",
+              header: str = "", events: str = EVENTS, units: str = UNITS) -> list[str]:
+    (tmp_path / "units.yaml").write_text(units, encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text(plan(obligations + VALID, header=header, events=events), encoding="utf-8")
+    _, errors = load_catalog([tmp_path], strict=False)
+    return [str(e).replace(str(tmp_path) + "/", "") for e in errors]
+
+
+def test_the_valid_forms_pass(tmp_path):
+    assert errors_of(tmp_path) == []
+    assert errors_of(tmp_path, obligations=OBLIGATION + "  from: {event: yeu-cau, offset: -1d}\n"
+                     "  until: {event: bau-cu, offset: '+2 workdays'}\n", header="tracking_from: 2026-01-01\n") == []
+
+
+# plan() writes 6 header lines, then the header text given, `events:` and the events (5 lines), `obligations:`
+# and OBLIGATION (5 lines), all indented by 2: `from` is on line 19 with no header text, `until` on line 20;
+# each error points at the value (or key) that is wrong.
+@pytest.mark.parametrize(("obligation_tail", "expected"), [
+    ("  from: {date: 2026-01-01, offset: -1d}\n",
+     "plan.yaml:19:38: obligations[0].from.offset: `offset` goes with `event`, not with `date`: write the from date "
+     "itself (e.g. 2021-11-01)"),
+    ("  from: {event: yeu-cau}\n  until: {offset: 3d}\n",
+     "plan.yaml:20:21: obligations[0].until.offset: `offset` needs `event` (e.g. until: {event: bau-cu, offset: -1d})"),
+    ("  from: {evnt: yeu-cau}\n",
+     "plan.yaml:19:18: obligations[0].from.evnt: unknown key 'evnt' in from; did you mean 'event'?"),
+    ("  from: {event: yeu-cau, ofset: 1d}\n",
+     "plan.yaml:19:35: obligations[0].from.ofset: unknown key 'ofset' in from; did you mean 'offset'?"),
+    ("  from: {event: yeu-cau, offset: 2h}\n",
+     "plan.yaml:19:36: obligations[0].from.offset: '2h': an offset moves a date, so it counts days (d), weeks (w) or workdays"),
+    ("  from: {event: yeu-cau, offset: soon}\n",
+     "plan.yaml:19:36: obligations[0].from.offset: 'soon' is not an offset (e.g. -1d, 2d, 1w, -3 workdays)"),
+    ("  from: {event: yeu-cau, offset: 3}\n",
+     "plan.yaml:19:36: obligations[0].from.offset: 3 has no unit: write 3d (days), 3w (weeks) or '3 workdays'"),
+    ("  from: {event: yeu-cau}\n  until: {event: bau_cu}\n",
+     "plan.yaml:20:20: obligations[0].until.event: unknown event 'bau_cu' (did you mean 'bau-cu'?)"),
+    ("  from: {event: bau-cu}\n  until: {event: yeu-cau}\n",
+     "plan.yaml:20:20: obligations[0].until.event: `until` cannot wait for 'yeu-cau': that event has `repeats: true`, "
+     "and an end needs a single date"),
+    ("  from: {event: yeu-cau}\n  until: soon\n",
+     "plan.yaml:20:12: obligations[0].until: 'soon' is not an end: write a date (2021-11-01) or {event: <id>}"),
+])
+def test_from_and_until(tmp_path, obligation_tail, expected):
+    assert errors_of(tmp_path, obligations=OBLIGATION + obligation_tail) == [expected]
+
+
+@pytest.mark.parametrize(("events", "expected"), [
+    ("- id: yeu-cau\n  title: Yêu cầu\n  repeats: true\n  date: 2026-01-05\n",
+     "plan.yaml:10:14: events[0].repeats: `repeats` and `date` cannot go together: a repeating event has no single "
+     "date; record each time it happens (commplan event ID --date D)"),
+    ("- id: yeu-cau\n  title: Yêu cầu\n  repeat: true\n",
+     "plan.yaml:10:5: events[0].repeat: unknown key 'repeat'; did you mean 'repeats'?"),
+    ("- id: yeu-cau\n  title: Yêu cầu\n  repeats: often\n",
+     "plan.yaml:10:14: events[0].repeats: expected true or false, got 'often'"),
+])
+def test_repeating_events(tmp_path, events, expected):
+    events += "- id: bau-cu\n  title: Bầu cử\n"
+    assert errors_of(tmp_path, obligations=OBLIGATION + "  from: {event: yeu-cau}\n", events=events) == [expected]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("tracking_from: 2026-13-01\n", "plan.yaml:7:18: plan.tracking_from: '2026-13-01' is not a date (write YYYY-MM-DD, e.g. 2021-11-10)"),
+    ("tracking_form: 2026-01-01\n", "plan.yaml:7:3: plan.tracking_form: unknown key 'tracking_form'; did you mean 'tracking_from'?"),
+])
+def test_tracking_from(tmp_path, header, expected):
+    assert errors_of(tmp_path, header=header) == [expected]
+
+
+@pytest.mark.parametrize(("unit", "expected"), [
+    ("    dissolved: 2025-13-01\n", "units.yaml:15:16: units[3].dissolved: '2025-13-01' is not a date (write YYYY-MM-DD, e.g. 2021-11-10)"),
+    ("    disolved: 2025-07-01\n", "units.yaml:15:5: units[3].disolved: unknown key 'disolved'; did you mean 'dissolved'?"),
+    ("    succeeded_by: {unit: buu-dien, from: 2025-08-01}\n",
+     "units.yaml:16:42: units[3].succeeded_by.from: succeeded_by.from 2025-08-01 is after dissolved 2025-07-01: "
+     "a unit hands its duties over on or before the day it is dissolved"),
+])
+def test_dissolved(tmp_path, unit, expected):
+    units = UNITS.replace("    dissolved: 2025-07-01\n", "    dissolved: 2025-07-01\n" + unit, 1)
+    if "disolved" in unit or "2025-13-01" in unit:
+        units = UNITS.replace("    dissolved: 2025-07-01\n", unit, 1)
+    assert errors_of(tmp_path, units=units) == [expected]
+
+
+def test_succession_before_dissolution_is_consistent(tmp_path):
+    units = UNITS.replace("    dissolved: 2025-07-01\n", "    dissolved: 2025-07-01\n"
+                          "    succeeded_by: {unit: buu-dien, from: 2025-07-01}\n", 1)
+    assert errors_of(tmp_path, units=units) == []
+
+
+def test_validate_warns_about_an_obligation_every_holder_of_which_is_dissolved(tmp_path):
+    (tmp_path / "units.yaml").write_text(UNITS, encoding="utf-8")
+    obligations = ("- id: truyen-thanh\n  title: Tin trên đài huyện\n  lead: ubnd-cap-huyen\n  every: week\n  from: 2025-07-01\n"
+                   "- id: con-huyen\n  title: Tin trước giải thể\n  lead: ubnd-cap-huyen\n  every: week\n  from: 2025-06-01\n")
+    (tmp_path / "plan.yaml").write_text(plan(obligations), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "commplan", "validate", str(tmp_path)], cwd=REPO, env=os.environ,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.replace(str(tmp_path) + "/", "").splitlines() == [
+        "plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "
+        "(ubnd-huyen-a on 2025-07-01, ubnd-huyen-b on 2025-07-01): nobody owes it"]
+    assert result.stdout.startswith("OK: 2 files, 1 plans, 2 obligations") and "1 warning(s)." in result.stdout
