@@ -84,5 +84,5 @@ def test_preview_refuses_unknown_ids_and_bad_ranges():
     assert unknown.returncode == 2 and "unknown plan or unit: so-ttt-thanh-hoa" in unknown.stderr
     backwards = commplan("preview", "plans/", "--from", "2022-02-01", "--to", "2022-01-01")
     assert backwards.returncode == 2 and "is before" in backwards.stderr
-    bad_date = commplan("preview", "plans/", "--from", "01/02/2022")
-    assert bad_date.returncode == 2 and "is not a date" in bad_date.stderr
+    bad_date = commplan("preview", "plans/", "--from", "31/02/2022")  # dd/mm/yyyy is a date, 31 February is not
+    assert bad_date.returncode == 2 and "'31/02/2022' is not a date (dd/mm/yyyy or YYYY-MM-DD)" in bad_date.stderr
