@@ -78,7 +78,7 @@ def test_a_late_report_recorded_with_its_real_date_then_withdrawn(run):
 
     twice = run("evidence", "withdraw", "1", "--reason", "lần hai")
     assert twice.returncode == 1 and twice.stderr.startswith("error: minh chứng #1 đã được thu hồi lúc ")
-    assert twice.stderr.endswith(", Trần B (lý do: Nhập nhầm: báo cáo này là của tháng 11)\n")
+    assert twice.stderr.endswith(" bởi Trần B (lý do: Nhập nhầm: báo cáo này là của tháng 11)\n")
     unknown = run("evidence", "withdraw", "42", "--reason", "x")
     assert (unknown.returncode, unknown.stderr) == (1, "error: không có minh chứng #42\n")
     blank = run("evidence", "withdraw", "1", "--reason", "   ")
@@ -95,7 +95,7 @@ def test_links_count_once_in_their_normal_form_and_bad_items_get_one_clear_line(
 
     first = record("--on", "31/10/2021 23:00", "--link", "HTTPS://Stttt.ThanhHoa.gov.vn:443/tin/bao-cao-10/#dau")
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("Đã ghi nhận minh chứng #1, ngày 31/10/2021 23:00, cho kỳ thực hiện #")
+    assert first.stdout.startswith("Đã ghi nhận minh chứng #1, lúc 23:00 ngày 31/10/2021, cho kỳ thực hiện #")
     for variant in (" https://stttt.thanhhoa.gov.vn/tin/bao-cao-10 ", "https://STTTT.thanhhoa.gov.vn/tin/bao-cao-10/"):
         again = record("--on", "30/10/2021", "--link", variant)
         assert again.returncode == 0 and "chỉ tính một lần." in again.stdout and "Đã nộp 1/1" in again.stdout

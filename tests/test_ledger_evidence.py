@@ -173,8 +173,8 @@ def test_errors_name_the_item_unknown_already_withdrawn_no_reason_too_long(synce
     with pytest.raises(LedgerError, match="sau thời điểm thu hồi"):
         synced.withdraw_evidence(recorded.evidence_id, "x", now=at("2022-03-09T10:00"))
     synced.withdraw_evidence(recorded.evidence_id, "Nhập nhầm", actor="Trần B", now=at("2022-03-10T08:00"))
-    with pytest.raises(LedgerError, match=rf"^minh chứng #{recorded.evidence_id} đã được thu hồi lúc 08:00 10/03/2022, "
-                                          r"Trần B \(lý do: Nhập nhầm\)$"):
+    with pytest.raises(LedgerError, match=rf"^minh chứng #{recorded.evidence_id} đã được thu hồi lúc 08:00 ngày 10/03/2022 "
+                                          r"bởi Trần B \(lý do: Nhập nhầm\)$"):
         synced.withdraw_evidence(recorded.evidence_id, "lần hai", now=at("2022-03-11T08:00"))
     with synced.transaction() as connection:
         assert connection.execute(select(func.count()).select_from(t.AuditRow).where(t.AuditRow.action == "withdraw")).scalar_one() == 1
@@ -303,3 +303,11 @@ def test_links_recorded_before_the_upgrade_still_count_once_against_their_normal
         assert again.duplicate and again.delivered == 1
         [old_item] = ledger.evidence()
         assert (old_item.link, old_item.withdrawn) == (" HTTPS://Portal.Example.gov.vn/tin/1/ ", False)
+
+
+def test_an_excusal_reason_has_the_same_limit_as_a_withdrawal_reason(synced):
+    week = week_of(synced, "buu-dien", "2022-03-07")
+    with pytest.raises(LedgerError, match="^lý do dài 1.001 ký tự, quá giới hạn 1.000 ký tự$"):
+        synced.excuse(week, "x" * 1001, now=at("2022-03-10T08:00"))
+    synced.excuse(week, " " + "x" * 1000 + " ", now=at("2022-03-10T08:00"))
+    assert status_of(synced, week, at("2022-03-10T08:00")) == ("excused", 0)

@@ -88,7 +88,7 @@ def cmd_event(args) -> int:
 
 
 def cmd_record(args) -> int:
-    from .render.evidence import when
+    from .render.evidence import spoken
 
     # `is not None`: an empty --document "" is a blank document (refused), not a count
     kind = "link" if args.link is not None else "document" if args.document is not None else "count"
@@ -106,7 +106,7 @@ def cmd_record(args) -> int:
     if result.duplicate:
         print(f"Minh chứng này đã được ghi nhận (#{result.duplicate_of}) cho {window}: chỉ tính một lần.")
     else:
-        print(f"Đã ghi nhận minh chứng #{result.evidence_id}, ngày {when(result.occurred_at)}, cho {window}.")
+        print(f"Đã ghi nhận minh chứng #{result.evidence_id}, {spoken(result.occurred_at)}, cho {window}.")
     print(f"Đã nộp {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]}.")
     return EXIT_OK
 

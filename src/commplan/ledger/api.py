@@ -224,8 +224,8 @@ class Ledger:
             records.lock_occurrence(connection, occurrence_id)  # before reading it: two clerks queue here
             item = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})[0]
             if item.withdrawn:
-                by = f", {item.withdrawn_by}" if item.withdrawn_by else ""
-                raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M %d/%m/%Y}{by} "
+                by = f" bởi {item.withdrawn_by}" if item.withdrawn_by else ""
+                raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M ngày %d/%m/%Y}{by} "
                                   f"(lý do: {item.withdraw_reason})")
             if moment < item.recorded_at:
                 raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M %d/%m/%Y}, "

@@ -18,6 +18,12 @@ def when(moment: dt.datetime) -> str:
     return f"{moment:%d/%m/%Y}" if (moment.hour, moment.minute, moment.second) == (0, 0, 0) else f"{moment:%d/%m/%Y %H:%M}"
 
 
+def spoken(moment: dt.datetime) -> str:
+    """In a sentence: `ngày 02/11/2021` for a date given alone, else `lúc 15:30 ngày 02/11/2021`."""
+    return f"ngày {moment:%d/%m/%Y}" if (moment.hour, moment.minute, moment.second) == (0, 0, 0) \
+        else f"lúc {moment:%H:%M} ngày {moment:%d/%m/%Y}"
+
+
 def standing(item: EvidenceItem) -> str:
     """`còn hiệu lực`, or `đã thu hồi 12/11/2021 09:00 (Trần B): Nhập nhầm kỳ`."""
     if not item.withdrawn:
