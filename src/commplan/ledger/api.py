@@ -228,7 +228,7 @@ class Ledger:
                 raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M ngày %d/%m/%Y}{by} "
                                   f"(lý do: {item.withdraw_reason})")
             if moment < item.recorded_at:
-                raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M %d/%m/%Y}, "
+                raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M ngày %d/%m/%Y}, "
                                   "sau thời điểm thu hồi")
             if not records.withdraw_evidence(connection, evidence_id, reason, actor=actor, now=moment):
                 raise LedgerError(f"minh chứng #{evidence_id} vừa được thu hồi")
