@@ -84,5 +84,25 @@ def test_preview_refuses_unknown_ids_and_bad_ranges():
     assert unknown.returncode == 2 and "unknown plan or unit: so-ttt-thanh-hoa" in unknown.stderr
     backwards = commplan("preview", "plans/", "--from", "2022-02-01", "--to", "2022-01-01")
     assert backwards.returncode == 2 and "is before" in backwards.stderr
-    bad_date = commplan("preview", "plans/", "--from", "01/02/2022")
-    assert bad_date.returncode == 2 and "is not a date" in bad_date.stderr
+    bad_date = commplan("preview", "plans/", "--from", "31/02/2022")  # dd/mm/yyyy is a date, 31 February is not
+    assert bad_date.returncode == 2 and "'31/02/2022' is not a date (dd/mm/yyyy or YYYY-MM-DD)" in bad_date.stderr
+
+
+def test_dates_are_read_as_clerks_write_them_and_as_iso():
+    import argparse
+    import datetime as dt
+
+    import pytest
+
+    from commplan.cli import _date, _on
+
+    assert _date("02/11/2021") == _date("2/11/2021") == _date("2021-11-02") == dt.date(2021, 11, 2)
+    assert _on("02/11/2021") == _on(" 2021-11-02 ") == dt.date(2021, 11, 2)  # a day: 00:00 in the plan's timezone
+    assert _on("02/11/2021 15:30") == _on("2021-11-02T15:30") == _on("2021-11-02 15:30") == dt.datetime(2021, 11, 2, 15, 30)
+    with_offset = _on("2021-11-02T15:30+07:00")
+    assert with_offset.utcoffset() == dt.timedelta(hours=7)
+    for wrong in ("31/02/2021", "11/2021", "02/11/2021 25:00", "2021-11-02T", "hôm qua", "1800-01-01"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            _on(wrong)
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'2021/11/02' is not a date \(dd/mm/yyyy or YYYY-MM-DD\)"):
+        _date("2021/11/02")

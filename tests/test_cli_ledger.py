@@ -47,7 +47,7 @@ def test_sync_then_replay_2021_then_record_moves_buckets(run):
     recorded = run("record", "bo-tttt-2980-2021/bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa",
                    "--on", "2021-12-09T10:00", "--document", "BC tuần 49.docx", "--by", "Nguyễn Văn A")
     assert recorded.returncode == 0, recorded.stderr
-    assert "Delivered 1/1: hoàn thành đúng hạn (done-on-time)." in recorded.stdout
+    assert "Đã nộp 1/1: hoàn thành đúng hạn." in recorded.stdout
     after = buckets(run, "--as-of", "2021-12-31")["bo-tttt-2980-2021"]
     assert after["done-on-time"] == before["done-on-time"] + 1
     assert after["overdue"] == before["overdue"] - 1
@@ -95,7 +95,7 @@ def test_mistakes_get_clear_errors(run):
     unit = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoá", "--count", "1")
     assert "error: unknown unit 'so-tttt-thanh-hoá' (did you mean 'so-tttt-thanh-hoa'" in unit.stderr
     outside = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa", "--on", "2022-03-01", "--count", "1")
-    assert outside.returncode == 1 and "no window contains 01/03/2022; the nearest are #" in outside.stderr
+    assert outside.returncode == 1 and "không kỳ nào chứa ngày 01/03/2022; gần nhất là #" in outside.stderr
     both = run("record", "bao-cao-tuan-kh1034", "--unit", "x", "--link", "a", "--count", "2")
     assert both.returncode == 2 and "not allowed with argument" in both.stderr
 

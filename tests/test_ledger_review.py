@@ -55,12 +55,12 @@ def test_evidence_goes_to_a_window_the_plan_still_implies_not_an_orphan(ledger, 
 @pytest.mark.parametrize(
     ("item", "message"),
     [
-        (EvidenceInput(kind="count", quantity=0), "a count is a whole number from 1 to 100000, not 0"),
-        (EvidenceInput(kind="count", quantity=-2), "a count is a whole number from 1 to 100000, not -2"),
-        (EvidenceInput(kind="link"), "a link needs its address"),
-        (EvidenceInput(kind="document", document=" "), "a document needs its name"),
-        (EvidenceInput(kind="photo"), "unknown evidence kind 'photo'"),
-        (EvidenceInput(kind="count", occurred_at=at("2024-11-05T08:00")), "05/11/2024 08:00 is in the future"),
+        (EvidenceInput(kind="count", quantity=0), "số lần phải là số nguyên từ 1 đến 100.000, không phải 0"),
+        (EvidenceInput(kind="count", quantity=-2), "số lần phải là số nguyên từ 1 đến 100.000, không phải -2"),
+        (EvidenceInput(kind="link"), "minh chứng là đường dẫn cần có địa chỉ"),
+        (EvidenceInput(kind="document", document=" "), "minh chứng là văn bản cần có tên văn bản"),
+        (EvidenceInput(kind="photo"), "loại minh chứng không hợp lệ 'photo'"),
+        (EvidenceInput(kind="count", occurred_at=at("2024-11-05T08:00")), "08:00 05/11/2024 là thời điểm trong tương lai"),
     ],
 )
 def test_the_api_refuses_evidence_that_would_count_wrongly(ledger, write_plan, item, message):

@@ -85,9 +85,9 @@ def test_evidence_outside_every_window_is_refused_with_the_nearest_windows(synce
     with pytest.raises(LedgerError) as caught:
         report(synced, "buu-dien", "2022-04-05T09:00")
     message = str(caught.value)
-    assert message.startswith("no window contains 05/04/2022; the nearest are #")
+    assert message.startswith("không kỳ nào chứa ngày 05/04/2022; gần nhất là #")
     assert "14/03/2022–20/03/2022" in message and "21/03/2022–27/03/2022" in message
-    assert message.endswith("(use --occurrence ID)")
+    assert message.endswith("(chọn kỳ bằng --occurrence ID)")
 
 
 def test_late_evidence_goes_to_an_explicit_occurrence(synced):
@@ -102,7 +102,7 @@ def test_wrong_ids_get_the_nearest_valid_ones(synced):
         synced.record_evidence("bao-cao-tuần", "buu-dien", EvidenceInput(kind="count"), now=at("2022-03-10T08:00"))
     with pytest.raises(LedgerError, match=r"unknown unit 'buu-dien-tinh' \(did you mean 'buu-dien'"):
         synced.record_evidence("bao-cao-tuan", "buu-dien-tinh", EvidenceInput(kind="count"), now=at("2022-03-10T08:00"))
-    with pytest.raises(LedgerError, match="ubnd-huyen-a owes nothing for this obligation"):
+    with pytest.raises(LedgerError, match="ubnd-huyen-a không có nhiệm vụ này trong sổ theo dõi"):
         synced.record_evidence("bao-cao-tuan", "ubnd-huyen-a", EvidenceInput(kind="count"), now=at("2022-03-10T08:00"))
 
 
@@ -146,7 +146,7 @@ def test_summary_counts_the_four_buckets_per_plan_and_unit(synced):
 
 
 def test_evidence_dated_in_the_future_is_refused(synced):
-    with pytest.raises(LedgerError, match="10/03/2022 11:00 is in the future"):
+    with pytest.raises(LedgerError, match="11:00 10/03/2022 là thời điểm trong tương lai"):
         synced.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(kind="count"), on=at("2022-03-10T11:00"),
                                now=at("2022-03-09T08:00"))
 

@@ -10,11 +10,22 @@ from typing import Sequence
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
+def _day(text: str) -> dt.date | None:
+    """A day written YYYY-MM-DD or, as clerks write it, dd/mm/yyyy (d/m/yyyy too); None otherwise."""
+    text = text.strip()
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    return None
+
+
 def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+    day = _day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (dd/mm/yyyy or YYYY-MM-DD)")
+    return day
 
 
 def _event(text: str) -> tuple[str, dt.date]:
@@ -40,13 +51,25 @@ def _as_of(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
+def _instant(text: str) -> dt.datetime | None:
+    """YYYY-MM-DDTHH:MM[:SS][±HH:MM], or dd/mm/yyyy HH:MM; None otherwise."""
+    text = text.strip()
+    day, space, clock = text.partition(" ")
+    try:
+        if space and "/" in day:
+            parsed = _day(day)
+            return dt.datetime.combine(parsed, dt.time.fromisoformat(clock.strip())) if parsed else None
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def _on(text: str) -> dt.date | dt.datetime:
-    value = _date(text) if len(text) == 10 else None
+    """A day (its 00:00 in the plan's timezone) or an instant (without offset: the plan's timezone)."""
+    value = _day(text) or _instant(text)
     if value is None:
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date or datetime (dd/mm/yyyy, dd/mm/yyyy HH:MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
     if not 1900 <= value.year <= 9000:
         raise argparse.ArgumentTypeError(f"'{text}': the year must be between 1900 and 9000")
     return value
@@ -115,9 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     record = sub.add_parser("record", help="record what a unit delivered (a link, a document, a count)")
     record.add_argument("obligation", metavar="OBLIGATION", help="obligation id, or PLAN/OBLIGATION")
     record.add_argument("--unit", required=True, metavar="ID")
-    when = record.add_mutually_exclusive_group()
-    when.add_argument("--on", type=_on, metavar="DATE", help="when it was published or sent (default now); picks the window")
-    when.add_argument("--occurrence", type=_positive, metavar="ID", help="the occurrence it counts for (e.g. a late report)")
+    record.add_argument("--on", type=_on, metavar="DATE",
+                        help="when it was published or sent: dd/mm/yyyy [HH:MM] or YYYY-MM-DD[THH:MM] (a date means 00:00 "
+                             "that day; default now); picks the window unless --occurrence is given")
+    record.add_argument("--occurrence", type=_positive, metavar="ID",
+                        help="the occurrence it counts for (a late report: give its real date with --on)")
     what = record.add_mutually_exclusive_group(required=True)
     what.add_argument("--link", metavar="URL")
     what.add_argument("--document", metavar="NAME")
@@ -125,6 +150,10 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("--note")
     record.add_argument("--source", choices=("manual", "web", "feed", "import"), default="manual")
     _ledger_options(record, actor=True)
+
+    from .cli_evidence import add_parser as add_evidence
+
+    add_evidence(sub, _ledger_options, _positive)
 
     excuse = sub.add_parser("excuse", help="waive an occurrence with a reason (or --undo)")
     excuse.add_argument("occurrence", type=_positive, metavar="OCCURRENCE")
@@ -192,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_run import cmd_run as handler
     elif args.command == "export":
         from .cli_calendar import cmd_export as handler
+    elif args.command == "evidence":
+        from .cli_evidence import cmd_evidence as handler
     elif args.command in ("serve-calendars", "feed-url"):
         from . import cli_calendar
 

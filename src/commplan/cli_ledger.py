@@ -109,7 +109,10 @@ def _event_lines(change) -> list[str]:
 
 
 def cmd_record(args) -> int:
-    kind = "link" if args.link else "document" if args.document else "count"
+    from .render.evidence import spoken
+
+    # `is not None`: an empty --document "" is a blank document (refused), not a count
+    kind = "link" if args.link is not None else "document" if args.document is not None else "count"
     item = EvidenceInput(
         kind=kind, link=args.link, document=args.document, quantity=args.count or 1, note=args.note, source=args.source,
     )
@@ -120,12 +123,12 @@ def cmd_record(args) -> int:
             )
     except LedgerError as error:
         return _fail(str(error))
-    window = f"{result.window_start:%d/%m/%Y}–{result.window_end:%d/%m/%Y}"
+    window = f"kỳ thực hiện #{result.occurrence_id} ({result.window_start:%d/%m/%Y}–{result.window_end:%d/%m/%Y})"
     if result.duplicate:
-        print(f"Already recorded for occurrence #{result.occurrence_id} ({window}): this link counts once.")
+        print(f"Minh chứng này đã được ghi nhận (#{result.duplicate_of}) cho {window}: chỉ tính một lần.")
     else:
-        print(f"Recorded for occurrence #{result.occurrence_id} ({window}).")
-    print(f"Delivered {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]} ({result.status}).")
+        print(f"Đã ghi nhận minh chứng #{result.evidence_id}, {spoken(result.occurred_at)}, cho {window}.")
+    print(f"Đã nộp {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]}.")
     return EXIT_OK
 
 

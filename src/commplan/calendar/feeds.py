@@ -15,9 +15,9 @@ December of next year by default), with their statuses as of the request.
 Validators. Before building anything a request asks the ledger one cheap
 question (`feed_state`, one aggregate query): how many occurrences the feed
 shows and the latest moment its content changed:
-- a sync creating, moving or orphaning an occurrence, evidence recorded, an
-  excusal made or taken back (the occurrence's, evidence's and excusal's own
-  time stamps);
+- a sync creating, moving or orphaning an occurrence, evidence recorded or
+  withdrawn, an excusal made or taken back (the occurrence's, evidence's and
+  excusal's own time stamps);
 - an occurrence becoming overdue: its deadline passing is a change too;
 - the window moving: the midnight a deadline left it (365 days later) or,
   on 1 January, the midnight the horizon took in the next year;
@@ -137,7 +137,8 @@ def feed_state(ledger: Ledger, *, units: Sequence[str] = (), plans: Sequence[str
             f" MAX(CASE WHEN {shown} AND {OVERDUE_NOW} THEN o.due_at END),"
             " MAX(CASE WHEN o.due_at < :start AND o.orphaned_at IS NULL THEN o.due_at END),"
             f" MAX(CASE WHEN {shown} THEN o.due_at END),"
-            f" MAX(CASE WHEN {shown} THEN (SELECT MAX(e.recorded_at) FROM evidence e WHERE e.occurrence_id = o.id) END),"
+            f" MAX(CASE WHEN {shown} THEN (SELECT MAX(COALESCE(e.withdrawn_at, e.recorded_at)) FROM evidence e"
+            "   WHERE e.occurrence_id = o.id) END),"
             f" MAX(CASE WHEN {shown} THEN (SELECT MAX(COALESCE(x.revoked_at, x.excused_at)) FROM excusal x"
             "   WHERE x.occurrence_id = o.id) END)"
             " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"

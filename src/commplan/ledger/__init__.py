@@ -1,12 +1,12 @@
 """The compliance ledger: occurrences, evidence, excusals and status, in SQLite or PostgreSQL."""
 
-from .api import Ledger, RecordResult, default_horizon
+from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, ReplayRefused
-from .records import EvidenceInput
+from .evidence import EvidenceInput, EvidenceItem
 from .status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, SummaryRow
 from .sync import SyncReport
 
 __all__ = [
-    "BUCKETS", "STATUSES", "VIETNAMESE", "EvidenceInput", "Ledger", "LedgerError", "OccurrenceStatus",
-    "RecordResult", "ReplayRefused", "SummaryRow", "SyncReport", "default_horizon",
+    "BUCKETS", "STATUSES", "VIETNAMESE", "EvidenceInput", "EvidenceItem", "Ledger", "LedgerError", "OccurrenceStatus",
+    "RecordResult", "ReplayRefused", "SummaryRow", "SyncReport", "WithdrawResult", "default_horizon",
 ]

@@ -23,7 +23,8 @@ from . import events, outbox, records
 from . import tables as t
 from .clock import from_db, now as utc_now, refuse_replay, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
-from .status import DELIVERED_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
+from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
+from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
 from .reminders import ReminderReport, queue_reminders
 from .sync import SyncReport, sync_catalog
 
@@ -33,16 +34,26 @@ DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 @dataclass(frozen=True)
 class RecordResult:
     occurrence_id: int
-    evidence_id: int | None  # None: the same link was already recorded (counted once)
+    evidence_id: int | None  # None: the same item was already recorded (counted once)
     window_start: dt.date
     window_end: dt.date
     delivered: int
     at_least: int
     status: str
+    duplicate_of: int | None = None  # the item it repeats
+    occurred_at: dt.datetime | None = None  # the date the item was recorded with, in the plan's timezone
 
     @property
     def duplicate(self) -> bool:
         return self.evidence_id is None
+
+
+@dataclass(frozen=True)
+class WithdrawResult:
+    item: EvidenceItem  # as it is now: withdrawn
+    delivered: int  # what its occurrence has now, without it
+    at_least: int
+    status: str
 
 
 class Ledger:
@@ -157,29 +168,41 @@ class Ledger:
         self,
         obligation: str,
         unit: str,
-        item: records.EvidenceInput,
+        item: EvidenceInput,
         *,
         on: dt.date | dt.datetime | None = None,
         occurrence_id: int | None = None,
         actor: str | None = None,
         now: dt.datetime | None = None,
     ) -> RecordResult:
+        """Record one item. `on` is when it was published or sent (a date: 00:00 that day in the
+        plan's timezone; default now); without `occurrence_id` it picks the window containing that
+        date, with one (a late report) the date must lie within a year of that occurrence's window.
+        An item the occurrence already has (the same link or document name) is not added again."""
         moment = now or utc_now()
-        records.check_evidence(item)
+        item = normalised(item)
+        actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
             occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
             if occurred > moment:
-                raise LedgerError(f"{occurred.astimezone(tz):%d/%m/%Y %H:%M} is in the future: evidence is recorded once it exists")
-            item = records.EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
-            if occurrence_id is None:
+                raise LedgerError(f"{occurred.astimezone(tz):%H:%M %d/%m/%Y} là thời điểm trong tương lai: "
+                                  "chỉ ghi nhận minh chứng đã có")
+            item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
+            explicit = occurrence_id is not None
+            if not explicit:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
-                raise LedgerError(f"occurrence #{occurrence_id} is not {obligation} owed by {unit}")
-            evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=actor, now=moment)
-            if evidence_id is not None:
+                raise LedgerError(f"kỳ thực hiện #{occurrence_id} không phải nhiệm vụ {obligation} của {unit}")
+            if explicit:
+                _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
+                                     _as_date(row["window_start"]), _as_date(row["window_end"]))
+            duplicate_of = records.find_duplicate(connection, occurrence_id, item)
+            evidence_id = None
+            if duplicate_of is None:
+                evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=actor, now=moment)
                 records.refresh_delivery(connection, occurrence_id, moment)
                 records.audit(connection, actor=actor, action="evidence", subject=f"occurrence/{occurrence_id}",
                               details={"evidence": evidence_id, **item.__dict__}, at=moment)
@@ -187,8 +210,84 @@ class Ledger:
         return RecordResult(
             occurrence_id=occurrence_id, evidence_id=evidence_id, window_start=status_row.window_start,
             window_end=status_row.window_end, delivered=status_row.delivered, at_least=status_row.at_least,
-            status=status_row.status,
+            status=status_row.status, duplicate_of=duplicate_of, occurred_at=occurred.astimezone(tz),
         )
+
+    def evidence(self, *, plans: Iterable[str] = (), units: Iterable[str] = (),
+                 occurrence_id: int | None = None) -> list[EvidenceItem]:
+        """Recorded items, withdrawn ones included (with who, when and why), by date then id.
+        `units` takes units or groups as `statuses` does."""
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units)
+            if occurrence_id is not None:
+                if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
+                    raise LedgerError(f"không có kỳ thực hiện #{occurrence_id}")
+                where.append("o.id = :occurrence")
+                params["occurrence"] = occurrence_id
+            return self._evidence_rows(connection, " AND ".join(where) or "1 = 1", params)
+
+    def withdraw_evidence(self, evidence_id: int, reason: str, *, actor: str | None = None,
+                          now: dt.datetime | None = None) -> WithdrawResult:
+        """Withdraw one item (it is never deleted): from now on it no longer counts, and its
+        occurrence's delivered count and `met_at` are recomputed; replays of the moments it was in
+        the ledger (from its recording to now) still count it. Written to the audit log."""
+        moment = now or utc_now()
+        reason = required_text(reason, "reason", "thu hồi minh chứng cần có lý do (--reason)")
+        actor = optional_text(actor, "actor")
+        with self.transaction() as connection:
+            occurrence_id = connection.execute(
+                select(t.EvidenceRow.occurrence_id).where(t.EvidenceRow.id == evidence_id)
+            ).scalar_one_or_none()
+            if occurrence_id is None:
+                raise LedgerError(f"không có minh chứng #{evidence_id}")
+            records.lock_occurrence(connection, occurrence_id)  # before reading it: two clerks queue here
+            item = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})[0]
+            if item.withdrawn:
+                by = f" bởi {item.withdrawn_by}" if item.withdrawn_by else ""
+                raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M ngày %d/%m/%Y}{by} "
+                                  f"(lý do: {item.withdraw_reason})")
+            if moment < item.recorded_at:
+                raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M ngày %d/%m/%Y}, "
+                                  "sau thời điểm thu hồi")
+            if not records.withdraw_evidence(connection, evidence_id, reason, actor=actor, now=moment):
+                raise LedgerError(f"minh chứng #{evidence_id} vừa được thu hồi")
+            records.refresh_delivery(connection, occurrence_id, moment)
+            records.audit(connection, actor=actor, action="withdraw", subject=f"occurrence/{occurrence_id}",
+                          details={"evidence": evidence_id, "reason": reason, "kind": item.kind, "value": item.value,
+                                   "occurred_at": item.occurred_at}, at=moment)
+            item = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})[0]
+            status_row = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
+        return WithdrawResult(item=item, delivered=status_row.delivered, at_least=status_row.at_least,
+                              status=status_row.status)
+
+    def _evidence_rows(self, connection: Connection, where: str, params: dict) -> list[EvidenceItem]:
+        rows = connection.execute(
+            text(
+                "SELECT e.id, e.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end,"
+                " e.kind, e.link, e.document, e.quantity, e.note, e.source, e.occurred_at, e.recorded_at, e.recorded_by,"
+                " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, p.timezone"
+                " FROM evidence e JOIN occurrence o ON o.id = e.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
+                " JOIN plan p ON p.id = ob.plan_id"
+                f" WHERE {where} ORDER BY e.occurred_at, e.id"
+            ).bindparams(*_expanding(params)),
+            params,
+        ).mappings().all()
+
+        def local(value, tz: ZoneInfo):
+            return from_db(value).astimezone(tz) if value is not None else None
+
+        return [
+            EvidenceItem(
+                id=r["id"], occurrence_id=r["occurrence_id"], plan=r["plan_id"], obligation=r["code"], title=r["title"],
+                unit=r["unit_id"], window_start=_as_date(r["window_start"]), window_end=_as_date(r["window_end"]),
+                kind=r["kind"], link=r["link"], document=r["document"], quantity=r["quantity"], note=r["note"],
+                source=r["source"], occurred_at=local(r["occurred_at"], ZoneInfo(r["timezone"])),
+                recorded_at=local(r["recorded_at"], ZoneInfo(r["timezone"])), recorded_by=r["recorded_by"],
+                withdrawn_at=local(r["withdrawn_at"], ZoneInfo(r["timezone"])), withdrawn_by=r["withdrawn_by"],
+                withdraw_reason=r["withdraw_reason"],
+            )
+            for r in rows
+        ]
 
     def _resolve_obligation(self, connection: Connection, ref: str) -> tuple[int, str, ZoneInfo]:
         plan_id, _, code = ref.rpartition("/")
@@ -229,10 +328,10 @@ class Ledger:
             if _as_date(start) <= day <= _as_date(end):
                 return occurrence_id
         if not rows:
-            raise LedgerError(f"{unit} owes nothing for this obligation in the ledger (is it a lead? run `commplan sync`)")
+            raise LedgerError(f"{unit} không có nhiệm vụ này trong sổ theo dõi (có phải đơn vị chủ trì? chạy `commplan sync`)")
         nearest = sorted(rows, key=lambda r: (min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)), r[1]))[:2]
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
-        raise LedgerError(f"no window contains {day:%d/%m/%Y}; the nearest are {windows} (use --occurrence ID)")
+        raise LedgerError(f"không kỳ nào chứa ngày {day:%d/%m/%Y}; gần nhất là {windows} (chọn kỳ bằng --occurrence ID)")
 
     # ------------------------------------------------------------ excusals
 
@@ -240,6 +339,8 @@ class Ledger:
         moment = now or utc_now()
         if not reason or not reason.strip():
             raise LedgerError("an excusal needs a reason")
+        reason = limited(reason.strip(), "reason")
+        actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None:
@@ -300,11 +401,12 @@ class Ledger:
                     "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.window_start, o.due_at, o.at_least,"
                     " COALESCE(o.uid_unit, o.unit_id) AS uid_unit, o.instance,"
                     f" {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status,"
-                    # only ever grows: deadline moves, evidence, excusals and their revocations
-                    " o.sequence + (SELECT COUNT(*) FROM evidence e WHERE e.occurrence_id = o.id)"
+                    # only ever grows: deadline moves, evidence and its withdrawals, excusals and their revocations
+                    " o.sequence + (SELECT COUNT(*) + COUNT(e.withdrawn_at) FROM evidence e WHERE e.occurrence_id = o.id)"
                     " + (SELECT COUNT(*) + COUNT(x.revoked_at) FROM excusal x WHERE x.occurrence_id = o.id) AS sequence,"
                     " o.updated_at,"
-                    " (SELECT MAX(e.recorded_at) FROM evidence e WHERE e.occurrence_id = o.id) AS evidence_at,"
+                    " (SELECT MAX(COALESCE(e.withdrawn_at, e.recorded_at)) FROM evidence e WHERE e.occurrence_id = o.id)"
+                    " AS evidence_at,"
                     " (SELECT MAX(COALESCE(x.revoked_at, x.excused_at)) FROM excusal x WHERE x.occurrence_id = o.id)"
                     " AS excusal_at"
                     " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"
@@ -360,7 +462,12 @@ class Ledger:
             moved = (
                 "o.orphaned_at IS NULL AND ("
                 " (o.opens_at > :since AND o.opens_at <= :as_of) OR (o.due_at > :since AND o.due_at <= :as_of)"
-                " OR (o.met_at > :since AND o.met_at <= :as_of) OR EXISTS (SELECT 1 FROM excusal x"
+                f" OR ({MET_AT_SQL} > :since AND {MET_AT_SQL} <= :as_of)"
+                # a withdrawn item counts while it is in the ledger: its recording and its withdrawal
+                " OR EXISTS (SELECT 1 FROM evidence w WHERE w.occurrence_id = o.id AND w.withdrawn_at IS NOT NULL"
+                "   AND ((w.withdrawn_at > :since AND w.withdrawn_at <= :as_of)"
+                "   OR (w.recorded_at > :since AND w.recorded_at <= :as_of)))"
+                " OR EXISTS (SELECT 1 FROM excusal x"
                 "   WHERE x.occurrence_id = o.id AND ((x.excused_at > :since AND x.excused_at <= :as_of)"
                 "   OR (x.revoked_at > :since AND x.revoked_at <= :as_of))))"
                 f" AND ({STATUS_SQL.replace(':as_of', ':since')}) <> ({STATUS_SQL})"
@@ -568,6 +675,22 @@ def _moment(value: dt.date | dt.datetime, tz: ZoneInfo) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     return dt.datetime.combine(value, dt.time(), tzinfo=tz)
+
+
+def _check_within_a_year(occurrence_id: int, day: dt.date, start: dt.date, end: dt.date) -> None:
+    """A date more than a year from the chosen occurrence's window is a typo, not a late report."""
+    if _years_after(day, 1) < start or day > _years_after(end, 1):
+        raise LedgerError(
+            f"ngày {day:%d/%m/%Y} cách kỳ thực hiện #{occurrence_id} ({start:%d/%m/%Y}–{end:%d/%m/%Y}) hơn một năm: "
+            "kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on"
+        )
+
+
+def _years_after(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 def _as_date(value) -> dt.date:

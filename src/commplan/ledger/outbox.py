@@ -38,7 +38,7 @@ from sqlalchemy import Connection, DateTime, Text, bindparam, insert, select, te
 
 from . import tables as t
 from .clock import from_db, to_db
-from .status import EXCUSED_AT_SQL
+from .status import DELIVERED_SQL, EXCUSED_AT_SQL, MET_BY_SQL
 
 PLAN_LOCK_KEY = 0x6F7574626F78  # "outbox"
 MAX_ATTEMPTS = 8
@@ -98,8 +98,8 @@ def unplanned_reminders(connection: Connection, now: dt.datetime, *, created_by:
             "SELECT r.id, r.step, r.recipient, r.planned_at, o.id AS occurrence_id, o.opens_at, o.due_at, o.at_least,"
             " o.unit_id, o.holders, o.window_start, ob.plan_id, ob.code, ob.title, p.number, p.title AS plan_title,"
             " COALESCE(o.uid_unit, o.unit_id) AS uid_unit, o.instance,"  # the calendar UID's parts
-            " (SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id) AS delivered,"
-            f" CASE WHEN (o.met_at IS NOT NULL AND o.met_at <= :as_of) OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
+            f" {DELIVERED_SQL} AS delivered,"
+            f" CASE WHEN {MET_BY_SQL} = 1 OR {EXCUSED_AT_SQL} THEN 1 ELSE 0 END AS done"
             " FROM reminder r JOIN occurrence o ON o.id = r.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
             " JOIN plan p ON p.id = ob.plan_id"
             " WHERE r.status = 'queued' AND r.created_at >= :since AND o.orphaned_at IS NULL"
@@ -262,7 +262,7 @@ def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> boo
         text(
             "SELECT NOT EXISTS (SELECT 1 FROM delivery_item i JOIN reminder r ON r.id = i.reminder_id"
             " JOIN occurrence o ON o.id = r.occurrence_id WHERE i.delivery_id = :delivery"
-            f" AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL})"
+            f" AND {MET_BY_SQL} = 0 AND NOT {EXCUSED_AT_SQL})"
         ).bindparams(bindparam("as_of", type_=DateTime())),
         {"delivery": delivery_id, "as_of": to_db(now)},
     ).scalar()

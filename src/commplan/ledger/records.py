@@ -4,47 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
 from ..schedule.occurrences import Instance
 from . import tables as t
 from .clock import to_db
-
-SOURCES = ("manual", "web", "feed", "import")
-
-
-@dataclass(frozen=True)
-class EvidenceInput:
-    kind: str  # link | document | count
-    link: str | None = None
-    document: str | None = None
-    quantity: int = 1
-    note: str | None = None
-    occurred_at: dt.datetime | None = None  # aware; defaults to now
-    source: str = "manual"
-
-
-EVIDENCE_KINDS = ("link", "document", "count")
-
-
-def check_evidence(item: EvidenceInput) -> None:
-    """Refuse evidence that would count wrongly: each kind with its field, and at least one item."""
-    from .engine import LedgerError
-
-    if item.kind not in EVIDENCE_KINDS:
-        raise LedgerError(f"unknown evidence kind '{item.kind}' ({', '.join(EVIDENCE_KINDS)})")
-    if item.source not in SOURCES:
-        raise LedgerError(f"unknown evidence source '{item.source}' ({', '.join(SOURCES)})")
-    if item.kind == "link" and not (item.link and item.link.strip()):
-        raise LedgerError("a link needs its address (--link URL)")
-    if item.kind == "document" and not (item.document and item.document.strip()):
-        raise LedgerError("a document needs its name (--document NAME)")
-    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or not 1 <= item.quantity <= 100_000:
-        raise LedgerError(f"a count is a whole number from 1 to 100000, not {item.quantity!r}")
-    if item.occurred_at is not None and item.occurred_at.tzinfo is None:
-        raise LedgerError("the evidence date needs a timezone")
+from .evidence import EvidenceInput, identity
 
 
 def audit(connection: Connection, *, actor: str | None, action: str, subject: str, details: dict, at: dt.datetime) -> None:
@@ -56,28 +22,45 @@ def audit(connection: Connection, *, actor: str | None, action: str, subject: st
     )
 
 
-def insert_evidence(connection: Connection, occurrence_id: int, item: EvidenceInput, *, actor: str | None, now: dt.datetime) -> int | None:
-    """Add one item; None when the same link was already recorded for this occurrence."""
+def find_duplicate(connection: Connection, occurrence_id: int, item: EvidenceInput) -> int | None:
+    """The id of an item of this occurrence, not withdrawn, that is the same as `item` (see
+    `evidence.identity`); None when `item` is new. Run under the occurrence's lock."""
+    wanted = identity(item.kind, item.link, item.document)
+    if wanted is None:
+        return None
+    rows = connection.execute(
+        select(t.EvidenceRow.id, t.EvidenceRow.kind, t.EvidenceRow.link, t.EvidenceRow.document)
+        .where(t.EvidenceRow.occurrence_id == occurrence_id, t.EvidenceRow.withdrawn_at.is_(None))
+        .order_by(t.EvidenceRow.id)
+    ).all()
+    return next((row.id for row in rows if identity(row.kind, row.link, row.document) == wanted), None)
+
+
+def insert_evidence(connection: Connection, occurrence_id: int, item: EvidenceInput, *, actor: str | None, now: dt.datetime) -> int:
     values = dict(
         occurrence_id=occurrence_id, kind=item.kind, link=item.link, document=item.document,
         quantity=item.quantity, note=item.note, occurred_at=to_db(item.occurred_at or now),
         recorded_at=to_db(now), recorded_by=actor, source=item.source,
     )
-    if item.link is not None:
-        already = connection.execute(
-            select(t.EvidenceRow.id).where(t.EvidenceRow.occurrence_id == occurrence_id, t.EvidenceRow.link == item.link)
-        ).first()
-        if already:
-            return None
     return connection.execute(insert(t.EvidenceRow).values(**values).returning(t.EvidenceRow.id)).scalar_one()
 
 
+def withdraw_evidence(connection: Connection, evidence_id: int, reason: str, *, actor: str | None, now: dt.datetime) -> bool:
+    """Mark one item withdrawn; False when it already was (another clerk got there first)."""
+    return connection.execute(
+        update(t.EvidenceRow)
+        .where(t.EvidenceRow.id == evidence_id, t.EvidenceRow.withdrawn_at.is_(None))
+        .values(withdrawn_at=to_db(now), withdrawn_by=actor, withdraw_reason=reason)
+    ).rowcount == 1
+
+
 def refresh_delivery(connection: Connection, occurrence_id: int, now: dt.datetime) -> None:
-    """Recompute how much was delivered and when the at_least-th item arrived (`met_at`)."""
+    """Recompute how much was delivered and when the at_least-th item arrived (`met_at`),
+    from the items not withdrawn."""
     at_least = connection.execute(select(t.OccurrenceRow.at_least).where(t.OccurrenceRow.id == occurrence_id)).scalar_one()
     items = connection.execute(
         select(t.EvidenceRow.occurred_at, t.EvidenceRow.quantity)
-        .where(t.EvidenceRow.occurrence_id == occurrence_id)
+        .where(t.EvidenceRow.occurrence_id == occurrence_id, t.EvidenceRow.withdrawn_at.is_(None))
         .order_by(t.EvidenceRow.occurred_at, t.EvidenceRow.id)
     ).all()
     total, met_at = 0, None

@@ -26,7 +26,7 @@ from ..plan.catalog import Catalog
 from ..schedule.reminders import ESCALATION, steps_until
 from . import tables as t
 from .clock import from_db, to_db
-from .status import EXCUSED_AT_SQL
+from .status import EXCUSED_AT_SQL, MET_BY_SQL
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 LOOKAHEAD = dt.timedelta(days=31)  # the longest "before" step the plans use is well under a month
@@ -57,7 +57,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             "SELECT o.id, ob.plan_id, ob.code, o.unit_id, o.holders, o.opens_at, o.due_at FROM occurrence o"
             " JOIN obligation ob ON ob.id = o.obligation_id"
             " WHERE o.due_at BETWEEN :earliest AND :latest AND o.opens_at <= :as_of AND o.orphaned_at IS NULL"
-            " AND NOT o.untracked AND (o.met_at IS NULL OR o.met_at > :as_of)"
+            f" AND NOT o.untracked AND {MET_BY_SQL} = 0"
             f" AND NOT {EXCUSED_AT_SQL}"
         ).bindparams(*(bindparam(k, type_=DateTime()) for k in params)),
         params,

@@ -12,9 +12,19 @@ PLAN_FORMAT.md's classification, as the Government Office tracks tasks:
 | open          | not met, T at or before the deadline                          |
 | overdue       | not met, T after the deadline                                 |
 
-`met_at` (when the at_least-th item was delivered, by the items' own dates)
-is kept on the occurrence when evidence is recorded, so the whole rule is a
-CASE over indexed columns: no per-row Python, and `--as-of` replays any day.
+An item counts at T when it is dated at or before T, by its own date however
+late it was recorded (plans from 2021 can be replayed with what is known now).
+A withdrawn item counts only for the time it was in the ledger: at T at or
+after its recording and before its withdrawal, so a replay of a moment shows
+what the ledger said then, and an item entered by mistake for 2021 and
+withdrawn never counts in a replay of 2021.
+
+`met_at` (when the at_least-th item was delivered, by the items' own dates,
+withdrawn items left out) is kept on the occurrence when evidence is recorded
+or withdrawn, so the rule is a CASE over indexed columns: no per-row Python,
+and `--as-of` replays any day. Only an occurrence with an item withdrawn after
+T has its `met_at` at T recomputed from its evidence.
+
 `untracked` (plan format 1.1, `tracking_from`) is a flag the sync keeps on the
 row; it replaces only open and overdue: a done or excused occurrence keeps its
 status, and a window not yet open is still scheduled.
@@ -45,11 +55,33 @@ EXCUSED_AT_SQL = (
     " AND (x.revoked_at IS NULL OR x.revoked_at > :as_of))"
 )
 
+
+def counted(alias: str) -> str:
+    """The item `alias` counts at :as_of if dated by then: never withdrawn, or in the ledger at :as_of."""
+    return (f"({alias}.withdrawn_at IS NULL"
+            f" OR ({alias}.recorded_at <= :as_of AND {alias}.withdrawn_at > :as_of))")
+
+
+# When the at_least-th item counting at T was delivered (NULL: not met). The stored met_at
+# (items never withdrawn) is exact unless an item was in the ledger at T and withdrawn since;
+# then the running sum is taken again, in the order refresh_delivery uses (date, then id).
+MET_AT_SQL = f"""(CASE
+  WHEN EXISTS (SELECT 1 FROM evidence w WHERE w.occurrence_id = o.id AND w.recorded_at <= :as_of
+               AND w.withdrawn_at > :as_of) THEN
+    (SELECT MIN(e.occurred_at) FROM evidence e WHERE e.occurrence_id = o.id AND {counted("e")}
+      AND (SELECT SUM(e2.quantity) FROM evidence e2 WHERE e2.occurrence_id = o.id AND {counted("e2")}
+           AND (e2.occurred_at < e.occurred_at OR (e2.occurred_at = e.occurred_at AND e2.id <= e.id))) >= o.at_least)
+  ELSE o.met_at
+END)"""
+
+# 1 when the occurrence was met by T, else 0 (a NULL met_at compares to neither).
+MET_BY_SQL = f"(CASE WHEN {MET_AT_SQL} <= :as_of THEN 1 ELSE 0 END)"
+
 STATUS_SQL = f"""
 CASE
   WHEN {EXCUSED_AT_SQL} THEN 'excused'
-  WHEN o.met_at IS NOT NULL AND o.met_at <= :as_of THEN
-    CASE WHEN o.met_at <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
+  WHEN {MET_AT_SQL} <= :as_of THEN
+    CASE WHEN {MET_AT_SQL} <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
   WHEN :as_of < o.opens_at THEN 'scheduled'
   WHEN o.untracked THEN 'untracked'
   WHEN :as_of <= o.due_at THEN 'open'
@@ -57,14 +89,17 @@ CASE
 END
 """
 
-# Items delivered by T: the occurrence's evidence dated at or before T.
-DELIVERED_SQL = "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id AND e.occurred_at <= :as_of)"
+# Items delivered by T: the occurrence's evidence dated at or before T and not withdrawn by T.
+DELIVERED_SQL = (
+    "(SELECT COALESCE(SUM(e.quantity), 0) FROM evidence e WHERE e.occurrence_id = o.id AND e.occurred_at <= :as_of"
+    f" AND {counted('e')})"
+)
 
-# Conditions that select one status directly, so that an index serves them. Evidence and
-# excusals are never dated after the moment they are recorded, so "overdue now" is exactly
+# Conditions that select one status directly, so that an index serves them. Evidence, excusals
+# and withdrawals are never dated after the moment they are recorded, so "overdue now" is exactly
 # the partial index ix_occurrence_unmet_due; a replay of another instant needs the general form.
 OVERDUE_NOW = "o.due_at < :as_of AND o.met_at IS NULL AND o.excused_at IS NULL AND NOT o.untracked"
-OVERDUE_AT = f"o.due_at < :as_of AND (o.met_at IS NULL OR o.met_at > :as_of) AND NOT {EXCUSED_AT_SQL} AND NOT o.untracked"
+OVERDUE_AT = f"o.due_at < :as_of AND {MET_BY_SQL} = 0 AND NOT {EXCUSED_AT_SQL} AND NOT o.untracked"
 
 
 @dataclass(frozen=True)

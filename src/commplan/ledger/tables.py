@@ -154,8 +154,11 @@ class OccurrenceRow(SQLModel, table=True):
 class EvidenceRow(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
-        # the same link twice for one occurrence counts once
-        UniqueConstraint("occurrence_id", "link", name="uq_evidence_link"),
+        # the same (normalised) link twice for one occurrence counts once, unless the first was withdrawn
+        Index(
+            "uq_evidence_active_link", "occurrence_id", "link", unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"), sqlite_where=text("withdrawn_at IS NULL"),
+        ),
         Index("ix_evidence_occurrence", "occurrence_id", "occurred_at"),
     )
 
@@ -170,6 +173,10 @@ class EvidenceRow(SQLModel, table=True):
     recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
     source: str = Field(sa_column=Column(String(20), nullable=False))  # manual | web | feed | import
+    # a soft withdrawal (evidence is never deleted): from then on the item no longer counts
+    withdrawn_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
+    withdrawn_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    withdraw_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
 
 
 class ExcusalRow(SQLModel, table=True):

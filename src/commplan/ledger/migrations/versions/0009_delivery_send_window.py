@@ -1,7 +1,7 @@
 """A delivery's send window: when a message on a phone route may go out, from its items' quiet hours.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa

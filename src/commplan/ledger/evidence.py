@@ -1,0 +1,205 @@
+"""What counts as evidence: the checks on an item, its normal form, and what makes two items the same.
+
+Pure (no SQL). Messages are Vietnamese: a clerk reads them on the command line.
+
+- A link must be http or https with a host. It is stored in a normal form, so
+  that the same page typed twice counts once: surrounding spaces stripped,
+  scheme and host in lower case, the default port (80, 443) dropped, the
+  fragment (`#…`) dropped, a trailing slash of the path dropped
+  (`HTTP://A.vn/x/#top` is `http://a.vn/x`); the query is kept as typed, since
+  it often names the article (`?id=123`).
+- A document is stored with its name stripped, inner runs of whitespace made
+  one space, and in Unicode NFC (a name typed with combining accents is the
+  same name); two names that are equal after that, ignoring case, are the
+  same document. When documents carry their content (a later issue), the
+  content hash joins the name in `identity`.
+- Every text field has a length limit (`LIMITS`), checked after normalising.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit, urlunsplit
+
+from .engine import LedgerError
+
+# One label per member: what a clerk reads for each kind and source (a test checks they cover them).
+KINDS = {"link": "đường dẫn", "document": "văn bản", "count": "số lần"}
+SOURCES = {"manual": "nhập tay", "web": "trang web", "feed": "nguồn tin", "import": "nhập từ tệp"}
+
+# Longest accepted text, in characters, with the Vietnamese name used in the error.
+LIMITS = {
+    "link": (2000, "đường dẫn"),
+    "document": (500, "tên văn bản"),
+    "note": (2000, "ghi chú"),
+    "reason": (1000, "lý do"),
+    "actor": (200, "tên người thực hiện"),
+}
+MAX_QUANTITY = 100_000
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class EvidenceInput:
+    kind: str  # link | document | count
+    link: str | None = None
+    document: str | None = None
+    quantity: int = 1
+    note: str | None = None
+    occurred_at: dt.datetime | None = None  # aware; defaults to now
+    source: str = "manual"
+
+
+def normalised(item: EvidenceInput) -> EvidenceInput:
+    """The item as it is stored, or a LedgerError saying in one line what is wrong with it."""
+    if item.kind not in KINDS:
+        raise LedgerError(f"loại minh chứng không hợp lệ '{item.kind}' (chọn {', '.join(KINDS)})")
+    if item.source not in SOURCES:
+        raise LedgerError(f"nguồn không hợp lệ '{item.source}' (chọn {', '.join(SOURCES)})")
+    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or not 1 <= item.quantity <= MAX_QUANTITY:
+        raise LedgerError(f"số lần phải là số nguyên từ 1 đến {_number(MAX_QUANTITY)}, không phải {item.quantity!r}")
+    if item.occurred_at is not None and item.occurred_at.tzinfo is None:
+        raise LedgerError("ngày của minh chứng phải kèm múi giờ")
+    link = normal_link(item.link) if item.link is not None else None
+    document = normal_document(item.document) if item.document is not None else None
+    if item.kind == "link" and link is None:
+        raise LedgerError("minh chứng là đường dẫn cần có địa chỉ (--link https://…)")
+    if item.kind == "document" and document is None:
+        raise LedgerError("minh chứng là văn bản cần có tên văn bản (--document \"Báo cáo số …\")")
+    return replace(item, link=link, document=document, note=optional_text(item.note, "note"))
+
+
+def normal_link(text: str) -> str:
+    """The normal form of an http(s) address (see the module's docstring)."""
+    stripped = limited(text.strip(), "link")
+    if not stripped:
+        raise LedgerError("đường dẫn trống: ghi địa chỉ đầy đủ, ví dụ https://baothanhhoa.vn/…")
+    shown = _shown(stripped)
+    if _SPACE_OR_CONTROL.search(stripped):
+        raise LedgerError(f"đường dẫn '{shown}' có dấu cách hoặc ký tự điều khiển ở giữa")
+    parts = urlsplit(stripped)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise LedgerError(f"đường dẫn '{shown}' phải bắt đầu bằng http:// hoặc https://")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise LedgerError(f"đường dẫn '{shown}' có số cổng không hợp lệ") from None
+    if not host:
+        raise LedgerError(f"đường dẫn '{shown}' thiếu tên miền")
+    netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        netloc += f":{port}"
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else ""
+    if userinfo:
+        netloc = f"{userinfo}@{netloc}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
+
+
+def normal_document(text: str) -> str | None:
+    """A document's name as stored: NFC, stripped, one space between words; None when blank."""
+    name = " ".join(unicodedata.normalize("NFC", text).split())
+    return limited(name, "document") or None
+
+
+def identity(kind: str, link: str | None, document: str | None) -> tuple[str, str] | None:
+    """What makes two items of one occurrence the same item (None: every one counts, e.g. a count).
+
+    Works on stored values of any age: links recorded before they were normalised are
+    normalised here, so an old `https://A.vn/x/` still matches a new `https://a.vn/x`."""
+    if link:
+        try:
+            return ("link", normal_link(link))
+        except LedgerError:  # an old row stored before links were checked: compare as stored
+            return ("link", link.strip())
+    if kind == "document" and document:
+        return ("document", (normal_document(document) or "").casefold())
+    return None
+
+
+def optional_text(text: str | None, field: str) -> str | None:
+    """A free text field: stripped, None when blank, within its limit."""
+    if text is None:
+        return None
+    return limited(unicodedata.normalize("NFC", text).strip(), field) or None
+
+
+def required_text(text: str | None, field: str, missing: str) -> str:
+    """A text that must say something (a reason): `missing` is the error when it is blank."""
+    value = optional_text(text, field)
+    if value is None:
+        raise LedgerError(missing)
+    return value
+
+
+def limited(text: str, field: str) -> str:
+    size, name = LIMITS[field]
+    if len(text) > size:
+        raise LedgerError(f"{name} dài {_number(len(text))} ký tự, quá giới hạn {_number(size)} ký tự")
+    return text
+
+
+def _number(value: int) -> str:
+    """Vietnamese digit grouping: 100.000."""
+    return f"{value:,}".replace(",", ".")
+
+
+def _shown(text: str, size: int = 80) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One recorded item as `Ledger.evidence` lists it: what, for which occurrence, and its history."""
+
+    id: int
+    occurrence_id: int
+    plan: str
+    obligation: str
+    title: str
+    unit: str
+    window_start: dt.date
+    window_end: dt.date
+    kind: str
+    link: str | None
+    document: str | None
+    quantity: int
+    note: str | None
+    source: str
+    occurred_at: dt.datetime  # aware, in the plan's timezone
+    recorded_at: dt.datetime  # aware, in the plan's timezone
+    recorded_by: str | None
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
+    withdraw_reason: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+    @property
+    def value(self) -> str:
+        """What was delivered, as shown: the link, the document's name, or the count."""
+        if self.kind == "count":
+            return str(self.quantity)
+        return (self.link if self.kind == "link" else self.document) or self.link or self.document or ""
+
+    def as_dict(self) -> dict[str, object]:
+        """Stable English keys for `--format json`; times ISO 8601 with the plan's offset."""
+        stamp = _iso
+        return {
+            "id": self.id, "occurrence": self.occurrence_id, "plan": self.plan, "obligation": self.obligation,
+            "unit": self.unit, "window_start": self.window_start.isoformat(), "window_end": self.window_end.isoformat(),
+            "kind": self.kind, "value": self.value, "quantity": self.quantity, "note": self.note,
+            "occurred_at": stamp(self.occurred_at), "source": self.source, "recorded_at": stamp(self.recorded_at),
+            "recorded_by": self.recorded_by, "withdrawn": self.withdrawn, "withdrawn_at": stamp(self.withdrawn_at),
+            "withdrawn_by": self.withdrawn_by, "withdraw_reason": self.withdraw_reason,
+        }
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
