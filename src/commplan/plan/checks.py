@@ -211,6 +211,13 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
             elif indicator.of == indicator.id:
                 errors.append(src.error(path + ("of",), "an indicator cannot be a percent of itself"))
 
+    for obligation, path in pf.obligations:
+        for i, ident in enumerate(obligation.indicators):
+            if ident not in indicators:
+                errors.append(src.error(path + ("indicators", i), f"unknown indicator '{ident}'{_suggest(ident, indicators)}"))
+            elif indicators[ident].baseline:
+                errors.append(src.error(path + ("indicators", i), f"'{ident}' is a baseline: a reference figure, not a row of a report"))
+
     obligations = {o.id for o, _ in pf.obligations}
     for line, path in pf.budget:
         if line.obligation not in obligations:

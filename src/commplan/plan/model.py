@@ -482,6 +482,7 @@ class Obligation(Strict):
     from_: Annotated[Optional[dt.date | EventDate], _field(_start)] = Field(default=None, alias="from")
     until: Annotated[Optional[dt.date | EventDate], _field(_event_date("until"))] = None
     to: Optional[Ids] = None
+    indicators: Ids = ()  # the figures a report carries (ids of the plan's indicators)
     evidence: Annotated[Optional[EvidenceKind], _field(_choice(EvidenceKind))] = None
     reminders: Optional[Reminders] = None
     note: Optional[Text] = None
