@@ -150,10 +150,57 @@ def test_nq06_district_and_commune_radio_produce_one_and_rebroadcast_three_a_mon
     assert counts == {
         "dai-huyen-san-xuat-chuong-trinh": 1, "dai-huyen-phat-lai-chuong-trinh": 3,
         "dai-xa-san-xuat-chuong-trinh": 1, "dai-xa-phat-lai-chuong-trinh": 3,
+        "dai-xa-san-xuat-chuong-trinh-cap-xa": 1, "dai-xa-phat-lai-chuong-trinh-cap-xa": 3,
     }
     # districts were abolished on 1/7/2025: their last window is June 2025
     last = occurrences(catalog, plan.id, "dai-huyen-phat-lai-chuong-trinh", "2025-06-01", "2025-12-31")
     assert {w for _, w, *_ in last} == {"2025-06-01"}
+
+
+def test_nq06_commune_radio_is_owed_by_the_districts_then_by_each_commune_of_the_official_list(catalog):
+    plan = "thanh-hoa-nq06-truyen-thong-2022"
+    directory = catalog.directory
+    districts = set(directory.members("ubnd-cap-huyen-thanh-hoa"))
+    communes = set(directory.members("ubnd-cap-xa-thanh-hoa"))
+    assert len(districts) == 27 and len(communes) == 166
+    for produce, rebroadcast in (("dai-xa-san-xuat-chuong-trinh", "dai-xa-phat-lai-chuong-trinh"),):
+        june = occurrences(catalog, plan, produce, "2025-06-01", "2025-06-30")
+        july = occurrences(catalog, plan, produce + "-cap-xa", "2025-07-01", "2025-07-31")
+        assert {u for u, *_ in june} == districts
+        assert occurrences(catalog, plan, produce + "-cap-xa", "2025-01-01", "2025-06-30") == []
+        assert occurrences(catalog, plan, produce, "2025-07-01", "2025-12-31") == []
+        assert {u for u, *_ in july} == communes
+        assert {(s, e) for _, s, e, _ in july} == {("2025-07-01", "2025-07-31")}
+        # the plan runs "đến năm 2025": December is the communes' last month
+        last = occurrences(catalog, plan, rebroadcast + "-cap-xa", "2025-12-01", "2026-12-31")
+        assert {(s, e) for _, s, e, _ in last} == {("2025-12-01", "2025-12-31")} and len(last) == 166
+    assert all(directory.units[c].code and directory.province_of(c) == "thanh-hoa" for c in communes)
+
+
+def test_nq06_every_department_posts_the_resolution(catalog):
+    """"Các sở, ban, ngành cấp tỉnh": every specialised agency of UBND tỉnh (Sở TTTT listed beside the group)."""
+    got = occurrences(catalog, "thanh-hoa-nq06-truyen-thong-2022", "dang-tai-nghi-quyet-trang-ttdt", "2022-01-01", "2022-12-31")
+    units = {u for u, *_ in got}
+    assert len(units) == 19
+    assert {"so-noi-vu-thanh-hoa", "so-tu-phap-thanh-hoa", "so-khdt-thanh-hoa", "so-gtvt-thanh-hoa", "so-y-te-thanh-hoa",
+            "so-gddt-thanh-hoa", "thanh-tra-thanh-hoa", "ban-dan-toc-thanh-hoa", "van-phong-ubnd-thanh-hoa",
+            "so-tttt-thanh-hoa"} <= units
+    # the 2025 merger into Sở Nông nghiệp và Môi trường takes both departments
+    merged = {catalog.directory.holder_on(u, dt.date(2025, 3, 1)) for u in ("so-nnptnt-thanh-hoa", "so-tnmt-thanh-hoa")}
+    assert merged == {"so-nnmt-thanh-hoa"}
+
+
+def test_every_unit_of_a_province_directory_belongs_to_its_province(catalog):
+    directory = catalog.directory
+    assert directory.province_of("buu-dien-thanh-hoa") == "thanh-hoa"  # no parent: still Thanh Hóa's
+    assert directory.province_of("viettel-post-hau-giang") == "hau-giang"
+    assert directory.province_of("phong-ttbcxb-ha-tinh") == "ha-tinh"
+    assert directory.province_of("so-vhttdl-bac-lieu") == "bac-lieu"  # in the ministry's file
+    assert directory.province_of("bo-tttt") is None
+    assert directory.units["ubnd-h-ba-thuoc"].code == "386" and directory.units["ubnd-thanh-hoa"].code == "38"
+    for unit in directory.units.values():
+        if not unit.id.startswith(("bo-tttt", "vu-")):
+            assert unit.province in {"thanh-hoa", "hau-giang", "ha-tinh", "bac-lieu"}, unit.id
 
 
 def test_nq06_zalo_posts_pass_to_the_department_of_science_in_march_2025(catalog):
