@@ -20,7 +20,7 @@ def commplan(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
 def test_validate_passes_on_the_bundled_plans():
     result = commplan("validate", "plans/")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 9 files, 5 plans,")
+    assert result.stdout.startswith("OK: 10 files, 5 plans,")  # plans/units/thanh-hoa-communes.yaml is the 10th
 
 
 def test_validate_prints_every_error_and_exits_1(tmp_path):
@@ -71,11 +71,11 @@ def test_preview_opens_event_obligations_with_event():
 
 
 def test_preview_table_is_in_vietnamese():
-    result = commplan("preview", "plans/", "--from", "2026-02-16", "--to", "2026-02-28", "--unit", "buu-dien-thanh-hoa")
+    result = commplan("preview", "plans/", "--from", "2026-02-13", "--to", "2026-02-28", "--unit", "buu-dien-thanh-hoa")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].split() == ["Hạn", "Đơn", "vị", "Kế", "hoạch", "Nhiệm", "vụ", "Kỳ", "SL"]
-    # the weekly report due Wednesday 18/02/2026 (Tết) moves to Monday 23/02
-    assert "Thứ Hai 23/02/2026  Bưu điện tỉnh" in result.stdout
+    # the weekly report "trước thứ 5" due Wednesday 18/02/2026 (Tết) moves back to Friday 13/02
+    assert "Thứ Sáu 13/02/2026  Bưu điện tỉnh  241/KH-UBND  Báo cáo tuần" in result.stdout
     assert "nhiệm vụ." in result.stdout.splitlines()[-1]
 
 

@@ -53,7 +53,7 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, 
     assert first["sync"]["inserted"] > 3_000 and first["since"] is None  # up to the end of 2022
     plans = {p["plan"]: p for p in first["by_plan"]}
     # 2980, for each of the 4 provinces: the weekly report (due Thursday 9/12 14:00) and the weekly press
-    # briefing (Sunday 12/12) fall in the next 7 days; the monthly report (25/12, a Saturday: 27/12) does not
+    # briefing (Sunday 12/12) fall in the next 7 days; the monthly report (25/12 is a Saturday: 24/12) does not
     assert plans["bo-tttt-2980-2021"]["open"] == 12 and plans["bo-tttt-2980-2021"]["due_this_week"] == 8
     assert first["reminders"]["queued"] > 0 and plans["bo-tttt-2980-2021"]["reminders_queued"] > 0
     assert first["reminders"]["messages"]["planned"] == first["reminders"]["messages"]["sent"] > 0  # a Wednesday, 09:00

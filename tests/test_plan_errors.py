@@ -365,3 +365,128 @@ def test_extra_days_off_joined_by_a_weekend_count_as_one_run(tmp_path):
     days += [f"2026-07-{d:02d}" for d in range(6, 31)]
     errors = plan_errors(tmp_path, OK_OBLIGATION, header=f"extra_days_off: [{', '.join(days)}]\n")
     assert len(errors) == 1 and "days off in a row (with weekends): at most 30" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("due", "expected"),
+    [
+        ("{after_end: 5d, before: true}",
+         "obligations[0].due.before: `before: true` cannot go with `after_end`: it means the day before a `day` or `weekday`"),
+        ("{after_start: 7d, before: true}",
+         "obligations[0].due.before: `before: true` cannot go with `after_start`: it means the day before a `day` or `weekday`"),
+        ("{day: 25, time: \"14:00\", before: true}",
+         "obligations[0].due.before: `before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
+         "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`"),
+        ("{before: true}",
+         "obligations[0].due.before: `before: true` needs `day` or `weekday` (e.g. {day: 25, before: true})"),
+        ("{day: 25, before: \"có\"}", "obligations[0].due.before: `before` is true or false, got 'có'"),
+        ("{day: 25, before: 1}", "obligations[0].due.before: `before` is true or false, got 1"),
+        ("{day: 25, befor: true}",
+         "obligations[0].due.befor: unknown key 'befor' in due (allowed: weekday, day, month, after_end, after_start, date, time, if_holiday, before)"),
+    ],
+)
+def test_it_refuses_before_where_it_means_nothing(tmp_path, due, expected):
+    errors = plan_errors(tmp_path, f"- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {due}\n")
+    assert [e.split(": ", 1)[1] for e in errors] == [expected], errors
+    assert errors[0].startswith("plan.yaml:14:")
+
+
+def test_it_refuses_before_with_a_fixed_date(tmp_path):
+    errors = plan_errors(tmp_path, "- id: a\n  title: Tin\n  lead: buu-dien\n  once: true\n  due: {date: 2022-01-31, before: true}\n")
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "obligations[0].due.before: `before: true` cannot go with `date`: it means the day before a `day` or `weekday`"]
+    # `before: false` is the same as leaving it out
+    assert plan_errors(tmp_path, "- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {day: 25, before: false}\n") == []
+
+
+DIRECTORY_WITH_PROVINCE = """\
+commplan: 1
+province: thu-nghiem
+units:
+  - id: ubnd-tinh
+    name: UBND tỉnh Thử Nghiệm
+    code: 0241
+    aliases: [UBND tỉnh, Ủy ban tỉnh]
+  - id: so-tttt
+    name: Sở TTTT tỉnh Thử Nghiệm
+    code: "38"
+    parent: ubnd-tinh
+  - id: buu-dien
+    name: Bưu điện tỉnh Thử Nghiệm
+  - id: so-tttt-tinh-ban
+    name: Sở TTTT tỉnh bạn
+    province: tinh-ban
+  - id: phong-ttbc
+    name: Phòng TTBC
+    parent: so-tttt-tinh-ban
+"""
+
+
+def test_units_carry_code_aliases_and_the_files_province(tmp_path):
+    (tmp_path / "units.yaml").write_text(DIRECTORY_WITH_PROVINCE, encoding="utf-8")
+    (tmp_path / "bo.yaml").write_text("commplan: 1\nunits:\n  - id: bo\n    name: Bộ\n  - id: vu\n    name: Vụ\n    parent: bo\n",
+                                      encoding="utf-8")
+    catalog, errors = load_catalog([tmp_path], strict=False)
+    assert errors == []
+    directory = catalog.directory
+    assert directory.units["ubnd-tinh"].code == "0241"  # unquoted leading zero stays text
+    assert directory.units["so-tttt"].code == "38"
+    assert directory.units["ubnd-tinh"].aliases == ("UBND tỉnh", "Ủy ban tỉnh")
+    assert directory.province_of("ubnd-tinh") == "thu-nghiem"
+    assert directory.province_of("buu-dien") == "thu-nghiem"  # no parent, still the file's province
+    assert directory.province_of("so-tttt-tinh-ban") == "tinh-ban"  # the unit's own key wins
+    assert directory.units["phong-ttbc"].province == "thu-nghiem"  # set by the file, not the parent
+    assert directory.province_of("bo") is None and directory.province_of("vu") is None
+    assert directory.province_of("no-such-unit") is None
+
+
+def test_a_unit_in_a_file_without_province_takes_its_parents():
+    from commplan.plan.directory import Directory
+    from commplan.plan.model import Unit
+
+    units = {u.id: u for u in (Unit(id="so", name="Sở", province="thanh-hoa"), Unit(id="phong", name="Phòng", parent="so"))}
+    assert Directory(units=units).province_of("phong") == "thanh-hoa"
+
+
+def test_it_refuses_bad_codes_aliases_provinces_and_aggregates(tmp_path):
+    units = (
+        "commplan: 1\nprovince: Thanh Hóa\nunits:\n"
+        "  - id: a\n    name: A\n    code: 38a\n"
+        "  - id: b\n    name: B\n    code: 1.5\n"
+        "  - id: c\n    name: C\n    aliases: [X, X]\n"
+        "  - id: d\n    name: D\n    province: [thanh-hoa]\n"
+        "  - id: e\n    name: E\n    provnce: thanh-hoa\n"
+    )
+    text = plan_yaml(OK_OBLIGATION) + textwrap.dedent(
+        """\
+        indicators:
+          - id: thi-truong
+            name: Số thị trường
+            aggregate: max
+          - id: tong-ho
+            name: Tổng số hộ
+            baseline: true
+            aggregate: last
+        """
+    )
+    errors = errors_for(tmp_path, {"base.yaml": UNITS_YAML, "units.yaml": units, "plan.yaml": text, "empty.yaml": "commplan: 1\nprovince: ha-tinh\nplan: {id: p, title: P, effective: {from: 2022-01-01}}\n"})
+    assert errors == [
+        "empty.yaml:2:1: province: `province` names the province of this file's units, but the file defines none",
+        "plan.yaml:18:16: indicators[0].aggregate: 'max' is not one of sum | last",
+        "plan.yaml:22:16: indicators[1].aggregate: a baseline is entered once a year: `aggregate` is for reported figures",
+        "units.yaml:2:11: province: 'Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. thanh-hoa)",
+        "units.yaml:6:11: units[0].code: '38a' is not an administrative code: digits only (e.g. \"38\")",
+        "units.yaml:9:11: units[1].code: expected an administrative code such as \"38\", got 1.5",
+        "units.yaml:12:18: units[2].aliases[1]: 'X' is listed twice",
+        "units.yaml:15:15: units[3].province: expected an id (e.g. so-tttt-thanh-hoa), got a list",
+        "units.yaml:18:5: units[4].provnce: unknown key 'provnce'; did you mean 'province'?",
+    ]
+
+
+def test_indicators_sum_by_default_and_may_keep_the_last_figure(tmp_path):
+    text = plan_yaml(OK_OBLIGATION) + "indicators:\n  - id: a\n    name: A\n  - id: b\n    name: B\n    aggregate: last\n"
+    (tmp_path / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    catalog, _ = load_catalog([tmp_path], strict=True)
+    aggregates = {i.id: i.aggregate.value for i in catalog.plans["ke-hoach-thu"].indicators}
+    assert aggregates == {"a": "sum", "b": "last"}

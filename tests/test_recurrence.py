@@ -11,7 +11,149 @@ import pytest
 
 from conftest import occurrences_of
 
-CASES = [
+BEFORE_CASES = [
+    pytest.param(
+        "trước ngày 25 hàng tháng (24/4/2022 là Chủ Nhật)",
+        """
+        - id: bao-cao-thang
+          title: Báo cáo tháng
+          lead: buu-dien
+          every: month
+          due: {day: 25, before: true}
+        """,
+        ("2022-04-01", "2022-05-31"),
+        [
+            # the 24th is a Sunday, the 23rd a Saturday: back to Friday 22/4, never on the 25th
+            ("buu-dien", "2022-04-01", "2022-04-30", "2022-04-22T23:59:59+07:00"),
+            ("buu-dien", "2022-05-01", "2022-05-31", "2022-05-24T23:59:59+07:00"),
+        ],
+        id="before-the-25th-on-a-sunday",
+    ),
+    pytest.param(
+        "trước ngày 25 hàng tháng (Tết Quý Mão: 20-26/01/2023)",
+        """
+        - id: bao-cao-thang
+          title: Báo cáo tháng
+          lead: buu-dien
+          every: month
+          due: {day: 25, before: true}
+        """,
+        ("2023-01-01", "2023-01-31"),
+        [("buu-dien", "2023-01-01", "2023-01-31", "2023-01-19T23:59:59+07:00")],
+        id="before-the-25th-in-tet",
+    ),
+    pytest.param(
+        "trước thứ 5 hàng tuần (tuần Tết Bính Ngọ 2026)",
+        """
+        - id: bao-cao-tuan
+          title: Báo cáo tuần
+          lead: so-khcn
+          every: week
+          due: {weekday: thu, before: true}
+        """,
+        ("2026-02-09", "2026-02-28"),
+        [
+            ("so-khcn", "2026-02-09", "2026-02-15", "2026-02-11T23:59:59+07:00"),
+            # Wednesday 18/02/2026 is in Tết (16..20/02): back to Friday 13/02, before the week opens
+            ("so-khcn", "2026-02-16", "2026-02-22", "2026-02-13T23:59:59+07:00"),
+            ("so-khcn", "2026-02-23", "2026-03-01", "2026-02-25T23:59:59+07:00"),
+        ],
+        id="before-thursday-in-tet",
+    ),
+    pytest.param(
+        "trước ngày 15/12 (14/12/2024 là thứ Bảy)",
+        """
+        - id: bao-cao-nam
+          title: Báo cáo năm
+          lead: so-khcn
+          every: year
+          due: {month: 12, day: 15, before: true}
+        """,
+        ("2024-01-01", "2024-12-31"),
+        [("so-khcn", "2024-01-01", "2024-12-31", "2024-12-13T23:59:59+07:00")],
+        id="before-a-date-of-the-year",
+    ),
+    pytest.param(
+        "trước ngày 25 tháng cuối quý (24/9/2022 là thứ Bảy)",
+        """
+        - id: bao-cao-quy
+          title: Báo cáo quý
+          lead: buu-dien
+          every: quarter
+          due: {month: last, day: 25, before: true}
+        """,
+        ("2022-07-01", "2022-09-30"),
+        [("buu-dien", "2022-07-01", "2022-09-30", "2022-09-23T23:59:59+07:00")],
+        id="before-the-25th-of-the-quarters-last-month",
+    ),
+    pytest.param(
+        "trước ngày 1 hàng tháng: the last day of the previous month",
+        """
+        - id: truoc-ngay-1
+          title: Trước ngày 1
+          lead: buu-dien
+          every: month
+          due: {day: 1, before: true}
+        """,
+        ("2022-05-01", "2022-05-31"),
+        [("buu-dien", "2022-06-01", "2022-06-30", "2022-05-31T23:59:59+07:00")],
+        id="before-the-1st-is-the-previous-months-last-day",
+    ),
+    pytest.param(
+        "trước thứ 2 hàng tuần: the Sunday before the week, a day off, so the Friday",
+        """
+        - id: truoc-thu-2
+          title: Trước thứ Hai
+          lead: buu-dien
+          every: week
+          due: {weekday: mon, before: true}
+        """,
+        ("2022-03-01", "2022-03-06"),
+        [("buu-dien", "2022-03-07", "2022-03-13", "2022-03-04T23:59:59+07:00")],
+        id="before-monday-is-the-friday-before-the-week",
+    ),
+    pytest.param(
+        "trước ngày cuối tháng (tháng 2 năm nhuận 2024)",
+        """
+        - id: truoc-cuoi-thang
+          title: Trước ngày cuối tháng
+          lead: buu-dien
+          every: month
+          due: {day: last, before: true}
+        """,
+        ("2024-02-01", "2024-02-29"),
+        [("buu-dien", "2024-02-01", "2024-02-29", "2024-02-28T23:59:59+07:00")],
+        id="before-the-last-day",
+    ),
+    pytest.param(
+        "trước ngày 31 in a 30-day month: the 31st is read as the 30th, as without before",
+        """
+        - id: truoc-ngay-31
+          title: Trước ngày 31
+          lead: buu-dien
+          every: month
+          due: {day: 31, before: true}
+        """,
+        ("2022-04-01", "2022-04-30"),
+        [("buu-dien", "2022-04-01", "2022-04-30", "2022-04-29T23:59:59+07:00")],
+        id="before-the-31st-in-a-30-day-month",
+    ),
+    pytest.param(
+        "an explicit if_holiday wins over before's default",
+        """
+        - id: bao-cao-thang
+          title: Báo cáo tháng
+          lead: buu-dien
+          every: month
+          due: {day: 25, before: true, if_holiday: next-workday}
+        """,
+        ("2022-04-01", "2022-04-30"),
+        [("buu-dien", "2022-04-01", "2022-04-30", "2022-04-25T23:59:59+07:00")],
+        id="before-with-an-explicit-holiday-rule",
+    ),
+]
+
+CASES = BEFORE_CASES + [
     pytest.param(
         "trước 14h00 thứ 5 hàng tuần (tuần Tết Bính Ngọ 2026)",
         """
@@ -47,7 +189,7 @@ CASES = [
         id="25th-on-a-sunday",
     ),
     pytest.param(
-        "trước ngày 25 tháng cuối quý báo cáo",
+        "ngày 25 tháng cuối quý (the 25th itself; \"trước ngày 25\" is before: true below)",
         """
         - id: bao-cao-quy
           title: Báo cáo quý
@@ -104,7 +246,7 @@ CASES = [
         id="day-31-in-a-30-day-month",
     ),
     pytest.param(
-        "trước thứ 5 hàng tuần, tuần qua năm mới 2026 (1/1 là ngày nghỉ)",
+        "thứ 5 hàng tuần, tuần qua năm mới 2026 (1/1 là ngày nghỉ)",
         """
         - id: bao-cao-tuan
           title: Báo cáo tuần

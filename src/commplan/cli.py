@@ -196,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_export(sub, _ledger_options, _as_of, _date)
     add_feed_parsers(sub, _ledger_options)
 
+    from .cli_units import add_parser as add_units
+
+    add_units(sub)
+
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME",
                      help="the instant (default now); more than 10 minutes from the clock it is a replay: "
@@ -219,6 +223,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
     elif args.command == "run":
         from .cli_run import cmd_run as handler
+    elif args.command == "units":
+        from .cli_units import cmd_units as handler
     elif args.command == "export":
         from .cli_calendar import cmd_export as handler
     elif args.command == "evidence":

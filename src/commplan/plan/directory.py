@@ -3,8 +3,9 @@
 Answers the questions the schedule asks: which units does this lead stand
 for (groups expand to their members, recursively), who owes a unit's
 occurrence due on a given day (succession after the 2025 mergers, by due
-date; nobody once the unit is `dissolved`), and who answers for a unit when
-a reminder or an escalation must reach someone (never a dissolved unit).
+date; nobody once the unit is `dissolved`), who answers for a unit when a
+reminder or an escalation must reach someone (never a dissolved unit), and
+which province a unit belongs to.
 """
 
 from __future__ import annotations
@@ -46,6 +47,19 @@ class Directory:
     @cached_property
     def _short_counts(self) -> Counter:
         return Counter(unit.short for unit in self.units.values() if unit.short)
+
+    def province_of(self, unit_id: str) -> str | None:
+        """The province (a slug) a unit belongs to: its own `province`, else its directory
+        file's, else its parent's (a unit of a ministry's file under a province's Sở).
+
+        A unit without a parent (the post office, a newspaper) still belongs to the province
+        of its file; None for an unknown id, or when nothing names a province (a ministry)."""
+        unit = self.units.get(unit_id)
+        for _ in range(len(self.units)):  # bounded: a parent cycle cannot loop
+            if unit is None or unit.province:
+                break
+            unit = self.units.get(unit.parent) if unit.parent else None
+        return unit.province if unit else None
 
     def members(self, ident: str) -> tuple[str, ...]:
         """The units `ident` stands for: itself for a unit, its members (recursively) for a group."""

@@ -120,6 +120,7 @@ def _validate(parsed: ParsedFile) -> list[PlanError]:
     for key in data:
         if key not in m.FILE_KEYS:
             errors.append(source.error((key,), _unknown_key(key, list(m.FILE_KEYS)), key=True))
+    province = _file_province(source, data, errors)
     if not any(k in data for k in ("units", "groups", "plan")):
         errors.append(source.error((), "the file holds no `units`, `groups` or `plan`"))
     for key in m.PLAN_SECTIONS:
@@ -129,6 +130,11 @@ def _validate(parsed: ParsedFile) -> list[PlanError]:
     for section in ("units", "events", "obligations", "indicators", "budget"):
         if section in data:
             errors.extend(_validate_list(parsed, section, data[section]))
+    if province:
+        parsed.units = [
+            (unit if unit.province else unit.model_copy(update={"province": province}), path)
+            for unit, path in parsed.units
+        ]
     if "groups" in data:
         errors.extend(_validate_groups(parsed, data["groups"]))
     if "plan" in data:
@@ -139,6 +145,20 @@ def _validate(parsed: ParsedFile) -> list[PlanError]:
         else:
             parsed.plan_failed = True
     return errors
+
+
+def _file_province(source: Source, data: dict, errors: list[PlanError]) -> str | None:
+    """The file's `province:` (a slug), which its units belong to unless they say otherwise."""
+    if "province" not in data:
+        return None
+    try:
+        province = m.v.parse_id(data["province"])
+    except m.v.Problem as exc:
+        errors.append(source.error(("province",), exc.message))
+        return None
+    if "units" not in data and "groups" not in data:
+        errors.append(source.error(("province",), "`province` names the province of this file's units, but the file defines none", key=True))
+    return province
 
 
 def _validate_list(parsed: ParsedFile, section: str, items: object) -> list[PlanError]:

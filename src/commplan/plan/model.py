@@ -126,10 +126,34 @@ class Succession(Strict):
     from_: Date = Field(alias="from")
 
 
+def _code(value: Any) -> str:
+    """An official administrative code ("38", "14755"): digits, kept as text ("0241" stays "0241")."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise v.Problem(f"expected an administrative code such as \"38\", got {v.describe(value)}")
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text):
+        raise v.Problem(f"{v.describe(text)} is not an administrative code: digits only (e.g. \"38\")")
+    return text
+
+
+def _aliases(value: Any) -> tuple[str, ...]:
+    names = _texts(value)
+    for i, name in enumerate(names):
+        if len(name) > 300:
+            raise v.Problem("an alias is at most 300 characters", *((i,) if isinstance(value, list) else ()))
+        if name in names[:i]:
+            raise v.Problem(f"'{name}' is listed twice", *((i,) if isinstance(value, list) else ()))
+    return names
+
+
 class Unit(Strict):
     id: Id
     name: Text
     short: Optional[Text] = None
+    code: Annotated[Optional[str], _field(_code)] = None  # official administrative code
+    aliases: Annotated[tuple[str, ...], _field(_aliases)] = ()  # other names it goes by
+    # a slug; from the directory file's top-level `province:` unless the unit says
+    province: Optional[Id] = None
     parent: Optional[Id] = None
     contacts: tuple[Contact, ...] = ()
     succeeded_by: Optional[Succession] = None
@@ -382,7 +406,6 @@ class EventDate(Strict):
 EventStart = EventDate  # the name of version 1, when only `from` could wait for an event
 # Every key a `from` / `until` mapping accepts (docs/plan-format.md documents each; a test checks it).
 EVENT_DATE_KEYS = ("event", "offset")
-EVENT_ANCHOR_KEYS = EVENT_DATE_KEYS
 
 
 def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
@@ -555,6 +578,13 @@ def _reports(value: Any) -> tuple[ReportTemplate, ...]:
     return tuple(out)
 
 
+class Aggregate(str, Enum):
+    """How an indicator's figures make its cumulative figure."""
+
+    SUM = "sum"  # each figure is the period's increment: the cumulative is their sum
+    LAST = "last"  # each figure is a running total: the cumulative is the latest
+
+
 class Indicator(Strict):
     id: Id
     section: Optional[TextOrNumber] = None
@@ -564,6 +594,7 @@ class Indicator(Strict):
     of: Optional[Id] = None
     reported_by: Ids = ()
     report: Annotated[tuple[ReportTemplate, ...], _field(_reports)] = ()
+    aggregate: Annotated[Aggregate, _field(_choice(Aggregate))] = Aggregate.SUM
     baseline: bool = False
     note: Optional[Text] = None
 
@@ -573,6 +604,8 @@ class Indicator(Strict):
             raise _bad("a percent target needs `of`: the baseline indicator it is a percent of", "targets")
         if self.baseline and (self.targets or self.report):
             raise _bad("a baseline is a reference figure: it has no targets and is not a report row", "baseline")
+        if self.baseline and "aggregate" in self.model_fields_set:
+            raise _bad("a baseline is entered once a year: `aggregate` is for reported figures", "aggregate")
         return self
 
 
@@ -597,8 +630,9 @@ SECTIONS: dict[str, type[Strict]] = {
     "budget": BudgetLine,
 }
 PLAN_SECTIONS = ("events", "obligations", "indicators", "budget")
-# Every top-level key of a file: the format version and the sections.
-FILE_KEYS = ("commplan", *SECTIONS)
+# Every top-level key of a file: the format version, `province` (the province, a slug, of every
+# unit the file defines, unless a unit names its own) and the sections.
+FILE_KEYS = ("commplan", "province", *SECTIONS)
 
 # Mappings nested inside items, by the key that holds them: used to suggest
 # the right key when an unknown one is found there.

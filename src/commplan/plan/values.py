@@ -372,6 +372,8 @@ class Due:
     date: dt.date | None = None
     time: dt.time | None = None
     if_holiday: HolidayRule = HolidayRule.NEXT_WORKDAY
+    # "trước ngày 25": the end of the day before the day named (weekday and day forms only)
+    before: bool = False
 
     @property
     def time_of_day(self) -> dt.time:
@@ -380,7 +382,7 @@ class Due:
 
 DEFAULT_DUE = Due()
 # Every key a `due` mapping accepts (docs/plan-format.md documents each; a test checks it).
-DUE_KEYS = ("weekday", "day", "month", "after_end", "after_start", "date", "time", "if_holiday")
+DUE_KEYS = ("weekday", "day", "month", "after_end", "after_start", "date", "time", "if_holiday", "before")
 
 
 def _parse_day(value: Any) -> int:
@@ -397,6 +399,27 @@ def _parse_month(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
         return value
     raise Problem(f"{describe(value)} is not a month of the period (1..12 or last)", "month")
+
+
+def _check_before(value: dict, form: str | None) -> None:
+    """`before` is a boolean for the day and weekday forms, and says the whole time itself."""
+    before = value["before"]
+    if not isinstance(before, bool):
+        raise Problem(f"`before` is true or false, got {describe(before)}", "before")
+    if not before:
+        return
+    if form in ("after_end", "after_start", "date"):
+        raise Problem(
+            f"`before: true` cannot go with `{form}`: it means the day before a `day` or `weekday`", "before"
+        )
+    if form is None:
+        raise Problem("`before: true` needs `day` or `weekday` (e.g. {day: 25, before: true})", "before")
+    if "time" in value:
+        raise Problem(
+            "`before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
+            "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`",
+            "before",
+        )
 
 
 def parse_due(value: Any) -> Due:
@@ -433,6 +456,12 @@ def parse_due(value: Any) -> Due:
     if len(forms) > 1:
         raise Problem(f"choose one deadline form, not {' and '.join(forms)}", forms[1])
     form = forms[0] if forms else None
+    if "before" in value:
+        _check_before(value, form)
+        if value["before"]:
+            fields["before"] = True
+            # never lands on or after the day the text excludes, unless the plan says otherwise
+            fields.setdefault("if_holiday", HolidayRule.PREVIOUS_WORKDAY)
     if form == "weekday":
         try:
             weekday = parse_weekday(value["weekday"])

@@ -10,6 +10,14 @@ Rules, as PLAN_FORMAT.md states them:
 - `{day: 31}` in a 30-day month is the month's last day; `{day: -1}` / `last`
   is always the last day; `{month: 2, day: 29}` in a common year is 28 Feb.
 - `{weekday: thu}` in a multi-week period is the last Thursday of the period.
+- `before: true` ("trước ngày 25", "trước thứ 5", "trước ngày 15/12") takes
+  the day the rule names without it and ends at 23:59:59 on the day before:
+  `{day: 25}` -> the 24th, `{weekday: thu}` -> Wednesday, `{day: 1}` -> the
+  last day of the previous month, `{weekday: mon}` -> the Sunday before the
+  week, `{day: last}` -> the day before the month's last day, `{day: 31}` in
+  June -> the 29th (the 31st is read as the 30th, as without `before`). Its
+  `if_holiday` defaults to previous-workday (set by the parser), so a moved
+  deadline still falls before the excluded day.
 - `{after_end: N}` / `{after_start: N}` count calendar days (`d`, `w`), working
   days (`workdays`, already working days so never moved again), or hours and
   minutes from midnight at the end / start of the period.
@@ -42,6 +50,8 @@ def local_deadline(due: Due, period: Period, calendar: WorkCalendar) -> dt.datet
         day = due.date
     else:
         return _offset_deadline(due, period, calendar)
+    if due.before:
+        day -= ONE_DAY
     if due.explicit:
         day = shift(day, due.if_holiday, calendar)
     return dt.datetime.combine(day, due.time_of_day)
