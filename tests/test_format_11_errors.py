@@ -119,3 +119,12 @@ def test_validate_warns_about_an_obligation_every_holder_of_which_is_dissolved(t
         "plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "
         "(ubnd-huyen-a on 2025-07-01, ubnd-huyen-b on 2025-07-01): nobody owes it"]
     assert result.stdout.startswith("OK: 2 files, 1 plans, 2 obligations") and "1 warning(s)." in result.stdout
+
+
+def test_an_event_waited_for_by_a_broken_obligation_is_not_also_reported_as_waited_for_by_nobody(tmp_path):
+    (tmp_path / "units.yaml").write_text(UNITS, encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text(plan(OBLIGATION + "  from: {event: bau-cu, offset: 2h}\n",
+                                             events="- id: bau-cu\n  title: Bầu cử\n"), encoding="utf-8")
+    _, errors = load_catalog([tmp_path], strict=False)
+    assert [str(e).split(": ", 1)[1] for e in errors] == [
+        "obligations[0].from.offset: '2h': an offset moves a date, so it counts days (d), weeks (w) or workdays"]

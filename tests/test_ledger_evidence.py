@@ -11,26 +11,8 @@ from sqlalchemy import func, select, text
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
 from commplan.ledger import tables as t
-from commplan.ledger.engine import create_ledger_engine, upgrade
-from conftest import weekly_report
+from test_ledger_status import PLAN, VN, at  # the same two duties: a weekly report and a monthly rebroadcast
 
-VN = dt.timezone(dt.timedelta(hours=7))
-
-
-def at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=VN)
-
-
-PLAN = weekly_report(until="2022-03-27") + """
-- id: phat-lai
-  title: Phát lại chương trình
-  kind: broadcast
-  lead: ubnd-cap-huyen
-  every: month
-  at_least: 3
-  from: 2022-03-01
-  until: 2022-04-30
-"""
 DOCUMENT = EvidenceInput(kind="document", document="Báo cáo tuần 10")
 
 
@@ -282,10 +264,9 @@ def test_a_withdrawal_moves_the_calendar_sequence_and_shows_as_a_transition(sync
 
 
 def test_links_recorded_before_the_upgrade_still_count_once_against_their_normal_form(ledger_url, write_plan):
-    engine = create_ledger_engine(ledger_url)
-    upgrade(engine, "0006")
-    engine.dispose()
-    with Ledger(ledger_url, migrate=False) as old:
+    # A link as schema 0006 stored it (never normalised), written straight into the table: a sync by
+    # today's code needs today's schema, and 0007 only adds the withdrawal columns to this row.
+    with Ledger(ledger_url) as old:
         old.sync(write_plan(PLAN), now=at("2022-03-01T08:00"), horizon=dt.date(2022, 12, 31))
         with old.transaction() as connection:
             occurrence = connection.execute(text("SELECT o.id FROM occurrence o WHERE o.unit_id = 'ubnd-huyen-b'"
@@ -296,7 +277,7 @@ def test_links_recorded_before_the_upgrade_still_count_once_against_their_normal
                 {"o": occurrence, "d": dt.datetime(2022, 3, 2, 1, 0)},
             )
             connection.execute(text("UPDATE occurrence SET evidence_total = 1 WHERE id = :o"), {"o": occurrence})
-    with Ledger(ledger_url) as ledger:  # upgraded to 0007 on opening
+    with Ledger(ledger_url) as ledger:
         again = ledger.record_evidence("phat-lai", "ubnd-huyen-b",
                                        EvidenceInput(kind="link", link="https://portal.example.gov.vn/tin/1"),
                                        occurrence_id=occurrence, on=dt.date(2022, 3, 3), now=at("2022-03-05T08:00"))

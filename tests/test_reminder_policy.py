@@ -385,3 +385,17 @@ def test_sub_day_steps_a_tick_can_send_are_accepted(tmp_path, due):
     # offset from the period's end has no fixed time of day
     obligation = OBLIGATION.format(reminders="{before: [90m, 1d]}").replace("every: month", f"every: month\n  due: {due}")
     assert plan_errors(tmp_path, obligation) == []
+
+
+def test_a_preview_says_phones_wait_only_when_a_step_is_held_on_a_phone_route(ledger, tmp_path):
+    """The "Zalo and SMS wait" note of a dry run or a replay: true when some step waits on a phone
+    route for its quiet_hours, never for a duty that goes by email only."""
+    evening = at("2022-03-10T21:00")  # Thursday, after 20:00: phones are quiet
+    email_only = catalog_of(tmp_path, weekly("bao-cao-tuan", "Báo cáo tuần", lead="[viettel-post]",
+                                             reminders="{channels: [email]}"))
+    ledger.sync(email_only, now=at("2022-03-01T08:00"))
+    preview = Notifier(ledger, email_only, phone_and_email(tmp_path / "out.jsonl")).preview(clock_to(evening))
+    assert [d.channel for d in preview.deliveries] == ["email"] and not preview.quiet
+    both = catalog_of(tmp_path, weekly("bao-cao-tuan", "Báo cáo tuần", lead="[viettel-post]"))
+    preview = Notifier(ledger, both, phone_and_email(tmp_path / "out.jsonl")).preview(evening)
+    assert [d.channel for d in preview.deliveries] == ["email"] and preview.quiet

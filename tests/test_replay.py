@@ -9,6 +9,7 @@ instant and runs on, and commplan sends as if it were then.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_evidence_in_the_future_and_the_default_status_follow_the_clock(ledger, 
     ledger.sync(catalog, now=at("2022-03-01T08:00"))
     clock_at("2022-03-10T15:00")
     report = EvidenceInput(kind="document", document="bao-cao-tuan-10-3.pdf")
-    with pytest.raises(LedgerError, match="11/03/2022 10:00 is in the future"):
+    with pytest.raises(LedgerError, match="10:00 11/03/2022 là thời điểm trong tương lai"):
         ledger.record_evidence("bao-cao-tuan", "buu-dien", report, on=at("2022-03-11T10:00"))
     recorded = ledger.record_evidence("bao-cao-tuan", "buu-dien", report, on=at("2022-03-10T10:00"))
     assert recorded.status == "done-on-time"
@@ -119,7 +120,7 @@ def test_the_ledger_and_the_notifier_refuse_a_replayed_instant_and_the_preview_w
         (d.address, d.subject) for d in preview.deliveries)
 
 
-def test_a_replay_issues_no_report_link_where_the_same_preview_on_the_clock_does(ledger, catalog, tmp_path, set_now):
+def test_a_preview_issues_no_report_link_where_the_same_messages_planned_on_the_clock_do(ledger, catalog, tmp_path, set_now):
     ledger.sync(catalog, now=at("2022-03-01T08:00"))
     channels = {name: Recording(name, tmp_path / "out.jsonl") for name in ("email", "zalo", "sms")}
     notifier = Notifier(ledger, catalog, channels, public_url=LINKS["COMMPLAN_PUBLIC_URL"],
@@ -131,9 +132,14 @@ def test_a_replay_issues_no_report_link_where_the_same_preview_on_the_clock_does
     assert replayed.replay and len(replayed.deliveries) == 4
     assert not any("/bao-cao/" in text for text in texts(replayed))
     set_now(moment)
-    live = notifier.preview(moment)
+    live = notifier.preview(moment)  # a dry run on the clock: the same messages, and no link either
     assert not live.replay and [d.address for d in live.deliveries] == [d.address for d in replayed.deliveries]
-    assert all("/bao-cao/" in text for text in texts(live))
+    assert not any("/bao-cao/" in text for text in texts(live))
+    ledger.queue_reminders(catalog, as_of=moment, now=moment)  # planned for real, the messages carry them
+    notifier.plan(moment, SendReport())
+    planned = ledger.deliveries()
+    assert sorted(d["address"] for d in planned) == sorted(d.address for d in live.deliveries)
+    assert all("/bao-cao/" in d["body_text"] for d in planned if d["channel"] != "sms")
 
 
 def test_a_replay_of_an_earlier_day_never_shows_steps_queued_after_it(ledger, catalog, tmp_path, clock_at):
@@ -219,7 +225,14 @@ def test_a_replay_of_2040_issues_no_report_link(commplan, ledger_url, tmp_path):
     with Ledger(ledger_url) as ledger:
         assert ledger.reminders() == [] and ledger.deliveries() == []
     assert outbox_file(tmp_path) == []
-    # the links are configured: on a clock set to 2040 the same messages carry them
+    # a dry run on a clock set to 2040 shows the same messages, and issues no link either
     on_the_clock = commplan("remind", "--plans", str(plans), "--dry-run", COMMPLAN_NOW="2040-03-08T09:00:00+07:00", **LINKS)
     assert on_the_clock.stdout.startswith("Chạy thử 09:00 ngày 08/03/2040") and would_send(on_the_clock.stdout) == 4
-    assert on_the_clock.stdout.count(f"{LINKS['COMMPLAN_PUBLIC_URL']}/bao-cao/") >= 4
+    assert "/bao-cao/" not in on_the_clock.stdout
+    # the links are configured: really sent on that clock, the same messages carry them
+    commplan("remind", "--plans", str(plans), COMMPLAN_NOW="2040-03-08T09:00:00+07:00", **LINKS)
+    sent = outbox_file(tmp_path)
+    messages = [json.loads(line) for line in sent]
+    assert len(messages) == 4
+    # the SMS leaves its links to the email ("+8 việc khác"); Zalo and email carry one per duty
+    assert all(f"{LINKS['COMMPLAN_PUBLIC_URL']}/bao-cao/" in m["text"] for m in messages if m["channel"] != "sms")

@@ -37,7 +37,7 @@ def cmd_units(args) -> int:
     try:
         province = official.find_province(args.province)
     except official.UnknownProvince:
-        print(f"lỗi: không có tỉnh mã '{args.province}' trong danh mục; xem `commplan units provinces`", file=sys.stderr)
+        print(f"error: không có tỉnh mã '{args.province}' trong danh mục; xem `commplan units provinces`", file=sys.stderr)
         return EXIT_USAGE
     if args.parent is not None:
         from .plan.values import Problem, parse_id
@@ -45,13 +45,13 @@ def cmd_units(args) -> int:
         try:
             parse_id(args.parent)
         except Problem as exc:
-            print(f"lỗi: --parent: {exc.message}", file=sys.stderr)
+            print(f"error: --parent: {exc.message}", file=sys.stderr)
             return EXIT_USAGE
     keep = {}
     if args.output and Path(args.output).is_file():
         keep, problem = _kept_keys(Path(args.output))
         if problem:
-            print(f"lỗi: {args.output}: {problem}; không ghi đè", file=sys.stderr)
+            print(f"error: {args.output}: {problem}; không ghi đè", file=sys.stderr)
             return EXIT_INVALID
     command = " ".join(["commplan units generate", f"--province {province.code}",
                         *([f"--parent {args.parent}"] if args.parent else []),
@@ -63,7 +63,7 @@ def cmd_units(args) -> int:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"lỗi: không ghi được {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"error: không ghi được {args.output}: {_why(exc)}", file=sys.stderr)
         return EXIT_INVALID
     print(f"Đã ghi {len(province.communes)} đơn vị cấp xã của {province.name} (mã {province.code}) vào {args.output}.")
     return EXIT_OK
@@ -90,3 +90,12 @@ def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
 
 
 __all__ = ["add_parser", "cmd_units"]
+
+
+def _why(error: OSError) -> str:
+    """Why a file could not be written, in Vietnamese for the common cases."""
+    import errno
+
+    reasons = {errno.ENOENT: "thư mục không tồn tại", errno.EACCES: "không có quyền ghi",
+               errno.EROFS: "ổ đĩa chỉ đọc", errno.EISDIR: "đây là một thư mục", errno.ENOSPC: "ổ đĩa đã đầy"}
+    return reasons.get(error.errno, error.strerror or str(error))

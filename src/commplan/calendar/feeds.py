@@ -41,6 +41,7 @@ import email.utils
 import hashlib
 import hmac
 import logging
+import os
 import threading
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -218,6 +219,20 @@ def require_secret(settings: Settings) -> str:
     return settings.link_secret
 
 
+def _plans_stamp(catalog: Catalog, now: dt.datetime) -> dt.datetime:
+    """When the plans were last edited: the newest file's modification time (never later than now).
+    Every process that reads the same files gets the same stamp, so two servers of one ledger answer
+    with the same Last-Modified, and a process started after an edit a newer one."""
+    times = []
+    for name in catalog.files:
+        try:
+            times.append(os.stat(name).st_mtime)
+        except OSError:  # gone since it was read: the read itself is the stamp
+            return now.replace(microsecond=0)
+    newest = dt.datetime.fromtimestamp(max(times), UTC) if times else now
+    return min(newest, now).replace(microsecond=0)
+
+
 class Feeds:
     """The feeds of one catalog and one ledger; `feed_app` wraps it in Starlette."""
 
@@ -228,7 +243,7 @@ class Feeds:
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0  # calendars built (for tests and logs)
-        self.started = self.clock().replace(microsecond=0)  # the plans were read now: see respond()
+        self.started = _plans_stamp(catalog, self.clock())  # the plans as read: see respond()
 
     def open(self) -> Ledger:
         """The ledger, opened once: at startup, or at the first request when the app is mounted in

@@ -81,7 +81,10 @@ def normal_link(text: str) -> str:
     shown = _shown(stripped)
     if _SPACE_OR_CONTROL.search(stripped):
         raise LedgerError(f"đường dẫn '{shown}' có dấu cách hoặc ký tự điều khiển ở giữa")
-    parts = urlsplit(stripped)
+    try:
+        parts = urlsplit(stripped)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "https://[::1"
+        raise LedgerError(f"đường dẫn '{shown}' không đúng dạng địa chỉ web") from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise LedgerError(f"đường dẫn '{shown}' phải bắt đầu bằng http:// hoặc https://")

@@ -235,7 +235,15 @@ def _staging_rows(
 
 
 def _row(obligation_id: int, occurrence: Occurrence, tz: ZoneInfo, tracking_from: dt.date | None = None) -> dict:
-    opens = dt.datetime.combine(occurrence.window_start, dt.time(), tzinfo=tz)
+    # A deadline can fall before its own window: "trước thứ 2" (the week's plan, due the Friday before),
+    # or "trước thứ 5" of a Tết week moved back to the Friday before it. Such an occurrence opens as
+    # long before its deadline as its window is long, so that it is open and reminded before it is
+    # due, never "not yet open" while past due.
+    first_day = occurrence.window_start
+    due_day = occurrence.due.astimezone(tz).date()
+    if due_day < first_day:
+        first_day = due_day - (occurrence.window_end - occurrence.window_start)
+    opens = dt.datetime.combine(first_day, dt.time(), tzinfo=tz)
     return {
         "obligation_id": obligation_id,
         "unit_id": occurrence.unit,

@@ -26,7 +26,8 @@ others.
 
 A preview (a dry run, or a replay: an instant far from the clock) runs the
 same planning in a transaction that is rolled back and composes the same
-messages, without report links: it shows what would go out and sends nothing.
+messages, without report links (a link is a real, signed credential): it shows
+what would go out and sends nothing.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class SendReport:
     dropped: int = 0  # steps whose duty was done or excused before they could be said
     handed_on: int = 0  # unreachable on one channel, passed to the next (OA -> ZNS -> SMS)
     without_address: list[str] = field(default_factory=list)  # recipients some step could reach by no allowed route
+    held_for_quiet_hours: int = 0  # steps a phone route keeps for their quiet_hours window
 
 
 @dataclass
@@ -79,7 +81,7 @@ class Preview:
     steps: list[dict]
     deliveries: list[NewDelivery]
     report: SendReport  # units without an address; steps dropped as done
-    quiet: bool  # some phone messages wait for their quiet_hours window
+    quiet: bool  # some steps wait on a phone route for their quiet_hours window
 
     def by_plan(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -129,18 +131,18 @@ class Notifier:
 
     def preview(self, as_of: dt.datetime) -> Preview:
         """What a run at `as_of` would queue, plan and send, composed by the same code; nothing is
-        written or sent, and a replay's messages carry no report link."""
+        written or sent, and no report link is issued (it would be a real, signed link)."""
         report = SendReport()
         steps = self.ledger.preview_reminders(self.catalog, as_of=as_of)
-        deliveries, _, _ = self.compose(steps, as_of, report)
-        quiet = any(not self._window(s, {s["id"]: self.policy(s)}).is_open(as_of, self.calendars)
-                    for s in steps if not s["done"])
+        deliveries, _, _ = self.compose(steps, as_of, report, links=False)
         return Preview(as_of=as_of, replay=clock.is_replay(as_of), steps=steps, deliveries=deliveries, report=report,
-                       quiet=quiet)
+                       quiet=report.held_for_quiet_hours > 0)
 
-    def compose(self, steps: list[dict], now: dt.datetime, report: SendReport) -> tuple[list[NewDelivery], set[int], set[int]]:
+    def compose(self, steps: list[dict], now: dt.datetime, report: SendReport, *,
+                links: bool = True) -> tuple[list[NewDelivery], set[int], set[int]]:
         """The messages for the steps still to plan: (deliveries, steps now carried by every route their
-        policy allows, steps dropped because their duty was done or excused)."""
+        policy allows, steps dropped because their duty was done or excused). `links=False` (a preview)
+        issues no report link."""
         dropped = {s["id"] for s in steps if s["done"]}
         report.dropped += len(dropped)
         by_recipient: dict[str, list[dict]] = {}
@@ -170,8 +172,11 @@ class Notifier:
                     reachable.add(step["id"])
                     if step["covered"] & {(a.channel, a.value) for a in chain}:
                         continue
-                    if step["id"] in waiting or (self._quiet(chain) and not self._window(step, policies).is_open(now, self.calendars)):
+                    held = step["id"] not in waiting and self._quiet(chain) and not self._window(
+                        step, policies).is_open(now, self.calendars)
+                    if step["id"] in waiting or held:
                         complete.discard(step["id"])  # composed fresh when its digest or its window comes
+                        report.held_for_quiet_hours += held
                         continue
                     messages.setdefault(chain, {})[step["id"]] = step
             if complete - reachable:  # left queued: reported, and closed after the planning window
@@ -181,7 +186,7 @@ class Notifier:
                 by_email = has_email and all(policies[i].allows(Allowed.EMAIL) for i in carried)
                 window = SendWindow.shared(self._window(s, policies) for s in carried.values()) if self._quiet(chain) else None
                 deliveries.append(self._message(recipient, Route(chain[0], chain[1:]), list(carried.values()), names, now,
-                                                by_email, window))
+                                                by_email, window, links))
             planned |= complete & reachable
         return deliveries, planned, dropped
 
@@ -194,14 +199,14 @@ class Notifier:
         return SendWindow.of(policies[step["id"]].quiet_hours, step["plan_id"])
 
     def _message(self, recipient: str, route: Route, steps: list[dict], names: dict[str, str], now: dt.datetime,
-                 has_email: bool, window: SendWindow | None) -> NewDelivery:
+                 has_email: bool, window: SendWindow | None, links: bool = True) -> NewDelivery:
         latest: dict[int, dict] = {}
         for step in steps:  # one line per occurrence: its latest step
             if step["occurrence_id"] not in latest or step["planned_at"] >= latest[step["occurrence_id"]]["planned_at"]:
                 latest[step["occurrence_id"]] = step
         items = [
             Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
-                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now))
+                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None)
             for s in latest.values()
         ]
         email = route.address.channel == "email"
@@ -210,16 +215,16 @@ class Notifier:
             recipient=recipient, channel=route.address.channel, address=route.address.value,
             subject=message.subject, body_text=message.text, body_html=message.html, body_sms=message.sms,
             template_data=json.dumps(message.zns, ensure_ascii=False),
-            attachment=self.attachment(list(latest.values()), names, now) if email else None,
+            attachment=self.attachment(list(latest.values()), names, now, links=links) if email else None,
             fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps),
             send_window=window.key if window else None,
         )
 
-    def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime) -> str | None:
+    def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime, *, links: bool = True) -> str | None:
         """The iCalendar file of the occurrences a message is about, for email."""
         from .attachments import occurrences_ics
 
-        return occurrences_ics(self.catalog, steps, names, now=now, link=lambda s: self._link(s, now))
+        return occurrences_ics(self.catalog, steps, names, now=now, link=lambda s: self._link(s, now) if links else None)
 
     def send(self, now: dt.datetime, report: SendReport, *, batch: int = 50, max_rounds: int = 10_000) -> None:
         """Claim and send what is due on the channels allowed now, a small batch at a time until nothing

@@ -194,7 +194,7 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
         waited_for.update(e for e in (obligation.event, obligation.until_event) if e)
         errors += _obligation_checks(src, header, obligation, path, ids, events)
     for event, path in pf.events:
-        if event.id not in waited_for:
+        if event.id not in waited_for and event.id not in pf.attempted_events:
             errors.append(src.error(path + ("id",), f"no obligation waits for event '{event.id}' (use `from: {{event: {event.id}}}`)"))
 
     indicators = {i.id: i for i, _ in pf.indicators}

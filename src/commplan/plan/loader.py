@@ -42,6 +42,8 @@ class ParsedFile:
     budget: list[tuple[m.BudgetLine, KeyPath]] = field(default_factory=list)
     # ids written in items that failed validation: not "unknown" when referenced
     attempted_ids: set[str] = field(default_factory=set)
+    # events that an invalid obligation waits for: not reported again as waited for by nobody
+    attempted_events: set[str] = field(default_factory=set)
     plan_failed: bool = False
 
 
@@ -176,8 +178,12 @@ def _validate_list(parsed: ParsedFile, section: str, items: object) -> list[Plan
         errors.extend(item_errors)
         if value is not None:
             target.append((value, path))
-        elif isinstance(item, dict) and isinstance(item.get("id"), str):
-            parsed.attempted_ids.add(item["id"])
+        elif isinstance(item, dict):
+            if isinstance(item.get("id"), str):
+                parsed.attempted_ids.add(item["id"])
+            for anchor in (item.get("from"), item.get("until")):
+                if isinstance(anchor, dict) and isinstance(anchor.get("event"), str):
+                    parsed.attempted_events.add(anchor["event"])
     return errors
 
 
