@@ -434,3 +434,37 @@ def test_serve_calendars_on_the_command_line(ledger_url, ledger, write_plan, tmp
         output, _ = server.communicate(timeout=60)
     assert "GET /calendars/buu-dien.ics 200" in output and "GET /calendars/buu-dien.ics 404" in output
     assert feed_token(SECRET, "buu-dien") not in output  # tokens stay out of the log
+
+
+# ---------------------------------------------------------------- hostile requests
+
+
+@pytest.mark.parametrize("since", [
+    "Mon, 01 Jan 0001 00:00:00 GMT",
+    "Sat, 01 Jan 1 00:00:00 +2359",  # the year 1 pushed before the start of the calendar
+    "Fri, 31 Dec 9999 23:59:59 -2359",  # the year 9999 pushed past its end
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "Mon, 01 Jan 99999999999999999999999 00:00:00 GMT",  # too large for the C library
+    "Mon, 99 Foo 2024 99:99:99 GMT",
+    "garbage",
+    "",
+])
+def test_an_extreme_or_garbled_if_modified_since_is_ignored_or_answered_never_a_500(served, since):
+    url = unit_url(served.base, "buu-dien")
+    got = fetch(url, headers={"If-Modified-Since": since})
+    assert got.status in (200, 304)
+    if got.status == 200:
+        assert events_of(got.body)  # the whole calendar, as without the header
+    else:  # only a date after the last change may answer "not modified"
+        assert "9999" in since
+
+
+def test_a_trailing_slash_is_not_found_never_a_redirect_to_the_host_header(served):
+    token = feed_token(SECRET, "buu-dien")
+    for path in (f"/calendars/buu-dien.ics/?token={token}", f"/calendars/plan/ke-hoach-thu.ics/?token="
+                 f"{feed_token(SECRET, 'plan:ke-hoach-thu')}", "/healthz/"):
+        got = fetch(served.base + path, headers={"Host": "attacker.example"})
+        assert got.status == 404, path
+        assert "location" not in got.headers
+        assert token.encode() not in got.body and b"attacker" not in got.body
+    assert fetch(unit_url(served.base, "buu-dien"), headers={"Host": "attacker.example"}).status == 200

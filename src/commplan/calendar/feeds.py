@@ -174,9 +174,10 @@ def _parse_http_date(value: str | None) -> dt.datetime | None:
         return None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None  # an invalid date is ignored (RFC 9110 13.1.3)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        # normalised here, so a date at the edge of the calendar (year 1 or 9999 with an offset) fails here
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None  # an invalid or out-of-range date is ignored (RFC 9110 13.1.3)
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -387,5 +388,8 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
         exception_handlers={404: not_found},
         lifespan=lifespan,
     )
+    # Starlette would answer `/calendars/x.ics/` with a redirect built from the Host header, token
+    # included: an attacker's Host would receive it. A trailing slash is simply not found.
+    app.router.redirect_slashes = False
     app.state.feeds = feeds
     return app
