@@ -71,7 +71,18 @@ def cmd_run(args) -> int:
         print(f"error: the plans in {args.plans} have errors: nothing was run", file=sys.stderr)
         return 1
     settings = get_settings()
-    prefect_env.configure(settings.data_dir)
+    from .ledger import Ledger, LedgerError
+
+    try:  # before Prefect starts: a data folder that cannot hold the ledger is one line, not a failed flow
+        Ledger.open(args.database).close()
+        prefect_env.configure(settings.data_dir)
+    except LedgerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: cannot create Prefect's folder in the data folder {settings.data_dir} ({error.strerror}): make it "
+              "writable, or set COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is", file=sys.stderr)
+        return 1
     try:
         tick = load_flow(find_flows() / "tick.py", "tick")
     except FileNotFoundError as error:

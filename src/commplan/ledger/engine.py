@@ -49,6 +49,12 @@ def describe_url(url: str) -> str:
     return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
+def unusable_folder(folder: Path, reason: str) -> LedgerError:
+    """The one line for a data folder that is missing, read-only or not a folder, with the remedy."""
+    return LedgerError(f"the data folder {folder} cannot hold the SQLite database ({reason}): make it a writable "
+                       "folder, or set COMMPLAN_DATA_DIR (or COMMPLAN_DATABASE_URL) to one that is")
+
+
 def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     parsed = _parse(url)
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -59,7 +65,8 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:
-                raise LedgerError(f"cannot create the folder {folder} for the SQLite database: {error.strerror}") from None
+                reason = "it is a file, not a folder" if folder.exists() else f"cannot create it: {error.strerror}"
+                raise unusable_folder(folder, reason) from None
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_seconds))
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -99,7 +106,10 @@ def translated_errors(url: str) -> Iterator[None]:
         text = str(error.orig)
         if "locked" in text or "busy" in text:
             raise LedgerError(f"{where} is busy: another commplan command is writing to it. Try again.") from None
-        if "unable to open" in text:
+        if "unable to open" in text or "readonly" in text:
+            database = make_url(url).database
+            if database:
+                raise unusable_folder(Path(database).parent, text.strip().splitlines()[0]) from None
             raise LedgerError(f"cannot open {where}: check that its folder exists and is writable.") from None
         if "connection" in text.lower() or "connect" in text.lower():
             raise LedgerError(f"cannot connect to {where}: {text.strip().splitlines()[0]}") from None
@@ -184,7 +194,11 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate.lock", "a") as lock:
+    try:
+        lock = open(f"{database}.migrate.lock", "a")
+    except OSError as error:  # a read-only, missing or special folder (/proc, a file): one line, no traceback
+        raise unusable_folder(Path(database).parent, f"cannot write in it: {error.strerror}") from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -16,7 +16,10 @@ KeyPath = tuple[PathPart, ...]
 
 def printable(text: str) -> str:
     """Control characters (a key that is a newline, a tab) shown escaped, so an error stays one line."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+    text = str(text)
+    if text.isprintable():  # nearly always: one pass in C instead of one per character
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def format_path(path: Iterable[PathPart]) -> str:

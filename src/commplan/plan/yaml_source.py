@@ -30,6 +30,14 @@ class _SafeLoader(yaml.SafeLoader):
     """The safe loader; a subclass so that nothing global is ever changed."""
 
 
+# libyaml's parser, when PyYAML was built with it: the same nodes, marks and resolver, but it reads a
+# 5 MB file of 300,000 keys in about 3 s where the pure-Python scanner takes about 20 s.
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """libyaml's safe loader; a subclass so that nothing global is ever changed."""
+
+
 @dataclass
 class Source:
     """A parsed file: its data plus the positions of every key path."""
@@ -170,13 +178,26 @@ def read_text(file: str, raw: bytes) -> tuple[str | None, PlanError | None]:
     return text, None
 
 
+def _compose(text: str):
+    """The document's node graph and the loader that made it. libyaml reads it when present; a file it
+    refuses is read again by the pure-Python parser, so every error is worded and placed the same way
+    whichever parser is installed (and only broken files pay twice)."""
+    if _FastLoader is not None:
+        fast = _FastLoader(text)
+        try:
+            return fast, fast.get_single_node()
+        except yaml.YAMLError:
+            fast.dispose()
+    loader = _SafeLoader(text)
+    return loader, loader.get_single_node()
+
+
 def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
     """Parse one YAML document into a `Source`; every problem is returned, none raised."""
     source = Source(file)
     loader = None
     try:
-        loader = _SafeLoader(text)
-        node = loader.get_single_node()
+        loader, node = _compose(text)
         if node is None:
             return source, [PlanError(file, 1, 1, (), "the file is empty; a plan file starts with `commplan: 1`")]
         converter = _Converter(source, loader)
