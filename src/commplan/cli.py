@@ -271,6 +271,7 @@ def cmd_validate(args) -> int:
 def cmd_preview(args) -> int:
     from .render import occurrences as render
     from .schedule import expand_catalog, sort_key
+    from .schedule.bounds import range_problem
 
     catalog, errors = _load(args)
     if errors:
@@ -280,6 +281,10 @@ def cmd_preview(args) -> int:
     end = args.end or start + dt.timedelta(days=30)
     if end < start:
         print(f"--to {end} is before --from {start}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = range_problem(start, end)
+    if problem:
+        print(f"error: --from/--to: {problem}", file=sys.stderr)
         return EXIT_USAGE
     unknown = [p for p in args.plan if p not in catalog.plans]
     unknown += [u for u in args.unit if u not in catalog.directory]

@@ -56,6 +56,12 @@ def cmd_export(args) -> int:
     if end < start:
         print(f"--to {end} is before --from {start}", file=sys.stderr)
         return EXIT_USAGE
+    from .schedule.bounds import range_problem
+
+    problem = range_problem(start, end)
+    if problem:
+        print(f"error: --from/--to: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     units, plans = tuple(args.unit), tuple(args.plan)
     if args.coordinator and units:
         plans = tuple(p for p in coordinated_by(catalog, units) if not args.plan or p in args.plan)
@@ -84,7 +90,11 @@ def cmd_export(args) -> int:
     if args.output == "-":
         sys.stdout.buffer.write(data)
     else:
-        Path(args.output).write_bytes(data)
+        try:
+            Path(args.output).write_bytes(data)
+        except OSError as error:  # a missing folder, a directory, no permission: one line (the sync stands)
+            reason = "it is a folder" if Path(args.output).is_dir() else error.strerror or str(error)
+            return _fail(f"cannot write {args.output}: {reason}; give -o a file in an existing, writable folder")
         print(f"Wrote {count} events ({start:%d/%m/%Y}–{end:%d/%m/%Y}) to {args.output}.")
     return EXIT_OK
 

@@ -62,6 +62,13 @@ def _print_sync(ledger: Ledger, report) -> None:
 
 
 def cmd_sync(args) -> int:
+    from .cli import EXIT_USAGE, _today
+    from .schedule.bounds import horizon_problem
+
+    problem = args.horizon and horizon_problem(args.horizon, _today())
+    if problem:  # before anything is read: a typo such as 9000-12-31 would expand for minutes
+        print(f"error: --horizon: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     catalog = _catalog(args.paths, args.units)
     if catalog is None:
         return _fail("the plans have errors: nothing was synced")

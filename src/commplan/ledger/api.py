@@ -19,6 +19,7 @@ from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from .. import clock
 from ..plan.catalog import Catalog
+from ..schedule.bounds import horizon_problem
 from . import events, outbox, records
 from . import tables as t
 from .clock import from_db, now as utc_now, refuse_replay, to_db
@@ -105,6 +106,9 @@ class Ledger:
               actor: str | None) -> SyncReport:
         today = moment.astimezone(DEFAULT_TZ).date()
         horizon = horizon or default_horizon(today)
+        problem = horizon_problem(horizon, today)
+        if problem:  # the shells check first; this guards every other caller (flows, events)
+            raise LedgerError(problem)
         report = sync_catalog(connection, catalog, today=today, horizon=horizon, now=moment)
         records.audit(connection, actor=actor, action="sync", subject=",".join(catalog.plans),
                       details={"horizon": horizon, **report.__dict__}, at=moment)

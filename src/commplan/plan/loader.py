@@ -62,7 +62,15 @@ def discover(paths: Iterable[str | Path]) -> tuple[list[str], list[PlanError]]:
             )
             if not found:
                 errors.append(PlanError(str(path), 1, 1, (), "no *.yaml plan files in this folder"))
-            files.extend(str(p) for p in found)
+            root = path.resolve()
+            for p in found:
+                # a link out of the folder (to /etc/passwd, ../secret.yaml) is never read: its lines would
+                # be quoted back in the errors
+                if p.resolve().is_relative_to(root):
+                    files.append(str(p))
+                else:
+                    errors.append(PlanError(str(p), 1, 1, (), f"a link to a file outside {path}: not read "
+                                                              "(plans are read only from inside their folder; copy the file in)"))
         elif path.is_file():
             files.append(str(path))
         else:
