@@ -218,7 +218,9 @@ def test_a_replay_of_2040_issues_no_report_link(commplan, ledger_url, tmp_path):
         CONTACTS.lstrip("\n"))
     (plans / "units.yaml").write_text(units, encoding="utf-8")
     (plans / "plan.yaml").write_text(plan_yaml(PLAN.replace("until: 2022-04-03", "until: 2040-12-31")), encoding="utf-8")
-    commplan("sync", str(plans), "--horizon", "2040-12-31")
+    # a horizon is at most 10 years ahead: synced on a clock from which 2040 is within reach
+    synced = commplan("sync", str(plans), "--horizon", "2040-12-31", COMMPLAN_NOW="2031-01-01T08:00:00+07:00")
+    assert synced.returncode == 0, synced.stderr
     replay = commplan("remind", "--plans", str(plans), "--as-of", "2040-03-08T09:00", **LINKS)  # a Thursday, due 14:00
     assert replay.stdout.startswith("Chạy lại 09:00 ngày 08/03/2040 (mô phỏng): không gửi nhắc việc nào; sẽ gửi 4 tin:")
     assert "Đến hạn hôm nay" in replay.stdout and "/bao-cao/" not in replay.stdout
