@@ -37,6 +37,9 @@ from . import tables as t
 from .clock import from_db, to_db
 from .records import recorded_events
 
+# rows added, removed or moved by one sync past which the planner's statistics are taken again: a first
+# sync of a province-year left unanalysed makes "a province's first overdue page" a nested loop over all
+RESTATISTICS = 1000
 SYNC_LOCK_KEY = 0x73796E63  # "sync": one sync at a time per database
 BATCH = 5000
 # Datetimes in text() SQL must be formatted as the columns store them (SQLite compares text).
@@ -83,6 +86,8 @@ def sync_catalog(
     copying = connection.dialect.name == "postgresql"
     staged = _copy_staging(connection, rows) if copying else _insert_staging(connection, rows)
     _stage_holders(connection, holders, copying)
+    if copying:  # fresh rows, no statistics: the reconciliation's joins would be planned for an empty table
+        connection.execute(text("ANALYZE sync_staging, sync_staging_holder"))
     plan_ids = list(catalog.plans)
     moved, staged = _follow_successions(connection, catalog, obligation_ids, stamp, staged)
     updated = _update_untouched(connection, stamp)
@@ -97,6 +102,8 @@ def sync_catalog(
     deleted, orphaned = _retire_missing(connection, plan_ids, today, horizon, stamp)
     connection.execute(delete(t.SyncStagingRow))
     connection.execute(delete(t.SyncStagingHolderRow))
+    if inserted + deleted + moved >= RESTATISTICS:
+        _refresh_statistics(connection)
     return SyncReport(
         plans=len(plan_ids),
         obligations=len(obligation_ids),
@@ -108,6 +115,14 @@ def sync_catalog(
         waiting=tuple(waiting),
         moved=moved,
     )
+
+
+def _refresh_statistics(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE occurrence, occurrence_holder, unit"))
+    else:
+        for table in ("occurrence", "occurrence_holder", "unit"):
+            connection.execute(text(f"ANALYZE {table}"))
 
 
 # ---------------------------------------------------------------- the plan mirror
