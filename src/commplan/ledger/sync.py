@@ -18,6 +18,10 @@ rows of `occurrence` (what the ledger holds):
 - key gone, untouched, window in the future: deleted;
 - key gone otherwise: kept and marked orphaned (history stays, evidence stays).
 Only occurrences up to the horizon are reconciled, and only for the plans given.
+
+Each row's holders are also rows of `occurrence_holder` (staged in `sync_staging_holder`): they
+follow the plans wherever `holders` does (new, updated and moved rows nobody touched), and go
+with a deleted row (ON DELETE CASCADE). The unit mirror carries each unit's province.
 """
 
 from __future__ import annotations
