@@ -34,8 +34,11 @@ TARGET_SECONDS = 2.0
 TARGET_MB = 300
 
 
+PROVINCE = "tinh-thu"  # the directory file's `province:` (plan format 1.1): every unit of the file is in it
+
+
 def synthetic_province(folder: Path, communes: int) -> None:
-    units = ["commplan: 1", "units:", "  - {id: ubnd-tinh, name: UBND tỉnh}",
+    units = ["commplan: 1", f"province: {PROVINCE}", "units:", "  - {id: ubnd-tinh, name: UBND tỉnh}",
              "  - {id: so-tttt, name: Sở TTTT, succeeded_by: {unit: so-khcn, from: 2025-03-01}}",
              "  - {id: so-khcn, name: Sở KH&CN}"]
     units += [f"  - {{id: so-{i}, name: Sở số {i}, parent: ubnd-tinh}}" for i in range(30)]

@@ -87,6 +87,29 @@ def test_event_opens_waiting_obligations_and_excuse_round_trip(run):
     assert undo.returncode == 0 and "no longer excused (was: Chuyên mục đã có từ trước)" in undo.stdout
 
 
+def test_status_of_one_province(run):
+    from commplan.plan import load_catalog
+
+    assert run("sync", "plans/").returncode == 0
+    directory = load_catalog([REPO / "plans"], strict=False)[0].directory
+
+    def province_of(ident: str) -> set[str | None]:  # a group (a shared duty): its members' provinces
+        return {directory.province_of(u) for u in directory.members(ident)}
+
+    listing = run("status", "--as-of", "2021-12-31", "--overdue", "--province", "ha-tinh", "--format", "json")
+    assert listing.returncode == 0, listing.stderr
+    rows = json.loads(listing.stdout)
+    assert rows and {r["status"] for r in rows} == {"overdue"}
+    assert all("ha-tinh" in province_of(r["unit"]) for r in rows)
+    everyone = json.loads(run("status", "--as-of", "2021-12-31", "--overdue", "--format", "json").stdout)
+    assert {r["id"] for r in rows} == {r["id"] for r in everyone if "ha-tinh" in province_of(r["unit"])}
+    summary = json.loads(run("status", "--as-of", "2021-12-31", "--summary", "--province", "thanh-hoa", "--format", "json").stdout)
+    assert summary["by_unit"] and all("thanh-hoa" in province_of(r["id"]) for r in summary["by_unit"])
+    wrong = run("status", "--province", "thanh-hoá")
+    assert wrong.returncode == 1 and "unknown province 'thanh-hoá' (did you mean 'thanh-hoa'" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+
+
 def test_mistakes_get_clear_errors(run):
     assert run("sync", "plans/").returncode == 0
     wrong = run("record", "bao-cao-tuan-kh1043", "--unit", "so-tttt-thanh-hoa", "--count", "1")

@@ -306,7 +306,7 @@ def test_a_0006_ledger_with_evidence_upgrades_to_instances(ledger_url):
                                 " VALUES (7, 'due', 'u', :s, 'queued', :s)"), {"s": stamp})
     engine.dispose()
     with Ledger(ledger_url) as ledger:  # the rebuilt occurrence table keeps the rows that refer to it
-        assert current_revision(ledger.engine) == "0009"
+        assert current_revision(ledger.engine) == "0010"
         with ledger.transaction() as connection:
             row = connection.execute(select(t.OccurrenceRow.id, t.OccurrenceRow.instance, t.OccurrenceRow.untracked,
                                             t.OccurrenceRow.uid_unit)).one()

@@ -166,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--as-of", type=_as_of, metavar="DATETIME", help="answer as on this day (end of day) or instant (default now)")
     status.add_argument("--plan", action="append", default=[], metavar="ID")
     status.add_argument("--unit", action="append", default=[], metavar="ID", help="a unit, or a group (its members)")
+    status.add_argument("--province", metavar="SLUG", help="every unit of a province (the `province:` of its directory file)")
     status.add_argument("--overdue", action="store_true", help="only overdue occurrences")
     status.add_argument("--all", action="store_true", help="include occurrences whose window has not opened")
     status.add_argument("--summary", action="store_true", help="counts per plan and per unit in the Government Office's buckets")

@@ -161,11 +161,11 @@ def cmd_status(args) -> int:
     try:
         with _open(args) as ledger:
             if args.summary:
-                by_plan, by_unit = ledger.summary(as_of=as_of, plans=args.plan, units=args.unit)
+                by_plan, by_unit = ledger.summary(as_of=as_of, plans=args.plan, units=args.unit, province=args.province)
                 rows = None
             else:
                 rows = ledger.statuses(
-                    as_of=as_of, plans=args.plan, units=args.unit,
+                    as_of=as_of, plans=args.plan, units=args.unit, province=args.province,
                     only="overdue" if args.overdue else None, include_scheduled=args.all,
                 )
                 names = ledger.unit_names()

@@ -322,11 +322,11 @@ class Ledger:
         rows = connection.execute(
             text(
                 "SELECT id, window_start, window_end FROM occurrence WHERE obligation_id = :obligation"
-                " AND (unit_id = :unit OR (' ' || holders || ' ') LIKE :holder)"
+                " AND id IN (SELECT occurrence_id FROM occurrence_holder WHERE unit_id = :unit)"
                 # a window the plan still implies before an orphaned one
                 " ORDER BY CASE WHEN orphaned_at IS NULL THEN 0 ELSE 1 END, window_start"
             ),
-            {"obligation": obligation_id, "unit": unit, "holder": f"% {unit} %"},
+            {"obligation": obligation_id, "unit": unit},
         ).all()
         for occurrence_id, start, end in rows:
             if _as_date(start) <= day <= _as_date(end):
@@ -370,28 +370,35 @@ class Ledger:
     # ------------------------------------------------------------ status
 
     def statuses(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (), units: Iterable[str] = (),
-                 only: str | None = None, include_scheduled: bool = False) -> list[OccurrenceStatus]:
-        """Occurrences with their status at `as_of` (default: now)."""
+                 only: str | None = None, include_scheduled: bool = False, province: str | None = None,
+                 limit: int | None = None) -> list[OccurrenceStatus]:
+        """Occurrences with their status at `as_of` (default: now), by deadline; `units` takes units or
+        groups (their members), `province` a province's slug (every unit of it); `limit`: the first rows."""
         if only is not None and only not in STATUSES:
             raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
         current = utc_now()
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
-            where, params = self._filters(connection, plans, units)
+            where, params = self._filters(connection, plans, units, province)
             if only == "overdue":
                 # nothing is ever dated after it was recorded: at or after now, the partial index is exact
                 where.append(OVERDUE_NOW if instant >= current else OVERDUE_AT)
-            rows = self._status_rows(connection, instant, where=" AND ".join(where) or "1 = 1", params=params)
+            # the overdue terms select exactly the overdue rows: a first page is a LIMIT in SQL
+            rows = self._status_rows(connection, instant, where=" AND ".join(where) or "1 = 1", params=params,
+                                     limit=limit if only == "overdue" else None)
         if only:
-            return [r for r in rows if r.status == only]
-        return [r for r in rows if include_scheduled or r.status != "scheduled"]
+            rows = [r for r in rows if r.status == only]
+        else:
+            rows = [r for r in rows if include_scheduled or r.status != "scheduled"]
+        return rows if limit is None else rows[:limit]
 
     def calendar_rows(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
-                      start: dt.date | None = None, end: dt.date | None = None) -> list[dict]:
+                      start: dt.date | None = None, end: dt.date | None = None,
+                      province: str | None = None) -> list[dict]:
         """Occurrences for a calendar: status at `as_of`, the SEQUENCE (deadline moves), and when each
         last changed (a sync, evidence, an excusal) for LAST-MODIFIED and the feeds' validators."""
         with self.transaction(read_only=True) as connection:
-            where, params = self._filters(connection, plans, units)
+            where, params = self._filters(connection, plans, units, province)
             where.append("o.orphaned_at IS NULL")
             if start is not None:
                 where.append("o.due_at >= :start")
@@ -431,10 +438,11 @@ class Ledger:
         return out
 
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
-                units: Iterable[str] = ()) -> tuple[list[SummaryRow], list[SummaryRow]]:
-        """Counts per plan and per unit in every status at `as_of` (default now); orphans left out."""
+                units: Iterable[str] = (), province: str | None = None) -> tuple[list[SummaryRow], list[SummaryRow]]:
+        """Counts per plan and per unit in every status at `as_of` (default now); orphans left out.
+        `units` and `province` select as in `statuses`."""
         with self.transaction(read_only=True) as connection:
-            where, params = self._filters(connection, plans, units)
+            where, params = self._filters(connection, plans, units, province)
             where.append("o.orphaned_at IS NULL")
             params["as_of"] = to_db(as_of or utc_now())
             grouped = connection.execute(
@@ -606,7 +614,10 @@ class Ledger:
             records.audit(connection, actor=actor, action="replay" if replay else "tick", subject="tick",
                           details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
 
-    def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str]) -> tuple[list[str], dict]:
+    def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str],
+                 province: str | None = None) -> tuple[list[str], dict]:
+        """WHERE terms on `o` (occurrence) and `ob` (obligation) for plans, units or groups, and a
+        province; each unit term is an indexed lookup of occurrence_holder, never a scan of occurrence."""
         where: list[str] = []
         params: dict = {}
         plans, units = list(plans), list(units)
@@ -620,15 +631,27 @@ class Ledger:
         if units:
             for unit in units:
                 self._check_unit(connection, unit)
-            wanted = sorted(self._expand_units(connection, units))
-            # held by one of them, or owed jointly with others (a shared duty lists all its holders)
-            holder_match = " OR ".join(f"(' ' || o.holders || ' ') LIKE :holder_{i} ESCAPE '!'" for i in range(len(wanted)))
-            where.append(f"(o.unit_id IN :units OR {holder_match})")
-            params["units"] = wanted
-            # ids may hold "_", a LIKE wildcard: escaped, so a_b never matches a-b
-            params.update({f"holder_{i}": "% " + unit.replace("!", "!!").replace("_", "!_").replace("%", "!%") + " %"
-                           for i, unit in enumerate(wanted)})
+            # held by one of them, or owed jointly with others (a shared duty has a row per holder, and its group's)
+            where.append("o.id IN (SELECT h.occurrence_id FROM occurrence_holder h WHERE h.unit_id IN :units)")
+            params["units"] = sorted(self._expand_units(connection, units))
+        if province is not None:
+            self._check_province(connection, province)
+            where.append("o.id IN (SELECT h.occurrence_id FROM unit u JOIN occurrence_holder h ON h.unit_id = u.id"
+                         " WHERE u.province = :province)")
+            params["province"] = province
         return where, params
+
+    def _check_province(self, connection: Connection, province: str) -> None:
+        known = set(connection.execute(select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
+        if province not in known:
+            raise LedgerError(f"unknown province '{province}'{_suggest(province, known)}"
+                              + ("" if known else " (no unit has a province yet: run `commplan sync`)"))
+
+    def provinces(self) -> list[str]:
+        """The provinces (slugs) the ledger's units belong to."""
+        with self.transaction(read_only=True) as connection:
+            return sorted(connection.execute(
+                select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
 
     def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:
         members: dict[str, list[str]] = {}
@@ -644,14 +667,18 @@ class Ledger:
             stack.extend(members.get(current, ()))
         return out
 
-    def _status_rows(self, connection: Connection, as_of: dt.datetime, *, where: str, params: dict) -> list[OccurrenceStatus]:
+    def _status_rows(self, connection: Connection, as_of: dt.datetime, *, where: str, params: dict,
+                     limit: int | None = None) -> list[OccurrenceStatus]:
         params = {**params, "as_of": to_db(as_of)}
+        if limit is not None:
+            params["limit"] = int(limit)
         rows = connection.execute(
             text(
                 "SELECT o.id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end, o.due_at,"
                 f" o.at_least, {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status, o.orphaned_at, p.timezone"
                 " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id JOIN plan p ON p.id = ob.plan_id"
                 f" WHERE {where} ORDER BY o.due_at, ob.plan_id, ob.code, o.unit_id"
+                + (" LIMIT :limit" if limit is not None else "")
             ).bindparams(*_expanding(params)),
             params,
         ).all()

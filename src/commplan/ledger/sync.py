@@ -18,6 +18,10 @@ rows of `occurrence` (what the ledger holds):
 - key gone, untouched, window in the future: deleted;
 - key gone otherwise: kept and marked orphaned (history stays, evidence stays).
 Only occurrences up to the horizon are reconciled, and only for the plans given.
+
+Each row's holders are also rows of `occurrence_holder` (staged in `sync_staging_holder`): they
+follow the plans wherever `holders` does (new, updated and moved rows nobody touched), and go
+with a deleted row (ON DELETE CASCADE). The unit mirror carries each unit's province.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from . import tables as t
 from .clock import from_db, to_db
 from .records import recorded_events
 
+# rows added, removed or moved by one sync past which the planner's statistics are taken again: a first
+# sync of a province-year left unanalysed makes "a province's first overdue page" a nested loop over all
+RESTATISTICS = 1000
 SYNC_LOCK_KEY = 0x73796E63  # "sync": one sync at a time per database
 BATCH = 5000
 # Datetimes in text() SQL must be formatted as the columns store them (SQLite compares text).
@@ -76,20 +83,31 @@ def sync_catalog(
     obligation_ids = _mirror_plans(connection, catalog, stamp)
     events = recorded_events(connection)  # written in the plans, or recorded by people (which wins)
     connection.execute(delete(t.SyncStagingRow))
+    connection.execute(delete(t.SyncStagingHolderRow))
     waiting: list[str] = []
-    rows = _staging_rows(catalog, obligation_ids, events, horizon, waiting)
-    staged = _copy_staging(connection, rows) if connection.dialect.name == "postgresql" else _insert_staging(connection, rows)
+    holders: list[tuple] = []
+    rows = _with_holders(_staging_rows(catalog, obligation_ids, events, horizon, waiting), holders)
+    copying = connection.dialect.name == "postgresql"
+    staged = _copy_staging(connection, rows) if copying else _insert_staging(connection, rows)
+    _stage_holders(connection, holders, copying)
+    if copying:  # fresh rows, no statistics: the reconciliation's joins would be planned for an empty table
+        connection.execute(text("ANALYZE sync_staging, sync_staging_holder"))
     plan_ids = list(catalog.plans)
     moved, staged = _follow_successions(connection, catalog, obligation_ids, stamp, staged)
     updated = _update_untouched(connection, stamp)
     inserted = _insert_new(connection, stamp)
     _update_tracking(connection, stamp)
+    _follow_holders(connection, stamp)
     connection.execute(
         text(f"UPDATE occurrence SET orphaned_at = NULL WHERE orphaned_at IS NOT NULL AND EXISTS ("
              f" SELECT 1 FROM sync_staging s WHERE {_MATCH})")
     )
+    # the occurrence_holder rows of deleted occurrences go with them (ON DELETE CASCADE)
     deleted, orphaned = _retire_missing(connection, plan_ids, today, horizon, stamp)
     connection.execute(delete(t.SyncStagingRow))
+    connection.execute(delete(t.SyncStagingHolderRow))
+    if inserted + deleted + moved >= RESTATISTICS:
+        _refresh_statistics(connection)
     return SyncReport(
         plans=len(plan_ids),
         obligations=len(obligation_ids),
@@ -103,6 +121,14 @@ def sync_catalog(
     )
 
 
+def _refresh_statistics(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("ANALYZE occurrence, occurrence_holder, unit"))
+    else:
+        for table in ("occurrence", "occurrence_holder", "unit"):
+            connection.execute(text(f"ANALYZE {table}"))
+
+
 # ---------------------------------------------------------------- the plan mirror
 
 def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
@@ -113,6 +139,7 @@ def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
             "id": u.id, "name": u.name, "short": u.short, "parent_id": u.parent,
             "successor_id": u.succeeded_by.unit if u.succeeded_by else None,
             "succession_from": u.succeeded_by.from_ if u.succeeded_by else None,
+            "province": directory.province_of(u.id),
         }
         for u in directory.units.values()
     ]
@@ -126,6 +153,7 @@ def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
             update(table).where(table.c.id == bindparam("key")).values(
                 name=bindparam("name"), short=bindparam("short"), parent_id=bindparam("parent_id"),
                 successor_id=bindparam("successor_id"), succession_from=bindparam("succession_from"),
+                province=bindparam("province"),
             ),
             old,
         )
@@ -282,6 +310,28 @@ def _copy_staging(connection: Connection, rows: Iterable[dict]) -> int:
     return staged
 
 
+HOLDER_COLUMNS = ("obligation_id", "unit_id", "window_start", "instance", "holder")
+
+
+def _with_holders(rows: Iterable[dict], holders: list[tuple]) -> Iterator[dict]:
+    """The staged rows, unchanged; each one's holders (and its own unit or group) noted in `holders`."""
+    for row in rows:
+        key = (row["obligation_id"], row["unit_id"], row["window_start"], row["instance"])
+        holders.extend((*key, unit) for unit in dict.fromkeys([row["unit_id"], *row["holders"].split()]))
+        yield row
+
+
+def _stage_holders(connection: Connection, holders: list[tuple], copying: bool) -> None:
+    if copying:
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY sync_staging_holder ({', '.join(HOLDER_COLUMNS)}) FROM STDIN") as copy:
+            for row in holders:
+                copy.write_row(row)
+        return
+    for batch in _batches(dict(zip(HOLDER_COLUMNS, row)) for row in holders):
+        connection.execute(insert(t.SyncStagingHolderRow), batch)
+
+
 def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
     batch: list[dict] = []
     for row in rows:
@@ -415,6 +465,25 @@ def _insert_new(connection: Connection, stamp: dt.datetime) -> int:
         {"stamp": stamp},
     )
     return result.rowcount
+
+
+def _follow_holders(connection: Connection, stamp: dt.datetime) -> None:
+    """occurrence_holder follows the plans where `holders` does: on the rows this sync inserted, updated
+    or moved (stamped now) that nobody touched and that the plans imply; a touched row keeps its own."""
+    rows = (f"SELECT occurrence.id FROM occurrence JOIN sync_staging s ON {_MATCH}"
+            f" WHERE occurrence.updated_at = :stamp AND {_UNTOUCHED}")
+    connection.execute(text(f"DELETE FROM occurrence_holder WHERE occurrence_id IN ({rows})").bindparams(STAMP),
+                       {"stamp": stamp})
+    connection.execute(
+        text(
+            "INSERT INTO occurrence_holder (occurrence_id, unit_id) SELECT occurrence.id, h.holder FROM occurrence"
+            f" JOIN sync_staging s ON {_MATCH}"
+            " JOIN sync_staging_holder h ON h.obligation_id = s.obligation_id AND h.unit_id = s.unit_id"
+            "  AND h.window_start = s.window_start AND h.instance = s.instance"
+            f" WHERE occurrence.updated_at = :stamp AND {_UNTOUCHED}"
+        ).bindparams(STAMP),
+        {"stamp": stamp},
+    )
 
 
 def _update_tracking(connection: Connection, stamp: dt.datetime) -> None:

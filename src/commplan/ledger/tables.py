@@ -22,6 +22,8 @@ from sqlmodel import Field, SQLModel
 
 class UnitRow(SQLModel, table=True):
     __tablename__ = "unit"
+    # "a province's rows": its units, then their occurrence_holder rows
+    __table_args__ = (Index("ix_unit_province", "province", "id"),)
 
     id: str = Field(sa_column=Column(String(100), primary_key=True))
     name: str = Field(sa_column=Column(Text, nullable=False))
@@ -29,6 +31,9 @@ class UnitRow(SQLModel, table=True):
     parent_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
     successor_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
     succession_from: Optional[dt.date] = None
+    # the province (a slug) the unit belongs to (`Directory.province_of`: its own, its directory file's, or its
+    # parent's), so a unit without a parent (the post office, a newspaper) belongs to one too
+    province: Optional[str] = Field(default=None, sa_column=Column(String(100)))
 
 
 class GroupRow(SQLModel, table=True):
@@ -151,6 +156,18 @@ class OccurrenceRow(SQLModel, table=True):
     untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
+class OccurrenceHolderRow(SQLModel, table=True):
+    """Who an occurrence's questions find it by, one row each: every unit that owes it, and the
+    occurrence's own `unit_id` (a group, for a shared duty). Kept by `sync` with the `holders` text."""
+
+    __tablename__ = "occurrence_holder"
+    __table_args__ = (Index("ix_occurrence_holder_unit", "unit_id", "occurrence_id"),)
+
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                ForeignKey("occurrence.id", ondelete="CASCADE"), primary_key=True))
+    unit_id: str = Field(sa_column=Column(String(100), primary_key=True))
+
+
 class EvidenceRow(SQLModel, table=True):
     __tablename__ = "evidence"
     __table_args__ = (
@@ -217,6 +234,18 @@ class SyncStagingRow(SQLModel, table=True):
     due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     at_least: int
     untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+
+class SyncStagingHolderRow(SQLModel, table=True):
+    """The holders of each `sync_staging` row (same key), as `occurrence_holder` will hold them."""
+
+    __tablename__ = "sync_staging_holder"
+
+    obligation_id: int = Field(sa_column=Column(Integer, primary_key=True))
+    unit_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    window_start: dt.date = Field(sa_column=Column(Date, primary_key=True))
+    instance: int = Field(default=0, sa_column=Column(Integer, primary_key=True, server_default="0"))
+    holder: str = Field(sa_column=Column(String(100), primary_key=True))
 
 
 class ReminderRow(SQLModel, table=True):
