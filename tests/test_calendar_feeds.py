@@ -31,7 +31,7 @@ from commplan.ledger.api import default_horizon
 from commplan.links import feed_token, feed_token_ok, read_report_token
 from commplan.settings import Settings, get_settings
 
-SECRET = "feed-test-secret-5f0c2d7a9b"
+SECRET = "feed-test-secret-5f0c2d7a9b-Lq8Zr3Vw6Nx1Ks4P"
 PUBLIC = "https://lich.example.gov.vn"
 VN = dt.timezone(dt.timedelta(hours=7))
 REPO = Path(__file__).resolve().parents[1]
@@ -369,6 +369,8 @@ def test_no_link_secret_no_feeds(tmp_path, write_plan, monkeypatch, capsys):
         feed_app(settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"), plans=[tmp_path])
 
     monkeypatch.delenv("COMMPLAN_LINK_SECRET", raising=False)
+    # a database of its own (not the embedded default, where a secret is generated): every process must share one
+    monkeypatch.setenv("COMMPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     get_settings.cache_clear()
     try:
         assert main(["serve-calendars", "--plans", str(tmp_path), "--port", "0"]) == 1

@@ -19,7 +19,8 @@ from test_email_channel import catalog, smtp  # noqa: F401 - the plan with conta
 from test_outbox import at, prepared
 from zalo_fake import ZaloFake
 
-SECRET = "khoa-bi-mat-cua-so-tttt"
+SECRET = "Tq7vR2nX9pLw4KzB8mYc1HdF6sJa3GeU5tWo0ViN"  # a strong test secret (40 bytes)
+OTHER = "aP3sD8fG2hJ7kL4zX9cV1bN6mQ5wE0rT8yU3iO7p"  # another installation's
 ISSUED = dt.datetime(2022, 3, 10, 8, 0, tzinfo=dt.timezone.utc)
 ALPHABET = string.ascii_letters + string.digits + "-_"  # base64url
 PUBLIC = "https://nhacviec.thunghiem.gov.vn"
@@ -61,9 +62,9 @@ def test_a_payload_rewritten_without_the_secret_or_signed_with_another_secret_is
     with pytest.raises(BadLink, match="not issued by this commplan"):
         read_report_token(SECRET, swapped, now=ISSUED)
     with pytest.raises(BadLink, match="not issued by this commplan"):
-        read_report_token("another-installation", token, now=ISSUED)
+        read_report_token(OTHER, token, now=ISSUED)
     with pytest.raises(BadLink, match="not issued by this commplan"):
-        read_report_token(SECRET, report_token("another-installation", 7, "buu-dien", issued=ISSUED), now=ISSUED)
+        read_report_token(SECRET, report_token(OTHER, 7, "buu-dien", issued=ISSUED), now=ISSUED)
 
 
 @pytest.mark.parametrize("damaged", ["", "abc", "a.b.c", "!!!.???", "bm90LWEtdG9rZW4.AAAA", "é.é"])
@@ -77,10 +78,10 @@ def test_a_feed_token_is_stable_per_unit_and_differs_across_units_and_secrets():
     tokens = [feed_token(SECRET, unit) for unit in units]
     assert tokens == [feed_token(SECRET, unit) for unit in units]
     assert len(set(tokens)) == len(units)
-    assert feed_token("another-installation", "buu-dien") != feed_token(SECRET, "buu-dien")
+    assert feed_token(OTHER, "buu-dien") != feed_token(SECRET, "buu-dien")
     assert feed_token_ok(SECRET, "buu-dien", tokens[0])
     assert not feed_token_ok(SECRET, "viettel-post", tokens[0])  # one unit's feed token opens no other feed
-    assert not feed_token_ok("another-installation", "buu-dien", tokens[0])
+    assert not feed_token_ok(OTHER, "buu-dien", tokens[0])
     assert feed_token(SECRET, "buu-dien") != report_token(SECRET, 0, "buu-dien", issued=ISSUED).split(".")[1]
 
 
@@ -138,7 +139,7 @@ def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, 
             data_dir=tmp_path / "data", smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn",
             zalo_access_token=zalo.access_token, zalo_api_base=zalo.base, esms_api_key=esms.api_key,
             esms_secret_key=esms.secret_key, esms_brandname="SOTTTT", esms_api_base=esms.base,
-            public_url=PUBLIC, link_secret=None,
+            public_url=PUBLIC, link_secret=None, database_url=ledger.url,  # shared: no generated secret
         )
         prepared(ledger, catalog, clock_at)
         assert notifier_for(ledger, catalog, settings).run(at("2022-03-10T15:00")).sent == 4

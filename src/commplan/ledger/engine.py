@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -42,11 +43,33 @@ def _parse(url: str):
                           "postgresql+psycopg://user@host:5432/commplan)") from None
 
 
+def masked_url(url: str) -> str:
+    """The URL as it may be printed or handed to Prefect: its password masked."""
+    try:
+        return _parse(url).render_as_string(hide_password=True)
+    except LedgerError:
+        return "(not a database URL)"
+
+
+def has_password(url: str) -> bool:
+    try:
+        return _parse(url).password is not None
+    except LedgerError:
+        return False
+
+
 def describe_url(url: str) -> str:
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return f"the SQLite database {parsed.database}"
     return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite creates it 0644;
+    its -wal and -shm files take the database file's mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
@@ -57,7 +80,8 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the ledger holds contacts and tokens
+                _private_file(Path(parsed.database))
             except OSError as error:
                 raise LedgerError(f"cannot create the folder {folder} for the SQLite database: {error.strerror}") from None
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
