@@ -183,6 +183,29 @@ def test_a_units_feed_is_its_calendar_from_the_ledger(served):
     assert (health.status, health.body) == (200, b"ok")
 
 
+def legacy_feed_token(secret: str, key: str) -> str:
+    """A feed token as issued before the keys were derived: an HMAC under the secret itself."""
+    import base64
+    import hashlib
+    import hmac
+
+    mac = hmac.new(secret.encode(), f"feed\n{key}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def test_a_feed_url_issued_before_the_upgrade_opens_its_feed_until_the_legacy_date(served, ledger_url, tmp_path):
+    today = dt.datetime.now(dt.timezone.utc).date()
+    old_unit, old_plan = legacy_feed_token(SECRET, "buu-dien"), legacy_feed_token(SECRET, "plan:ke-hoach-thu")
+    assert old_unit != feed_token(SECRET, "buu-dien")
+    for until, status in ((today, 200), (today + dt.timedelta(days=1), 200), (today - dt.timedelta(days=1), 404)):
+        with running(feed_app(settings(ledger_url, legacy_links_until=until), plans=[tmp_path])) as base:
+            assert fetch(unit_url(base, "buu-dien", old_unit)).status == status, until
+            assert fetch(plan_url(base, "ke-hoach-thu", old_plan)).status == status, until
+            assert fetch(unit_url(base, "viettel-post", old_unit)).status == 404  # still one unit's token
+            assert fetch(unit_url(base, "buu-dien")).status == 200  # the new form, whatever the date
+    assert fetch(unit_url(served.base, "buu-dien", legacy_feed_token("another secret", "buu-dien"))).status == 404
+
+
 def test_a_wrong_token_and_an_unknown_unit_are_the_same_404(served):
     base = served.base
     assert fetch(unit_url(base, "buu-dien")).status == 200
