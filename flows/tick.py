@@ -21,6 +21,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from commplan import clock
 from commplan.ledger import Ledger
+from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
 from commplan.tick import changes_markdown, evaluate
 
@@ -120,7 +121,11 @@ def publish(result: dict, replay: bool = False) -> None:
 def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:
     """Sync `plans` into the ledger and evaluate it as of `as_of` (default now, on the clock: see
     COMMPLAN_NOW). An `as_of` more than 10 minutes from the clock is a replay: reminders previewed,
-    never sent. `database` overrides COMMPLAN_DATABASE_URL."""
+    never sent. `database` overrides COMMPLAN_DATABASE_URL; Prefect stores parameters, so a URL with
+    a password is refused here: give it to the worker as COMMPLAN_DATABASE_URL instead."""
+    if database and has_password(database):
+        raise ValueError("the database parameter carries a password, which Prefect would store and show: "
+                         "set COMMPLAN_DATABASE_URL in the worker's environment instead")
     if as_of is not None and as_of.tzinfo is None:
         raise ValueError("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)")
     moment = (as_of or clock.now()).astimezone(VN)

@@ -31,7 +31,7 @@ from commplan.ledger.api import default_horizon
 from commplan.links import feed_token, feed_token_ok, read_report_token
 from commplan.settings import Settings, get_settings
 
-SECRET = "feed-test-secret-5f0c2d7a9b"
+SECRET = "feed-test-secret-5f0c2d7a9b-Lq8Zr3Vw6Nx1Ks4P"
 PUBLIC = "https://lich.example.gov.vn"
 VN = dt.timezone(dt.timedelta(hours=7))
 REPO = Path(__file__).resolve().parents[1]
@@ -181,6 +181,29 @@ def test_a_units_feed_is_its_calendar_from_the_ledger(served):
         200, b"", got.headers["etag"], str(len(got.body)))
     health = fetch(f"{served.base}/healthz")
     assert (health.status, health.body) == (200, b"ok")
+
+
+def legacy_feed_token(secret: str, key: str) -> str:
+    """A feed token as issued before the keys were derived: an HMAC under the secret itself."""
+    import base64
+    import hashlib
+    import hmac
+
+    mac = hmac.new(secret.encode(), f"feed\n{key}".encode(), hashlib.sha256).digest()[:16]
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def test_a_feed_url_issued_before_the_upgrade_opens_its_feed_until_the_legacy_date(served, ledger_url, tmp_path):
+    today = dt.datetime.now(dt.timezone.utc).date()
+    old_unit, old_plan = legacy_feed_token(SECRET, "buu-dien"), legacy_feed_token(SECRET, "plan:ke-hoach-thu")
+    assert old_unit != feed_token(SECRET, "buu-dien")
+    for until, status in ((today, 200), (today + dt.timedelta(days=1), 200), (today - dt.timedelta(days=1), 404)):
+        with running(feed_app(settings(ledger_url, legacy_links_until=until), plans=[tmp_path])) as base:
+            assert fetch(unit_url(base, "buu-dien", old_unit)).status == status, until
+            assert fetch(plan_url(base, "ke-hoach-thu", old_plan)).status == status, until
+            assert fetch(unit_url(base, "viettel-post", old_unit)).status == 404  # still one unit's token
+            assert fetch(unit_url(base, "buu-dien")).status == 200  # the new form, whatever the date
+    assert fetch(unit_url(served.base, "buu-dien", legacy_feed_token("another secret", "buu-dien"))).status == 404
 
 
 def test_a_wrong_token_and_an_unknown_unit_are_the_same_404(served):
@@ -369,6 +392,8 @@ def test_no_link_secret_no_feeds(tmp_path, write_plan, monkeypatch, capsys):
         feed_app(settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"), plans=[tmp_path])
 
     monkeypatch.delenv("COMMPLAN_LINK_SECRET", raising=False)
+    # a database of its own (not the embedded default, where a secret is generated): every process must share one
+    monkeypatch.setenv("COMMPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite3'}")
     get_settings.cache_clear()
     try:
         assert main(["serve-calendars", "--plans", str(tmp_path), "--port", "0"]) == 1

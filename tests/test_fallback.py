@@ -104,7 +104,8 @@ def notifier(ledger, catalog, tmp_path, zalo, esms, *, seed: bool = True) -> Not
     channels = configured_channels(settings, ledger)
     assert (type(channels["zalo"]), type(channels["zns"]), type(channels["sms"])) == (ZaloOAChannel, ZNSChannel, ESMSChannel)
     if seed:  # what `commplan zalo-token --refresh-token` does once
-        LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, oauth_base=zalo.base).seed(zalo.refresh_token)
+        key = settings_for(tmp_path, zalo, esms).token_store_key  # what configured_channels uses
+        LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=key, oauth_base=zalo.base).seed(zalo.refresh_token)
     return Notifier(ledger, catalog, channels, worker="test")
 
 
@@ -178,7 +179,9 @@ def test_a_zalo_locked_out_by_a_refused_refresh_hands_everything_on_to_sms(ledge
     prepared(ledger, catalog, clock_at, "2022-03-10T15:00")
     with zalo_fake(refresh_token="refresh-issued-elsewhere") as zalo:
         sender = notifier(ledger, catalog, tmp_path, zalo, esms, seed=False)
-        tokens = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, oauth_base=zalo.base)
+        key = settings_for(tmp_path, zalo, esms).token_store_key
+        tokens = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=key,
+                                  oauth_base=zalo.base)
         tokens.seed("refresh-we-kept", access_token="oa-token-1", expires_in=0)  # lapsed: needs a refresh
         report = sender.run(NOW)
     assert (report.sent, report.failed, report.handed_on) == (3, 0, 5)

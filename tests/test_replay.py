@@ -23,7 +23,7 @@ from commplan.notify.notifier import Notifier, SendReport
 from conftest import REPO, UNITS_YAML, plan_yaml
 from test_outbox import CONTACTS, PLAN, Recording, at, catalog, lines  # noqa: F401 - `catalog` is a fixture
 
-LINKS = {"COMMPLAN_PUBLIC_URL": "https://nhacviec.example.gov.vn", "COMMPLAN_LINK_SECRET": "bi-mat-thu-nghiem"}
+LINKS = {"COMMPLAN_PUBLIC_URL": "https://nhacviec.example.gov.vn", "COMMPLAN_LINK_SECRET": "Hx4mQ9tZ2vK7pW1nR8cL5bJ3fY6gD0sA9eU2oT4i"}
 
 
 # ---------------------------------------------------------------- the clock

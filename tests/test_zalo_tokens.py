@@ -13,6 +13,7 @@ import sys
 import threading
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
 
 from commplan.notify.channels import Unreachable
@@ -21,6 +22,7 @@ from commplan.notify.zalo_tokens import EARLY, LedgerZaloTokens, ZaloLockedOut
 from zalo_fake import OAUTH_PATH, TOKEN_LIFETIME, ZaloFake
 
 START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
+KEY = Fernet.generate_key().decode()  # the token store's key (COMMPLAN_TOKEN_KEY)
 LIFETIME = dt.timedelta(seconds=TOKEN_LIFETIME)  # 25 h
 
 
@@ -41,7 +43,7 @@ def zalo():
 
 
 def store(ledger, zalo: ZaloFake, clock=None) -> LedgerZaloTokens:
-    return LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, oauth_base=zalo.base, clock=clock or Clock())
+    return LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=KEY, oauth_base=zalo.base, clock=clock or Clock())
 
 
 def oauth_calls(zalo: ZaloFake) -> list[dict]:
@@ -112,7 +114,7 @@ import json, sys
 from sqlalchemy import event
 from commplan.ledger import Ledger
 from commplan.notify.zalo_tokens import LedgerZaloTokens
-url, base, stale = sys.argv[1:4]
+url, base, stale, key = sys.argv[1:5]
 
 def trace(statement):
     if statement.startswith("BEGIN IMMEDIATE"):
@@ -122,7 +124,7 @@ with Ledger(url) as ledger:
     if ledger.engine.dialect.name == "sqlite":
         event.listen(ledger.engine, "connect", lambda dbapi, record: dbapi.set_trace_callback(trace))
         ledger.engine.dispose()  # new connections, traced
-    tokens = LedgerZaloTokens(ledger, "app-1", "secret-1", oauth_base=base)
+    tokens = LedgerZaloTokens(ledger, "app-1", "secret-1", key=key, oauth_base=base)
     print("ready", flush=True)
     sys.stdin.readline()
     print("go", flush=True)
@@ -135,7 +137,7 @@ with Ledger(url) as ledger:
 
 class Worker:
     def __init__(self, url: str, base: str, stale: str):
-        self.process = subprocess.Popen([sys.executable, "-c", WORKER, url, base, stale], stdin=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-c", WORKER, url, base, stale, KEY], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -205,12 +207,12 @@ def test_two_processes_with_the_same_stale_token_rotate_it_once(ledger, ledger_u
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-3", "refresh-3", None)
 
 
-def cli(url: str, zalo: ZaloFake, *args: str) -> subprocess.CompletedProcess:
+def cli(url: str, zalo: ZaloFake, *args: str, stdin: str | None = None, **variables: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COMMPLAN_ZALO_APP_ID": zalo.app_id, "COMMPLAN_ZALO_SECRET_KEY": zalo.secret_key,
-           "COMMPLAN_ZALO_OAUTH_BASE": zalo.base}
+           "COMMPLAN_ZALO_OAUTH_BASE": zalo.base, "COMMPLAN_TOKEN_KEY": KEY, **variables}
     env.pop("COMMPLAN_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "commplan", "zalo-token", "--database", url, *args],
-                          env=env, capture_output=True, text=True, timeout=120)
+                          env=env, capture_output=True, text=True, timeout=120, input=stdin or "")
 
 
 def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledger, ledger_url):
@@ -234,7 +236,7 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
         assert status.returncode == 1, status.stderr
         assert "Last refresh error:" in status.stdout and "-14020" in status.stdout
 
-        seeded = cli(ledger_url, zalo, "--refresh-token", "refresh-zalo-knows")
+        seeded = cli(ledger_url, zalo, "--refresh-token", "-", stdin="refresh-zalo-knows\n")
         assert seeded.returncode == 0, seeded.stderr
         assert "refreshed automatically" in seeded.stdout and "Last refresh error" not in seeded.stdout
         assert [r["used"] for r in zalo.refreshes] == ["refresh-zalo-knows"]
@@ -245,7 +247,7 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
 
 def test_seeding_with_a_refused_refresh_token_exits_1_and_stores_nothing(ledger, ledger_url):
     with ZaloFake() as zalo:
-        refused = cli(ledger_url, zalo, "--refresh-token", "not-the-one")
+        refused = cli(ledger_url, zalo, "--refresh-token", "-", stdin="not-the-one\n")
         assert refused.returncode == 1 and "Zalo refused or could not be reached" in refused.stderr
         assert "-14020" in refused.stderr
     assert store(ledger, zalo).status() is None

@@ -186,8 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger_options(outbox)
 
     token = sub.add_parser("zalo-token", help="store the Zalo OA token pair after authorising the OA, or show its state")
-    token.add_argument("--refresh-token", metavar="TOKEN", help="the refresh token from Zalo's authorisation")
-    token.add_argument("--access-token", metavar="TOKEN", help="its access token (default: refresh at once)")
+    secret_from = token.add_mutually_exclusive_group()
+    secret_from.add_argument("--refresh-token", metavar="-", help="`-`: read the refresh token from Zalo's authorisation "
+                             "from stdin (never on the command line, where `ps` shows it)")
+    secret_from.add_argument("--refresh-token-file", metavar="PATH", help="read the refresh token from this file")
+    token.add_argument("--access-token-file", metavar="PATH", help="its access token, from this file "
+                       "(default: refresh at once)")
     token.add_argument("--expires-in", type=int, default=90000, metavar="SECONDS",
                        help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
     _ledger_options(token)
@@ -238,10 +242,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import cli_ledger
 
         handler = getattr(cli_ledger, f"cmd_{args.command.replace('-', '_')}")
+    from .settings import SettingsError
+
     try:
         return handler(args)
     except BrokenPipeError:  # `commplan preview … | head`
         return EXIT_OK
+    except SettingsError as error:  # a weak COMMPLAN_LINK_SECRET, a bad key: one line, whichever command met it
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _load(args):

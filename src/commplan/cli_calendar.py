@@ -71,8 +71,9 @@ def cmd_export(args) -> int:
     selection = Selection(units=units, plans=plans, start=start, end=end)
     settings = get_settings()
     link = None
-    if settings.public_url and settings.link_secret:
-        link = lambda occurrence, unit: report_link(settings.public_url, settings.link_secret, occurrence, unit,  # noqa: E731
+    secret = settings.signing_secret if settings.public_url else None
+    if secret:
+        link = lambda occurrence, unit: report_link(settings.public_url, secret, occurrence, unit,  # noqa: E731
                                                     issued=now)
     try:
         with Ledger.open(args.database) as ledger:
@@ -151,11 +152,12 @@ def cmd_feed_url(args) -> int:
     from .settings import get_settings
 
     settings = get_settings()
-    if not (settings.link_secret or "").strip():
+    secret = settings.signing_secret
+    if not secret:
         return _fail("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)")
     if not settings.public_url:
         print(f"note: COMMPLAN_PUBLIC_URL is not set; the address assumes serve-calendars at {LOCAL_URL}", file=sys.stderr)
-    url = feed_url(settings.public_url or LOCAL_URL, settings.link_secret, unit=args.unit, plan=args.plan)
+    url = feed_url(settings.public_url or LOCAL_URL, secret, unit=args.unit, plan=args.plan)
     print(url)
     print("webcal://" + url.split("://", 1)[1])
     return EXIT_OK

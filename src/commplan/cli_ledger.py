@@ -6,6 +6,7 @@ import contextlib
 import getpass
 import os
 import sys
+from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -264,29 +265,57 @@ def cmd_outbox(args) -> int:
     return EXIT_OK
 
 
+def _read_secret(value: str | None, path: str | None, option: str) -> str | None:
+    """A secret from stdin (`-`) or a file, never from the command line (`ps` shows every argument)."""
+    if value is not None and value != "-":
+        raise ValueError(f"{option} takes `-` (read it from stdin) or use {option}-file PATH: a token written on the "
+                         "command line is visible to every user of this machine in `ps` and stays in the shell history")
+    try:
+        if value == "-":  # typed at a terminal without echo, or piped in
+            text = getpass.getpass("Refresh token: ") if sys.stdin.isatty() else sys.stdin.read()
+        else:
+            text = Path(path).read_text(encoding="utf-8") if path else None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    if text is None:
+        return None
+    if not text.strip():
+        raise ValueError(f"{option}: {'stdin' if value == '-' else path} is empty")
+    return text.strip()
+
+
 def cmd_zalo_token(args) -> int:
     """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
     from .notify.channels import PermanentError, TemporaryError
-    from .notify.zalo_tokens import LedgerZaloTokens
+    from .notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
     from .settings import get_settings
 
     settings = get_settings()
     if not (settings.zalo_app_id and settings.zalo_secret_key):
         return _fail("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)")
     try:
+        refresh_token = _read_secret(args.refresh_token, args.refresh_token_file, "--refresh-token")
+        access_token = _read_secret(None, args.access_token_file, "--access-token")
+    except ValueError as error:
+        return _fail(str(error))
+    if access_token and not refresh_token:
+        return _fail("--access-token-file goes with --refresh-token - or --refresh-token-file")
+    try:
         with _open(args) as ledger:
-            tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key,
+            tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
                                       oauth_base=settings.zalo_oauth_base)
-            if args.refresh_token:
-                stored = tokens.seed(args.refresh_token, access_token=args.access_token, expires_in=args.expires_in)
+            if refresh_token:
+                stored = tokens.seed(refresh_token, access_token=access_token, expires_in=args.expires_in)
             else:
                 stored = tokens.status()
+    except ZaloLockedOut as error:  # the stored pair cannot be opened with this key
+        return _fail(str(error))
     except (PermanentError, TemporaryError) as error:
         return _fail(f"Zalo refused or could not be reached: {error}")
     except LedgerError as error:
         return _fail(str(error))
     if stored is None:
-        print("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token …`.")
+        print("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token -` (the token on stdin).")
         return EXIT_FAILED
     print(f"Zalo access token valid until {stored.access_expires_at.astimezone(_VN):%H:%M %d/%m/%Y} "
           f"(refreshed {stored.refreshed_at.astimezone(_VN):%H:%M %d/%m/%Y}); it is refreshed automatically.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -61,6 +62,7 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
 def cmd_run(args) -> int:
     from . import clock, prefect_env
     from .plan import load_catalog
+    from .ledger.engine import masked_url
     from .render import preview as render_preview
     from .settings import get_settings
 
@@ -70,6 +72,9 @@ def cmd_run(args) -> int:
     if errors:
         print(f"error: the plans in {args.plans} have errors: nothing was run", file=sys.stderr)
         return 1
+    if args.database:  # to the flow through the environment: a flow parameter would be stored by Prefect, password and all
+        os.environ["COMMPLAN_DATABASE_URL"] = args.database
+        get_settings.cache_clear()
     settings = get_settings()
     from .ledger import Ledger, LedgerError
 
@@ -90,7 +95,7 @@ def cmd_run(args) -> int:
         return 1
     as_of = (args.as_of or clock.now()).astimezone(VN)
     print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
-    result = tick(as_of=as_of, plans=[args.plans], database=args.database)
+    result = tick(as_of=as_of, plans=[args.plans])
     rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p.get("untracked", 0)),
              str(p["reminders_queued"])) for p in result["by_plan"]]
     print()
@@ -126,7 +131,7 @@ def cmd_run(args) -> int:
         if result.get("undelivered"):
             print(f"{result['undelivered']} reminders could not be delivered: see `commplan outbox --failed`.")
         _show_queued(args, as_of)
-    print(f"Ledger: {settings.database_url or settings.data_dir / 'commplan.sqlite3'}")
+    print(f"Ledger: {masked_url(settings.database_url) if settings.database_url else settings.data_dir / 'commplan.sqlite3'}")
     print(f"Prefect artifacts ({'replay-overdue-by-unit, replay-tick-changes' if result['replay'] else 'overdue-by-unit, tick-changes'}): "
           f"{Path(__import__('os').environ['PREFECT_HOME'])}; see them with `prefect server start` and the UI.")
     return 0

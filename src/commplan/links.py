@@ -1,25 +1,55 @@
 """Signed links: the one-click "report done" link in reminders, and calendar feed tokens.
 
-A link carries what it is for and an HMAC-SHA256 of that under the
-installation's secret (`COMMPLAN_LINK_SECRET`), so the web app can trust it
-without a login and without a table of issued links; nothing else about the
-occurrence can be guessed or changed from it. Report links expire (an
-obligation is reported long before 180 days pass); feed tokens do not, and
-change only when the secret does.
+A link carries what it is for and an HMAC-SHA256 of that under a key derived
+(HKDF) from the installation's secret (`COMMPLAN_LINK_SECRET`), one key per
+purpose: feeds, report links, and the web app's sessions. So the web app can
+trust a link without a login and without a table of issued links; nothing else
+about the occurrence can be guessed or changed from it, and a key leaked from
+one purpose opens nothing of another. Report links expire (an obligation is
+reported long before 180 days pass); feed tokens do not, and change only when
+the secret does.
+
+Links issued before the keys were derived (the "legacy" form: an HMAC under the
+secret itself) keep working until they would have expired: legacy feed tokens
+through `legacy_until` (`COMMPLAN_LEGACY_LINKS_UNTIL`, by default 180 days after
+this upgrade shipped), legacy report links when issued before the upgrade
+(`legacy_until` - 180 days) and still inside their own 180 days. New links
+always use the derived keys.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import hashlib
 import hmac
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
 REPORT_VALIDITY = dt.timedelta(days=180)
+# the release that derived the keys shipped on 2026-12-01: old-form links are accepted through this day
+LEGACY_LINKS_UNTIL = dt.date(2026, 12, 1) + REPORT_VALIDITY
+PURPOSES = ("feed", "report", "session", "token-store")
+_SALT = b"commplan link keys v1"
 
 
 class BadLink(ValueError):
     pass
+
+
+def derived_key(secret: str, purpose: str) -> bytes:
+    """The 32-byte key of one purpose, derived from the installation's secret (HKDF-SHA256)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown key purpose {purpose!r}")
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_SALT, info=f"commplan/{purpose}".encode()).derive(
+        secret.encode())
+
+
+def session_key(secret: str) -> bytes:
+    """The key the web app signs its sessions with (never the feeds' or the report links' key)."""
+    return derived_key(secret, "session")
 
 
 def _b64(data: bytes) -> str:
@@ -30,27 +60,48 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _mac(secret: str, purpose: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode(), f"{purpose}\n{payload}".encode(), hashlib.sha256).digest()[:16])
+def _mac(key: bytes, purpose: str, payload: str) -> str:
+    return _b64(hmac.new(key, f"{purpose}\n{payload}".encode(), hashlib.sha256).digest()[:16])
+
+
+def _legacy_mac(secret: str, purpose: str, payload: str) -> str:
+    """The MAC links carried before the keys were derived: under the secret itself."""
+    return _mac(secret.encode(), purpose, payload)
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def report_token(secret: str, occurrence_id: int, unit: str, *, issued: dt.datetime) -> str:
     payload = f"{occurrence_id}:{unit}:{int(issued.timestamp())}"
-    return f"{_b64(payload.encode())}.{_mac(secret, 'report', payload)}"
+    return f"{_b64(payload.encode())}.{_mac(derived_key(secret, 'report'), 'report', payload)}"
 
 
-def read_report_token(secret: str, token: str, *, now: dt.datetime) -> tuple[int, str]:
-    """(occurrence id, unit) of a valid, unexpired token; BadLink otherwise."""
+def _parse(token: object) -> tuple[str, str, int, str, dt.datetime]:
+    """(payload, mac, occurrence id, unit, issued) of a well-formed token; ValueError for anything else."""
+    if not isinstance(token, str) or not token.isascii() or token.count(".") != 1:
+        raise ValueError("not a token")
+    encoded, mac = token.split(".")
+    payload = _unb64(encoded).decode()
+    if _b64(payload.encode()) != encoded:  # base64 ignores stray characters and spare bits: one spelling only
+        raise ValueError(encoded)
+    occurrence, unit, issued = payload.split(":")
+    if not (occurrence.isdigit() and issued.isdigit() and occurrence.isascii() and issued.isascii()):
+        raise ValueError(payload)  # int() would also take "+1", " 1", "1_0" or other digits
+    return payload, mac, int(occurrence), unit, dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
+
+
+def read_report_token(secret: str, token: str, *, now: dt.datetime,
+                      legacy_until: dt.date | None = LEGACY_LINKS_UNTIL) -> tuple[int, str]:
+    """(occurrence id, unit) of a valid, unexpired token; BadLink for anything else, whatever the string."""
     try:
-        encoded, mac = token.split(".")
-        payload = _unb64(encoded).decode()
-        if _b64(payload.encode()) != encoded:  # base64 ignores stray characters and spare bits: one spelling only
-            raise ValueError(encoded)
-        occurrence, unit, issued = payload.split(":")
-        occurrence_id, issued_at = int(occurrence), dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
-    except (ValueError, UnicodeDecodeError):
+        payload, mac, occurrence_id, unit, issued_at = _parse(token)
+    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
         raise BadLink("this link is damaged") from None
-    if not hmac.compare_digest(mac, _mac(secret, "report", payload)):
+    if not _same(mac, _mac(derived_key(secret, "report"), "report", payload)) and not (
+            legacy_until is not None and issued_at.date() <= legacy_until - REPORT_VALIDITY
+            and _same(mac, _legacy_mac(secret, "report", payload))):
         raise BadLink("this link was not issued by this commplan")
     if now - issued_at > REPORT_VALIDITY:
         raise BadLink("this link has expired")
@@ -63,8 +114,15 @@ def report_link(base_url: str, secret: str, occurrence_id: int, unit: str, *, is
 
 def feed_token(secret: str, unit: str) -> str:
     """The unguessable token of a unit's calendar feed."""
-    return _mac(secret, "feed", unit)
+    return _mac(derived_key(secret, "feed"), "feed", unit)
 
 
-def feed_token_ok(secret: str, unit: str, token: str) -> bool:
-    return hmac.compare_digest(token, feed_token(secret, unit))
+def feed_token_ok(secret: str, unit: str, token: str, *, today: dt.date | None = None,
+                  legacy_until: dt.date | None = LEGACY_LINKS_UNTIL) -> bool:
+    """Whether the token opens this feed: the derived form, or the legacy form through `legacy_until`."""
+    if not isinstance(token, str) or not token.isascii():
+        return False
+    if _same(token, feed_token(secret, unit)):
+        return True
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    return legacy_until is not None and today <= legacy_until and _same(token, _legacy_mac(secret, "feed", unit))

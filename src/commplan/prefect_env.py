@@ -26,6 +26,7 @@ def configure(data_dir: Path) -> dict[str, str]:
         # took longer than Prefect's default 20 s, and `commplan run` failed on a fresh clone
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the ledger, the outbox and secrets live here
     applied = {}
     for key, value in defaults.items():
         if key not in os.environ:

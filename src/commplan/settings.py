@@ -1,17 +1,68 @@
 """Configuration from the environment (`COMMPLAN_*`), built lazily, never at import.
 
-Secrets (SMTP password, Zalo tokens, SMS keys) will live here too, never in
-plan YAML.
+Secrets (SMTP password, Zalo tokens, SMS keys, the link secret) live here too,
+never in plan YAML. A weak link secret is refused with one line naming the
+variable (`SettingsError`); on the embedded default (SQLite in the data folder)
+with no secret set, one is generated once into the data folder (mode 0600).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_BYTES = 32
+# what people paste from examples and tutorials (compared lowercased, letters and digits only)
+PLACEHOLDERS = ("changeme", "changeit", "secret", "password", "matkhau", "bimat", "example", "placeholder",
+                "default", "commplan", "yoursecret", "xxxx", "12345678", "abcdefgh")
+SECRET_FILE = "link-secret"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used: one line naming the variable."""
+
+
+def weak_secret(value: str) -> str | None:
+    """Why this secret is too weak to sign anything, or None."""
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    letters = re.sub(r"[^0-9a-z]", "", value.lower())
+    if letters.startswith(PLACEHOLDERS):
+        return "is a known default or placeholder"
+    if len(set(value)) < 8:
+        return "repeats a few characters"
+    return None
+
+
+def secure_folder(folder: Path) -> Path:
+    """Create the folder readable by its owner only (0700); an existing one keeps its mode."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
+def generated_secret(data_dir: Path) -> str:
+    """The secret generated once into the data folder (0600), created on first need."""
+    path = data_dir / SECRET_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    secure_folder(data_dir)
+    value = secrets.token_urlsafe(48)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its secret
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+        handle.write(value + "\n")
+    return value
 
 
 def default_data_dir() -> Path:
@@ -62,6 +113,37 @@ class Settings(BaseSettings):
     # calendar feeds); reminders carry a report link only when both are set.
     public_url: str | None = None
     link_secret: str | None = None
+    # old-form feed tokens (and report links issued before the upgrade) are accepted through this day
+    legacy_links_until: dt.date | None = None
+    # a Fernet key (`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)
+    # encrypting the Zalo token pair in the ledger; default: derived from the link secret
+    token_key: str | None = None
+
+    @field_validator("link_secret")
+    @classmethod
+    def _strong_secret(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        reason = weak_secret(value.strip())
+        if reason:
+            raise ValueError(f"COMMPLAN_LINK_SECRET {reason}: anyone could guess it and forge feed and report links; "
+                             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        return value.strip()
+
+    @field_validator("token_key")
+    @classmethod
+    def _fernet_key(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        try:
+            Fernet(value.strip())
+        except ValueError:
+            raise ValueError("COMMPLAN_TOKEN_KEY is not a Fernet key (32 bytes in url-safe base64): generate one with "
+                             "`python -c 'from cryptography.fernet import Fernet; "
+                             "print(Fernet.generate_key().decode())'`") from None
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod
@@ -76,7 +158,50 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'commplan.sqlite3'}"
 
+    @property
+    def signing_secret(self) -> str | None:
+        """COMMPLAN_LINK_SECRET, else on the embedded default the secret generated into the data folder."""
+        if self.link_secret:
+            return self.link_secret
+        if self.database_url:  # a shared database: every process must be given the same secret
+            return None
+        return generated_secret(self.data_dir)
+
+    @property
+    def token_store_key(self) -> str:
+        """The Fernet key sealing the Zalo token pair in the ledger: COMMPLAN_TOKEN_KEY, else derived
+        (HKDF) from the link secret; with neither, one line saying what to set."""
+        if self.token_key:
+            return self.token_key
+        secret = self.signing_secret
+        if not secret:
+            raise SettingsError("COMMPLAN_TOKEN_KEY is not set: the Zalo tokens are stored encrypted under it (or under "
+                                "a key derived from COMMPLAN_LINK_SECRET); set one of them on every process sharing "
+                                "the database")
+        import base64
+
+        from .links import derived_key
+
+        return base64.urlsafe_b64encode(derived_key(secret, "token-store")).decode()
+
+    @property
+    def legacy_until(self) -> dt.date:
+        from .links import LEGACY_LINKS_UNTIL
+
+        return self.legacy_links_until or LEGACY_LINKS_UNTIL
+
+
+def settings_error(error: ValidationError) -> SettingsError:
+    first = error.errors()[0]
+    message = str(first.get("msg", error)).removeprefix("Value error, ")
+    if not message.startswith("COMMPLAN_"):
+        message = f"COMMPLAN_{str(first['loc'][0]).upper()}: {message}" if first.get("loc") else message
+    return SettingsError(message)
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise settings_error(error) from None

@@ -39,7 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
-import hmac
 import logging
 import os
 import threading
@@ -62,7 +61,7 @@ from ..ledger.api import _expanding, default_horizon
 from ..clock import now as process_clock
 from ..ledger.clock import from_db, to_db
 from ..ledger.status import OVERDUE_NOW
-from ..links import feed_token, report_link
+from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
 from ..settings import Settings
 from .export import Selection, export_calendar
@@ -214,10 +213,11 @@ class _Feed:
 
 
 def require_secret(settings: Settings) -> str:
-    if not (settings.link_secret or "").strip():
+    secret = settings.signing_secret  # on the embedded default, the one generated into the data folder
+    if not secret:
         raise FeedConfigError("COMMPLAN_LINK_SECRET is not set: calendar feed tokens are signed with it. Set it to a "
-                              "long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`")
-    return settings.link_secret
+                              "long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+    return secret
 
 
 def _plans_stamp(catalog: Catalog, now: dt.datetime) -> dt.datetime:
@@ -268,7 +268,7 @@ class Feeds:
     def find(self, kind: str, ident: str, token: str) -> _Feed | None:
         """The feed, if the token opens it; None alike for a bad token and for an unknown unit or plan."""
         key = ident if kind == "unit" else plan_key(ident)
-        if not hmac.compare_digest(token.encode(), feed_token(self.secret, key).encode()):
+        if not feed_token_ok(self.secret, key, token, today=self.clock().date(), legacy_until=self.settings.legacy_until):
             return None
         if kind == "unit":
             if ident not in self.catalog.directory:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -42,6 +43,21 @@ def _parse(url: str):
                           "postgresql+psycopg://user@host:5432/commplan)") from None
 
 
+def masked_url(url: str) -> str:
+    """The URL as it may be printed or handed to Prefect: its password masked."""
+    try:
+        return _parse(url).render_as_string(hide_password=True)
+    except LedgerError:
+        return "(not a database URL)"
+
+
+def has_password(url: str) -> bool:
+    try:
+        return _parse(url).password is not None
+    except LedgerError:
+        return False
+
+
 def describe_url(url: str) -> str:
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
@@ -55,6 +71,13 @@ def unusable_folder(folder: Path, reason: str) -> LedgerError:
                        "folder, or set COMMPLAN_DATA_DIR (or COMMPLAN_DATABASE_URL) to one that is")
 
 
+def _private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite creates it 0644;
+    its -wal and -shm files take the database file's mode."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     parsed = _parse(url)
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
@@ -63,9 +86,15 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the ledger holds contacts and tokens
+                _private_file(Path(parsed.database))
             except OSError as error:
-                reason = "it is a file, not a folder" if folder.exists() else f"cannot create it: {error.strerror}"
+                if folder.exists() and not folder.is_dir():
+                    reason = "it is a file, not a folder"
+                elif folder.is_dir():
+                    reason = f"cannot write in it: {error.strerror}"
+                else:
+                    reason = f"cannot create it: {error.strerror}"
                 raise unusable_folder(folder, reason) from None
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_seconds))
@@ -205,7 +234,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     try:
-        lock = open(f"{database}.migrate.lock", "a")
+        lock = os.fdopen(os.open(f"{database}.migrate.lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
     except OSError as error:  # a read-only, missing or special folder (/proc, a file): one line, no traceback
         raise unusable_folder(Path(database).parent, f"cannot write in it: {error.strerror}") from None
     with lock:

@@ -10,6 +10,10 @@ on the lock, then sees the token it held was already replaced and uses the new
 one instead of spending the refresh token again. The one window left is a
 crash between the provider's answer and the commit (milliseconds): the
 `last_error` column and `commplan zalo-token --status` make that visible.
+
+Both tokens are stored encrypted (Fernet, `TokenCipher`) under a key from the
+environment, so a copy of the ledger does not hand out the OA. A row stored in
+plain text before encryption came is read as it is and sealed at its next write.
 """
 
 from __future__ import annotations
@@ -18,11 +22,36 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
+from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import tables as t
 from .clock import from_db, to_db
+
+
+SEALED = "fernet:"  # what marks an encrypted value; anything else is a plain-text row from before
+
+
+class TokenKeyError(Exception):
+    """The stored tokens were sealed under another key."""
+
+
+class TokenCipher:
+    def __init__(self, key: str | bytes):
+        self.fernet = Fernet(key)
+
+    def seal(self, value: str) -> str:
+        return SEALED + self.fernet.encrypt(value.encode()).decode()
+
+    def open(self, value: str) -> str:
+        if not value.startswith(SEALED):
+            return value  # stored before the tokens were encrypted: sealed at the next write
+        try:
+            return self.fernet.decrypt(value[len(SEALED):].encode()).decode()
+        except InvalidToken:
+            raise TokenKeyError("the stored Zalo tokens were encrypted under another key (COMMPLAN_TOKEN_KEY or "
+                                "COMMPLAN_LINK_SECRET changed?): restore that key, or seed the tokens again") from None
 
 
 @dataclass(frozen=True)
@@ -41,20 +70,21 @@ class StoredToken:
     last_error: str | None
 
 
-def read(connection: Connection, provider: str, *, lock: bool = False) -> StoredToken | None:
+def read(connection: Connection, provider: str, cipher: TokenCipher, *, lock: bool = False) -> StoredToken | None:
     query = select(t.OAuthTokenRow.__table__).where(t.OAuthTokenRow.provider == provider)
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()
     if row is None:
         return None
-    return StoredToken(row["access_token"], row["refresh_token"], from_db(row["access_expires_at"]),
+    return StoredToken(cipher.open(row["access_token"]), cipher.open(row["refresh_token"]), from_db(row["access_expires_at"]),
                        from_db(row["refreshed_at"]), row["last_error"])
 
 
-def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetime) -> None:
+def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetime, cipher: TokenCipher) -> None:
     values = {
-        "provider": provider, "access_token": pair.access_token, "refresh_token": pair.refresh_token,
+        "provider": provider, "access_token": cipher.seal(pair.access_token),
+        "refresh_token": cipher.seal(pair.refresh_token),
         "access_expires_at": to_db(now + dt.timedelta(seconds=pair.expires_in)), "refreshed_at": to_db(now),
         "last_error": None,
     }
@@ -65,23 +95,29 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
     ))
 
 
-def note_error(connection: Connection, provider: str, error: str, *, refused: str | None = None) -> None:
-    """Record a refused refresh, unless the pair was replaced meanwhile (an administrator re-seeded it)."""
-    where = [t.OAuthTokenRow.provider == provider]
+def note_error(connection: Connection, provider: str, error: str, cipher: TokenCipher, *,
+               refused: str | None = None) -> None:
+    """Record a refused refresh, unless the pair was replaced meanwhile (an administrator re-seeded it).
+    Sealing is randomised, so the refused token is compared once opened, under the row lock."""
     if refused is not None:
-        where.append(t.OAuthTokenRow.refresh_token == refused)
-    connection.execute(update(t.OAuthTokenRow).where(*where).values(last_error=error))
+        try:
+            stored = read(connection, provider, cipher, lock=True)
+        except TokenKeyError:
+            return  # sealed under another key: not the pair that was refused
+        if stored is None or stored.refresh_token != refused:
+            return
+    connection.execute(update(t.OAuthTokenRow).where(t.OAuthTokenRow.provider == provider).values(last_error=error))
 
 
 class RefusedBefore(Exception):
     """The provider refused this refresh token already: asking again would only be refused again."""
 
 
-def rotate(connection: Connection, provider: str, *, seen: str | None, now: dt.datetime, early: dt.timedelta,
-           refresh: Callable[[str], TokenPair]) -> str:
+def rotate(connection: Connection, provider: str, cipher: TokenCipher, *, seen: str | None, now: dt.datetime,
+           early: dt.timedelta, refresh: Callable[[str], TokenPair]) -> str:
     """The access token to use. Inside the caller's transaction: lock the row, and refresh only if
     the stored token is still the one the caller saw rejected (`seen`), or is about to expire."""
-    stored = read(connection, provider, lock=True)
+    stored = read(connection, provider, cipher, lock=True)
     if stored is None:
         raise LookupError(provider)
     replaced = seen is not None and stored.access_token != seen
@@ -90,5 +126,5 @@ def rotate(connection: Connection, provider: str, *, seen: str | None, now: dt.d
     if stored.last_error:  # cleared only by storing a new pair (`commplan zalo-token --refresh-token`)
         raise RefusedBefore(stored.last_error)
     pair = refresh(stored.refresh_token)
-    save(connection, provider, pair, now)
+    save(connection, provider, pair, now, cipher)
     return pair.access_token

@@ -4,6 +4,7 @@ whether trying again could help (the healthchecks transport contract)."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -67,7 +68,9 @@ class FileChannel:
         self.path = path
 
     def send(self, delivery: Claimed) -> str | None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():  # it holds addresses and report links: readable by its owner only
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         record = {
             "delivery": delivery.id, "channel": self.name, "to": delivery.address, "recipient": delivery.recipient,
             "subject": delivery.subject, "text": delivery.body_sms if self.name == "sms" else delivery.body_text,

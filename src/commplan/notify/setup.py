@@ -33,7 +33,8 @@ def zalo_tokens(settings: Settings, ledger: Ledger | None):
     if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
         from .zalo_tokens import LedgerZaloTokens
 
-        return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, oauth_base=settings.zalo_oauth_base)
+        return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
+                                oauth_base=settings.zalo_oauth_base)
     if settings.zalo_access_token:
         from .zalo import StaticTokens
 
@@ -89,5 +90,5 @@ def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, previe
     if preview:
         settings = settings.model_copy(update={"file_channels": True})
     return Notifier(ledger, catalog, configured_channels(settings, ledger),
-                    public_url=settings.public_url, link_secret=settings.link_secret, batch=settings.send_batch,
+                    public_url=settings.public_url, link_secret=settings.signing_secret if settings.public_url else None, batch=settings.send_batch,
                     lease=dt.timedelta(seconds=settings.send_lease_seconds))

@@ -27,9 +27,11 @@ class ZaloLockedOut(Unreachable):
 
 
 class LedgerZaloTokens:
-    def __init__(self, ledger: Ledger, app_id: str, secret_key: str, *, oauth_base: str = "https://oauth.zaloapp.com",
-                 clock: Callable[[], dt.datetime] = utc_now):
+    def __init__(self, ledger: Ledger, app_id: str, secret_key: str, *, key: str | bytes,
+                 oauth_base: str = "https://oauth.zaloapp.com", clock: Callable[[], dt.datetime] = utc_now):
+        """`key`: the Fernet key the pair is encrypted under in the ledger (`Settings.token_store_key`)."""
         self.ledger, self.app_id, self.secret_key, self.oauth_base, self.clock = ledger, app_id, secret_key, oauth_base, clock
+        self.cipher = store.TokenCipher(key)
 
     def _refresh(self, refresh_token: str) -> store.TokenPair:
         from .zalo_oauth import refresh_tokens
@@ -43,10 +45,9 @@ class LedgerZaloTokens:
         return store.TokenPair(pair.access_token, pair.refresh_token, pair.expires_in)
 
     def current(self) -> str:
-        with self.ledger.transaction(read_only=True) as connection:
-            stored = store.read(connection, PROVIDER)
+        stored = self.status()
         if stored is None:
-            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once")
+            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once")
         if stored.access_expires_at - EARLY > self.clock():
             return stored.access_token
         return self._rotate(seen=stored.access_token, rejected=False)
@@ -59,18 +60,20 @@ class LedgerZaloTokens:
         (not `rejected` by Zalo) is still used until it expires."""
         try:
             with self.ledger.transaction() as connection:
-                return store.rotate(connection, PROVIDER, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
+                return store.rotate(connection, PROVIDER, self.cipher, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
+        except store.TokenKeyError as error:
+            raise ZaloLockedOut(str(error)) from None
         except LookupError:
-            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token …` once") from None
+            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once") from None
         except store.RefusedBefore as error:
             usable = self._still_usable(rejected)
             if usable:
                 return usable
             raise ZaloLockedOut(f"Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
-                                "`commplan zalo-token --refresh-token …`") from None
+                                "`commplan zalo-token --refresh-token -` (the token on stdin)") from None
         except RefreshRejected as error:  # the refresh token was refused: say so where people look
             with self.ledger.transaction() as connection:
-                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}",
+                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}", self.cipher,
                                  refused=getattr(error, "refresh_token", None))
             usable = self._still_usable(rejected)
             if usable:
@@ -88,9 +91,12 @@ class LedgerZaloTokens:
         now = self.clock()
         with self.ledger.transaction() as connection:
             pair = store.TokenPair(access_token, refresh_token, expires_in) if access_token else self._refresh(refresh_token)
-            store.save(connection, PROVIDER, pair, now)
-            return store.read(connection, PROVIDER)
+            store.save(connection, PROVIDER, pair, now, self.cipher)
+            return store.read(connection, PROVIDER, self.cipher)
 
     def status(self) -> store.StoredToken | None:
-        with self.ledger.transaction(read_only=True) as connection:
-            return store.read(connection, PROVIDER)
+        try:
+            with self.ledger.transaction(read_only=True) as connection:
+                return store.read(connection, PROVIDER, self.cipher)
+        except store.TokenKeyError as error:
+            raise ZaloLockedOut(str(error)) from None
