@@ -122,7 +122,7 @@ def test_sqlite_backup_then_restore_gives_every_row_back(tmp_path, catalog, cloc
     restored = f"sqlite:///{tmp_path / 'elsewhere' / 'ledger.sqlite3'}"
     code, out, err = run(capsys, "restore", str(backup), "--database", restored)
     assert code == 0, err
-    assert out.startswith("Đã khôi phục")
+    assert out == f"Đã khôi phục sổ theo dõi SQLite {tmp_path / 'elsewhere' / 'ledger.sqlite3'} từ {backup}.\n"
     assert rows(restored) == before
 
 
@@ -274,8 +274,8 @@ def test_contact_erase_removes_the_address_everywhere_and_keeps_counts_and_statu
                          "--reason", "yêu cầu của chủ thể dữ liệu", "--by", "Trần Thị B", "--database", ledger_url)
     assert code == 0, err
     assert "2 tin nhắn nay mang bí danh erased:" in out
-    assert f"{tmp_path / 'units.yaml'}:{CONTACT_LINE}  (đơn vị buu-dien, phone)" in out
-    assert f"{tmp_path / 'units.yaml'}:{SECOND_LINE}  (đơn vị viettel-post, phone)" in out
+    assert f"{tmp_path / 'units.yaml'}:{CONTACT_LINE}  (đơn vị buu-dien, số điện thoại)" in out
+    assert f"{tmp_path / 'units.yaml'}:{SECOND_LINE}  (đơn vị viettel-post, số điện thoại)" in out
     assert "Cũng đã thay địa chỉ trong 2 tuyến dự phòng" in out
     assert "outbox.jsonl (bản ghi của kênh thử) còn chứa địa chỉ này ở 2 dòng" in out
 
@@ -295,3 +295,12 @@ def test_contact_erase_removes_the_address_everywhere_and_keeps_counts_and_statu
     code, out, err = run(capsys, "contact", "export", "--phone", PHONE, "--plans", str(tmp_path),
                          "--database", ledger_url)
     assert code == 0 and json.loads(out)["deliveries"] == []
+
+    code, out, err = run(capsys, "contact", "erase", "--email", EMAIL.upper(), "--plans", str(tmp_path),
+                         "--database", ledger_url)
+    assert code == 0 and "2 tin nhắn nay mang bí danh" in out, err
+    assert EMAIL not in dump(ledger_url)
+    with Ledger(ledger_url) as ledger:
+        assert len(ledger.deliveries()) == len(before)
+        assert {d["subject"] for d in ledger.deliveries() if d["address"].startswith("erased:")} == {
+            "[Nhắc việc] Đến hạn hôm nay: Báo cáo tuần", "[Nhắc việc] Quá hạn 2 ngày: Báo cáo tuần"}

@@ -15,6 +15,7 @@ from . import clock
 from .ledger import Ledger, LedgerError
 
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
+KINDS = {"phone": "số điện thoại", "email": "địa chỉ email", "zalo": "tài khoản Zalo"}
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -95,14 +96,23 @@ def cmd_restore(args) -> int:
                 used = ledger_has_work(current)
             backup.restore_postgresql(url, source, force=args.force, used=used)
             revision = None
-        with Ledger(url) as restored:  # the normal open: an older backup is upgraded here
-            where = restored.where
+        with Ledger(url):  # the normal open: an older backup is upgraded here
+            where = _where(url)
     except LedgerError as error:
         return _fail(str(error))
     upgraded = f" (bản sao lưu ở lược đồ {revision}, đã nâng lên {head_revision()})" \
         if revision and revision != head_revision() else ""
     print(f"Đã khôi phục {where} từ {source}{upgraded}.")
     return EXIT_OK
+
+
+def _where(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sổ theo dõi SQLite {parsed.database}"
+    return f"sổ theo dõi PostgreSQL {parsed.database} tại {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 def _identity(args):
@@ -148,8 +158,11 @@ def cmd_contact(args) -> int:
         print(f"cảnh báo: {problem}", file=sys.stderr)
     if args.action == "export":
         return _export(args, identity, entries, deliveries)
-    print(f"Đã xoá {identity.kind} này khỏi sổ theo dõi: {counts['deliveries']} tin nhắn nay mang bí danh {alias}, "
-          "nội dung đã xoá trắng; trạng thái, số lần gửi và ngày gửi giữ nguyên.")
+    if counts["deliveries"]:
+        print(f"Đã xoá {KINDS[identity.kind]} này khỏi sổ theo dõi: {counts['deliveries']} tin nhắn nay mang bí danh "
+              f"{alias}, nội dung đã xoá trắng; trạng thái, số lần gửi và ngày gửi giữ nguyên.")
+    else:
+        print(f"Sổ theo dõi không có tin nhắn nào gửi tới {KINDS[identity.kind]} này.")
     if counts["fallbacks"] or counts["errors"]:
         print(f"Cũng đã thay địa chỉ trong {counts['fallbacks']} tuyến dự phòng và {counts['errors']} thông báo lỗi.")
     print("Minh chứng không bị xoá (không phải dữ liệu cá nhân của người liên hệ).")
@@ -158,7 +171,7 @@ def cmd_contact(args) -> int:
         print("Danh bạ vẫn ghi địa chỉ này: hãy tự xoá các dòng sau trong tệp nguồn rồi chạy `commplan sync`, "
               "nếu không lần nhắc sau sẽ gửi lại:")
         for entry in entries:
-            print(f"  {entry['file']}:{entry['line']}  (đơn vị {entry['unit']}, {entry['field']})")
+            print(f"  {entry['file']}:{entry['line']}  (đơn vị {entry['unit']}, {KINDS[entry['field']]})")
     else:
         print("Không còn người liên hệ nào mang địa chỉ này trong danh bạ đã đọc.")
     return EXIT_OK

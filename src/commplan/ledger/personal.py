@@ -42,7 +42,7 @@ def _delivery_match(identity: Identity):
 
 def _fallback_match(identity: Identity):
     d = t.DeliveryRow.__table__.c
-    return or_(*(d.fallbacks.contains(f"{channel}:{identity.value}") for channel in identity.channels))
+    return or_(*(d.fallbacks.contains(f"{channel}:{identity.value}", autoescape=True) for channel in identity.channels))
 
 
 def deliveries_to(connection: Connection, identity: Identity) -> list[dict]:
@@ -66,28 +66,32 @@ def pseudonym() -> str:
 
 
 def erase(connection: Connection, identity: Identity, alias: str) -> dict[str, int]:
-    """Replace the address by `alias` everywhere in the outbox and blank what those messages said."""
+    """Replace the address by `alias` everywhere in the outbox and blank what those messages said
+    (their subjects, the obligation and the step, stay: they say nothing about the person)."""
     d = t.DeliveryRow.__table__.c
     i = t.DeliveryItemRow.__table__.c
     ids = list(connection.execute(select(d.id).where(_delivery_match(identity))).scalars())
     if ids:
         connection.execute(update(t.DeliveryRow).where(d.id.in_(ids)).values(
-            address=alias, subject="", body_text="", body_html="", body_sms="", template_data=None, attachment=None,
+            address=alias, body_text="", body_html="", body_sms="", template_data=None, attachment=None,
         ))
         item_address = func.lower(i.address) if identity.kind == "email" else i.address
         connection.execute(update(t.DeliveryItemRow).where(
             i.delivery_id.in_(ids), i.channel.in_(identity.channels), item_address == identity.value,
         ).values(address=alias))
-    # other messages that would have fallen back to this address (an OA message's "zns:849…")
+    # other messages that would have fallen back to this address (an OA message's "zns:849…,sms:849…")
+    routes = {f"{channel}:{identity.value}" for channel in identity.channels}
     fallbacks = 0
     for delivery_id, text in connection.execute(select(d.id, d.fallbacks).where(_fallback_match(identity))).all():
-        kept = ",".join(f"{c}:{alias}" if f"{c}:{v}" in {f"{x}:{identity.value}" for x in identity.channels} else f"{c}:{v}"
-                        for c, _, v in (part.partition(":") for part in text.split(",")))
+        parts = text.split(",")
+        if routes.isdisjoint(parts):
+            continue
+        kept = ",".join(f"{part.partition(':')[0]}:{alias}" if part in routes else part for part in parts)
         connection.execute(update(t.DeliveryRow).where(d.id == delivery_id).values(fallbacks=kept))
         fallbacks += 1
     # a provider's error may quote the address it refused
     errors = connection.execute(update(t.DeliveryRow).where(
-        cast(d.last_error, String).contains(identity.value)
+        cast(d.last_error, String).contains(identity.value, autoescape=True)
     ).values(last_error=func.replace(d.last_error, identity.value, alias))).rowcount
     return {"deliveries": len(ids), "fallbacks": fallbacks, "errors": errors}
 
