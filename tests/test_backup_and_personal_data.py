@@ -304,3 +304,12 @@ def test_contact_erase_removes_the_address_everywhere_and_keeps_counts_and_statu
         assert len(ledger.deliveries()) == len(before)
         assert {d["subject"] for d in ledger.deliveries() if d["address"].startswith("erased:")} == {
             "[Nhắc việc] Đến hạn hôm nay: Báo cáo tuần", "[Nhắc việc] Quá hạn 2 ngày: Báo cáo tuần"}
+
+
+def test_without_pg_dump_the_error_gives_the_recipe_and_no_password(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump on this PATH
+    url = "postgresql+psycopg://clerk:pw-Secret-123@db.example:5433/commplan"
+    code, out, err = run(capsys, "backup", str(tmp_path / "x.dump"), "--database", url)
+    assert code == 1 and err.count("\n") == 1 and "pw-Secret-123" not in err
+    assert ("pg_dump --format=custom --no-owner --dbname='dbname=commplan host=db.example port=5433 user=clerk' "
+            f"--file={tmp_path / 'x.dump'}") in err

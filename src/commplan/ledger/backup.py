@@ -171,10 +171,11 @@ def restore_sqlite(url: str, source: Path, *, force: bool = False) -> str:
 # ---------------------------------------------------------------- PostgreSQL
 
 
-def _pg_tool(name: str) -> str:
+def _pg_tool(name: str, recipe: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise LedgerError(f"không tìm thấy {name}: cài gói postgresql-client (cùng phiên bản chính với máy chủ)")
+        raise LedgerError(f"không tìm thấy {name}: cài gói postgresql-client (cùng phiên bản chính với máy chủ), "
+                          f"hoặc chạy trên máy có nó: {recipe}")
     return found
 
 
@@ -222,7 +223,7 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
 def backup_postgresql(url: str, target: Path, *, force: bool = False) -> BackupResult:
     _check_target(target, force)
     dbname, env, schema = pg_connection(url)
-    command = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", *dbname]
+    command = [_pg_tool("pg_dump", pg_recipe(url, str(target))), "--format=custom", "--no-owner", *dbname]
     if schema:
         command.append(f"--schema={schema}")
     with _private_temp(target) as temp:
@@ -237,7 +238,7 @@ def restore_postgresql(url: str, source: Path, *, force: bool = False, used: boo
     if used and not force:
         raise LedgerError("sổ theo dõi đã có dữ liệu: thêm --force để thay bằng bản sao lưu (nên sao lưu sổ hiện tại trước)")
     dbname, env, _ = pg_connection(url)
-    _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+    _run([_pg_tool("pg_restore", pg_recipe(url, str(source), restore=True)), "--clean", "--if-exists", "--no-owner", "--single-transaction",
           "--exit-on-error", *dbname, str(source)], env, "pg_restore")
 
 
