@@ -224,6 +224,13 @@ def test_postgresql_backup_is_pg_dump_and_restores_into_an_emptied_schema(catalo
         assert rows(url) == before
         assert "pw-Secret-123" not in out + err
 
+        with Ledger(url) as ledger:  # work after the backup, then --force puts the backup's rows back
+            ledger.excuse(1, "nghỉ lễ", actor="x")
+        assert rows(url) != before
+        code, out, err = run(capsys, "restore", str(backup), "--database", url, "--force")
+        assert code == 0, err
+        assert rows(url) == before
+
 
 # ---------------------------------------------------------------- contact export and erase
 
@@ -313,3 +320,16 @@ def test_without_pg_dump_the_error_gives_the_recipe_and_no_password(tmp_path, mo
     assert code == 1 and err.count("\n") == 1 and "pw-Secret-123" not in err
     assert ("pg_dump --format=custom --no-owner --dbname='dbname=commplan host=db.example port=5433 user=clerk' "
             f"--file={tmp_path / 'x.dump'}") in err
+
+
+def test_a_sqlite_backup_runs_while_another_command_is_writing(tmp_path, catalog, clock_at, data_dir, capsys):
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    used_ledger(url, catalog, clock_at, data_dir / "outbox.jsonl")
+    before = rows(url)
+    backup = tmp_path / "online.sqlite3"
+    with Ledger(url) as ledger, ledger.transaction() as writing:  # holds SQLite's write lock (BEGIN IMMEDIATE)
+        writing.execute(text("UPDATE occurrence SET excuse_reason = 'chưa ghi xong' WHERE id = 1"))
+        code, out, err = run(capsys, "backup", str(backup), "--database", url)
+        assert code == 0, err
+    assert rows(f"sqlite:///{backup}") == before  # the committed state, not the writer's half
+    assert rows(url) != before
