@@ -205,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_units(sub)
 
+    from .cli_data import add_parsers as add_data
+
+    add_data(sub, _ledger_options)
+
     run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
     run.add_argument("--as-of", type=_as_of, metavar="DATETIME",
                      help="the instant (default now); more than 10 minutes from the clock it is a replay: "
@@ -232,6 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_units import cmd_units as handler
     elif args.command == "export":
         from .cli_calendar import cmd_export as handler
+    elif args.command in ("backup", "restore", "contact"):
+        from . import cli_data
+
+        handler = getattr(cli_data, f"cmd_{args.command}")
     elif args.command == "evidence":
         from .cli_evidence import cmd_evidence as handler
     elif args.command in ("serve-calendars", "feed-url"):
