@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -57,10 +56,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..ledger import Ledger, LedgerError
-from ..ledger.api import _expanding, default_horizon
+from ..ledger import default_horizon
 from ..clock import now as process_clock
-from ..ledger.clock import from_db, to_db
-from ..ledger.status import OVERDUE_NOW
+from ..ledger.feed_state import HISTORY, FeedState
 from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
 from ..settings import Settings
@@ -73,7 +71,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 15 * 60  # seconds an HTTP cache may reuse a feed
 REFRESH = b"REFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n"  # how often subscribers re-read
-HISTORY = dt.timedelta(days=365)  # deadlines this far back stay in a feed
 LINK_PERIOD = dt.timedelta(days=30)  # report links in a feed are re-issued this often
 NEVER = dt.datetime(2000, 1, 1, tzinfo=UTC)  # DTSTAMP of an empty feed with no history
 CACHED_FEEDS = 256
@@ -104,56 +101,15 @@ def feed_url(base_url: str, secret: str, *, unit: str | None = None, plan: str |
 # ---------------------------------------------------------------- the cheap question
 
 
-@dataclass(frozen=True)
-class FeedState:
-    count: int  # occurrences the feed shows
-    changed: dt.datetime | None  # the latest change of the ledger rows it shows (see the module notes)
-
-
 def feed_window(now: dt.datetime, horizon_years: int) -> tuple[dt.date, dt.date]:
     today = now.astimezone(VN).date()
     return today - HISTORY, default_horizon(today, horizon_years)
 
 
-def _midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=VN).astimezone(UTC)
-
-
 def feed_state(ledger: Ledger, *, units: Sequence[str] = (), plans: Sequence[str] = (), within: Iterable[str] = (),
                start: dt.date, end: dt.date, now: dt.datetime) -> FeedState:
-    """The occurrence count and latest change of a feed: one aggregate query over the feed's occurrences
-    in a read-only transaction (no statuses computed, no rows fetched). `within`: only these plans
-    (those the feed knows)."""
-    with ledger.transaction(read_only=True) as connection:
-        where, params = ledger._filters(connection, plans, units)  # the same selection as calendar_rows
-        where += ["ob.plan_id IN :within", "o.due_at < :end"]
-        params.update(within=sorted(within), start=to_db(_midnight(start)), end=to_db(_midnight(end + dt.timedelta(days=1))),
-                      as_of=to_db(now))
-        shown = "o.due_at >= :start AND o.orphaned_at IS NULL"
-        sql = (
-            f"SELECT COUNT(CASE WHEN {shown} THEN 1 END),"
-            " MAX(CASE WHEN o.due_at >= :start THEN o.updated_at END),"
-            " MAX(CASE WHEN o.due_at >= :start THEN o.orphaned_at END),"
-            f" MAX(CASE WHEN {shown} AND {OVERDUE_NOW} THEN o.due_at END),"
-            " MAX(CASE WHEN o.due_at < :start AND o.orphaned_at IS NULL THEN o.due_at END),"
-            f" MAX(CASE WHEN {shown} THEN o.due_at END),"
-            f" MAX(CASE WHEN {shown} THEN (SELECT MAX(COALESCE(e.withdrawn_at, e.recorded_at)) FROM evidence e"
-            "   WHERE e.occurrence_id = o.id) END),"
-            f" MAX(CASE WHEN {shown} THEN (SELECT MAX(COALESCE(x.revoked_at, x.excused_at)) FROM excusal x"
-            "   WHERE x.occurrence_id = o.id) END)"
-            " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"
-            f" WHERE {' AND '.join(where)}"
-        )
-        count, updated, orphaned, overdue, dropped, last_due, evidence, excusal = connection.execute(
-            text(sql).bindparams(*_expanding(params)), params).one()
-    moments = [from_db(v) for v in (updated, orphaned, overdue, evidence, excusal) if v is not None]
-    if dropped is not None:  # left the window at the midnight its deadline became 366 days old
-        moments.append(_midnight(from_db(dropped).astimezone(VN).date() + HISTORY + dt.timedelta(days=1)))
-    if last_due is not None:
-        today = now.astimezone(VN).date()
-        if from_db(last_due).astimezone(VN).date() > dt.date(end.year - 1, 12, 31):  # came in with this year's horizon
-            moments.append(_midnight(dt.date(today.year, 1, 1)))
-    return FeedState(count=int(count), changed=max(moments, default=None))
+    """The occurrence count and latest change of a feed: `Ledger.feed_state` (one aggregate query)."""
+    return ledger.feed_state(units=units, plans=plans, within=within, start=start, end=end, now=now)
 
 
 # ---------------------------------------------------------------- HTTP helpers

@@ -43,7 +43,6 @@ from dateutil.relativedelta import relativedelta
 from icalendar import Alarm, Event, vRecur
 
 from ..ledger import Ledger
-from ..ledger.records import recorded_events
 from ..plan.catalog import Catalog, Plan
 from ..plan.directory import Directory
 from ..plan.model import Obligation
@@ -466,8 +465,7 @@ def recurring_calendar(ledger: Ledger, catalog: Catalog, selection: Selection, *
                        now: dt.datetime) -> tuple[bytes, int]:
     """The recurring calendar of a selection, with the event dates and unit names the ledger knows
     (an obligation waiting for an event repeats once its date is recorded)."""
-    with ledger.transaction(read_only=True) as connection:
-        events = recorded_events(connection)
+    events = ledger.recorded_events()
     # the ledger's names (what the per-occurrence export shows), the directory's for units not synced yet
     names = {**directory_names(catalog.directory), **ledger.unit_names()}
     return recurring_ics(catalog, selection, now=now, events=events, names=names)

@@ -3,10 +3,11 @@
 from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
+from .feed_state import FeedState
 from .status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, SummaryRow
 from .sync import SyncReport
 
 __all__ = [
-    "BUCKETS", "STATUSES", "VIETNAMESE", "EvidenceInput", "EvidenceItem", "Ledger", "LedgerError", "OccurrenceStatus",
+    "BUCKETS", "STATUSES", "VIETNAMESE", "EvidenceInput", "EvidenceItem", "FeedState", "Ledger", "LedgerError", "OccurrenceStatus",
     "RecordResult", "ReplayRefused", "SummaryRow", "SyncReport", "WithdrawResult", "default_horizon",
 ]

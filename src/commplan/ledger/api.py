@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 import json
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, select, text
@@ -20,11 +20,13 @@ from sqlalchemy import Connection, DateTime, bindparam, select, text
 from .. import clock
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
-from . import events, outbox, records
+from ..schedule.occurrences import Instance
+from . import events, feed_state, outbox, records, tokens
 from . import tables as t
 from .clock import from_db, now as utc_now, refuse_replay, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
+from .feed_state import FeedState
 from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
 from .reminders import ReminderReport, queue_reminders
 from .sync import SyncReport, sync_catalog
@@ -155,6 +157,12 @@ class Ledger:
             # the sync orphaned them first; they are gone now
             report = replace(report, deleted=report.deleted + deleted, orphaned=max(report.orphaned - deleted, 0))
             return replace(change, report=report, removed=removed, kept=kept)
+
+    def recorded_events(self) -> dict[str, dict[str, dt.date | tuple[Instance, ...]]]:
+        """Event dates the ledger knows, by plan then event: a one-time event's date, a repeating
+        event's standing instances (what `Expander` takes)."""
+        with self.transaction(read_only=True) as connection:
+            return records.recorded_events(connection)
 
     def unit_names(self) -> dict[str, str]:
         """Display names of units and groups: the short name where it is unique."""
@@ -437,6 +445,21 @@ class Ledger:
             })
         return out
 
+    def feed_state(self, *, units: Sequence[str] = (), plans: Sequence[str] = (), within: Iterable[str] = (),
+                   start: dt.date, end: dt.date, now: dt.datetime) -> FeedState:
+        """How many occurrences a calendar feed shows (deadlines from `start` to `end`, Vietnam dates)
+        and the latest moment its content changed at `now`: one aggregate query in a read-only
+        transaction, the same selection as `calendar_rows`. `within`: only these plans."""
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units)
+            where += ["ob.plan_id IN :within", "o.due_at < :end"]
+            params.update(within=sorted(within), start=to_db(feed_state.midnight(start)),
+                          end=to_db(feed_state.midnight(end + dt.timedelta(days=1))), as_of=to_db(now))
+            row = connection.execute(
+                text(feed_state.feed_state_sql(where, OVERDUE_NOW)).bindparams(*_expanding(params)), params).one()
+        count, *stamps = row
+        return feed_state.state_of((count, *(from_db(v) if v is not None else None for v in stamps)), end=end, now=now)
+
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
                 units: Iterable[str] = (), province: str | None = None) -> tuple[list[SummaryRow], list[SummaryRow]]:
         """Counts per plan and per unit in every status at `as_of` (default now); orphans left out.
@@ -525,6 +548,38 @@ class Ledger:
             ).mappings().all()
         return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"]),
                  "created_at": from_db(row["created_at"])} for row in rows]
+
+    # ------------------------------------------------------------ token store (see `tokens`)
+
+    def stored_token(self, provider: str, cipher: "tokens.TokenCipher") -> "tokens.StoredToken | None":
+        """The provider's stored pair, opened with `cipher` (TokenKeyError: sealed under another key)."""
+        with self.transaction(read_only=True) as connection:
+            return tokens.read(connection, provider, cipher)
+
+    def store_token(self, provider: str, cipher: "tokens.TokenCipher", obtain: Callable[[], "tokens.TokenPair"], *,
+                    now: dt.datetime) -> "tokens.StoredToken":
+        """Store the pair `obtain()` returns (it may ask the provider: it runs inside the write
+        transaction, so the new pair is committed before anyone uses it) and return it as stored."""
+        with self.transaction() as connection:
+            tokens.save(connection, provider, obtain(), now, cipher)
+            stored = tokens.read(connection, provider, cipher)
+        assert stored is not None  # just written in this transaction
+        return stored
+
+    def rotate_token(self, provider: str, cipher: "tokens.TokenCipher", *, seen: str | None, now: dt.datetime,
+                     early: dt.timedelta, refresh: Callable[[str], "tokens.TokenPair"]) -> str:
+        """The access token to use, rotated exactly once under the row lock: `tokens.rotate` in one
+        transaction, committed before the token is returned. `refresh(refresh_token)` asks the
+        provider while the lock is held. Raises LookupError (nothing stored), tokens.RefusedBefore,
+        tokens.TokenKeyError, or what `refresh` raises (nothing is written then)."""
+        with self.transaction() as connection:
+            return tokens.rotate(connection, provider, cipher, seen=seen, now=now, early=early, refresh=refresh)
+
+    def note_token_error(self, provider: str, error: str, cipher: "tokens.TokenCipher", *,
+                         refused: str | None = None) -> None:
+        """Record a refused refresh on the stored pair, unless it was replaced meanwhile (`tokens.note_error`)."""
+        with self.transaction() as connection:
+            tokens.note_error(connection, provider, error, cipher, refused=refused)
 
     # ------------------------------------------------------------ outbox
 

@@ -3,7 +3,7 @@
 Tokens live about 25 hours; one is refreshed once it has less than `EARLY`
 left, so a long send run never meets an expired token, and at once when Zalo
 rejects it (`invalidate`). The rotation itself (lock, refresh, store, commit,
-then use) is `ledger.tokens.rotate`.
+then use) is `Ledger.rotate_token` (`ledger.tokens.rotate` in one transaction).
 """
 
 from __future__ import annotations
@@ -59,8 +59,7 @@ class LedgerZaloTokens:
         """A fresh token. When the refresh is refused, a token that is only due for an early refresh
         (not `rejected` by Zalo) is still used until it expires."""
         try:
-            with self.ledger.transaction() as connection:
-                return store.rotate(connection, PROVIDER, self.cipher, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
+            return self.ledger.rotate_token(PROVIDER, self.cipher, seen=seen, now=self.clock(), early=EARLY, refresh=self._refresh)
         except store.TokenKeyError as error:
             raise ZaloLockedOut(str(error)) from None
         except LookupError:
@@ -72,9 +71,8 @@ class LedgerZaloTokens:
             raise ZaloLockedOut(f"Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
                                 "`commplan zalo-token --refresh-token -` (the token on stdin)") from None
         except RefreshRejected as error:  # the refresh token was refused: say so where people look
-            with self.ledger.transaction() as connection:
-                store.note_error(connection, PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}", self.cipher,
-                                 refused=getattr(error, "refresh_token", None))
+            self.ledger.note_token_error(PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}", self.cipher,
+                                         refused=getattr(error, "refresh_token", None))
             usable = self._still_usable(rejected)
             if usable:
                 return usable
@@ -88,15 +86,13 @@ class LedgerZaloTokens:
 
     def seed(self, refresh_token: str, *, access_token: str | None = None, expires_in: int = 0) -> store.StoredToken:
         """Store a pair an administrator obtained by authorising the OA; with no access token, refresh at once."""
-        now = self.clock()
-        with self.ledger.transaction() as connection:
-            pair = store.TokenPair(access_token, refresh_token, expires_in) if access_token else self._refresh(refresh_token)
-            store.save(connection, PROVIDER, pair, now, self.cipher)
-            return store.read(connection, PROVIDER, self.cipher)
+        def obtain() -> store.TokenPair:  # inside the ledger's write transaction: stored before anyone uses it
+            return store.TokenPair(access_token, refresh_token, expires_in) if access_token else self._refresh(refresh_token)
+
+        return self.ledger.store_token(PROVIDER, self.cipher, obtain, now=self.clock())
 
     def status(self) -> store.StoredToken | None:
         try:
-            with self.ledger.transaction(read_only=True) as connection:
-                return store.read(connection, PROVIDER, self.cipher)
+            return self.ledger.stored_token(PROVIDER, self.cipher)
         except store.TokenKeyError as error:
             raise ZaloLockedOut(str(error)) from None
