@@ -107,12 +107,9 @@ def cmd_restore(args) -> int:
 
 
 def _where(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    from .ledger.backup import place
 
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return f"sổ theo dõi SQLite {parsed.database}"
-    return f"sổ theo dõi PostgreSQL {parsed.database} tại {parsed.host or 'localhost'}:{parsed.port or 5432}"
+    return place(url)
 
 
 def _identity(args):

@@ -42,6 +42,14 @@ def backend(url: str) -> str:
     return make_url(url).get_backend_name()
 
 
+def place(url: str) -> str:
+    """Where the ledger is, for a clerk (never the password)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sổ theo dõi SQLite {parsed.database}"
+    return f"sổ theo dõi PostgreSQL {parsed.database} tại {parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
 def sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
