@@ -123,7 +123,7 @@ def test_bad_urls_and_folders_are_refused_clearly(tmp_path):
     with pytest.raises(LedgerError, match="'notaurl' is not a database URL"):
         Ledger("notaurl")
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    with pytest.raises(LedgerError, match="cannot create the folder .*file/sub for the SQLite database"):
+    with pytest.raises(LedgerError, match="the data folder .*file/sub cannot hold the SQLite database \\(cannot create it"):
         Ledger(f"sqlite:///{tmp_path}/file/sub/ledger.sqlite3")
     with pytest.raises(LedgerError, match="mysql is not supported"):
         Ledger("mysql://root@127.0.0.1/test")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .ledger import VIETNAMESE, LedgerError
+from .ledger import LedgerError
 
 EXIT_OK = 0
 
@@ -44,7 +44,7 @@ def cmd_evidence(args) -> int:
         print(f"Đã thu hồi minh chứng #{item.id} ({render.KINDS[item.kind]} {item.value}) của kỳ thực hiện "
               f"#{item.occurrence_id} ({item.window_start:%d/%m/%Y}–{item.window_end:%d/%m/%Y}). "
               f"Lý do: {item.withdraw_reason}")
-        print(f"Đã nộp {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]}.")
+        print(f"Đã nộp {result.delivered}/{result.at_least}: {result.status.label}.")
         return EXIT_OK
     sys.stdout.write(render.evidence_json(items) if args.format == "json" else render.evidence_table(items, names))
     return EXIT_OK

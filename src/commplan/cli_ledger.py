@@ -11,7 +11,7 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from . import clock
-from .ledger import EvidenceInput, Ledger, LedgerError, VIETNAMESE
+from .ledger import EvidenceInput, Ledger, LedgerError, Status
 from .plan import load_catalog
 
 _VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -136,7 +136,7 @@ def cmd_record(args) -> int:
         print(f"Minh chứng này đã được ghi nhận (#{result.duplicate_of}) cho {window}: chỉ tính một lần.")
     else:
         print(f"Đã ghi nhận minh chứng #{result.evidence_id}, {spoken(result.occurred_at)}, cho {window}.")
-    print(f"Đã nộp {result.delivered}/{result.at_least}: {VIETNAMESE[result.status]}.")
+    print(f"Đã nộp {result.delivered}/{result.at_least}: {result.status.label}.")
     return EXIT_OK
 
 
@@ -167,7 +167,7 @@ def cmd_status(args) -> int:
             else:
                 rows = ledger.statuses(
                     as_of=as_of, plans=args.plan, units=args.unit, province=args.province,
-                    only="overdue" if args.overdue else None, include_scheduled=args.all,
+                    only=Status.OVERDUE if args.overdue else None, include_scheduled=args.all,
                 )
                 names = ledger.unit_names()
     except LedgerError as error:

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from .ledger import VIETNAMESE, Ledger
+from .ledger import Ledger, Status
 from .notify.channels import CHANNEL_NAMES
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -51,13 +51,13 @@ def evaluate(ledger: Ledger, as_of: dt.datetime, *, replay: bool = False) -> Tic
         if row.orphaned:
             continue
         entry = plans.setdefault(row.plan, {"plan": row.plan, "open": 0, "due_this_week": 0, "overdue": 0, "untracked": 0})
-        if row.status == "untracked":  # due before the plan's tracking_from: counted apart, never overdue
+        if row.status is Status.UNTRACKED:  # due before the plan's tracking_from: counted apart, never overdue
             entry["untracked"] += 1
-        elif row.status == "open":
+        elif row.status is Status.OPEN:
             entry["open"] += 1
             if row.due.astimezone(VN).date() <= week_end:
                 entry["due_this_week"] += 1
-        elif row.status == "overdue":
+        elif row.status is Status.OVERDUE:
             entry["overdue"] += 1
             unit = units.setdefault(row.unit, {"unit": row.unit, "name": names.get(row.unit, row.unit), "overdue": 0,
                                                "oldest_due": row.due})
@@ -95,7 +95,7 @@ def changes_markdown(report: TickReport) -> str:
     for change in report.changes:
         lines.append(
             f"- **{change['name']}**: {change['title']} (hạn {change['due'].astimezone(VN):%H:%M %d/%m/%Y}): "
-            f"{VIETNAMESE[change['before']]} → **{VIETNAMESE[change['after']]}**"
+            f"{Status(change['before']).label} → **{Status(change['after']).label}**"
         )
     lines += undelivered_markdown(report.undelivered)
     return "\n".join(lines) + "\n"

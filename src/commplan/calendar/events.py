@@ -31,14 +31,17 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
 
 from ..plan.values import ID_PATTERN
+from ..status import Status
 from . import wording
 
 TZID = "Asia/Ho_Chi_Minh"
 VN = ZoneInfo(TZID)
 PRODID = "-//commplan//commplan//VI"
-STATES = ("open", "due", "overdue", "met", "late", "excused", "untracked")
-# nothing left to remind of, or only in the past: an overdue event's alarms would all ring at once on import
-SILENT = frozenset({"met", "late", "excused", "overdue", "untracked"})
+# The states a ledger status is shown as (Status.calendar), and "due", the calendar's own.
+STATES = (*(s.calendar for s in Status if s.calendar), "due")
+# Alarms only for what is still to do: the rest has nothing left to remind of, or only in the past
+# (an overdue event's alarms would all ring at once on import).
+SILENT = frozenset(STATES) - {Status.OPEN.calendar, "due"}
 TIMED_LENGTH = dt.timedelta(minutes=30)
 ALL_DAY_ALARM_AT = dt.timedelta(hours=8)  # start of the office day
 ONE_DAY = dt.timedelta(days=1)
@@ -150,7 +153,7 @@ def vevent(event: DeadlineEvent, *, now: dt.datetime) -> Event:
     component.add("description", wording.description(event))
     if event.channel:
         component.add("categories", [event.channel])
-    component.add("status", "CANCELLED" if event.state == "excused" else "CONFIRMED")
+    component.add("status", "CANCELLED" if event.state == Status.EXCUSED.calendar else "CONFIRMED")
     component.add("transp", "TRANSPARENT")  # a deadline does not make anyone busy
     if event.link:
         component.add("url", event.link)
@@ -211,7 +214,7 @@ def vevent_lines(event: DeadlineEvent, stamp: dt.datetime) -> list[str]:
     if event.channel:
         lines.append(f"CATEGORIES:{_text(event.channel)}")
     lines += [f"DESCRIPTION:{_text(wording.description(event))}",
-              f"STATUS:{'CANCELLED' if event.state == 'excused' else 'CONFIRMED'}", "TRANSP:TRANSPARENT"]
+              f"STATUS:{'CANCELLED' if event.state == Status.EXCUSED.calendar else 'CONFIRMED'}", "TRANSP:TRANSPARENT"]
     if event.link:
         lines.append(f"URL:{event.link}")
     for trigger, lead in event.triggers():

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
+from ..status import Status
 from ..schedule.reminders import _span
 from .events import DeadlineEvent, calendar_of, stable_uid
 
 # ledger status -> the calendar's state (wording.py gives the Vietnamese prefix)
-STATES = {"scheduled": "open", "open": "open", "overdue": "overdue", "done-on-time": "met", "done-late": "late",
-          "excused": "excused", "untracked": "untracked"}
+STATES = {s.value: s.shown.calendar for s in Status}
 END_OF_DAY = (23, 59)
 # CATEGORIES, as the agencies name their channels
 CHANNEL_NAMES = {

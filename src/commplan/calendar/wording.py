@@ -9,21 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Sequence
 
+from ..status import Status
+
 if TYPE_CHECKING:
     from .events import DeadlineEvent
 
-PREFIXES = {"met": "[Đã hoàn thành]", "late": "[Đã hoàn thành]", "overdue": "[Quá hạn]", "excused": "[Miễn]",
-            "untracked": "[Ngoài theo dõi]"}
+# A state's prefix and label are its status's (commplan.status); "due" is the calendar's own.
+PREFIXES = {s.calendar: s.prefix for s in Status if s.calendar and s.prefix}
 # As the Government Office classifies tracked tasks (PLAN_FORMAT.md, "Each occurrence").
-STATE_LABELS = {
-    "open": "đang thực hiện, trong hạn",
-    "due": "đến hạn",
-    "overdue": "quá hạn, chưa hoàn thành",
-    "met": "hoàn thành đúng hạn",
-    "late": "hoàn thành quá hạn",
-    "excused": "miễn",
-    "untracked": "ngoài thời gian theo dõi",
-}
+STATE_LABELS = {**{s.calendar: s.label for s in Status if s.calendar}, "due": "đến hạn"}
 
 
 def deadline(event: DeadlineEvent) -> str:

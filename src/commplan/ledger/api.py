@@ -27,7 +27,7 @@ from .clock import from_db, now as utc_now, refuse_replay, to_db
 from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
-from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, SummaryRow
+from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, Status, SummaryRow
 from .reminders import ReminderReport, queue_reminders
 from .sync import SyncReport, sync_catalog
 
@@ -42,7 +42,7 @@ class RecordResult:
     window_end: dt.date
     delivered: int
     at_least: int
-    status: str
+    status: Status
     duplicate_of: int | None = None  # the item it repeats
     occurred_at: dt.datetime | None = None  # the date the item was recorded with, in the plan's timezone
 
@@ -56,7 +56,7 @@ class WithdrawResult:
     item: EvidenceItem  # as it is now: withdrawn
     delivered: int  # what its occurrence has now, without it
     at_least: int
-    status: str
+    status: Status
 
 
 class Ledger:
@@ -388,16 +388,16 @@ class Ledger:
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units, province)
-            if only == "overdue":
+            if only == Status.OVERDUE:
                 # nothing is ever dated after it was recorded: at or after now, the partial index is exact
                 where.append(OVERDUE_NOW if instant >= current else OVERDUE_AT)
             # the overdue terms select exactly the overdue rows: a first page is a LIMIT in SQL
             rows = self._status_rows(connection, instant, where=" AND ".join(where) or "1 = 1", params=params,
-                                     limit=limit if only == "overdue" else None)
+                                     limit=limit if only == Status.OVERDUE else None)
         if only:
             rows = [r for r in rows if r.status == only]
         else:
-            rows = [r for r in rows if include_scheduled or r.status != "scheduled"]
+            rows = [r for r in rows if include_scheduled or r.status is not Status.SCHEDULED]
         return rows if limit is None else rows[:limit]
 
     def calendar_rows(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
@@ -440,7 +440,7 @@ class Ledger:
                 "id": row["id"], "plan": row["plan_id"], "obligation": row["code"], "unit": row["unit_id"],
                 "holders": row["holders"].split(), "window_start": _as_date(row["window_start"]),
                 "due": from_db(row["due_at"]), "at_least": row["at_least"], "delivered": int(row["delivered"]),
-                "status": row["status"], "sequence": row["sequence"], "changed_at": max(changed),
+                "status": Status(row["status"]), "sequence": row["sequence"], "changed_at": max(changed),
                 "uid_unit": row["uid_unit"], "instance": row["instance"],  # the calendar UID's parts
             })
         return out
@@ -484,13 +484,13 @@ class Ledger:
         for plan_id, unit_id, status, count in grouped:
             for table, key in ((by_plan, plan_id), (by_unit, unit_id)):
                 counts = table.setdefault(key, dict.fromkeys(STATUSES, 0))
-                counts[status] += count
+                counts[Status(status)] += count
         return (
             [SummaryRow(k, plan_names.get(k) or k, v) for k, v in sorted(by_plan.items())],
             [SummaryRow(k, unit_names.get(k, k), v) for k, v in sorted(by_unit.items())],
         )
 
-    def transitions(self, since: dt.datetime, until: dt.datetime) -> list[tuple[str, OccurrenceStatus]]:
+    def transitions(self, since: dt.datetime, until: dt.datetime) -> list[tuple[Status, OccurrenceStatus]]:
         """Occurrences whose status at `until` differs from their status at `since`, each with its
         status before: what a tick reports as changed. Only rows with a date in between can change."""
         with self.transaction(read_only=True) as connection:
@@ -741,7 +741,7 @@ class Ledger:
             OccurrenceStatus(
                 id=r[0], plan=r[1], obligation=r[2], title=r[3], unit=r[4], window_start=_as_date(r[5]),
                 window_end=_as_date(r[6]), due=from_db(r[7]).astimezone(ZoneInfo(r[12])), at_least=r[8],
-                delivered=int(r[9]), status=r[10], orphaned=r[11] is not None,
+                delivered=int(r[9]), status=Status(r[10]), orphaned=r[11] is not None,
             )
             for r in rows
         ]

@@ -35,18 +35,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import datetime as dt
 
-STATUSES = ("scheduled", "open", "done-on-time", "done-late", "overdue", "excused", "untracked")
-# The four buckets of the Government Office's tracking reports, in its order.
-BUCKETS = ("done-on-time", "done-late", "open", "overdue")
-VIETNAMESE = {
-    "scheduled": "chưa đến kỳ",
-    "open": "đang thực hiện, trong hạn",
-    "done-on-time": "hoàn thành đúng hạn",
-    "done-late": "hoàn thành quá hạn",
-    "overdue": "quá hạn, chưa hoàn thành",
-    "excused": "miễn",
-    "untracked": "ngoài thời gian theo dõi",
-}
+# The type and the names derived from it live in commplan.status (calendar files read them without
+# the ledger); they are re-exported here, where the ledger's callers have always found them.
+from ..status import BUCKETS, STATUSES, VIETNAMESE, Status  # noqa: F401
 
 # Excused at T: an excusal made by T and not revoked by T (the excusal table keeps history;
 # the occurrence's excused_at is only the excusal in force now).
@@ -79,13 +70,13 @@ MET_BY_SQL = f"(CASE WHEN {MET_AT_SQL} <= :as_of THEN 1 ELSE 0 END)"
 
 STATUS_SQL = f"""
 CASE
-  WHEN {EXCUSED_AT_SQL} THEN 'excused'
+  WHEN {EXCUSED_AT_SQL} THEN '{Status.EXCUSED}'
   WHEN {MET_AT_SQL} <= :as_of THEN
-    CASE WHEN {MET_AT_SQL} <= o.due_at THEN 'done-on-time' ELSE 'done-late' END
-  WHEN :as_of < o.opens_at THEN 'scheduled'
-  WHEN o.untracked THEN 'untracked'
-  WHEN :as_of <= o.due_at THEN 'open'
-  ELSE 'overdue'
+    CASE WHEN {MET_AT_SQL} <= o.due_at THEN '{Status.DONE_ON_TIME}' ELSE '{Status.DONE_LATE}' END
+  WHEN :as_of < o.opens_at THEN '{Status.SCHEDULED}'
+  WHEN o.untracked THEN '{Status.UNTRACKED}'
+  WHEN :as_of <= o.due_at THEN '{Status.OPEN}'
+  ELSE '{Status.OVERDUE}'
 END
 """
 
@@ -114,7 +105,7 @@ class OccurrenceStatus:
     due: dt.datetime  # aware, in the plan's timezone
     at_least: int
     delivered: int
-    status: str
+    status: Status
     orphaned: bool
 
     def as_dict(self) -> dict[str, object]:
@@ -128,7 +119,7 @@ class OccurrenceStatus:
             "due": self.due.isoformat(),
             "at_least": self.at_least,
             "delivered": self.delivered,
-            "status": self.status,
+            "status": str(self.status),
             "orphaned": self.orphaned,
         }
 
@@ -139,11 +130,11 @@ class SummaryRow:
 
     key: str
     name: str
-    counts: dict[str, int]
+    counts: dict[Status, int]
 
     @property
     def total(self) -> int:
         return sum(self.counts[b] for b in BUCKETS)
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.key, "name": self.name, **{s: self.counts[s] for s in STATUSES}}
+        return {"id": self.key, "name": self.name, **{s.value: self.counts[s] for s in STATUSES}}

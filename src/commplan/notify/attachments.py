@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from ..calendar import DeadlineEvent, calendar_of, stable_uid
 from ..calendar.export import alarms_for, channel_name
 from ..plan.catalog import Catalog
+from ..status import Status
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -40,7 +41,7 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
             uid=uid, plan_number=plan.header.number, plan_title=plan.header.title, title=obligation.title,
             holder=names.get(step["unit_id"], step["unit_id"]), due_at=step["due_at"],
             end_of_day=is_end_of_day(step["due_at"]), at_least=step["at_least"], delivered=step["delivered"],
-            state="overdue" if step["due_at"] < now else "open",
+            state=(Status.OVERDUE if step["due_at"] < now else Status.OPEN).calendar,
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners), link=link(step),
             channel=channel_name(obligation.channel), alarms=alarms_for(plan, obligation),

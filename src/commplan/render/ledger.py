@@ -7,13 +7,14 @@ import io
 import json
 from typing import Sequence
 
-from ..ledger.status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, SummaryRow
+from ..ledger.status import OccurrenceStatus, SummaryRow
+from ..status import APART, COLUMNS, STATUSES, Status
 from .occurrences import vietnamese_deadline
-from .tables import render
+from .tables import render, width
 
 STATUS_FIELDS = ("id", "plan", "obligation", "unit", "window_start", "window_end", "due", "at_least", "delivered", "status", "orphaned")
-BUCKET_HEADERS = ("Đúng hạn", "Quá hạn (đã xong)", "Trong hạn", "Quá hạn", "Miễn", "Ngoài theo dõi", "Tổng")
-APART = ("excused", "untracked")  # counted in columns of their own, outside the four buckets and the total
+# the four buckets, then excused and untracked occurrences (outside the total), then the total
+BUCKET_HEADERS = (*(s.heading for s in COLUMNS), "Tổng")
 
 
 def statuses_json(rows: Sequence[OccurrenceStatus]) -> str:
@@ -36,7 +37,7 @@ def statuses_table(rows: Sequence[OccurrenceStatus], unit_names: dict[str, str])
         (
             str(r.id), vietnamese_deadline(r.due), unit_names.get(r.unit, r.unit), r.title,
             f"{r.window_start:%d/%m}–{r.window_end:%d/%m/%Y}", f"{r.delivered}/{r.at_least}",
-            VIETNAMESE[r.status] + (" (mồ côi)" if r.orphaned else ""),
+            Status(r.status).label + (" (mồ côi)" if r.orphaned else ""),
         )
         for r in rows
     ]
@@ -74,11 +75,9 @@ def summary_table(title: str, rows: Sequence[SummaryRow]) -> str:
     rows = sorted((r for r in rows if r.total or any(r.counts[s] for s in APART)), key=lambda r: _folded(r.name))
     if not rows:
         return f"{title}: không có nhiệm vụ nào.\n"
-    body = [
-        (r.name, *(str(r.counts[b]) for b in BUCKETS), *(str(r.counts[s]) for s in APART), str(r.total))
-        for r in rows
-    ]
-    totals = ("Cộng", *(str(sum(r.counts[b] for r in rows)) for b in BUCKETS),
-              *(str(sum(r.counts[s] for r in rows)) for s in APART), str(sum(r.total for r in rows)))
-    return f"{title}\n" + render(("Tên", *BUCKET_HEADERS), [*body, totals], (44, 9, 17, 9, 8, 5, 14, 6), middle=(0,),
-                                 right=range(1, 8))
+    body = [(r.name, *(str(r.counts[s]) for s in COLUMNS), str(r.total)) for r in rows]
+    totals = ("Cộng", *(str(sum(r.counts[s] for r in rows)) for s in COLUMNS), str(sum(r.total for r in rows)))
+    # a count column is as wide as its heading, and never cuts a count of up to 9 digits
+    limits = (44, *(max(width(h), 9) for h in BUCKET_HEADERS))
+    return f"{title}\n" + render(("Tên", *BUCKET_HEADERS), [*body, totals], limits, middle=(0,),
+                                 right=range(1, len(limits)))

@@ -12,11 +12,12 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..ledger import BUCKETS, VIETNAMESE, Ledger
+from ..ledger import Ledger
+from ..status import COLUMNS as STATUS_COLUMNS, Bucket
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")
-COLUMNS = ("plan", "unit", "name", *BUCKETS, "excused", "untracked", "total")
+COLUMNS = ("plan", "unit", "name", *(s.value for s in STATUS_COLUMNS), "total")  # the CSV's keys: stable English
 
 
 def period_of(kind: str, as_of: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -36,13 +37,13 @@ def compliance_rows(ledger: Ledger, kind: str, as_of: dt.datetime) -> list[dict]
     names = ledger.unit_names()
     table: dict[tuple[str, str], dict] = {}
     for row in ledger.statuses(as_of=as_of, include_scheduled=True):
-        if row.orphaned or not start <= row.due.astimezone(VN).date() <= end or row.status == "scheduled":
+        if row.orphaned or not start <= row.due.astimezone(VN).date() <= end or row.status.bucket is Bucket.NONE:
             continue
         entry = table.setdefault((row.plan, row.unit), {
             "plan": row.plan, "unit": row.unit, "name": names.get(row.unit, row.unit),
-            **dict.fromkeys((*BUCKETS, "excused", "untracked", "total"), 0),
+            **dict.fromkeys(COLUMNS[3:], 0),
         })
-        entry[row.status] += 1
+        entry[row.status.value] += 1
         entry["total"] += 1
     return [table[k] for k in sorted(table)]
 
@@ -66,8 +67,7 @@ def write_xlsx(rows: list[dict], path: Path, title: str) -> Path:
     sheet.title = "Tổng hợp"
     sheet.append([title])
     sheet["A1"].font = Font(bold=True)
-    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(VIETNAMESE[b] for b in BUCKETS), VIETNAMESE["excused"],
-               VIETNAMESE["untracked"], "Tổng"]
+    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(s.label for s in STATUS_COLUMNS), "Tổng"]
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)

@@ -1,0 +1,69 @@
+"""The status of an occurrence: one type carrying everything the code says about each status.
+
+Each member holds its stable English value (JSON and CSV keys, the SQL CASE in
+`ledger.status`), its Vietnamese label (PLAN_FORMAT.md, "Each occurrence"),
+the short heading of its column in summaries, where the Government Office's
+reports count it, and how a calendar shows it. Everything else (the SQL, the
+renderers, the calendar prefixes, the summary and report columns) is derived
+from here, so a new status is one member; tests/test_status.py checks that
+every mapping covers every member.
+
+A leaf module (no imports from the package): the ledger, the calendar files
+and the renderers all read it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, StrEnum
+
+
+class Bucket(Enum):
+    """Where the Government Office's tracking reports count a status."""
+
+    TRACKED = "tracked"  # one of its four buckets, counted in the total
+    APART = "apart"  # a column of its own, outside the total
+    NONE = "none"  # in no column: the window has not opened
+
+
+class Status(StrEnum):
+    # value          Vietnamese label               column heading       bucket          column  calendar  prefix
+    SCHEDULED = ("scheduled", "chưa đến kỳ", None, Bucket.NONE, None, None, None)
+    OPEN = ("open", "đang thực hiện, trong hạn", "Trong hạn", Bucket.TRACKED, 2, "open", None)
+    DONE_ON_TIME = ("done-on-time", "hoàn thành đúng hạn", "Đúng hạn", Bucket.TRACKED, 0, "met", "[Đã hoàn thành]")
+    DONE_LATE = ("done-late", "hoàn thành quá hạn", "Quá hạn (đã xong)", Bucket.TRACKED, 1, "late", "[Đã hoàn thành]")
+    OVERDUE = ("overdue", "quá hạn, chưa hoàn thành", "Quá hạn", Bucket.TRACKED, 3, "overdue", "[Quá hạn]")
+    EXCUSED = ("excused", "miễn", "Miễn", Bucket.APART, 4, "excused", "[Miễn]")
+    UNTRACKED = ("untracked", "ngoài thời gian theo dõi", "Ngoài theo dõi", Bucket.APART, 5, "untracked",
+                 "[Ngoài theo dõi]")
+
+    label: str  # Vietnamese, as clerks read it
+    heading: str | None  # the short heading of its column in summary tables (None: no column)
+    bucket: Bucket
+    column: int | None  # its position among the report columns (None: no column)
+    calendar: str | None  # the state of its calendar event (calendar.events.STATES); None: shown as `shown`
+    prefix: str | None  # what starts its calendar event's SUMMARY (None: nothing)
+
+    def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
+                calendar: str | None, prefix: str | None) -> Status:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label, member.heading, member.bucket, member.column = label, heading, bucket, column
+        member.calendar, member.prefix = calendar, prefix
+        return member
+
+    @property
+    def shown(self) -> Status:
+        """The status a calendar shows: a window not yet open is shown as open (its alarms still ring)."""
+        return Status.OPEN if self is Status.SCHEDULED else self
+
+
+def _in_columns(bucket: Bucket) -> tuple[Status, ...]:
+    return tuple(sorted((s for s in Status if s.bucket is bucket), key=lambda s: s.column))
+
+
+STATUSES: tuple[Status, ...] = tuple(Status)  # the order of JSON and CSV summary keys
+# The four buckets of the Government Office's tracking reports, in its order.
+BUCKETS: tuple[Status, ...] = _in_columns(Bucket.TRACKED)
+APART: tuple[Status, ...] = _in_columns(Bucket.APART)  # counted in columns of their own, outside the total
+COLUMNS: tuple[Status, ...] = BUCKETS + APART  # a summary's or a report's status columns, in order
+VIETNAMESE: dict[str, str] = {s.value: s.label for s in Status}
