@@ -135,3 +135,16 @@ def test_the_dry_run_text_is_the_body_each_channel_sends():
     for name, spec in registry.channels().items():
         delivery = Claimed(**(fields | {"channel": name, "body_text": "text", "body_html": "<p>html</p>", "body_sms": "sms"}))
         assert registry.text_of(delivery) == ("sms" if spec.body is Body.SMS else "text")
+
+
+def test_a_persons_request_covers_every_channel_that_sends_to_their_address():
+    import argparse
+
+    from commplan.cli_data import _identity
+
+    args = argparse.Namespace(phone="0912 000 001", email=None, zalo=None)
+    assert _identity(args).channels == ("zns", "sms")
+    with registry.registered(pager_spec(configured=True)):
+        assert _identity(args).channels == ("zns", "sms", "pager")
+    assert _identity(argparse.Namespace(phone=None, email="BD@example.gov.vn", zalo=None)).channels == ("email",)
+    assert _identity(argparse.Namespace(phone=None, email=None, zalo="8400000001")).channels == ("zalo",)

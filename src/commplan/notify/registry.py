@@ -156,6 +156,12 @@ def phone_chain() -> list[ChannelSpec]:
     return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain)
 
 
+def addressed_by(contact: Contact) -> tuple[str, ...]:
+    """The channels that send to one field of a contact (a phone number: ZNS and SMS), for a person's
+    request about their data (`commplan contact export|erase`)."""
+    return tuple(name for name, spec in channels().items() if spec.contact is contact)
+
+
 def register(spec: ChannelSpec) -> None:
     """Add a provider from outside `MODULES` (a plug-in, a test), after the listed ones."""
     _extra.append(spec)
