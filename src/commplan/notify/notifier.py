@@ -208,7 +208,7 @@ class Notifier:
                  plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None)
             for s in latest.values()
         ]
-        email = route.address.channel == "email"
+        email = registry.family(route.address.channel) is Allowed.EMAIL  # the full list and the .ics go by email
         message = render(names.get(recipient, recipient), items, now=now, full_list_by_email=has_email and not email)
         return NewDelivery(
             recipient=recipient, channel=route.address.channel, address=route.address.value,
