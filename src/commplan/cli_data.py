@@ -114,22 +114,24 @@ def _where(url: str) -> str:
 
 def _identity(args):
     from .ledger.personal import Identity
+    from .notify import registry
     from .notify.addresses import InvalidPhone, normalise_phone
 
+    on = registry.addressed_by  # the channels that send to each kind of address
     if args.phone is not None:
         try:
-            return Identity("phone", normalise_phone(args.phone))
+            return Identity("phone", normalise_phone(args.phone), on(registry.Contact.PHONE))
         except InvalidPhone:
             raise LedgerError(f"'{args.phone}' không phải số di động Việt Nam") from None
     if args.email is not None:
         value = args.email.strip().lower()
         if "@" not in value:
             raise LedgerError(f"'{args.email}' không phải địa chỉ email")
-        return Identity("email", value)
+        return Identity("email", value, on(registry.Contact.EMAIL))
     value = args.zalo.strip()
     if not value.isdigit():
         raise LedgerError(f"'{args.zalo}' không phải user_id Zalo (chỉ gồm chữ số)")
-    return Identity("zalo", value)
+    return Identity("zalo", value, on(registry.Contact.ZALO))
 
 
 def _local(moment) -> str | None:

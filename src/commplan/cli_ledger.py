@@ -219,6 +219,7 @@ def cmd_remind(args) -> int:
 
 def _show_preview(preview) -> int:
     """Every message a dry run or a replay would send, in full; nothing was recorded or sent."""
+    from .notify import registry
     from .render import preview as render
 
     print(render.headline(preview.as_of, len(preview.deliveries), replay=preview.replay))
@@ -226,7 +227,7 @@ def _show_preview(preview) -> int:
         print(render.QUIET_NOTE)
     print()
     for delivery in preview.deliveries:
-        text = delivery.body_sms if delivery.channel == "sms" else delivery.body_text
+        text = registry.text_of(delivery)
         print(f"→ {delivery.channel} {delivery.address}:")
         print(text)
         print()

@@ -38,7 +38,7 @@ def normalise_phone(raw: str) -> str:
 
 @dataclass(frozen=True, order=True)
 class Address:
-    channel: str  # zalo | zns | email | sms
+    channel: str  # a registry channel name: zalo | zns | email | sms
     value: str
 
 
@@ -51,22 +51,23 @@ class Route:
 
 
 def routes_of(contact: Contact, channels: set[str]) -> list[Route]:
-    """The routes to one contact on the channels that are configured: a phone route (Zalo OA,
-    else ZNS, else SMS, each falling back to the next) and an email route."""
+    """The routes to one contact on the channels that are configured: a phone route (the registry's
+    phone chain: Zalo OA, else ZNS, else SMS, each falling back to the next) and one route for
+    each other channel (email)."""
+    from . import registry  # on first use: the registry imports the channel modules
+
     phone = None
     if contact.phone:
         try:
             phone = normalise_phone(contact.phone)
         except InvalidPhone:
             phone = None  # reported by `commplan outbox` as a contact problem, never sent to
-    chain: list[Address] = []
-    if contact.zalo and "zalo" in channels:
-        chain.append(Address("zalo", contact.zalo))
-    if phone:
-        chain += [Address(name, phone) for name in ("zns", "sms") if name in channels]
+    fields = {registry.Contact.ZALO: contact.zalo, registry.Contact.PHONE: phone, registry.Contact.EMAIL: contact.email}
+    chain = [Address(spec.name, fields[spec.contact]) for spec in registry.phone_chain()
+             if spec.name in channels and fields[spec.contact]]
     routes = [Route(chain[0], tuple(chain[1:]))] if chain else []
-    if contact.email and "email" in channels:
-        routes.append(Route(Address("email", contact.email)))
+    routes += [Route(Address(name, fields[spec.contact])) for name, spec in registry.channels().items()
+               if spec.chain is None and name in channels and fields[spec.contact]]
     return routes
 
 

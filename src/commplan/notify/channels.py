@@ -3,17 +3,15 @@ whether trying again could help (the healthchecks transport contract)."""
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Protocol
 
-from .. import clock
 from ..ledger.outbox import Claimed
+from .file_channel import FileChannel  # noqa: F401 - re-exported: the file stand-in has its own module
+from .registry import Labels
 
 
-# as people read them (the outbox, a tick's report, what a replay would send)
-CHANNEL_NAMES = {"zalo": "Zalo OA", "zns": "Zalo ZNS", "sms": "SMS", "email": "email"}
+# as people read them (the outbox, a tick's report, what a replay would send): from the registry
+CHANNEL_NAMES = Labels()
 
 
 class TemporaryError(Exception):
@@ -54,28 +52,3 @@ def send_with(plugin, body: str) -> dict | None:
     sender = Apprise()
     sender.add(plugin)
     return None if sender.notify(body=body, title="", body_format=NotifyFormat.TEXT) else plugin.last_result
-
-
-class FileChannel:
-    """The embedded default: every message that would go out, appended as a JSON line to a file
-    (and so shown, not lost, when no credentials are configured)."""
-
-    idempotent = True  # re-writing a line after a crash is harmless: the delivery id is in it
-    quiet_hours = False
-
-    def __init__(self, name: str, path: Path):
-        self.name = name
-        self.path = path
-
-    def send(self, delivery: Claimed) -> str | None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():  # it holds addresses and report links: readable by its owner only
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        record = {
-            "delivery": delivery.id, "channel": self.name, "to": delivery.address, "recipient": delivery.recipient,
-            "subject": delivery.subject, "text": delivery.body_sms if self.name == "sms" else delivery.body_text,
-            "written_at": clock.now().isoformat(),
-        }
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return f"file:{delivery.id}"

@@ -21,6 +21,7 @@ from apprise.attachment.memory import AttachMemory
 
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError
+from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 ICS_NAME = "nhac-viec.ics"
 ICS_TYPE = "text/calendar"
@@ -65,3 +66,11 @@ class EmailChannel:
                              attach=attach):
             raise TemporaryError("the SMTP server did not accept the message")
         return f"email:{delivery.id}"
+
+
+def build(setup: Setup) -> EmailChannel | None:
+    return EmailChannel(setup.settings.smtp_url) if setup.settings.smtp_url else None
+
+
+CHANNEL = ChannelSpec(transport=EmailChannel, label="email", family=Family.EMAIL, body=Body.HTML,
+                      contact=Contact.EMAIL, chain=None, stand_in=True, build=build)

@@ -16,6 +16,7 @@ from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
+from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 PRODUCTION_BASE = "https://rest.esms.vn"
 PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"
@@ -126,3 +127,15 @@ class ESMSChannel:
         if code in PERMANENT:
             raise PermanentError(f"eSMS {code}: {result.get('message')}")
         raise TemporaryError(f"eSMS answered {result.get('http')} {code or 'no CodeResult'}: {result.get('message')}")
+
+
+def build(setup: Setup) -> ESMSChannel | None:
+    s = setup.settings
+    if not (s.esms_api_key and s.esms_secret_key and s.esms_brandname):
+        return None
+    return ESMSChannel(s.esms_api_key, s.esms_secret_key, s.esms_brandname, sandbox=s.esms_sandbox, base=s.esms_api_base)
+
+
+# preferred over apprise's SMS services (listed first in the registry): it de-duplicates by our key
+CHANNEL = ChannelSpec(transport=ESMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)

@@ -48,6 +48,7 @@ from ..plan.model import QuietHours, ReminderChannel as Allowed, Reminders
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from ..links import report_link
+from . import registry
 from .addresses import Address, Route, encode_fallbacks, routes_of
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
 from .messages import Item, render
@@ -55,8 +56,6 @@ from .windows import SendWindow, open_keys
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFAULT_POLICY = Reminders()
-# which `channels` entry allows each channel
-FAMILY = {"zalo": Allowed.ZALO, "zns": Allowed.ZALO, "sms": Allowed.SMS, "email": Allowed.EMAIL}
 
 
 @dataclass
@@ -166,7 +165,7 @@ class Notifier:
             complete, reachable = {s["id"] for s in owed}, set()
             for route in routes:
                 for step in owed:
-                    chain = tuple(a for a in (route.address, *route.fallbacks) if policies[step["id"]].allows(FAMILY[a.channel]))
+                    chain = tuple(a for a in (route.address, *route.fallbacks) if policies[step["id"]].allows(registry.family(a.channel)))
                     if not chain:
                         continue  # a route this step may not take
                     reachable.add(step["id"])
@@ -181,7 +180,7 @@ class Notifier:
                     messages.setdefault(chain, {})[step["id"]] = step
             if complete - reachable:  # left queued: reported, and closed after the planning window
                 report.without_address.append(recipient)
-            has_email = any(r.address.channel == "email" for r in routes)
+            has_email = any(registry.family(r.address.channel) is Allowed.EMAIL for r in routes)
             for chain, carried in messages.items():
                 by_email = has_email and all(policies[i].allows(Allowed.EMAIL) for i in carried)
                 window = SendWindow.shared(self._window(s, policies) for s in carried.values()) if self._quiet(chain) else None
@@ -209,7 +208,7 @@ class Notifier:
                  plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None)
             for s in latest.values()
         ]
-        email = route.address.channel == "email"
+        email = registry.family(route.address.channel) is Allowed.EMAIL  # the full list and the .ics go by email
         message = render(names.get(recipient, recipient), items, now=now, full_list_by_email=has_email and not email)
         return NewDelivery(
             recipient=recipient, channel=route.address.channel, address=route.address.value,

@@ -6,7 +6,8 @@ a file channel: each message it would send is appended to
 Once any channel is configured, or on a shared PostgreSQL ledger, there are
 no stand-ins: a worker without credentials must never take real messages
 off a shared outbox and write them to its own disk
-(`COMMPLAN_FILE_CHANNELS=true|false` overrides). Configured channels:
+(`COMMPLAN_FILE_CHANNELS=true|false` overrides). The channels and how each is
+built from settings come from the registry (`registry.py`); today:
 
 - email: `COMMPLAN_SMTP_URL` (apprise `mailto://` / `mailtos://`);
 - zalo (OA messages to followers): `COMMPLAN_ZALO_APP_ID` + `COMMPLAN_ZALO_SECRET_KEY`
@@ -22,58 +23,26 @@ import datetime as dt
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
 from ..settings import Settings
-from .channels import Channel, FileChannel
-
-FILE_CHANNELS = ("zalo", "email", "sms")  # ZNS needs a registered template: no stand-in for it
-QUIET = {"zalo", "zns", "sms"}
-
-
-def zalo_tokens(settings: Settings, ledger: Ledger | None):
-    """The token source for the Zalo channels, or None when Zalo is not configured."""
-    if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
-        from .zalo_tokens import LedgerZaloTokens
-
-        return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
-                                oauth_base=settings.zalo_oauth_base)
-    if settings.zalo_access_token:
-        from .zalo import StaticTokens
-
-        return StaticTokens(settings.zalo_access_token)
-    return None
+from . import registry
+from .channels import Channel
+from .file_channel import FileChannel
+from .registry import Setup
 
 
 def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dict[str, Channel]:
+    """Each channel of the registry whose first configured provider builds; else, where stand-ins are
+    allowed, a file stand-in for each channel that has text to show."""
+    setup = Setup(settings, ledger)
     channels: dict[str, Channel] = {}
-    if settings.smtp_url:
-        from .email import EmailChannel
-
-        channels["email"] = EmailChannel(settings.smtp_url)
-    tokens = zalo_tokens(settings, ledger)
-    if tokens is not None:
-        from .zalo import ZaloOAChannel
-
-        channels["zalo"] = ZaloOAChannel(tokens, settings.zalo_api_base)
-        if settings.zns_template_id:
-            from .zns import ZNSChannel
-
-            channels["zns"] = ZNSChannel(tokens, settings.zns_template_id, base=settings.zns_api_base,
-                                         development=settings.zns_development)
-    if settings.esms_api_key and settings.esms_secret_key and settings.esms_brandname:
-        from .esms import ESMSChannel
-
-        channels["sms"] = ESMSChannel(settings.esms_api_key, settings.esms_secret_key, settings.esms_brandname,
-                                      sandbox=settings.esms_sandbox, base=settings.esms_api_base)
-    elif settings.sms_apprise_url:
-        from .sms_apprise import AppriseSMSChannel
-
-        channels["sms"] = AppriseSMSChannel(settings.sms_apprise_url)
+    for spec in registry.specs():  # in order of preference: the first provider that builds wins
+        if spec.name not in channels and (channel := spec.build(setup)) is not None:
+            channels[spec.name] = channel
     database = ledger.url if ledger is not None else settings.database  # --database wins over the setting
     stand_ins = settings.file_channels if settings.file_channels is not None else database.startswith("sqlite")
     if not channels and stand_ins:
-        for name in FILE_CHANNELS:
-            channel = FileChannel(name, settings.data_dir / "outbox.jsonl")
-            channel.quiet_hours = name in QUIET
-            channels[name] = channel
+        for name, spec in registry.channels().items():
+            if spec.stand_in:
+                channels[name] = FileChannel(name, settings.data_dir / "outbox.jsonl", quiet_hours=spec.quiet_hours)
     return channels
 
 

@@ -14,6 +14,7 @@ import apprise
 
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError
+from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 
 class AppriseSMSChannel:
@@ -33,3 +34,12 @@ class AppriseSMSChannel:
         if not sender.notify(body=delivery.body_sms, title="", body_format=apprise.NotifyFormat.TEXT):
             raise TemporaryError("the SMS service did not accept the message")
         return f"sms:{delivery.id}"
+
+
+def build(setup: Setup) -> AppriseSMSChannel | None:
+    url = setup.settings.sms_apprise_url
+    return AppriseSMSChannel(url) if url else None
+
+
+CHANNEL = ChannelSpec(transport=AppriseSMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)

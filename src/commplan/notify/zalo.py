@@ -22,6 +22,7 @@ from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
+from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 PRODUCTION_BASE = "https://openapi.zalo.me"
 
@@ -194,3 +195,13 @@ class ZaloOAChannel:
             delivery.body_text, OA_CODES,
         )
         return data.get("message_id")
+
+
+def build(setup: Setup) -> ZaloOAChannel | None:
+    tokens = setup.zalo_tokens
+    return ZaloOAChannel(tokens, setup.settings.zalo_api_base) if tokens is not None else None
+
+
+# first on the phone chain: an OA follower id, then ZNS and SMS by the phone number
+CHANNEL = ChannelSpec(transport=ZaloOAChannel, label="Zalo OA", family=Family.ZALO, body=Body.TEXT,
+                      contact=Contact.ZALO, chain=10, stand_in=True, build=build)

@@ -23,6 +23,7 @@ from apprise.utils.parse import parse_bool
 from ..ledger.outbox import Claimed
 from .channels import PermanentError
 from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
+from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 PRODUCTION_BASE = "https://business.openapi.zalo.me"
 
@@ -132,3 +133,15 @@ def template_data(delivery: Claimed) -> dict:
     if not isinstance(data, dict) or not data:
         raise PermanentError(f"delivery {delivery.id} has no ZNS template data")
     return data
+
+
+def build(setup: Setup) -> ZNSChannel | None:
+    settings, tokens = setup.settings, setup.zalo_tokens
+    if tokens is None or not settings.zns_template_id:
+        return None
+    return ZNSChannel(tokens, settings.zns_template_id, base=settings.zns_api_base, development=settings.zns_development)
+
+
+# a registered template needs no text: no stand-in writes it
+CHANNEL = ChannelSpec(transport=ZNSChannel, label="Zalo ZNS", family=Family.ZALO, body=Body.TEMPLATE,
+                      contact=Contact.PHONE, chain=20, stand_in=False, build=build)
