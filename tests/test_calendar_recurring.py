@@ -134,6 +134,7 @@ def props(event, name) -> list:
 
 # ---------------------------------------------------------------- every seed obligation and holder
 
+@pytest.mark.slow  # every seed series over seven years, against the engine
 def test_every_seed_obligation_and_holder_expands_to_the_engines_deadlines(seeds, capsys):
     events = all_events_dated(seeds)
     started = time.perf_counter()
@@ -439,6 +440,7 @@ def test_through_a_ledger_awaited_events_repeat_once_recorded(ledger, seeds):
     assert any(str(e["SUMMARY"]).endswith("– Bưu điện tỉnh") for e in vevents(data))
 
 
+@pytest.mark.slow  # seven years of every seed plan
 def test_export_ics_recurring_on_the_command_line(ledger_url, tmp_path, seeds):
     env = {"COMMPLAN_DATA_DIR": str(tmp_path / "data")}
     out = tmp_path / "recurring.ics"

@@ -139,6 +139,7 @@ def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
 
 
+@pytest.mark.slow  # composes and sends a morning of the seed plans
 def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, ledger_url, monkeypatch, clock_at):
     # file stand-ins are the embedded default's; on a shared PostgreSQL ledger they must be asked for
     monkeypatch.setenv("COMMPLAN_FILE_CHANNELS", "true")

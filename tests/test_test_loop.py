@@ -43,6 +43,10 @@ def test_scripts_test_runs_everything_and_passes_arguments_through(tmp_path):
 def test_scripts_test_fast_leaves_out_slow_and_server_tests(tmp_path):
     assert run_test_script(tmp_path, "--fast", "-x", "tests/test_cli.py") == [
         "-m", "pytest", "-m", "not slow and not server", "-x", "tests/test_cli.py"]
+    # a marker expression of one's own narrows the fast loop further, it does not replace it
+    assert run_test_script(tmp_path, "-q", "--fast", "-m", "not postgres") == [
+        "-m", "pytest", "-m", "(not postgres) and not slow and not server", "-q"]
+    assert run_test_script(tmp_path, "-m", "postgres", "-q") == ["-m", "pytest", "-m", "postgres", "-q"]
 
 
 def test_ci_runs_the_whole_suite():
