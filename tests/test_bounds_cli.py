@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_in_process import run_cli
 from commplan.cli import main
 from commplan.schedule.bounds import MAX_YEARS, horizon_problem, latest_horizon, range_problem
 
@@ -20,10 +21,13 @@ PLANS = str(REPO / "plans")
 
 
 def commplan(*args: str, data_dir: str | os.PathLike | None = None, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, **env}
+    environment: dict[str, str | None] = {**env, "COMMPLAN_DATABASE_URL": None}
     if data_dir is not None:
         environment["COMMPLAN_DATA_DIR"] = str(data_dir)
-    environment.pop("COMMPLAN_DATABASE_URL", None)
+    if args[0] != "run":  # `run` sets up Prefect's environment for the whole process: a process of its own
+        return run_cli(*args, env=environment)
+    environment = {**os.environ, **environment}
+    environment.pop("COMMPLAN_DATABASE_URL")
     return subprocess.run([sys.executable, "-m", "commplan", *args], capture_output=True, text=True, cwd=REPO,
                           env=environment, timeout=300)
 

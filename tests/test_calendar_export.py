@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +15,10 @@ from icalendar import Calendar
 from commplan.calendar.export import Selection, coordinated_by, export_calendar
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog
+from cli_in_process import run_cli
 from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
-REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "so-tttt-thanh-hoa-2021-12.ics"
 
 
@@ -131,20 +129,17 @@ def test_a_coordinators_calendar_holds_every_holder_of_its_plans(ledger, seeds):
 
 
 def test_export_ics_on_the_command_line(ledger_url, tmp_path):
-    env = {**os.environ, "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
+    env = {"COMMPLAN_DATA_DIR": str(tmp_path / "data")}
     out = tmp_path / "buu-dien.ics"
-    run = subprocess.run(
-        [sys.executable, "-m", "commplan", "export", "ics", "--unit", "buu-dien-thanh-hoa", "--from", "2021-12-01",
-         "--to", "2021-12-31", "--as-of", "2021-12-20T09:00", "--database", ledger_url, "-o", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    run = run_cli("export", "ics", "--unit", "buu-dien-thanh-hoa", "--from", "2021-12-01", "--to", "2021-12-31",
+                  "--as-of", "2021-12-20T09:00", "--database", ledger_url, "-o", str(out), env=env)
     assert run.returncode == 0, run.stderr
     data = out.read_bytes()
     check_rfc5545(data)
     count = len(parsed(data).walk("VEVENT"))
     assert run.stdout.strip() == f"Wrote {count} events (01/12/2021–31/12/2021) to {out}." and count > 5
     assert parsed(data)["X-WR-CALNAME"] == "Lịch nhiệm vụ: Bưu điện tỉnh"
-    bad = subprocess.run([sys.executable, "-m", "commplan", "export", "ics", "--unit", "buu-dien", "--database", ledger_url,
-                          "-o", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    bad = run_cli("export", "ics", "--unit", "buu-dien", "--database", ledger_url, "-o", str(out), env=env)
     assert bad.returncode == 2 and "unknown plan or unit: buu-dien" in bad.stderr
 
 

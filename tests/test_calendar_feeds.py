@@ -31,6 +31,8 @@ from commplan.ledger.api import default_horizon
 from commplan.links import feed_token, feed_token_ok, read_report_token
 from commplan.settings import Settings, get_settings
 
+pytestmark = pytest.mark.server  # uvicorn on a loopback port
+
 SECRET = "feed-test-secret-5f0c2d7a9b-Lq8Zr3Vw6Nx1Ks4P"
 PUBLIC = "https://lich.example.gov.vn"
 VN = dt.timezone(dt.timedelta(hours=7))

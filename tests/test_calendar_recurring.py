@@ -8,11 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,10 +30,10 @@ from commplan.calendar.recurring import (
 )
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
+from cli_in_process import run_cli
 from conftest import PLANS, UNITS_YAML, plan_yaml
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-REPO = Path(__file__).resolve().parents[1]
 START, END = dt.date(2021, 1, 1), dt.date(2027, 12, 31)
 NOW = dt.datetime(2024, 1, 1, 8, 0, tzinfo=VN)
 AWAITED = dt.date(2021, 11, 20)  # the date every awaited event gets (241/KH-UBND's banner: 20/11/2021)
@@ -137,6 +134,7 @@ def props(event, name) -> list:
 
 # ---------------------------------------------------------------- every seed obligation and holder
 
+@pytest.mark.slow  # every seed series over seven years, against the engine
 def test_every_seed_obligation_and_holder_expands_to_the_engines_deadlines(seeds, capsys):
     events = all_events_dated(seeds)
     started = time.perf_counter()
@@ -442,13 +440,12 @@ def test_through_a_ledger_awaited_events_repeat_once_recorded(ledger, seeds):
     assert any(str(e["SUMMARY"]).endswith("– Bưu điện tỉnh") for e in vevents(data))
 
 
+@pytest.mark.slow  # seven years of every seed plan
 def test_export_ics_recurring_on_the_command_line(ledger_url, tmp_path, seeds):
-    env = {**os.environ, "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
+    env = {"COMMPLAN_DATA_DIR": str(tmp_path / "data")}
     out = tmp_path / "recurring.ics"
-    run = subprocess.run(
-        [sys.executable, "-m", "commplan", "export", "ics", "--recurring", "--from", "2021-01-01", "--to", "2027-12-31",
-         "--database", ledger_url, "-o", str(out)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    run = run_cli("export", "ics", "--recurring", "--from", "2021-01-01", "--to", "2027-12-31", "--database", ledger_url,
+                  "-o", str(out), env=env)
     assert run.returncode == 0, run.stderr
     data = out.read_bytes()
     check_wire(data)

@@ -1,4 +1,4 @@
-"""The command line, run as a real process: exit codes, formats, filters."""
+"""The command line: exit codes, formats, filters (in-process through `cli.main`; one real process)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ import json
 import subprocess
 import sys
 
+from cli_in_process import run_cli as commplan
 from conftest import REPO, UNITS_YAML, plan_yaml
 
 
-def commplan(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "commplan", *args], cwd=cwd, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_validate_passes_on_the_bundled_plans():
-    result = commplan("validate", "plans/")
+    # a real process: `python -m commplan` and its exit status, as a user runs it
+    result = subprocess.run([sys.executable, "-m", "commplan", "validate", "plans/"], cwd=REPO, capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("OK: 10 files, 5 plans,")  # plans/units/thanh-hoa-communes.yaml is the 10th
 

@@ -4,13 +4,11 @@ real date, listed, withdrawn and replayed; items that count once; one clear line
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO
+from cli_in_process import run_cli
 
 DOCUMENT = "Báo cáo tháng 10/2021 số 215/BC-STTTT"
 
@@ -20,8 +18,7 @@ def run(ledger_url, tmp_path):
     env = {"COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_USER": "chuyen-vien"}
 
     def commplan(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env={**os.environ, **env},
-                              capture_output=True, text=True, timeout=300)
+        return run_cli(*args, env=env)
 
     assert commplan("sync", "plans/").returncode == 0
     return commplan

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from cli_in_process import run_cli
 from conftest import REPO
 
 
@@ -16,9 +14,8 @@ from conftest import REPO
 def run(ledger_url, tmp_path):
     env = {"COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_USER": "chuyen-vien"}
 
-    def commplan(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env={**os.environ, **env},
-                              capture_output=True, text=True, timeout=300)
+    def commplan(*args: str):
+        return run_cli(*args, env=env)
 
     return commplan
 
@@ -142,6 +139,7 @@ def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
 
 
+@pytest.mark.slow  # composes and sends a morning of the seed plans
 def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, ledger_url, monkeypatch, clock_at):
     # file stand-ins are the embedded default's; on a shared PostgreSQL ledger they must be asked for
     monkeypatch.setenv("COMMPLAN_FILE_CHANNELS", "true")

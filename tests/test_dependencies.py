@@ -2,9 +2,11 @@
 
 from importlib.metadata import version
 
+import pytest
 from packaging.version import Version
 
 
+@pytest.mark.slow  # imports all of Prefect, its server app included
 def test_the_stack_imports_together():
     import apprise  # noqa: F401
     import icalendar  # noqa: F401

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
@@ -117,6 +118,7 @@ def test_the_tick_runs_at_every_time_a_plan_can_ask_for():
         assert week == expected and all(f.minute == 0 for f in fires), (where, cron)
 
 
+@pytest.mark.server  # a Prefect server and a process worker
 def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
     require_postgres()
     port = free_port()

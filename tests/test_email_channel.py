@@ -23,6 +23,8 @@ from commplan.notify.setup import configured_channels
 from commplan.settings import Settings
 from test_outbox import CONTACTS, PLAN, at, prepared  # noqa: F401 - shared plan and contacts
 
+pytestmark = pytest.mark.server  # aiosmtpd on loopback
+
 
 class Inbox:
     def __init__(self):

@@ -14,6 +14,8 @@ from test_email_channel import catalog  # noqa: F401 - the plan with contacts (b
 from esms_fake import ESMSFake
 from test_outbox import at, prepared
 
+pytestmark = pytest.mark.server  # the loopback eSMS
+
 
 @pytest.fixture
 def fake():

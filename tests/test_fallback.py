@@ -24,6 +24,8 @@ from esms_fake import INVALID_PHONE, ESMSFake
 from test_outbox import at, prepared
 from zalo_fake import OA_PATH, OAUTH_PATH, ZNS_PATH, ZaloFake
 
+pytestmark = pytest.mark.server  # the loopback Zalo and eSMS
+
 TEMPLATE = "tpl-nhac-viec"
 PARAMETERS = ("don_vi", "tinh_trang", "nhiem_vu", "han_chot", "so_nhiem_vu")  # ma_bao_cao only with links
 TITLE = ("Báo cáo tuần về kết quả thông tin, tuyên truyền chuyển đổi số và phòng, chống tin giả, tin sai sự thật "

@@ -14,6 +14,8 @@ import pytest
 from commplan.cli_run import find_flows, load_flow
 from conftest import PLANS, REPO
 
+pytestmark = pytest.mark.server  # a Prefect API, and `commplan run` as a process
+
 VN = dt.timezone(dt.timedelta(hours=7))
 
 

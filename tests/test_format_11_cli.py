@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
-from conftest import REPO
+from cli_in_process import run_cli
 from test_format_11_schedule import ON_REQUEST, REQUEST, UNITS, plan
 
 
@@ -27,8 +25,7 @@ def plans(tmp_path):
 
 
 def commplan(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=300)
+    return run_cli(*args, env=env)
 
 
 def test_a_repeating_event_recorded_twice_on_one_day_then_withdrawn(ledger_url, plans, tmp_path):

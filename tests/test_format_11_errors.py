@@ -3,14 +3,10 @@ suggestion; impossible combinations name both keys; a warning leaves the exit st
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from commplan.plan import load_catalog
-from conftest import REPO
+from cli_in_process import run_cli
 from test_format_11_schedule import UNITS, plan
 
 OBLIGATION = "- id: nv\n  title: Nhiệm vụ\n  lead: buu-dien\n  once: true\n  due: {after_start: 3d}\n"
@@ -112,8 +108,7 @@ def test_validate_warns_about_an_obligation_every_holder_of_which_is_dissolved(t
     obligations = ("- id: truyen-thanh\n  title: Tin trên đài huyện\n  lead: ubnd-cap-huyen\n  every: week\n  from: 2025-07-01\n"
                    "- id: con-huyen\n  title: Tin trước giải thể\n  lead: ubnd-cap-huyen\n  every: week\n  from: 2025-06-01\n")
     (tmp_path / "plan.yaml").write_text(plan(obligations), encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "commplan", "validate", str(tmp_path)], cwd=REPO, env=os.environ,
-                            capture_output=True, text=True, timeout=120)
+    result = run_cli("validate", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stderr.replace(str(tmp_path) + "/", "").splitlines() == [
         "plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "

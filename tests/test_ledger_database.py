@@ -119,6 +119,7 @@ def _sync_in_another_process(url: str, barrier) -> tuple[int, int]:
     return report.inserted, report.unchanged
 
 
+@pytest.mark.slow  # two spawned processes, each importing commplan
 def test_two_processes_syncing_at_once_on_postgresql_create_no_duplicates():
     require_postgres()
     with postgres_schema() as url:

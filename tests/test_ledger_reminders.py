@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog
@@ -28,6 +29,7 @@ def ticks(ledger, catalog, set_now, start: str, days: int, hour: int = 9):
         yield moment, ledger.queue_reminders(catalog, as_of=moment, now=moment)
 
 
+@pytest.mark.slow  # a month of the seed plans, day by day
 def test_a_month_of_the_seed_plans_replayed_day_by_day_fires_each_step_once(ledger, set_now):
     catalog, _ = load_catalog([PLANS])
     ledger.sync(catalog, now=at("2021-12-01T00:00"), horizon=dt.date(2022, 1, 31))

@@ -173,6 +173,7 @@ def links_in(text: str) -> list[str]:
     return LINK.findall(text)
 
 
+@pytest.mark.server  # SMTP, Zalo and eSMS on loopback
 def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, smtp, tmp_path, clock_at):  # noqa: F811
     port, inbox = smtp
     with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:
@@ -213,6 +214,7 @@ def test_reminders_carry_the_report_link_by_email_zalo_and_sms(ledger, catalog, 
     assert f"{PUBLIC}/bao-cao/{token}" == report_link(PUBLIC, SECRET, *occurrence["buu-dien"], issued=now)
 
 
+@pytest.mark.server  # SMTP, Zalo and eSMS on loopback
 def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, tmp_path, clock_at):  # noqa: F811
     port, inbox = smtp
     with ZaloFake(followers={"8400000002"}) as zalo, ESMSFake() as esms:

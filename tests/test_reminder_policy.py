@@ -155,6 +155,7 @@ def test_an_item_whose_only_route_is_missing_waits_and_is_reported(ledger, tmp_p
     assert {r["status"] for r in ledger.reminders()} == {"queued"}
 
 
+@pytest.mark.server  # Zalo and eSMS on loopback
 def test_a_zalo_only_item_is_never_handed_on_to_sms_while_the_other_item_is(ledger, tmp_path):
     """Loopback Zalo OA, ZNS and eSMS: Bưu điện follows no OA and has no Zalo on its phone, so the
     chain ends in SMS; the item that allows only `zalo` stops at ZNS, in a message of its own."""

@@ -36,6 +36,8 @@ from esms_fake import ESMSFake
 from test_email_channel import smtp  # noqa: F401 - the aiosmtpd fixture
 from zalo_fake import ZaloFake
 
+pytestmark = pytest.mark.server  # commplan processes and every channel's loopback server
+
 REPO = Path(__file__).resolve().parents[1]
 CHANNELS = {"zalo", "zns", "sms", "email"}
 ZNS_PARAMS = ("don_vi", "tinh_trang", "nhiem_vu", "han_chot", "so_nhiem_vu")

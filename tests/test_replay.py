@@ -20,7 +20,8 @@ import pytest
 from commplan import clock
 from commplan.ledger import EvidenceInput, Ledger, LedgerError, ReplayRefused
 from commplan.notify.notifier import Notifier, SendReport
-from conftest import REPO, UNITS_YAML, plan_yaml
+from cli_in_process import run_cli
+from conftest import UNITS_YAML, plan_yaml
 from test_outbox import CONTACTS, PLAN, Recording, at, catalog, lines  # noqa: F401 - `catalog` is a fixture
 
 LINKS = {"COMMPLAN_PUBLIC_URL": "https://nhacviec.example.gov.vn", "COMMPLAN_LINK_SECRET": "Hx4mQ9tZ2vK7pW1nR8cL5bJ3fY6gD0sA9eU2oT4i"}
@@ -72,9 +73,7 @@ def test_ten_minutes_either_side_of_the_clock_is_not_a_replay_a_second_more_is()
     ("0001-01-01T00:00+07:00", "the year must be between 1900 and 9000"),
 ])
 def test_a_bad_commplan_now_is_one_clear_line_naming_it(value, says, tmp_path):
-    env = {**os.environ, "COMMPLAN_NOW": value, "COMMPLAN_DATA_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "commplan", "status"], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=120)
+    result = run_cli("status", env={"COMMPLAN_NOW": value, "COMMPLAN_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.splitlines() == [f"error: COMMPLAN_NOW={value!r}{':' if 'year' in says else ''} {says}"]
     assert not (tmp_path / "commplan.sqlite3").exists()  # nothing was opened, let alone written
@@ -156,13 +155,13 @@ def test_a_replay_of_an_earlier_day_never_shows_steps_queued_after_it(ledger, ca
 
 @pytest.fixture
 def commplan(ledger_url, tmp_path, monkeypatch):
-    """`commplan …` as a process on this ledger, with the file stand-ins for the channels."""
+    """`commplan …` on this ledger (in-process, as a new process would run it), with the file stand-ins for
+    the channels."""
     monkeypatch.setenv("COMMPLAN_FILE_CHANNELS", "true")  # the embedded default's; PostgreSQL must ask for them
     env = {"COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
 
     def run(*args: str, **extra: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "commplan", *args], cwd=REPO, env={**os.environ, **env, **extra},
-                                capture_output=True, text=True, timeout=300)
+        result = run_cli(*args, env={**env, **extra})
         assert result.returncode == 0, result.stderr
         return result
 

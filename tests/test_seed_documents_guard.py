@@ -51,6 +51,7 @@ def _counts(result: subprocess.CompletedProcess) -> dict[str, int]:
     return {word: int(n) for n, word in re.findall(r"(\d+) (passed|skipped|failed|errors?)", summary)}
 
 
+@pytest.mark.slow  # runs the seed tests twice, in pytest processes of their own
 def test_without_the_documents_only_the_tests_that_read_them_skip_or_fail_under_ci(tmp_path):
     skipped = _run_seed_tests(tmp_path / "absent", ci=False)
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
@@ -68,6 +69,7 @@ def test_without_the_documents_only_the_tests_that_read_them_skip_or_fail_under_
     assert "CI must check the seed plans against their sources" in failed.stdout
 
 
+@pytest.mark.slow  # the seed tests in a pytest process of their own
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside this checkout")
 def test_the_seed_suite_runs_in_full_with_the_documents():
     result = _run_seed_tests(SEEDS, ci=True)

@@ -18,6 +18,8 @@ from commplan.notify.setup import configured_channels
 from commplan.notify.sms_apprise import AppriseSMSChannel
 from commplan.settings import Settings
 
+pytestmark = pytest.mark.server  # a loopback HTTP server
+
 SMS = "Den han hom nay: Bao cao tuan - Han 14:00 10/03/2022"
 
 

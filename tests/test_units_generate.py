@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 
+from cli_in_process import run_cli
 from commplan.plan import load_catalog
 from commplan.plan import official_units as official
 from conftest import PLANS, REPO
 
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    return subprocess.run([sys.executable, "-m", "commplan", "units", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return run_cli("units", *args, cwd=cwd)
 
 
 def test_it_writes_thanh_hoas_communes_under_the_existing_provincial_ubnd(tmp_path):

@@ -15,6 +15,8 @@ from test_email_channel import catalog  # noqa: F401 - the plan with contacts (v
 from test_outbox import at, prepared
 from zalo_fake import OA_PATH, ZaloFake
 
+pytestmark = pytest.mark.server  # the loopback Zalo
+
 TEXT = "Viettel Post: đến hạn hôm nay.\nBáo cáo tuần"
 FOLLOWER = "8400000002"
 

@@ -9,6 +9,8 @@ from commplan.notify.channels import PermanentError, TemporaryError
 from commplan.notify.zalo_oauth import PERMISSION_URL, RefreshRejected, TokenPair, refresh_tokens
 from zalo_fake import OA_PATH, OAUTH_PATH, ZaloFake
 
+pytestmark = pytest.mark.server  # the loopback Zalo
+
 
 @pytest.fixture
 def zalo():

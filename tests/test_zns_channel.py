@@ -12,6 +12,8 @@ from commplan.notify.zalo import StaticTokens
 from commplan.notify.zns import NotifyZaloZNS, ZNSChannel
 from zalo_fake import ZNS_PATH, ZaloFake
 
+pytestmark = pytest.mark.server  # the loopback Zalo
+
 PHONE = "84912000001"
 DATA = {"unit": "Bưu điện tỉnh Thử Nghiệm", "due": "14:00 10/03/2022"}
 
