@@ -166,6 +166,7 @@ def zalo_token(url: str, zalo: ZaloFake, *args: str, stdin: str = "") -> subproc
                           capture_output=True, text=True, timeout=120, input=stdin)
 
 
+@pytest.mark.server  # the loopback Zalo OAuth server
 def test_a_refresh_token_is_read_from_stdin_or_a_file_never_from_the_command_line(ledger, ledger_url, tmp_path):
     with ZaloFake() as zalo:
         literal = zalo_token(ledger_url, zalo, "--refresh-token", zalo.refresh_token)
@@ -207,6 +208,7 @@ def test_a_database_url_is_masked_and_refused_as_a_flow_parameter():
 
 
 @pytest.mark.postgres
+@pytest.mark.server  # commplan run starts an ephemeral Prefect server
 def test_commplan_run_never_prints_the_database_password_nor_hands_it_to_prefect(tmp_path):
     require_postgres()
     password = "Pw-7f3kQ9zLx2"  # trust auth: the server accepts it without checking
