@@ -158,11 +158,14 @@ def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
             # the worker's deployments go first, as when a machine switches from one way to the other)
             for name in ("tick/tick", "compliance-report/weekly", "compliance-report/monthly"):
                 assert run("deployment", "delete", name).returncode == 0
-            with process([sys.executable, "deployments/serve.py"], {**client_env, "COMMPLAN_NOW": "2021-12-11T09:00:00+07:00"},
-                         tmp_path / "serve.log"):
+            with process([sys.executable, "-m", "commplan", "worker"],  # what deployments/serve.py runs
+                         {**client_env, "COMMPLAN_NOW": "2021-12-11T09:00:00+07:00"}, tmp_path / "serve.log"):
                 log = tmp_path / "serve.log"
                 wait_for(lambda: "prefect deployment run" in log.read_text(), timeout=120,
-                         what="serve.py to serve its deployments")
+                         what="commplan worker to serve its deployments")
+                served = log.read_text()
+                assert all(name in served for name in ("tick/tick", "compliance-report/weekly",
+                                                       "compliance-report/monthly")), served
                 started = run("deployment", "run", "tick/tick", "--param", "as_of=2021-12-11T09:00:00+07:00")
                 assert started.returncode == 0, started.stdout + started.stderr
                 run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)

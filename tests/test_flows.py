@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from commplan.cli_run import find_flows, load_flow
-from conftest import PLANS, REPO
+from commplan.flows.compliance_report import compliance_report
+from commplan.flows.tick import tick
+from conftest import PLANS
 
 pytestmark = pytest.mark.server  # a Prefect API, and `commplan run` as a process
 
@@ -48,7 +49,6 @@ def artifact(key: str) -> dict | None:
 def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, set_now):
     from commplan.ledger import Ledger
 
-    tick = load_flow(find_flows() / "tick.py", "tick")
     database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     # each tick on its own clock (COMMPLAN_NOW), as the deployment's schedule runs it
     first = tick(as_of=set_now(dt.datetime(2021, 12, 8, 9, 0, tzinfo=VN)), plans=[str(PLANS)], database=database)
@@ -94,12 +94,10 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, 
 def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
     from openpyxl import load_workbook
 
-    tick = load_flow(find_flows() / "tick.py", "tick")
-    report = load_flow(find_flows() / "compliance_report.py", "compliance_report")
     database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     as_of = set_now(dt.datetime(2021, 12, 10, 17, 0, tzinfo=VN))
     tick(as_of=as_of, plans=[str(PLANS)], database=database)
-    files = report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
+    files = compliance_report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
     assert [os.path.basename(f) for f in files] == ["weekly-20211206-20211212.csv", "weekly-20211206-20211212.xlsx"]
     csv_text = open(files[0], encoding="utf-8-sig").read().splitlines()
     assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,untracked,total"
@@ -114,8 +112,15 @@ def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
 
 def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):
     """The main job as a process, twice (each starts an ephemeral Prefect API): a replay of 10/12/2021
-    writes no step or delivery and lists what it would send; the same day on its clock sends for real."""
+    writes no step or delivery and lists what it would send; the same day on its clock sends for real.
+    From a folder holding only the plans: the flow comes from the package, as from an installed wheel."""
+    import shutil
+
     from commplan.ledger import Ledger
+
+    workdir = tmp_path / "work"
+    shutil.copytree(PLANS, workdir / "plans")
+    assert not (workdir / "flows").exists()
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COMMPLAN_"))}
     env["COMMPLAN_DATA_DIR"] = str(tmp_path / "data")
@@ -123,7 +128,7 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
     outbox = tmp_path / "data" / "outbox.jsonl"
 
     def run(*args: str, **extra: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "commplan", "run", *args], cwd=REPO, env={**env, **extra},
+        result = subprocess.run([sys.executable, "-m", "commplan", "run", *args], cwd=workdir, env={**env, **extra},
                                 capture_output=True, text=True, timeout=300)
         output = result.stdout + result.stderr
         assert result.returncode == 0, output

@@ -197,12 +197,11 @@ def test_a_refresh_token_is_read_from_stdin_or_a_file_never_from_the_command_lin
 
 
 def test_a_database_url_is_masked_and_refused_as_a_flow_parameter():
-    from commplan.cli_run import find_flows, load_flow
+    from commplan.flows.tick import tick
 
     url = "postgresql+psycopg://commplan:Mk-9sd!3x@db.example.gov.vn:5432/commplan"
     assert masked_url(url) == "postgresql+psycopg://commplan:***@db.example.gov.vn:5432/commplan"
     assert has_password(url) and not has_password("postgresql+psycopg://commplan@db/commplan")
-    tick = load_flow(find_flows() / "tick.py", "tick")
     with pytest.raises(ValueError, match="set COMMPLAN_DATABASE_URL in the worker's environment"):
         tick.fn(database=url, as_of=dt.datetime(2021, 12, 10, tzinfo=dt.timezone.utc))
 

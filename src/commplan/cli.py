@@ -215,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "shows what it would send, sends nothing")
     run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
     _ledger_options(run)
+    worker = sub.add_parser("worker", help="serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
+                                           "reports) from this process; needs PREFECT_API_URL")
+    worker.add_argument("--plans", default="plans/", metavar="DIR", help="the plans the tick reads (default plans/)")
     return parser
 
 
@@ -232,6 +235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = {"validate": cmd_validate, "preview": cmd_preview}[args.command]
     elif args.command == "run":
         from .cli_run import cmd_run as handler
+    elif args.command == "worker":
+        from .cli_worker import cmd_worker as handler
     elif args.command == "units":
         from .cli_units import cmd_units as handler
     elif args.command == "export":

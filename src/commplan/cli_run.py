@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -13,21 +12,6 @@ from .render.tables import render
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
-
-
-def find_flows() -> Path:
-    """flows/ of the working directory, else of the checkout this package runs from."""
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        if (base / "flows" / "tick.py").is_file():
-            return base / "flows"
-    raise FileNotFoundError("flows/tick.py not found: run commplan from its checkout")
-
-
-def load_flow(path: Path, name: str):
-    spec = importlib.util.spec_from_file_location(f"commplan_flows_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)
 
 
 STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "thông báo lên cấp trên"}
@@ -88,11 +72,8 @@ def cmd_run(args) -> int:
         print(f"error: cannot create Prefect's folder in the data folder {settings.data_dir} ({error.strerror}): make it "
               "writable, or set COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is", file=sys.stderr)
         return 1
-    try:
-        tick = load_flow(find_flows() / "tick.py", "tick")
-    except FileNotFoundError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    from .flows.tick import tick  # inside the package: an installed wheel runs it from any folder
+
     as_of = (args.as_of or clock.now()).astimezone(VN)
     print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
     result = tick(as_of=as_of, plans=[args.plans])

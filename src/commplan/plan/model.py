@@ -189,8 +189,8 @@ class Effective(Strict):
     until: Optional[Date] = None
 
 
-# The tick runs hourly, on the hour, from 06:00 to 21:00, every day (deployments/prefect.yaml and
-# serve.py): a plan cannot ask for a send outside these hours, since no tick would make it.
+# The tick runs hourly, on the hour, from 06:00 to 21:00, every day (commplan.flows.deployments,
+# repeated in deployments/prefect.yaml): a plan cannot ask for a send outside these hours, since no tick would make it.
 TICK_HOURS = range(6, 22)
 FIRST_TICK, LAST_TICK = dt.time(TICK_HOURS[0]), dt.time(TICK_HOURS[-1])
 

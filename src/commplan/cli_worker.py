@@ -1,0 +1,41 @@
+"""`commplan worker`: every deployment served from this one process, on a single machine.
+
+The tick hourly 06:00–21:00, the weekly report Thursday 07:30, the monthly report the 20th
+07:30, Vietnam time (commplan.flows.deployments). Unlike `commplan run`, it needs a lasting
+Prefect API to keep the schedules: PREFECT_API_URL, e.g. `prefect server start` on this machine.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def api_url() -> str | None:
+    """The Prefect API this process would talk to (environment or Prefect profile), if any."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+def cmd_worker(args) -> int:
+    from .plan import load_catalog
+
+    plans = str(Path(args.plans).resolve())  # served runs resolve it later, whatever their working directory
+    _, errors = load_catalog([plans], strict=False)  # refused now, not at 06:00
+    for error in errors:
+        print(error, file=sys.stderr)
+    if errors:
+        print(f"error: the plans in {args.plans} have errors: nothing was served", file=sys.stderr)
+        return 1
+    if not api_url():
+        print("error: no Prefect API: set PREFECT_API_URL (e.g. start `prefect server start` and set "
+              "PREFECT_API_URL=http://127.0.0.1:4200/api); for one tick without a server use `commplan run`",
+              file=sys.stderr)
+        return 1
+    from prefect import serve
+
+    from .flows.deployments import deployments
+
+    serve(*deployments(plans))
+    return 0

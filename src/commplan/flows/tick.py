@@ -1,0 +1,147 @@
+"""The `tick` flow: sync the plans, queue due reminders and send them, evaluate statuses, publish what changed.
+
+Thin: every step is a function of the commplan package. Work is batched (one
+set-based sync, one status query), never one task per occurrence.
+
+A replay (an `as_of` more than 10 minutes from the clock, see `commplan.clock`)
+syncs and evaluates as usual but only previews the reminders, by the dry run's
+code: it writes no reminder step or delivery, sends nothing and issues no
+report link. Its artifacts go under `replay-…` keys and it is recorded in the
+audit log as a replay, not a tick, so the next real tick still compares with
+the last real one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from commplan import clock
+from commplan.ledger import Ledger
+from commplan.ledger.engine import has_password
+from commplan.plan import load_catalog
+from commplan.tick import changes_markdown, evaluate
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="sync plans")
+def sync_plans(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """Mirror the plans into the ledger. Stamped on the clock, whatever instant the tick evaluates: a
+    replay of 2021 must not date what it writes, nor count "today", in 2021."""
+    catalog, _ = load_catalog(plans)  # a plan error fails the run loudly, with every error
+    with Ledger.open(database) as ledger:
+        report = ledger.sync(catalog, actor="commplan-tick")
+    return {**report.__dict__, "waiting": list(report.waiting)}
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="queue reminders")
+def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """Hand the steps due by `as_of` to the notifier's queue, each once (a retry or a re-run adds nothing)."""
+    catalog, _ = load_catalog(plans)
+    with Ledger.open(database) as ledger:
+        report = ledger.queue_reminders(catalog, as_of=as_of)
+    return {"queued": report.queued, "skipped": report.skipped, "by_plan": report.by_plan}
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="send reminders")
+def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """Plan one message per recipient and address, and send what is due through the configured
+    channels (each delivery claimed and confirmed on its own: a retry never sends twice)."""
+    from commplan.notify.setup import notifier_for
+    from commplan.settings import get_settings
+
+    catalog, _ = load_catalog(plans)
+    with Ledger.open(database) as ledger:
+        report = notifier_for(ledger, catalog, get_settings()).run(as_of)
+    return {"planned": report.planned, "sent": report.sent, "retried": report.retried, "failed": report.failed,
+            "handed_on": report.handed_on, "unknown": report.unknown, "without_address": report.without_address}
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="preview reminders")
+def preview_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """A replay's reminders: the steps a tick at `as_of` would queue and the messages it would send,
+    composed by the dry run's code in a rolled-back transaction; nothing written, sent or linked."""
+    from commplan.notify.setup import notifier_for
+    from commplan.settings import get_settings
+
+    catalog, _ = load_catalog(plans)
+    with Ledger.open(database) as ledger:
+        preview = notifier_for(ledger, catalog, get_settings(), preview=True).preview(as_of)
+        names = ledger.unit_names()
+    return {
+        "queued": 0, "skipped": 0, "by_plan": preview.by_plan(), "steps": len(preview.steps), "quiet": preview.quiet,
+        "would_send": [{"recipient": d.recipient, "name": names.get(d.recipient, d.recipient), "channel": d.channel,
+                        "address": d.address, "subject": d.subject} for d in preview.deliveries],
+        "messages": {"planned": 0, "sent": 0, "retried": 0, "failed": 0, "handed_on": 0, "unknown": 0,
+                     "without_address": preview.report.without_address},
+    }
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="evaluate statuses")
+def evaluate_statuses(database: str | None, as_of: dt.datetime, replay: bool = False) -> dict:
+    with Ledger.open(database) as ledger:
+        report = evaluate(ledger, as_of, replay=replay)
+        ledger.record_tick(as_of, {"overdue": sum(p["overdue"] for p in report.by_plan)}, actor="commplan-tick",
+                           replay=replay)
+    return {
+        "as_of": report.as_of.astimezone(VN).isoformat(),
+        "since": report.since.astimezone(VN).isoformat() if report.since else None,
+        "by_plan": report.by_plan,
+        "overdue_by_unit": [{**u, "oldest_due": u["oldest_due"].astimezone(VN).isoformat()} for u in report.overdue_by_unit],
+        "changes": len(report.changes),
+        "undelivered": len(report.undelivered),
+        "markdown": changes_markdown(report),
+    }
+
+
+def shown(iso: str) -> str:
+    """An ISO instant as people read it: 14:00 09/12/2021, Vietnam time."""
+    return f"{dt.datetime.fromisoformat(iso).astimezone(VN):%H:%M %d/%m/%Y}"
+
+
+@task(task_run_name="publish artifacts")
+def publish(result: dict, replay: bool = False) -> None:
+    """The coordinator's view of the tick; a replay's under its own keys, never over the real tick's."""
+    prefix = "replay-" if replay else ""
+    rows = [{**u, "oldest_due": shown(u["oldest_due"])} for u in result["overdue_by_unit"]]
+    create_table_artifact(
+        key=f"{prefix}overdue-by-unit",
+        table=rows or [{"unit": "", "name": "Không có đơn vị nào quá hạn", "overdue": 0}],
+        description=f"Quá hạn theo đơn vị, đến {shown(result['as_of'])}" + (" (chạy lại, mô phỏng)" if replay else ""),
+    )
+    create_markdown_artifact(key=f"{prefix}tick-changes", markdown=result["markdown"],
+                             description="Chạy lại (mô phỏng)" if replay else "Thay đổi từ lần chạy trước")
+
+
+@flow(name="tick", flow_run_name="tick {as_of}")
+def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:
+    """Sync `plans` into the ledger and evaluate it as of `as_of` (default now, on the clock: see
+    COMMPLAN_NOW). An `as_of` more than 10 minutes from the clock is a replay: reminders previewed,
+    never sent. `database` overrides COMMPLAN_DATABASE_URL; Prefect stores parameters, so a URL with
+    a password is refused here: give it to the worker as COMMPLAN_DATABASE_URL instead."""
+    if database and has_password(database):
+        raise ValueError("the database parameter carries a password, which Prefect would store and show: "
+                         "set COMMPLAN_DATABASE_URL in the worker's environment instead")
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)")
+    moment = (as_of or clock.now()).astimezone(VN)
+    replay = clock.is_replay(moment)
+    synced = sync_plans(plans, database, moment)
+    if replay:
+        reminders = preview_reminders(plans, database, moment)
+    else:
+        reminders = queue_reminders(plans, database, moment)
+        reminders["messages"] = send_reminders(plans, database, moment)
+    result = evaluate_statuses(database, moment, replay)
+    for plan in result["by_plan"]:
+        plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)
+    publish(result, replay)
+    get_run_logger().info("%s %s: %s new occurrences, %s reminders %s, %s changes", "replay" if replay else "tick",
+                          moment.isoformat(), synced["inserted"],
+                          reminders.get("steps", reminders["queued"]), "previewed" if replay else "queued",
+                          result["changes"])
+    return {"sync": synced, "reminders": reminders, "replay": replay, **result}
