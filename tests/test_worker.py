@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 
 from conftest import PLANS, REPO
@@ -43,6 +44,7 @@ def test_the_schedules_are_declared_once_and_prefect_yaml_agrees():
     assert tick.parameters == {"plans": [str(PLANS)]}
 
 
+@pytest.mark.server  # a `commplan` process
 def test_commplan_worker_without_a_prefect_api_says_so_in_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COMMPLAN_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), COMMPLAN_DATA_DIR=str(tmp_path / "data"))  # no profile's API
@@ -54,6 +56,7 @@ def test_commplan_worker_without_a_prefect_api_says_so_in_one_line(tmp_path):
     assert line.startswith("error: no Prefect API: set PREFECT_API_URL") and "commplan run" in line
 
 
+@pytest.mark.server  # a `commplan` process
 def test_commplan_worker_refuses_plans_with_errors_before_serving(tmp_path):
     (tmp_path / "bad.yaml").write_text("format: '1.1'\nplan: [\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "COMMPLAN_"))}
