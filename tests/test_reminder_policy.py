@@ -22,19 +22,10 @@ from commplan.tick import evaluate
 from conftest import UNITS_YAML, plan_yaml
 from esms_fake import ESMSFake
 from test_fallback import STRANGER, notifier as loopback_notifier, zalo_fake
-from test_outbox import VN, Recording, at, lines
+from test_outbox import CONTACTS as OUTBOX_CONTACTS, VN, Recording, at, lines
 from test_plan_errors import plan_errors
 
-CONTACTS = '''\
-  - id: buu-dien
-    name: Bưu điện tỉnh Thử Nghiệm
-    contacts:
-      - {email: bd@example.gov.vn, phone: "0912000001"}
-  - id: viettel-post
-    name: Chi nhánh Viettel Post tỉnh Thử Nghiệm
-    contacts:
-      - {email: vtp@example.gov.vn, zalo: "8400000002"}
-'''
+CONTACTS = OUTBOX_CONTACTS.lstrip("\n")  # the two postal units with a phone, a Zalo id and an email
 POSTAL = ("  - id: buu-dien\n    name: Bưu điện tỉnh Thử Nghiệm\n"
           "  - id: viettel-post\n    name: Chi nhánh Viettel Post tỉnh Thử Nghiệm\n")
 
