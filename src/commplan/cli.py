@@ -223,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from . import clock
+    from .i18n import install_argparse
 
+    install_argparse()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
