@@ -140,7 +140,7 @@ def test_the_dry_run_text_is_the_body_each_channel_sends():
 def test_a_persons_request_covers_every_channel_that_sends_to_their_address():
     import argparse
 
-    from commplan.cli_data import _identity
+    from commplan.cli.data import _identity
 
     args = argparse.Namespace(phone="0912 000 001", email=None, zalo=None)
     assert _identity(args).channels == ("zns", "sms")

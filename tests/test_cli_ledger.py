@@ -117,7 +117,7 @@ def test_mistakes_get_clear_errors(run):
     outside = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa", "--on", "2022-03-01", "--count", "1")
     assert outside.returncode == 1 and "không kỳ nào chứa ngày 01/03/2022; gần nhất là #" in outside.stderr
     both = run("record", "bao-cao-tuan-kh1034", "--unit", "x", "--link", "a", "--count", "2")
-    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    assert both.returncode == 2 and "tham số --count: không dùng cùng với tham số --link" in both.stderr
 
 
 def test_an_event_with_broken_plans_records_nothing(run, tmp_path):

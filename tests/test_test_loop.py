@@ -75,9 +75,11 @@ def test_the_markers_are_registered_and_strict():
 def test_in_process_it_exits_as_the_process_does_on_usage_errors_and_help():
     usage = run_cli("preview")
     assert usage.returncode == 2 and usage.stdout == ""
-    assert usage.stderr.startswith("usage: commplan preview") and "the following arguments are required: PATH" in usage.stderr
+    assert usage.stderr.startswith("cách dùng: commplan preview") and "thiếu các tham số bắt buộc: PATH" in usage.stderr
     helped = run_cli("--help")
-    assert helped.returncode == 0 and helped.stdout.startswith("usage: commplan") and helped.stderr == ""
+    assert helped.returncode == 0 and helped.stdout.startswith("cách dùng: commplan") and helped.stderr == ""
+    english = run_cli("--help", env={"COMMPLAN_LANG": "en"})
+    assert english.returncode == 0 and english.stdout.startswith("usage: commplan")
 
 
 def test_in_process_it_sees_the_environment_it_is_given_and_leaves_none_behind(tmp_path, monkeypatch):

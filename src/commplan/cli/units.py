@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE
 
 
-def add_parser(sub) -> None:
+def register(sub) -> None:
     units = sub.add_parser("units", help="directories generated from the official list of administrative units")
     actions = units.add_subparsers(dest="units_command", required=True, metavar="ACTION")
     generate = actions.add_parser(
@@ -25,10 +24,11 @@ def add_parser(sub) -> None:
     generate.add_argument("-o", "--output", metavar="FILE",
                           help="write here (default: print); contacts and notes already in FILE are kept")
     actions.add_parser("provinces", help="list the official province codes")
+    units.set_defaults(handler=cmd_units)
 
 
 def cmd_units(args) -> int:
-    from .plan import official_units as official
+    from ..plan import official_units as official
 
     if args.units_command == "provinces":
         for province in official.provinces():
@@ -40,7 +40,7 @@ def cmd_units(args) -> int:
         print(f"error: không có tỉnh mã '{args.province}' trong danh mục; xem `commplan units provinces`", file=sys.stderr)
         return EXIT_USAGE
     if args.parent is not None:
-        from .plan.values import Problem, parse_id
+        from ..plan.values import Problem, parse_id
 
         try:
             parse_id(args.parent)
@@ -71,7 +71,7 @@ def cmd_units(args) -> int:
 
 def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
     """Contacts and notes by official code, from a directory file written earlier."""
-    from .plan.yaml_source import parse_yaml, read_text
+    from ..plan.yaml_source import parse_yaml, read_text
 
     text, error = read_text(str(path), path.read_bytes())
     if error:
@@ -87,9 +87,6 @@ def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
         if isinstance(unit, dict) and unit.get("code") is not None:
             kept[str(unit["code"])] = {k: unit[k] for k in ("contacts", "note") if k in unit}
     return kept, None
-
-
-__all__ = ["add_parser", "cmd_units"]
 
 
 def _why(error: OSError) -> str:

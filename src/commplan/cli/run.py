@@ -8,10 +8,20 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .render.tables import render
+from .arguments import VIETNAM, as_of_type, ledger_options
 
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
+VN = ZoneInfo(VIETNAM)
 REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
+
+
+def register(sub) -> None:
+    run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
+    run.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
+                     help="the instant (default now); more than 10 minutes from the clock it is a replay: "
+                          "shows what it would send, sends nothing")
+    run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
+    ledger_options(run)
+    run.set_defaults(handler=cmd_run)
 
 
 STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "thông báo lên cấp trên"}
@@ -28,7 +38,7 @@ def step_name(step: str) -> str:
 
 def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
     """The latest queued reminders, so that a run without channels shows what would be sent."""
-    from .ledger import Ledger
+    from ..ledger import Ledger
 
     with Ledger.open(args.database) as ledger:
         names = ledger.unit_names()
@@ -44,11 +54,12 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
 
 
 def cmd_run(args) -> int:
-    from . import clock, prefect_env
-    from .plan import load_catalog
-    from .ledger.engine import masked_url
-    from .render import preview as render_preview
-    from .settings import get_settings
+    from .. import clock, prefect_env
+    from ..ledger.engine import masked_url
+    from ..plan import load_catalog
+    from ..render import preview as render_preview
+    from ..render.tables import render
+    from ..settings import get_settings
 
     _, errors = load_catalog([args.plans], strict=False)  # before Prefect starts: errors, not retries
     for error in errors:
@@ -60,7 +71,7 @@ def cmd_run(args) -> int:
         os.environ["COMMPLAN_DATABASE_URL"] = args.database
         get_settings.cache_clear()
     settings = get_settings()
-    from .ledger import Ledger, LedgerError
+    from ..ledger import Ledger, LedgerError
 
     try:  # before Prefect starts: a data folder that cannot hold the ledger is one line, not a failed flow
         Ledger.open(args.database).close()
@@ -72,7 +83,8 @@ def cmd_run(args) -> int:
         print(f"error: cannot create Prefect's folder in the data folder {settings.data_dir} ({error.strerror}): make it "
               "writable, or set COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is", file=sys.stderr)
         return 1
-    from .flows.tick import tick  # inside the package: an installed wheel runs it from any folder
+    # inside the package: an installed wheel runs it from any folder
+    from ..flows.tick import tick
 
     as_of = (args.as_of or clock.now()).astimezone(VN)
     print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
@@ -104,7 +116,7 @@ def cmd_run(args) -> int:
         print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
               f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry, "
               f"{messages['handed_on']} handed on to a fallback channel.")
-        from .notify.setup import configured_channels, real_channels
+        from ..notify.setup import configured_channels, real_channels
 
         real = real_channels(configured_channels(settings))
         print(f"Channels sending for real: {', '.join(real) if real else 'none'}; the others write what they would send "

@@ -11,6 +11,13 @@ import sys
 from pathlib import Path
 
 
+def register(sub) -> None:
+    worker = sub.add_parser("worker", help="serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
+                                           "reports) from this process; needs PREFECT_API_URL")
+    worker.add_argument("--plans", default="plans/", metavar="DIR", help="the plans the tick reads (default plans/)")
+    worker.set_defaults(handler=cmd_worker)
+
+
 def api_url() -> str | None:
     """The Prefect API this process would talk to (environment or Prefect profile), if any."""
     from prefect.settings import get_current_settings
@@ -19,7 +26,7 @@ def api_url() -> str | None:
 
 
 def cmd_worker(args) -> int:
-    from .plan import load_catalog
+    from ..plan import load_catalog
 
     plans = str(Path(args.plans).resolve())  # served runs resolve it later, whatever their working directory
     _, errors = load_catalog([plans], strict=False)  # refused now, not at 06:00
@@ -35,7 +42,7 @@ def cmd_worker(args) -> int:
         return 1
     from prefect import serve
 
-    from .flows.deployments import deployments
+    from ..flows.deployments import deployments
 
     serve(*deployments(plans))
     return 0

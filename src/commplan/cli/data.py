@@ -11,24 +11,24 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from . import clock
-from .ledger import Ledger, LedgerError
+from .. import clock
+from .arguments import EXIT_OK, VIETNAM, actor, fail, ledger_options
 
-_VN = ZoneInfo("Asia/Ho_Chi_Minh")
 KINDS = {"phone": "số điện thoại", "email": "địa chỉ email", "zalo": "tài khoản Zalo"}
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def add_parsers(sub, ledger_options) -> None:
+def register(sub) -> None:
     backup = sub.add_parser("backup", help="sao lưu sổ theo dõi vào một tệp (SQLite: sao lưu trực tuyến; PostgreSQL: pg_dump)")
     backup.add_argument("file", metavar="FILE", help="tệp sao lưu sẽ ghi (quyền 0600)")
     backup.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã tồn tại")
     ledger_options(backup)
+    backup.set_defaults(handler=cmd_backup)
 
     restore = sub.add_parser("restore", help="khôi phục sổ theo dõi từ một tệp sao lưu")
     restore.add_argument("file", metavar="FILE", help="tệp do `commplan backup` ghi")
     restore.add_argument("--force", action="store_true", help="thay cả khi sổ theo dõi đã có dữ liệu")
     ledger_options(restore)
+    restore.set_defaults(handler=cmd_restore)
 
     contact = sub.add_parser("contact", help="dữ liệu cá nhân của một người liên hệ (Nghị định 13/2023/NĐ-CP)")
     actions = contact.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -45,15 +45,11 @@ def add_parsers(sub, ledger_options) -> None:
     erase.add_argument("--reason", metavar="LÝ_DO", help="lý do (ghi vào nhật ký, không kèm dữ liệu cá nhân)")
     ledger_options(export)
     ledger_options(erase, actor=True)
-
-
-def _fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
+    contact.set_defaults(handler=cmd_contact)
 
 
 def _url(args) -> str:
-    from .settings import get_settings
+    from ..settings import get_settings
 
     return args.database or get_settings().database
 
@@ -63,7 +59,7 @@ def _size(size: int) -> str:
 
 
 def cmd_backup(args) -> int:
-    from .ledger import backup
+    from ..ledger import LedgerError, backup
 
     target = Path(args.file)
     try:
@@ -76,15 +72,15 @@ def cmd_backup(args) -> int:
             print(f"Đã sao lưu sổ theo dõi bằng pg_dump vào {result.path} ({_size(result.size)}, quyền 0600).")
             print(f"Lệnh tương đương: {backup.pg_recipe(url, str(target))}")
     except LedgerError as error:
-        return _fail(str(error))
+        return fail(str(error))
     print(f"Khôi phục: commplan restore {target}")
     return EXIT_OK
 
 
 def cmd_restore(args) -> int:
-    from .ledger import backup
-    from .ledger.engine import head_revision
-    from .ledger.personal import ledger_has_work
+    from ..ledger import Ledger, LedgerError, backup
+    from ..ledger.engine import head_revision
+    from ..ledger.personal import ledger_has_work
 
     source = Path(args.file)
     try:
@@ -99,7 +95,7 @@ def cmd_restore(args) -> int:
         with Ledger(url):  # the normal open: an older backup is upgraded here
             where = _where(url)
     except LedgerError as error:
-        return _fail(str(error))
+        return fail(str(error))
     upgraded = f" (bản sao lưu ở lược đồ {revision}, đã nâng lên {head_revision()})" \
         if revision and revision != head_revision() else ""
     print(f"Đã khôi phục {where} từ {source}{upgraded}.")
@@ -107,15 +103,16 @@ def cmd_restore(args) -> int:
 
 
 def _where(url: str) -> str:
-    from .ledger.backup import place
+    from ..ledger.backup import place
 
     return place(url)
 
 
 def _identity(args):
-    from .ledger.personal import Identity
-    from .notify import registry
-    from .notify.addresses import InvalidPhone, normalise_phone
+    from ..ledger import LedgerError
+    from ..ledger.personal import Identity
+    from ..notify import registry
+    from ..notify.addresses import InvalidPhone, normalise_phone
 
     on = registry.addressed_by  # the channels that send to each kind of address
     if args.phone is not None:
@@ -135,13 +132,13 @@ def _identity(args):
 
 
 def _local(moment) -> str | None:
-    return moment.astimezone(_VN).isoformat() if moment else None
+    return moment.astimezone(ZoneInfo(VIETNAM)).isoformat() if moment else None
 
 
 def cmd_contact(args) -> int:
-    from .cli_ledger import _actor
-    from .plan.contacts import find_contacts
-    from .ledger.personal import contact_deliveries, erase_contact
+    from ..ledger import Ledger, LedgerError
+    from ..ledger.personal import contact_deliveries, erase_contact
+    from ..plan.contacts import find_contacts
 
     try:
         identity = _identity(args)
@@ -150,9 +147,9 @@ def cmd_contact(args) -> int:
             if args.action == "export":
                 deliveries = contact_deliveries(ledger, identity)
             else:
-                alias, counts = erase_contact(ledger, identity, reason=args.reason, actor=_actor(args), now=clock.now())
+                alias, counts = erase_contact(ledger, identity, reason=args.reason, actor=actor(args), now=clock.now())
     except LedgerError as error:
-        return _fail(str(error))
+        return fail(str(error))
     for problem in unreadable:
         print(f"cảnh báo: {problem}", file=sys.stderr)
     if args.action == "export":
@@ -178,7 +175,8 @@ def cmd_contact(args) -> int:
 
 def _outbox_file_lines(value: str) -> None:
     """The file channels' log (outbox.jsonl) is the user's to keep or delete: say where the address remains."""
-    from .settings import get_settings
+    from ..ledger import LedgerError
+    from ..settings import get_settings
 
     try:
         path = get_settings().data_dir / "outbox.jsonl"
@@ -211,6 +209,6 @@ def _export(args, identity, entries, deliveries) -> int:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
     except OSError as error:
-        return _fail(f"không ghi được {args.output}: {error.strerror}")
+        return fail(f"không ghi được {args.output}: {error.strerror}")
     print(f"Đã xuất {len(entries)} mục danh bạ và {len(deliveries)} tin nhắn vào {args.output} (quyền 0600).")
     return EXIT_OK

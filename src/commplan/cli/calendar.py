@@ -7,12 +7,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .ledger import Ledger, LedgerError
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_USAGE = 0, 1, 1, 2
+from .arguments import EXIT_OK, EXIT_USAGE, as_of_type, date_type, fail, ledger_options
 
 
-def add_parser(sub, ledger_options, as_of_type, date_type) -> None:
+def register(sub) -> None:
     export = sub.add_parser("export", help="export a compliance calendar (iCalendar) to import or subscribe to")
     export.add_argument("format", choices=("ics",), help="ics: iCalendar (RFC 5545)")
     export.add_argument("--unit", action="append", default=[], metavar="ID",
@@ -29,24 +27,27 @@ def add_parser(sub, ledger_options, as_of_type, date_type) -> None:
     export.add_argument("--no-sync", action="store_true", help="export the ledger as it is, without syncing the plans first")
     export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write (- for standard output)")
     ledger_options(export)
+    export.set_defaults(handler=cmd_export)
+    _register_feeds(sub)
 
 
 def cmd_export(args) -> int:
-    from .calendar.export import Selection, coordinated_by, export_calendar
-    from .links import report_link
-    from .plan import load_catalog
-    from .settings import get_settings
+    from ..calendar.export import Selection, coordinated_by, export_calendar
+    from ..ledger import Ledger, LedgerError
+    from ..links import report_link
+    from ..plan import load_catalog
+    from ..settings import get_settings
 
     catalog, errors = load_catalog(args.plans, strict=False)
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
-        return _fail("the plans have errors: fix them, then export again")
+        return fail("the plans have errors: fix them, then export again")
     unknown = [p for p in args.plan if p not in catalog.plans] + [u for u in args.unit if u not in catalog.directory]
     if unknown:
         print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
         return EXIT_USAGE
-    from .clock import now as clock_now
+    from ..clock import now as clock_now
 
     now = clock_now()
     as_of = args.as_of or now
@@ -56,7 +57,7 @@ def cmd_export(args) -> int:
     if end < start:
         print(f"--to {end} is before --from {start}", file=sys.stderr)
         return EXIT_USAGE
-    from .schedule.bounds import range_problem
+    from ..schedule.bounds import range_problem
 
     problem = range_problem(start, end)
     if problem:
@@ -66,7 +67,7 @@ def cmd_export(args) -> int:
     if args.coordinator and units:
         plans = tuple(p for p in coordinated_by(catalog, units) if not args.plan or p in args.plan)
         if not plans:
-            return _fail(f"{', '.join(units)} coordinates none of the plans")
+            return fail(f"{', '.join(units)} coordinates none of the plans")
         units = ()
     selection = Selection(units=units, plans=plans, start=start, end=end)
     settings = get_settings()
@@ -80,14 +81,14 @@ def cmd_export(args) -> int:
             if not args.no_sync:
                 ledger.sync(catalog, now=now, actor="commplan-export")
             if args.recurring:
-                from .calendar.recurring import recurring_calendar
+                from ..calendar.recurring import recurring_calendar
 
                 data, count = recurring_calendar(ledger, catalog, selection, now=now)
             else:
                 data, _ = export_calendar(ledger, catalog, selection, as_of=as_of, now=now, link=link)
                 count = data.count(b"BEGIN:VEVENT")
     except LedgerError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.output == "-":
         sys.stdout.buffer.write(data)
     else:
@@ -95,14 +96,9 @@ def cmd_export(args) -> int:
             Path(args.output).write_bytes(data)
         except OSError as error:  # a missing folder, a directory, no permission: one line (the sync stands)
             reason = "it is a folder" if Path(args.output).is_dir() else error.strerror or str(error)
-            return _fail(f"cannot write {args.output}: {reason}; give -o a file in an existing, writable folder")
+            return fail(f"cannot write {args.output}: {reason}; give -o a file in an existing, writable folder")
         print(f"Wrote {count} events ({start:%d/%m/%Y}–{end:%d/%m/%Y}) to {args.output}.")
     return EXIT_OK
-
-
-def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return EXIT_FAILED
 
 
 # ---------------------------------------------------------------- subscription feeds
@@ -110,17 +106,19 @@ def _fail(message: str) -> int:
 LOCAL_URL = "http://127.0.0.1:8080"
 
 
-def add_feed_parsers(sub, ledger_options) -> None:
+def _register_feeds(sub) -> None:
     serve = sub.add_parser("serve-calendars", help="serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     serve.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help="the plans (default plans/)")
     ledger_options(serve)
+    serve.set_defaults(handler=cmd_serve_calendars)
 
     url = sub.add_parser("feed-url", help="print the subscription address of a unit's or a plan's calendar feed")
     which = url.add_mutually_exclusive_group(required=True)
     which.add_argument("--unit", metavar="ID", help="a unit's (or a group's) calendar")
     which.add_argument("--plan", metavar="ID", help="a plan's coordinator calendar (every holder)")
+    url.set_defaults(handler=cmd_feed_url)
 
 
 def cmd_serve_calendars(args) -> int:
@@ -128,8 +126,8 @@ def cmd_serve_calendars(args) -> int:
 
     import uvicorn
 
-    from .calendar.feeds import FeedConfigError, feed_app
-    from .settings import get_settings
+    from ..calendar.feeds import FeedConfigError, feed_app
+    from ..settings import get_settings
 
     settings = get_settings()
     if args.database:
@@ -140,7 +138,7 @@ def cmd_serve_calendars(args) -> int:
     try:
         app = feed_app(settings, plans=args.plans)
     except FeedConfigError as error:
-        return _fail(str(error))
+        return fail(str(error))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
     # uvicorn's access log would write each feed's token; the app logs method, path and status instead
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, server_header=False)
@@ -148,13 +146,13 @@ def cmd_serve_calendars(args) -> int:
 
 
 def cmd_feed_url(args) -> int:
-    from .calendar.feeds import feed_url
-    from .settings import get_settings
+    from ..calendar.feeds import feed_url
+    from ..settings import get_settings
 
     settings = get_settings()
     secret = settings.signing_secret
     if not secret:
-        return _fail("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)")
+        return fail("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)")
     if not settings.public_url:
         print(f"note: COMMPLAN_PUBLIC_URL is not set; the address assumes serve-calendars at {LOCAL_URL}", file=sys.stderr)
     url = feed_url(settings.public_url or LOCAL_URL, secret, unit=args.unit, plan=args.plan)

@@ -1,0 +1,63 @@
+"""The `commplan` command line: a thin shell over the package API.
+
+One module per group of commands. Each exposes `register(subparsers)`, which adds its parsers and
+binds each to its handler with `set_defaults(handler=...)`; `main` parses and calls the handler.
+Handlers import what they need (SQLAlchemy, Prefect, the ledger) when they run, so that
+`commplan --help` and `commplan validate` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import (
+    calendar,
+    data,
+    evidence,
+    plans,
+    reminders,
+    run,
+    status,
+    sync,
+    units,
+    worker,
+)
+from .arguments import EXIT_OK, EXIT_USAGE
+
+# the order of `commplan --help`
+MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="commplan",
+        description="Scheduling engine for government communication plans.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .. import clock
+    from ..i18n import install_argparse
+
+    install_argparse()
+    args = build_parser().parse_args(argv)
+    try:
+        clock.now()  # a bad COMMPLAN_NOW is one line here, before any work
+    except clock.ClockError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    from ..settings import SettingsError
+
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # `commplan preview … | head`
+        return EXIT_OK
+    except SettingsError as error:  # a weak COMMPLAN_LINK_SECRET, a bad key: one line, whichever command met it
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE

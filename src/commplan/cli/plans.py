@@ -1,0 +1,97 @@
+"""`commplan validate` and `commplan preview`: the plan files alone, no ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, date_type, event_type, today
+
+
+def register(sub) -> None:
+    validate = sub.add_parser("validate", help="check plan files; print every error with file:line:column")
+    validate.add_argument("paths", nargs="+", metavar="PATH", help="plan files or folders (searched for *.yaml)")
+    validate.add_argument("--units", action="append", default=[], metavar="PATH", help="add a directory of units from elsewhere")
+    validate.set_defaults(handler=cmd_validate)
+
+    preview = sub.add_parser("preview", help="list the occurrences whose deadline falls in a date range")
+    preview.add_argument("paths", nargs="+", metavar="PATH")
+    preview.add_argument("--units", action="append", default=[], metavar="PATH")
+    preview.add_argument("--from", dest="start", type=date_type, help="first day (default today)")
+    preview.add_argument("--to", dest="end", type=date_type, help="last day (default 30 days after --from)")
+    preview.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (a group means its members)")
+    preview.add_argument("--plan", action="append", default=[], metavar="ID", help="only this plan")
+    preview.add_argument("--event", action="append", default=[], type=event_type, metavar="ID=DATE",
+                         help="treat an awaited event as happened on DATE (repeat it for each instance of a repeating event)")
+    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    preview.set_defaults(handler=cmd_preview)
+
+
+def _load(args):
+    from ..plan import load_catalog
+
+    catalog, errors = load_catalog(args.paths, units=args.units, strict=False)
+    for error in errors:
+        print(error, file=sys.stderr)
+    return catalog, errors
+
+
+def cmd_validate(args) -> int:
+    catalog, errors = _load(args)
+    for warning in catalog.warnings:  # valid, but probably not meant: reported, exit status unchanged
+        print(warning, file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s).", file=sys.stderr)
+        return EXIT_INVALID
+    obligations = sum(len(p.obligations) for p in catalog.plans.values())
+    print(
+        f"OK: {len(catalog.files)} files, {len(catalog.plans)} plans, {obligations} obligations, "
+        f"{len(catalog.directory.units)} units, {len(catalog.directory.groups)} groups."
+        + (f" {len(catalog.warnings)} warning(s)." if catalog.warnings else "")
+    )
+    return EXIT_OK
+
+
+def cmd_preview(args) -> int:
+    from ..render import occurrences as render
+    from ..schedule import expand_catalog, sort_key
+    from ..schedule.bounds import range_problem
+
+    catalog, errors = _load(args)
+    if errors:
+        print(f"{len(errors)} error(s): fix them, then preview again.", file=sys.stderr)
+        return EXIT_INVALID
+    start = args.start or today()
+    end = args.end or start + dt.timedelta(days=30)
+    if end < start:
+        print(f"--to {end} is before --from {start}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = range_problem(start, end)
+    if problem:
+        print(f"error: --from/--to: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    unknown = [p for p in args.plan if p not in catalog.plans]
+    unknown += [u for u in args.unit if u not in catalog.directory]
+    if unknown:
+        print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
+        return EXIT_USAGE
+    events: dict[str, dict[str, dt.date | list[dt.date]]] = {}
+    for ident, day in args.event:
+        matched = [p for p in catalog.plans.values() if any(e.id == ident for e in p.events)]
+        if not matched:
+            print(f"unknown event: {ident}", file=sys.stderr)
+            return EXIT_USAGE
+        for plan in matched:
+            if any(e.id == ident and e.repeats for e in plan.events):  # each --event is one more instance
+                events.setdefault(plan.id, {}).setdefault(ident, []).append(day)
+            else:
+                events.setdefault(plan.id, {})[ident] = day
+    units = set(catalog.directory.expand(tuple(args.unit))) if args.unit else None
+    found = expand_catalog(catalog, start, end, by="due", events=events, plans=args.plan or None)
+    rows = sorted(
+        (o for o in found if units is None or units.intersection(o.holders) or o.unit in units),
+        key=sort_key,
+    )
+    output = {"json": render.as_json, "csv": render.as_csv}.get(args.format)
+    sys.stdout.write(output(rows) + ("\n" if args.format == "json" else "") if output else render.as_table(rows, catalog))
+    return EXIT_OK

@@ -1,0 +1,190 @@
+"""`commplan remind`, `commplan outbox` and `commplan zalo-token`: the reminders, the messages they
+became, and the Zalo OA's token pair."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+
+from .arguments import (
+    EXIT_FAILED,
+    EXIT_OK,
+    VIETNAM,
+    as_of_type,
+    fail,
+    ledger_options,
+    load_plans,
+    open_ledger,
+)
+
+
+def register(sub) -> None:
+    remind = sub.add_parser("remind", help="queue the reminder steps due, plan their messages and send them")
+    remind.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
+                        help="the instant (default now); more than 10 minutes from the clock it is a replay, as --dry-run")
+    remind.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH")
+    remind.add_argument("--dry-run", action="store_true", help="show what would be queued and sent; change nothing")
+    ledger_options(remind)
+    remind.set_defaults(handler=cmd_remind)
+
+    outbox = sub.add_parser("outbox", help="the messages planned, sent, failing or failed")
+    outbox.add_argument("--failed", action="store_true", help="only failed ones and those left unknown by a crash")
+    outbox.add_argument("--format", choices=("table", "json"), default="table")
+    ledger_options(outbox)
+    outbox.set_defaults(handler=cmd_outbox)
+
+    token = sub.add_parser("zalo-token", help="store the Zalo OA token pair after authorising the OA, or show its state")
+    secret_from = token.add_mutually_exclusive_group()
+    secret_from.add_argument("--refresh-token", metavar="-", help="`-`: read the refresh token from Zalo's authorisation "
+                             "from stdin (never on the command line, where `ps` shows it)")
+    secret_from.add_argument("--refresh-token-file", metavar="PATH", help="read the refresh token from this file")
+    token.add_argument("--access-token-file", metavar="PATH", help="its access token, from this file "
+                       "(default: refresh at once)")
+    token.add_argument("--expires-in", type=int, default=90000, metavar="SECONDS",
+                       help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
+    ledger_options(token)
+    token.set_defaults(handler=cmd_zalo_token)
+
+
+def cmd_remind(args) -> int:
+    """Queue the steps due, plan their messages and send them; a dry run, or a replay (an `--as-of` far
+    from the clock), shows what would go out instead, through the same planning, and changes nothing."""
+    from .. import clock
+    from ..ledger import LedgerError
+    from ..notify.setup import notifier_for
+    from ..settings import get_settings
+
+    catalog = load_plans(args.plans, [])
+    if catalog is None:
+        return fail("the plans have errors: no reminder was sent")
+    as_of = args.as_of or clock.now()
+    preview = args.dry_run or clock.is_replay(as_of)
+    try:
+        with open_ledger(args) as ledger:
+            notifier = notifier_for(ledger, catalog, get_settings(), preview=preview)
+            if preview:
+                return _show_preview(notifier.preview(as_of))
+            queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)
+            report = notifier.run(as_of)
+    except LedgerError as error:
+        return fail(str(error))
+    print(f"Queued {queued.queued} reminder steps ({queued.skipped} superseded); planned {report.planned} messages; "
+          f"sent {report.sent}, retrying {report.retried}, handed on to a fallback {report.handed_on}, "
+          f"failed {report.failed}, unknown after a crash {report.unknown}.")
+    for unit in report.without_address:
+        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
+    return EXIT_OK
+
+
+def _show_preview(preview) -> int:
+    """Every message a dry run or a replay would send, in full; nothing was recorded or sent."""
+    from ..notify import registry
+    from ..render import preview as render
+
+    print(render.headline(preview.as_of, len(preview.deliveries), replay=preview.replay))
+    if preview.quiet:
+        print(render.QUIET_NOTE)
+    print()
+    for delivery in preview.deliveries:
+        text = registry.text_of(delivery)
+        print(f"→ {delivery.channel} {delivery.address}:")
+        print(text)
+        print()
+    for unit in preview.report.without_address:
+        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
+    print(f"({'replay' if preview.replay else 'dry run'}: {len(preview.steps)} steps, {len(preview.deliveries)} "
+          "messages now; the rest wait for their digest_at, and Zalo and SMS for their quiet_hours; "
+          "nothing was recorded or sent)")
+    return EXIT_OK
+
+
+def cmd_outbox(args) -> int:
+    import json as _json
+
+    from ..ledger import LedgerError
+    from ..render.tables import render as render_table
+
+    try:
+        with open_ledger(args) as ledger:
+            rows = ledger.deliveries(statuses=["failed", "unknown"] if args.failed else ())
+            names = ledger.unit_names()
+    except LedgerError as error:
+        return fail(str(error))
+    if args.format == "json":
+        print(_json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return EXIT_OK
+    if not rows:
+        print("Hộp thư đi trống." if not args.failed else "Không có tin nhắn lỗi.")
+        return EXIT_OK
+    body = [
+        (str(r["id"]), names.get(r["recipient"], r["recipient"]), r["channel"], r["address"], r["status"],
+         str(r["attempts"]), (r["last_error"] or r["subject"]))
+        for r in rows
+    ]
+    print(render_table(("#", "Đơn vị", "Kênh", "Địa chỉ", "Trạng thái", "Lần", "Ghi chú"), body,
+                       (8, 30, 6, 24, 8, 4, 60), middle=(1,), right=(0, 5)), end="")
+    return EXIT_OK
+
+
+def _read_secret(value: str | None, path: str | None, option: str) -> str | None:
+    """A secret from stdin (`-`) or a file, never from the command line (`ps` shows every argument)."""
+    if value is not None and value != "-":
+        raise ValueError(f"{option} takes `-` (read it from stdin) or use {option}-file PATH: a token written on the "
+                         "command line is visible to every user of this machine in `ps` and stays in the shell history")
+    try:
+        if value == "-":  # typed at a terminal without echo, or piped in
+            text = getpass.getpass("Refresh token: ") if sys.stdin.isatty() else sys.stdin.read()
+        else:
+            text = Path(path).read_text(encoding="utf-8") if path else None
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    if text is None:
+        return None
+    if not text.strip():
+        raise ValueError(f"{option}: {'stdin' if value == '-' else path} is empty")
+    return text.strip()
+
+
+def cmd_zalo_token(args) -> int:
+    """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
+    from zoneinfo import ZoneInfo
+
+    from ..ledger import LedgerError
+    from ..notify.channels import PermanentError, TemporaryError
+    from ..notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
+    from ..settings import get_settings
+
+    settings = get_settings()
+    if not (settings.zalo_app_id and settings.zalo_secret_key):
+        return fail("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)")
+    try:
+        refresh_token = _read_secret(args.refresh_token, args.refresh_token_file, "--refresh-token")
+        access_token = _read_secret(None, args.access_token_file, "--access-token")
+    except ValueError as error:
+        return fail(str(error))
+    if access_token and not refresh_token:
+        return fail("--access-token-file goes with --refresh-token - or --refresh-token-file")
+    try:
+        with open_ledger(args) as ledger:
+            tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
+                                      oauth_base=settings.zalo_oauth_base)
+            if refresh_token:
+                stored = tokens.seed(refresh_token, access_token=access_token, expires_in=args.expires_in)
+            else:
+                stored = tokens.status()
+    except ZaloLockedOut as error:  # the stored pair cannot be opened with this key
+        return fail(str(error))
+    except (PermanentError, TemporaryError) as error:
+        return fail(f"Zalo refused or could not be reached: {error}")
+    except LedgerError as error:
+        return fail(str(error))
+    if stored is None:
+        print("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token -` (the token on stdin).")
+        return EXIT_FAILED
+    print(f"Zalo access token valid until {stored.access_expires_at.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y} "
+          f"(refreshed {stored.refreshed_at.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y}); it is refreshed automatically.")
+    if stored.last_error:
+        print(f"Last refresh error: {stored.last_error}")
+        return EXIT_FAILED
+    return EXIT_OK
