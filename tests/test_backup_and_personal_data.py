@@ -133,7 +133,7 @@ def test_sqlite_backup_refuses_to_overwrite_and_names_a_bad_path(tmp_path, catal
     backup.write_text("an older copy")
 
     code, out, err = run(capsys, "backup", str(backup), "--database", url)
-    assert code == 1 and err == f"error: {backup} đã tồn tại: chọn tên khác, hoặc thêm --force để ghi đè\n"
+    assert code == 1 and err == f"lỗi: {backup} đã tồn tại: chọn tên khác, hoặc thêm --force để ghi đè\n"
     assert backup.read_text() == "an older copy"
     assert run(capsys, "backup", str(backup), "--database", url, "--force")[0] == 0
     assert rows(f"sqlite:///{backup}") == rows(url)
@@ -141,7 +141,7 @@ def test_sqlite_backup_refuses_to_overwrite_and_names_a_bad_path(tmp_path, catal
     for bad, says in ((tmp_path / "no-such-folder" / "x.sqlite3", "không tồn tại"),
                       (tmp_path, "là một thư mục")):
         code, out, err = run(capsys, "backup", str(bad), "--database", url)
-        assert code == 1 and err.startswith("error: ") and says in err and err.count("\n") == 1, err
+        assert code == 1 and err.startswith("lỗi: ") and says in err and err.count("\n") == 1, err
 
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -168,7 +168,7 @@ def test_sqlite_restore_refuses_a_used_ledger_and_a_file_that_is_no_backup(tmp_p
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     for source in (not_a_backup, tmp_path / "missing.sqlite3"):
         code, out, err = run(capsys, "restore", str(source), "--database", fresh)
-        assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+        assert code == 1 and err.startswith("lỗi: ") and err.count("\n") == 1, err
 
     code, out, err = run(capsys, "restore", str(backup), "--database", url, "--force")
     assert code == 0, err
@@ -261,10 +261,10 @@ def test_contact_export_finds_the_directory_line_and_every_message_sent(ledger_u
     assert [d["channel"] for d in json.loads(out)["deliveries"]] == ["email", "email"]
 
     code, out, err = run(capsys, "contact", "export", "--phone", "12345", "--database", ledger_url)
-    assert code == 1 and err == "error: '12345' không phải số di động Việt Nam\n"
+    assert code == 1 and err == "lỗi: '12345' không phải số di động Việt Nam\n"
     code, out, err = run(capsys, "contact", "export", "--zalo", ZALO, "--plans", str(tmp_path),
                          "--database", ledger_url, "-o", str(tmp_path / "nowhere" / "x.json"))
-    assert code == 1 and err.startswith("error: không ghi được") and err.count("\n") == 1
+    assert code == 1 and err.startswith("lỗi: không ghi được") and err.count("\n") == 1
 
 
 def test_contact_erase_removes_the_address_everywhere_and_keeps_counts_and_statuses(ledger_url, catalog, clock_at,

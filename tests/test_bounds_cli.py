@@ -33,10 +33,10 @@ def commplan(*args: str, data_dir: str | os.PathLike | None = None, **env: str) 
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
-    """The whole of stderr, which must be a single `error: …` line."""
+    """The whole of stderr, which must be a single `lỗi: …` line."""
     assert "Traceback" not in result.stderr, result.stderr
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert len(lines) == 1 and lines[0].startswith("lỗi: "), result.stderr
     return lines[0]
 
 
@@ -59,7 +59,7 @@ def test_a_far_horizon_is_refused_at_once_with_the_cap(capsys):
     assert main(["sync", PLANS, "--horizon", "9000-12-31"]) == 2
     assert time.monotonic() - started < 60  # not the minutes (and 668 MB) it took before
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("error: --horizon: the horizon 31/12/9000 is too far: at most 10 years")
+    assert err.count("\n") == 1 and err.startswith("lỗi: --horizon: the horizon 31/12/9000 is too far: at most 10 years")
 
 
 def test_a_ledger_sync_past_the_cap_is_refused_for_every_caller(ledger):
@@ -79,7 +79,7 @@ def test_a_range_longer_than_ten_years_is_refused_at_once(command, capsys):
     assert main(command) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "error: --from/--to: 01/01/2000–31/12/8999 is longer than 10 years: ask for at most 10 years at a time\n"
+    assert captured.err == "lỗi: --from/--to: 01/01/2000–31/12/8999 is longer than 10 years: ask for at most 10 years at a time\n"
 
 
 def test_ten_years_exactly_is_still_previewed(capsys):
@@ -137,7 +137,7 @@ def test_export_to_a_bad_path_is_one_line(where, tmp_path, a_file):
     result = commplan("export", "ics", "--plans", PLANS, "-o", str(target), data_dir=tmp_path / "data")
     assert result.returncode == 1
     line = one_line(result)
-    assert line.startswith(f"error: cannot write {target}: ")
+    assert line.startswith(f"lỗi: không ghi được {target}: ")
     assert "give -o a file in an existing, writable folder" in line
     assert result.stdout == ""
 

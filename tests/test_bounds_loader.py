@@ -49,4 +49,4 @@ def test_a_file_of_many_unknown_keys_gives_one_line_each(tmp_path, capsys):
     assert main(["validate", str(file)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert sum("unknown key 'k" in line for line in err) == count
-    assert err[-1].endswith("error(s) in 1 file(s).")
+    assert err[-1].endswith("lỗi trong 1 tệp.")

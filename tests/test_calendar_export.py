@@ -137,10 +137,10 @@ def test_export_ics_on_the_command_line(ledger_url, tmp_path):
     data = out.read_bytes()
     check_rfc5545(data)
     count = len(parsed(data).walk("VEVENT"))
-    assert run.stdout.strip() == f"Wrote {count} events (01/12/2021–31/12/2021) to {out}." and count > 5
+    assert run.stdout.strip() == f"Đã ghi {count} sự kiện (01/12/2021–31/12/2021) vào {out}." and count > 5
     assert parsed(data)["X-WR-CALNAME"] == "Lịch nhiệm vụ: Bưu điện tỉnh"
     bad = run_cli("export", "ics", "--unit", "buu-dien", "--database", ledger_url, "-o", str(out), env=env)
-    assert bad.returncode == 2 and "unknown plan or unit: buu-dien" in bad.stderr
+    assert bad.returncode == 2 and "không có kế hoạch hoặc đơn vị: buu-dien" in bad.stderr
 
 
 def test_golden_file_of_one_seed_plan(ledger, seeds):

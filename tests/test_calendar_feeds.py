@@ -401,7 +401,7 @@ def test_no_link_secret_no_feeds(tmp_path, write_plan, monkeypatch, capsys):
         assert main(["serve-calendars", "--plans", str(tmp_path), "--port", "0"]) == 1
         assert "COMMPLAN_LINK_SECRET is not set" in capsys.readouterr().err
         assert main(["feed-url", "--unit", "buu-dien"]) == 1
-        assert "COMMPLAN_LINK_SECRET is not set" in capsys.readouterr().err
+        assert "lỗi: chưa đặt COMMPLAN_LINK_SECRET" in capsys.readouterr().err
     finally:
         get_settings.cache_clear()
 
@@ -427,7 +427,7 @@ def test_feed_url_prints_an_address_that_opens_the_feed(served, monkeypatch, cap
         assert main(["feed-url", "--unit", "viettel-post"]) == 0
         out = capsys.readouterr()
         assert out.out.splitlines()[0] == f"http://127.0.0.1:8080/calendars/viettel-post.ics?token={feed_token(SECRET, 'viettel-post')}"
-        assert "COMMPLAN_PUBLIC_URL is not set" in out.err
+        assert "lưu ý: chưa đặt COMMPLAN_PUBLIC_URL" in out.err
     finally:
         get_settings.cache_clear()
 

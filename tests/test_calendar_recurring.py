@@ -450,7 +450,7 @@ def test_export_ics_recurring_on_the_command_line(ledger_url, tmp_path, seeds):
     data = out.read_bytes()
     check_wire(data)
     count = len(vevents(data))
-    assert run.stdout.strip() == f"Wrote {count} events (01/01/2021–31/12/2027) to {out}."
+    assert run.stdout.strip() == f"Đã ghi {count} sự kiện (01/01/2021–31/12/2027) vào {out}."
     # nothing recorded in this ledger: obligations awaiting the banner have no deadline yet
     expected = engine_instants(seeds, START, END)
     assert calendar_instants(data) == expected

@@ -17,7 +17,7 @@ def test_validate_passes_on_the_bundled_plans():
     result = subprocess.run([sys.executable, "-m", "commplan", "validate", "plans/"], cwd=REPO, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("OK: 10 files, 5 plans,")  # plans/units/thanh-hoa-communes.yaml is the 10th
+    assert result.stdout.startswith("Hợp lệ: 10 tệp, 5 kế hoạch,")  # plans/units/thanh-hoa-communes.yaml is the 10th
 
 
 def test_validate_prints_every_error_and_exits_1(tmp_path):
@@ -30,7 +30,7 @@ def test_validate_prints_every_error_and_exits_1(tmp_path):
     assert lines == [
         "a.yaml:12:11: obligations[0].lead[0]: unknown unit or group 'nobody'",
         "b.yaml:3:5: units[0]: missing required key 'name'",
-        "2 error(s) in 2 file(s).",
+        "2 lỗi trong 2 tệp.",
     ]
     assert result.stdout == ""
 
@@ -78,11 +78,11 @@ def test_preview_table_is_in_vietnamese():
 
 def test_preview_refuses_unknown_ids_and_bad_ranges():
     unknown = commplan("preview", "plans/", "--unit", "so-ttt-thanh-hoa")
-    assert unknown.returncode == 2 and "unknown plan or unit: so-ttt-thanh-hoa" in unknown.stderr
+    assert unknown.returncode == 2 and "không có kế hoạch hoặc đơn vị: so-ttt-thanh-hoa" in unknown.stderr
     backwards = commplan("preview", "plans/", "--from", "2022-02-01", "--to", "2022-01-01")
     assert backwards.returncode == 2 and "is before" in backwards.stderr
     bad_date = commplan("preview", "plans/", "--from", "31/02/2022")  # dd/mm/yyyy is a date, 31 February is not
-    assert bad_date.returncode == 2 and "'31/02/2022' is not a date (dd/mm/yyyy or YYYY-MM-DD)" in bad_date.stderr
+    assert bad_date.returncode == 2 and "'31/02/2022' không phải là ngày (dd/mm/yyyy hoặc YYYY-MM-DD)" in bad_date.stderr
 
 
 def test_dates_are_read_as_clerks_write_them_and_as_iso():
@@ -101,5 +101,5 @@ def test_dates_are_read_as_clerks_write_them_and_as_iso():
     for wrong in ("31/02/2021", "11/2021", "02/11/2021 25:00", "2021-11-02T", "hôm qua", "1800-01-01"):
         with pytest.raises(argparse.ArgumentTypeError):
             on_type(wrong)
-    with pytest.raises(argparse.ArgumentTypeError, match=r"'2021/11/02' is not a date \(dd/mm/yyyy or YYYY-MM-DD\)"):
+    with pytest.raises(argparse.ArgumentTypeError, match=r"'2021/11/02' không phải là ngày \(dd/mm/yyyy hoặc YYYY-MM-DD\)"):
         date_type("2021/11/02")

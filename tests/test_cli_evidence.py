@@ -74,15 +74,15 @@ def test_a_late_report_recorded_with_its_real_date_then_withdrawn(run):
     assert "đã thu hồi" in listed and "(Trần B): Nhập nhầm" in listed and "1 minh chứng, 1 đã thu hồi." in listed
 
     twice = run("evidence", "withdraw", "1", "--reason", "lần hai")
-    assert twice.returncode == 1 and twice.stderr.startswith("error: minh chứng #1 đã được thu hồi lúc ")
+    assert twice.returncode == 1 and twice.stderr.startswith("lỗi: minh chứng #1 đã được thu hồi lúc ")
     assert twice.stderr.endswith(" bởi Trần B (lý do: Nhập nhầm: báo cáo này là của tháng 11)\n")
     unknown = run("evidence", "withdraw", "42", "--reason", "x")
-    assert (unknown.returncode, unknown.stderr) == (1, "error: không có minh chứng #42\n")
+    assert (unknown.returncode, unknown.stderr) == (1, "lỗi: không có minh chứng #42\n")
     blank = run("evidence", "withdraw", "1", "--reason", "   ")
-    assert (blank.returncode, blank.stderr) == (1, "error: thu hồi minh chứng cần có lý do (--reason)\n")
+    assert (blank.returncode, blank.stderr) == (1, "lỗi: thu hồi minh chứng cần có lý do (--reason)\n")
     far = run("record", "bao-cao-thang-kh1034", "--unit", "so-tttt-thanh-hoa", "--occurrence", ident,
               "--on", "02/11/2023", "--document", DOCUMENT)
-    assert (far.returncode, far.stderr) == (1, f"error: ngày 02/11/2023 cách kỳ thực hiện #{ident} (01/10/2021–31/10/2021) "
+    assert (far.returncode, far.stderr) == (1, f"lỗi: ngày 02/11/2023 cách kỳ thực hiện #{ident} (01/10/2021–31/10/2021) "
                                                "hơn một năm: kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on\n")
 
 
@@ -100,19 +100,19 @@ def test_links_count_once_in_their_normal_form_and_bad_items_get_one_clear_line(
     assert item["value"] == "https://stttt.thanhhoa.gov.vn/tin/bao-cao-10"
 
     for args, message in [
-        (("--link", "javascript:alert(1)"), "error: đường dẫn 'javascript:alert(1)' phải bắt đầu bằng http:// hoặc https://\n"),
-        (("--link", "data:text/html,x"), "error: đường dẫn 'data:text/html,x' phải bắt đầu bằng http:// hoặc https://\n"),
-        (("--link", "  "), "error: đường dẫn trống: ghi địa chỉ đầy đủ, ví dụ https://baothanhhoa.vn/…\n"),
-        (("--document", ""), "error: minh chứng là văn bản cần có tên văn bản (--document \"Báo cáo số …\")\n"),
-        (("--document", "x" * 501), "error: tên văn bản dài 501 ký tự, quá giới hạn 500 ký tự\n"),
-        (("--count", "1", "--note", "x" * 2001), "error: ghi chú dài 2.001 ký tự, quá giới hạn 2.000 ký tự\n"),
+        (("--link", "javascript:alert(1)"), "lỗi: đường dẫn 'javascript:alert(1)' phải bắt đầu bằng http:// hoặc https://\n"),
+        (("--link", "data:text/html,x"), "lỗi: đường dẫn 'data:text/html,x' phải bắt đầu bằng http:// hoặc https://\n"),
+        (("--link", "  "), "lỗi: đường dẫn trống: ghi địa chỉ đầy đủ, ví dụ https://baothanhhoa.vn/…\n"),
+        (("--document", ""), "lỗi: minh chứng là văn bản cần có tên văn bản (--document \"Báo cáo số …\")\n"),
+        (("--document", "x" * 501), "lỗi: tên văn bản dài 501 ký tự, quá giới hạn 500 ký tự\n"),
+        (("--count", "1", "--note", "x" * 2001), "lỗi: ghi chú dài 2.001 ký tự, quá giới hạn 2.000 ký tự\n"),
     ]:
         refused = record("--on", "2021-10-20", *args)
         assert (refused.returncode, refused.stderr) == (1, message)
     bad_day = record("--on", "31/02/2021", "--count", "1")
-    assert bad_day.returncode == 2 and "'31/02/2021' is not a date or datetime (dd/mm/yyyy" in bad_day.stderr
+    assert bad_day.returncode == 2 and "'31/02/2021' không phải là ngày hoặc thời điểm (dd/mm/yyyy" in bad_day.stderr
     assert len(json.loads(run("evidence", "list", "--format", "json").stdout)) == 1  # nothing else was written
     missing = run("evidence", "list", "--occurrence", "999999")
-    assert (missing.returncode, missing.stderr) == (1, "error: không có kỳ thực hiện #999999\n")
+    assert (missing.returncode, missing.stderr) == (1, "lỗi: không có kỳ thực hiện #999999\n")
     empty = run("evidence", "list", "--unit", "so-tttt-ha-tinh")
     assert (empty.returncode, empty.stdout) == (0, "Không có minh chứng nào.\n")

@@ -70,18 +70,18 @@ def test_event_opens_waiting_obligations_and_excuse_round_trip(run):
     assert run("sync", "plans/").returncode == 0
     event = run("event", "banner-nong-san-viet", "--date", "2021-11-22")
     assert event.returncode == 0, event.stderr
-    assert "Recorded thanh-hoa-241-2021/banner-nong-san-viet on 22/11/2021." in event.stdout
+    assert "Đã ghi nhận sự kiện thanh-hoa-241-2021/banner-nong-san-viet ngày 22/11/2021." in event.stdout
     assert "waiting for an event" not in event.stdout
     rows = json.loads(run("status", "--as-of", "2021-11-30", "--plan", "thanh-hoa-241-2021", "--unit", "van-phong-ubnd-thanh-hoa",
                           "--format", "json").stdout)
     assert [(r["obligation"], r["window_start"], r["due"]) for r in rows] == [
         ("lap-chuyen-muc-cong-ttdt", "2021-11-22", "2021-11-29T23:59:59+07:00")]
     excused = run("excuse", str(rows[0]["id"]), "--reason", "Chuyên mục đã có từ trước")
-    assert excused.returncode == 0 and "excused: Chuyên mục đã có từ trước" in excused.stdout
+    assert excused.returncode == 0 and "Lý do miễn: Chuyên mục đã có từ trước" in excused.stdout
     again = run("excuse", str(rows[0]["id"]), "--reason", "lần hai")
     assert again.returncode == 1 and "is already excused" in again.stderr
     undo = run("excuse", str(rows[0]["id"]), "--undo")
-    assert undo.returncode == 0 and "no longer excused (was: Chuyên mục đã có từ trước)" in undo.stdout
+    assert undo.returncode == 0 and "(lý do miễn trước đó: Chuyên mục đã có từ trước)." in undo.stdout
 
 
 def test_status_of_one_province(run):
@@ -111,9 +111,9 @@ def test_mistakes_get_clear_errors(run):
     assert run("sync", "plans/").returncode == 0
     wrong = run("record", "bao-cao-tuan-kh1043", "--unit", "so-tttt-thanh-hoa", "--count", "1")
     assert wrong.returncode == 1
-    assert "error: unknown obligation 'bao-cao-tuan-kh1043' (did you mean 'bao-cao-tuan-kh1034'" in wrong.stderr
+    assert "lỗi: unknown obligation 'bao-cao-tuan-kh1043' (did you mean 'bao-cao-tuan-kh1034'" in wrong.stderr
     unit = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoá", "--count", "1")
-    assert "error: unknown unit 'so-tttt-thanh-hoá' (did you mean 'so-tttt-thanh-hoa'" in unit.stderr
+    assert "lỗi: unknown unit 'so-tttt-thanh-hoá' (did you mean 'so-tttt-thanh-hoa'" in unit.stderr
     outside = run("record", "bao-cao-tuan-kh1034", "--unit", "so-tttt-thanh-hoa", "--on", "2022-03-01", "--count", "1")
     assert outside.returncode == 1 and "không kỳ nào chứa ngày 01/03/2022; gần nhất là #" in outside.stderr
     both = run("record", "bao-cao-tuan-kh1034", "--unit", "x", "--link", "a", "--count", "2")
@@ -132,11 +132,11 @@ def test_an_event_with_broken_plans_records_nothing(run, tmp_path):
 
 def test_out_of_range_numbers_and_dates_are_usage_errors(run):
     huge = run("excuse", "99999999999999999999", "--reason", "x")
-    assert huge.returncode == 2 and "is not a whole number of 1 or more" in huge.stderr
+    assert huge.returncode == 2 and "không phải là số nguyên từ 1 trở lên" in huge.stderr
     ancient = run("status", "--as-of", "0001-01-01T01:00")
-    assert ancient.returncode == 2 and "the year must be between 1900 and 9000" in ancient.stderr
+    assert ancient.returncode == 2 and "năm phải trong khoảng 1900 đến 9000" in ancient.stderr
     missing = run("excuse", "424242", "--reason", "x")
-    assert missing.returncode == 1 and "error: no occurrence #424242" in missing.stderr
+    assert missing.returncode == 1 and "lỗi: no occurrence #424242" in missing.stderr
 
 
 @pytest.mark.slow  # composes and sends a morning of the seed plans
@@ -158,7 +158,7 @@ def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, le
     written = (tmp_path / "data" / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(written) == count and all('"written_at": "2021-12-10T02:0' in line for line in written)
     again = run("remind", "--as-of", "2021-12-10T09:00")
-    assert "Queued 0 reminder steps (0 superseded); planned 0 messages; sent 0," in again.stdout
+    assert "Đã xếp 0 bước nhắc việc (0 bước cũ được thay thế); đã lập 0 tin nhắn; đã gửi 0," in again.stdout
     listing = run("outbox")
     assert listing.returncode == 0 and "sent" in listing.stdout and "[Nhắc việc]" in listing.stdout
     assert run("outbox", "--failed").stdout.strip() == "Không có tin nhắn lỗi."

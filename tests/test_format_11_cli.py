@@ -56,7 +56,7 @@ def test_a_repeating_event_recorded_twice_on_one_day_then_withdrawn(ledger_url, 
     ]
     nothing = commplan("event", "yeu-cau-bao-cao", "--date", "2024-05-07", "--undo", "--plans", str(plans), env=env)
     assert nothing.returncode == 1
-    assert nothing.stderr.strip() == "error: sự kiện 'yeu-cau-bao-cao' không có lần nào ngày 07/05/2024 để rút lại"
+    assert nothing.stderr.strip() == "lỗi: sự kiện 'yeu-cau-bao-cao' không có lần nào ngày 07/05/2024 để rút lại"
 
 
 def test_preview_lists_each_instance_of_a_repeating_event(plans):

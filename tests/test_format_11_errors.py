@@ -113,7 +113,7 @@ def test_validate_warns_about_an_obligation_every_holder_of_which_is_dissolved(t
     assert result.stderr.replace(str(tmp_path) + "/", "").splitlines() == [
         "plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "
         "(ubnd-huyen-a on 2025-07-01, ubnd-huyen-b on 2025-07-01): nobody owes it"]
-    assert result.stdout.startswith("OK: 2 files, 1 plans, 2 obligations") and "1 warning(s)." in result.stdout
+    assert result.stdout.startswith("Hợp lệ: 2 tệp, 1 kế hoạch, 2 nhiệm vụ") and "1 cảnh báo." in result.stdout
 
 
 def test_an_event_waited_for_by_a_broken_obligation_is_not_also_reported_as_waited_for_by_nobody(tmp_path):

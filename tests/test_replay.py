@@ -75,7 +75,7 @@ def test_ten_minutes_either_side_of_the_clock_is_not_a_replay_a_second_more_is()
 def test_a_bad_commplan_now_is_one_clear_line_naming_it(value, says, tmp_path):
     result = run_cli("status", env={"COMMPLAN_NOW": value, "COMMPLAN_DATA_DIR": str(tmp_path)})
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.splitlines() == [f"error: COMMPLAN_NOW={value!r}{':' if 'year' in says else ''} {says}"]
+    assert result.stderr.splitlines() == [f"lỗi: COMMPLAN_NOW={value!r}{':' if 'year' in says else ''} {says}"]
     assert not (tmp_path / "commplan.sqlite3").exists()  # nothing was opened, let alone written
 
 
@@ -187,7 +187,7 @@ def test_a_replay_of_2021_writes_nothing_sends_nothing_and_shows_what_it_would_s
     assert replay.stdout.startswith("Chạy lại 09:00 ngày 10/12/2021 (mô phỏng): không gửi nhắc việc nào; sẽ gửi ")
     count = would_send(replay.stdout)
     assert count > 20 and "quá hạn 10 ngày" in replay.stdout.lower()  # about 2021, as if it were then
-    assert replay.stdout.rstrip().endswith("nothing was recorded or sent)") and "(replay: " in replay.stdout
+    assert replay.stdout.rstrip().endswith("không ghi và không gửi gì)") and "(chạy lại: " in replay.stdout
     with Ledger(ledger_url) as ledger:
         assert ledger.reminders() == [] and ledger.deliveries() == []
     assert outbox_file(tmp_path) == []
@@ -206,7 +206,7 @@ def test_an_as_of_within_ten_minutes_of_the_clock_sends_one_further_is_a_replay(
     replay = commplan("remind", "--as-of", "2021-12-10T09:06", **clock_0855)
     assert replay.stdout.startswith("Chạy lại 09:06 ngày 10/12/2021 (mô phỏng)") and outbox_file(tmp_path) == []
     sent = commplan("remind", "--as-of", "2021-12-10T09:04", **clock_0855)
-    assert sent.stdout.startswith("Queued ") and len(outbox_file(tmp_path)) == would_send(replay.stdout) > 0
+    assert sent.stdout.startswith("Đã xếp ") and len(outbox_file(tmp_path)) == would_send(replay.stdout) > 0
 
 
 def test_a_replay_of_2040_issues_no_report_link(commplan, ledger_url, tmp_path):

@@ -45,7 +45,7 @@ def test_scripts_run_validates_the_plans_it_is_given_and_passes_them_on(tmp_path
         result = run_script(tmp_path, *args)
         assert result.returncode == 0, result.stderr
         # one plan and 7 units: the folder given, not the bundled plans/ (5 plans)
-        assert result.stdout.splitlines() == ["OK: 2 files, 1 plans, 1 obligations, 7 units, 1 groups.",
+        assert result.stdout.splitlines() == ["Hợp lệ: 2 tệp, 1 kế hoạch, 1 nhiệm vụ, 7 đơn vị, 1 nhóm đơn vị.",
                                               f"commplan run {' '.join(args)}"]
 
 
@@ -55,7 +55,7 @@ def test_scripts_run_stops_at_the_errors_of_the_plans_it_is_given(tmp_path):
     (plans / "plan.yaml").write_text("commplan: 1\nunits: [\n", encoding="utf-8")
     result = run_script(tmp_path, "--plans", str(plans))
     assert result.returncode == 1 and "commplan run" not in result.stdout
-    assert f"{plans / 'plan.yaml'}:" in result.stderr and "1 error(s) in 1 file(s)." in result.stderr
+    assert f"{plans / 'plan.yaml'}:" in result.stderr and "1 lỗi trong 1 tệp." in result.stderr
 
 
 def test_commplan_run_refuses_plans_with_errors_before_starting_prefect(tmp_path):
@@ -65,5 +65,5 @@ def test_commplan_run_refuses_plans_with_errors_before_starting_prefect(tmp_path
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [f"{missing}:1:1: no such file or folder",
-                                          f"error: the plans in {missing} have errors: nothing was run"]
+                                          f"lỗi: các kế hoạch trong {missing} có lỗi: chưa chạy gì"]
     assert not (tmp_path / "data" / "prefect").exists()

@@ -57,7 +57,7 @@ def test_a_weak_link_secret_is_refused_with_one_line_naming_the_variable(secret,
         get_settings()
     assert main(["feed-url", "--unit", "buu-dien"]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith("error: COMMPLAN_LINK_SECRET ") and err.count("\n") == 1
+    assert out == "" and err.startswith("lỗi: COMMPLAN_LINK_SECRET ") and err.count("\n") == 1
     assert secret not in err  # the weak secret itself is not echoed
 
 
@@ -171,11 +171,11 @@ def test_a_refresh_token_is_read_from_stdin_or_a_file_never_from_the_command_lin
     with ZaloFake() as zalo:
         literal = zalo_token(ledger_url, zalo, "--refresh-token", zalo.refresh_token)
         assert literal.returncode == 1 and literal.stdout == ""
-        assert literal.stderr.startswith("error: --refresh-token takes `-`") and "`ps`" in literal.stderr
+        assert literal.stderr.startswith("lỗi: --refresh-token chỉ nhận `-`") and "`ps`" in literal.stderr
         assert literal.stderr.count("\n") == 1 and zalo.requests == []
 
         empty = zalo_token(ledger_url, zalo, "--refresh-token", "-", stdin="\n")
-        assert empty.returncode == 1 and empty.stderr == "error: --refresh-token: stdin is empty\n"
+        assert empty.returncode == 1 and empty.stderr == "lỗi: --refresh-token: stdin trống\n"
         missing = zalo_token(ledger_url, zalo, "--refresh-token-file", str(tmp_path / "none"))
         assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
 

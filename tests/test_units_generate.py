@@ -83,9 +83,9 @@ def test_regenerating_keeps_the_contacts_entered_since(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("generate", "--province", "99"), "error: không có tỉnh mã '99' trong danh mục; xem `commplan units provinces`"),
+        (("generate", "--province", "99"), "lỗi: không có tỉnh mã '99' trong danh mục; xem `commplan units provinces`"),
         (("generate", "--province", "38", "--parent", "UBND Thanh Hóa"),
-         "error: --parent: 'UBND Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. ubnd-thanh-hoa)"),
+         "lỗi: --parent: 'UBND Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. ubnd-thanh-hoa)"),
     ],
 )
 def test_it_refuses_bad_arguments_in_one_line(args, message):
@@ -97,7 +97,7 @@ def test_it_does_not_overwrite_a_file_it_cannot_read(tmp_path):
     out = tmp_path / "broken.yaml"
     out.write_text("units: [unclosed\n", encoding="utf-8")
     done = run("generate", "--province", "38", "-o", str(out))
-    assert done.returncode == 1 and done.stderr.startswith(f"error: {out}: dòng ")
+    assert done.returncode == 1 and done.stderr.startswith(f"lỗi: {out}: dòng ")
     assert out.read_text(encoding="utf-8") == "units: [unclosed\n"
 
 
@@ -121,5 +121,5 @@ def test_the_committed_thanh_hoa_directory_is_the_generators_output():
 def test_a_missing_output_folder_is_one_line_in_vietnamese(tmp_path):
     out = tmp_path / "no-such-folder" / "communes.yaml"
     done = run("generate", "--province", "38", "-o", str(out))
-    assert done.returncode == 1 and done.stderr.strip() == f"error: không ghi được {out}: thư mục không tồn tại"
+    assert done.returncode == 1 and done.stderr.strip() == f"lỗi: không ghi được {out}: thư mục không tồn tại"
     assert not out.exists()

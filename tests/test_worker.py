@@ -53,7 +53,7 @@ def test_commplan_worker_without_a_prefect_api_says_so_in_one_line(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout == "" and "Traceback" not in result.stderr
     [line] = result.stderr.splitlines()
-    assert line.startswith("error: no Prefect API: set PREFECT_API_URL") and "commplan run" in line
+    assert line.startswith("lỗi: không có Prefect API: hãy đặt PREFECT_API_URL") and "commplan run" in line
 
 
 @pytest.mark.server  # a `commplan` process
@@ -64,5 +64,5 @@ def test_commplan_worker_refuses_plans_with_errors_before_serving(tmp_path):
     result = subprocess.run([sys.executable, "-m", "commplan", "worker", "--plans", str(tmp_path)], cwd=tmp_path,
                             env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == f"error: the plans in {tmp_path} have errors: nothing was served"
+    assert result.stderr.splitlines()[-1] == f"lỗi: các kế hoạch trong {tmp_path} có lỗi: chưa chạy gì"
     assert "bad.yaml:" in result.stderr

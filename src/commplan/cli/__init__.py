@@ -9,9 +9,9 @@ Handlers import what they need (SQLAlchemy, Prefect, the ledger) when they run, 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
+from ..i18n import _
 from . import (
     calendar,
     data,
@@ -24,7 +24,7 @@ from . import (
     units,
     worker,
 )
-from .arguments import EXIT_OK, EXIT_USAGE
+from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
 MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker)
@@ -33,7 +33,7 @@ MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run,
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="commplan",
-        description="Scheduling engine for government communication plans.",
+        description=_("Scheduling engine for government communication plans."),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in MODULES:
@@ -50,8 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         clock.now()  # a bad COMMPLAN_NOW is one line here, before any work
     except clock.ClockError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(error), EXIT_USAGE)
     from ..settings import SettingsError
 
     try:
@@ -59,5 +58,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `commplan preview … | head`
         return EXIT_OK
     except SettingsError as error:  # a weak COMMPLAN_LINK_SECRET, a bad key: one line, whichever command met it
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(str(error), EXIT_USAGE)

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..i18n import _
+
 if TYPE_CHECKING:
     from ..ledger import Ledger
 
@@ -32,14 +34,14 @@ def parse_day(text: str) -> dt.date | None:
 def date_type(text: str) -> dt.date:
     day = parse_day(text)
     if day is None:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date (dd/mm/yyyy or YYYY-MM-DD)")
+        raise argparse.ArgumentTypeError(_("'{text}' is not a date (dd/mm/yyyy or YYYY-MM-DD)").format(text=text))
     return day
 
 
 def event_type(text: str) -> tuple[str, dt.date]:
     ident, sep, day = text.partition("=")
     if not sep:
-        raise argparse.ArgumentTypeError(f"'{text}' is not ID=YYYY-MM-DD")
+        raise argparse.ArgumentTypeError(_("'{text}' is not ID=YYYY-MM-DD").format(text=text))
     return ident.strip(), date_type(day.strip())
 
 
@@ -53,9 +55,10 @@ def as_of_type(text: str) -> dt.datetime:
             return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59, 59), tzinfo=tz)
         moment = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)") from None
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a date or datetime (YYYY-MM-DD or YYYY-MM-DDTHH:MM)").format(text=text)) from None
     if not 1900 <= moment.year <= 9000:
-        raise argparse.ArgumentTypeError(f"'{text}': the year must be between 1900 and 9000")
+        raise argparse.ArgumentTypeError(_("'{text}': the year must be between 1900 and 9000").format(text=text))
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -76,16 +79,16 @@ def on_type(text: str) -> dt.date | dt.datetime:
     """A day (its 00:00 in the plan's timezone) or an instant (without offset: the plan's timezone)."""
     value = parse_day(text) or _instant(text)
     if value is None:
-        raise argparse.ArgumentTypeError(
-            f"'{text}' is not a date or datetime (dd/mm/yyyy, dd/mm/yyyy HH:MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM)")
+        raise argparse.ArgumentTypeError(_(
+            "'{text}' is not a date or datetime (dd/mm/yyyy, dd/mm/yyyy HH:MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM)").format(text=text))
     if not 1900 <= value.year <= 9000:
-        raise argparse.ArgumentTypeError(f"'{text}': the year must be between 1900 and 9000")
+        raise argparse.ArgumentTypeError(_("'{text}': the year must be between 1900 and 9000").format(text=text))
     return value
 
 
 def positive_type(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) < 2**63:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
+        raise argparse.ArgumentTypeError(_("'{text}' is not a whole number of 1 or more").format(text=text))
     return int(text)
 
 
@@ -99,16 +102,16 @@ def today() -> dt.date:
 
 
 def ledger_options(parser: argparse.ArgumentParser, *, actor: bool = False) -> None:
-    parser.add_argument("--database", metavar="URL", help="ledger database (default: $COMMPLAN_DATABASE_URL, else SQLite in the data folder)")
+    parser.add_argument("--database", metavar="URL", help=_("ledger database (default: $COMMPLAN_DATABASE_URL, else SQLite in the data folder)"))
     if actor:
-        parser.add_argument("--by", metavar="NAME", help="who makes this change (recorded in the audit log; default: your login)")
+        parser.add_argument("--by", metavar="NAME", help=_("who makes this change (recorded in the audit log; default: your login)"))
 
 
 # ---------------------------------------------------------------- what the handlers share
 
 
 def fail(message: str, code: int = EXIT_FAILED) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(_("error: {message}").format(message=message), file=sys.stderr)
     return code
 
 

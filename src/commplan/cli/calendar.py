@@ -7,25 +7,26 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from ..i18n import _
 from .arguments import EXIT_OK, EXIT_USAGE, as_of_type, date_type, fail, ledger_options
 
 
 def register(sub) -> None:
-    export = sub.add_parser("export", help="export a compliance calendar (iCalendar) to import or subscribe to")
-    export.add_argument("format", choices=("ics",), help="ics: iCalendar (RFC 5545)")
+    export = sub.add_parser("export", help=_("export a compliance calendar (iCalendar) to import or subscribe to"))
+    export.add_argument("format", choices=("ics",), help=_("ics: iCalendar (RFC 5545)"))
     export.add_argument("--unit", action="append", default=[], metavar="ID",
-                        help="everything this unit (or each member of a group) owes, across plans; repeatable")
-    export.add_argument("--plan", action="append", default=[], metavar="ID", help="only these plans; repeatable")
+                        help=_("everything this unit (or each member of a group) owes, across plans; repeatable"))
+    export.add_argument("--plan", action="append", default=[], metavar="ID", help=_("only these plans; repeatable"))
     export.add_argument("--coordinator", action="store_true",
-                        help="every holder's deadlines: of the plans the --unit coordinates, else of the --plan(s)")
-    export.add_argument("--from", dest="start", type=date_type, metavar="DATE", help="deadlines from (default: 1 Jan this year)")
-    export.add_argument("--to", dest="end", type=date_type, metavar="DATE", help="deadlines until (default: 31 Dec next year)")
+                        help=_("every holder's deadlines: of the plans the --unit coordinates, else of the --plan(s)"))
+    export.add_argument("--from", dest="start", type=date_type, metavar="DATE", help=_("deadlines from (default: 1 Jan this year)"))
+    export.add_argument("--to", dest="end", type=date_type, metavar="DATE", help=_("deadlines until (default: 31 Dec next year)"))
     export.add_argument("--recurring", action="store_true",
-                        help="one repeating event per obligation and holder (RRULE) instead of one per deadline")
-    export.add_argument("--as-of", type=as_of_type, metavar="DATETIME", help="statuses as of (default now)")
-    export.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help="the plans (default plans/)")
-    export.add_argument("--no-sync", action="store_true", help="export the ledger as it is, without syncing the plans first")
-    export.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write (- for standard output)")
+                        help=_("one repeating event per obligation and holder (RRULE) instead of one per deadline"))
+    export.add_argument("--as-of", type=as_of_type, metavar="DATETIME", help=_("statuses as of (default now)"))
+    export.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help=_("the plans (default plans/)"))
+    export.add_argument("--no-sync", action="store_true", help=_("export the ledger as it is, without syncing the plans first"))
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help=_("where to write (- for standard output)"))
     ledger_options(export)
     export.set_defaults(handler=cmd_export)
     _register_feeds(sub)
@@ -42,10 +43,10 @@ def cmd_export(args) -> int:
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
-        return fail("the plans have errors: fix them, then export again")
+        return fail(_("the plans have errors: fix them, then export again"))
     unknown = [p for p in args.plan if p not in catalog.plans] + [u for u in args.unit if u not in catalog.directory]
     if unknown:
-        print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
+        print(_("unknown plan or unit: {ids}").format(ids=", ".join(unknown)), file=sys.stderr)
         return EXIT_USAGE
     from ..clock import now as clock_now
 
@@ -55,19 +56,18 @@ def cmd_export(args) -> int:
     start = args.start or dt.date(today.year, 1, 1)
     end = args.end or dt.date(today.year + 1, 12, 31)
     if end < start:
-        print(f"--to {end} is before --from {start}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(_("--to {end} is before --from {start}").format(end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"),
+                    EXIT_USAGE)
     from ..schedule.bounds import range_problem
 
     problem = range_problem(start, end)
     if problem:
-        print(f"error: --from/--to: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"--from/--to: {problem}", EXIT_USAGE)
     units, plans = tuple(args.unit), tuple(args.plan)
     if args.coordinator and units:
         plans = tuple(p for p in coordinated_by(catalog, units) if not args.plan or p in args.plan)
         if not plans:
-            return fail(f"{', '.join(units)} coordinates none of the plans")
+            return fail(_("{units} coordinates none of the plans").format(units=", ".join(units)))
         units = ()
     selection = Selection(units=units, plans=plans, start=start, end=end)
     settings = get_settings()
@@ -85,7 +85,7 @@ def cmd_export(args) -> int:
 
                 data, count = recurring_calendar(ledger, catalog, selection, now=now)
             else:
-                data, _ = export_calendar(ledger, catalog, selection, as_of=as_of, now=now, link=link)
+                data, _shown = export_calendar(ledger, catalog, selection, as_of=as_of, now=now, link=link)
                 count = data.count(b"BEGIN:VEVENT")
     except LedgerError as error:
         return fail(str(error))
@@ -95,9 +95,11 @@ def cmd_export(args) -> int:
         try:
             Path(args.output).write_bytes(data)
         except OSError as error:  # a missing folder, a directory, no permission: one line (the sync stands)
-            reason = "it is a folder" if Path(args.output).is_dir() else error.strerror or str(error)
-            return fail(f"cannot write {args.output}: {reason}; give -o a file in an existing, writable folder")
-        print(f"Wrote {count} events ({start:%d/%m/%Y}–{end:%d/%m/%Y}) to {args.output}.")
+            reason = _("it is a folder") if Path(args.output).is_dir() else error.strerror or str(error)
+            return fail(_("cannot write {path}: {reason}; give -o a file in an existing, writable folder").format(
+                path=args.output, reason=reason))
+        print(_("Wrote {count} events ({start}–{end}) to {path}.").format(
+            count=count, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}", path=args.output))
     return EXIT_OK
 
 
@@ -107,17 +109,17 @@ LOCAL_URL = "http://127.0.0.1:8080"
 
 
 def _register_feeds(sub) -> None:
-    serve = sub.add_parser("serve-calendars", help="serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    serve.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help="the plans (default plans/)")
+    serve = sub.add_parser("serve-calendars", help=_("serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)"))
+    serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
+    serve.add_argument("--port", type=int, default=8080, help=_("port to listen on (default 8080)"))
+    serve.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help=_("the plans (default plans/)"))
     ledger_options(serve)
     serve.set_defaults(handler=cmd_serve_calendars)
 
-    url = sub.add_parser("feed-url", help="print the subscription address of a unit's or a plan's calendar feed")
+    url = sub.add_parser("feed-url", help=_("print the subscription address of a unit's or a plan's calendar feed"))
     which = url.add_mutually_exclusive_group(required=True)
-    which.add_argument("--unit", metavar="ID", help="a unit's (or a group's) calendar")
-    which.add_argument("--plan", metavar="ID", help="a plan's coordinator calendar (every holder)")
+    which.add_argument("--unit", metavar="ID", help=_("a unit's (or a group's) calendar"))
+    which.add_argument("--plan", metavar="ID", help=_("a plan's coordinator calendar (every holder)"))
     url.set_defaults(handler=cmd_feed_url)
 
 
@@ -133,8 +135,7 @@ def cmd_serve_calendars(args) -> int:
     if args.database:
         settings = settings.model_copy(update={"database_url": args.database})
     if not 0 <= args.port <= 65535:
-        print(f"--port {args.port} is not a port (0-65535)", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(_("--port {port} is not a port (0-65535)").format(port=args.port), EXIT_USAGE)
     try:
         app = feed_app(settings, plans=args.plans)
     except FeedConfigError as error:
@@ -152,9 +153,10 @@ def cmd_feed_url(args) -> int:
     settings = get_settings()
     secret = settings.signing_secret
     if not secret:
-        return fail("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)")
+        return fail(_("COMMPLAN_LINK_SECRET is not set: feed tokens are signed with it (and serve-calendars needs it)"))
     if not settings.public_url:
-        print(f"note: COMMPLAN_PUBLIC_URL is not set; the address assumes serve-calendars at {LOCAL_URL}", file=sys.stderr)
+        print(_("note: COMMPLAN_PUBLIC_URL is not set; the address assumes serve-calendars at {url}").format(url=LOCAL_URL),
+              file=sys.stderr)
     url = feed_url(settings.public_url or LOCAL_URL, secret, unit=args.unit, plan=args.plan)
     print(url)
     print("webcal://" + url.split("://", 1)[1])

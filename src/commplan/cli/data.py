@@ -12,37 +12,38 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import N_, _
 from .arguments import EXIT_OK, VIETNAM, actor, fail, ledger_options
 
-KINDS = {"phone": "số điện thoại", "email": "địa chỉ email", "zalo": "tài khoản Zalo"}
+KINDS = {"phone": N_("phone number"), "email": N_("email address"), "zalo": N_("Zalo account")}
 
 
 def register(sub) -> None:
-    backup = sub.add_parser("backup", help="sao lưu sổ theo dõi vào một tệp (SQLite: sao lưu trực tuyến; PostgreSQL: pg_dump)")
-    backup.add_argument("file", metavar="FILE", help="tệp sao lưu sẽ ghi (quyền 0600)")
-    backup.add_argument("--force", action="store_true", help="ghi đè nếu tệp đã tồn tại")
+    backup = sub.add_parser("backup", help=_("back the ledger up into a file (SQLite: online backup; PostgreSQL: pg_dump)"))
+    backup.add_argument("file", metavar="FILE", help=_("the backup file to write (mode 0600)"))
+    backup.add_argument("--force", action="store_true", help=_("overwrite the file if it exists"))
     ledger_options(backup)
     backup.set_defaults(handler=cmd_backup)
 
-    restore = sub.add_parser("restore", help="khôi phục sổ theo dõi từ một tệp sao lưu")
-    restore.add_argument("file", metavar="FILE", help="tệp do `commplan backup` ghi")
-    restore.add_argument("--force", action="store_true", help="thay cả khi sổ theo dõi đã có dữ liệu")
+    restore = sub.add_parser("restore", help=_("restore the ledger from a backup file"))
+    restore.add_argument("file", metavar="FILE", help=_("a file written by `commplan backup`"))
+    restore.add_argument("--force", action="store_true", help=_("replace it even if the ledger already holds data"))
     ledger_options(restore)
     restore.set_defaults(handler=cmd_restore)
 
-    contact = sub.add_parser("contact", help="dữ liệu cá nhân của một người liên hệ (Nghị định 13/2023/NĐ-CP)")
+    contact = sub.add_parser("contact", help=_("a contact's personal data (Decree 13/2023/ND-CP)"))
     actions = contact.add_subparsers(dest="action", required=True, metavar="ACTION")
-    export = actions.add_parser("export", help="mọi dữ liệu đang lưu về một người (JSON)")
-    erase = actions.add_parser("erase", help="xoá địa chỉ của một người khỏi sổ theo dõi")
+    export = actions.add_parser("export", help=_("everything stored about a person (JSON)"))
+    erase = actions.add_parser("erase", help=_("erase a person's address from the ledger"))
     for parser in (export, erase):
         who = parser.add_mutually_exclusive_group(required=True)
-        who.add_argument("--phone", metavar="SỐ", help="số điện thoại (0912 345 678 hoặc +84912345678)")
-        who.add_argument("--email", metavar="ĐỊA_CHỈ")
-        who.add_argument("--zalo", metavar="USER_ID", help="user_id Zalo OA")
+        who.add_argument("--phone", metavar=_("NUMBER"), help=_("phone number (0912 345 678 or +84912345678)"))
+        who.add_argument("--email", metavar=_("ADDRESS"), help=_("email address"))
+        who.add_argument("--zalo", metavar="USER_ID", help=_("Zalo OA user_id"))
         parser.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH",
-                            help="thư mục/tệp kế hoạch và danh bạ để tìm người liên hệ (mặc định plans/)")
-    export.add_argument("-o", "--output", metavar="FILE", help="ghi JSON vào tệp (quyền 0600) thay vì in ra")
-    erase.add_argument("--reason", metavar="LÝ_DO", help="lý do (ghi vào nhật ký, không kèm dữ liệu cá nhân)")
+                            help=_("plan and directory files or folders to search for the contact (default plans/)"))
+    export.add_argument("-o", "--output", metavar="FILE", help=_("write the JSON to a file (mode 0600) instead of printing it"))
+    erase.add_argument("--reason", metavar=_("REASON"), help=_("reason (kept in the audit log, without personal data)"))
     ledger_options(export)
     ledger_options(erase, actor=True)
     contact.set_defaults(handler=cmd_contact)
@@ -66,14 +67,16 @@ def cmd_backup(args) -> int:
         url = _url(args)
         if backup.backend(url) == "sqlite":
             result = backup.backup_sqlite(url, target, force=args.force)
-            print(f"Đã sao lưu sổ theo dõi vào {result.path} ({_size(result.size)}, lược đồ {result.revision}, quyền 0600).")
+            print(_("Backed the ledger up into {path} ({size}, schema {revision}, mode 0600).").format(
+                path=result.path, size=_size(result.size), revision=result.revision))
         else:
             result = backup.backup_postgresql(url, target, force=args.force)
-            print(f"Đã sao lưu sổ theo dõi bằng pg_dump vào {result.path} ({_size(result.size)}, quyền 0600).")
-            print(f"Lệnh tương đương: {backup.pg_recipe(url, str(target))}")
+            print(_("Backed the ledger up with pg_dump into {path} ({size}, mode 0600).").format(
+                path=result.path, size=_size(result.size)))
+            print(_("The same by hand: {command}").format(command=backup.pg_recipe(url, str(target))))
     except LedgerError as error:
         return fail(str(error))
-    print(f"Khôi phục: commplan restore {target}")
+    print(_("To restore: {command}").format(command=f"commplan restore {target}"))
     return EXIT_OK
 
 
@@ -96,9 +99,11 @@ def cmd_restore(args) -> int:
             where = _where(url)
     except LedgerError as error:
         return fail(str(error))
-    upgraded = f" (bản sao lưu ở lược đồ {revision}, đã nâng lên {head_revision()})" \
-        if revision and revision != head_revision() else ""
-    print(f"Đã khôi phục {where} từ {source}{upgraded}.")
+    if revision and revision != head_revision():
+        print(_("Restored {where} from {source} (the backup was at schema {revision}, upgraded to {head}).").format(
+            where=where, source=source, revision=revision, head=head_revision()))
+    else:
+        print(_("Restored {where} from {source}.").format(where=where, source=source))
     return EXIT_OK
 
 
@@ -119,15 +124,15 @@ def _identity(args):
         try:
             return Identity("phone", normalise_phone(args.phone), on(registry.Contact.PHONE))
         except InvalidPhone:
-            raise LedgerError(f"'{args.phone}' không phải số di động Việt Nam") from None
+            raise LedgerError(_("'{value}' is not a Vietnamese mobile number").format(value=args.phone)) from None
     if args.email is not None:
         value = args.email.strip().lower()
         if "@" not in value:
-            raise LedgerError(f"'{args.email}' không phải địa chỉ email")
+            raise LedgerError(_("'{value}' is not an email address").format(value=args.email))
         return Identity("email", value, on(registry.Contact.EMAIL))
     value = args.zalo.strip()
     if not value.isdigit():
-        raise LedgerError(f"'{args.zalo}' không phải user_id Zalo (chỉ gồm chữ số)")
+        raise LedgerError(_("'{value}' is not a Zalo user_id (digits only)").format(value=args.zalo))
     return Identity("zalo", value, on(registry.Contact.ZALO))
 
 
@@ -151,25 +156,28 @@ def cmd_contact(args) -> int:
     except LedgerError as error:
         return fail(str(error))
     for problem in unreadable:
-        print(f"cảnh báo: {problem}", file=sys.stderr)
+        print(_("warning: {problem}").format(problem=problem), file=sys.stderr)
     if args.action == "export":
         return _export(args, identity, entries, deliveries)
+    kind = _(KINDS[identity.kind])
     if counts["deliveries"]:
-        print(f"Đã xoá {KINDS[identity.kind]} này khỏi sổ theo dõi: {counts['deliveries']} tin nhắn nay mang bí danh "
-              f"{alias}, nội dung đã xoá trắng; trạng thái, số lần gửi và ngày gửi giữ nguyên.")
+        print(_("Erased this {kind} from the ledger: {count} messages now carry the alias {alias}, their text blanked; "
+                "state, tries and dates are kept.").format(kind=kind, count=counts["deliveries"], alias=alias))
     else:
-        print(f"Sổ theo dõi không có tin nhắn nào gửi tới {KINDS[identity.kind]} này.")
+        print(_("The ledger holds no message sent to this {kind}.").format(kind=kind))
     if counts["fallbacks"] or counts["errors"]:
-        print(f"Cũng đã thay địa chỉ trong {counts['fallbacks']} tuyến dự phòng và {counts['errors']} thông báo lỗi.")
-    print("Minh chứng không bị xoá (không phải dữ liệu cá nhân của người liên hệ).")
+        print(_("Also replaced the address in {fallbacks} fallback routes and {errors} error messages.").format(
+            fallbacks=counts["fallbacks"], errors=counts["errors"]))
+    print(_("Evidence is not erased (it is not the contact's personal data)."))
     _outbox_file_lines(identity.value)
     if entries:
-        print("Danh bạ vẫn ghi địa chỉ này: hãy tự xoá các dòng sau trong tệp nguồn rồi chạy `commplan sync`, "
-              "nếu không lần nhắc sau sẽ gửi lại:")
+        print(_("The directory still holds this address: delete these lines from the source files yourself, then run "
+                "`commplan sync`, or the next reminder will send to it again:"))
         for entry in entries:
-            print(f"  {entry['file']}:{entry['line']}  (đơn vị {entry['unit']}, {KINDS[entry['field']]})")
+            print(f"  {entry['file']}:{entry['line']}  " + _("(unit {unit}, {kind})").format(
+                unit=entry["unit"], kind=_(KINDS[entry["field"]])))
     else:
-        print("Không còn người liên hệ nào mang địa chỉ này trong danh bạ đã đọc.")
+        print(_("No contact in the directory read carries this address any more."))
     return EXIT_OK
 
 
@@ -185,7 +193,8 @@ def _outbox_file_lines(value: str) -> None:
         return
     if lines:
         shown = ", ".join(str(n) for n in lines[:10]) + (" …" if len(lines) > 10 else "")
-        print(f"Tệp {path} (bản ghi của kênh thử) còn chứa địa chỉ này ở {len(lines)} dòng ({shown}): hãy tự xoá.")
+        print(_("The file {path} (the log of the stand-in channels) still holds this address on {count} lines "
+                "({lines}): delete them yourself.").format(path=path, count=len(lines), lines=shown))
 
 
 def _export(args, identity, entries, deliveries) -> int:
@@ -209,6 +218,7 @@ def _export(args, identity, entries, deliveries) -> int:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
     except OSError as error:
-        return fail(f"không ghi được {args.output}: {error.strerror}")
-    print(f"Đã xuất {len(entries)} mục danh bạ và {len(deliveries)} tin nhắn vào {args.output} (quyền 0600).")
+        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=error.strerror))
+    print(_("Exported {entries} directory entries and {messages} messages to {path} (mode 0600).").format(
+        entries=len(entries), messages=len(deliveries), path=args.output))
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from ..i18n import _
 from .arguments import (
     EXIT_OK,
     actor,
@@ -17,44 +18,47 @@ from .arguments import (
 
 
 def register(sub) -> None:
-    record = sub.add_parser("record", help="record what a unit delivered (a link, a document, a count)")
-    record.add_argument("obligation", metavar="OBLIGATION", help="obligation id, or PLAN/OBLIGATION")
-    record.add_argument("--unit", required=True, metavar="ID")
+    record = sub.add_parser("record", help=_("record what a unit delivered (a link, a document, a count)"))
+    record.add_argument("obligation", metavar="OBLIGATION", help=_("obligation id, or PLAN/OBLIGATION"))
+    record.add_argument("--unit", required=True, metavar="ID", help=_("the unit that delivered it"))
     record.add_argument("--on", type=on_type, metavar="DATE",
-                        help="when it was published or sent: dd/mm/yyyy [HH:MM] or YYYY-MM-DD[THH:MM] (a date means 00:00 "
-                             "that day; default now); picks the window unless --occurrence is given")
+                        help=_("when it was published or sent: dd/mm/yyyy [HH:MM] or YYYY-MM-DD[THH:MM] (a date means "
+                               "00:00 that day; default now); picks the window unless --occurrence is given"))
     record.add_argument("--occurrence", type=positive_type, metavar="ID",
-                        help="the occurrence it counts for (a late report: give its real date with --on)")
+                        help=_("the occurrence it counts for (a late report: give its real date with --on)"))
     what = record.add_mutually_exclusive_group(required=True)
-    what.add_argument("--link", metavar="URL")
-    what.add_argument("--document", metavar="NAME")
-    what.add_argument("--count", type=positive_type, metavar="N")
-    record.add_argument("--note")
-    record.add_argument("--source", choices=("manual", "web", "feed", "import"), default="manual")
+    what.add_argument("--link", metavar="URL", help=_("a link (http:// or https://) to what was published"))
+    what.add_argument("--document", metavar="NAME", help=_("the name of a document, e.g. its number"))
+    what.add_argument("--count", type=positive_type, metavar="N", help=_("a number of times done"))
+    record.add_argument("--note", help=_("a note kept with the evidence"))
+    record.add_argument("--source", choices=("manual", "web", "feed", "import"), default="manual",
+                        help=_("where it came from (default manual)"))
     ledger_options(record, actor=True)
     record.set_defaults(handler=cmd_record)
 
-    evidence = sub.add_parser("evidence", help="list recorded evidence, or withdraw an item entered by mistake")
+    evidence = sub.add_parser("evidence", help=_("list recorded evidence, or withdraw an item entered by mistake"))
     actions = evidence.add_subparsers(dest="action", required=True, metavar="ACTION")
 
-    listing = actions.add_parser("list", help="the items recorded, withdrawn ones included")
-    listing.add_argument("--unit", action="append", default=[], metavar="ID", help="a unit, or a group (its members)")
-    listing.add_argument("--plan", action="append", default=[], metavar="ID")
-    listing.add_argument("--occurrence", type=positive_type, metavar="ID", help="only the items of this occurrence")
-    listing.add_argument("--format", choices=("table", "json"), default="table")
+    listing = actions.add_parser("list", help=_("the items recorded, withdrawn ones included"))
+    listing.add_argument("--unit", action="append", default=[], metavar="ID", help=_("a unit, or a group (its members)"))
+    listing.add_argument("--plan", action="append", default=[], metavar="ID", help=_("only this plan"))
+    listing.add_argument("--occurrence", type=positive_type, metavar="ID", help=_("only the items of this occurrence"))
+    listing.add_argument("--format", choices=("table", "json"), default="table",
+                         help=_("table (default), or json with stable English keys for other programs"))
     ledger_options(listing)
 
-    withdraw = actions.add_parser("withdraw", help="withdraw an item (never deleted): it no longer counts from now on")
-    withdraw.add_argument("evidence_id", type=positive_type, metavar="ID", help="the item's id (see `commplan evidence list`)")
-    withdraw.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    withdraw = actions.add_parser("withdraw", help=_("withdraw an item (never deleted): it no longer counts from now on"))
+    withdraw.add_argument("evidence_id", type=positive_type, metavar="ID",
+                          help=_("the item's id (see `commplan evidence list`)"))
+    withdraw.add_argument("--reason", required=True, help=_("why (kept in the audit log)"))
     ledger_options(withdraw, actor=True)
     evidence.set_defaults(handler=cmd_evidence)
 
-    excuse = sub.add_parser("excuse", help="waive an occurrence with a reason (or --undo)")
-    excuse.add_argument("occurrence", type=positive_type, metavar="OCCURRENCE")
+    excuse = sub.add_parser("excuse", help=_("waive an occurrence with a reason (or --undo)"))
+    excuse.add_argument("occurrence", type=positive_type, metavar="OCCURRENCE", help=_("the occurrence's id"))
     reason = excuse.add_mutually_exclusive_group(required=True)
-    reason.add_argument("--reason")
-    reason.add_argument("--undo", action="store_true", help="take the excusal back")
+    reason.add_argument("--reason", help=_("why it is waived (kept in the audit log)"))
+    reason.add_argument("--undo", action="store_true", help=_("take the excusal back"))
     ledger_options(excuse, actor=True)
     excuse.set_defaults(handler=cmd_excuse)
 
@@ -75,12 +79,15 @@ def cmd_record(args) -> int:
             )
     except LedgerError as error:
         return fail(str(error))
-    window = f"kỳ thực hiện #{result.occurrence_id} ({result.window_start:%d/%m/%Y}–{result.window_end:%d/%m/%Y})"
+    window = _("occurrence #{id} ({start}–{end})").format(
+        id=result.occurrence_id, start=f"{result.window_start:%d/%m/%Y}", end=f"{result.window_end:%d/%m/%Y}")
     if result.duplicate:
-        print(f"Minh chứng này đã được ghi nhận (#{result.duplicate_of}) cho {window}: chỉ tính một lần.")
+        print(_("This evidence was already recorded (#{id}) for {occurrence}: it counts once.").format(
+            id=result.duplicate_of, occurrence=window))
     else:
-        print(f"Đã ghi nhận minh chứng #{result.evidence_id}, {spoken(result.occurred_at)}, cho {window}.")
-    print(f"Đã nộp {result.delivered}/{result.at_least}: {result.status.label}.")
+        print(_("Recorded evidence #{id}, {when}, for {occurrence}.").format(
+            id=result.evidence_id, when=spoken(result.occurred_at), occurrence=window))
+    print(_delivered(result))
     return EXIT_OK
 
 
@@ -91,10 +98,10 @@ def cmd_excuse(args) -> int:
         with open_ledger(args) as ledger:
             if args.undo:
                 reason = ledger.unexcuse(args.occurrence, actor=actor(args))
-                print(f"Occurrence #{args.occurrence} is no longer excused (was: {reason}).")
+                print(_("Occurrence #{id} is no longer excused (was: {reason}).").format(id=args.occurrence, reason=reason))
             else:
                 ledger.excuse(args.occurrence, args.reason, actor=actor(args))
-                print(f"Occurrence #{args.occurrence} excused: {args.reason.strip()}")
+                print(_("Occurrence #{id} excused: {reason}").format(id=args.occurrence, reason=args.reason.strip()))
     except LedgerError as error:
         return fail(str(error))
     return EXIT_OK
@@ -115,10 +122,16 @@ def cmd_evidence(args) -> int:
         return fail(str(error))
     if args.action == "withdraw":
         item = result.item
-        print(f"Đã thu hồi minh chứng #{item.id} ({render.KINDS[item.kind]} {item.value}) của kỳ thực hiện "
-              f"#{item.occurrence_id} ({item.window_start:%d/%m/%Y}–{item.window_end:%d/%m/%Y}). "
-              f"Lý do: {item.withdraw_reason}")
-        print(f"Đã nộp {result.delivered}/{result.at_least}: {result.status.label}.")
+        print(_("Withdrew evidence #{id} ({kind} {value}) of occurrence #{occurrence} ({start}–{end}). "
+                "Reason: {reason}").format(
+            id=item.id, kind=_(render.KINDS[item.kind]), value=item.value, occurrence=item.occurrence_id,
+            start=f"{item.window_start:%d/%m/%Y}", end=f"{item.window_end:%d/%m/%Y}", reason=item.withdraw_reason))
+        print(_delivered(result))
         return EXIT_OK
     sys.stdout.write(render.evidence_json(items) if args.format == "json" else render.evidence_table(items, names))
     return EXIT_OK
+
+
+def _delivered(result) -> str:
+    return _("Delivered {done}/{needed}: {status}.").format(
+        done=result.delivered, needed=result.at_least, status=result.status.label)

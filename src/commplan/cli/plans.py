@@ -5,25 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, date_type, event_type, today
+from ..i18n import _
+from .arguments import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    date_type,
+    event_type,
+    fail,
+    today,
+)
 
 
 def register(sub) -> None:
-    validate = sub.add_parser("validate", help="check plan files; print every error with file:line:column")
-    validate.add_argument("paths", nargs="+", metavar="PATH", help="plan files or folders (searched for *.yaml)")
-    validate.add_argument("--units", action="append", default=[], metavar="PATH", help="add a directory of units from elsewhere")
+    validate = sub.add_parser("validate", help=_("check plan files; print every error with file:line:column"))
+    validate.add_argument("paths", nargs="+", metavar="PATH", help=_("plan files or folders (searched for *.yaml)"))
+    validate.add_argument("--units", action="append", default=[], metavar="PATH", help=_("add a directory of units from elsewhere"))
     validate.set_defaults(handler=cmd_validate)
 
-    preview = sub.add_parser("preview", help="list the occurrences whose deadline falls in a date range")
-    preview.add_argument("paths", nargs="+", metavar="PATH")
-    preview.add_argument("--units", action="append", default=[], metavar="PATH")
-    preview.add_argument("--from", dest="start", type=date_type, help="first day (default today)")
-    preview.add_argument("--to", dest="end", type=date_type, help="last day (default 30 days after --from)")
-    preview.add_argument("--unit", action="append", default=[], metavar="ID", help="only this unit (a group means its members)")
-    preview.add_argument("--plan", action="append", default=[], metavar="ID", help="only this plan")
+    preview = sub.add_parser("preview", help=_("list the occurrences whose deadline falls in a date range"))
+    preview.add_argument("paths", nargs="+", metavar="PATH", help=_("plan files or folders (searched for *.yaml)"))
+    preview.add_argument("--units", action="append", default=[], metavar="PATH",
+                         help=_("add a directory of units from elsewhere"))
+    preview.add_argument("--from", dest="start", type=date_type, metavar="DATE", help=_("first day (default today)"))
+    preview.add_argument("--to", dest="end", type=date_type, metavar="DATE", help=_("last day (default 30 days after --from)"))
+    preview.add_argument("--unit", action="append", default=[], metavar="ID", help=_("only this unit (a group means its members)"))
+    preview.add_argument("--plan", action="append", default=[], metavar="ID", help=_("only this plan"))
     preview.add_argument("--event", action="append", default=[], type=event_type, metavar="ID=DATE",
-                         help="treat an awaited event as happened on DATE (repeat it for each instance of a repeating event)")
-    preview.add_argument("--format", choices=("table", "json", "csv"), default="table")
+                         help=_("treat an awaited event as happened on DATE (repeat it for each instance of a repeating event)"))
+    preview.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                         help=_("table (default), or json or csv with stable English keys for other programs"))
     preview.set_defaults(handler=cmd_preview)
 
 
@@ -41,13 +52,15 @@ def cmd_validate(args) -> int:
     for warning in catalog.warnings:  # valid, but probably not meant: reported, exit status unchanged
         print(warning, file=sys.stderr)
     if errors:
-        print(f"{len(errors)} error(s) in {len({e.file for e in errors})} file(s).", file=sys.stderr)
+        print(_("{errors} error(s) in {files} file(s).").format(errors=len(errors), files=len({e.file for e in errors})),
+              file=sys.stderr)
         return EXIT_INVALID
     obligations = sum(len(p.obligations) for p in catalog.plans.values())
     print(
-        f"OK: {len(catalog.files)} files, {len(catalog.plans)} plans, {obligations} obligations, "
-        f"{len(catalog.directory.units)} units, {len(catalog.directory.groups)} groups."
-        + (f" {len(catalog.warnings)} warning(s)." if catalog.warnings else "")
+        _("OK: {files} files, {plans} plans, {obligations} obligations, {units} units, {groups} groups.").format(
+            files=len(catalog.files), plans=len(catalog.plans), obligations=obligations,
+            units=len(catalog.directory.units), groups=len(catalog.directory.groups))
+        + (" " + _("{count} warning(s).").format(count=len(catalog.warnings)) if catalog.warnings else "")
     )
     return EXIT_OK
 
@@ -59,27 +72,26 @@ def cmd_preview(args) -> int:
 
     catalog, errors = _load(args)
     if errors:
-        print(f"{len(errors)} error(s): fix them, then preview again.", file=sys.stderr)
+        print(_("{count} error(s): fix them, then preview again.").format(count=len(errors)), file=sys.stderr)
         return EXIT_INVALID
     start = args.start or today()
     end = args.end or start + dt.timedelta(days=30)
     if end < start:
-        print(f"--to {end} is before --from {start}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(_("--to {end} is before --from {start}").format(end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"),
+                    EXIT_USAGE)
     problem = range_problem(start, end)
     if problem:
-        print(f"error: --from/--to: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"--from/--to: {problem}", EXIT_USAGE)
     unknown = [p for p in args.plan if p not in catalog.plans]
     unknown += [u for u in args.unit if u not in catalog.directory]
     if unknown:
-        print(f"unknown plan or unit: {', '.join(unknown)}", file=sys.stderr)
+        print(_("unknown plan or unit: {ids}").format(ids=", ".join(unknown)), file=sys.stderr)
         return EXIT_USAGE
     events: dict[str, dict[str, dt.date | list[dt.date]]] = {}
     for ident, day in args.event:
         matched = [p for p in catalog.plans.values() if any(e.id == ident for e in p.events)]
         if not matched:
-            print(f"unknown event: {ident}", file=sys.stderr)
+            print(_("unknown event: {id}").format(id=ident), file=sys.stderr)
             return EXIT_USAGE
         for plan in matched:
             if any(e.id == ident and e.repeats for e in plan.events):  # each --event is one more instance

@@ -7,6 +7,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from ..i18n import N_, _
 from .arguments import (
     EXIT_FAILED,
     EXIT_OK,
@@ -18,31 +19,37 @@ from .arguments import (
     open_ledger,
 )
 
+# the outbox's states as a clerk reads them (the JSON keeps the stored values)
+STATES = {"pending": N_("waiting"), "claimed": N_("sending"), "sending": N_("sending"), "sent": N_("sent"),
+          "failed": N_("failed"), "unknown": N_("unknown"), "cancelled": N_("cancelled")}
+
 
 def register(sub) -> None:
-    remind = sub.add_parser("remind", help="queue the reminder steps due, plan their messages and send them")
+    remind = sub.add_parser("remind", help=_("queue the reminder steps due, plan their messages and send them"))
     remind.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
-                        help="the instant (default now); more than 10 minutes from the clock it is a replay, as --dry-run")
-    remind.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH")
-    remind.add_argument("--dry-run", action="store_true", help="show what would be queued and sent; change nothing")
+                        help=_("the instant (default now); more than 10 minutes from the clock it is a replay, as --dry-run"))
+    remind.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help=_("the plans (default plans/)"))
+    remind.add_argument("--dry-run", action="store_true", help=_("show what would be queued and sent; change nothing"))
     ledger_options(remind)
     remind.set_defaults(handler=cmd_remind)
 
-    outbox = sub.add_parser("outbox", help="the messages planned, sent, failing or failed")
-    outbox.add_argument("--failed", action="store_true", help="only failed ones and those left unknown by a crash")
-    outbox.add_argument("--format", choices=("table", "json"), default="table")
+    outbox = sub.add_parser("outbox", help=_("the messages planned, sent, failing or failed"))
+    outbox.add_argument("--failed", action="store_true", help=_("only failed ones and those left unknown by a crash"))
+    outbox.add_argument("--format", choices=("table", "json"), default="table",
+                        help=_("table (default), or json with stable English keys for other programs"))
     ledger_options(outbox)
     outbox.set_defaults(handler=cmd_outbox)
 
-    token = sub.add_parser("zalo-token", help="store the Zalo OA token pair after authorising the OA, or show its state")
+    token = sub.add_parser("zalo-token", help=_("store the Zalo OA token pair after authorising the OA, or show its state"))
     secret_from = token.add_mutually_exclusive_group()
-    secret_from.add_argument("--refresh-token", metavar="-", help="`-`: read the refresh token from Zalo's authorisation "
-                             "from stdin (never on the command line, where `ps` shows it)")
-    secret_from.add_argument("--refresh-token-file", metavar="PATH", help="read the refresh token from this file")
-    token.add_argument("--access-token-file", metavar="PATH", help="its access token, from this file "
-                       "(default: refresh at once)")
+    secret_from.add_argument("--refresh-token", metavar="-",
+                             help=_("`-`: read the refresh token from Zalo's authorisation from stdin (never on the "
+                                    "command line, where `ps` shows it)"))
+    secret_from.add_argument("--refresh-token-file", metavar="PATH", help=_("read the refresh token from this file"))
+    token.add_argument("--access-token-file", metavar="PATH",
+                       help=_("its access token, from this file (default: refresh at once)"))
     token.add_argument("--expires-in", type=int, default=90000, metavar="SECONDS",
-                       help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
+                       help=_("the access token's lifetime as Zalo gave it (default 90000 = 25 h)"))
     ledger_options(token)
     token.set_defaults(handler=cmd_zalo_token)
 
@@ -57,7 +64,7 @@ def cmd_remind(args) -> int:
 
     catalog = load_plans(args.plans, [])
     if catalog is None:
-        return fail("the plans have errors: no reminder was sent")
+        return fail(_("the plans have errors: no reminder was sent"))
     as_of = args.as_of or clock.now()
     preview = args.dry_run or clock.is_replay(as_of)
     try:
@@ -69,11 +76,13 @@ def cmd_remind(args) -> int:
             report = notifier.run(as_of)
     except LedgerError as error:
         return fail(str(error))
-    print(f"Queued {queued.queued} reminder steps ({queued.skipped} superseded); planned {report.planned} messages; "
-          f"sent {report.sent}, retrying {report.retried}, handed on to a fallback {report.handed_on}, "
-          f"failed {report.failed}, unknown after a crash {report.unknown}.")
+    print(_("Queued {queued} reminder steps ({skipped} superseded); planned {planned} messages; sent {sent}, "
+            "retrying {retried}, handed on to a fallback {handed_on}, failed {failed}, unknown after a crash "
+            "{unknown}.").format(queued=queued.queued, skipped=queued.skipped, planned=report.planned, sent=report.sent,
+                                 retried=report.retried, handed_on=report.handed_on, failed=report.failed,
+                                 unknown=report.unknown))
     for unit in report.without_address:
-        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
+        print("  " + no_address(unit))
     return EXIT_OK
 
 
@@ -84,18 +93,19 @@ def _show_preview(preview) -> int:
 
     print(render.headline(preview.as_of, len(preview.deliveries), replay=preview.replay))
     if preview.quiet:
-        print(render.QUIET_NOTE)
+        print(_(render.QUIET_NOTE))
     print()
     for delivery in preview.deliveries:
         text = registry.text_of(delivery)
-        print(f"→ {delivery.channel} {delivery.address}:")
+        print(f"→ {registry.label(delivery.channel)} {delivery.address}:")
         print(text)
         print()
     for unit in preview.report.without_address:
-        print(f"  no address for {unit} on the channels its duties allow: add contacts to the directory")
-    print(f"({'replay' if preview.replay else 'dry run'}: {len(preview.steps)} steps, {len(preview.deliveries)} "
-          "messages now; the rest wait for their digest_at, and Zalo and SMS for their quiet_hours; "
-          "nothing was recorded or sent)")
+        print("  " + no_address(unit))
+    kind = _("replay") if preview.replay else _("dry run")
+    print("(" + _("{kind}: {steps} steps, {messages} messages now; the rest wait for their digest_at, and Zalo and SMS "
+                  "for their quiet_hours; nothing was recorded or sent").format(
+        kind=kind, steps=len(preview.steps), messages=len(preview.deliveries)) + ")")
     return EXIT_OK
 
 
@@ -115,34 +125,38 @@ def cmd_outbox(args) -> int:
         print(_json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
     if not rows:
-        print("Hộp thư đi trống." if not args.failed else "Không có tin nhắn lỗi.")
+        print(_("The outbox is empty.") if not args.failed else _("No failed message."))
         return EXIT_OK
+    from ..notify import registry
+
     body = [
-        (str(r["id"]), names.get(r["recipient"], r["recipient"]), r["channel"], r["address"], r["status"],
-         str(r["attempts"]), (r["last_error"] or r["subject"]))
+        (str(r["id"]), names.get(r["recipient"], r["recipient"]), registry.label(r["channel"]), r["address"],
+         _(STATES[r["status"]]) if r["status"] in STATES else r["status"], str(r["attempts"]),
+         (r["last_error"] or r["subject"]))
         for r in rows
     ]
-    print(render_table(("#", "Đơn vị", "Kênh", "Địa chỉ", "Trạng thái", "Lần", "Ghi chú"), body,
-                       (8, 30, 6, 24, 8, 4, 60), middle=(1,), right=(0, 5)), end="")
+    headers = ("#", _("Unit"), _("Channel"), _("Address"), _("State"), _("Tries"), _("Note"))
+    print(render_table(headers, body, (8, 30, 10, 24, 10, 4, 60), middle=(1,), right=(0, 5)), end="")
     return EXIT_OK
 
 
 def _read_secret(value: str | None, path: str | None, option: str) -> str | None:
     """A secret from stdin (`-`) or a file, never from the command line (`ps` shows every argument)."""
     if value is not None and value != "-":
-        raise ValueError(f"{option} takes `-` (read it from stdin) or use {option}-file PATH: a token written on the "
-                         "command line is visible to every user of this machine in `ps` and stays in the shell history")
+        raise ValueError(_("{option} takes `-` (read it from stdin) or use {option}-file PATH: a token written on the "
+                           "command line is visible to every user of this machine in `ps` and stays in the shell "
+                           "history").format(option=option))
     try:
         if value == "-":  # typed at a terminal without echo, or piped in
-            text = getpass.getpass("Refresh token: ") if sys.stdin.isatty() else sys.stdin.read()
+            text = getpass.getpass(_("Refresh token: ")) if sys.stdin.isatty() else sys.stdin.read()
         else:
             text = Path(path).read_text(encoding="utf-8") if path else None
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+        raise ValueError(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
     if text is None:
         return None
     if not text.strip():
-        raise ValueError(f"{option}: {'stdin' if value == '-' else path} is empty")
+        raise ValueError(_("{option}: {source} is empty").format(option=option, source="stdin" if value == "-" else path))
     return text.strip()
 
 
@@ -157,14 +171,14 @@ def cmd_zalo_token(args) -> int:
 
     settings = get_settings()
     if not (settings.zalo_app_id and settings.zalo_secret_key):
-        return fail("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)")
+        return fail(_("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)"))
     try:
         refresh_token = _read_secret(args.refresh_token, args.refresh_token_file, "--refresh-token")
         access_token = _read_secret(None, args.access_token_file, "--access-token")
     except ValueError as error:
         return fail(str(error))
     if access_token and not refresh_token:
-        return fail("--access-token-file goes with --refresh-token - or --refresh-token-file")
+        return fail(_("--access-token-file goes with --refresh-token - or --refresh-token-file"))
     try:
         with open_ledger(args) as ledger:
             tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
@@ -176,15 +190,22 @@ def cmd_zalo_token(args) -> int:
     except ZaloLockedOut as error:  # the stored pair cannot be opened with this key
         return fail(str(error))
     except (PermanentError, TemporaryError) as error:
-        return fail(f"Zalo refused or could not be reached: {error}")
+        return fail(_("Zalo refused or could not be reached: {error}").format(error=error))
     except LedgerError as error:
         return fail(str(error))
     if stored is None:
-        print("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token -` (the token on stdin).")
+        print(_("No Zalo token stored yet: authorise the OA, then run `commplan zalo-token --refresh-token -` "
+                "(the token on stdin)."))
         return EXIT_FAILED
-    print(f"Zalo access token valid until {stored.access_expires_at.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y} "
-          f"(refreshed {stored.refreshed_at.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y}); it is refreshed automatically.")
+    tz = ZoneInfo(VIETNAM)
+    print(_("Zalo access token valid until {until} (refreshed {refreshed}); it is refreshed automatically.").format(
+        until=f"{stored.access_expires_at.astimezone(tz):%H:%M %d/%m/%Y}",
+        refreshed=f"{stored.refreshed_at.astimezone(tz):%H:%M %d/%m/%Y}"))
     if stored.last_error:
-        print(f"Last refresh error: {stored.last_error}")
+        print(_("Last refresh error: {error}").format(error=stored.last_error))
         return EXIT_FAILED
     return EXIT_OK
+
+
+def no_address(unit: str) -> str:
+    return _("no address for {unit} on the channels its duties allow: add contacts to the directory").format(unit=unit)

@@ -8,35 +8,46 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .arguments import VIETNAM, as_of_type, ledger_options
+from ..i18n import N_, _
+from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options
 
-VN = ZoneInfo(VIETNAM)
+REMINDERS_COLUMN = N_("Reminders")
 REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
 
 
 def register(sub) -> None:
-    run = sub.add_parser("run", help="the main job: one tick (sync, statuses, artifacts) on an embedded Prefect")
+    run = sub.add_parser("run", help=_("the main job: one tick (sync, statuses, artifacts) on an embedded Prefect"))
     run.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
-                     help="the instant (default now); more than 10 minutes from the clock it is a replay: "
-                          "shows what it would send, sends nothing")
-    run.add_argument("--plans", default="plans/", metavar="DIR", help="the plans (default plans/)")
+                     help=_("the instant (default now); more than 10 minutes from the clock it is a replay: "
+                            "shows what it would send, sends nothing"))
+    run.add_argument("--plans", default="plans/", metavar="DIR", help=_("the plans (default plans/)"))
     ledger_options(run)
     run.set_defaults(handler=cmd_run)
 
 
-STEP_NAMES = {"due": "đến hạn hôm nay", "escalate": "thông báo lên cấp trên"}
+STEP_NAMES = {"due": N_("due today"), "escalate": N_("escalation")}
 
 
 def step_name(step: str) -> str:
     """The reminder step as an agency reads it: sắp đến hạn / đến hạn hôm nay / quá hạn / thông báo lên cấp trên."""
     if step.startswith("before-"):
-        return "sắp đến hạn"
+        return _("due soon")
     if step.startswith("overdue-"):
-        return "quá hạn"
-    return STEP_NAMES.get(step, step)
+        return _("overdue")
+    return _(STEP_NAMES[step]) if step in STEP_NAMES else step
 
 
-def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
+def plans_timezone(catalog) -> str:
+    """The plans' timezone when they agree on one (Asia/Ho_Chi_Minh unless a plan says otherwise)."""
+    zones = {plan.timezone for plan in catalog.plans.values()}
+    return zones.pop() if len(zones) == 1 else VIETNAM
+
+
+def zone_name(zone: str) -> str:
+    return _("Vietnam time") if zone == VIETNAM else zone
+
+
+def _show_queued(args, as_of: dt.datetime, tz: ZoneInfo, limit: int = 10) -> None:
     """The latest queued reminders, so that a run without channels shows what would be sent."""
     from ..ledger import Ledger
 
@@ -47,10 +58,10 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
                   and r["planned_at"] <= as_of + dt.timedelta(days=1)][-limit:]
     if not queued:
         return
-    print(f"Latest {len(queued)} reminder steps:")
+    print(_("Latest {count} reminder steps:").format(count=len(queued)))
     for r in queued:
         print(f"  → {names.get(r['recipient'], r['recipient'])}: {r['title']} "
-              f"(hạn {r['due_at'].astimezone(VN):%H:%M %d/%m/%Y}) — {step_name(r['step'])}")
+              + _("(due {time})").format(time=f"{r['due_at'].astimezone(tz):%H:%M %d/%m/%Y}") + f" — {step_name(r['step'])}")
 
 
 def cmd_run(args) -> int:
@@ -61,12 +72,11 @@ def cmd_run(args) -> int:
     from ..render.tables import render
     from ..settings import get_settings
 
-    _, errors = load_catalog([args.plans], strict=False)  # before Prefect starts: errors, not retries
+    catalog, errors = load_catalog([args.plans], strict=False)  # before Prefect starts: errors, not retries
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
-        print(f"error: the plans in {args.plans} have errors: nothing was run", file=sys.stderr)
-        return 1
+        return fail(_("the plans in {path} have errors: nothing was run").format(path=args.plans))
     if args.database:  # to the flow through the environment: a flow parameter would be stored by Prefect, password and all
         os.environ["COMMPLAN_DATABASE_URL"] = args.database
         get_settings.cache_clear()
@@ -77,54 +87,66 @@ def cmd_run(args) -> int:
         Ledger.open(args.database).close()
         prefect_env.configure(settings.data_dir)
     except LedgerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return fail(str(error))
     except OSError as error:
-        print(f"error: cannot create Prefect's folder in the data folder {settings.data_dir} ({error.strerror}): make it "
-              "writable, or set COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is", file=sys.stderr)
-        return 1
+        return fail(_("cannot create Prefect's folder in the data folder {path} ({reason}): make it writable, or set "
+                      "COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is").format(
+            path=settings.data_dir, reason=error.strerror))
     # inside the package: an installed wheel runs it from any folder
     from ..flows.tick import tick
 
-    as_of = (args.as_of or clock.now()).astimezone(VN)
-    print(f"Running the tick as of {as_of:%H:%M %d/%m/%Y} (Vietnam time) on {args.plans} ...", flush=True)
+    zone = plans_timezone(catalog)
+    tz = ZoneInfo(zone)
+    as_of = (args.as_of or clock.now()).astimezone(tz)
+    print(_("Running the tick as of {time} ({zone}) on {plans} ...").format(
+        time=f"{as_of:%H:%M %d/%m/%Y}", zone=zone_name(zone), plans=args.plans), flush=True)
     result = tick(as_of=as_of, plans=[args.plans])
     rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p.get("untracked", 0)),
              str(p["reminders_queued"])) for p in result["by_plan"]]
     print()
-    print(render(("Kế hoạch", "Trong hạn", "Đến hạn trong 7 ngày", "Quá hạn", "Ngoài theo dõi", "Nhắc việc"),
-                 rows or [("—", "0", "0", "0", "0", "0")], (40, 10, 21, 8, 14, 10), right=(1, 2, 3, 4, 5)))
+    headers = (_("Plan"), _("Open"), _("Due within 7 days"), _("Overdue"), _("Untracked"), _(REMINDERS_COLUMN))
+    print(render(headers, rows or [("—", "0", "0", "0", "0", "0")], (40, 10, 21, 8, 14, 10), right=(1, 2, 3, 4, 5)))
     units = result["overdue_by_unit"][:10]
     if units:
-        print("Đơn vị quá hạn nhiều nhất:")
-        print(render(("Đơn vị", "Quá hạn"), [(u["name"], str(u["overdue"])) for u in units], (50, 8), middle=(0,), right=(1,)))
+        print(_("Units with the most overdue occurrences:"))
+        print(render((_("Unit"), _("Overdue")), [(u["name"], str(u["overdue"])) for u in units], (50, 8), middle=(0,),
+                     right=(1,)))
     sync = result["sync"]
-    print(f"Sync: {sync['inserted']} new, {sync['updated']} updated, {sync['deleted']} removed occurrences; "
-          f"{len(sync['waiting'])} obligations wait for an event.")
+    print(_("Sync: {inserted} new, {updated} updated, {deleted} removed occurrences; {waiting} obligations wait for "
+            "an event.").format(inserted=sync["inserted"], updated=sync["updated"], deleted=sync["deleted"],
+                                waiting=len(sync["waiting"])))
     reminders = result["reminders"]
     if result["replay"]:  # more than 10 minutes from the clock: what it would send, nothing sent
         would_send = reminders["would_send"]
         print(render_preview.headline(as_of, len(would_send), replay=True))
         if reminders["quiet"]:
-            print(render_preview.QUIET_NOTE)
+            print(_(render_preview.QUIET_NOTE))
         print("\n".join(render_preview.message_lines(would_send, limit=REPLAY_SHOWN)
                         + render_preview.without_address(reminders["messages"]["without_address"])))
-        print(f"Cột «Nhắc việc»: số bước nhắc sẽ ghi (không bước nào được ghi). Để gửi thật như thể đang ở thời điểm "
-              f"đó, đặt {clock.VARIABLE}, ví dụ {clock.VARIABLE}={as_of.isoformat(timespec='minutes')}.")
+        print(_("Column «{column}»: the reminder steps it would queue (none was queued). To send for real as if it "
+                "were that moment, set {variable}, e.g. {variable}={value}.").format(
+            column=_(REMINDERS_COLUMN), variable=clock.VARIABLE, value=as_of.isoformat(timespec="minutes")))
     else:
         messages = reminders["messages"]
-        print(f"Reminders: {reminders['queued']} queued this tick ({reminders['skipped']} older steps superseded); "
-              f"{messages['planned']} messages planned, {messages['sent']} sent, {messages['retried']} waiting to retry, "
-              f"{messages['handed_on']} handed on to a fallback channel.")
+        print(_("Reminders: {queued} queued this tick ({skipped} older steps superseded); {planned} messages planned, "
+                "{sent} sent, {retried} waiting to retry, {handed_on} handed on to a fallback channel.").format(
+            queued=reminders["queued"], skipped=reminders["skipped"], planned=messages["planned"], sent=messages["sent"],
+            retried=messages["retried"], handed_on=messages["handed_on"]))
+        from ..notify import registry
         from ..notify.setup import configured_channels, real_channels
 
         real = real_channels(configured_channels(settings))
-        print(f"Channels sending for real: {', '.join(real) if real else 'none'}; the others write what they would send "
-              f"to {settings.data_dir / 'outbox.jsonl'} (see `commplan outbox`).")
+        print(_("Channels sending for real: {channels}; the others write what they would send to {path} "
+                "(see `commplan outbox`).").format(
+            channels=", ".join(registry.label(name) for name in real) if real else _("none"),
+            path=settings.data_dir / "outbox.jsonl"))
         if result.get("undelivered"):
-            print(f"{result['undelivered']} reminders could not be delivered: see `commplan outbox --failed`.")
-        _show_queued(args, as_of)
-    print(f"Ledger: {masked_url(settings.database_url) if settings.database_url else settings.data_dir / 'commplan.sqlite3'}")
-    print(f"Prefect artifacts ({'replay-overdue-by-unit, replay-tick-changes' if result['replay'] else 'overdue-by-unit, tick-changes'}): "
-          f"{Path(__import__('os').environ['PREFECT_HOME'])}; see them with `prefect server start` and the UI.")
-    return 0
+            print(_("{count} reminders could not be delivered: see `commplan outbox --failed`.").format(
+                count=result["undelivered"]))
+        _show_queued(args, as_of, tz)
+    ledger = masked_url(settings.database_url) if settings.database_url else settings.data_dir / "commplan.sqlite3"
+    print(_("Ledger: {where}").format(where=ledger))
+    artifacts = "replay-overdue-by-unit, replay-tick-changes" if result["replay"] else "overdue-by-unit, tick-changes"
+    print(_("Prefect artifacts ({names}): {path}; see them with `prefect server start` and the UI.").format(
+        names=artifacts, path=Path(os.environ["PREFECT_HOME"])))
+    return EXIT_OK

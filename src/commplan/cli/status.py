@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import sys
 
+from ..i18n import _
 from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options, open_ledger
 
 
 def register(sub) -> None:
-    status = sub.add_parser("status", help="who is on time, late, open or overdue, as of an instant")
-    status.add_argument("--as-of", type=as_of_type, metavar="DATETIME", help="answer as on this day (end of day) or instant (default now)")
-    status.add_argument("--plan", action="append", default=[], metavar="ID")
-    status.add_argument("--unit", action="append", default=[], metavar="ID", help="a unit, or a group (its members)")
-    status.add_argument("--province", metavar="SLUG", help="every unit of a province (the `province:` of its directory file)")
-    status.add_argument("--overdue", action="store_true", help="only overdue occurrences")
-    status.add_argument("--all", action="store_true", help="include occurrences whose window has not opened")
-    status.add_argument("--summary", action="store_true", help="counts per plan and per unit in the Government Office's buckets")
-    status.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    status = sub.add_parser("status", help=_("who is on time, late, open or overdue, as of an instant"))
+    status.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
+                        help=_("answer as on this day (end of day) or instant (default now)"))
+    status.add_argument("--plan", action="append", default=[], metavar="ID", help=_("only this plan"))
+    status.add_argument("--unit", action="append", default=[], metavar="ID", help=_("a unit, or a group (its members)"))
+    status.add_argument("--province", metavar="SLUG",
+                        help=_("every unit of a province (the `province:` of its directory file)"))
+    status.add_argument("--overdue", action="store_true", help=_("only overdue occurrences"))
+    status.add_argument("--all", action="store_true", help=_("include occurrences whose window has not opened"))
+    status.add_argument("--summary", action="store_true",
+                        help=_("counts per plan and per unit in the Government Office's buckets"))
+    status.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                        help=_("table (default), or json or csv with stable English keys for other programs"))
     ledger_options(status)
     status.set_defaults(handler=cmd_status)
 
@@ -49,9 +54,9 @@ def cmd_status(args) -> int:
         elif args.format == "csv":
             sys.stdout.write(render.summary_csv(by_plan, by_unit))
         else:
-            print(f"Tình hình thực hiện đến {shown.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y}\n")
-            sys.stdout.write(render.summary_table("Theo kế hoạch", by_plan) + "\n")
-            sys.stdout.write(render.summary_table("Theo đơn vị", by_unit))
+            print(_("Progress as of {time}").format(time=f"{shown.astimezone(ZoneInfo(VIETNAM)):%H:%M %d/%m/%Y}") + "\n")
+            sys.stdout.write(render.summary_table(_("By plan"), by_plan) + "\n")
+            sys.stdout.write(render.summary_table(_("By unit"), by_unit))
         return EXIT_OK
     output = {"json": render.statuses_json, "csv": render.statuses_csv}.get(args.format)
     sys.stdout.write(output(rows) if output else render.statuses_table(rows, names))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from ..i18n import _
 from .arguments import (
     EXIT_OK,
     EXIT_USAGE,
@@ -18,36 +17,37 @@ from .arguments import (
 
 
 def register(sub) -> None:
-    sync = sub.add_parser("sync", help="materialise the plans' occurrences in the ledger, up to a horizon")
-    sync.add_argument("paths", nargs="*", metavar="PATH", default=["plans/"], help="plan files or folders (default plans/)")
-    sync.add_argument("--units", action="append", default=[], metavar="PATH")
-    sync.add_argument("--horizon", type=date_type, help="last day to materialise (default: 31 December of next year)")
+    sync = sub.add_parser("sync", help=_("materialise the plans' occurrences in the ledger, up to a horizon"))
+    sync.add_argument("paths", nargs="*", metavar="PATH", default=["plans/"], help=_("plan files or folders (default plans/)"))
+    sync.add_argument("--units", action="append", default=[], metavar="PATH", help=_("add a directory of units from elsewhere"))
+    sync.add_argument("--horizon", type=date_type, metavar="DATE",
+                      help=_("last day to materialise (default: 31 December of next year)"))
     ledger_options(sync, actor=True)
     sync.set_defaults(handler=cmd_sync)
 
-    event = sub.add_parser("event", help="record that an awaited event happened, and open what waits for it")
-    event.add_argument("event_id", metavar="ID")
+    event = sub.add_parser("event", help=_("record that an awaited event happened, and open what waits for it"))
+    event.add_argument("event_id", metavar="ID", help=_("the event's id in the plan"))
     event.add_argument("--date", dest="day", type=date_type, required=True,
-                       help="the day it happened; a repeating event gets one more instance on that day")
+                       help=_("the day it happened; a repeating event gets one more instance on that day"))
     event.add_argument("--undo", action="store_true",
-                       help="withdraw it: the latest instance of that day (a repeating event) or the recorded date; "
-                            "removes the occurrences it opened that nobody touched")
-    event.add_argument("--plan", metavar="ID", help="the plan, when several plans have this event")
-    event.add_argument("--plans", nargs="+", metavar="PATH", default=["plans/"], help="plans to re-sync afterwards (default plans/)")
+                       help=_("withdraw it: the latest instance of that day (a repeating event) or the recorded date; "
+                              "removes the occurrences it opened that nobody touched"))
+    event.add_argument("--plan", metavar="ID", help=_("the plan, when several plans have this event"))
+    event.add_argument("--plans", nargs="+", metavar="PATH", default=["plans/"], help=_("plans to re-sync afterwards (default plans/)"))
     ledger_options(event, actor=True)
     event.set_defaults(handler=cmd_event)
 
 
 def print_sync(ledger, report) -> None:
-    print(
-        f"Synced {report.plans} plans, {report.obligations} obligations into {ledger.where}: "
-        f"{report.inserted} new, {report.updated} updated, {report.deleted} removed, "
-        f"{report.orphaned} orphaned, {report.unchanged} unchanged occurrences."
-    )
+    print(_("Synced {plans} plans, {obligations} obligations into {where}: {inserted} new, {updated} updated, "
+            "{deleted} removed, {orphaned} orphaned, {unchanged} unchanged occurrences.").format(
+        plans=report.plans, obligations=report.obligations, where=ledger.where, inserted=report.inserted,
+        updated=report.updated, deleted=report.deleted, orphaned=report.orphaned, unchanged=report.unchanged))
     if report.moved:
-        print(f"  {report.moved} untouched occurrences passed to a successor unit (same id, same calendar UID).")
+        print("  " + _("{count} untouched occurrences passed to a successor unit (same id, same calendar UID).").format(
+            count=report.moved))
     for waiting in report.waiting:
-        print(f"  waiting for an event: {waiting}")
+        print("  " + _("waiting for an event: {what}").format(what=waiting))
 
 
 def cmd_sync(args) -> int:
@@ -56,11 +56,10 @@ def cmd_sync(args) -> int:
 
     problem = args.horizon and horizon_problem(args.horizon, today())
     if problem:  # before anything is read: a typo such as 9000-12-31 would expand for minutes
-        print(f"error: --horizon: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(f"--horizon: {problem}", EXIT_USAGE)
     catalog = load_plans(args.paths, args.units)
     if catalog is None:
-        return fail("the plans have errors: nothing was synced")
+        return fail(_("the plans have errors: nothing was synced"))
     try:
         with open_ledger(args) as ledger:
             print_sync(ledger, ledger.sync(catalog, horizon=args.horizon, actor=actor(args)))
@@ -74,7 +73,7 @@ def cmd_event(args) -> int:
 
     catalog = load_plans(args.plans, [])  # first: a broken plan must not leave a half-recorded event
     if catalog is None:
-        return fail("the plans have errors: the event was not recorded")
+        return fail(_("the plans have errors: the event was not recorded"))
     try:
         with open_ledger(args) as ledger:
             change = ledger.event(args.event_id, args.day, plan=args.plan, undo=args.undo, actor=actor(args),
@@ -88,19 +87,25 @@ def cmd_event(args) -> int:
 
 
 def _event_lines(change) -> list[str]:
-    """What `commplan event` did, for the clerk who ran it (Vietnamese, except the one-time record's line)."""
+    """What `commplan event` did, for the clerk who ran it."""
     name, day = f"{change.plan}/{change.event}", f"{change.day:%d/%m/%Y}"
     if not change.undo and not change.repeats:
-        was = f" (was {change.previous:%d/%m/%Y})" if change.previous else ""
-        return [f"Recorded {name} on {day}{was}."]
+        if change.previous:
+            return [_("Recorded {event} on {day} (was {previous}).").format(
+                event=name, day=day, previous=f"{change.previous:%d/%m/%Y}")]
+        return [_("Recorded {event} on {day}.").format(event=name, day=day)]
     if not change.undo:
-        return [f"Đã ghi nhận một lần xảy ra của sự kiện {name} ngày {day} "
-                f"(ngày này có {change.standing} lần; mỗi lần mở nhiệm vụ riêng)."]
-    lines = [f"Đã rút lại một lần của sự kiện {name} ngày {day} (ngày này còn {change.standing} lần)." if change.repeats
-             else f"Đã xoá ngày {day} đã ghi nhận cho sự kiện {name} (nếu kế hoạch ghi sẵn ngày, ngày đó được áp dụng lại)."]
-    lines.append(f"Đã xoá {change.removed} nhiệm vụ chưa có minh chứng, chưa được miễn, chưa được nhắc.")
+        return [_("Recorded one more instance of the event {event} on {day} ({count} on that day; each opens its "
+                  "own occurrences).").format(event=name, day=day, count=change.standing)]
+    if change.repeats:
+        lines = [_("Withdrew one instance of the event {event} on {day} ({count} left on that day).").format(
+            event=name, day=day, count=change.standing)]
+    else:
+        lines = [_("Removed the recorded day {day} of the event {event} (a day written in the plan applies again).")
+                 .format(event=name, day=day)]
+    lines.append(_("Removed {count} occurrences without evidence, excusal or reminder.").format(count=change.removed))
     if change.kept:
         ids = ", ".join(f"#{i}" for i in change.kept)
-        lines.append(f"Giữ lại {len(change.kept)} nhiệm vụ đã có minh chứng, được miễn hoặc đã được nhắc "
-                     f"(đánh dấu mồ côi, minh chứng không bao giờ bị xoá): {ids}.")
+        lines.append(_("Kept {count} occurrences that have evidence, an excusal or a reminder (marked orphaned; "
+                       "evidence is never deleted): {ids}.").format(count=len(change.kept), ids=ids))
     return lines

@@ -5,25 +5,26 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE
+from ..i18n import N_, _
+from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
 
 
 def register(sub) -> None:
-    units = sub.add_parser("units", help="directories generated from the official list of administrative units")
+    units = sub.add_parser("units", help=_("directories generated from the official list of administrative units"))
     actions = units.add_subparsers(dest="units_command", required=True, metavar="ACTION")
     generate = actions.add_parser(
         "generate",
-        help="write a province's communes (UBND of each xã, phường, đặc khu, with official codes) as a directory file",
-        description="The list in force from 1/7/2025 (34 provinces, communes without districts), "
-                    "from the vietnam-provinces package.",
+        help=_("write a province's communes (UBND of each xã, phường, đặc khu, with official codes) as a directory file"),
+        description=_("The list in force from 1/7/2025 (34 provinces, communes without districts), "
+                      "from the vietnam-provinces package."),
     )
-    generate.add_argument("--province", required=True, metavar="CODE", help="official province code, e.g. 38 (Thanh Hóa)")
+    generate.add_argument("--province", required=True, metavar="CODE", help=_("official province code, e.g. 38 (Thanh Hóa)"))
     generate.add_argument("--parent", metavar="ID",
-                          help="the province's UBND already in your directory (e.g. ubnd-thanh-hoa): communes hang "
-                               "under it and it is not written again (default: write ubnd-<province>)")
+                          help=_("the province's UBND already in your directory (e.g. ubnd-thanh-hoa): communes hang "
+                                 "under it and it is not written again (default: write ubnd-<province>)"))
     generate.add_argument("-o", "--output", metavar="FILE",
-                          help="write here (default: print); contacts and notes already in FILE are kept")
-    actions.add_parser("provinces", help="list the official province codes")
+                          help=_("write here (default: print); contacts and notes already in FILE are kept"))
+    actions.add_parser("provinces", help=_("list the official province codes"))
     units.set_defaults(handler=cmd_units)
 
 
@@ -32,27 +33,25 @@ def cmd_units(args) -> int:
 
     if args.units_command == "provinces":
         for province in official.provinces():
-            print(f"{province.code}  {province.name} ({len(province.communes)} đơn vị cấp xã)")
+            print(f"{province.code}  {province.name} " + _("({count} communes)").format(count=len(province.communes)))
         return EXIT_OK
     try:
         province = official.find_province(args.province)
     except official.UnknownProvince:
-        print(f"error: không có tỉnh mã '{args.province}' trong danh mục; xem `commplan units provinces`", file=sys.stderr)
-        return EXIT_USAGE
+        return fail(_("no province has the code '{code}' in the list; see `commplan units provinces`").format(
+            code=args.province), EXIT_USAGE)
     if args.parent is not None:
         from ..plan.values import Problem, parse_id
 
         try:
             parse_id(args.parent)
         except Problem as exc:
-            print(f"error: --parent: {exc.message}", file=sys.stderr)
-            return EXIT_USAGE
+            return fail(f"--parent: {exc.message}", EXIT_USAGE)
     keep = {}
     if args.output and Path(args.output).is_file():
         keep, problem = _kept_keys(Path(args.output))
         if problem:
-            print(f"error: {args.output}: {problem}; không ghi đè", file=sys.stderr)
-            return EXIT_INVALID
+            return fail(_("{path}: {problem}; not overwritten").format(path=args.output, problem=problem), EXIT_INVALID)
     command = " ".join(["commplan units generate", f"--province {province.code}",
                         *([f"--parent {args.parent}"] if args.parent else []),
                         *([f"-o {args.output}"] if args.output else [])])
@@ -63,9 +62,9 @@ def cmd_units(args) -> int:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        print(f"error: không ghi được {args.output}: {_why(exc)}", file=sys.stderr)
-        return EXIT_INVALID
-    print(f"Đã ghi {len(province.communes)} đơn vị cấp xã của {province.name} (mã {province.code}) vào {args.output}.")
+        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=_why(exc)), EXIT_INVALID)
+    print(_("Wrote the {count} communes of {province} (code {code}) to {path}.").format(
+        count=len(province.communes), province=province.name, code=province.code, path=args.output))
     return EXIT_OK
 
 
@@ -78,10 +77,10 @@ def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
         return {}, error.message
     source, errors = parse_yaml(str(path), text)
     if errors:
-        return {}, f"dòng {errors[0].line}: {errors[0].message}"
+        return {}, _("line {line}: {problem}").format(line=errors[0].line, problem=errors[0].message)
     units = source.data.get("units") if isinstance(source.data, dict) else None
     if not isinstance(units, list):
-        return {}, "không phải tệp danh bạ (thiếu `units`)"
+        return {}, _("not a directory file (no `units`)")
     kept = {}
     for unit in units:
         if isinstance(unit, dict) and unit.get("code") is not None:
@@ -93,6 +92,6 @@ def _why(error: OSError) -> str:
     """Why a file could not be written, in Vietnamese for the common cases."""
     import errno
 
-    reasons = {errno.ENOENT: "thư mục không tồn tại", errno.EACCES: "không có quyền ghi",
-               errno.EROFS: "ổ đĩa chỉ đọc", errno.EISDIR: "đây là một thư mục", errno.ENOSPC: "ổ đĩa đã đầy"}
-    return reasons.get(error.errno, error.strerror or str(error))
+    reasons = {errno.ENOENT: N_("the folder does not exist"), errno.EACCES: N_("no permission to write"),
+               errno.EROFS: N_("the disk is read-only"), errno.EISDIR: N_("it is a folder"), errno.ENOSPC: N_("the disk is full")}
+    return _(reasons[error.errno]) if error.errno in reasons else error.strerror or str(error)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..i18n import _
+from .arguments import EXIT_OK, fail
+
 
 def register(sub) -> None:
-    worker = sub.add_parser("worker", help="serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
-                                           "reports) from this process; needs PREFECT_API_URL")
-    worker.add_argument("--plans", default="plans/", metavar="DIR", help="the plans the tick reads (default plans/)")
+    worker = sub.add_parser("worker", help=_("serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
+                                             "reports) from this process; needs PREFECT_API_URL"))
+    worker.add_argument("--plans", default="plans/", metavar="DIR", help=_("the plans the tick reads (default plans/)"))
     worker.set_defaults(handler=cmd_worker)
 
 
@@ -29,20 +32,17 @@ def cmd_worker(args) -> int:
     from ..plan import load_catalog
 
     plans = str(Path(args.plans).resolve())  # served runs resolve it later, whatever their working directory
-    _, errors = load_catalog([plans], strict=False)  # refused now, not at 06:00
+    _catalog, errors = load_catalog([plans], strict=False)  # refused now, not at 06:00
     for error in errors:
         print(error, file=sys.stderr)
     if errors:
-        print(f"error: the plans in {args.plans} have errors: nothing was served", file=sys.stderr)
-        return 1
+        return fail(_("the plans in {path} have errors: nothing was served").format(path=args.plans))
     if not api_url():
-        print("error: no Prefect API: set PREFECT_API_URL (e.g. start `prefect server start` and set "
-              "PREFECT_API_URL=http://127.0.0.1:4200/api); for one tick without a server use `commplan run`",
-              file=sys.stderr)
-        return 1
+        return fail(_("no Prefect API: set PREFECT_API_URL (e.g. start `prefect server start` and set "
+                      "PREFECT_API_URL=http://127.0.0.1:4200/api); for one tick without a server use `commplan run`"))
     from prefect import serve
 
     from ..flows.deployments import deployments
 
     serve(*deployments(plans))
-    return 0
+    return EXIT_OK
