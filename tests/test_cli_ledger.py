@@ -30,7 +30,7 @@ def test_sync_then_replay_2021_then_record_moves_buckets(run):
     synced = run("sync", "plans/")
     assert synced.returncode == 0, synced.stderr
     assert " new, 0 updated, 0 removed, 0 orphaned, 0 unchanged occurrences." in synced.stdout
-    assert "waiting for an event: thanh-hoa-241-2021/tin-bai-cong-ttdt-thang" in synced.stdout
+    assert "chờ sự kiện: thanh-hoa-241-2021/tin-bai-cong-ttdt-thang" in synced.stdout
     again = run("sync", "plans/")
     assert "0 new, 0 updated, 0 removed, 0 orphaned," in again.stdout
 
@@ -71,7 +71,7 @@ def test_event_opens_waiting_obligations_and_excuse_round_trip(run):
     event = run("event", "banner-nong-san-viet", "--date", "2021-11-22")
     assert event.returncode == 0, event.stderr
     assert "Đã ghi nhận sự kiện thanh-hoa-241-2021/banner-nong-san-viet ngày 22/11/2021." in event.stdout
-    assert "waiting for an event" not in event.stdout
+    assert "chờ sự kiện" not in event.stdout
     rows = json.loads(run("status", "--as-of", "2021-11-30", "--plan", "thanh-hoa-241-2021", "--unit", "van-phong-ubnd-thanh-hoa",
                           "--format", "json").stdout)
     assert [(r["obligation"], r["window_start"], r["due"]) for r in rows] == [

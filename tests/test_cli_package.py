@@ -50,7 +50,7 @@ def _loaded_after(*argv: str) -> dict:
               "ledger = sorted(m for m in sys.modules if m.startswith('commplan.ledger'))\n"
               "print(json.dumps({'code': code, 'heavy': heavy, 'ledger': ledger}), file=sys.stderr)\n")
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    done = subprocess.run([sys.executable, "-c", script, *argv], cwd=REPO, env=env, capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-c", script, *argv], cwd=REPO, env=env, capture_output=True, text=True, check=False,
                           timeout=60)
     return json.loads(done.stderr.strip().splitlines()[-1])
 

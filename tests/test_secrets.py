@@ -177,7 +177,7 @@ def test_a_refresh_token_is_read_from_stdin_or_a_file_never_from_the_command_lin
         empty = zalo_token(ledger_url, zalo, "--refresh-token", "-", stdin="\n")
         assert empty.returncode == 1 and empty.stderr == "lỗi: --refresh-token: stdin trống\n"
         missing = zalo_token(ledger_url, zalo, "--refresh-token-file", str(tmp_path / "none"))
-        assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
+        assert missing.returncode == 1 and "không đọc được" in missing.stderr and "Traceback" not in missing.stderr
 
         first = zalo.refresh_token
         piped = zalo_token(ledger_url, zalo, "--refresh-token", "-", stdin=first + "\n")

@@ -236,11 +236,11 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
 
         status = cli(ledger_url, zalo)
         assert status.returncode == 1, status.stderr
-        assert "Last refresh error:" in status.stdout and "-14020" in status.stdout
+        assert "Lỗi làm mới gần nhất:" in status.stdout and "-14020" in status.stdout
 
         seeded = cli(ledger_url, zalo, "--refresh-token", "-", stdin="refresh-zalo-knows\n")
         assert seeded.returncode == 0, seeded.stderr
-        assert "refreshed automatically" in seeded.stdout and "Last refresh error" not in seeded.stdout
+        assert "được làm mới tự động" in seeded.stdout and "Lỗi làm mới gần nhất" not in seeded.stdout
         assert [r["used"] for r in zalo.refreshes] == ["refresh-zalo-knows"]
     stored = tokens.status()
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-2", "refresh-2", None)
@@ -250,6 +250,6 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
 def test_seeding_with_a_refused_refresh_token_exits_1_and_stores_nothing(ledger, ledger_url):
     with ZaloFake() as zalo:
         refused = cli(ledger_url, zalo, "--refresh-token", "-", stdin="not-the-one\n")
-        assert refused.returncode == 1 and "Zalo refused or could not be reached" in refused.stderr
+        assert refused.returncode == 1 and "Zalo từ chối hoặc không kết nối được" in refused.stderr
         assert "-14020" in refused.stderr
     assert store(ledger, zalo).status() is None

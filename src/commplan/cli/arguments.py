@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ..i18n import _
+from ..i18n import N_, _
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
@@ -146,3 +146,21 @@ def load_plans(paths, units=()):
     for error in errors:
         print(error, file=sys.stderr)
     return None if errors else catalog
+
+
+_OS_REASONS = {"ENOENT": N_("the folder does not exist"), "EACCES": N_("no permission to write"),
+               "EPERM": N_("no permission to write"), "EROFS": N_("the disk is read-only"),
+               "EISDIR": N_("it is a folder"), "ENOTDIR": N_("a part of the path is not a folder"),
+               "ENOSPC": N_("the disk is full")}
+_OS_READ_REASONS = {"ENOENT": N_("the file does not exist"), "EACCES": N_("no permission to read"),
+                    "EPERM": N_("no permission to read")}
+
+
+def os_reason(error: OSError, *, reading: bool = False) -> str:
+    """Why a file could not be written (or read), in the reader's language for the common cases
+    (the system's own text, `No such file or directory`, is English whatever the language)."""
+    import errno
+
+    name = errno.errorcode.get(error.errno or 0, "")
+    reasons = {**_OS_REASONS, **_OS_READ_REASONS} if reading else _OS_REASONS
+    return _(reasons[name]) if name in reasons else error.strerror or str(error)

@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 
 from ..i18n import _
-from .arguments import EXIT_OK, EXIT_USAGE, as_of_type, date_type, fail, ledger_options
+from .arguments import (
+    EXIT_OK,
+    EXIT_USAGE,
+    as_of_type,
+    date_type,
+    fail,
+    ledger_options,
+    os_reason,
+)
 
 
 def register(sub) -> None:
@@ -74,7 +82,7 @@ def cmd_export(args) -> int:
     link = None
     secret = settings.signing_secret if settings.public_url else None
     if secret:
-        link = lambda occurrence, unit: report_link(settings.public_url, secret, occurrence, unit,  # noqa: E731
+        link = lambda occurrence, unit: report_link(settings.public_url, secret, occurrence, unit,
                                                     issued=now)
     try:
         with Ledger.open(args.database) as ledger:
@@ -95,7 +103,7 @@ def cmd_export(args) -> int:
         try:
             Path(args.output).write_bytes(data)
         except OSError as error:  # a missing folder, a directory, no permission: one line (the sync stands)
-            reason = _("it is a folder") if Path(args.output).is_dir() else error.strerror or str(error)
+            reason = _("it is a folder") if Path(args.output).is_dir() else os_reason(error)
             return fail(_("cannot write {path}: {reason}; give -o a file in an existing, writable folder").format(
                 path=args.output, reason=reason))
         print(_("Wrote {count} events ({start}–{end}) to {path}.").format(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from .. import clock
 from ..i18n import N_, _
-from .arguments import EXIT_OK, VIETNAM, actor, fail, ledger_options
+from .arguments import EXIT_OK, VIETNAM, actor, fail, ledger_options, os_reason
 
 KINDS = {"phone": N_("phone number"), "email": N_("email address"), "zalo": N_("Zalo account")}
 
@@ -218,7 +218,7 @@ def _export(args, identity, entries, deliveries) -> int:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
     except OSError as error:
-        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=error.strerror))
+        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=os_reason(error)))
     print(_("Exported {entries} directory entries and {messages} messages to {path} (mode 0600).").format(
         entries=len(entries), messages=len(deliveries), path=args.output))
     return EXIT_OK

@@ -17,6 +17,7 @@ from .arguments import (
     ledger_options,
     load_plans,
     open_ledger,
+    os_reason,
 )
 
 # the outbox's states as a clerk reads them (the JSON keeps the stored values)
@@ -152,7 +153,7 @@ def _read_secret(value: str | None, path: str | None, option: str) -> str | None
         else:
             text = Path(path).read_text(encoding="utf-8") if path else None
     except OSError as error:
-        raise ValueError(_("cannot read {path}: {reason}").format(path=path, reason=error.strerror)) from None
+        raise ValueError(_("cannot read {path}: {reason}").format(path=path, reason=os_reason(error, reading=True))) from None
     if text is None:
         return None
     if not text.strip():

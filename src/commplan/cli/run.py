@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..i18n import N_, _
-from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options
+from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options, os_reason
 
 REMINDERS_COLUMN = N_("Reminders")
 REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
@@ -91,7 +91,7 @@ def cmd_run(args) -> int:
     except OSError as error:
         return fail(_("cannot create Prefect's folder in the data folder {path} ({reason}): make it writable, or set "
                       "COMMPLAN_DATA_DIR (or PREFECT_HOME) to a folder that is").format(
-            path=settings.data_dir, reason=error.strerror))
+            path=settings.data_dir, reason=os_reason(error)))
     # inside the package: an installed wheel runs it from any folder
     from ..flows.tick import tick
 

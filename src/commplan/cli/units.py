@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..i18n import N_, _
-from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail
+from ..i18n import _
+from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail, os_reason
 
 
 def register(sub) -> None:
@@ -62,7 +62,7 @@ def cmd_units(args) -> int:
     try:
         Path(args.output).write_text(text, encoding="utf-8")
     except OSError as exc:
-        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=_why(exc)), EXIT_INVALID)
+        return fail(_("cannot write {path}: {reason}").format(path=args.output, reason=os_reason(exc)), EXIT_INVALID)
     print(_("Wrote the {count} communes of {province} (code {code}) to {path}.").format(
         count=len(province.communes), province=province.name, code=province.code, path=args.output))
     return EXIT_OK
@@ -86,12 +86,3 @@ def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
         if isinstance(unit, dict) and unit.get("code") is not None:
             kept[str(unit["code"])] = {k: unit[k] for k in ("contacts", "note") if k in unit}
     return kept, None
-
-
-def _why(error: OSError) -> str:
-    """Why a file could not be written, in Vietnamese for the common cases."""
-    import errno
-
-    reasons = {errno.ENOENT: N_("the folder does not exist"), errno.EACCES: N_("no permission to write"),
-               errno.EROFS: N_("the disk is read-only"), errno.EISDIR: N_("it is a folder"), errno.ENOSPC: N_("the disk is full")}
-    return _(reasons[error.errno]) if error.errno in reasons else error.strerror or str(error)
