@@ -138,7 +138,9 @@ def test_export_to_a_bad_path_is_one_line(where, tmp_path, a_file):
     assert result.returncode == 1
     line = one_line(result)
     assert line.startswith(f"lỗi: không ghi được {target}: ")
-    assert "give -o a file in an existing, writable folder" in line
+    reason = {"missing/calendar.ics": "thư mục không tồn tại", ".": "đây là một thư mục",
+              "a-file/calendar.ics": "một phần của đường dẫn không phải thư mục"}[where]
+    assert line == f"lỗi: không ghi được {target}: {reason}; hãy cho -o một tệp trong thư mục đã có và ghi được"
     assert result.stdout == ""
 
 

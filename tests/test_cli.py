@@ -80,7 +80,7 @@ def test_preview_refuses_unknown_ids_and_bad_ranges():
     unknown = commplan("preview", "plans/", "--unit", "so-ttt-thanh-hoa")
     assert unknown.returncode == 2 and "không có kế hoạch hoặc đơn vị: so-ttt-thanh-hoa" in unknown.stderr
     backwards = commplan("preview", "plans/", "--from", "2022-02-01", "--to", "2022-01-01")
-    assert backwards.returncode == 2 and "is before" in backwards.stderr
+    assert backwards.returncode == 2 and "lỗi: --to 01/01/2022 trước --from 01/02/2022" in backwards.stderr
     bad_date = commplan("preview", "plans/", "--from", "31/02/2022")  # dd/mm/yyyy is a date, 31 February is not
     assert bad_date.returncode == 2 and "'31/02/2022' không phải là ngày (dd/mm/yyyy hoặc YYYY-MM-DD)" in bad_date.stderr
 

@@ -29,10 +29,10 @@ def buckets(run, *args) -> dict:
 def test_sync_then_replay_2021_then_record_moves_buckets(run):
     synced = run("sync", "plans/")
     assert synced.returncode == 0, synced.stderr
-    assert " new, 0 updated, 0 removed, 0 orphaned, 0 unchanged occurrences." in synced.stdout
+    assert "cập nhật 0, xoá 0, mồ côi 0, giữ nguyên 0." in synced.stdout
     assert "chờ sự kiện: thanh-hoa-241-2021/tin-bai-cong-ttdt-thang" in synced.stdout
     again = run("sync", "plans/")
-    assert "0 new, 0 updated, 0 removed, 0 orphaned," in again.stdout
+    assert "kỳ thực hiện mới 0, cập nhật 0, xoá 0, mồ côi 0," in again.stdout
 
     table = run("status", "--as-of", "2021-12-31", "--summary")
     assert table.returncode == 0, table.stderr
@@ -125,7 +125,7 @@ def test_an_event_with_broken_plans_records_nothing(run, tmp_path):
     broken = tmp_path / "broken.yaml"
     broken.write_text("commplan: 1\nunits: [\n", encoding="utf-8")
     failed = run("event", "banner-nong-san-viet", "--date", "2021-11-22", "--plans", "plans/", str(broken))
-    assert failed.returncode == 1 and "the event was not recorded" in failed.stderr
+    assert failed.returncode == 1 and "lỗi: kế hoạch có lỗi: chưa ghi nhận sự kiện" in failed.stderr
     listing = run("status", "--as-of", "2021-11-30", "--unit", "van-phong-ubnd-thanh-hoa", "--format", "json")
     assert json.loads(listing.stdout) == []  # still waiting: nothing was recorded
 
@@ -146,21 +146,22 @@ def test_remind_writes_each_message_once_and_outbox_lists_them(run, tmp_path, le
     assert run("sync", "plans/").returncode == 0
     clock_at("2021-12-10T09:00")  # COMMPLAN_NOW: the commands below run as if it were then
     dry = run("remind", "--dry-run")
-    assert dry.returncode == 0 and "nothing was recorded or sent)" in dry.stdout
+    assert dry.returncode == 0 and "không ghi và không gửi gì)" in dry.stdout
     assert dry.stdout.startswith("Chạy thử 09:00 ngày 10/12/2021: không ghi, không gửi gì; sẽ gửi ")
     assert "Bưu điện tỉnh" in dry.stdout and "quá hạn" in dry.stdout
     assert not (tmp_path / "data" / "outbox.jsonl").exists()
     sent = run("remind")
     assert sent.returncode == 0, sent.stderr
-    count = int(sent.stdout.split("planned ")[1].split(" messages")[0])
-    assert count > 0 and f"sent {count}," in sent.stdout
+    count = int(sent.stdout.split("đã lập ")[1].split(" tin nhắn")[0])
+    assert count > 0 and f"đã gửi {count}," in sent.stdout
     assert f"sẽ gửi {count} tin:" in dry.stdout  # the dry run showed exactly what went out
     written = (tmp_path / "data" / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(written) == count and all('"written_at": "2021-12-10T02:0' in line for line in written)
     again = run("remind", "--as-of", "2021-12-10T09:00")
     assert "Đã xếp 0 bước nhắc việc (0 bước cũ được thay thế); đã lập 0 tin nhắn; đã gửi 0," in again.stdout
     listing = run("outbox")
-    assert listing.returncode == 0 and "sent" in listing.stdout and "[Nhắc việc]" in listing.stdout
+    assert listing.returncode == 0 and "đã gửi" in listing.stdout and "[Nhắc việc]" in listing.stdout
+    assert "Trạng thái" in listing.stdout.splitlines()[0] and " sent " not in listing.stdout
     assert run("outbox", "--failed").stdout.strip() == "Không có tin nhắn lỗi."
 
 
@@ -172,5 +173,5 @@ def test_a_worker_without_credentials_on_postgresql_takes_nothing(run, ledger_ur
     assert run("sync", "plans/").returncode == 0
     clock_at("2021-12-10T09:00")
     sent = run("remind")
-    assert sent.returncode == 0 and "planned 0 messages; sent 0," in sent.stdout
+    assert sent.returncode == 0 and "đã lập 0 tin nhắn; đã gửi 0," in sent.stdout
     assert not (tmp_path / "data" / "outbox.jsonl").exists()

@@ -35,7 +35,7 @@ def test_a_repeating_event_recorded_twice_on_one_day_then_withdrawn(ledger_url, 
     assert first.returncode == 0, first.stderr
     assert "Đã ghi nhận một lần xảy ra của sự kiện ke-hoach/yeu-cau-bao-cao ngày 06/05/2024 (ngày này có 1 lần" in first.stdout
     second = commplan("event", "yeu-cau-bao-cao", "--date", "2024-05-06", "--plans", str(plans), env=env)
-    assert "(ngày này có 2 lần; mỗi lần mở nhiệm vụ riêng)" in second.stdout and "1 new," in second.stdout
+    assert "(ngày này có 2 lần; mỗi lần mở nhiệm vụ riêng)" in second.stdout and "kỳ thực hiện mới 1," in second.stdout
 
     status = commplan("status", "--as-of", "2024-05-20", "--format", "json", "--plan", "ke-hoach", env=env)
     rows = [r for r in json.loads(status.stdout) if r["obligation"] == "bao-cao-dot-xuat"]

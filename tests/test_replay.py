@@ -193,7 +193,7 @@ def test_a_replay_of_2021_writes_nothing_sends_nothing_and_shows_what_it_would_s
     assert outbox_file(tmp_path) == []
     # as if it were then (COMMPLAN_NOW), with --as-of omitted: the same messages really go out
     sent = commplan("remind", COMMPLAN_NOW="2021-12-10T09:00:00+07:00")
-    assert f"planned {count} messages; sent {count}," in sent.stdout
+    assert f"đã lập {count} tin nhắn; đã gửi {count}," in sent.stdout
     written = outbox_file(tmp_path)
     assert len(written) == count and all('"written_at": "2021-12-10T02:0' in line for line in written)
     with Ledger(ledger_url) as ledger:

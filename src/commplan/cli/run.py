@@ -39,7 +39,7 @@ def step_name(step: str) -> str:
 
 def plans_timezone(catalog) -> str:
     """The plans' timezone when they agree on one (Asia/Ho_Chi_Minh unless a plan says otherwise)."""
-    zones = {plan.timezone for plan in catalog.plans.values()}
+    zones = {plan.header.timezone for plan in catalog.plans.values()}
     return zones.pop() if len(zones) == 1 else VIETNAM
 
 
