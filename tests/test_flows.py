@@ -154,7 +154,7 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
     real = run(COMMPLAN_NOW="2021-12-10T09:00:00+07:00")  # as if it were then: no --as-of, the clock's instant
     assert "Chạy lần kiểm tra lúc 09:00 10/12/2021 (giờ Việt Nam) với plans/ ..." in real
     assert "Nhắc việc: lần kiểm tra này xếp " in real and "Chạy lại" not in real
-    sent = int(real.split(" messages planned, ")[1].split(" sent")[0])
+    sent = int(real.split(" tin nhắn, đã gửi ")[1].split(",")[0])
     assert sent > 0 and len(outbox.read_text(encoding="utf-8").splitlines()) == sent
     shown = [line for line in real.splitlines() if line.startswith("  → ")]
     assert 0 < len(shown) <= 10 and all(line.endswith(("sắp đến hạn", "đến hạn hôm nay", "quá hạn",
