@@ -80,10 +80,10 @@ def cmd_export(args) -> int:
     selection = Selection(units=units, plans=plans, start=start, end=end)
     settings = get_settings()
     link = None
-    secret = settings.signing_secret if settings.public_url else None
-    if secret:
-        link = lambda occurrence, unit: report_link(settings.public_url, secret, occurrence, unit,
-                                                    issued=now)
+    public_url = settings.public_url
+    secret = settings.signing_secret if public_url else None
+    if public_url and secret:
+        link = lambda occurrence, unit: report_link(public_url, secret, occurrence, unit, issued=now)
     try:
         with Ledger.open(args.database) as ledger:
             if not args.no_sync:

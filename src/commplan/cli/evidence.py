@@ -85,8 +85,9 @@ def cmd_record(args) -> int:
         print(_("This evidence was already recorded (#{id}) for {occurrence}: it counts once.").format(
             id=result.duplicate_of, occurrence=window))
     else:
+        when = spoken(result.occurred_at) if result.occurred_at else "—"  # always set for an item recorded now
         print(_("Recorded evidence #{id}, {when}, for {occurrence}.").format(
-            id=result.evidence_id, when=spoken(result.occurred_at), occurrence=window))
+            id=result.evidence_id, when=when, occurrence=window))
     print(_delivered(result))
     return EXIT_OK
 

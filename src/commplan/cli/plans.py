@@ -95,7 +95,9 @@ def cmd_preview(args) -> int:
             return EXIT_USAGE
         for plan in matched:
             if any(e.id == ident and e.repeats for e in plan.events):  # each --event is one more instance
-                events.setdefault(plan.id, {}).setdefault(ident, []).append(day)
+                instances = events.setdefault(plan.id, {}).setdefault(ident, [])
+                if isinstance(instances, list):  # always: a repeating event's days are a list
+                    instances.append(day)
             else:
                 events.setdefault(plan.id, {})[ident] = day
     units = set(catalog.directory.expand(tuple(args.unit))) if args.unit else None

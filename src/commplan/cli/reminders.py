@@ -184,10 +184,8 @@ def cmd_zalo_token(args) -> int:
         with open_ledger(args) as ledger:
             tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
                                       oauth_base=settings.zalo_oauth_base)
-            if refresh_token:
-                stored = tokens.seed(refresh_token, access_token=access_token, expires_in=args.expires_in)
-            else:
-                stored = tokens.status()
+            stored = (tokens.seed(refresh_token, access_token=access_token, expires_in=args.expires_in)
+                      if refresh_token else tokens.status())
     except ZaloLockedOut as error:  # the stored pair cannot be opened with this key
         return fail(str(error))
     except (PermanentError, TemporaryError) as error:

@@ -47,7 +47,7 @@ def cmd_units(args) -> int:
             parse_id(args.parent)
         except Problem as exc:
             return fail(f"--parent: {exc.message}", EXIT_USAGE)
-    keep = {}
+    keep: dict[str, dict] = {}
     if args.output and Path(args.output).is_file():
         keep, problem = _kept_keys(Path(args.output))
         if problem:
@@ -73,8 +73,8 @@ def _kept_keys(path: Path) -> tuple[dict[str, dict], str | None]:
     from ..plan.yaml_source import parse_yaml, read_text
 
     text, error = read_text(str(path), path.read_bytes())
-    if error:
-        return {}, error.message
+    if error or text is None:
+        return {}, error.message if error else _("not a directory file (no `units`)")
     source, errors = parse_yaml(str(path), text)
     if errors:
         return {}, _("line {line}: {problem}").format(line=errors[0].line, problem=errors[0].message)
