@@ -289,7 +289,7 @@ def cmd_zalo_token(args) -> int:
     """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
     from .notify.channels import PermanentError, TemporaryError
     from .notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
-    from .settings import get_settings
+    from .notify.zalo import settings_with_zalo as get_settings  # the core settings and the Zalo ones
 
     settings = get_settings()
     if not (settings.zalo_app_id and settings.zalo_secret_key):

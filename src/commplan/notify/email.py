@@ -20,6 +20,7 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -68,9 +69,16 @@ class EmailChannel:
         return f"email:{delivery.id}"
 
 
+class EmailSettings(ChannelSettings):
+    # apprise email URL without the recipient, e.g.
+    # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
+    smtp_url: str | None = None
+
+
 def build(setup: Setup) -> EmailChannel | None:
-    return EmailChannel(setup.settings.smtp_url) if setup.settings.smtp_url else None
+    url = setup.config(EmailSettings).smtp_url
+    return EmailChannel(url) if url else None
 
 
 CHANNEL = ChannelSpec(transport=EmailChannel, label="email", family=Family.EMAIL, body=Body.HTML,
-                      contact=Contact.EMAIL, chain=None, stand_in=True, build=build)
+                      contact=Contact.EMAIL, chain=None, stand_in=True, build=build, settings=EmailSettings)

@@ -15,6 +15,7 @@ from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -129,8 +130,17 @@ class ESMSChannel:
         raise TemporaryError(f"eSMS answered {result.get('http')} {code or 'no CodeResult'}: {result.get('message')}")
 
 
+class ESMSSettings(ChannelSettings):
+    # eSMS.vn brand-name SMS: all three of key, secret and brand name, or none
+    esms_api_key: str | None = None
+    esms_secret_key: str | None = None
+    esms_brandname: str | None = None
+    esms_sandbox: bool = False
+    esms_api_base: str = PRODUCTION_BASE
+
+
 def build(setup: Setup) -> ESMSChannel | None:
-    s = setup.settings
+    s = setup.config(ESMSSettings)
     if not (s.esms_api_key and s.esms_secret_key and s.esms_brandname):
         return None
     return ESMSChannel(s.esms_api_key, s.esms_secret_key, s.esms_brandname, sandbox=s.esms_sandbox, base=s.esms_api_base)
@@ -138,4 +148,4 @@ def build(setup: Setup) -> ESMSChannel | None:
 
 # preferred over apprise's SMS services (listed first in the registry): it de-duplicates by our key
 CHANNEL = ChannelSpec(transport=ESMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
-                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build, settings=ESMSSettings)

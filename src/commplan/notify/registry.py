@@ -4,8 +4,9 @@ A channel module (`email.py`, `zalo.py`, `zns.py`, `esms.py`, `sms_apprise.py`) 
 `CHANNEL = ChannelSpec(...)`: its transport class (which carries the name, `idempotent`,
 `dedup_same_day` and `quiet_hours` of the transport contract), its Vietnamese label, the
 `channels:` family of the plan format that allows it, which body it sends, which contact field
-it addresses and its place in the phone fallback chain, whether the file stand-in writes it, and a
-factory that builds it from settings (None when not configured). Everything else (the setup,
+it addresses and its place in the phone fallback chain, whether the file stand-in writes it, its own
+settings (a `ChannelSettings` class: its `COMMPLAN_*` variables) and a factory that builds it from
+them (None when not configured). Everything else (the setup,
 the routes, the notifier's families, the labels people read, the dry run's text) reads this
 registry, so adding a channel is one new module listed in `MODULES`, and its tests.
 
@@ -18,18 +19,20 @@ from __future__ import annotations
 
 import importlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 
 from ..plan.model import ReminderChannel as Family
+from ..settings import ChannelSettings, SettingsError
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
     from ..ledger.outbox import Claimed
     from ..settings import Settings
     from .channels import Channel
+
+T = TypeVar("T")
 
 # in order of preference among providers of one channel name (eSMS before apprise's SMS services);
 # the phone chain's own order is each spec's `chain`
@@ -53,28 +56,31 @@ class Contact(str, Enum):
     EMAIL = "email"
 
 
+S = TypeVar("S", bound=ChannelSettings)
+
+
 @dataclass
 class Setup:
-    """What a factory builds a channel from; the Zalo token source is shared by the OA and ZNS channels,
-    so that one refresh serves both."""
+    """What a factory builds a channel from: the core settings, each channel's own settings
+    (`config`), the ledger, and what providers share (`shared`: the Zalo token source serves the OA
+    and ZNS channels, so that one refresh serves both)."""
 
     settings: Settings
     ledger: Ledger | None = None
+    _configs: dict[type, ChannelSettings] = field(default_factory=dict, repr=False)
+    _shared: dict[str, object] = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def zalo_tokens(self):
-        """The token source for the Zalo channels, or None when Zalo is not configured."""
-        settings, ledger = self.settings, self.ledger
-        if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
-            from .zalo_tokens import LedgerZaloTokens
+    def config(self, kind: type[S]) -> S:
+        """A channel's own settings (`COMMPLAN_*`, or given to `Settings`), read once per setup."""
+        if kind not in self._configs:
+            self._configs[kind] = self.settings.channel(kind)
+        return self._configs[kind]  # type: ignore[return-value]
 
-            return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key,
-                                    key=settings.token_store_key, oauth_base=settings.zalo_oauth_base)
-        if settings.zalo_access_token:
-            from .zalo import StaticTokens
-
-            return StaticTokens(settings.zalo_access_token)
-        return None
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """One object for every provider that asks for `key` during this setup."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,7 @@ class ChannelSpec:
     chain: int | None  # its place in the phone fallback chain (OA -> ZNS -> SMS); None: a route of its own
     stand_in: bool  # written to outbox.jsonl when no channel is configured (ZNS has no text to write)
     build: Callable[[Setup], Channel | None]
+    settings: type[ChannelSettings] | None = None  # its own `COMMPLAN_*` variables, read by `build` (`Setup.config`)
 
     @property
     def name(self) -> str:
@@ -160,6 +167,19 @@ def addressed_by(contact: Contact) -> tuple[str, ...]:
     """The channels that send to one field of a contact (a phone number: ZNS and SMS), for a person's
     request about their data (`commplan contact export|erase`)."""
     return tuple(name for name, spec in channels().items() if spec.contact is contact)
+
+
+def setting_names() -> dict[str, type[ChannelSettings]]:
+    """Every channel setting (the field, `COMMPLAN_<FIELD>` upper-cased) and the class declaring it."""
+    return {name: spec.settings for spec in specs() if spec.settings for name in spec.settings.model_fields}
+
+
+def check_given(settings: Settings) -> None:
+    """A keyword given to `Settings` that neither it nor any channel declares is a mistake (a typo, a
+    channel that is not registered), not something to ignore."""
+    unknown = sorted(set(settings.model_extra or {}) - set(setting_names()))
+    if unknown:
+        raise SettingsError(f"COMMPLAN_{unknown[0].upper()} is not a setting of commplan or of any registered channel")
 
 
 def register(spec: ChannelSpec) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import apprise
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -36,10 +37,15 @@ class AppriseSMSChannel:
         return f"sms:{delivery.id}"
 
 
+class AppriseSMSSettings(ChannelSettings):
+    # any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}
+    sms_apprise_url: str | None = None
+
+
 def build(setup: Setup) -> AppriseSMSChannel | None:
-    url = setup.settings.sms_apprise_url
+    url = setup.config(AppriseSMSSettings).sms_apprise_url
     return AppriseSMSChannel(url) if url else None
 
 
 CHANNEL = ChannelSpec(transport=AppriseSMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
-                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build, settings=AppriseSMSSettings)

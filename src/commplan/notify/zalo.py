@@ -21,6 +21,7 @@ import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -197,11 +198,46 @@ class ZaloOAChannel:
         return data.get("message_id")
 
 
+class ZaloSettings(ChannelSettings):
+    # Zalo Official Account. With app id and secret key the token store in the ledger keeps the
+    # access token fresh (`commplan zalo-token` seeds it); a bare access token is used as it is.
+    zalo_app_id: str | None = None
+    zalo_secret_key: str | None = None
+    zalo_access_token: str | None = None
+    zalo_api_base: str = PRODUCTION_BASE
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+
+def tokens_of(setup: Setup) -> ZaloTokens | None:
+    """The token source for the Zalo channels (OA and ZNS share it: one refresh serves both), or None
+    when Zalo is not configured."""
+    return setup.shared("zalo-tokens", lambda: _tokens(setup))
+
+
+def _tokens(setup: Setup) -> ZaloTokens | None:
+    zalo, ledger = setup.config(ZaloSettings), setup.ledger
+    if zalo.zalo_app_id and zalo.zalo_secret_key and ledger is not None:
+        from .zalo_tokens import LedgerZaloTokens
+
+        return LedgerZaloTokens(ledger, zalo.zalo_app_id, zalo.zalo_secret_key,
+                                key=setup.settings.token_store_key, oauth_base=zalo.zalo_oauth_base)
+    if zalo.zalo_access_token:
+        return StaticTokens(zalo.zalo_access_token)
+    return None
+
+
+def settings_with_zalo():
+    """The core settings with the Zalo ones as attributes, for the Zalo token command."""
+    from ..settings import get_settings
+
+    return get_settings().including(ZaloSettings)
+
+
 def build(setup: Setup) -> ZaloOAChannel | None:
-    tokens = setup.zalo_tokens
-    return ZaloOAChannel(tokens, setup.settings.zalo_api_base) if tokens is not None else None
+    tokens = tokens_of(setup)
+    return ZaloOAChannel(tokens, setup.config(ZaloSettings).zalo_api_base) if tokens is not None else None
 
 
 # first on the phone chain: an OA follower id, then ZNS and SMS by the phone number
 CHANNEL = ChannelSpec(transport=ZaloOAChannel, label="Zalo OA", family=Family.ZALO, body=Body.TEXT,
-                      contact=Contact.ZALO, chain=10, stand_in=True, build=build)
+                      contact=Contact.ZALO, chain=10, stand_in=True, build=build, settings=ZaloSettings)

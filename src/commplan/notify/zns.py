@@ -21,8 +21,9 @@ from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError
-from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
+from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded, tokens_of
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 PRODUCTION_BASE = "https://business.openapi.zalo.me"
@@ -135,8 +136,16 @@ def template_data(delivery: Claimed) -> dict:
     return data
 
 
+class ZNSSettings(ChannelSettings):
+    # ZNS template messages by phone (the template is registered and approved in the ZCA console),
+    # sent with the Zalo OA's tokens (`zalo.ZaloSettings`)
+    zns_template_id: str | None = None
+    zns_api_base: str = PRODUCTION_BASE
+    zns_development: bool = False  # "mode": "development": sent only to the OA's admins, for tests
+
+
 def build(setup: Setup) -> ZNSChannel | None:
-    settings, tokens = setup.settings, setup.zalo_tokens
+    settings, tokens = setup.config(ZNSSettings), tokens_of(setup)
     if tokens is None or not settings.zns_template_id:
         return None
     return ZNSChannel(tokens, settings.zns_template_id, base=settings.zns_api_base, development=settings.zns_development)
@@ -144,4 +153,4 @@ def build(setup: Setup) -> ZNSChannel | None:
 
 # a registered template needs no text: no stand-in writes it
 CHANNEL = ChannelSpec(transport=ZNSChannel, label="Zalo ZNS", family=Family.ZALO, body=Body.TEMPLATE,
-                      contact=Contact.PHONE, chain=20, stand_in=False, build=build)
+                      contact=Contact.PHONE, chain=20, stand_in=False, build=build, settings=ZNSSettings)
