@@ -84,7 +84,7 @@ C = TypeVar("C", bound=ChannelSettings)
 
 
 class Settings(BaseSettings):
-    # extra="allow": a keyword that is no core setting (`Settings(smtp_url=...)`) is kept for the
+    # extra="allow": a keyword that is no core setting (`Settings(<channel setting>=...)`) is kept for the
     # channel that declares it (`channel`); the environment holds only the declared fields
     model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="allow")
 
@@ -146,7 +146,7 @@ class Settings(BaseSettings):
 
     def channel(self, kind: type[C]) -> C:
         """One channel's settings: its `COMMPLAN_*` variables, with what was given to this object
-        (`Settings(smtp_url=...)`, `model_copy(update=...)`) taking precedence; invalid values give one line."""
+        (a keyword of `Settings`, `model_copy(update=...)`) taking precedence; invalid values give one line."""
         given = {name: value for name, value in (self.model_extra or {}).items() if name in kind.model_fields}
         try:
             return kind(**given)
@@ -154,7 +154,7 @@ class Settings(BaseSettings):
             raise settings_error(error) from None
 
     def including(self, *kinds: type[ChannelSettings]) -> Settings:
-        """A copy that also answers these channels' settings as attributes (`settings.zalo_app_id`),
+        """A copy that also answers these channels' settings as attributes,
         for a channel's own command (`commplan zalo-token`)."""
         values = {name: value for kind in kinds for name, value in self.channel(kind).model_dump().items()}
         return self.model_copy(update=values)
