@@ -106,3 +106,37 @@ def test_no_module_but_the_channels_own_names_its_settings():
 def test_the_grep_finds_a_setting_named_outside_its_module():
     assert _names("url = settings.smtp_url", "smtp_url") and _names("set COMMPLAN_ESMS_API_KEY", "esms_api_key")
     assert not _names("settings.smtp_url_x", "smtp_url")
+
+
+# every channel variable as it was named when the settings lived in `Settings` (README, deployments)
+VARIABLES = {
+    "COMMPLAN_SMTP_URL": ("smtp_url", "mailto://smtp.example.gov.vn?from=nhacviec@example.gov.vn"),
+    "COMMPLAN_ZALO_APP_ID": ("zalo_app_id", "123"), "COMMPLAN_ZALO_SECRET_KEY": ("zalo_secret_key", "s"),
+    "COMMPLAN_ZALO_ACCESS_TOKEN": ("zalo_access_token", "t"), "COMMPLAN_ZALO_API_BASE": ("zalo_api_base", "http://a"),
+    "COMMPLAN_ZALO_OAUTH_BASE": ("zalo_oauth_base", "http://o"), "COMMPLAN_ZNS_TEMPLATE_ID": ("zns_template_id", "9"),
+    "COMMPLAN_ZNS_API_BASE": ("zns_api_base", "http://z"), "COMMPLAN_ZNS_DEVELOPMENT": ("zns_development", True),
+    "COMMPLAN_ESMS_API_KEY": ("esms_api_key", "k"), "COMMPLAN_ESMS_SECRET_KEY": ("esms_secret_key", "s"),
+    "COMMPLAN_ESMS_BRANDNAME": ("esms_brandname", "SOTTTT"), "COMMPLAN_ESMS_SANDBOX": ("esms_sandbox", True),
+    "COMMPLAN_ESMS_API_BASE": ("esms_api_base", "http://e"), "COMMPLAN_SMS_APPRISE_URL": ("sms_apprise_url", "json://x/{phone}"),
+}
+
+
+@pytest.mark.parametrize("variable", VARIABLES)
+def test_each_channel_variable_keeps_its_name(variable, environment, tmp_path):
+    field, value = VARIABLES[variable]
+    environment.setenv(variable, "true" if value is True else value)
+    kind = registry.setting_names()[field]
+    assert getattr(Settings(data_dir=tmp_path).channel(kind), field) == value
+    assert getattr(Settings(data_dir=tmp_path, **{field: value}).channel(kind), field) == value  # or as a keyword
+
+
+@pytest.mark.parametrize("variable, value, line", [
+    ("COMMPLAN_ESMS_SANDBOX", "maybe", "^COMMPLAN_ESMS_SANDBOX: Input should be a valid boolean"),
+    ("COMMPLAN_SMTP_URL", "smtp://x", "^COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL$"),
+    ("COMMPLAN_SMTP_URL", "mailto://x", "^COMMPLAN_SMTP_URL needs from=<sender address>$"),
+    ("COMMPLAN_SMS_APPRISE_URL", "json://x", "^COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes$"),
+])
+def test_a_bad_channel_value_is_one_line_naming_its_variable(variable, value, line, environment, tmp_path):
+    environment.setenv(variable, value)
+    with pytest.raises(SettingsError, match=line):
+        configured_channels(Settings(data_dir=tmp_path))

@@ -17,6 +17,7 @@ import mimetypes
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import apprise
+from pydantic import field_validator
 from apprise.attachment.memory import AttachMemory
 
 from ..ledger.outbox import Claimed
@@ -37,18 +38,22 @@ def calendar_attachment(text: str) -> AttachMemory:
     return AttachMemory(content=text.encode("utf-8"), name=ICS_NAME, mimetype=ICS_TYPE)
 
 
+def checked_url(smtp_url: str) -> str:
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in ("mailto", "mailtos"):
+        raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
+    if "from=" not in parts.query:
+        raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
+    return smtp_url
+
+
 class EmailChannel:
     name = "email"
     idempotent = False  # SMTP has no de-duplication: a lost confirmation is never re-sent
     quiet_hours = False
 
     def __init__(self, smtp_url: str):
-        parts = urlsplit(smtp_url)
-        if parts.scheme not in ("mailto", "mailtos"):
-            raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
-        if "from=" not in parts.query:
-            raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
-        self.parts = parts
+        self.parts = urlsplit(checked_url(smtp_url))
 
     def url_for(self, delivery: Claimed) -> str:
         query = "&".join(filter(None, [
@@ -73,6 +78,11 @@ class EmailSettings(ChannelSettings):
     # apprise email URL without the recipient, e.g.
     # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
     smtp_url: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_url(cls, value: str | None) -> str | None:
+        return checked_url(value) if value else None
 
 
 def build(setup: Setup) -> EmailChannel | None:
