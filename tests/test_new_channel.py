@@ -18,7 +18,7 @@ from commplan.notify.file_channel import FileChannel
 from commplan.notify.setup import configured_channels, notifier_for
 from commplan.plan.model import Contact
 from commplan.render.preview import message_line
-from commplan.settings import Settings, SettingsError
+from commplan.settings import ChannelSettings, Settings, SettingsError
 from commplan.tick import undelivered_markdown
 from test_outbox import at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
 
@@ -80,6 +80,12 @@ def test_it_is_routed_composed_held_for_quiet_hours_and_sent(environment, ledger
         assert "qua Hộp thư thử (84912000001)" in message_line("Bưu điện", "loopback", "84912000001", "Nhắc việc")
         problem = {"name": "Bưu điện", "channel": "loopback", "address": "84912000001", "status": "unknown"}
         assert "qua Hộp thư thử" in "\n".join(undelivered_markdown([problem]))
+
+
+@pytest.mark.parametrize("spec", registry.specs(), ids=lambda s: s.transport.__name__)
+def test_every_channel_declares_its_settings_in_its_own_module(spec):
+    assert spec.settings is not None and issubclass(spec.settings, ChannelSettings)
+    assert spec.settings.__module__ == spec.transport.__module__ and spec.settings.model_fields
 
 
 def _names(text: str, setting: str) -> bool:
