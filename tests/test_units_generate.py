@@ -85,7 +85,7 @@ def test_regenerating_keeps_the_contacts_entered_since(tmp_path):
     [
         (("generate", "--province", "99"), "error: không có tỉnh mã '99' trong danh mục; xem `commplan units provinces`"),
         (("generate", "--province", "38", "--parent", "UBND Thanh Hóa"),
-         "error: --parent: 'UBND Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. ubnd-thanh-hoa)"),
+         "error: --parent: 'UBND Thanh Hóa' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ ubnd-thanh-hoa)"),
     ],
 )
 def test_it_refuses_bad_arguments_in_one_line(args, message):

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 from typing import TYPE_CHECKING, Iterable
 
-from ..i18n import _
+from ..i18n import N_, _
 from . import model as m
 from . import values as v
 from .errors import KeyPath, PlanError
@@ -388,8 +388,13 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
         }.get(every.unit)
         if starts is not None and not starts & set(o.months):
             first = ", ".join(str(x) for x in sorted(starts))
-            return (_("no {every} period starts in these months (they start in {first})").format(every=every.unit.value, first=first), "months")
+            return (_("no {every} period starts in these months (they start in {first})")
+                    .format(every=_(PERIOD_NAMES[every.unit]), first=first), "months")
     return None
+
+
+# How "no quarter period starts in these months" names the period (the units `months` filters).
+PERIOD_NAMES = {v.PeriodUnit.QUARTER: N_("quarter"), v.PeriodUnit.HALF_YEAR: N_("half-year"), v.PeriodUnit.YEAR: N_("year")}
 
 
 def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:

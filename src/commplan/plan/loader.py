@@ -14,8 +14,8 @@ from typing import Iterable
 
 from pydantic import ValidationError
 
-from . import model as m
 from ..i18n import N_, _
+from . import model as m
 from .catalog import Catalog, Plan
 from .checks import check_files, warn_files
 from .directory import Directory
