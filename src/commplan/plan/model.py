@@ -299,7 +299,7 @@ def _timezone(value: Any) -> str:
         raise v.Problem(_("{value} is not a time zone (e.g. Asia/Ho_Chi_Minh)").format(value=v.describe(value)))
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
         raise v.Problem(_("unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)").format(value=value)) from None
     return value
 
