@@ -4,14 +4,14 @@ never pydantic's or PyYAML's own English words, with the same file, line, column
 from __future__ import annotations
 
 import pytest
+from cli_in_process import run_cli
+from conftest import UNITS_YAML, plan_yaml
 from pydantic import ValidationError
 
-from cli_in_process import run_cli
 from commplan.plan import load_catalog
 from commplan.plan import model as m
 from commplan.plan.loader import PYDANTIC_MESSAGES, _translate, _validate_item
 from commplan.plan.yaml_source import Source, parse_yaml
-from conftest import UNITS_YAML, plan_yaml
 
 BROKEN = """\
 - id: bao-cao
@@ -77,13 +77,13 @@ def test_a_warning_says_so_in_the_readers_language(tmp_path, monkeypatch):
     catalog, errors = load_catalog([tmp_path], strict=False)
     assert errors == []
     assert [str(w).replace(str(tmp_path) + "/", "") for w in catalog.warnings] == [
-        "plan.yaml:12:11: cảnh báo: obligations[0].lead: mọi đơn vị thực hiện đều đã giải thể trước ngày bắt đầu "
-        "2020-01-01 của nhiệm vụ (ubnd-huyen-a ngày 2019-01-01): không đơn vị nào phải thực hiện"]
+        ("plan.yaml:12:11: cảnh báo: obligations[0].lead: mọi đơn vị thực hiện đều đã giải thể trước ngày bắt đầu "
+         "2020-01-01 của nhiệm vụ (ubnd-huyen-a ngày 2019-01-01): không đơn vị nào phải thực hiện")]
     monkeypatch.setenv("COMMPLAN_LANG", "en")
     catalog, _ = load_catalog([tmp_path], strict=False)
     assert [str(w).replace(str(tmp_path) + "/", "") for w in catalog.warnings] == [
-        "plan.yaml:12:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start "
-        "2020-01-01 (ubnd-huyen-a on 2019-01-01): nobody owes it"]
+        ("plan.yaml:12:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start "
+         "2020-01-01 (ubnd-huyen-a on 2019-01-01): nobody owes it")]
 
 
 # ---------------------------------------------------------------- pydantic's error types
