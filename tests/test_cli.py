@@ -28,8 +28,8 @@ def test_validate_prints_every_error_and_exits_1(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.replace(str(tmp_path) + "/", "").splitlines()
     assert lines == [
-        "a.yaml:12:11: obligations[0].lead[0]: unknown unit or group 'nobody'",
-        "b.yaml:3:5: units[0]: missing required key 'name'",
+        "a.yaml:12:11: obligations[0].lead[0]: không có đơn vị hay nhóm đơn vị 'nobody'",
+        "b.yaml:3:5: units[0]: thiếu khóa bắt buộc 'name'",
         "2 error(s) in 2 file(s).",
     ]
     assert result.stdout == ""

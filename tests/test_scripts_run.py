@@ -64,6 +64,6 @@ def test_commplan_run_refuses_plans_with_errors_before_starting_prefect(tmp_path
     result = subprocess.run([sys.executable, "-m", "commplan", "run", "--plans", str(missing)], cwd=REPO, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == [f"{missing}:1:1: no such file or folder",
+    assert result.stderr.splitlines() == [f"{missing}:1:1: không có tệp hoặc thư mục này",
                                           f"error: the plans in {missing} have errors: nothing was run"]
     assert not (tmp_path / "data" / "prefect").exists()

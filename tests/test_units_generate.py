@@ -85,7 +85,7 @@ def test_regenerating_keeps_the_contacts_entered_since(tmp_path):
     [
         (("generate", "--province", "99"), "error: không có tỉnh mã '99' trong danh mục; xem `commplan units provinces`"),
         (("generate", "--province", "38", "--parent", "UBND Thanh Hóa"),
-         "error: --parent: 'UBND Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. ubnd-thanh-hoa)"),
+         "error: --parent: 'UBND Thanh Hóa' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ ubnd-thanh-hoa)"),
     ],
 )
 def test_it_refuses_bad_arguments_in_one_line(args, message):
@@ -111,10 +111,10 @@ def test_it_lists_the_34_provinces():
 def test_the_committed_thanh_hoa_directory_is_the_generators_output():
     """plans/units/thanh-hoa-communes.yaml is what the command in its header writes (regenerate on a new list)."""
     committed = (PLANS / "units" / "thanh-hoa-communes.yaml").read_text(encoding="utf-8")
-    command = next(line for line in committed.splitlines() if line.startswith("# Written by: "))
-    assert command == "# Written by: commplan units generate --province 38 --parent ubnd-thanh-hoa -o plans/units/thanh-hoa-communes.yaml"
+    command = next(line for line in committed.splitlines() if line.startswith("# Tạo bằng lệnh: "))
+    assert command == "# Tạo bằng lệnh: commplan units generate --province 38 --parent ubnd-thanh-hoa -o plans/units/thanh-hoa-communes.yaml"
     expected = official.directory_for(official.find_province("38"), parent="ubnd-thanh-hoa",
-                                      command=command.removeprefix("# Written by: "))
+                                      command=command.removeprefix("# Tạo bằng lệnh: "))
     assert committed == expected
 
 
@@ -123,3 +123,16 @@ def test_a_missing_output_folder_is_one_line_in_vietnamese(tmp_path):
     done = run("generate", "--province", "38", "-o", str(out))
     assert done.returncode == 1 and done.stderr.strip() == f"error: không ghi được {out}: thư mục không tồn tại"
     assert not out.exists()
+
+
+def test_the_header_is_in_the_readers_language(monkeypatch):
+    # the clerk who opens the file reads its header: Vietnamese by default, English when asked
+    province = official.find_province("38")
+    monkeypatch.delenv("COMMPLAN_LANG", raising=False)
+    lines = official.directory_for(province).splitlines()
+    assert lines[0] == "# Danh mục đơn vị cấp xã của Thanh Hóa (mã 38): 166 đơn vị (147 xã, 19 phường),"
+    assert lines[3] == "# Tạo bằng lệnh: commplan units generate --province 38"
+    monkeypatch.setenv("COMMPLAN_LANG", "en")
+    lines = official.directory_for(province).splitlines()
+    assert lines[0] == "# Directory of the communes of Thanh Hóa (code 38): 166 units (147 xã, 19 phường),"
+    assert lines[3] == "# Written by: commplan units generate --province 38"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Union
 
+from ..i18n import _
+
 PathPart = Union[str, int]
 KeyPath = tuple[PathPart, ...]
 
@@ -63,7 +65,9 @@ class PlanWarning(PlanError):
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         key = format_path(self.path)
-        return f"{where}: warning: {key}: {self.message}" if key else f"{where}: warning: {self.message}"
+        # the format stays "file:line:column: <word>: key: message"; only the word is translated
+        word = _("warning")
+        return f"{where}: {word}: {key}: {self.message}" if key else f"{where}: {word}: {self.message}"
 
 
 class PlanLoadError(Exception):

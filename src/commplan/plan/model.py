@@ -19,6 +19,7 @@ from typing import Annotated, Any, Callable, Optional
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..i18n import _
 from . import values as v
 
 
@@ -46,7 +47,7 @@ def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
             return enum(value)
         except (ValueError, TypeError):
             allowed = " | ".join(m.value for m in enum)
-            raise v.Problem(f"{v.describe(value)} is not one of {allowed}") from None
+            raise v.Problem(_("{value} is not one of {allowed}").format(value=v.describe(value), allowed=allowed)) from None
 
     return parse
 
@@ -83,7 +84,7 @@ Durations = Annotated[tuple[v.Duration, ...], _field(_durations)]
 def _text_or_number(value: Any) -> str:
     """Phone numbers, Zalo ids, section refs: YAML reads unquoted digits as numbers; keep them as text."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise v.Problem(f"expected text, got {v.describe(value)}")
+        raise v.Problem(_("expected text, got {got}").format(got=v.describe(value)))
     return str(value).strip()
 
 
@@ -111,13 +112,13 @@ class Contact(Strict):
     @model_validator(mode="after")
     def _check(self) -> "Contact":
         if not (self.email or self.phone or self.zalo):
-            raise _bad("a contact needs at least one of email, phone, zalo")
+            raise _bad(_("a contact needs at least one of email, phone, zalo"))
         if self.email and not _EMAIL.match(self.email):
-            raise _bad(f"'{self.email}' is not an email address", "email")
+            raise _bad(_("'{value}' is not an email address").format(value=self.email), "email")
         if self.phone and not _PHONE.match(self.phone):
-            raise _bad(f"'{self.phone}' is not a phone number (e.g. \"+84912345678\" or \"0912345678\")", "phone")
+            raise _bad(_("'{value}' is not a phone number (e.g. \"+84912345678\" or \"0912345678\")").format(value=self.phone), "phone")
         if self.zalo and not self.zalo.isdigit():
-            raise _bad(f"'{self.zalo}' is not a Zalo user_id (digits only)", "zalo")
+            raise _bad(_("'{value}' is not a Zalo user_id (digits only)").format(value=self.zalo), "zalo")
         return self
 
 
@@ -129,10 +130,10 @@ class Succession(Strict):
 def _code(value: Any) -> str:
     """An official administrative code ("38", "14755"): digits, kept as text ("0241" stays "0241")."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise v.Problem(f"expected an administrative code such as \"38\", got {v.describe(value)}")
+        raise v.Problem(_("expected an administrative code such as \"38\", got {got}").format(got=v.describe(value)))
     text = str(value).strip()
     if not re.fullmatch(r"[0-9]{1,10}", text):
-        raise v.Problem(f"{v.describe(text)} is not an administrative code: digits only (e.g. \"38\")")
+        raise v.Problem(_("{value} is not an administrative code: digits only (e.g. \"38\")").format(value=v.describe(text)))
     return text
 
 
@@ -140,9 +141,9 @@ def _aliases(value: Any) -> tuple[str, ...]:
     names = _texts(value)
     for i, name in enumerate(names):
         if len(name) > 300:
-            raise v.Problem("an alias is at most 300 characters", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("an alias is at most 300 characters"), *((i,) if isinstance(value, list) else ()))
         if name in names[:i]:
-            raise v.Problem(f"'{name}' is listed twice", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("'{id}' is listed twice").format(id=name), *((i,) if isinstance(value, list) else ()))
     return names
 
 
@@ -165,8 +166,9 @@ class Unit(Strict):
         # Both may be given (duties pass to the successor, then the unit is gone), but a unit
         # cannot hand over duties after it ceased to exist.
         if self.dissolved and self.succeeded_by and self.succeeded_by.from_ > self.dissolved:
-            raise _bad(f"succeeded_by.from {self.succeeded_by.from_} is after dissolved {self.dissolved}: "
-                       "a unit hands its duties over on or before the day it is dissolved", "succeeded_by", "from")
+            raise _bad(_("succeeded_by.from {start} is after dissolved {dissolved}: "
+                         "a unit hands its duties over on or before the day it is dissolved")
+                       .format(start=self.succeeded_by.from_, dissolved=self.dissolved), "succeeded_by", "from")
         return self
 
 
@@ -178,7 +180,7 @@ class Group(Strict):
     @model_validator(mode="after")
     def _not_empty(self) -> "Group":
         if not self.members:
-            raise _bad("a group needs at least one member", "members")
+            raise _bad(_("a group needs at least one member"), "members")
         return self
 
 
@@ -218,19 +220,22 @@ def _reminder_channels(value: Any) -> tuple[ReminderChannel, ...]:
     items = value if isinstance(value, list) else [value]
     allowed = [r.value for r in ReminderChannel]
     if not items:
-        raise v.Problem(f"`channels` needs at least one of {', '.join(allowed)}")
+        raise v.Problem(_("`channels` needs at least one of {allowed}").format(allowed=", ".join(allowed)))
     out: list[ReminderChannel] = []
     for i, item in enumerate(items):
         where = (i,) if isinstance(value, list) else ()
         name = item.strip().lower() if isinstance(item, str) else item
         if name in ("zns", "oa", "zalo-oa"):
-            raise v.Problem(f"unknown channel {v.describe(item)}: write `zalo`, the Zalo chain (OA, then ZNS)", *where)
+            raise v.Problem(_("unknown channel {value}: write `zalo`, the Zalo chain (OA, then ZNS)").format(value=v.describe(item)), *where)
         if name not in allowed:
             close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise v.Problem(f"unknown channel {v.describe(item)} ({hint}allowed: {', '.join(allowed)})", *where)
+            if close:
+                raise v.Problem(_("unknown channel {value} (did you mean '{close}'? allowed: {allowed})")
+                                .format(value=v.describe(item), close=close[0], allowed=", ".join(allowed)), *where)
+            raise v.Problem(_("unknown channel {value} (allowed: {allowed})")
+                            .format(value=v.describe(item), allowed=", ".join(allowed)), *where)
         if ReminderChannel(name) in out:
-            raise v.Problem(f"'{name}' is listed twice", *where)
+            raise v.Problem(_("'{id}' is listed twice").format(id=name), *where)
         out.append(ReminderChannel(name))
     return tuple(out)
 
@@ -238,8 +243,9 @@ def _reminder_channels(value: Any) -> tuple[ReminderChannel, ...]:
 def _digest_time(value: Any) -> dt.time:
     moment = v.parse_time(value)
     if not FIRST_TICK <= moment <= LAST_TICK:
-        raise v.Problem(f"digest_at {hhmm(moment)} is outside {hhmm(FIRST_TICK)}–{hhmm(LAST_TICK)}: "
-                        "the tick does not run then (hourly, on the hour), so nothing would send the digest")
+        raise v.Problem(_("digest_at {time} is outside {first}–{last}: "
+                          "the tick does not run then (hourly, on the hour), so nothing would send the digest")
+                        .format(time=hhmm(moment), first=hhmm(FIRST_TICK), last=hhmm(LAST_TICK)))
     return moment
 
 
@@ -290,11 +296,11 @@ def _timezone(value: Any) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", value):
-        raise v.Problem(f"{v.describe(value)} is not a time zone (e.g. Asia/Ho_Chi_Minh)")
+        raise v.Problem(_("{value} is not a time zone (e.g. Asia/Ho_Chi_Minh)").format(value=v.describe(value)))
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise v.Problem(f"unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
+        raise v.Problem(_("unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)").format(value=value)) from None
     return value
 
 
@@ -302,7 +308,7 @@ def _country(value: Any) -> str:
     import holidays
 
     if not isinstance(value, str) or value.upper() not in holidays.list_supported_countries():
-        raise v.Problem(f"{v.describe(value)} is not a country code known to the holidays package (e.g. VN)")
+        raise v.Problem(_("{value} is not a country code known to the holidays package (e.g. VN)").format(value=v.describe(value)))
     return value.upper()
 
 
@@ -310,7 +316,7 @@ def _texts(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
-            raise v.Problem(f"expected text, got {v.describe(item)}", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("expected text, got {got}").format(got=v.describe(item)), *((i,) if isinstance(value, list) else ()))
     return tuple(str(item).strip() for item in items)
 
 
@@ -348,8 +354,8 @@ class Event(Strict):
     @model_validator(mode="after")
     def _repeats_has_no_date(self) -> "Event":
         if self.repeats and self.date is not None:
-            raise _bad("`repeats` and `date` cannot go together: a repeating event has no single date; "
-                       "record each time it happens (commplan event ID --date D)", "repeats")
+            raise _bad(_("`repeats` and `date` cannot go together: a repeating event has no single date; "
+                         "record each time it happens (commplan event ID --date D)"), "repeats")
         return self
 
 
@@ -415,14 +421,14 @@ def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
         if isinstance(value, dict):
             if "offset" in value and "event" not in value:
                 if "date" in value:
-                    raise v.Problem(f"`offset` goes with `event`, not with `date`: write the {key} date itself "
-                                    "(e.g. 2021-11-01)", "offset")
-                raise v.Problem(f"`offset` needs `event` (e.g. {key}: {{event: bau-cu, offset: -1d}})", "offset")
+                    raise v.Problem(_("`offset` goes with `event`, not with `date`: write the {key} date itself "
+                                      "(e.g. 2021-11-01)").format(key=key), "offset")
+                raise v.Problem(_("`offset` needs `event` (e.g. {key}: {{event: bau-cu, offset: -1d}})").format(key=key), "offset")
             for extra in value:
                 if extra not in EVENT_DATE_KEYS:
                     raise v.Problem(v.unknown_key(str(extra), list(EVENT_DATE_KEYS), where=key), extra)
             if "event" not in value:
-                raise v.Problem(f"`{key}` as a mapping needs `event`")
+                raise v.Problem(_("`{key}` as a mapping needs `event`").format(key=key))
             try:
                 event = v.parse_id(value["event"])
             except v.Problem as exc:
@@ -437,8 +443,9 @@ def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
         try:
             return v.parse_date(value)
         except v.Problem:
-            raise v.Problem(f"{v.describe(value)} is not {'a start' if key == 'from' else 'an end'}: write a date "
-                            "(2021-11-01) or {event: <id>}") from None
+            message = (_("{value} is not a start: write a date (2021-11-01) or {{event: <id>}}") if key == "from"
+                       else _("{value} is not an end: write a date (2021-11-01) or {{event: <id>}}"))
+            raise v.Problem(message.format(value=v.describe(value))) from None
 
     return parse
 
@@ -450,39 +457,39 @@ def _months(value: Any) -> tuple[int, ...]:
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 12:
-            raise v.Problem(f"{v.describe(item)} is not a month (1..12)", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("{value} is not a month (1..12)").format(value=v.describe(item)), *((i,) if isinstance(value, list) else ()))
     if not items:
-        raise v.Problem("`months` needs at least one month")
+        raise v.Problem(_("`months` needs at least one month"))
     return tuple(sorted(set(items)))
 
 
 def _once(value: Any) -> bool:
     if value is True:
         return True
-    raise v.Problem("`once` takes only `true`; for a recurring duty use `every` or `rrule`")
+    raise v.Problem(_("`once` takes only `true`; for a recurring duty use `every` or `rrule`"))
 
 
 def _rrule(value: Any) -> str:
     from dateutil import rrule
 
     if not isinstance(value, str) or not value.strip():
-        raise v.Problem(f"expected an RFC 5545 rule such as \"FREQ=MONTHLY;BYMONTHDAY=25\", got {v.describe(value)}")
+        raise v.Problem(_("expected an RFC 5545 rule such as \"FREQ=MONTHLY;BYMONTHDAY=25\", got {got}").format(got=v.describe(value)))
     text = value.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if "DTSTART" in text.upper():
-        raise v.Problem("do not put DTSTART in the rule: the obligation's `from` is its start")
+        raise v.Problem(_("do not put DTSTART in the rule: the obligation's `from` is its start"))
     if re.search(r"BY(HOUR|MINUTE|SECOND)\b", text.upper()):
-        raise v.Problem("periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)")
+        raise v.Problem(_("periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)"))
     try:
         rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise v.Problem(f"invalid rule: {exc}") from None
+        raise v.Problem(_("invalid rule: {reason}").format(reason=exc)) from None
     if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # noqa: SLF001 - no public accessor
-        raise v.Problem("the rule's FREQ must be DAILY or coarser: periods are whole days")
+        raise v.Problem(_("the rule's FREQ must be DAILY or coarser: periods are whole days"))
     # A rule that never matches (30 February) would make dateutil search to year 9999.
     if not rule.between(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31), inc=True):
-        raise v.Problem("the rule has no date in 2000..2030; check BYMONTH/BYMONTHDAY")
+        raise v.Problem(_("the rule has no date in 2000..2030; check BYMONTH/BYMONTHDAY"))
     return text
 
 
@@ -514,11 +521,11 @@ class Obligation(Strict):
     def _one_recurrence(self) -> "Obligation":
         given = [k for k in ("every", "once", "rrule") if getattr(self, k) is not None]
         if not given:
-            raise _bad("missing the rhythm: give one of `every`, `once` or `rrule`")
+            raise _bad(_("missing the rhythm: give one of `every`, `once` or `rrule`"))
         if len(given) > 1:
-            raise _bad(f"give only one of every, once, rrule (found {' and '.join(given)})", given[1])
+            raise _bad(_("give only one of every, once, rrule (found {found})").format(found=_(" and ").join(given)), given[1])
         if not self.lead:
-            raise _bad("`lead` needs at least one unit or group", "lead")
+            raise _bad(_("`lead` needs at least one unit or group"), "lead")
         return self
 
     @property
@@ -554,11 +561,11 @@ class ReportTemplate(str, Enum):
 
 def _targets(value: Any) -> dict[int, v.Target]:
     if not isinstance(value, dict):
-        raise v.Problem(f"expected a mapping of year to target (e.g. {{2022: 70%}}), got {v.describe(value)}")
+        raise v.Problem(_("expected a mapping of year to target (e.g. {{2022: 70%}}), got {got}").format(got=v.describe(value)))
     out = {}
     for year, target in value.items():
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-            raise v.Problem(f"{v.describe(year)} is not a year", year)
+            raise v.Problem(_("{value} is not a year").format(value=v.describe(year)), year)
         try:
             out[year] = v.parse_target(target)
         except v.Problem as exc:
@@ -601,11 +608,11 @@ class Indicator(Strict):
     @model_validator(mode="after")
     def _check(self) -> "Indicator":
         if any(t.percent for t in self.targets.values()) and not self.of:
-            raise _bad("a percent target needs `of`: the baseline indicator it is a percent of", "targets")
+            raise _bad(_("a percent target needs `of`: the baseline indicator it is a percent of"), "targets")
         if self.baseline and (self.targets or self.report):
-            raise _bad("a baseline is a reference figure: it has no targets and is not a report row", "baseline")
+            raise _bad(_("a baseline is a reference figure: it has no targets and is not a report row"), "baseline")
         if self.baseline and "aggregate" in self.model_fields_set:
-            raise _bad("a baseline is entered once a year: `aggregate` is for reported figures", "aggregate")
+            raise _bad(_("a baseline is entered once a year: `aggregate` is for reported figures"), "aggregate")
         return self
 
 
