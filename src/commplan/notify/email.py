@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import apprise
 from apprise.attachment.memory import AttachMemory
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
@@ -44,9 +45,9 @@ class EmailChannel:
     def __init__(self, smtp_url: str):
         parts = urlsplit(smtp_url)
         if parts.scheme not in ("mailto", "mailtos"):
-            raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
+            raise ValueError(_("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL"))
         if "from=" not in parts.query:
-            raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
+            raise ValueError(_("COMMPLAN_SMTP_URL needs from=<sender address>"))
         self.parts = parts
 
     def url_for(self, delivery: Claimed) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import apprise
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
@@ -24,7 +25,8 @@ class AppriseSMSChannel:
 
     def __init__(self, url_template: str):
         if "{phone}" not in url_template:
-            raise ValueError("COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes")
+            raise ValueError(_("COMMPLAN_SMS_APPRISE_URL needs {placeholder} where the recipient's number goes").format(
+                placeholder="{phone}"))
         self.url_template = url_template
 
     def send(self, delivery: Claimed) -> str | None:
