@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, select, text
 
+from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Expander, Instance
 from . import records
 from . import tables as t
-from ..i18n import _
 from .engine import LedgerError
 
 EARLIEST = dt.date(1970, 1, 1)
