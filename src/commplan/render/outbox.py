@@ -10,7 +10,7 @@ from typing import Sequence
 from ..i18n import N_, Labels, _
 from .tables import render
 
-# every status a delivery row can hold (ledger/outbox.py), as a msgid
+# every status ledger/outbox.py writes (a delivery's; a reminder step's `skipped`), as a msgid
 STATE_MSGIDS = {
     "pending": N_("waiting to be sent"),
     "claimed": N_("being prepared"),
@@ -19,6 +19,7 @@ STATE_MSGIDS = {
     "failed": N_("failed"),
     "unknown": N_("outcome unknown"),
     "cancelled": N_("cancelled"),
+    "skipped": N_("skipped"),  # a reminder step nobody could take (the same module writes it)
 }
 STATES = Labels(STATE_MSGIDS)
 HEADERS = ("#", N_("Unit"), N_("Channel"), N_("Address"), N_("State"), N_("Tries"), N_("Note"))
