@@ -30,7 +30,8 @@ class Bucket(Enum):
 
 
 class Status(StrEnum):
-    # value          label (msgid; Vietnamese in the catalog)                   column heading          bucket          column  calendar  prefix
+    # value, label and column heading (msgids: the catalog gives the Vietnamese), bucket, column, calendar state,
+    # calendar prefix (Vietnamese only: calendar files go to agencies)
     SCHEDULED = ("scheduled", N_("scheduled"), None, Bucket.NONE, None, None, None)
     OPEN = ("open", N_("open, within the deadline"), N_("Open"), Bucket.TRACKED, 2, "open", None)
     DONE_ON_TIME = ("done-on-time", N_("done on time"), N_("On time"), Bucket.TRACKED, 0, "met", "[Đã hoàn thành]")
