@@ -105,7 +105,7 @@ def test_a_data_folder_that_is_a_file_is_one_line_naming_it(command, a_file):
     result = commplan(*command, data_dir=a_file)
     assert result.returncode == 1
     line = one_line(result)
-    assert f"the data folder {a_file} cannot hold the SQLite database (it is a file, not a folder)" in line
+    assert f"thư mục dữ liệu {a_file} không chứa được cơ sở dữ liệu SQLite (đó là một tệp, không phải thư mục)" in line
     assert "COMMPLAN_DATA_DIR" in line
     assert a_file.read_text() == "x"  # untouched
 
@@ -118,7 +118,7 @@ def test_a_folder_nobody_can_write_is_one_line_even_for_status(folder):
     result = commplan("status", data_dir=folder)
     assert result.returncode == 1
     line = one_line(result)
-    assert f"the data folder {folder} cannot hold the SQLite database" in line and "COMMPLAN_DATA_DIR" in line
+    assert f"thư mục dữ liệu {folder} không chứa được cơ sở dữ liệu SQLite" in line and "COMMPLAN_DATA_DIR" in line
 
 
 def test_a_missing_data_folder_is_created_as_before(tmp_path):

@@ -91,7 +91,7 @@ def test_a_stopped_smtp_server_is_a_temporary_error(tmp_path):
                        body_html="<p>t</p>", body_sms="t", attempts=1)
     with pytest.raises(TemporaryError):
         channel.send(delivery)
-    with pytest.raises(ValueError, match="needs from="):
+    with pytest.raises(ValueError, match="COMMPLAN_SMTP_URL cần có from=<địa chỉ người gửi>"):
         EmailChannel("mailto://127.0.0.1:25")
 
 

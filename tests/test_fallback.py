@@ -123,9 +123,9 @@ def test_a_unit_out_of_zalos_reach_gets_the_sms_exactly_once_in_one_run(ledger, 
 
     oa, zns, sms = by_recipient(ledger, "buu-dien")
     assert (oa["channel"], oa["address"], oa["status"], oa["fallback_of"]) == ("zalo", STRANGER, "failed", None)
-    assert oa["last_error"] == "Zalo OA -213: User has not followed OA; handed on to zns:84912000009"
+    assert oa["last_error"] == "Zalo OA -213: User has not followed OA; đã chuyển sang zns:84912000009"
     assert (zns["channel"], zns["address"], zns["status"], zns["fallback_of"]) == ("zns", "84912000009", "failed", oa["id"])
-    assert zns["last_error"] == "Zalo ZNS -118: Zalo account not existed; handed on to sms:84912000009"
+    assert zns["last_error"] == "Zalo ZNS -118: Zalo account not existed; đã chuyển sang sms:84912000009"
     assert (sms["channel"], sms["address"], sms["status"], sms["fallback_of"]) == ("sms", "84912000009", "sent", zns["id"])
     assert oa["reminder_ids"] == zns["reminder_ids"] == sms["reminder_ids"] != []  # the same steps, carried on
     texts = [m for m in esms.received if m["Phone"] == "84912000009"]
@@ -192,7 +192,7 @@ def test_a_zalo_locked_out_by_a_refused_refresh_hands_everything_on_to_sms(ledge
     assert {r["path"] for r in zalo.requests} == {OAUTH_PATH}  # nothing was sent with a dead token
     failed = [d for d in ledger.deliveries() if d["channel"] in ("zalo", "zns")]
     assert len(failed) == 5 and all(d["status"] == "failed" and "-14020" in d["last_error"] for d in failed)
-    assert all("handed on to" in d["last_error"] for d in failed)
+    assert all("; đã chuyển sang " in d["last_error"] for d in failed)
     assert all(d["status"] == "sent" for d in ledger.deliveries() if d["channel"] == "sms")
     assert "-14020" in tokens.status().last_error  # where `commplan zalo-token` shows it
     assert evaluate(ledger, NOW + dt.timedelta(hours=1)).undelivered == []
@@ -235,7 +235,7 @@ def test_a_reminder_held_for_quiet_hours_is_dropped_when_the_work_is_done_overni
     morning = sender.run(clock_at("2022-03-11T07:30"))
     assert by_recipient(ledger, "buu-dien") == []  # done overnight: never said
     steps = [r for r in ledger.reminders() if r["recipient"] == "buu-dien" and r["reason"] != SUPERSEDED]
-    assert steps and {(r["status"], r["reason"]) for r in steps} == {("skipped", "done or excused before it could be sent")}
+    assert steps and {(r["status"], r["reason"]) for r in steps} == {("skipped", "đã hoàn thành hoặc được miễn trước khi kịp gửi")}
     assert morning.sent == 2 and morning.handed_on == 0 and morning.dropped == len(steps)  # the two units still owing it
     assert [m["user_id"] for m in zalo.oa_messages] == [FOLLOWER]
     assert [m["phone"] for m in zalo.zns_messages] == ["84912000003"]

@@ -82,8 +82,10 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, 
     table = artifact("overdue-by-unit")
     markdown = artifact("tick-changes")
     assert table is not None and "so-tttt-thanh-hoa" in str(table["data"])
-    oldest = [row["oldest_due"] for row in json.loads(table["data"])]
-    assert oldest and all(re.fullmatch(r"\d\d:\d\d \d\d/\d\d/20\d\d", o) for o in oldest)  # Vietnam time
+    rows = json.loads(table["data"])  # columns as the coordinator reads them
+    assert rows and set(rows[0]) == {"Mã đơn vị", "Đơn vị", "Số nhiệm vụ quá hạn", "Hạn sớm nhất"}
+    oldest = [row["Hạn sớm nhất"] for row in rows]
+    assert all(re.fullmatch(r"\d\d:\d\d \d\d/\d\d/20\d\d", o) for o in oldest)  # the plans' timezone (Vietnam)
     assert markdown is not None and markdown["data"].startswith("# Thay đổi từ 09:00 08/12/2021 đến 09:00 10/12/2021")
     again = tick(as_of=dt.datetime(2021, 12, 10, 9, 0, tzinfo=VN), plans=[str(PLANS)], database=database)
     assert not again["replay"]  # the same instant, seconds later on the clock: a re-run, which adds nothing

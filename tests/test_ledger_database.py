@@ -63,7 +63,7 @@ def test_a_database_at_an_older_schema_is_upgraded_with_its_data(ledger_url):
 def test_a_corrupt_sqlite_file_gives_a_clear_error(tmp_path):
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes("this is not a database, it is a letter to the Sở".encode() * 100)
-    with pytest.raises(LedgerError, match=r"the SQLite database .*ledger.sqlite3 is damaged or is not a commplan database"):
+    with pytest.raises(LedgerError, match=r"cơ sở dữ liệu SQLite .*ledger.sqlite3 bị hỏng hoặc không phải cơ sở dữ liệu của commplan"):
         Ledger(f"sqlite:///{path}")
     assert path.read_bytes().startswith(b"this is not a database")  # left as it was
 
@@ -75,7 +75,7 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
     blocker = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(LedgerError, match="is busy: another commplan command is writing to it. Try again."):
+        with pytest.raises(LedgerError, match="đang bận: một lệnh commplan khác đang ghi vào đó. Hãy thử lại."):
             with Ledger(url, busy_seconds=0.2) as ledger:
                 ledger.excuse(1, "thử", now=NOW)
     finally:
@@ -86,7 +86,7 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
 
 
 def test_an_unreachable_postgresql_gives_a_clear_error():
-    with pytest.raises(LedgerError, match=r"cannot connect to the PostgreSQL database test at 127.0.0.1:1"):
+    with pytest.raises(LedgerError, match=r"không kết nối được cơ sở dữ liệu PostgreSQL test tại 127.0.0.1:1"):
         Ledger("postgresql+psycopg://postgres@127.0.0.1:1/test")
 
 

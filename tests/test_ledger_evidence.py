@@ -189,7 +189,7 @@ def test_the_listing_shows_every_item_with_its_withdrawal_and_filters_by_unit_pl
     assert [i.id for i in synced.evidence(plans=["ke-hoach-thu"])] == [b.evidence_id, a.evidence_id]
     with pytest.raises(LedgerError, match="không có kỳ thực hiện #999999"):
         synced.evidence(occurrence_id=999999)
-    with pytest.raises(LedgerError, match="unknown unit 'buu-dien-tinh'"):
+    with pytest.raises(LedgerError, match="không có đơn vị 'buu-dien-tinh'"):
         synced.evidence(units=["buu-dien-tinh"])
 
 

@@ -111,7 +111,7 @@ def test_an_awaited_event_opens_its_obligations_on_the_next_sync(ledger, write_p
     report = ledger.sync(catalog, now=NOW, horizon=dt.date(2022, 6, 30))
     assert report.waiting == () and report.inserted == 3
     assert min(k[2] for k in keys(ledger)) == "2022-04-12"
-    with pytest.raises(LedgerError, match="unknown event 'baner' \\(did you mean 'banner'\\?\\)"):
+    with pytest.raises(LedgerError, match="không có sự kiện 'baner' \\(có phải 'banner'\\?\\)"):
         ledger.record_event("baner", dt.date(2022, 4, 12), now=NOW)
 
 

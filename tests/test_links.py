@@ -37,7 +37,7 @@ def test_a_report_token_reads_back_to_its_occurrence_and_unit_until_it_expires()
     assert set(token) <= set(ALPHABET + ".") and token.count(".") == 1  # fits a URL path as it is
     assert read_report_token(SECRET, token, now=ISSUED) == (4242, "viettel-post")
     assert read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY) == (4242, "viettel-post")  # day 180
-    with pytest.raises(BadLink, match="expired"):
+    with pytest.raises(BadLink, match="đường dẫn này đã hết hạn"):
         read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY + dt.timedelta(seconds=1))
     assert REPORT_VALIDITY == dt.timedelta(days=180)
     assert report_token(SECRET, 4242, "viettel-post", issued=ISSUED) == token  # deterministic
@@ -65,11 +65,11 @@ def test_a_payload_rewritten_without_the_secret_or_signed_with_another_secret_is
     token = report_token(SECRET, 7, "buu-dien", issued=ISSUED)
     other = report_token(SECRET, 8, "buu-dien", issued=ISSUED)
     swapped = other.split(".")[0] + "." + token.split(".")[1]  # occurrence 8 with occurrence 7's mac
-    with pytest.raises(BadLink, match="not issued by this commplan"):
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):
         read_report_token(SECRET, swapped, now=ISSUED)
-    with pytest.raises(BadLink, match="not issued by this commplan"):
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):
         read_report_token(OTHER, token, now=ISSUED)
-    with pytest.raises(BadLink, match="not issued by this commplan"):
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):
         read_report_token(SECRET, report_token(OTHER, 7, "buu-dien", issued=ISSUED), now=ISSUED)
 
 
@@ -131,15 +131,15 @@ def test_a_report_link_issued_before_the_upgrade_works_until_it_would_have_expir
     old = legacy_report_token(SECRET, 4242, "buu-dien", issued)
     assert read_report_token(SECRET, old, now=issued + dt.timedelta(days=100)) == (4242, "buu-dien")
     assert read_report_token(SECRET, old, now=issued + REPORT_VALIDITY) == (4242, "buu-dien")
-    with pytest.raises(BadLink, match="expired"):
+    with pytest.raises(BadLink, match="đường dẫn này đã hết hạn"):
         read_report_token(SECRET, old, now=issued + REPORT_VALIDITY + dt.timedelta(seconds=1))
-    with pytest.raises(BadLink, match="not issued by this commplan"):  # another installation's old link
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):  # another installation's old link
         read_report_token(OTHER, old, now=issued)
-    with pytest.raises(BadLink, match="not issued by this commplan"):  # COMMPLAN_LEGACY_LINKS_UNTIL in the past
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):  # COMMPLAN_LEGACY_LINKS_UNTIL in the past
         read_report_token(SECRET, old, now=issued, legacy_until=None)
     # the old form dated after the upgrade was never issued: refused, even inside 180 days
     later = dt.datetime.combine(upgrade, dt.time(8), dt.timezone.utc) + dt.timedelta(days=2)
-    with pytest.raises(BadLink, match="not issued by this commplan"):
+    with pytest.raises(BadLink, match="đường dẫn này không do commplan này cấp"):
         read_report_token(SECRET, legacy_report_token(SECRET, 1, "buu-dien", later), now=later)
 
 

@@ -53,7 +53,7 @@ def fresh_settings(monkeypatch, tmp_path):
 def test_a_weak_link_secret_is_refused_with_one_line_naming_the_variable(secret, fresh_settings, capsys):
     assert weak_secret(secret) is not None
     fresh_settings.setenv("COMMPLAN_LINK_SECRET", secret)
-    with pytest.raises(SettingsError, match="^COMMPLAN_LINK_SECRET "):
+    with pytest.raises(SettingsError, match="^COMMPLAN_LINK_SECRET .*: ai cũng có thể đoán ra"):
         get_settings()
     assert main(["feed-url", "--unit", "buu-dien"]) == 2
     out, err = capsys.readouterr()
@@ -136,7 +136,7 @@ def test_the_zalo_pair_is_encrypted_at_rest_and_a_plain_text_row_is_sealed_at_it
 
         # another key cannot open it: a clear line, nothing overwritten
         other = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=Fernet.generate_key(), oauth_base=zalo.base)
-        with pytest.raises(ZaloLockedOut, match="encrypted under another key"):
+        with pytest.raises(ZaloLockedOut, match="được mã hóa bằng một khóa khác"):
             other.current()
         assert raw_row(ledger) == row
 
@@ -146,9 +146,9 @@ def test_the_token_key_comes_from_the_environment_or_from_the_link_secret(tmp_pa
     assert Settings(token_key=key, link_secret=STRONG).token_store_key == key
     derived = Settings(link_secret=STRONG, database_url=POSTGRES_URL).token_store_key
     assert derived == Settings(link_secret=STRONG, data_dir=tmp_path).token_store_key and Fernet(derived)
-    with pytest.raises(SettingsError, match="^COMMPLAN_TOKEN_KEY is not set"):
+    with pytest.raises(SettingsError, match="^chưa đặt COMMPLAN_TOKEN_KEY"):
         _ = Settings(database_url=POSTGRES_URL).token_store_key
-    with pytest.raises(SettingsError, match="^COMMPLAN_TOKEN_KEY is not a Fernet key"):
+    with pytest.raises(SettingsError, match="^COMMPLAN_TOKEN_KEY không phải khóa Fernet"):
         from commplan.settings import settings_error
         from pydantic import ValidationError
 
@@ -202,7 +202,7 @@ def test_a_database_url_is_masked_and_refused_as_a_flow_parameter():
     url = "postgresql+psycopg://commplan:Mk-9sd!3x@db.example.gov.vn:5432/commplan"
     assert masked_url(url) == "postgresql+psycopg://commplan:***@db.example.gov.vn:5432/commplan"
     assert has_password(url) and not has_password("postgresql+psycopg://commplan@db/commplan")
-    with pytest.raises(ValueError, match="set COMMPLAN_DATABASE_URL in the worker's environment"):
+    with pytest.raises(ValueError, match="hãy đặt COMMPLAN_DATABASE_URL trong môi trường của worker"):
         tick.fn(database=url, as_of=dt.datetime(2021, 12, 10, tzinfo=dt.timezone.utc))
 
 

@@ -91,7 +91,7 @@ def test_in_process_it_sees_the_environment_it_is_given_and_leaves_none_behind(t
     assert (data / "commplan.sqlite3").is_file()  # the settings were read from the command's environment
     assert os.environ["COMMPLAN_DATA_DIR"] != str(data) and get_settings().data_dir == before
     bad_clock = run_cli("status", env={"COMMPLAN_NOW": "hôm nay", "COMMPLAN_DATA_DIR": str(data)})
-    assert bad_clock.returncode == 2 and bad_clock.stderr.startswith("error: COMMPLAN_NOW='hôm nay' is not")
+    assert bad_clock.returncode == 2 and bad_clock.stderr.startswith("error: COMMPLAN_NOW='hôm nay' không phải thời điểm ISO")
     assert "COMMPLAN_NOW" not in os.environ
 
 

@@ -55,7 +55,7 @@ def oauth_calls(zalo: ZaloFake) -> list[dict]:
 def test_seeding_refreshes_at_once_and_a_fresh_token_is_used_without_asking_zalo(ledger, zalo):
     clock = Clock()
     tokens = store(ledger, zalo, clock)
-    with pytest.raises(ZaloLockedOut, match="no Zalo token in the ledger"):
+    with pytest.raises(ZaloLockedOut, match="sổ theo dõi chưa có mã truy cập Zalo: chạy `commplan zalo-token --refresh-token -`"):
         tokens.current()  # nothing seeded yet: an Unreachable, so messages go on to SMS
     stored = tokens.seed("refresh-1")
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-2", "refresh-2", None)

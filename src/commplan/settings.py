@@ -20,6 +20,8 @@ from typing import TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .i18n import _
+
 MIN_SECRET_BYTES = 32
 # what people paste from examples and tutorials (compared lowercased, letters and digits only)
 PLACEHOLDERS = ("changeme", "changeit", "secret", "password", "matkhau", "bimat", "example", "placeholder",
@@ -34,12 +36,12 @@ class SettingsError(ValueError):
 def weak_secret(value: str) -> str | None:
     """Why this secret is too weak to sign anything, or None."""
     if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+        return _("is shorter than {size} bytes").format(size=MIN_SECRET_BYTES)
     letters = re.sub(r"[^0-9a-z]", "", value.lower())
     if letters.startswith(PLACEHOLDERS):
-        return "is a known default or placeholder"
+        return _("is a known default or placeholder")
     if len(set(value)) < 8:
-        return "repeats a few characters"
+        return _("repeats a few characters")
     return None
 
 
@@ -118,8 +120,9 @@ class Settings(BaseSettings):
             return None
         reason = weak_secret(value.strip())
         if reason:
-            raise ValueError(f"COMMPLAN_LINK_SECRET {reason}: anyone could guess it and forge feed and report links; "
-                             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+            raise ValueError(_("COMMPLAN_LINK_SECRET {reason}: anyone could guess it and forge feed and report links; "
+                               "generate one with `{command}`").format(
+                reason=reason, command="python -c 'import secrets; print(secrets.token_urlsafe(48))'"))
         return value.strip()
 
     @field_validator("token_key")
@@ -132,16 +135,16 @@ class Settings(BaseSettings):
         try:
             Fernet(value.strip())
         except ValueError:
-            raise ValueError("COMMPLAN_TOKEN_KEY is not a Fernet key (32 bytes in url-safe base64): generate one with "
-                             "`python -c 'from cryptography.fernet import Fernet; "
-                             "print(Fernet.generate_key().decode())'`") from None
+            raise ValueError(_("COMMPLAN_TOKEN_KEY is not a Fernet key (32 bytes in url-safe base64): generate one "
+                               "with `{command}`").format(
+                command="python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")) from None
         return value.strip()
 
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("COMMPLAN_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+            raise ValueError(_("COMMPLAN_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"))
         return value or None
 
     def channel(self, kind: type[C]) -> C:
@@ -182,9 +185,9 @@ class Settings(BaseSettings):
             return self.token_key
         secret = self.signing_secret
         if not secret:
-            raise SettingsError("COMMPLAN_TOKEN_KEY is not set: the Zalo tokens are stored encrypted under it (or under "
-                                "a key derived from COMMPLAN_LINK_SECRET); set one of them on every process sharing "
-                                "the database")
+            raise SettingsError(_("COMMPLAN_TOKEN_KEY is not set: the Zalo tokens are stored encrypted under it (or "
+                                  "under a key derived from COMMPLAN_LINK_SECRET); set one of them on every process "
+                                  "sharing the database"))
         import base64
 
         from .links import derived_key

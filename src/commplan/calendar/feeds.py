@@ -55,6 +55,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..i18n import _
 from ..ledger import Ledger, LedgerError
 from ..ledger import default_horizon
 from ..clock import now as process_clock
@@ -171,8 +172,9 @@ class _Feed:
 def require_secret(settings: Settings) -> str:
     secret = settings.signing_secret  # on the embedded default, the one generated into the data folder
     if not secret:
-        raise FeedConfigError("COMMPLAN_LINK_SECRET is not set: calendar feed tokens are signed with it. Set it to a "
-                              "long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        raise FeedConfigError(_("COMMPLAN_LINK_SECRET is not set: calendar feed tokens are signed with it. Set it to a "
+                                "long random string, e.g. `{command}`").format(
+            command="python -c 'import secrets; print(secrets.token_urlsafe(48))'"))
     return secret
 
 
@@ -308,7 +310,7 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     require_secret(settings)
     catalog, errors = load_catalog(list(plans), strict=False)
     if errors:
-        raise FeedConfigError("the plans have errors:\n" + "\n".join(str(e) for e in errors))
+        raise FeedConfigError(_("the plans have errors:") + "\n" + "\n".join(str(e) for e in errors))
     feeds = Feeds(settings, catalog, clock=clock)
 
     async def calendar(request: Request) -> Response:

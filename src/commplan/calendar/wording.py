@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # A state's prefix and label are its status's (commplan.status); "due" is the calendar's own.
 PREFIXES = {s.calendar: s.prefix for s in Status if s.calendar and s.prefix}
 # As the Government Office classifies tracked tasks (PLAN_FORMAT.md, "Each occurrence").
-STATE_LABELS = {**{s.calendar: s.label for s in Status if s.calendar}, "due": "đến hạn"}
+STATE_LABELS = {**{s.calendar: s.vietnamese for s in Status if s.calendar}, "due": "đến hạn"}  # for agencies: always Vietnamese
 
 
 def deadline(event: DeadlineEvent) -> str:

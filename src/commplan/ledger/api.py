@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, bindparam, select, text
 
 from .. import clock
+from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
@@ -134,9 +135,9 @@ class Ledger:
         (required for `undo`: the plans say which occurrences the event opened)."""
         moment = now or utc_now()
         if undo and resync is None:
-            raise LedgerError("withdrawing an event needs the plans (to find what it opened)")
+            raise LedgerError(_("withdrawing an event needs the plans (to find what it opened)"))
         with self.transaction() as connection:
-            plan_id, repeats, _ = events.find_event(connection, event_id, plan)
+            plan_id, repeats = events.find_event(connection, event_id, plan)[:2]
             if not undo and repeats:
                 change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
             elif not undo:
@@ -199,15 +200,16 @@ class Ledger:
             self._check_unit(connection, unit)
             occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
             if occurred > moment:
-                raise LedgerError(f"{occurred.astimezone(tz):%H:%M %d/%m/%Y} là thời điểm trong tương lai: "
-                                  "chỉ ghi nhận minh chứng đã có")
+                raise LedgerError(_("{moment} is in the future: record only evidence that exists").format(
+                    moment=f"{occurred.astimezone(tz):%H:%M %d/%m/%Y}"))
             item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
             explicit = occurrence_id is not None
             if not explicit:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
-                raise LedgerError(f"kỳ thực hiện #{occurrence_id} không phải nhiệm vụ {obligation} của {unit}")
+                raise LedgerError(_("occurrence #{occurrence} is not the duty {obligation} of {unit}").format(
+                    occurrence=occurrence_id, obligation=obligation, unit=unit))
             if explicit:
                 _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
                                      _as_date(row["window_start"]), _as_date(row["window_end"]))
@@ -233,7 +235,7 @@ class Ledger:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
                 if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
-                    raise LedgerError(f"không có kỳ thực hiện #{occurrence_id}")
+                    raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
             return self._evidence_rows(connection, " AND ".join(where) or "1 = 1", params)
@@ -244,25 +246,26 @@ class Ledger:
         occurrence's delivered count and `met_at` are recomputed; replays of the moments it was in
         the ledger (from its recording to now) still count it. Written to the audit log."""
         moment = now or utc_now()
-        reason = required_text(reason, "reason", "thu hồi minh chứng cần có lý do (--reason)")
+        reason = required_text(reason, "reason", _("withdrawing evidence needs a reason (--reason)"))
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             occurrence_id = connection.execute(
                 select(t.EvidenceRow.occurrence_id).where(t.EvidenceRow.id == evidence_id)
             ).scalar_one_or_none()
             if occurrence_id is None:
-                raise LedgerError(f"không có minh chứng #{evidence_id}")
+                raise LedgerError(_("no evidence #{evidence}").format(evidence=evidence_id))
             records.lock_occurrence(connection, occurrence_id)  # before reading it: two clerks queue here
             item = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})[0]
             if item.withdrawn:
-                by = f" bởi {item.withdrawn_by}" if item.withdrawn_by else ""
-                raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M ngày %d/%m/%Y}{by} "
-                                  f"(lý do: {item.withdraw_reason})")
+                by = _(" by {person}").format(person=item.withdrawn_by) if item.withdrawn_by else ""
+                raise LedgerError(_("evidence #{evidence} was already withdrawn at {time} on {date}{by} (reason: {reason})").format(
+                    evidence=evidence_id, time=f"{item.withdrawn_at:%H:%M}", date=f"{item.withdrawn_at:%d/%m/%Y}", by=by,
+                    reason=item.withdraw_reason))
             if moment < item.recorded_at:
-                raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M ngày %d/%m/%Y}, "
-                                  "sau thời điểm thu hồi")
+                raise LedgerError(_("evidence #{evidence} was recorded at {time} on {date}, after the moment of withdrawal").format(
+                    evidence=evidence_id, time=f"{item.recorded_at:%H:%M}", date=f"{item.recorded_at:%d/%m/%Y}"))
             if not records.withdraw_evidence(connection, evidence_id, reason, actor=actor, now=moment):
-                raise LedgerError(f"minh chứng #{evidence_id} vừa được thu hồi")
+                raise LedgerError(_("evidence #{evidence} has just been withdrawn").format(evidence=evidence_id))
             records.refresh_delivery(connection, occurrence_id, moment)
             records.audit(connection, actor=actor, action="withdraw", subject=f"occurrence/{occurrence_id}",
                           details={"evidence": evidence_id, "reason": reason, "kind": item.kind, "value": item.value,
@@ -302,7 +305,7 @@ class Ledger:
         ]
 
     def _resolve_obligation(self, connection: Connection, ref: str) -> tuple[int, str, ZoneInfo]:
-        plan_id, _, code = ref.rpartition("/")
+        plan_id, _slash, code = ref.rpartition("/")
         query = (
             select(t.ObligationRow.id, t.ObligationRow.plan_id, t.PlanRow.timezone)
             .join(t.PlanRow, t.PlanRow.id == t.ObligationRow.plan_id)
@@ -314,17 +317,18 @@ class Ledger:
         if not found:
             known = [f"{p}/{c}" for p, c in connection.execute(select(t.ObligationRow.plan_id, t.ObligationRow.code))]
             known += [k.split("/", 1)[1] for k in known]
-            raise LedgerError(f"unknown obligation '{ref}'{_suggest(ref, known)}")
+            raise LedgerError(_("unknown obligation '{obligation}'{suggestion}").format(obligation=ref, suggestion=_suggest(ref, known)))
         if len(found) > 1:
             options = ", ".join(f"{p}/{code}" for _, p, _ in found)
-            raise LedgerError(f"obligation '{code}' is in several plans: write one of {options}")
+            raise LedgerError(_("obligation '{obligation}' is in several plans: write one of {options}").format(
+                obligation=code, options=options))
         obligation_id, plan_id, tz = found[0]
         return obligation_id, plan_id, ZoneInfo(tz)
 
     def _check_unit(self, connection: Connection, unit: str) -> None:
         known = set(connection.execute(select(t.UnitRow.id)).scalars()) | set(connection.execute(select(t.GroupRow.id)).scalars())
         if unit not in known:
-            raise LedgerError(f"unknown unit '{unit}'{_suggest(unit, known)}")
+            raise LedgerError(_("unknown unit '{unit}'{suggestion}").format(unit=unit, suggestion=_suggest(unit, known)))
 
     def _occurrence_for(self, connection: Connection, obligation_id: int, unit: str, day: dt.date, tz: ZoneInfo) -> int:
         rows = connection.execute(
@@ -340,25 +344,27 @@ class Ledger:
             if _as_date(start) <= day <= _as_date(end):
                 return occurrence_id
         if not rows:
-            raise LedgerError(f"{unit} không có nhiệm vụ này trong sổ theo dõi (có phải đơn vị chủ trì? chạy `commplan sync`)")
+            raise LedgerError(_("{unit} has no such duty in the ledger (is it the lead unit? run `commplan sync`)").format(unit=unit))
         nearest = sorted(rows, key=lambda r: (min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)), r[1]))[:2]
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
-        raise LedgerError(f"không kỳ nào chứa ngày {day:%d/%m/%Y}; gần nhất là {windows} (chọn kỳ bằng --occurrence ID)")
+        raise LedgerError(_("no window contains {date}; the nearest are {windows} (choose one with --occurrence ID)").format(
+            date=f"{day:%d/%m/%Y}", windows=windows))
 
     # ------------------------------------------------------------ excusals
 
     def excuse(self, occurrence_id: int, reason: str, *, actor: str | None = None, now: dt.datetime | None = None) -> None:
         moment = now or utc_now()
         if not reason or not reason.strip():
-            raise LedgerError("an excusal needs a reason")
+            raise LedgerError(_("an excusal needs a reason"))
         reason = limited(reason.strip(), "reason")
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None:
-                raise LedgerError(f"no occurrence #{occurrence_id}")
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
             if row["excused_at"] is not None:
-                raise LedgerError(f"occurrence #{occurrence_id} is already excused ({row['excuse_reason']})")
+                raise LedgerError(_("occurrence #{occurrence} is already excused ({reason})").format(
+                    occurrence=occurrence_id, reason=row["excuse_reason"]))
             records.excuse(connection, occurrence_id, reason.strip(), actor=actor, now=moment)
             records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason.strip()}, at=moment)
@@ -367,10 +373,10 @@ class Ledger:
         moment = now or utc_now()
         with self.transaction() as connection:
             if records.lock_occurrence(connection, occurrence_id) is None:
-                raise LedgerError(f"no occurrence #{occurrence_id}")
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
             reason = records.revoke_excusal(connection, occurrence_id, actor=actor, now=moment)
             if reason is None:
-                raise LedgerError(f"occurrence #{occurrence_id} is not excused")
+                raise LedgerError(_("occurrence #{occurrence} is not excused").format(occurrence=occurrence_id))
             records.audit(connection, actor=actor, action="unexcuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason}, at=moment)
         return reason
@@ -383,7 +389,7 @@ class Ledger:
         """Occurrences with their status at `as_of` (default: now), by deadline; `units` takes units or
         groups (their members), `province` a province's slug (every unit of it); `limit`: the first rows."""
         if only is not None and only not in STATUSES:
-            raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
+            raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
         current = utc_now()
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
@@ -519,7 +525,7 @@ class Ledger:
         """Create the reminder steps due by `as_of` (default now), each once; returns what was queued.
         Refused for a replayed `as_of` (far from the clock): `preview_reminders` shows those."""
         moment = now or utc_now()
-        refuse_replay(as_of or moment, "writes no reminder step")
+        refuse_replay(as_of or moment, _("writes no reminder step"))
         with self.transaction() as connection:
             return queue_reminders(connection, catalog, as_of or moment, moment)
 
@@ -588,7 +594,7 @@ class Ledger:
         planned step ids, dropped step ids)`) and record them, in one transaction under the planning
         lock: two planners never say the same step twice to one address."""
         moment = now or utc_now()
-        refuse_replay(moment, "plans no message")
+        refuse_replay(moment, _("plans no message"))
         with self.transaction() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"SELECT pg_advisory_xact_lock({outbox.PLAN_LOCK_KEY})"))
@@ -680,7 +686,7 @@ class Ledger:
             known = set(connection.execute(select(t.PlanRow.id)).scalars())
             for plan in plans:
                 if plan not in known:
-                    raise LedgerError(f"unknown plan '{plan}'{_suggest(plan, known)}")
+                    raise LedgerError(_("unknown plan '{plan}'{suggestion}").format(plan=plan, suggestion=_suggest(plan, known)))
             where.append("ob.plan_id IN :plans")
             params["plans"] = plans
         if units:
@@ -699,8 +705,8 @@ class Ledger:
     def _check_province(self, connection: Connection, province: str) -> None:
         known = set(connection.execute(select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
         if province not in known:
-            raise LedgerError(f"unknown province '{province}'{_suggest(province, known)}"
-                              + ("" if known else " (no unit has a province yet: run `commplan sync`)"))
+            raise LedgerError(_("unknown province '{province}'{suggestion}").format(province=province, suggestion=_suggest(province, known))
+                              + ("" if known else _(" (no unit has a province yet: run `commplan sync`)")))
 
     def provinces(self) -> list[str]:
         """The provinces (slugs) the ledger's units belong to."""
@@ -767,8 +773,9 @@ def _check_within_a_year(occurrence_id: int, day: dt.date, start: dt.date, end: 
     """A date more than a year from the chosen occurrence's window is a typo, not a late report."""
     if _years_after(day, 1) < start or day > _years_after(end, 1):
         raise LedgerError(
-            f"ngày {day:%d/%m/%Y} cách kỳ thực hiện #{occurrence_id} ({start:%d/%m/%Y}–{end:%d/%m/%Y}) hơn một năm: "
-            "kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on"
+            _("{date} is more than a year from occurrence #{occurrence} ({start}–{end}): check the occurrence "
+              "number (--occurrence) or write the real date with --on").format(
+                date=f"{day:%d/%m/%Y}", occurrence=occurrence_id, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
         )
 
 
@@ -797,4 +804,4 @@ def _expanding(params: dict) -> list:
 
 def _suggest(ident: str, pool: Iterable[str]) -> str:
     close = difflib.get_close_matches(ident, list(pool), n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return _(" (did you mean {names}?)").format(names=", ".join(repr(c) for c in close)) if close else ""

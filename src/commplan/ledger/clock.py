@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .. import clock
+from ..i18n import _
 from .engine import ReplayRefused
 
 UTC = dt.timezone.utc
@@ -22,9 +23,10 @@ def refuse_replay(instant: dt.datetime, what: str) -> None:
     if clock.is_replay(instant, clock=current):
         vn = dt.timezone(dt.timedelta(hours=7))
         raise ReplayRefused(
-            f"{instant.astimezone(vn):%H:%M %d/%m/%Y} is more than {clock.REPLAY_MARGIN.seconds // 60} minutes from "
-            f"the clock ({current.astimezone(vn):%H:%M %d/%m/%Y}): a replay {what}; it only shows what it would send "
-            f"(set {clock.VARIABLE} to run as if it were then)"
+            _("{instant} is more than {minutes} minutes from the clock ({clock}): a replay {what}; it only shows what "
+              "it would send (set {variable} to run as if it were then)").format(
+                instant=f"{instant.astimezone(vn):%H:%M %d/%m/%Y}", minutes=clock.REPLAY_MARGIN.seconds // 60,
+                clock=f"{current.astimezone(vn):%H:%M %d/%m/%Y}", what=what, variable=clock.VARIABLE)
         )
 
 

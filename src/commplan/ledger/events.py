@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, select, text
 
+from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Expander, Instance
 from . import records
@@ -53,9 +54,11 @@ def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple
     found = connection.execute(query).all()
     if not found:
         known = list(connection.execute(select(t.EventRow.code)).scalars())
-        raise LedgerError(f"unknown event '{event_id}'{_suggest(event_id, known)}; run `commplan sync` first if the plan is new")
+        raise LedgerError(_("unknown event '{event}'{suggestion}; run `commplan sync` first if the plan is new").format(
+            event=event_id, suggestion=_suggest(event_id, known)))
     if len(found) > 1:
-        raise LedgerError(f"event '{event_id}' is in several plans ({', '.join(r[0] for r in found)}): add --plan")
+        raise LedgerError(_("event '{event}' is in several plans ({plans}): add --plan").format(
+            event=event_id, plans=", ".join(r[0] for r in found)))
     plan_id, repeats, title = found[0]
     return plan_id, bool(repeats), title
 
@@ -71,7 +74,7 @@ def latest_instance(connection: Connection, plan_id: str, event_id: str, day: dt
     """The instance an undo of `day` withdraws: the latest standing one of that day."""
     found = [seq for d, seq in records.event_instances(connection, plan_id, event_id) if d == day]
     if not found:
-        raise LedgerError(f"sự kiện '{event_id}' không có lần nào ngày {day:%d/%m/%Y} để rút lại")
+        raise LedgerError(nothing_that_day(event_id, day))
     return Instance(day, max(found))
 
 
@@ -105,7 +108,7 @@ def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, 
     if repeats:
         seq = records.withdraw_event_instance(connection, plan_id, event_id, day, actor=actor, now=now)
         if seq is None:
-            raise LedgerError(f"sự kiện '{event_id}' không có lần nào ngày {day:%d/%m/%Y} để rút lại")
+            raise LedgerError(nothing_that_day(event_id, day))
         records.audit(connection, actor=actor, action="event-instance-withdrawn", subject=f"{plan_id}/{event_id}",
                       details={"date": day, "instance": seq}, at=now)
         return EventChange(plan_id, event_id, day, repeats=True, undo=True, instance=seq,
@@ -114,10 +117,10 @@ def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, 
         select(t.EventRow.date, t.EventRow.recorded_at).where(t.EventRow.plan_id == plan_id, t.EventRow.code == event_id)
     ).one()
     if recorded_at is None:
-        raise LedgerError(f"sự kiện '{event_id}' chưa được ghi nhận ngày nào: không có gì để rút lại")
+        raise LedgerError(_("event '{event}' has no recorded date: there is nothing to withdraw").format(event=event_id))
     if recorded != day:
-        raise LedgerError(f"sự kiện '{event_id}' được ghi nhận ngày {recorded:%d/%m/%Y}, không phải {day:%d/%m/%Y}: "
-                          "không có gì được rút lại")
+        raise LedgerError(_("event '{event}' was recorded on {recorded}, not {date}: nothing was withdrawn").format(
+            event=event_id, recorded=f"{recorded:%d/%m/%Y}", date=f"{day:%d/%m/%Y}"))
     records.clear_event(connection, plan_id, event_id)
     records.audit(connection, actor=actor, action="event-withdrawn", subject=f"{plan_id}/{event_id}",
                   details={"date": day}, at=now)
@@ -165,3 +168,7 @@ def _standing(connection: Connection, plan_id: str, event_id: str, day: dt.date)
 
 def _date(value) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def nothing_that_day(event_id: str, day: dt.date) -> str:
+    return _("event '{event}' has no instance on {date} to withdraw").format(event=event_id, date=f"{day:%d/%m/%Y}")

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, Text, bindparam, insert, select, text, update
 
+from ..i18n import _
 from . import tables as t
 from .clock import from_db, to_db
 from .status import DELIVERED_SQL, EXCUSED_AT_SQL, MET_BY_SQL
@@ -127,7 +128,7 @@ def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
     return connection.execute(
         update(t.ReminderRow).where(t.ReminderRow.status == "queued",
                                     t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
-        .values(status="skipped", reason="not said within 14 days: no contact could take it, or its duty left the plan")
+        .values(status="skipped", reason=_("not said within 14 days: no contact could take it, or its duty left the plan"))
     ).rowcount
 
 
@@ -135,7 +136,7 @@ def settle_reminders(connection: Connection, planned: set[int], dropped: set[int
     """Steps every route now carries become `planned`; steps whose duty was done or excused before
     any message said them become `skipped`."""
     for status, ids, reason in (("planned", planned, None),
-                                ("skipped", dropped, "done or excused before it could be sent")):
+                                ("skipped", dropped, _("done or excused before it could be sent"))):
         ordered = sorted(ids)
         for start in range(0, len(ordered), 5000):
             connection.execute(
@@ -226,7 +227,7 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
             if _obsolete(connection, delivery_id, now):
                 connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(
                     status="cancelled", closed_at=to_db(now),
-                    last_error="not sent: every step it carries was done or excused before it could go out",
+                    last_error=_("not sent: every step it carries was done or excused before it could go out"),
                 ))
                 continue
             row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
@@ -291,9 +292,10 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
     else:
         values.update(status="failed", closed_at=to_db(now))
         if outcome == "retry":
-            values["last_error"] = f"gave up after {row['attempts']} attempts: {error}"
+            values["last_error"] = _("gave up after {attempts} attempts: {error}").format(attempts=row["attempts"], error=error)
         if row["fallbacks"]:  # whatever closed this route's link, the next one may still reach the unit
-            values["last_error"] = f"{values['last_error']}; handed on to {_hand_on(connection, row, now)}"
+            values["last_error"] = _("{error}; handed on to {route}").format(
+                error=values["last_error"], route=_hand_on(connection, row, now))
     if connection.execute(update(t.DeliveryRow).where(*claim).values(**values)).rowcount != 1:
         raise RuntimeError(f"delivery {delivery_id}: the claim changed while it was locked")
     return True
@@ -343,11 +345,11 @@ def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[st
     if retry:
         connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending", cutoff)
                            .values(status="pending", claimed_by=None,
-                                   last_error="re-sent after a crash: the provider de-duplicates"))
+                                   last_error=_("re-sent after a crash: the provider de-duplicates")))
     if give_up:
         connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(give_up), t.DeliveryRow.status == "sending", cutoff)
                            .values(status="unknown", closed_at=to_db(now),
-                                   last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"))
+                                   last_error=_("the sender stopped before confirming; not re-sent, to avoid a duplicate")))
     return len(retry) + unstarted, len(give_up)
 
 

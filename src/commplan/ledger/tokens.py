@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..i18n import _
 from . import tables as t
 from .clock import from_db, to_db
 
@@ -50,8 +51,8 @@ class TokenCipher:
         try:
             return self.fernet.decrypt(value[len(SEALED):].encode()).decode()
         except InvalidToken:
-            raise TokenKeyError("the stored Zalo tokens were encrypted under another key (COMMPLAN_TOKEN_KEY or "
-                                "COMMPLAN_LINK_SECRET changed?): restore that key, or seed the tokens again") from None
+            raise TokenKeyError(_("the stored Zalo tokens were encrypted under another key (COMMPLAN_TOKEN_KEY or "
+                                  "COMMPLAN_LINK_SECRET changed?): restore that key, or seed the tokens again")) from None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import apprise
 from pydantic import field_validator
 from apprise.attachment.memory import AttachMemory
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
@@ -41,9 +42,9 @@ def calendar_attachment(text: str) -> AttachMemory:
 def checked_url(smtp_url: str) -> str:
     parts = urlsplit(smtp_url)
     if parts.scheme not in ("mailto", "mailtos"):
-        raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
+        raise ValueError(_("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL"))
     if "from=" not in parts.query:
-        raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
+        raise ValueError(_("COMMPLAN_SMTP_URL needs from=<sender address>"))
     return smtp_url
 
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import _ as gettext  # `_` is a throwaway name in this module
 from ..ledger import Ledger
 from ..ledger.clock import refuse_replay
 from ..ledger.outbox import LEASE, NewDelivery
@@ -230,7 +231,7 @@ class Notifier:
         is left, so that several workers share a large outbox; a delivery handed on to a fallback
         address is due at once and goes out in a later round of the same call. Never at a replayed
         instant (checked once: a long send outlasting the margin is still this tick's)."""
-        refuse_replay(now, "sends nothing")
+        refuse_replay(now, gettext("sends nothing"))
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
         windows = open_keys(self.ledger.send_windows(), now, self.calendars)  # phone messages that may ring now
@@ -256,7 +257,7 @@ class Notifier:
         outcome: dict = {}
         try:
             if channel is None:
-                raise PermanentError(f"channel '{delivery.channel}' is not configured")
+                raise PermanentError(gettext("channel '{channel}' is not configured").format(channel=delivery.channel))
             outcome = {"outcome": "sent", "external_id": channel.send(delivery)}
             report.sent += 1
         except PermanentError as error:  # Unreachable included: the next address of the chain, if any

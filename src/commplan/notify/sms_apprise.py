@@ -13,6 +13,7 @@ from __future__ import annotations
 import apprise
 from pydantic import field_validator
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
@@ -21,7 +22,8 @@ from .registry import Body, ChannelSpec, Contact, Family, Setup
 
 def checked_template(url_template: str) -> str:
     if "{phone}" not in url_template:
-        raise ValueError("COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes")
+        raise ValueError(_("COMMPLAN_SMS_APPRISE_URL needs {placeholder} where the recipient's number goes").format(
+            placeholder="{phone}"))
     return url_template
 
 
