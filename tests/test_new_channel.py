@@ -137,10 +137,10 @@ def test_each_channel_variable_keeps_its_name(variable, environment, tmp_path):
 
 
 @pytest.mark.parametrize("variable, value, line", [
-    ("COMMPLAN_ESMS_SANDBOX", "maybe", "^COMMPLAN_ESMS_SANDBOX: Input should be a valid boolean"),
-    ("COMMPLAN_SMTP_URL", "smtp://x", "^COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL$"),
-    ("COMMPLAN_SMTP_URL", "mailto://x", "^COMMPLAN_SMTP_URL needs from=<sender address>$"),
-    ("COMMPLAN_SMS_APPRISE_URL", "json://x", "^COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes$"),
+    ("COMMPLAN_ESMS_SANDBOX", "maybe", "^COMMPLAN_ESMS_SANDBOX: cần true hoặc false, nhưng gặp 'maybe'$"),
+    ("COMMPLAN_SMTP_URL", "smtp://x", "^COMMPLAN_SMTP_URL phải là địa chỉ mailto:// hoặc mailtos://$"),
+    ("COMMPLAN_SMTP_URL", "mailto://x", "^COMMPLAN_SMTP_URL cần có from=<địa chỉ người gửi>$"),
+    ("COMMPLAN_SMS_APPRISE_URL", "json://x", "^COMMPLAN_SMS_APPRISE_URL cần có {phone} ở chỗ đặt số điện thoại người nhận$"),
 ])
 def test_a_bad_channel_value_is_one_line_naming_its_variable(variable, value, line, environment, tmp_path):
     environment.setenv(variable, value)

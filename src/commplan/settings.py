@@ -20,7 +20,7 @@ from typing import TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .i18n import _
+from .i18n import N_, _
 
 MIN_SECRET_BYTES = 32
 # what people paste from examples and tutorials (compared lowercased, letters and digits only)
@@ -201,9 +201,24 @@ class Settings(BaseSettings):
         return self.legacy_links_until or LEGACY_LINKS_UNTIL
 
 
+# pydantic's own words for a badly typed variable, in ours (the reader's language)
+TYPE_MESSAGES = {
+    "bool_parsing": N_("expected true or false, got {got!r}"),
+    "int_parsing": N_("expected a whole number, got {got!r}"),
+    "float_parsing": N_("expected a number, got {got!r}"),
+    "greater_than_equal": N_("must be at least {ge}, got {got!r}"),
+    "less_than_equal": N_("must be at most {le}, got {got!r}"),
+}
+
+
 def settings_error(error: ValidationError) -> SettingsError:
     first = error.errors()[0]
-    message = str(first.get("msg", error)).removeprefix("Value error, ")
+    template = TYPE_MESSAGES.get(first.get("type", ""))
+    context = first.get("ctx") or {}
+    if template:
+        message = _(template).format(got=first.get("input"), ge=context.get("ge"), le=context.get("le"))
+    else:
+        message = str(first.get("msg", error)).removeprefix("Value error, ")
     if not message.startswith("COMMPLAN_"):
         message = f"COMMPLAN_{str(first['loc'][0]).upper()}: {message}" if first.get("loc") else message
     return SettingsError(message)
