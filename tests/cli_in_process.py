@@ -16,8 +16,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
 

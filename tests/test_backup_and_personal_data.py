@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -12,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import UNITS_YAML, postgres_schema, require_postgres
 from sqlalchemy import create_engine, inspect, text
+from test_outbox import PLAN, Recording, at
 
 from commplan.cli import main
 from commplan.ledger import Ledger
@@ -21,8 +22,6 @@ from commplan.ledger.engine import current_revision, head_revision, upgrade
 from commplan.notify.notifier import Notifier
 from commplan.plan import load_catalog
 from commplan.settings import get_settings
-from conftest import UNITS_YAML, postgres_schema, require_postgres
-from test_outbox import PLAN, Recording, at
 
 PHONE, PHONE_WRITTEN, EMAIL, ZALO = "84912000001", "0912 000 001", "bd@example.gov.vn", "8400000001"
 CONTACTS = f'''\

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cli_in_process import run_cli
+
 from commplan.cli import main
 from commplan.schedule.bounds import MAX_YEARS, horizon_problem, latest_horizon, range_problem
 

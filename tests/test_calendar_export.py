@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 import recurring_ical_events
+from cli_in_process import run_cli
+from conftest import PLANS, weekly_report
 from icalendar import Calendar
 
 from commplan.calendar.export import Selection, coordinated_by, export_calendar
 from commplan.ledger import EvidenceInput
 from commplan.plan import load_catalog
-from cli_in_process import run_cli
-from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 GOLDEN = Path(__file__).parent / "golden" / "so-tttt-thanh-hoa-2021-12.ics"

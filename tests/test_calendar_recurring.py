@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
+from cli_in_process import run_cli
+from conftest import PLANS, UNITS_YAML, plan_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -30,8 +32,6 @@ from commplan.calendar.recurring import (
 )
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
-from cli_in_process import run_cli
-from conftest import PLANS, UNITS_YAML, plan_yaml
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = dt.date(2021, 1, 1), dt.date(2027, 12, 31)
@@ -189,7 +189,7 @@ def test_rrule_details_on_the_seeds(seeds):
     assert "RDATE;TZID=Asia/Ho_Chi_Minh:20210901T133000\r\n" in block  # 2/9 off: back to Wednesday 14:00
     assert weekly["DTSTART"].params["TZID"] == "Asia/Ho_Chi_Minh"
     assert weekly.decoded("DTSTART") == dt.datetime(2021, 8, 12, 13, 30, tzinfo=VN)
-    assert weekly["RRULE"]["UNTIL"][0] == dt.datetime(2021, 12, 30, 6, 30, tzinfo=dt.timezone.utc)
+    assert weekly["RRULE"]["UNTIL"][0] == dt.datetime(2021, 12, 30, 6, 30, tzinfo=dt.UTC)
     assert str(weekly["SUMMARY"]).endswith("– Sở Thông tin và Truyền thông tỉnh Thanh Hóa")
     assert not str(weekly["SUMMARY"]).startswith("[")  # no state prefix
     description = str(weekly["DESCRIPTION"])
@@ -221,7 +221,7 @@ def test_rrule_details_on_the_seeds(seeds):
         start = event.decoded("DTSTART")
         until = event["RRULE"]["UNTIL"][0]
         if isinstance(start, dt.datetime):
-            assert until.tzinfo == dt.timezone.utc or until.utcoffset() == dt.timedelta(0), uid
+            assert until.tzinfo == dt.UTC or until.utcoffset() == dt.timedelta(0), uid
             assert all(prop.params.get("TZID") == "Asia/Ho_Chi_Minh" for n in ("EXDATE", "RDATE") for prop in props(event, n))
         else:
             assert type(until) is dt.date, uid
@@ -405,7 +405,7 @@ def test_only_deadlines_in_the_selected_dates(write_plan):
     data, _ = recurring_ics(catalog, selection, now=NOW)
     (event,) = vevents(data)
     assert event.decoded("DTSTART") == dt.datetime(2021, 10, 7, 13, 30, tzinfo=VN)
-    assert event["RRULE"]["UNTIL"][0] == dt.datetime(2021, 10, 28, 6, 30, tzinfo=dt.timezone.utc)
+    assert event["RRULE"]["UNTIL"][0] == dt.datetime(2021, 10, 28, 6, 30, tzinfo=dt.UTC)
     assert sum(calendar_instants(data, dt.date(2021, 1, 1), dt.date(2022, 12, 31))[
         ("ke-hoach-thu", "bao-cao-tuan", "buu-dien")].values()) == 4
 

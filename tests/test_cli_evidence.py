@@ -7,7 +7,6 @@ import json
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
 
 DOCUMENT = "Báo cáo tháng 10/2021 số 215/BC-STTTT"

@@ -22,9 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
+from sqlalchemy import create_engine, text
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 

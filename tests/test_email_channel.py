@@ -13,6 +13,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
+from test_outbox import CONTACTS, PLAN, at, prepared
 
 from commplan.calendar import DeadlineEvent, calendar_of, stable_uid
 from commplan.ledger.outbox import Claimed
@@ -21,7 +22,6 @@ from commplan.notify.email import EmailChannel, calendar_attachment
 from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
 from commplan.settings import Settings
-from test_outbox import CONTACTS, PLAN, at, prepared  # noqa: F401 - shared plan and contacts
 
 pytestmark = pytest.mark.server  # aiosmtpd on loopback
 
@@ -52,6 +52,7 @@ def smtp():
 @pytest.fixture
 def catalog(write_plan, tmp_path):
     from conftest import UNITS_YAML
+
     from commplan.plan import load_catalog
 
     write_plan(PLAN)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from esms_fake import ESMSFake
+from test_email_channel import catalog  # noqa: F401 - the plan with contacts (buu-dien has a phone)
+from test_outbox import at, prepared
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError
@@ -10,9 +13,6 @@ from commplan.notify.esms import ESMSChannel
 from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
 from commplan.settings import Settings
-from test_email_channel import catalog  # noqa: F401 - the plan with contacts (buu-dien has a phone)
-from esms_fake import ESMSFake
-from test_outbox import at, prepared
 
 pytestmark = pytest.mark.server  # the loopback eSMS
 

@@ -8,6 +8,9 @@ import datetime as dt
 import json
 
 import pytest
+from esms_fake import INVALID_PHONE, ESMSFake
+from test_outbox import at, prepared
+from zalo_fake import OA_PATH, OAUTH_PATH, ZNS_PATH, ZaloFake
 
 from commplan.ledger import EvidenceInput
 from commplan.ledger.outbox import backoff
@@ -20,9 +23,6 @@ from commplan.notify.zalo_tokens import LedgerZaloTokens
 from commplan.notify.zns import ZNSChannel
 from commplan.settings import Settings
 from commplan.tick import changes_markdown, evaluate
-from esms_fake import INVALID_PHONE, ESMSFake
-from test_outbox import at, prepared
-from zalo_fake import OA_PATH, OAUTH_PATH, ZNS_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo and eSMS
 
@@ -59,6 +59,7 @@ NOW = at("2022-03-10T15:00")  # Thursday afternoon: working hours, the due step 
 def make_catalog(write_plan, tmp_path):
     """The plan above with `contacts` (unit -> one contact, as YAML flow) in the units file."""
     from conftest import UNITS_YAML
+
     from commplan.plan import load_catalog
 
     def make(contacts: dict[str, str] = CONTACTS):

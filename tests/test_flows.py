@@ -10,10 +10,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import PLANS
 
 from commplan.flows.compliance_report import compliance_report
 from commplan.flows.tick import tick
-from conftest import PLANS
 
 pytestmark = pytest.mark.server  # a Prefect API, and `commplan run` as a process
 

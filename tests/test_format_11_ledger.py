@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, text
+from test_format_11_schedule import AROUND_THE_ELECTION, ELECTION, ON_REQUEST, REQUEST, UNITS, plan
 
 from commplan.calendar.export import Selection, deadline_events
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
@@ -15,7 +16,6 @@ from commplan.ledger.engine import create_ledger_engine, current_revision, upgra
 from commplan.plan import load_catalog
 from commplan.render import ledger as render
 from commplan.tick import evaluate
-from test_format_11_schedule import AROUND_THE_ELECTION, ELECTION, ON_REQUEST, REQUEST, UNITS, plan
 
 VN = dt.timezone(dt.timedelta(hours=7))
 

@@ -7,10 +7,10 @@ import datetime as dt
 import textwrap
 
 import pytest
+from conftest import PLANS
 
 from commplan.plan import load_catalog
 from commplan.schedule import Expander, Instance
-from conftest import PLANS
 
 UNITS = """\
 commplan: 1

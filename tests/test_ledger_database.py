@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import PLANS, postgres_schema, require_postgres
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import SQLModel
 
@@ -18,7 +19,6 @@ from commplan.ledger import sync as sync_module
 from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, current_revision, head_revision, upgrade
 from commplan.plan import load_catalog
-from conftest import PLANS, postgres_schema, require_postgres
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)

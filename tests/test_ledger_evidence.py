@@ -8,10 +8,10 @@ import json
 
 import pytest
 from sqlalchemy import func, select, text
+from test_ledger_status import PLAN, at  # the same two duties: a weekly report and a monthly rebroadcast
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
 from commplan.ledger import tables as t
-from test_ledger_status import PLAN, VN, at  # the same two duties: a weekly report and a monthly rebroadcast
 
 DOCUMENT = EvidenceInput(kind="document", document="Báo cáo tuần 10")
 

@@ -8,13 +8,13 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import plan_yaml
 from sqlalchemy import event, func, select, text
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
 from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, upgrade
 from commplan.plan import load_catalog
-from conftest import plan_yaml
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 4, 20, 9, 0, tzinfo=VN)

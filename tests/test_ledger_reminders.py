@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import PLANS, weekly_report
 
 from commplan.ledger import EvidenceInput
-from commplan.plan import load_catalog
 from commplan.ledger.reminders import end_of_day
+from commplan.plan import load_catalog
 from commplan.schedule.reminders import Step, steps_until, urgent
-from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 

@@ -6,11 +6,11 @@ import datetime as dt
 import json
 
 import pytest
+from conftest import weekly_report
 from sqlalchemy import select
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import weekly_report
 from sqlalchemy import func, select
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)  # a Wednesday

@@ -12,22 +12,30 @@ import re
 import string
 
 import pytest
+from esms_fake import ESMSFake
 from hypothesis import given
 from hypothesis import settings as fuzzing
 from hypothesis import strategies as st
-
-from commplan.links import (LEGACY_LINKS_UNTIL, REPORT_VALIDITY, BadLink, feed_token, feed_token_ok, read_report_token, report_link,
-                            report_token)
-from commplan.notify.setup import notifier_for
-from commplan.settings import Settings
-from esms_fake import ESMSFake
 from test_email_channel import catalog, smtp  # noqa: F401 - the plan with contacts, and the SMTP server
 from test_outbox import at, prepared
 from zalo_fake import ZaloFake
 
+from commplan.links import (
+    LEGACY_LINKS_UNTIL,
+    REPORT_VALIDITY,
+    BadLink,
+    feed_token,
+    feed_token_ok,
+    read_report_token,
+    report_link,
+    report_token,
+)
+from commplan.notify.setup import notifier_for
+from commplan.settings import Settings
+
 SECRET = "Tq7vR2nX9pLw4KzB8mYc1HdF6sJa3GeU5tWo0ViN"  # a strong test secret (40 bytes)
 OTHER = "aP3sD8fG2hJ7kL4zX9cV1bN6mQ5wE0rT8yU3iO7p"  # another installation's
-ISSUED = dt.datetime(2022, 3, 10, 8, 0, tzinfo=dt.timezone.utc)
+ISSUED = dt.datetime(2022, 3, 10, 8, 0, tzinfo=dt.UTC)
 ALPHABET = string.ascii_letters + string.digits + "-_"  # base64url
 PUBLIC = "https://nhacviec.thunghiem.gov.vn"
 
@@ -39,7 +47,7 @@ def test_a_report_token_reads_back_to_its_occurrence_and_unit_until_it_expires()
     assert read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY) == (4242, "viettel-post")  # day 180
     with pytest.raises(BadLink, match="expired"):
         read_report_token(SECRET, token, now=ISSUED + REPORT_VALIDITY + dt.timedelta(seconds=1))
-    assert REPORT_VALIDITY == dt.timedelta(days=180)
+    assert dt.timedelta(days=180) == REPORT_VALIDITY
     assert report_token(SECRET, 4242, "viettel-post", issued=ISSUED) == token  # deterministic
     assert report_token(SECRET, 4243, "viettel-post", issued=ISSUED) != token
 
@@ -127,7 +135,7 @@ def test_new_links_use_the_derived_keys_not_the_secret_itself():
 
 def test_a_report_link_issued_before_the_upgrade_works_until_it_would_have_expired():
     upgrade = LEGACY_LINKS_UNTIL - REPORT_VALIDITY
-    issued = dt.datetime.combine(upgrade, dt.time(8), dt.timezone.utc) - dt.timedelta(days=30)
+    issued = dt.datetime.combine(upgrade, dt.time(8), dt.UTC) - dt.timedelta(days=30)
     old = legacy_report_token(SECRET, 4242, "buu-dien", issued)
     assert read_report_token(SECRET, old, now=issued + dt.timedelta(days=100)) == (4242, "buu-dien")
     assert read_report_token(SECRET, old, now=issued + REPORT_VALIDITY) == (4242, "buu-dien")
@@ -138,7 +146,7 @@ def test_a_report_link_issued_before_the_upgrade_works_until_it_would_have_expir
     with pytest.raises(BadLink, match="not issued by this commplan"):  # COMMPLAN_LEGACY_LINKS_UNTIL in the past
         read_report_token(SECRET, old, now=issued, legacy_until=None)
     # the old form dated after the upgrade was never issued: refused, even inside 180 days
-    later = dt.datetime.combine(upgrade, dt.time(8), dt.timezone.utc) + dt.timedelta(days=2)
+    later = dt.datetime.combine(upgrade, dt.time(8), dt.UTC) + dt.timedelta(days=2)
     with pytest.raises(BadLink, match="not issued by this commplan"):
         read_report_token(SECRET, legacy_report_token(SECRET, 1, "buu-dien", later), now=later)
 

@@ -16,15 +16,14 @@ import types
 import typing
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from commplan.ledger.status import STATUSES, VIETNAMESE
 from commplan.plan import load_catalog
 from commplan.plan import model as m
 from commplan.plan import values as v
-from conftest import REPO
 
 DOC = REPO / "docs" / "plan-format.md"
 TOP_LEVEL_HEADING = "Files and folders"  # the section that documents a file's top-level keys

@@ -7,7 +7,14 @@ import datetime as dt
 import os
 
 import pytest
+from conftest import UNITS_YAML, plan_yaml
+from esms_fake import ESMSFake
 from sqlalchemy import text
+from test_fallback import STRANGER, zalo_fake
+from test_fallback import notifier as loopback_notifier
+from test_outbox import CONTACTS as OUTBOX_CONTACTS
+from test_outbox import VN, Recording, at, lines
+from test_plan_errors import plan_errors
 
 from commplan.ledger import Ledger
 from commplan.ledger.engine import create_ledger_engine, upgrade
@@ -19,11 +26,6 @@ from commplan.plan.model import Days, QuietHours
 from commplan.schedule.reminders import steps_until
 from commplan.schedule.workdays import WorkCalendar
 from commplan.tick import evaluate
-from conftest import UNITS_YAML, plan_yaml
-from esms_fake import ESMSFake
-from test_fallback import STRANGER, notifier as loopback_notifier, zalo_fake
-from test_outbox import CONTACTS as OUTBOX_CONTACTS, VN, Recording, at, lines
-from test_plan_errors import plan_errors
 
 CONTACTS = OUTBOX_CONTACTS.lstrip("\n")  # the two postal units with a phone, a Zalo id and an email
 POSTAL = ("  - id: buu-dien\n    name: Bưu điện tỉnh Thử Nghiệm\n"
@@ -53,7 +55,7 @@ def phone_and_email(out) -> dict:
 @pytest.fixture(autouse=True)
 def _restore_clock(monkeypatch):
     """`clock_to` sets COMMPLAN_NOW directly; this puts the variable back after each test."""
-    monkeypatch.setenv("COMMPLAN_NOW", dt.datetime.now(dt.timezone.utc).isoformat())
+    monkeypatch.setenv("COMMPLAN_NOW", dt.datetime.now(dt.UTC).isoformat())
 
 
 def clock_to(moment: dt.datetime) -> dt.datetime:

@@ -21,6 +21,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import PLANS, UNITS_YAML, plan_yaml, require_postgres, weekly_report
+from esms_fake import ESMSFake
+from test_email_channel import smtp  # noqa: F401 - the aiosmtpd fixture
+from zalo_fake import ZaloFake
 
 from commplan.ledger import Ledger
 from commplan.notify.addresses import normalise_phone, routes_of
@@ -31,10 +35,6 @@ from commplan.plan.model import QuietHours
 from commplan.schedule.workdays import WorkCalendar
 from commplan.settings import Settings
 from commplan.tick import evaluate
-from conftest import PLANS, UNITS_YAML, plan_yaml, require_postgres, weekly_report
-from esms_fake import ESMSFake
-from test_email_channel import smtp  # noqa: F401 - the aiosmtpd fixture
-from zalo_fake import ZaloFake
 
 pytestmark = pytest.mark.server  # commplan processes and every channel's loopback server
 

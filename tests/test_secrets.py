@@ -12,8 +12,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from zalo_fake import ZaloFake
 
 from commplan.cli import main
 from commplan.ledger import Ledger
@@ -21,8 +23,6 @@ from commplan.ledger.engine import has_password, masked_url
 from commplan.links import derived_key, feed_token
 from commplan.notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
 from commplan.settings import SECRET_FILE, Settings, SettingsError, get_settings, weak_secret
-from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
-from zalo_fake import ZaloFake
 
 STRONG = "Tq7vR2nX9pLw4KzB8mYc1HdF6sJa3GeU5tWo0ViN"
 
@@ -149,8 +149,9 @@ def test_the_token_key_comes_from_the_environment_or_from_the_link_secret(tmp_pa
     with pytest.raises(SettingsError, match="^COMMPLAN_TOKEN_KEY is not set"):
         _ = Settings(database_url=POSTGRES_URL).token_store_key
     with pytest.raises(SettingsError, match="^COMMPLAN_TOKEN_KEY is not a Fernet key"):
-        from commplan.settings import settings_error
         from pydantic import ValidationError
+
+        from commplan.settings import settings_error
 
         try:
             Settings(token_key="changeme")
@@ -203,7 +204,7 @@ def test_a_database_url_is_masked_and_refused_as_a_flow_parameter():
     assert masked_url(url) == "postgresql+psycopg://commplan:***@db.example.gov.vn:5432/commplan"
     assert has_password(url) and not has_password("postgresql+psycopg://commplan@db/commplan")
     with pytest.raises(ValueError, match="set COMMPLAN_DATABASE_URL in the worker's environment"):
-        tick.fn(database=url, as_of=dt.datetime(2021, 12, 10, tzinfo=dt.timezone.utc))
+        tick.fn(database=url, as_of=dt.datetime(2021, 12, 10, tzinfo=dt.UTC))
 
 
 @pytest.mark.postgres

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO, SEEDS, require_seeds
 
 SEED_TESTS = "tests/test_seed_plans.py"

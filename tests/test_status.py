@@ -9,14 +9,14 @@ import re
 from dataclasses import replace
 
 import pytest
+from conftest import weekly_report
 
-from commplan.render import ledger as render
 from commplan.calendar import events, export, wording
 from commplan.ledger import EvidenceInput
 from commplan.ledger.status import STATUS_SQL
+from commplan.render import ledger as render
 from commplan.reports import compliance
 from commplan.status import APART, BUCKETS, COLUMNS, STATUSES, VIETNAMESE, Bucket, Status
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -47,7 +47,7 @@ def test_every_member_has_a_distinct_label_and_a_place_in_the_reports():
     assert set(COLUMNS) == {s for s in Status if s.bucket is not Bucket.NONE}
     # the Government Office's four buckets, in its order; excused and untracked apart
     assert BUCKETS == (Status.DONE_ON_TIME, Status.DONE_LATE, Status.OPEN, Status.OVERDUE)
-    assert APART == (Status.EXCUSED, Status.UNTRACKED) and STATUSES == tuple(Status)
+    assert APART == (Status.EXCUSED, Status.UNTRACKED) and tuple(Status) == STATUSES
 
 
 def test_every_member_has_a_calendar_state_a_label_there_and_a_prefix_or_explicitly_none():
@@ -59,7 +59,7 @@ def test_every_member_has_a_calendar_state_a_label_there_and_a_prefix_or_explici
     assert Status.SCHEDULED.calendar is None and Status.SCHEDULED.shown is Status.OPEN
     assert {s.prefix for s in Status} == {None, "[Đã hoàn thành]", "[Quá hạn]", "[Miễn]", "[Ngoài theo dõi]"}
     # alarms only for what is still to do
-    assert events.SILENT == {s.calendar for s in Status if s.calendar} - {"open"}
+    assert {s.calendar for s in Status if s.calendar} - {"open"} == events.SILENT
 
 
 def test_the_status_sql_names_every_member_and_nothing_else():

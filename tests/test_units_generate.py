@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
+from conftest import PLANS, REPO
+
 from commplan.plan import load_catalog
 from commplan.plan import official_units as official
-from conftest import PLANS, REPO
 
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:

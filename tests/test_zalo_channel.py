@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_email_channel import catalog  # noqa: F401 - the plan with contacts (viettel-post follows the OA)
+from test_outbox import at, prepared
+from zalo_fake import OA_PATH, ZaloFake
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError, Unreachable
@@ -11,9 +14,6 @@ from commplan.notify.setup import configured_channels
 from commplan.notify.zalo import NotifyZaloOA, StaticTokens, ZaloOAChannel
 from commplan.notify.zalo_oauth import PERMISSION_URL, RefreshRejected
 from commplan.settings import Settings
-from test_email_channel import catalog  # noqa: F401 - the plan with contacts (viettel-post follows the OA)
-from test_outbox import at, prepared
-from zalo_fake import OA_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo
 

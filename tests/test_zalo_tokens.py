@@ -15,15 +15,15 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from zalo_fake import OAUTH_PATH, TOKEN_LIFETIME, ZaloFake
 
 from commplan.notify.channels import Unreachable
 from commplan.notify.zalo_oauth import PERMISSION_URL
 from commplan.notify.zalo_tokens import EARLY, LedgerZaloTokens, ZaloLockedOut
-from zalo_fake import OAUTH_PATH, TOKEN_LIFETIME, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo, and processes racing for the token
 
-START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 KEY = Fernet.generate_key().decode()  # the token store's key (COMMPLAN_TOKEN_KEY)
 LIFETIME = dt.timedelta(seconds=TOKEN_LIFETIME)  # 25 h
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from zalo_fake import ZNS_PATH, ZaloFake
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError, Unreachable
 from commplan.notify.zalo import StaticTokens
 from commplan.notify.zns import NotifyZaloZNS, ZNSChannel
-from zalo_fake import ZNS_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo
 

@@ -220,7 +220,7 @@ class RefreshingTokens:
 class _Handler(BaseHTTPRequestHandler):
     fake: ZaloFake
 
-    def do_POST(self):  # noqa: N802 - the http.server API
+    def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {name.lower(): value for name, value in self.headers.items()}
         status, payload = self.fake.answer(urlsplit(self.path).path, headers, raw)

@@ -22,7 +22,7 @@ import time
 
 VARIABLE = "COMMPLAN_NOW"
 REPLAY_MARGIN = dt.timedelta(minutes=10)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EXAMPLE = "2021-12-10T08:00:00+07:00"
 
 # The variable as the process started (commplan's __init__ imports this module first thing) and

@@ -23,9 +23,9 @@ Calendar and phones):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event, Timezone, vDuration
@@ -259,4 +259,4 @@ def fold(data: bytes) -> bytes:
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)

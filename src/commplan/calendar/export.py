@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
-from ..status import Status
 from ..schedule.reminders import _span
+from ..status import Status
 from .events import DeadlineEvent, calendar_of, stable_uid
 
 # ledger status -> the calendar's state (wording.py gives the Vietnamese prefix)

@@ -43,10 +43,10 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -55,9 +55,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..ledger import Ledger, LedgerError
-from ..ledger import default_horizon
 from ..clock import now as process_clock
+from ..ledger import Ledger, LedgerError, default_horizon
 from ..ledger.feed_state import HISTORY, FeedState
 from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
@@ -66,7 +65,7 @@ from .export import Selection, export_calendar
 
 log = logging.getLogger("commplan.feeds")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 15 * 60  # seconds an HTTP cache may reuse a feed

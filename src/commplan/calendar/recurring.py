@@ -33,10 +33,10 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Iterator, Mapping, Sequence
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
@@ -403,7 +403,7 @@ def repeating_vevent(series: Series, fit: Fit, *, now: dt.datetime) -> Event:
     model = replace(series.events[0], due_at=_deadline(fit.start, all_day))  # the DTSTART instance
     rule = dict(part.split("=", 1) for part in fit.rule.split(";"))
     recur = vRecur.from_ical(fit.rule)
-    recur["UNTIL"] = [fit.until.date() if all_day else fit.until.replace(tzinfo=VN).astimezone(dt.timezone.utc)]
+    recur["UNTIL"] = [fit.until.date() if all_day else fit.until.replace(tzinfo=VN).astimezone(dt.UTC)]
     component = Event()
     component.add("uid", series_uid(series.plan, series.obligation, series.unit))
     component.add("dtstamp", _utc(now))
@@ -499,4 +499,4 @@ def _shown(moment: dt.datetime, all_day: bool) -> dt.date | dt.datetime:
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)

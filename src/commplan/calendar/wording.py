@@ -7,7 +7,8 @@ Dates are written as in the reminder messages (`notify.messages.deadline_text`):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..status import Status
 

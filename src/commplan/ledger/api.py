@@ -11,8 +11,8 @@ import contextlib
 import datetime as dt
 import difflib
 import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, select, text
@@ -23,12 +23,31 @@ from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
 from . import events, feed_state, outbox, records, tokens
 from . import tables as t
-from .clock import from_db, now as utc_now, refuse_replay, to_db
-from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
+from .clock import from_db, refuse_replay, to_db
+from .clock import now as utc_now
+from .engine import (
+    READ_ONLY,
+    SQLITE_BUSY_SECONDS,
+    LedgerError,
+    create_ledger_engine,
+    describe_url,
+    translated_errors,
+    upgrade,
+)
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
-from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, Status, SummaryRow
 from .reminders import ReminderReport, queue_reminders
+from .status import (
+    DELIVERED_SQL,
+    MET_AT_SQL,
+    OVERDUE_AT,
+    OVERDUE_NOW,
+    STATUS_SQL,
+    STATUSES,
+    OccurrenceStatus,
+    Status,
+    SummaryRow,
+)
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,7 +87,7 @@ class Ledger:
                 upgrade(self.engine)
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Ledger":
+    def open(cls, url: str | None = None) -> Ledger:
         from ..settings import get_settings
 
         return cls(url or get_settings().database)
@@ -76,7 +95,7 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -515,7 +534,7 @@ class Ledger:
         return [(previous[r.id], r) for r in after]
 
     def queue_reminders(self, catalog: Catalog, *, as_of: dt.datetime | None = None,
-                        now: dt.datetime | None = None) -> "ReminderReport":
+                        now: dt.datetime | None = None) -> ReminderReport:
         """Create the reminder steps due by `as_of` (default now), each once; returns what was queued.
         Refused for a replayed `as_of` (far from the clock): `preview_reminders` shows those."""
         moment = now or utc_now()
@@ -551,13 +570,13 @@ class Ledger:
 
     # ------------------------------------------------------------ token store (see `tokens`)
 
-    def stored_token(self, provider: str, cipher: "tokens.TokenCipher") -> "tokens.StoredToken | None":
+    def stored_token(self, provider: str, cipher: tokens.TokenCipher) -> tokens.StoredToken | None:
         """The provider's stored pair, opened with `cipher` (TokenKeyError: sealed under another key)."""
         with self.transaction(read_only=True) as connection:
             return tokens.read(connection, provider, cipher)
 
-    def store_token(self, provider: str, cipher: "tokens.TokenCipher", obtain: Callable[[], "tokens.TokenPair"], *,
-                    now: dt.datetime) -> "tokens.StoredToken":
+    def store_token(self, provider: str, cipher: tokens.TokenCipher, obtain: Callable[[], tokens.TokenPair], *,
+                    now: dt.datetime) -> tokens.StoredToken:
         """Store the pair `obtain()` returns (it may ask the provider: it runs inside the write
         transaction, so the new pair is committed before anyone uses it) and return it as stored."""
         with self.transaction() as connection:
@@ -566,8 +585,8 @@ class Ledger:
         assert stored is not None  # just written in this transaction
         return stored
 
-    def rotate_token(self, provider: str, cipher: "tokens.TokenCipher", *, seen: str | None, now: dt.datetime,
-                     early: dt.timedelta, refresh: Callable[[str], "tokens.TokenPair"]) -> str:
+    def rotate_token(self, provider: str, cipher: tokens.TokenCipher, *, seen: str | None, now: dt.datetime,
+                     early: dt.timedelta, refresh: Callable[[str], tokens.TokenPair]) -> str:
         """The access token to use, rotated exactly once under the row lock: `tokens.rotate` in one
         transaction, committed before the token is returned. `refresh(refresh_token)` asks the
         provider while the lock is held. Raises LookupError (nothing stored), tokens.RefusedBefore,
@@ -575,7 +594,7 @@ class Ledger:
         with self.transaction() as connection:
             return tokens.rotate(connection, provider, cipher, seen=seen, now=now, early=early, refresh=refresh)
 
-    def note_token_error(self, provider: str, error: str, cipher: "tokens.TokenCipher", *,
+    def note_token_error(self, provider: str, error: str, cipher: tokens.TokenCipher, *,
                          refused: str | None = None) -> None:
         """Record a refused refresh on the stored pair, unless it was replaced meanwhile (`tokens.note_error`)."""
         with self.transaction() as connection:
@@ -599,7 +618,7 @@ class Ledger:
             return added
 
     def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None,
-                         channels: Iterable[str] = (), windows: Iterable[str] | None = None) -> list["outbox.Claimed"]:
+                         channels: Iterable[str] = (), windows: Iterable[str] | None = None) -> list[outbox.Claimed]:
         """Claim due deliveries on `channels` whose send window is among `windows` (None: any)."""
         with self.transaction() as connection:
             return outbox.claim(connection, worker, now or utc_now(), limit, channels=list(channels), clock=utc_now(),

@@ -8,7 +8,7 @@ import datetime as dt
 from .. import clock
 from .engine import ReplayRefused
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def now() -> dt.datetime:

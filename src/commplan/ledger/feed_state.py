@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HISTORY = dt.timedelta(days=365)  # deadlines this far back stay in a feed
 

@@ -32,8 +32,8 @@ status, and a window not yet open is still scheduled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 # The type and the names derived from it live in commplan.status (calendar files read them without
 # the ledger); they are re-exported here, where the ledger's callers have always found them.

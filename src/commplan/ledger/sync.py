@@ -27,8 +27,8 @@ with a deleted row (ON DELETE CASCADE). The unit mirror carries each unit's prov
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Date, DateTime, bindparam, delete, insert, select, text, update

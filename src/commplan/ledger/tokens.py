@@ -19,8 +19,8 @@ plain text before encryption came is read as it is and sealed at its next write.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
@@ -28,7 +28,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import tables as t
 from .clock import from_db, to_db
-
 
 SEALED = "fernet:"  # what marks an encrypted value; anything else is a plain-text row from before
 

@@ -7,7 +7,7 @@ email is the very event (same UID) its calendar feed later updates.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from ..calendar import DeadlineEvent, calendar_of, stable_uid

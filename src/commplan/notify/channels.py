@@ -9,7 +9,6 @@ from ..ledger.outbox import Claimed
 from .file_channel import FileChannel  # noqa: F401 - re-exported: the file stand-in has its own module
 from .registry import Labels
 
-
 # as people read them (the outbox, a tick's report, what a replay would send): from the registry
 CHANNEL_NAMES = Labels()
 

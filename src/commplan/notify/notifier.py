@@ -43,11 +43,12 @@ from .. import clock
 from ..ledger import Ledger
 from ..ledger.clock import refuse_replay
 from ..ledger.outbox import LEASE, NewDelivery
+from ..links import report_link
 from ..plan.catalog import Catalog
-from ..plan.model import QuietHours, ReminderChannel as Allowed, Reminders
+from ..plan.model import QuietHours, Reminders
+from ..plan.model import ReminderChannel as Allowed
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
-from ..links import report_link
 from . import registry
 from .addresses import Address, Route, encode_fallbacks, routes_of
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
@@ -279,7 +280,7 @@ class Notifier:
         if channel.idempotent:
             try:
                 external = channel.send(delivery)
-            except Exception as again:  # noqa: BLE001 - any failure now leaves the first attempt's fate open
+            except Exception as again:
                 error = again
             else:
                 report.sent += 1

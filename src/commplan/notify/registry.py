@@ -17,11 +17,12 @@ transport itself (a test checks it).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from ..plan.model import ReminderChannel as Family
 

@@ -14,8 +14,9 @@ retried once with the token it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType

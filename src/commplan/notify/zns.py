@@ -22,8 +22,8 @@ from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
 from .channels import PermanentError
-from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
 from .registry import Body, ChannelSpec, Contact, Family, Setup
+from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
 
 PRODUCTION_BASE = "https://business.openapi.zalo.me"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from . import model as m
 from . import values as v
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
 class _Ids:
     """Every unit and group id of the directory, for reference checks with suggestions."""
 
-    def __init__(self, files: list["ParsedFile"]):
+    def __init__(self, files: list[ParsedFile]):
         self.units = {u.id for f in files for u, _ in f.units}
         self.groups = {g for f in files for g, _, _ in f.groups}
         self.attempted = set().union(*(f.attempted_ids for f in files)) if files else set()
 
-    def check(self, source: "Source", path: KeyPath, ident: str, *, what: str = "unit or group") -> PlanError | None:
+    def check(self, source: Source, path: KeyPath, ident: str, *, what: str = "unit or group") -> PlanError | None:
         groups_allowed = "group" in what
         if ident in self.units or ident in self.attempted or (groups_allowed and ident in self.groups):
             return None
@@ -43,7 +44,7 @@ def _suggest(ident: str, pool: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def check_files(files: list["ParsedFile"]) -> list[PlanError]:
+def check_files(files: list[ParsedFile]) -> list[PlanError]:
     errors: list[PlanError] = []
     ids = _Ids(files)
     errors += _duplicate_directory_ids(files)
@@ -65,7 +66,7 @@ def check_files(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- directory
 
-def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
+def _duplicate_directory_ids(files: list[ParsedFile]) -> list[PlanError]:
     errors = []
     where: dict[str, str] = {}
     for pf in files:
@@ -83,7 +84,7 @@ def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
     return errors
 
 
-def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanError]:
+def _directory_references(files: list[ParsedFile], ids: _Ids) -> list[PlanError]:
     errors = []
     for pf in files:
         for unit, path in pf.units:
@@ -107,7 +108,7 @@ def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanErro
     return errors
 
 
-def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _succession_cycles(files: list[ParsedFile]) -> list[PlanError]:
     successor = {u.id: (u.succeeded_by.unit, pf, path) for pf in files for u, path in pf.units if u.succeeded_by}
     errors = []
     finished: set[str] = set()  # chains already followed to their end: linear time overall
@@ -127,7 +128,7 @@ def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
     return errors
 
 
-def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _group_cycles(files: list[ParsedFile]) -> list[PlanError]:
     """Depth-first search with colours, without recursion: linear in groups and members."""
     groups = {ident: (g, pf, path) for pf in files for ident, g, path in pf.groups}
     errors = []
@@ -161,7 +162,7 @@ def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- plans
 
-def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
+def _plan_checks(pf: ParsedFile, ids: _Ids) -> list[PlanError]:
     header, hpath = pf.plan
     src = pf.source
     errors: list[PlanError] = []
@@ -248,7 +249,7 @@ def _longest_run(days: tuple[dt.date, ...]) -> int:
     return best
 
 
-def _unique(src: "Source", items: list, what: str) -> list[PlanError]:
+def _unique(src: Source, items: list, what: str) -> list[PlanError]:
     errors = []
     first: dict[str, KeyPath] = {}
     for item, path in items:
@@ -416,7 +417,7 @@ def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
     return None
 # ---------------------------------------------------------------- warnings
 
-def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
+def warn_files(files: list[ParsedFile]) -> list[PlanError]:
     """What is valid but probably not meant: an obligation whose every holder is dissolved by its start."""
     from .directory import Directory
     from .errors import PlanWarning

@@ -7,8 +7,9 @@ fix a whole plan in one pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Union
 
 PathPart = Union[str, int]
 KeyPath = tuple[PathPart, ...]
@@ -57,7 +58,7 @@ class PlanWarning(PlanError):
     """Something valid but probably not meant (an obligation nobody can owe): reported, never fatal."""
 
     @classmethod
-    def of(cls, error: PlanError) -> "PlanWarning":
+    def of(cls, error: PlanError) -> PlanWarning:
         return cls(error.file, error.line, error.column, error.path, error.message)
 
     def __str__(self) -> str:

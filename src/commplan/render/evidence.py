@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..ledger.evidence import KINDS, SOURCES, EvidenceItem
 from .tables import render

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..ledger.status import OccurrenceStatus, SummaryRow
 from ..status import APART, COLUMNS, STATUSES, Status

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Occurrence

@@ -13,7 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
-from ..status import COLUMNS as STATUS_COLUMNS, Bucket
+from ..status import COLUMNS as STATUS_COLUMNS
+from ..status import Bucket
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")

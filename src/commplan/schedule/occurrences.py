@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal, Mapping, Sequence, Union
+from typing import Literal, Union
 from zoneinfo import ZoneInfo
 
 from ..plan.catalog import Catalog, Plan
@@ -93,7 +94,7 @@ class Instance:
 
 # What callers give for an event: a date, or (a repeating event) its instances or dates, where a
 # date given twice is two instances of that day.
-EventValue = Union[dt.date, Sequence[Union[dt.date, Instance]]]
+EventValue = Union[dt.date, Sequence[dt.date | Instance]]
 
 
 def instances_of(value: EventValue | None) -> tuple[Instance, ...]:

@@ -20,8 +20,9 @@ tested in tests/test_recurrence.py:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
