@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import tempfile
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
@@ -119,9 +120,6 @@ def occurrences_of(catalog, start: str, end: str, *, by: str = "due", events=Non
 
 
 # ---------------------------------------------------------------- ledger databases
-
-import os
-import uuid
 
 POSTGRES_URL = os.environ.get("COMMPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _postgres_state: dict[str, object] = {}

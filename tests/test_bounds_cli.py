@@ -29,7 +29,7 @@ def commplan(*args: str, data_dir: str | os.PathLike | None = None, **env: str) 
     environment = {**os.environ, **environment}
     environment.pop("COMMPLAN_DATABASE_URL")
     return subprocess.run([sys.executable, "-m", "commplan", *args], capture_output=True, text=True, cwd=REPO,
-                          env=environment, timeout=300)
+                          env=environment, timeout=300, check=False)
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:

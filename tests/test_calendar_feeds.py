@@ -488,8 +488,8 @@ def test_an_extreme_or_garbled_if_modified_since_is_ignored_or_answered_never_a_
 
 def test_a_trailing_slash_is_not_found_never_a_redirect_to_the_host_header(served):
     token = feed_token(SECRET, "buu-dien")
-    for path in (f"/calendars/buu-dien.ics/?token={token}", f"/calendars/plan/ke-hoach-thu.ics/?token="
-                 f"{feed_token(SECRET, 'plan:ke-hoach-thu')}", "/healthz/"):
+    for path in (f"/calendars/buu-dien.ics/?token={token}", (f"/calendars/plan/ke-hoach-thu.ics/?token="
+                 f"{feed_token(SECRET, 'plan:ke-hoach-thu')}"), "/healthz/"):
         got = fetch(served.base + path, headers={"Host": "attacker.example"})
         assert got.status == 404, path
         assert "location" not in got.headers

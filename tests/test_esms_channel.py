@@ -62,7 +62,7 @@ def test_code_result_decides_not_the_http_status(fake, esms, phone, key, error, 
         channel(esms, key).send(delivery(phone))
 
 
-def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
+def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path, clock_at):
     settings = Settings(data_dir=tmp_path / "data", esms_api_key="key-1", esms_secret_key="secret-1",
                         esms_brandname="SOTTTT", esms_sandbox=True, esms_api_base=esms)
     prepared(ledger, catalog, clock_at)
@@ -71,7 +71,7 @@ def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_pa
     assert len(fake.received[0]["Content"]) <= 160 and fake.received[0]["Content"].isascii()
 
 
-def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
+def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path, clock_at):
     """The gateway took the SMS but its answer never came (a read timeout): re-sent at once with the same
     RequestId, which eSMS remembers for the day, never in a later tick when it may have forgotten."""
     import time

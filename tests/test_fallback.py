@@ -206,7 +206,7 @@ def test_a_permanent_failure_at_the_end_of_the_chain_is_reported_in_vietnamese(
     ledger.record_tick(at("2022-03-10T08:00"), {}, now=at("2022-03-10T08:00"))
     report = notifier(ledger, catalog, tmp_path, zalo, esms).run(NOW)
     assert (report.failed, report.handed_on) == (1, 2)
-    oa, zns, sms = by_recipient(ledger, "buu-dien")
+    _oa, _zns, sms = by_recipient(ledger, "buu-dien")
     assert (sms["status"], sms["last_error"], sms["fallbacks"]) == ("failed", "eSMS 108: Phone not valid", None)
     tick = evaluate(ledger, at("2022-03-10T16:00"))
     assert [(p["id"], p["recipient"], p["name"], p["channel"], p["address"], p["status"]) for p in tick.undelivered] == [

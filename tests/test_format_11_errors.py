@@ -35,8 +35,8 @@ def test_the_valid_forms_pass(tmp_path):
 # each error points at the value (or key) that is wrong.
 @pytest.mark.parametrize(("obligation_tail", "expected"), [
     ("  from: {date: 2026-01-01, offset: -1d}\n",
-     "plan.yaml:19:38: obligations[0].from.offset: `offset` goes with `event`, not with `date`: write the from date "
-     "itself (e.g. 2021-11-01)"),
+     ("plan.yaml:19:38: obligations[0].from.offset: `offset` goes with `event`, not with `date`: write the from date "
+     "itself (e.g. 2021-11-01)")),
     ("  from: {event: yeu-cau}\n  until: {offset: 3d}\n",
      "plan.yaml:20:21: obligations[0].until.offset: `offset` needs `event` (e.g. until: {event: bau-cu, offset: -1d})"),
     ("  from: {evnt: yeu-cau}\n",
@@ -52,8 +52,8 @@ def test_the_valid_forms_pass(tmp_path):
     ("  from: {event: yeu-cau}\n  until: {event: bau_cu}\n",
      "plan.yaml:20:20: obligations[0].until.event: unknown event 'bau_cu' (did you mean 'bau-cu'?)"),
     ("  from: {event: bau-cu}\n  until: {event: yeu-cau}\n",
-     "plan.yaml:20:20: obligations[0].until.event: `until` cannot wait for 'yeu-cau': that event has `repeats: true`, "
-     "and an end needs a single date"),
+     ("plan.yaml:20:20: obligations[0].until.event: `until` cannot wait for 'yeu-cau': that event has `repeats: true`, "
+     "and an end needs a single date")),
     ("  from: {event: yeu-cau}\n  until: soon\n",
      "plan.yaml:20:12: obligations[0].until: 'soon' is not an end: write a date (2021-11-01) or {event: <id>}"),
 ])
@@ -63,8 +63,8 @@ def test_from_and_until(tmp_path, obligation_tail, expected):
 
 @pytest.mark.parametrize(("events", "expected"), [
     ("- id: yeu-cau\n  title: Yêu cầu\n  repeats: true\n  date: 2026-01-05\n",
-     "plan.yaml:10:14: events[0].repeats: `repeats` and `date` cannot go together: a repeating event has no single "
-     "date; record each time it happens (commplan event ID --date D)"),
+     ("plan.yaml:10:14: events[0].repeats: `repeats` and `date` cannot go together: a repeating event has no single "
+     "date; record each time it happens (commplan event ID --date D)")),
     ("- id: yeu-cau\n  title: Yêu cầu\n  repeat: true\n",
      "plan.yaml:10:5: events[0].repeat: unknown key 'repeat'; did you mean 'repeats'?"),
     ("- id: yeu-cau\n  title: Yêu cầu\n  repeats: often\n",
@@ -87,8 +87,8 @@ def test_tracking_from(tmp_path, header, expected):
     ("    dissolved: 2025-13-01\n", "units.yaml:15:16: units[3].dissolved: '2025-13-01' is not a date (write YYYY-MM-DD, e.g. 2021-11-10)"),
     ("    disolved: 2025-07-01\n", "units.yaml:15:5: units[3].disolved: unknown key 'disolved'; did you mean 'dissolved'?"),
     ("    succeeded_by: {unit: buu-dien, from: 2025-08-01}\n",
-     "units.yaml:16:42: units[3].succeeded_by.from: succeeded_by.from 2025-08-01 is after dissolved 2025-07-01: "
-     "a unit hands its duties over on or before the day it is dissolved"),
+     ("units.yaml:16:42: units[3].succeeded_by.from: succeeded_by.from 2025-08-01 is after dissolved 2025-07-01: "
+     "a unit hands its duties over on or before the day it is dissolved")),
 ])
 def test_dissolved(tmp_path, unit, expected):
     units = UNITS.replace("    dissolved: 2025-07-01\n", "    dissolved: 2025-07-01\n" + unit, 1)
@@ -111,8 +111,8 @@ def test_validate_warns_about_an_obligation_every_holder_of_which_is_dissolved(t
     result = run_cli("validate", str(tmp_path))
     assert result.returncode == 0, result.stderr
     assert result.stderr.replace(str(tmp_path) + "/", "").splitlines() == [
-        "plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "
-        "(ubnd-huyen-a on 2025-07-01, ubnd-huyen-b on 2025-07-01): nobody owes it"]
+        ("plan.yaml:10:11: warning: obligations[0].lead: every holder is dissolved by the obligation's start 2025-07-01 "
+        "(ubnd-huyen-a on 2025-07-01, ubnd-huyen-b on 2025-07-01): nobody owes it")]
     assert result.stdout.startswith("OK: 2 files, 1 plans, 2 obligations") and "1 warning(s)." in result.stdout
 
 

@@ -75,9 +75,9 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
     blocker = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(LedgerError, match="is busy: another commplan command is writing to it. Try again."):
-            with Ledger(url, busy_seconds=0.2) as ledger:
-                ledger.excuse(1, "thử", now=NOW)
+        with pytest.raises(LedgerError, match=r"is busy: another commplan command is writing to it\. Try again\."), \
+                Ledger(url, busy_seconds=0.2) as ledger:
+            ledger.excuse(1, "thử", now=NOW)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()

@@ -145,12 +145,12 @@ def test_withdrawing_one_of_several_counts_recomputes_when_the_occurrence_was_me
 def test_errors_name_the_item_unknown_already_withdrawn_no_reason_too_long(synced):
     recorded = synced.record_evidence("bao-cao-tuan", "buu-dien", DOCUMENT, on=at("2022-03-09T10:00"),
                                       now=at("2022-03-09T10:05"))
-    with pytest.raises(LedgerError, match="^không có minh chứng #4242$"):
+    with pytest.raises(LedgerError, match=r"^không có minh chứng #4242$"):
         synced.withdraw_evidence(4242, "x", now=at("2022-03-10T08:00"))
     for blank in ("", "   \n"):
         with pytest.raises(LedgerError, match=r"^thu hồi minh chứng cần có lý do \(--reason\)$"):
             synced.withdraw_evidence(recorded.evidence_id, blank, now=at("2022-03-10T08:00"))
-    with pytest.raises(LedgerError, match="^lý do dài 1.001 ký tự, quá giới hạn 1.000 ký tự$"):
+    with pytest.raises(LedgerError, match=r"^lý do dài 1\.001 ký tự, quá giới hạn 1\.000 ký tự$"):
         synced.withdraw_evidence(recorded.evidence_id, "x" * 1001, now=at("2022-03-10T08:00"))
     with pytest.raises(LedgerError, match="sau thời điểm thu hồi"):
         synced.withdraw_evidence(recorded.evidence_id, "x", now=at("2022-03-09T10:00"))
@@ -288,7 +288,7 @@ def test_links_recorded_before_the_upgrade_still_count_once_against_their_normal
 
 def test_an_excusal_reason_has_the_same_limit_as_a_withdrawal_reason(synced):
     week = week_of(synced, "buu-dien", "2022-03-07")
-    with pytest.raises(LedgerError, match="^lý do dài 1.001 ký tự, quá giới hạn 1.000 ký tự$"):
+    with pytest.raises(LedgerError, match=r"^lý do dài 1\.001 ký tự, quá giới hạn 1\.000 ký tự$"):
         synced.excuse(week, "x" * 1001, now=at("2022-03-10T08:00"))
     synced.excuse(week, " " + "x" * 1000 + " ", now=at("2022-03-10T08:00"))
     assert status_of(synced, week, at("2022-03-10T08:00")) == ("excused", 0)

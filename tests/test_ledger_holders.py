@@ -177,7 +177,7 @@ def test_a_province_is_every_unit_of_its_files_parents_or_not(synced):
         assert sum(sum(r.counts.values()) for r in by_unit) == len(expected)
     overdue = ledger.statuses(as_of=NOW, province="thu-nghiem", only="overdue")
     assert overdue and ledger.statuses(as_of=NOW, province="thu-nghiem", only="overdue", limit=2) == overdue[:2]
-    with pytest.raises(LedgerError, match="unknown province 'thu-nghiem-x'.*did you mean 'thu-nghiem'"):
+    with pytest.raises(LedgerError, match=r"unknown province 'thu-nghiem-x'.*did you mean 'thu-nghiem'"):
         ledger.statuses(province="thu-nghiem-x")
 
 

@@ -115,7 +115,7 @@ def test_a_database_from_a_newer_commplan_is_refused_clearly(ledger_url):
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     engine.dispose()
-    with pytest.raises(LedgerError, match="has schema 0099, written by a newer commplan .*: upgrade commplan"):
+    with pytest.raises(LedgerError, match=r"has schema 0099, written by a newer commplan .*: upgrade commplan"):
         Ledger(ledger_url)
 
 
@@ -123,7 +123,7 @@ def test_bad_urls_and_folders_are_refused_clearly(tmp_path):
     with pytest.raises(LedgerError, match="'notaurl' is not a database URL"):
         Ledger("notaurl")
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    with pytest.raises(LedgerError, match="the data folder .*file/sub cannot hold the SQLite database \\(cannot create it"):
+    with pytest.raises(LedgerError, match=r"the data folder .*file/sub cannot hold the SQLite database \(cannot create it"):
         Ledger(f"sqlite:///{tmp_path}/file/sub/ledger.sqlite3")
     with pytest.raises(LedgerError, match="mysql is not supported"):
         Ledger("mysql://root@127.0.0.1/test")

@@ -375,8 +375,8 @@ def test_extra_days_off_joined_by_a_weekend_count_as_one_run(tmp_path):
         ("{after_start: 7d, before: true}",
          "obligations[0].due.before: `before: true` cannot go with `after_start`: it means the day before a `day` or `weekday`"),
         ("{day: 25, time: \"14:00\", before: true}",
-         "obligations[0].due.before: `before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
-         "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`"),
+         ("obligations[0].due.before: `before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
+         "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`")),
         ("{before: true}",
          "obligations[0].due.before: `before: true` needs `day` or `weekday` (e.g. {day: 25, before: true})"),
         ("{day: 25, before: \"có\"}", "obligations[0].due.before: `before` is true or false, got 'có'"),

@@ -137,8 +137,8 @@ def documented_keys(lines: list[str]) -> set[str]:
         if in_fence or not line.lstrip().startswith("|"):
             continue
         first_cell = line.strip().strip("|").split("|")[0]
-        for span in _CODE_SPAN.findall(first_cell):
-            span = span.strip()
+        for found in _CODE_SPAN.findall(first_cell):
+            span = found.strip()
             if re.fullmatch(r"[A-Za-z_][\w-]*", span):
                 keys.add(span)
             keys.update(_YAML_KEY.findall(span))
@@ -215,7 +215,7 @@ def test_the_walk_reaches_nested_models_hand_parsed_keys_and_enums():
             ("reminders", "Reminders"), ("quiet_hours", "QuietHours"), ("from", "EventDate"), ("until", "EventDate"),
             ("due", "values.DUE_KEYS")} <= origins
     assert {m.Kind, m.Channel, m.EvidenceKind, m.ReportTemplate, v.PeriodUnit, v.HolidayRule} <= set(enums)
-    assert "if_holiday" in dict((mp.holder, mp.keys) for mp in mappings)["due"]
+    assert "if_holiday" in {mp.holder: mp.keys for mp in mappings}["due"]
 
 
 def _every_documented_name() -> list[str]:
@@ -259,7 +259,7 @@ contacts:
         assert any(p.startswith(f"units.{key}:") for p in problems), key
     assert not any(p.startswith("contacts.note:") for p in problems)
     assert any(p.startswith("contacts.email:") for p in problems)
-    assert any(p.startswith("due.before:") or p.startswith("due.weekday:") for p in problems)
+    assert any(p.startswith(("due.before:", "due.weekday:")) for p in problems)
 
 
 def test_the_reference_stands_on_its_own(doc):

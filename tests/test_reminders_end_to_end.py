@@ -196,7 +196,7 @@ def seed_contacts(catalog):
     return zalo_ids, phones
 
 
-def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch, set_now):  # noqa: F811
+def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch, set_now):
     # apprise builds a TLS context for every email, loading the system's CA store (50 ms, 1,200 times here);
     # the loopback SMTP server speaks no TLS, so an empty store changes nothing but the time
     (tmp_path / "no-ca.pem").write_text("")

@@ -100,7 +100,7 @@ def test_the_ledger_and_the_notifier_refuse_a_replayed_instant_and_the_preview_w
     out = tmp_path / "out.jsonl"
     notifier = Notifier(ledger, catalog, {name: Recording(name, out) for name in ("email", "zalo", "sms")})
     replayed = at("2022-03-10T15:00")
-    with pytest.raises(ReplayRefused, match="15:00 10/03/2022 is more than 10 minutes from the clock .09:00 20/03/2022.: "
+    with pytest.raises(ReplayRefused, match=r"15:00 10/03/2022 is more than 10 minutes from the clock .09:00 20/03/2022.: "
                                             "a replay writes no reminder step"):
         ledger.queue_reminders(catalog, as_of=replayed, now=replayed)
     with pytest.raises(ReplayRefused, match="a replay plans no message"):

@@ -131,7 +131,7 @@ def test_every_member_occurs_and_reads_the_same_everywhere(every_status):
 
     shown, _ = export.deadline_events(ledger, catalog, export.Selection(), as_of=NOW)
     assert [e.uid.split(".")[2:4] for e in shown] == [[r.unit, f"{r.window_start:%Y%m%d}@commplan"] for r in rows]
-    for row, event in zip(rows, shown):  # both by deadline, then plan, obligation and unit
+    for row, event in zip(rows, shown, strict=True):  # both by deadline, then plan, obligation and unit
         summary = wording.summary(event)
         prefix = row.status.shown.prefix
         assert summary.startswith(f"{prefix} ") if prefix else not summary.startswith("["), (row.status, summary)

@@ -118,7 +118,7 @@ def test_the_plugin_url_round_trips_and_hides_the_token():
     assert (parsed["user_id"], parsed["token"], parsed["base"]) == (FOLLOWER, "secret-token-1", "https://openapi.zalo.me")
 
 
-def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path, clock_at):  # noqa: F811
+def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path, clock_at):
     settings = Settings(data_dir=tmp_path / "data", zalo_access_token="oa-token-1", zalo_api_base=zalo.base)
     prepared(ledger, catalog, clock_at)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))

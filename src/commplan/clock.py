@@ -53,7 +53,7 @@ def parse(text: str) -> dt.datetime:
 def now() -> dt.datetime:
     """The current instant (aware, UTC): real, or COMMPLAN_NOW plus the time elapsed since the process
     started (or, for a value set later in-process, since it was first read)."""
-    global _anchor
+    global _anchor  # noqa: PLW0603 -- the process-wide anchor of COMMPLAN_NOW, set on first read
     text = os.environ.get(VARIABLE, "")
     if not text.strip():
         return dt.datetime.now(UTC)

@@ -380,7 +380,7 @@ def series_components(series: Series, *, now: dt.datetime) -> list[Event]:
     seen: set[dt.datetime] = set()
     kept: list[DeadlineEvent] = []
     repeated: list[DeadlineEvent] = []
-    for event, start in zip(series.events, series.starts):
+    for event, start in zip(series.events, series.starts, strict=True):
         (repeated if start in seen else kept).append(event)
         seen.add(start)
     rest = replace(series, events=tuple(kept))

@@ -214,7 +214,7 @@ class Ledger:
         item = normalised(item)
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
-            obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
+            obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
             occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
             if occurred > moment:

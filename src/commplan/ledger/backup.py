@@ -222,9 +222,9 @@ def pg_recipe(url: str, file: str, *, restore: bool = False) -> str:
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[0]
+        first = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[0]
         raise LedgerError(f"{what} thất bại: {first}")
 
 

@@ -66,7 +66,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     timelines: dict[tuple, list] = {}
     with_steps: list[tuple] = []  # (candidate, its steps so far), for the candidates that have any
     for row in candidates:
-        occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at = row
+        occurrence_id, plan_id, code, _unit_id, holders, opens_at, due_at = row
         policy = policies.get((plan_id, code))
         if policy is None:  # the plan was not part of this catalog
             continue
@@ -89,7 +89,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             recorded.setdefault(occurrence_id, set()).add((step, recipient))
     rows: list[dict] = []
     report = ReminderReport()
-    for (occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at), steps in with_steps:
+    for (occurrence_id, plan_id, _code, _unit_id, holders, _opens_at, _due_at), steps in with_steps:
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
         # never a dissolved unit: what it still owes is escalated, not reminded to nobody

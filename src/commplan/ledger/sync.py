@@ -328,7 +328,7 @@ def _stage_holders(connection: Connection, holders: list[tuple], copying: bool) 
             for row in holders:
                 copy.write_row(row)
         return
-    for batch in _batches(dict(zip(HOLDER_COLUMNS, row)) for row in holders):
+    for batch in _batches(dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in holders):
         connection.execute(insert(t.SyncStagingHolderRow), batch)
 
 
@@ -384,7 +384,7 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     moves: list[dict] = []
     claimed: set[tuple] = set()
     kept: dict[tuple, list[str]] = {}  # staged key -> units of touched rows that keep its duty
-    for row_id, obligation_id, old_unit, new_unit, window_start, instance, due_at, touched, uid_unit, taken in pairs:
+    for row_id, obligation_id, old_unit, new_unit, window_start, instance, _due_at, touched, uid_unit, taken in pairs:
         # on one succession chain, or back to where an earlier sync moved it from (the succession was undone)
         if not (_linked(directory, old_unit, new_unit) or uid_unit == new_unit):
             continue

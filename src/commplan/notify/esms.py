@@ -72,7 +72,7 @@ class NotifyESMS(NotifyBase):
         return self.last_result["code"] in ("100", ALREADY_SENT)
 
     def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(key=self.pprint(self.key, privacy, safe=""), secret=self.pprint(self.secret, privacy, safe=""),
                       brandname=self.brandname, request=self.request, sandbox="yes" if self.sandbox else "no",
                       base=self.base)

@@ -115,7 +115,7 @@ _extra: list[ChannelSpec] = []
 
 def specs() -> list[ChannelSpec]:
     """Every provider, in order of preference; the modules are imported on first use (they import apprise)."""
-    global _loaded
+    global _loaded  # noqa: PLW0603 -- a cache: the channel modules are imported once, on first use
     if _loaded is None:
         _loaded = [importlib.import_module(f"{__package__}.{module}").CHANNEL for module in MODULES]
     return [*_loaded, *_extra]

@@ -164,7 +164,7 @@ class NotifyZaloOA(NotifyBase):
         return succeeded(self.last_result)
 
     def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(token=self.pprint(self.token, privacy, safe=""), base=self.base)
         return f"{self.secure_protocol}://{self.quote(self.user_id, safe='')}?{self.urlencode(params)}"
 

@@ -77,7 +77,7 @@ class NotifyZaloZNS(NotifyBase):
         return succeeded(self.last_result)
 
     def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(token=self.pprint(self.token, privacy, safe=""), template=self.template,
                       development="yes" if self.development else "no", base=self.base)
         if self.tracking:

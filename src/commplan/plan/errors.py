@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Union
 
-PathPart = Union[str, int]
+PathPart = str | int
 KeyPath = tuple[PathPart, ...]
 
 

@@ -172,8 +172,8 @@ def directory_for(
     }
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
     header = [
-        f"Directory of the communes of {province.name} (code {province.code}): {len(province.communes)} units "
-        f"({counts}),",
+        (f"Directory of the communes of {province.name} (code {province.code}): {len(province.communes)} units "
+        f"({counts}),"),
         f"generated from the official list of administrative units, {source()}:",
         "the units in force from 1/7/2025, when the district level was abolished.",
         f"Written by: {command or 'commplan units generate --province ' + province.code}",

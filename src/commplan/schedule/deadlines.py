@@ -74,10 +74,7 @@ def _day_of_period(due: Due, period: Period) -> dt.date:
         month_index = due.month - 1
     first = period.start.replace(day=1) + relativedelta(months=month_index)
     last_day = _calendar.monthrange(first.year, first.month)[1]
-    if due.day < 0:
-        day = max(last_day + 1 + due.day, 1)
-    else:
-        day = min(due.day, last_day)
+    day = max(last_day + 1 + due.day, 1) if due.day < 0 else min(due.day, last_day)
     return first.replace(day=day)
 
 

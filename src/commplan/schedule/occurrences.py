@@ -38,7 +38,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Union
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ..plan.catalog import Catalog, Plan
@@ -94,7 +94,7 @@ class Instance:
 
 # What callers give for an event: a date, or (a repeating event) its instances or dates, where a
 # date given twice is two instances of that day.
-EventValue = Union[dt.date, Sequence[dt.date | Instance]]
+EventValue = dt.date | Sequence[dt.date | Instance]
 
 
 def instances_of(value: EventValue | None) -> tuple[Instance, ...]:
@@ -193,7 +193,7 @@ class Expander:
         for begin, instance in self.starts_of(obligation):
             if until is not None and until < begin:
                 continue
-            for period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
+            for _period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
                 if self.issued is not None and due.date() < self.issued:
                     continue  # nothing is owed before the plan exists
                 yield from self._holders(obligation, window_start, window_end, due, instance)
