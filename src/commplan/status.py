@@ -58,7 +58,7 @@ class Status(StrEnum):
 
 
 def _in_columns(bucket: Bucket) -> tuple[Status, ...]:
-    return tuple(sorted((s for s in Status if s.bucket is bucket), key=lambda s: s.column))
+    return tuple(sorted((s for s in Status if s.bucket is bucket), key=lambda s: s.column or 0))
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)  # the order of JSON and CSV summary keys

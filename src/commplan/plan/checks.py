@@ -163,6 +163,7 @@ def _group_cycles(files: list[ParsedFile]) -> list[PlanError]:
 # ---------------------------------------------------------------- plans
 
 def _plan_checks(pf: ParsedFile, ids: _Ids) -> list[PlanError]:
+    assert pf.plan is not None  # the caller skips files without a plan header
     header, hpath = pf.plan
     src = pf.source
     errors: list[PlanError] = []
@@ -261,7 +262,7 @@ def _unique(src: Source, items: list, what: str) -> list[PlanError]:
     return errors
 
 
-def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
+def _obligation_checks(src: Source, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
                        events: dict[str, m.Event]) -> list[PlanError]:
     errors = []
     for key in ("lead", "partners", "to"):
@@ -285,6 +286,7 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         errors.append(src.error(path + ("until",), f"until {until} is before from {start}"))
     policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
     if o.reminders is not None:
+        assert policy is not None  # merged over the plan's (or the defaults) just above
         errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
     if policy is not None and (late := _untickable_step(policy, o.due_rule)):
         own = o.reminders is not None and "before" in o.reminders.model_fields_set
@@ -334,9 +336,9 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
             return (f"a one-off takes a date as due (e.g. due: 2021-12-31), not {kind.value}", "due")
         if kind in (v.DueKind.END, v.DueKind.AFTER_END) and not o.until:
             return ("a one-off needs `due` (a date, or {after_start: 7d}) or `until`", "due" if o.due else "once")
-        if kind is v.DueKind.DATE and start and due.date < start:
+        if kind is v.DueKind.DATE and start and due.date is not None and due.date < start:
             return (f"due {due.date} is before from {start}", "due")
-        if kind is v.DueKind.DATE and until and due.date > until:
+        if kind is v.DueKind.DATE and until and due.date is not None and due.date > until:
             return (f"due {due.date} is after until {until}", "due")
         return None
     if kind is v.DueKind.DATE:
@@ -346,9 +348,11 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
             return (f"`{kind.value}` needs `every`; with `rrule` use {{after_start: …}} or the default end of period", "due", kind.value)
         return None
     every = o.every
+    assert every is not None  # Obligation's validation: neither once nor rrule, so `every`
     if kind is v.DueKind.WEEKDAY and every.unit is not v.PeriodUnit.WEEK:
         return (f"`weekday` fits week periods, not `every: {every}`", "due", "weekday")
     if kind is v.DueKind.DAY:
+        assert due.day is not None  # Due's validation: kind `day` has one
         months = every.months
         if months == 0:
             return (f"`day` fits month, quarter, half-year and year periods, not `every: {every}`", "due", "day")
@@ -372,7 +376,7 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
     return None
 
 
-def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
+def _policy_checks(src: Source, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
     """What only the merged policy can tell (an obligation's keys over the plan's), reported at the
     keys this mapping sets, so that a plan-level mistake is reported once, at the plan."""
     errors = []
@@ -399,7 +403,7 @@ def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) ->
 def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
     """Why a sub-day `before` step of this deadline can never be sent (no tick runs between its time
     and the deadline), or None. Deadlines computed by an hour offset have no fixed time: not checked."""
-    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset.unit in (
+    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset is not None and due.offset.unit in (
             v.DurationUnit.MINUTES, v.DurationUnit.HOURS):
         return None
     deadline = due.time_of_day

@@ -29,7 +29,7 @@ def format_path(path: Iterable[PathPart]) -> str:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += f".{printable(part)}" if out else printable(part)
+            out += f".{printable(str(part))}" if out else printable(str(part))
     return out
 
 

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from . import model as m
 from .catalog import Catalog, Plan
 from .checks import check_files, warn_files
 from .directory import Directory
 from .errors import KeyPath, PlanError, PlanLoadError
+from . import values as v
 from .values import describe
 from .yaml_source import Source, parse_yaml, read_text
+from typing import TypeVar
+
+M = TypeVar("M", bound=m.Strict)
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 # Parts of a pydantic error location that are not keys of the file.
@@ -107,6 +112,7 @@ def parse_file(file: str) -> tuple[ParsedFile | None, list[PlanError]]:
     text, error = read_text(file, raw)
     if error:
         return None, [error]
+    assert text is not None  # read_text gives the text or an error
     source, errors = parse_yaml(file, text)
     if source.data is None:
         return None, errors
@@ -162,8 +168,8 @@ def _file_province(source: Source, data: dict, errors: list[PlanError]) -> str |
     if "province" not in data:
         return None
     try:
-        province = m.v.parse_id(data["province"])
-    except m.v.Problem as exc:
+        province = v.parse_id(data["province"])
+    except v.Problem as exc:
         errors.append(source.error(("province",), exc.message))
         return None
     if "units" not in data and "groups" not in data:
@@ -205,8 +211,8 @@ def _validate_groups(parsed: ParsedFile, groups: object) -> list[PlanError]:
     for ident, item in groups.items():
         path = ("groups", ident)
         try:
-            group_id = m.v.parse_id(ident)
-        except m.v.Problem as exc:
+            group_id = v.parse_id(ident)
+        except v.Problem as exc:
             errors.append(source.error(path, exc.message, key=True))
             continue
         value, item_errors = _validate_item(source, m.Group, item, path)
@@ -218,7 +224,7 @@ def _validate_groups(parsed: ParsedFile, groups: object) -> list[PlanError]:
     return errors
 
 
-def _validate_item(source: Source, model: type[m.Strict], item: object, path: KeyPath):
+def _validate_item(source: Source, model: type[M], item: object, path: KeyPath) -> tuple[M | None, list[PlanError]]:
     if not isinstance(item, dict):
         name = model.__name__.lower()
         return None, [source.error(path, f"expected a mapping (a {name}), got {describe(item)}")]
@@ -228,7 +234,7 @@ def _validate_item(source: Source, model: type[m.Strict], item: object, path: Ke
         return None, [_translate(source, model, path, error) for error in exc.errors(include_url=False)]
 
 
-def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: dict) -> PlanError:
+def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: ErrorDetails) -> PlanError:
     loc = tuple(p for p in error["loc"] if not _PYDANTIC_MARKER.match(str(p)))
     kind = error["type"]
     ctx = error.get("ctx") or {}

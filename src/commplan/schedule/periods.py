@@ -101,7 +101,9 @@ class AnchoredDays:
         return Period(start, start + dt.timedelta(days=self.length - 1))
 
     def after(self, period: Period) -> Period:
-        return self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        following = self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        assert following is not None  # the anchor's own period always exists
+        return following
 
 
 class AnchoredMonths:
@@ -126,7 +128,9 @@ class AnchoredMonths:
         return Period(self._start(k), self._start(k + 1) - ONE_DAY)
 
     def after(self, period: Period) -> Period:
-        return self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        following = self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        assert following is not None  # the anchor's own period always exists
+        return following
 
 
 class RrulePeriods:
