@@ -15,6 +15,7 @@ and the renderers all read it.
 from __future__ import annotations
 
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 
 class Bucket(Enum):
@@ -43,18 +44,28 @@ class Status(StrEnum):
     calendar: str | None  # the state of its calendar event (calendar.events.STATES); None: shown as `shown`
     prefix: str | None  # what starts its calendar event's SUMMARY (None: nothing)
 
-    def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
-                calendar: str | None, prefix: str | None) -> Status:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.label, member.heading, member.bucket, member.column = label, heading, bucket, column
-        member.calendar, member.prefix = calendar, prefix
-        return member
+    # Hidden from mypy, which would otherwise read `Status("open")` (the lookup by value) as a call
+    # of this constructor, needing all seven arguments.
+    if not TYPE_CHECKING:
+        def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
+                    calendar: str | None, prefix: str | None) -> Status:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.label, member.heading, member.bucket, member.column = label, heading, bucket, column
+            member.calendar, member.prefix = calendar, prefix
+            return member
 
     @property
     def shown(self) -> Status:
         """The status a calendar shows: a window not yet open is shown as open (its alarms still ring)."""
         return Status.OPEN if self is Status.SCHEDULED else self
+
+    @property
+    def calendar_state(self) -> str:
+        """The state of the calendar event that shows it (`shown`'s: every member but SCHEDULED has one)."""
+        state = self.shown.calendar
+        assert state is not None
+        return state
 
 
 def _in_columns(bucket: Bucket) -> tuple[Status, ...]:

@@ -43,7 +43,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +89,10 @@ def feed_path(*, unit: str | None = None, plan: str | None = None) -> tuple[str,
     """(path, what the token signs) of a unit's or a plan's feed."""
     if (unit is None) == (plan is None):
         raise ValueError("give a unit or a plan")
-    return (f"/calendars/{unit}.ics", unit) if unit is not None else (f"/calendars/plan/{plan}.ics", plan_key(plan))
+    if unit is not None:
+        return f"/calendars/{unit}.ics", unit
+    assert plan is not None  # one of the two, checked above
+    return f"/calendars/plan/{plan}.ics", plan_key(plan)
 
 
 def feed_url(base_url: str, secret: str, *, unit: str | None = None, plan: str | None = None) -> str:
@@ -233,7 +236,7 @@ class Feeds:
             return None
         return _Feed(key, Selection(plans=(ident,), coordinator=True), f"{ident}.ics")
 
-    def respond(self, feed: _Feed, headers) -> Response:
+    def respond(self, feed: _Feed, headers: Mapping[str, str]) -> Response:
         """The feed's response to a GET or HEAD with these request headers; runs in a worker thread."""
         now = self.clock()
         start, end = feed_window(now, self.settings.horizon_years)
@@ -277,8 +280,8 @@ class Feeds:
                 return Response(status_code=304, headers=out)  # nothing built
         if body is None:
             link = None
-            if issued is not None:
-                base = self.settings.public_url
+            base = self.settings.public_url
+            if issued is not None and base:  # issued: only with a public URL
                 link = lambda occurrence, unit: report_link(base, self.secret, occurrence, unit, issued=issued)  # noqa: E731
             try:
                 data, _ = export_calendar(ledger, self.catalog, selection, as_of=now, now=stamp, link=link)
@@ -290,6 +293,7 @@ class Feeds:
             with self._lock:
                 cached.body, cached.etag = body, etag
                 self.builds += 1
+        assert etag is not None  # cached with its body, or just built
         out["ETag"] = etag
         if if_none_match is not None and _etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=out)
@@ -323,11 +327,11 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    async def not_found(request: Request, exc) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(NOT_FOUND, 404)
 
     @asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(feeds.open)
         try:
             yield

@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 from .. import clock
 from ..ledger import Ledger
 from ..ledger.clock import refuse_replay
-from ..ledger.outbox import LEASE, NewDelivery
+from ..ledger.outbox import LEASE, Claimed, NewDelivery
 from ..links import report_link
 from ..plan.catalog import Catalog
 from ..plan.model import QuietHours, Reminders
@@ -92,7 +92,9 @@ class Preview:
 
 def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours = QuietHours()) -> dt.datetime:
     """Now, if phones may ring under `hours` (on `calendar`'s working days); else when they next may."""
-    return SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
+    opens = SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
+    assert opens is not None  # plan checks: the quiet hours hold a tick, and working days come every week
+    return opens
 
 
 class Notifier:
@@ -251,7 +253,7 @@ class Notifier:
             finally:  # cut short (an error, a cancelled task): give the rest back unsent
                 self.ledger.release_deliveries([d.id for d in claimed[done:]], self.worker)
 
-    def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> None:
+    def _send_one(self, delivery: Claimed, now: dt.datetime, report: SendReport) -> None:
         """Send one claimed delivery and record the outcome."""
         channel = self.channels.get(delivery.channel)
         outcome: dict = {}
@@ -267,13 +269,14 @@ class Notifier:
             else:
                 report.failed += 1
         except OutcomeUnknown as error:  # the request went out, the answer was lost
+            assert channel is not None  # raised by channel.send
             outcome = self._settle_unknown(channel, delivery, error, report)
         except Exception as error:  # TemporaryError, or a fault in a channel: retried later, never blocks the rest
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
 
-    def _settle_unknown(self, channel: Channel, delivery, error: Exception, report: SendReport) -> dict:
+    def _settle_unknown(self, channel: Channel, delivery: Claimed, error: Exception, report: SendReport) -> dict:
         """A send whose answer was lost. Where the provider de-duplicates by our key, ask again at once
         (eSMS remembers a RequestId only for the day: a later retry could send twice); else, or if the
         answer is lost again, `unknown`: never repeated, reported."""

@@ -24,13 +24,16 @@ from enum import Enum
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from ..plan.model import ReminderChannel as Family
+from ..plan.model import ReminderChannel
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
     from ..ledger.outbox import Claimed
     from ..settings import Settings
     from .channels import Channel
+    from .zalo import ZaloTokens
+
+Family = ReminderChannel  # a channel's family: the plan's `channels:` entry that allows it
 
 # in order of preference among providers of one channel name (eSMS before apprise's SMS services);
 # the phone chain's own order is each spec's `chain`
@@ -63,7 +66,7 @@ class Setup:
     ledger: Ledger | None = None
 
     @cached_property
-    def zalo_tokens(self):
+    def zalo_tokens(self) -> ZaloTokens | None:
         """The token source for the Zalo channels, or None when Zalo is not configured."""
         settings, ledger = self.settings, self.ledger
         if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
@@ -80,7 +83,7 @@ class Setup:
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    transport: type  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
+    transport: type[Channel]  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
     label: str  # as people read it: the outbox, a tick's report, a preview
     family: Family  # the plan's `channels:` entry that allows it
     body: Body
@@ -154,7 +157,7 @@ def text_of(delivery: Claimed, channel: str | None = None) -> str:
 
 def phone_chain() -> list[ChannelSpec]:
     """The channels of the phone fallback chain, in the order they are tried."""
-    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain)
+    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain or 0)
 
 
 def addressed_by(contact: Contact) -> tuple[str, ...]:
@@ -193,11 +196,11 @@ class Labels:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and spec_of(name) is not None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(channels())
 
     def __len__(self) -> int:
         return len(channels())
 
-    def items(self):
+    def items(self) -> list[tuple[str, str]]:
         return [(name, spec.label) for name, spec in channels().items()]

@@ -14,7 +14,7 @@ from .tables import render, width
 
 STATUS_FIELDS = ("id", "plan", "obligation", "unit", "window_start", "window_end", "due", "at_least", "delivered", "status", "orphaned")
 # the four buckets, then excused and untracked occurrences (outside the total), then the total
-BUCKET_HEADERS = (*(s.heading for s in COLUMNS), "Tổng")
+BUCKET_HEADERS = (*(s.heading or "" for s in COLUMNS), "Tổng")  # a column always has a heading
 
 
 def statuses_json(rows: Sequence[OccurrenceStatus]) -> str:
