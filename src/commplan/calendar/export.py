@@ -9,6 +9,7 @@ state always gives the same bytes (and the same ETag).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,6 @@ from ..plan.model import Channel, Obligation
 from ..schedule.reminders import _span
 from ..status import Status
 from .events import DeadlineEvent, calendar_of, stable_uid
-from collections.abc import Callable
 
 ReportLink = Callable[[int, str], str]  # (occurrence id, unit) -> the one-click report link
 

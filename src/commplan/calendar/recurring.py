@@ -37,6 +37,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
+from typing import TypeVar
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
@@ -52,7 +53,6 @@ from ..schedule.occurrences import EventValue
 from . import wording
 from .events import TIMED_LENGTH, VN, DeadlineEvent, new_calendar, serialize, stable_uid, vevent
 from .export import END_OF_DAY, Selection, alarms_for, calendar_name, channel_name
-from typing import TypeVar
 
 # How far around the first and last deadline nominal instances are looked for: more than any holiday
 # shift (Tết plus a weekend is about 10 days; schedule.deadlines allows 45).

@@ -11,11 +11,14 @@ import contextlib
 import datetime as dt
 import difflib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, bindparam, select, text
+from sqlalchemy import BindParameter, Connection, DateTime, bindparam, select, text
+from sqlmodel import col
 
 from .. import clock
 from ..plan.catalog import Catalog
@@ -98,7 +101,7 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -156,16 +159,17 @@ class Ledger:
             raise LedgerError("withdrawing an event needs the plans (to find what it opened)")
         with self.transaction() as connection:
             plan_id, repeats, _ = events.find_event(connection, event_id, plan)
-            if not undo and repeats:
-                change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
-            elif not undo:
-                previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
-                records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
-                              details={"date": day, "previous": previous}, at=moment)
-                change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
             if not undo:
+                if repeats:
+                    change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
+                else:
+                    previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
+                    records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
+                                  details={"date": day, "previous": previous}, at=moment)
+                    change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
                 report = self._sync(connection, resync, moment, horizon, actor) if resync is not None else None
                 return replace(change, report=report)
+            assert resync is not None  # refused above without it
             until = horizon or default_horizon(moment.astimezone(DEFAULT_TZ).date())
             instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
             keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
@@ -186,8 +190,8 @@ class Ledger:
     def unit_names(self) -> dict[str, str]:
         """Display names of units and groups: the short name where it is unique."""
         with self.transaction(read_only=True) as connection:
-            units = connection.execute(select(t.UnitRow.id, t.UnitRow.name, t.UnitRow.short)).all()
-            groups = connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all()
+            units = connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name), col(t.UnitRow.short))).all()
+            groups = connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all()
         shorts = [short for _, _, short in units if short]
         names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
         names.update(dict(groups))
@@ -222,7 +226,7 @@ class Ledger:
                                   "chỉ ghi nhận minh chứng đã có")
             item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
             explicit = occurrence_id is not None
-            if not explicit:
+            if occurrence_id is None:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
@@ -251,7 +255,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
-                if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
+                if connection.execute(select(col(t.OccurrenceRow.id)).where(col(t.OccurrenceRow.id) == occurrence_id)).first() is None:
                     raise LedgerError(f"không có kỳ thực hiện #{occurrence_id}")
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
@@ -267,7 +271,7 @@ class Ledger:
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             occurrence_id = connection.execute(
-                select(t.EvidenceRow.occurrence_id).where(t.EvidenceRow.id == evidence_id)
+                select(col(t.EvidenceRow.occurrence_id)).where(col(t.EvidenceRow.id) == evidence_id)
             ).scalar_one_or_none()
             if occurrence_id is None:
                 raise LedgerError(f"không có minh chứng #{evidence_id}")
@@ -304,7 +308,11 @@ class Ledger:
             params,
         ).mappings().all()
 
-        def local(value, tz: ZoneInfo):
+        @overload
+        def local(value: dt.datetime | str, tz: ZoneInfo) -> dt.datetime: ...
+        @overload
+        def local(value: None, tz: ZoneInfo) -> None: ...
+        def local(value: dt.datetime | str | None, tz: ZoneInfo) -> dt.datetime | None:
             return from_db(value).astimezone(tz) if value is not None else None
 
         return [
@@ -323,25 +331,26 @@ class Ledger:
     def _resolve_obligation(self, connection: Connection, ref: str) -> tuple[int, str, ZoneInfo]:
         plan_id, _, code = ref.rpartition("/")
         query = (
-            select(t.ObligationRow.id, t.ObligationRow.plan_id, t.PlanRow.timezone)
-            .join(t.PlanRow, t.PlanRow.id == t.ObligationRow.plan_id)
-            .where(t.ObligationRow.code == code)
+            select(col(t.ObligationRow.id), col(t.ObligationRow.plan_id), col(t.PlanRow.timezone))
+            .join(t.PlanRow, col(t.PlanRow.id) == col(t.ObligationRow.plan_id))
+            .where(col(t.ObligationRow.code) == code)
         )
         if plan_id:
-            query = query.where(t.ObligationRow.plan_id == plan_id)
+            query = query.where(col(t.ObligationRow.plan_id) == plan_id)
         found = connection.execute(query).all()
         if not found:
-            known = [f"{p}/{c}" for p, c in connection.execute(select(t.ObligationRow.plan_id, t.ObligationRow.code))]
+            known = [f"{p}/{c}" for p, c in connection.execute(select(col(t.ObligationRow.plan_id), col(t.ObligationRow.code)))]
             known += [k.split("/", 1)[1] for k in known]
             raise LedgerError(f"unknown obligation '{ref}'{_suggest(ref, known)}")
         if len(found) > 1:
             options = ", ".join(f"{p}/{code}" for _, p, _ in found)
             raise LedgerError(f"obligation '{code}' is in several plans: write one of {options}")
         obligation_id, plan_id, tz = found[0]
+        assert obligation_id is not None  # a primary key, read back
         return obligation_id, plan_id, ZoneInfo(tz)
 
     def _check_unit(self, connection: Connection, unit: str) -> None:
-        known = set(connection.execute(select(t.UnitRow.id)).scalars()) | set(connection.execute(select(t.GroupRow.id)).scalars())
+        known = set(connection.execute(select(col(t.UnitRow.id))).scalars()) | set(connection.execute(select(col(t.GroupRow.id))).scalars())
         if unit not in known:
             raise LedgerError(f"unknown unit '{unit}'{_suggest(unit, known)}")
 
@@ -495,11 +504,11 @@ class Ledger:
                 ).bindparams(*_expanding(params)),
                 params,
             ).all()
-            plan_names = dict(connection.execute(select(t.PlanRow.id, t.PlanRow.number)).all())
-            unit_names = dict(connection.execute(select(t.UnitRow.id, t.UnitRow.name)).all())
-            unit_names.update(connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all())
-        by_plan: dict[str, dict[str, int]] = {}
-        by_unit: dict[str, dict[str, int]] = {}
+            plan_names = dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
+            unit_names = dict(connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name))).all())
+            unit_names.update(connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all())
+        by_plan: dict[str, dict[Status, int]] = {}
+        by_unit: dict[str, dict[Status, int]] = {}
         for plan_id, unit_id, status, count in grouped:
             for table, key in ((by_plan, plan_id), (by_unit, unit_id)):
                 counts = table.setdefault(key, dict.fromkeys(STATUSES, 0))
@@ -602,7 +611,8 @@ class Ledger:
 
     # ------------------------------------------------------------ outbox
 
-    def plan_deliveries(self, compose, *, now: dt.datetime | None = None) -> int:
+    def plan_deliveries(self, compose: Callable[[list[dict]], tuple[list[outbox.NewDelivery], set[int], set[int]]], *,
+                        now: dt.datetime | None = None) -> int:
         """Read the steps still to plan, compose their messages (`compose(steps) -> (deliveries,
         planned step ids, dropped step ids)`) and record them, in one transaction under the planning
         lock: two planners never say the same step twice to one address."""
@@ -643,7 +653,7 @@ class Ledger:
             return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
                                   external_id=external_id)
 
-    def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
+    def recover_stale_deliveries(self, idempotent: set[str], *, same_day: AbstractSet[str] = frozenset(),
                                  lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None,
                                  windows: Iterable[str] | None = None) -> tuple[int, int]:
         """Claims whose lease ran out on the process clock: see `outbox.recover_stale`."""
@@ -656,15 +666,16 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return outbox.problems(connection, since, until)
 
-    def deliveries(self, *, statuses: Iterable[str] = ()) -> list[dict]:
+    def deliveries(self, *, statuses: Collection[str] = ()) -> list[dict]:
         """The outbox, newest first, with the reminder steps each delivery carries."""
         with self.transaction(read_only=True) as connection:
-            query = select(t.DeliveryRow.__table__).order_by(t.DeliveryRow.id.desc())
+            query = select(t.DeliveryRow.__table__).order_by(  # type: ignore[attr-defined]  # set by SQLModel, undeclared
+                col(t.DeliveryRow.id).desc())
             if statuses:
-                query = query.where(t.DeliveryRow.status.in_(list(statuses)))
+                query = query.where(col(t.DeliveryRow.status).in_(list(statuses)))
             rows = [dict(r) for r in connection.execute(query).mappings()]
             items: dict[int, list[int]] = {}
-            for delivery_id, reminder_id in connection.execute(select(t.DeliveryItemRow.delivery_id, t.DeliveryItemRow.reminder_id)):
+            for delivery_id, reminder_id in connection.execute(select(col(t.DeliveryItemRow.delivery_id), col(t.DeliveryItemRow.reminder_id))):
                 items.setdefault(delivery_id, []).append(reminder_id)
         for row in rows:
             row["reminder_ids"] = sorted(items.get(row["id"], []))
@@ -677,7 +688,7 @@ class Ledger:
         they never move a real tick's "since last tick")."""
         with self.transaction(read_only=True) as connection:
             details = connection.execute(
-                select(t.AuditRow.details).where(t.AuditRow.action == "tick").order_by(t.AuditRow.id.desc()).limit(1)
+                select(col(t.AuditRow.details)).where(col(t.AuditRow.action) == "tick").order_by(col(t.AuditRow.id).desc()).limit(1)
             ).scalar_one_or_none()
         return dt.datetime.fromisoformat(json.loads(details)["as_of"]) if details else None
 
@@ -696,7 +707,7 @@ class Ledger:
         params: dict = {}
         plans, units = list(plans), list(units)
         if plans:
-            known = set(connection.execute(select(t.PlanRow.id)).scalars())
+            known = set(connection.execute(select(col(t.PlanRow.id))).scalars())
             for plan in plans:
                 if plan not in known:
                     raise LedgerError(f"unknown plan '{plan}'{_suggest(plan, known)}")
@@ -716,7 +727,8 @@ class Ledger:
         return where, params
 
     def _check_province(self, connection: Connection, province: str) -> None:
-        known = set(connection.execute(select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
+        query = select(col(t.UnitRow.province)).where(col(t.UnitRow.province).is_not(None)).distinct()
+        known = {p for p in connection.execute(query).scalars() if p is not None}  # typed str, as filtered
         if province not in known:
             raise LedgerError(f"unknown province '{province}'{_suggest(province, known)}"
                               + ("" if known else " (no unit has a province yet: run `commplan sync`)"))
@@ -724,12 +736,12 @@ class Ledger:
     def provinces(self) -> list[str]:
         """The provinces (slugs) the ledger's units belong to."""
         with self.transaction(read_only=True) as connection:
-            return sorted(connection.execute(
-                select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
+            query = select(col(t.UnitRow.province)).where(col(t.UnitRow.province).is_not(None)).distinct()
+            return sorted(p for p in connection.execute(query).scalars() if p is not None)  # typed str, as filtered
 
     def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:
         members: dict[str, list[str]] = {}
-        for group_id, member_id in connection.execute(select(t.GroupMemberRow.group_id, t.GroupMemberRow.member_id)):
+        for group_id, member_id in connection.execute(select(col(t.GroupMemberRow.group_id), col(t.GroupMemberRow.member_id))):
             members.setdefault(group_id, []).append(member_id)
         out: set[str] = set()
         stack = list(units)
@@ -798,14 +810,14 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _expanding(params: dict) -> list:
+def _expanding(params: dict) -> list[BindParameter[Any]]:
     """Typed parameters for text() SQL: lists expand to IN (...); datetimes are formatted as the
     columns store them (on SQLite, text compared as text: '…17:00:00' must equal '…17:00:00.000000')."""
-    out = []
+    out: list[BindParameter[Any]] = []
     for name, value in params.items():
         if isinstance(value, list):
             out.append(bindparam(name, expanding=True))

@@ -44,7 +44,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         (plan.id, o.id): plan.reminders_for(o) for plan in catalog.plans.values() for o in plan.obligations
     }
     coordinators = {plan.id: plan.header.coordinator for plan in catalog.plans.values()}
-    parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
+    parents: dict[str, str | None] = dict(connection.execute(text("SELECT id, parent_id FROM unit")).tuples().all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
     # nothing is said past a deadline + its stop_after: older deadlines are not even read
@@ -138,7 +138,7 @@ def end_of_day(moment: dt.datetime) -> dt.datetime:
 def _insert_new(connection: Connection, rows: list[dict]) -> list[tuple[str, int]]:
     """Insert, ignoring steps that exist already (another tick got there first); return
     (status, occurrence id) of the rows this call inserted."""
-    table = t.ReminderRow.__table__
+    table = t.ReminderRow.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     inserted: list[tuple[str, int]] = []
     for chunk in range(0, len(rows), 2000):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
 from . import tables as t
 from .clock import from_db, to_db
@@ -70,7 +71,7 @@ class StoredToken:
 
 
 def read(connection: Connection, provider: str, cipher: TokenCipher, *, lock: bool = False) -> StoredToken | None:
-    query = select(t.OAuthTokenRow.__table__).where(t.OAuthTokenRow.provider == provider)
+    query = select(t.OAuthTokenRow.__table__).where(col(t.OAuthTokenRow.provider) == provider)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()
@@ -88,7 +89,7 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
         "last_error": None,
     }
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(t.OAuthTokenRow.__table__).values(**values)
+    statement = dialect_insert(t.OAuthTokenRow.__table__).values(**values)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
     connection.execute(statement.on_conflict_do_update(
         index_elements=["provider"], set_={k: v for k, v in values.items() if k != "provider"}
     ))
@@ -105,7 +106,7 @@ def note_error(connection: Connection, provider: str, error: str, cipher: TokenC
             return  # sealed under another key: not the pair that was refused
         if stored is None or stored.refresh_token != refused:
             return
-    connection.execute(update(t.OAuthTokenRow).where(t.OAuthTokenRow.provider == provider).values(last_error=error))
+    connection.execute(update(t.OAuthTokenRow).where(col(t.OAuthTokenRow.provider) == provider).values(last_error=error))
 
 
 class RefusedBefore(Exception):

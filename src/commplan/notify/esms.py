@@ -10,6 +10,8 @@ sources: docs/notify-research.md §4).
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
@@ -17,7 +19,6 @@ from apprise.utils.parse import parse_bool
 from ..ledger.outbox import Claimed
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
-from typing import Any
 
 PRODUCTION_BASE = "https://rest.esms.vn"
 PATH = "/MainService.svc/json/SendMultipleMessage_V4_post_json/"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from typing import Any
 
 SMS_LIMIT = 160
 TEXT_LIMIT = 2000  # a Zalo OA text message

@@ -16,6 +16,7 @@ with the same tracking_id is a second message.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
@@ -24,7 +25,6 @@ from ..ledger.outbox import Claimed
 from .channels import PermanentError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
-from typing import Any
 
 PRODUCTION_BASE = "https://business.openapi.zalo.me"
 

@@ -12,19 +12,19 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from . import model as m
+from . import values as v
 from .catalog import Catalog, Plan
 from .checks import check_files, warn_files
 from .directory import Directory
 from .errors import KeyPath, PlanError, PlanLoadError
-from . import values as v
 from .values import describe
 from .yaml_source import Source, parse_yaml, read_text
-from typing import TypeVar
 
 M = TypeVar("M", bound=m.Strict)
 

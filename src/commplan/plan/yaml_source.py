@@ -16,11 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import yaml
 
 from .errors import KeyPath, PathPart, PlanError
-from typing import Any, cast
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64

@@ -9,10 +9,10 @@ top. Holiday sets are built per year on first use and cached.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
-from collections.abc import Iterable
 
 ONE_DAY = dt.timedelta(days=1)
 # A shift longer than this means the calendar is broken (e.g. every day a holiday).
