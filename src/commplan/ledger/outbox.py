@@ -337,7 +337,8 @@ def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[st
     ).all()
     today = clock.astimezone(VN).date()
 
-    def sent_today(claimed: dt.datetime | str, window: str | None) -> bool:
+    def sent_today(claimed: dt.datetime | None, window: str | None) -> bool:
+        assert claimed is not None  # a delivery being sent was claimed
         return from_db(claimed).astimezone(VN).date() == today and (window is None or windows is None or window in windows)
 
     retry = [i for i, channel, claimed, window in stale if channel in idempotent
