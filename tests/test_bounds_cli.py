@@ -26,10 +26,9 @@ def commplan(*args: str, data_dir: str | os.PathLike | None = None, **env: str) 
         environment["COMMPLAN_DATA_DIR"] = str(data_dir)
     if args[0] != "run":  # `run` sets up Prefect's environment for the whole process: a process of its own
         return run_cli(*args, env=environment)
-    environment = {**os.environ, **environment}
-    environment.pop("COMMPLAN_DATABASE_URL")
+    child = {name: value for name, value in {**os.environ, **environment}.items() if value is not None}  # None: unset
     return subprocess.run([sys.executable, "-m", "commplan", *args], capture_output=True, text=True, cwd=REPO,
-                          env=environment, timeout=300, check=False)
+                          env=child, timeout=300, check=False)
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -47,9 +46,9 @@ def test_the_cap_is_ten_years_in_one_place():
     today = dt.date(2026, 12, 1)
     assert latest_horizon(today) == dt.date(2026 + MAX_YEARS, 12, 31) == dt.date(2036, 12, 31)
     assert horizon_problem(dt.date(2036, 12, 31), today) is None
-    assert "31/12/2036" in horizon_problem(dt.date(2037, 1, 1), today)
+    assert "31/12/2036" in (horizon_problem(dt.date(2037, 1, 1), today) or "")
     assert range_problem(dt.date(2026, 1, 1), dt.date(2035, 12, 31)) is None
-    assert "10 years" in range_problem(dt.date(2026, 1, 1), dt.date(2036, 1, 1))
+    assert "10 years" in (range_problem(dt.date(2026, 1, 1), dt.date(2036, 1, 1)) or "")
     assert range_problem(dt.date(2024, 2, 29), dt.date(2034, 2, 27)) is None
     assert range_problem(dt.date(9995, 1, 1), dt.date(9999, 12, 31)) is None  # five years, at the calendar's end
 

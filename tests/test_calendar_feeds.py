@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 import uvicorn
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
 from commplan.calendar.events import stable_uid
 from commplan.calendar.feeds import FeedConfigError, feed_app
@@ -91,6 +91,7 @@ def running(app):
 
 def fetch(url: str, *, method: str = "GET", headers: dict | None = None) -> SimpleNamespace:
     parts = urllib.parse.urlsplit(url)
+    assert parts.hostname is not None, url
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
         connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
@@ -110,7 +111,7 @@ def plan_url(base: str, plan: str, token: str | None = None) -> str:
     return f"{base}/calendars/plan/{plan}.ics?token={feed_token(SECRET, 'plan:' + plan) if token is None else token}"
 
 
-def events_of(body: bytes) -> dict[str, object]:
+def events_of(body: bytes) -> dict[str, Component]:
     return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
 
 
@@ -446,7 +447,7 @@ def test_serve_calendars_on_the_command_line(ledger_url, ledger, write_plan, tmp
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
-            assert server.poll() is None, server.stdout.read()
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
             with contextlib.suppress(OSError):
                 if fetch(f"{base}/healthz").status == 200:
                     break

@@ -23,6 +23,7 @@ from icalendar import Calendar
 from commplan.calendar import stable_uid
 from commplan.calendar.export import Selection
 from commplan.calendar.recurring import (
+    Fit,
     find_fit,
     recurring_calendar,
     recurring_components,
@@ -326,6 +327,12 @@ def test_one_or_two_deadlines_stay_single_events_with_the_normal_exports_uids(wr
     assert calendar_instants(data, *(selection.start, selection.end)) == engine_instants(catalog, selection.start, selection.end)
 
 
+def fit_of(starts: tuple[dt.datetime, ...]) -> Fit:
+    fit = find_fit(starts)
+    assert fit is not None, starts
+    return fit
+
+
 def test_find_fit_refuses_what_no_rule_says_and_states_what_one_does():
     def at(*days, hour=0, minute=0):
         return tuple(dt.datetime(2022, 1, 1, hour, minute) + dt.timedelta(days=d) for d in days)
@@ -333,20 +340,20 @@ def test_find_fit_refuses_what_no_rule_says_and_states_what_one_does():
     assert find_fit(at(0, 7)) is None  # two deadlines: no series
     assert find_fit(at(0, 7, 7, 14)) is None  # one moment twice: a set cannot say it
     assert find_fit(at(0, 3, 11, 12, 20, 33, 34, 51, 60, 61, 75, 88)) is None  # no pattern
-    weekly = find_fit(at(0, 7, 14, 21, 30, 35, 42, hour=13, minute=30))
+    weekly = fit_of(at(0, 7, 14, 21, 30, 35, 42, hour=13, minute=30))
     assert weekly.rule == "FREQ=WEEKLY;BYDAY=SA" and weekly.start == dt.datetime(2022, 1, 1, 13, 30)
     assert weekly.exdates == (dt.datetime(2022, 1, 29, 13, 30),) and weekly.rdates == (dt.datetime(2022, 1, 31, 13, 30),)
     month_ends = tuple(dt.datetime(2022, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 12))
-    assert find_fit(month_ends).rule == "FREQ=MONTHLY;BYMONTHDAY=-1" and find_fit(month_ends).exceptions == 0
+    assert fit_of(month_ends).rule == "FREQ=MONTHLY;BYMONTHDAY=-1" and fit_of(month_ends).exceptions == 0
     every_ten = at(*range(0, 200, 10))
-    assert find_fit(every_ten).rule == "FREQ=DAILY;INTERVAL=10"
+    assert fit_of(every_ten).rule == "FREQ=DAILY;INTERVAL=10"
     # the 5th Monday-to-Friday of each month (after_end: 5 workdays), the last one of each month
     weekdays = [[d for d in (dt.date(2022, m, 1) + dt.timedelta(days=k) for k in range(31)) if d.month == m and d.weekday() < 5]
                 for m in range(1, 13)]
     fifth = tuple(dt.datetime.combine(days[4], dt.time()) for days in weekdays)
-    assert (find_fit(fifth).rule, find_fit(fifth).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=5", 0)
+    assert (fit_of(fifth).rule, fit_of(fifth).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=5", 0)
     last = tuple(dt.datetime.combine(days[-1], dt.time()) for days in weekdays)
-    assert (find_fit(last).rule, find_fit(last).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", 0)
+    assert (fit_of(last).rule, fit_of(last).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", 0)
     # more exceptions than a quarter of the deadlines: not a rule
     shifted = at(*(7 * k + (1 if k % 3 == 0 else 0) for k in range(12)))
     assert find_fit(shifted) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import pytest
 from test_outbox import CONTACTS, PLAN, at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
@@ -89,7 +90,7 @@ def test_the_file_stand_ins_follow_the_registry(bare_settings):
     channels = configured_channels(bare_settings)  # the embedded default (SQLite): stand-ins
     assert {name: type(c) for name, c in channels.items()} == dict.fromkeys(("zalo", "email", "sms"), FileChannel)
     assert {name: c.quiet_hours for name, c in channels.items()} == {
-        name: registry.spec_of(name).quiet_hours for name in channels}
+        name: registry.channels()[name].quiet_hours for name in channels}
     assert channels["sms"].quiet_hours and not channels["email"].quiet_hours
 
 
@@ -131,7 +132,7 @@ def test_a_registered_channel_carries_reminders_with_the_body_it_declares(ledger
 def test_the_dry_run_text_is_the_body_each_channel_sends():
     from commplan.ledger.outbox import Claimed
 
-    fields = {f.name: "" for f in dataclasses.fields(Claimed)} | {"id": 1, "attempts": 0, "template_data": None,
+    fields: dict[str, Any] = {f.name: "" for f in dataclasses.fields(Claimed)} | {"id": 1, "attempts": 0, "template_data": None,
                                                                   "attachment": None, "fallbacks": None, "send_window": None}
     for name, spec in registry.channels().items():
         delivery = Claimed(**(fields | {"channel": name, "body_text": "text", "body_html": "<p>html</p>", "body_sms": "sms"}))

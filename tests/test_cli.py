@@ -97,7 +97,7 @@ def test_dates_are_read_as_clerks_write_them_and_as_iso():
     assert _on("02/11/2021") == _on(" 2021-11-02 ") == dt.date(2021, 11, 2)  # a day: 00:00 in the plan's timezone
     assert _on("02/11/2021 15:30") == _on("2021-11-02T15:30") == _on("2021-11-02 15:30") == dt.datetime(2021, 11, 2, 15, 30)
     with_offset = _on("2021-11-02T15:30+07:00")
-    assert with_offset.utcoffset() == dt.timedelta(hours=7)
+    assert isinstance(with_offset, dt.datetime) and with_offset.utcoffset() == dt.timedelta(hours=7)
     for wrong in ("31/02/2021", "11/2021", "02/11/2021 25:00", "2021-11-02T", "hôm qua", "1800-01-01"):
         with pytest.raises(argparse.ArgumentTypeError):
             _on(wrong)

@@ -76,7 +76,8 @@ def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger,
     RequestId, which eSMS remembers for the day, never in a later tick when it may have forgotten."""
     import time
 
-    inner, slowed = fake.answer, []
+    inner = fake.answer
+    slowed: list[str] = []
 
     def slow_first(path, body):
         result = inner(path, body)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PLANS
+from openpyxl.worksheet.worksheet import Worksheet
 
 from commplan.flows.compliance_report import compliance_report
 from commplan.flows.tick import tick
@@ -104,6 +105,7 @@ def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
     assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,untracked,total"
     assert any(line.startswith("bo-tttt-2980-2021,so-tttt-thanh-hoa,") and line.endswith(",0,0,1,1,0,0,2") for line in csv_text)  # report overdue, briefing open
     sheet = load_workbook(files[1]).active
+    assert isinstance(sheet, Worksheet)
     assert sheet["A1"].value == "Tình hình thực hiện kỳ 06/12/2021–12/12/2021"
     assert [c.value for c in sheet[2]][3:7] == ["hoàn thành đúng hạn", "hoàn thành quá hạn", "đang thực hiện, trong hạn",
                                                "quá hạn, chưa hoàn thành"]

@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
 from commplan.ledger import tables as t
@@ -37,7 +38,7 @@ def test_sync_after_an_excusal_was_taken_back_keeps_the_occurrence(ledger, write
     report = ledger.sync(write_plan(MONTHLY.replace("until: 2024-12-31", "until: 2024-04-30")), now=at("2024-03-04T08:00"))
     assert report.deleted == 7 and report.orphaned == 1  # July..December, and May, go; June has history: kept
     with ledger.transaction() as connection:
-        kept = connection.execute(select(t.OccurrenceRow.orphaned_at).where(t.OccurrenceRow.id == june)).scalar_one()
+        kept = connection.execute(select(col(t.OccurrenceRow.orphaned_at)).where(col(t.OccurrenceRow.id) == june)).scalar_one()
         assert kept is not None
         assert connection.execute(select(func.count()).select_from(t.ExcusalRow)).scalar_one() == 1
 

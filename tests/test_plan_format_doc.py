@@ -40,6 +40,9 @@ class Mapping:
     origin: str  # the model or constant the keys come from, for messages
 
 
+_T = typing.TypeVar("_T")
+
+
 def _inner_types(annotation: object) -> typing.Iterator[object]:
     """Every type an annotation can hold: Optional[X], tuple[X, ...], dict[K, V], X | Y, Annotated[X, …]."""
     yield annotation
@@ -48,7 +51,7 @@ def _inner_types(annotation: object) -> typing.Iterator[object]:
             yield from _inner_types(arg)
 
 
-def _is(kind: type, candidate: object) -> bool:
+def _is(candidate: object, kind: type[_T]) -> typing.TypeGuard[type[_T]]:  # narrows `candidate`, the first
     return isinstance(candidate, type) and not isinstance(candidate, types.GenericAlias) and issubclass(candidate, kind)
 
 
@@ -66,9 +69,9 @@ def accepted() -> tuple[list[Mapping], list[type[Enum]]]:
         mappings.append(Mapping(holder, tuple(m.known_keys(model)), model.__name__))
         for name, field in model.model_fields.items():
             for inner in _inner_types(field.annotation):
-                if _is(m.Strict, inner):
+                if _is(inner, m.Strict):
                     todo.append((field.alias or name, inner))
-                elif _is(Enum, inner):
+                elif _is(inner, Enum):
                     enums.setdefault(inner, None)
     mappings.append(Mapping("due", tuple(v.DUE_KEYS), "values.DUE_KEYS"))
     mappings.append(Mapping("from", tuple(m.EVENT_DATE_KEYS), "model.EVENT_DATE_KEYS"))

@@ -353,7 +353,7 @@ def test_an_obligation_s_partial_quiet_hours_are_merged_over_the_plan_s(tmp_path
     plan = load_catalog([tmp_path], strict=True)[0].plans["ke-hoach-thu"]
     policy = plan.reminders_for(plan.obligation("a"))
     assert (policy.quiet_hours.from_, policy.quiet_hours.to, policy.quiet_hours.days) == (dt.time(6), dt.time(7), Days.ALL)
-    assert [c.value for c in policy.channels] == ["zalo", "email"] and policy.digest_at == dt.time(6)
+    assert policy.channels is not None and [c.value for c in policy.channels] == ["zalo", "email"] and policy.digest_at == dt.time(6)
     assert str(policy.stop_after) == "3 workdays"
 
 

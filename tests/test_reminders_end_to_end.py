@@ -113,7 +113,7 @@ def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_lose
         }
         remind = ("remind", "--plans", str(tmp_path), "--database", ledger_url, "--as-of")
         sender = commplan(*remind, "2022-03-10T09:00", env=at_clock("2022-03-10T09:00", env))
-        assert hold.arrived.wait(120), sender.stderr.read() if sender.poll() is not None else "no request arrived"
+        assert hold.arrived.wait(120), sender.stderr.read() if sender.poll() is not None and sender.stderr else "no request arrived"
         os.kill(sender.pid, signal.SIGKILL)  # the provider has the message; our confirmation never happens
         sender.wait(30)
         hold.release.set()
@@ -173,7 +173,7 @@ def test_two_worker_processes_drain_one_postgresql_outbox_once_each(tmp_path, se
                 second.set()
             return result
 
-        esms.answer = answer
+        esms.answer = answer  # type: ignore[method-assign]  # the fake's answers, replaced for this test
         env = {"COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_ESMS_API_KEY": "key-1",
                "COMMPLAN_ESMS_SECRET_KEY": "secret-1", "COMMPLAN_ESMS_BRANDNAME": "SOTTTT",
                "COMMPLAN_ESMS_API_BASE": esms.base, "COMMPLAN_SEND_BATCH": "4"}

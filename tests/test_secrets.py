@@ -122,7 +122,8 @@ def test_the_zalo_pair_is_encrypted_at_rest_and_a_plain_text_row_is_sealed_at_it
         tokens.seed("refresh-plain-1", access_token="oa-plain-1", expires_in=90000)
         row = raw_row(ledger)
         assert "plain" not in str(row) and all(v.startswith("fernet:") for v in row.values())
-        assert (tokens.status().access_token, tokens.current()) == ("oa-plain-1", "oa-plain-1")
+        stored = tokens.status()
+        assert stored is not None and (stored.access_token, tokens.current()) == ("oa-plain-1", "oa-plain-1")
 
         # a row as stored before encryption came: read as it is
         with ledger.engine.begin() as connection:
@@ -132,7 +133,8 @@ def test_the_zalo_pair_is_encrypted_at_rest_and_a_plain_text_row_is_sealed_at_it
         assert tokens.invalidate("oa-old") == zalo.access_token  # refreshed with the plain-text refresh token
         row = raw_row(ledger)
         assert all(v.startswith("fernet:") for v in row.values()) and zalo.refresh_token not in str(row)
-        assert tokens.status().refresh_token == zalo.refresh_token
+        stored = tokens.status()
+        assert stored is not None and stored.refresh_token == zalo.refresh_token
 
         # another key cannot open it: a clear line, nothing overwritten
         other = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=Fernet.generate_key(), oauth_base=zalo.base)
@@ -191,7 +193,7 @@ def test_a_refresh_token_is_read_from_stdin_or_a_file_never_from_the_command_lin
     # sealed under the key derived from the link secret
     key = Settings(link_secret=STRONG, database_url=ledger_url).token_store_key
     stored = LedgerZaloTokens(ledger, zalo.app_id, zalo.secret_key, key=key).status()
-    assert stored.refresh_token == zalo.refresh_token and zalo.refresh_token not in str(raw_row(ledger))
+    assert stored is not None and stored.refresh_token == zalo.refresh_token and zalo.refresh_token not in str(raw_row(ledger))
 
 
 # ---------------------------------------------------------------- database passwords

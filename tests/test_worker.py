@@ -25,6 +25,7 @@ def test_commplan_run_takes_its_flow_from_the_package_and_flows_are_entry_points
     for path, name, flow in (("flows/tick.py", "tick", tick),
                              ("flows/compliance_report.py", "compliance_report", compliance_report)):
         spec = importlib.util.spec_from_file_location(f"entry_{name}", REPO / path)
+        assert spec is not None and spec.loader is not None, path
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         assert getattr(module, name) is flow, path

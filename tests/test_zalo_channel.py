@@ -115,6 +115,7 @@ def test_the_plugin_url_round_trips_and_hides_the_token():
     plugin = NotifyZaloOA(user_id=FOLLOWER, token="secret-token-1", base="https://openapi.zalo.me")
     assert plugin.url(privacy=True).startswith("zalooa://8400000002?") and "secret-token-1" not in plugin.url(privacy=True)
     parsed = NotifyZaloOA.parse_url(plugin.url())
+    assert parsed is not None
     assert (parsed["user_id"], parsed["token"], parsed["base"]) == (FOLLOWER, "secret-token-1", "https://openapi.zalo.me")
 
 

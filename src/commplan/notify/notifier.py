@@ -36,6 +36,7 @@ import datetime as dt
 import json
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -98,7 +99,7 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours =
 
 
 class Notifier:
-    def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None,
+    def __init__(self, ledger: Ledger, catalog: Catalog, channels: Mapping[str, Channel], *, worker: str | None = None,
                  public_url: str | None = None, link_secret: str | None = None, batch: int = 50,
                  lease: dt.timedelta = LEASE):
         self.ledger = ledger
