@@ -44,7 +44,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         (plan.id, o.id): plan.reminders_for(o) for plan in catalog.plans.values() for o in plan.obligations
     }
     coordinators = {plan.id: plan.header.coordinator for plan in catalog.plans.values()}
-    parents: dict[str, str | None] = dict(connection.execute(text("SELECT id, parent_id FROM unit")).tuples().all())
+    parents: dict[str, str | None] = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
     # nothing is said past a deadline + its stop_after: older deadlines are not even read
