@@ -96,7 +96,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     ledger.record_evidence("tin-thang", "ubnd-huyen-a", EvidenceInput(kind="link", link="https://x.example.gov.vn/1"),
                            on=dt.date(2022, 2, 3), now=NOW)
     with ledger.transaction() as connection:
-        before = connection.execute(select(t.OccurrenceRow.__table__)).all()  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+        before = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
 
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
@@ -106,7 +106,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     with pytest.raises(RuntimeError, match="power cut"):
         ledger.sync(edited, now=NOW)
     with ledger.transaction() as connection:
-        after = connection.execute(select(t.OccurrenceRow.__table__)).all()  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+        after = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
         staged = connection.execute(select(func.count()).select_from(t.SyncStagingRow)).scalar_one()
     assert after == before and staged == 0
 

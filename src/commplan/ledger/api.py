@@ -669,8 +669,7 @@ class Ledger:
     def deliveries(self, *, statuses: Collection[str] = ()) -> list[dict]:
         """The outbox, newest first, with the reminder steps each delivery carries."""
         with self.transaction(read_only=True) as connection:
-            query = select(t.DeliveryRow.__table__).order_by(  # type: ignore[attr-defined]  # set by SQLModel, undeclared
-                col(t.DeliveryRow.id).desc())
+            query = select(t.table_of(t.DeliveryRow)).order_by(col(t.DeliveryRow.id).desc())
             if statuses:
                 query = query.where(col(t.DeliveryRow.status).in_(list(statuses)))
             rows = [dict(r) for r in connection.execute(query).mappings()]

@@ -232,7 +232,7 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
                     last_error="not sent: every step it carries was done or excused before it could go out",
                 ))
                 continue
-            row = connection.execute(select(t.DeliveryRow.__table__).where(col(t.DeliveryRow.id) == delivery_id)).mappings().one()  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+            row = connection.execute(select(t.table_of(t.DeliveryRow)).where(col(t.DeliveryRow.id) == delivery_id)).mappings().one()
             claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
         if claimed:
             return claimed
@@ -278,7 +278,7 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
     transaction); `unknown` (the request may have gone out: never repeated). A compare-and-set on
     the claim: False, and nothing written, if this worker no longer holds it."""
     claim = (col(t.DeliveryRow.id) == delivery_id, col(t.DeliveryRow.status) == "sending", col(t.DeliveryRow.claimed_by) == worker)
-    query = select(t.DeliveryRow.__table__).where(*claim)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    query = select(t.table_of(t.DeliveryRow)).where(*claim)
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()

@@ -35,19 +35,19 @@ class Identity:
 
 
 def _delivery_match(identity: Identity) -> ColumnElement[bool]:
-    d = t.DeliveryRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    d = t.table_of(t.DeliveryRow).c
     address = func.lower(d.address) if identity.kind == "email" else d.address
     return (d.channel.in_(identity.channels)) & (address == identity.value)
 
 
 def _fallback_match(identity: Identity) -> ColumnElement[bool]:
-    d = t.DeliveryRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    d = t.table_of(t.DeliveryRow).c
     return or_(*(d.fallbacks.contains(f"{channel}:{identity.value}", autoescape=True) for channel in identity.channels))
 
 
 def deliveries_to(connection: Connection, identity: Identity) -> list[dict]:
     """The messages sent (or planned) to this address, oldest first: what, when, in which state."""
-    d = t.DeliveryRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    d = t.table_of(t.DeliveryRow).c
     rows = connection.execute(
         select(d.id, d.recipient, d.channel, d.address, d.subject, d.status, d.attempts, d.created_at, d.sent_at,
                d.closed_at).where(_delivery_match(identity)).order_by(d.id)
@@ -68,8 +68,8 @@ def pseudonym() -> str:
 def erase(connection: Connection, identity: Identity, alias: str) -> dict[str, int]:
     """Replace the address by `alias` everywhere in the outbox and blank what those messages said
     (their subjects, the obligation and the step, stay: they say nothing about the person)."""
-    d = t.DeliveryRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
-    i = t.DeliveryItemRow.__table__.c  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    d = t.table_of(t.DeliveryRow).c
+    i = t.table_of(t.DeliveryItemRow).c
     ids = list(connection.execute(select(d.id).where(_delivery_match(identity))).scalars())
     if ids:
         connection.execute(update(t.DeliveryRow).where(d.id.in_(ids)).values(

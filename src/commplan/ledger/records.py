@@ -80,7 +80,7 @@ def refresh_delivery(connection: Connection, occurrence_id: int, now: dt.datetim
 
 def lock_occurrence(connection: Connection, occurrence_id: int) -> RowMapping | None:
     """The occurrence row, locked for this transaction where the database can (PostgreSQL)."""
-    query = select(t.OccurrenceRow.__table__).where(col(t.OccurrenceRow.id) == occurrence_id)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    query = select(t.table_of(t.OccurrenceRow)).where(col(t.OccurrenceRow.id) == occurrence_id)
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     return connection.execute(query).mappings().first()

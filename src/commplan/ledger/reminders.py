@@ -138,7 +138,7 @@ def end_of_day(moment: dt.datetime) -> dt.datetime:
 def _insert_new(connection: Connection, rows: list[dict]) -> list[tuple[str, int]]:
     """Insert, ignoring steps that exist already (another tick got there first); return
     (status, occurrence id) of the rows this call inserted."""
-    table = t.ReminderRow.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    table = t.table_of(t.ReminderRow)
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     inserted: list[tuple[str, int]] = []
     for chunk in range(0, len(rows), 2000):

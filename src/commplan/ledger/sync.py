@@ -150,7 +150,7 @@ def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
     if new:
         connection.execute(insert(t.UnitRow), new)
     if old:
-        table = t.UnitRow.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+        table = t.table_of(t.UnitRow)
         connection.execute(
             update(table).where(table.c.id == bindparam("key")).values(
                 name=bindparam("name"), short=bindparam("short"), parent_id=bindparam("parent_id"),
@@ -217,7 +217,7 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
             existing = _obligation_ids(connection, plan.id)
         known = [{**r, "key": existing[r["code"]]} for r in rows if r["code"] not in new_codes]
         if known:  # one executemany for the rest
-            table = t.ObligationRow.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+            table = t.table_of(t.ObligationRow)
             connection.execute(
                 update(table).where(table.c.id == bindparam("key")).values(
                     {c: bindparam(c) for c in ("title", "ref", "kind", "channel", "evidence_kind", "at_least", "removed_at")}

@@ -25,12 +25,18 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
     text,
 )
 from sqlmodel import Field, SQLModel
+
+
+def table_of(row: type[SQLModel]) -> Table:
+    """A row class's table: SQLModel sets `__table__` on each table model, but its types do not declare it."""
+    return row.__table__  # type: ignore[attr-defined]
 
 
 class UnitRow(SQLModel, table=True):

@@ -71,7 +71,7 @@ class StoredToken:
 
 
 def read(connection: Connection, provider: str, cipher: TokenCipher, *, lock: bool = False) -> StoredToken | None:
-    query = select(t.OAuthTokenRow.__table__).where(col(t.OAuthTokenRow.provider) == provider)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    query = select(t.table_of(t.OAuthTokenRow)).where(col(t.OAuthTokenRow.provider) == provider)
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()
@@ -89,7 +89,7 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
         "last_error": None,
     }
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(t.OAuthTokenRow.__table__).values(**values)  # type: ignore[attr-defined]  # SQLModel sets __table__, undeclared
+    statement = dialect_insert(t.table_of(t.OAuthTokenRow)).values(**values)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["provider"], set_={k: v for k, v in values.items() if k != "provider"}
     ))
