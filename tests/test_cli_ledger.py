@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cli_in_process import run_cli
 from conftest import REPO
 

@@ -4,10 +4,10 @@ suggestion; impossible combinations name both keys; a warning leaves the exit st
 from __future__ import annotations
 
 import pytest
-
-from commplan.plan import load_catalog
 from cli_in_process import run_cli
 from test_format_11_schedule import UNITS, plan
+
+from commplan.plan import load_catalog
 
 OBLIGATION = "- id: nv\n  title: Nhiệm vụ\n  lead: buu-dien\n  once: true\n  due: {after_start: 3d}\n"
 EVENTS = "- id: yeu-cau\n  title: Yêu cầu báo cáo\n  repeats: true\n- id: bau-cu\n  title: Bầu cử\n"

@@ -49,10 +49,10 @@ def test_a_ledger_error_in_vietnamese_by_default_and_english_on_request(ledger, 
 
 
 def test_an_evidence_check_speaks_the_readers_language(lang):
-    with pytest.raises(LedgerError, match="^đường dẫn 'ftp://a.vn' phải bắt đầu bằng http:// hoặc https://$"):
+    with pytest.raises(LedgerError, match=r"^đường dẫn 'ftp://a.vn' phải bắt đầu bằng http:// hoặc https://$"):
         normal_link("ftp://a.vn")
     lang("en")
-    with pytest.raises(LedgerError, match="^the link 'ftp://a.vn' must start with http:// or https://$"):
+    with pytest.raises(LedgerError, match=r"^the link 'ftp://a.vn' must start with http:// or https://$"):
         normal_link("ftp://a.vn")
 
 
@@ -70,7 +70,7 @@ def test_status_labels_follow_the_language_but_the_values_and_the_calendar_stay(
 
 
 def _summary_rows() -> list[SummaryRow]:
-    counts = {s: 0 for s in Status}
+    counts = dict.fromkeys(Status, 0)
     counts[Status.OVERDUE] = 2
     return [SummaryRow(key="so-tttt", name="Sở TT&TT", counts=counts)]
 
@@ -161,11 +161,11 @@ def test_deadlines_weekdays_and_the_preview_in_both_languages(lang):
 
 def test_a_weak_secret_and_a_bad_commplan_now_are_explained_in_the_readers_language(lang):
     assert weak_secret("changeme") == "ngắn hơn 32 byte"
-    with pytest.raises(clock.ClockError, match="^COMMPLAN_NOW='x' không phải thời điểm ISO"):
+    with pytest.raises(clock.ClockError, match=r"^COMMPLAN_NOW='x' không phải thời điểm ISO"):
         clock.parse("x")
     lang("en")
     assert weak_secret("changeme") == "is shorter than 32 bytes"
-    with pytest.raises(clock.ClockError, match="^COMMPLAN_NOW='x' is not an ISO instant"):
+    with pytest.raises(clock.ClockError, match=r"^COMMPLAN_NOW='x' is not an ISO instant"):
         clock.parse("x")
 
 

@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import PLANS, postgres_schema, require_postgres
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import SQLModel
 
@@ -18,7 +19,6 @@ from commplan.ledger import sync as sync_module
 from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, current_revision, head_revision, upgrade
 from commplan.plan import load_catalog
-from conftest import PLANS, postgres_schema, require_postgres
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)
@@ -75,9 +75,9 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
     blocker = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(LedgerError, match="đang bận: một lệnh commplan khác đang ghi vào đó. Hãy thử lại."):
-            with Ledger(url, busy_seconds=0.2) as ledger:
-                ledger.excuse(1, "thử", now=NOW)
+        with pytest.raises(LedgerError, match=r"đang bận: một lệnh commplan khác đang ghi vào đó. Hãy thử lại."), \
+                Ledger(url, busy_seconds=0.2) as ledger:
+            ledger.excuse(1, "thử", now=NOW)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -96,7 +96,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     ledger.record_evidence("tin-thang", "ubnd-huyen-a", EvidenceInput(kind="link", link="https://x.example.gov.vn/1"),
                            on=dt.date(2022, 2, 3), now=NOW)
     with ledger.transaction() as connection:
-        before = connection.execute(select(t.OccurrenceRow.__table__)).all()
+        before = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
 
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
@@ -106,7 +106,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     with pytest.raises(RuntimeError, match="power cut"):
         ledger.sync(edited, now=NOW)
     with ledger.transaction() as connection:
-        after = connection.execute(select(t.OccurrenceRow.__table__)).all()
+        after = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
         staged = connection.execute(select(func.count()).select_from(t.SyncStagingRow)).scalar_one()
     assert after == before and staged == 0
 

@@ -6,11 +6,12 @@ import datetime as dt
 import json
 
 import pytest
+from conftest import weekly_report
 from sqlalchemy import select
+from sqlmodel import col
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -117,8 +118,8 @@ def test_excusals_need_a_reason_can_be_undone_and_are_audited(synced):
     with pytest.raises(LedgerError, match="không được miễn"):
         synced.unexcuse(occurrence)
     with synced.transaction() as connection:
-        log = connection.execute(select(t.AuditRow.action, t.AuditRow.actor, t.AuditRow.details).order_by(t.AuditRow.id)).all()
-        excusal = connection.execute(select(t.ExcusalRow.revoked_by)).scalar_one()
+        log = connection.execute(select(col(t.AuditRow.action), col(t.AuditRow.actor), col(t.AuditRow.details)).order_by(col(t.AuditRow.id))).all()
+        excusal = connection.execute(select(col(t.ExcusalRow.revoked_by))).scalar_one()
     assert [(a, who) for a, who, _ in log] == [("sync", None), ("evidence", None), ("excuse", "chuyen-vien-a"), ("unexcuse", "chuyen-vien-b")]
     assert json.loads(log[2][2]) == {"reason": "Nghỉ Tết"}
     assert excusal == "chuyen-vien-b"

@@ -9,9 +9,10 @@ import os
 import re
 from pathlib import Path
 
-import pytest
-
 import loopback_channel
+import pytest
+from test_outbox import at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
+
 from commplan.notify import registry
 from commplan.notify.addresses import Address, Route, routes_of
 from commplan.notify.file_channel import FileChannel
@@ -20,7 +21,6 @@ from commplan.plan.model import Contact
 from commplan.render.preview import message_line
 from commplan.settings import ChannelSettings, Settings, SettingsError
 from commplan.tick import undelivered_markdown
-from test_outbox import at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "commplan"
 
@@ -42,7 +42,7 @@ def test_a_registered_module_is_configured_from_its_own_variable(environment, tm
         channels = configured_channels(settings)
         assert list(channels) == ["loopback"] and channels["loopback"].folder == tmp_path / "box"
         environment.setenv("COMMPLAN_LOOPBACK_DIR", "box")  # its own check, its own line
-        with pytest.raises(SettingsError, match="^COMMPLAN_LOOPBACK_DIR must be an absolute path$"):
+        with pytest.raises(SettingsError, match=r"^COMMPLAN_LOOPBACK_DIR must be an absolute path$"):
             configured_channels(settings)
     assert "loopback" not in configured_channels(Settings(data_dir=tmp_path / "data"))
 
@@ -51,7 +51,7 @@ def test_its_setting_may_be_given_to_settings_but_only_while_it_is_registered(en
     settings = Settings(data_dir=tmp_path / "data", loopback_dir=tmp_path / "box")
     with registry.registered(loopback_channel.CHANNEL):
         assert list(configured_channels(settings)) == ["loopback"]
-    with pytest.raises(SettingsError, match="^COMMPLAN_LOOPBACK_DIR is not a setting of commplan or of any registered"):
+    with pytest.raises(SettingsError, match=r"^COMMPLAN_LOOPBACK_DIR is not a setting of commplan or of any registered"):
         configured_channels(settings)  # a typo or a missing channel is not silently ignored
 
 

@@ -8,13 +8,13 @@ import json
 import threading
 
 import pytest
+from conftest import weekly_report
 
 from commplan.ledger import Ledger
 from commplan.ledger.outbox import MAX_ATTEMPTS, backoff
 from commplan.notify.channels import FileChannel, PermanentError, TemporaryError
 from commplan.notify.notifier import Notifier, SendReport, next_send_time
 from commplan.schedule.workdays import WorkCalendar
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 PLAN = weekly_report(extra="  reminders: {before: [1d], on_due: true, overdue_every: 2d, escalate_after: 5d}\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import UNITS_YAML, plan_yaml
 
 from commplan.plan import PlanLoadError, load_catalog
-from conftest import UNITS_YAML, plan_yaml
 
 
 def errors_for(tmp_path, files: dict[str, str | bytes]) -> list[str]:

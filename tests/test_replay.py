@@ -16,13 +16,13 @@ import sys
 import time
 
 import pytest
+from cli_in_process import run_cli
+from conftest import UNITS_YAML, plan_yaml
+from test_outbox import CONTACTS, PLAN, Recording, at, catalog, lines  # noqa: F401 - `catalog` is a fixture
 
 from commplan import clock
 from commplan.ledger import EvidenceInput, Ledger, LedgerError, ReplayRefused
 from commplan.notify.notifier import Notifier, SendReport
-from cli_in_process import run_cli
-from conftest import UNITS_YAML, plan_yaml
-from test_outbox import CONTACTS, PLAN, Recording, at, catalog, lines  # noqa: F401 - `catalog` is a fixture
 
 LINKS = {"COMMPLAN_PUBLIC_URL": "https://nhacviec.example.gov.vn", "COMMPLAN_LINK_SECRET": "Hx4mQ9tZ2vK7pW1nR8cL5bJ3fY6gD0sA9eU2oT4i"}
 
@@ -54,9 +54,9 @@ def test_a_process_clock_runs_from_the_start_of_the_process(tmp_path):
 
 def test_without_commplan_now_the_clock_is_the_real_time(monkeypatch):
     monkeypatch.delenv("COMMPLAN_NOW", raising=False)
-    before = dt.datetime.now(dt.timezone.utc)
+    before = dt.datetime.now(dt.UTC)
     now = clock.now()
-    assert before <= now <= dt.datetime.now(dt.timezone.utc)
+    assert before <= now <= dt.datetime.now(dt.UTC)
 
 
 def test_ten_minutes_either_side_of_the_clock_is_not_a_replay_a_second_more_is():
@@ -100,7 +100,7 @@ def test_the_ledger_and_the_notifier_refuse_a_replayed_instant_and_the_preview_w
     out = tmp_path / "out.jsonl"
     notifier = Notifier(ledger, catalog, {name: Recording(name, out) for name in ("email", "zalo", "sms")})
     replayed = at("2022-03-10T15:00")
-    with pytest.raises(ReplayRefused, match="15:00 10/03/2022 cách đồng hồ .09:00 20/03/2022. hơn 10 phút: "
+    with pytest.raises(ReplayRefused, match=r"15:00 10/03/2022 cách đồng hồ .09:00 20/03/2022. hơn 10 phút: "
                                             "chạy lại thì không ghi bước nhắc việc nào"):
         ledger.queue_reminders(catalog, as_of=replayed, now=replayed)
     with pytest.raises(ReplayRefused, match="chạy lại thì không lập tin nhắn nào"):

@@ -28,7 +28,7 @@ def gateway():
     received, status = [], {"code": 200}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
             self.send_response(status["code"])
             self.send_header("Content-Length", "0")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
+from conftest import PLANS, REPO
+
 from commplan.plan import load_catalog
 from commplan.plan import official_units as official
-from conftest import PLANS, REPO
 
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
@@ -36,7 +36,7 @@ def test_it_writes_thanh_hoas_communes_under_the_existing_provincial_ubnd(tmp_pa
     assert by_code["14797"].id == "ubnd-p-hac-thanh-thanh-hoa"
     assert by_code["14797"].aliases == ("Phường Hạc Thành",)
     assert by_code["14758"].short == "UBND phường Hàm Rồng"
-    assert all(len(code) == 5 and "14755" <= code <= "16660" for code in by_code)
+    assert all(code is not None and len(code) == 5 and "14755" <= code <= "16660" for code in by_code)
     assert all(u.id.isascii() for u in units)
     # the existing directory's units are untouched, and not written again
     assert "- id: ubnd-thanh-hoa\n" not in out.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -196,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the access token's lifetime as Zalo gave it (default 90000 = 25 h)")
     _ledger_options(token)
 
-    from .cli_calendar import add_feed_parsers, add_parser as add_export
+    from .cli_calendar import add_feed_parsers
+    from .cli_calendar import add_parser as add_export
 
     add_export(sub, _ledger_options, _as_of, _date)
     add_feed_parsers(sub, _ledger_options)

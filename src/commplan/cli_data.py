@@ -140,8 +140,8 @@ def _local(moment) -> str | None:
 
 def cmd_contact(args) -> int:
     from .cli_ledger import _actor
-    from .plan.contacts import find_contacts
     from .ledger.personal import contact_deliveries, erase_contact
+    from .plan.contacts import find_contacts
 
     try:
         identity = _identity(args)

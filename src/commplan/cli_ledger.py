@@ -6,8 +6,8 @@ import contextlib
 import getpass
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from . import clock
@@ -288,8 +288,8 @@ def _read_secret(value: str | None, path: str | None, option: str) -> str | None
 def cmd_zalo_token(args) -> int:
     """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
     from .notify.channels import PermanentError, TemporaryError
-    from .notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
     from .notify.zalo import settings_with_zalo as get_settings  # the core settings and the Zalo ones
+    from .notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
 
     settings = get_settings()
     if not (settings.zalo_app_id and settings.zalo_secret_key):

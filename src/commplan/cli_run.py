@@ -45,8 +45,8 @@ def _show_queued(args, as_of: dt.datetime, limit: int = 10) -> None:
 
 def cmd_run(args) -> int:
     from . import clock, prefect_env
-    from .plan import load_catalog
     from .ledger.engine import masked_url
+    from .plan import load_catalog
     from .render import preview as render_preview
     from .settings import get_settings
 

@@ -24,7 +24,7 @@ from .i18n import _
 
 VARIABLE = "COMMPLAN_NOW"
 REPLAY_MARGIN = dt.timedelta(minutes=10)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EXAMPLE = "2021-12-10T08:00:00+07:00"
 
 # The variable as the process started (commplan's __init__ imports this module first thing) and
@@ -58,7 +58,7 @@ def parse(text: str) -> dt.datetime:
 def now() -> dt.datetime:
     """The current instant (aware, UTC): real, or COMMPLAN_NOW plus the time elapsed since the process
     started (or, for a value set later in-process, since it was first read)."""
-    global _anchor
+    global _anchor  # noqa: PLW0603 -- the process-wide anchor of COMMPLAN_NOW, set on first read
     text = os.environ.get(VARIABLE, "")
     if not text.strip():
         return dt.datetime.now(UTC)

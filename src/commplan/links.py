@@ -91,7 +91,7 @@ def _parse(token: object) -> tuple[str, str, int, str, dt.datetime]:
     occurrence, unit, issued = payload.split(":")
     if not (occurrence.isdigit() and issued.isdigit() and occurrence.isascii() and issued.isascii()):
         raise ValueError(payload)  # int() would also take "+1", " 1", "1_0" or other digits
-    return payload, mac, int(occurrence), unit, dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
+    return payload, mac, int(occurrence), unit, dt.datetime.fromtimestamp(int(issued), dt.UTC)
 
 
 def read_report_token(secret: str, token: str, *, now: dt.datetime,
@@ -126,5 +126,5 @@ def feed_token_ok(secret: str, unit: str, token: str, *, today: dt.date | None =
         return False
     if _same(token, feed_token(secret, unit)):
         return True
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     return legacy_until is not None and today <= legacy_until and _same(token, _legacy_mac(secret, "feed", unit))

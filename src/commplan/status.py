@@ -75,9 +75,16 @@ class Status(StrEnum):
         """The status a calendar shows: a window not yet open is shown as open (its alarms still ring)."""
         return Status.OPEN if self is Status.SCHEDULED else self
 
+    @property
+    def calendar_state(self) -> str:
+        """The state of the calendar event that shows it (`shown`'s: every member but SCHEDULED has one)."""
+        state = self.shown.calendar
+        assert state is not None
+        return state
+
 
 def _in_columns(bucket: Bucket) -> tuple[Status, ...]:
-    return tuple(sorted((s for s in Status if s.bucket is bucket), key=lambda s: s.column))
+    return tuple(sorted((s for s in Status if s.bucket is bucket), key=lambda s: s.column or 0))
 
 
 STATUSES: tuple[Status, ...] = tuple(Status)  # the order of JSON and CSV summary keys

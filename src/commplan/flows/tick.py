@@ -131,7 +131,8 @@ def publish(result: dict, replay: bool = False) -> None:
 
 
 @flow(name="tick", flow_run_name="tick {as_of}")
-def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:
+# B006: never mutated; a list, as Prefect shows the default in the parameter schema of deployed runs
+def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:  # noqa: B006
     """Sync `plans` into the ledger and evaluate it as of `as_of` (default now, on the clock: see
     COMMPLAN_NOW). An `as_of` more than 10 minutes from the clock is a replay: reminders previewed,
     never sent. `database` overrides COMMPLAN_DATABASE_URL; Prefect stores parameters, so a URL with

@@ -19,11 +19,12 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from ..i18n import _
 from .engine import LedgerError, head_revision
@@ -74,7 +75,7 @@ def _check_target(target: Path, force: bool) -> None:
 
 
 @contextlib.contextmanager
-def _private_temp(target: Path):
+def _private_temp(target: Path) -> Iterator[Path]:
     """A 0600 temporary file beside `target`, renamed onto it on success, removed on failure."""
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -191,7 +192,7 @@ def _pg_tool(name: str, recipe: str) -> str:
     return found
 
 
-def _schema_of(parsed) -> str | None:
+def _schema_of(parsed: URL) -> str | None:
     options = unquote(str(parsed.query.get("options", "")))
     for part in options.split():
         if part.startswith("-csearch_path="):
@@ -226,9 +227,9 @@ def pg_recipe(url: str, file: str, *, restore: bool = False) -> str:
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[0]
+        first = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[0]
         raise LedgerError(_("{tool} failed: {error}").format(tool=what, error=first))
 
 

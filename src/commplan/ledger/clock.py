@@ -4,12 +4,13 @@ process clock (`commplan.clock`: real, or shifted by COMMPLAN_NOW)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from .. import clock
 from ..i18n import _
 from .engine import ReplayRefused
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def now() -> dt.datetime:
@@ -36,6 +37,10 @@ def to_db(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db(value: dt.datetime | str) -> dt.datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: dt.datetime | str | None) -> dt.datetime | None:
     if value is None:
         return None

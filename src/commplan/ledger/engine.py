@@ -11,15 +11,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+
+if TYPE_CHECKING:
+    import psycopg
 
 from ..i18n import _
 
@@ -37,7 +42,7 @@ class ReplayRefused(LedgerError):
     shells show a replay through the preview instead, so this is a last guard, not a path."""
 
 
-def _parse(url: str):
+def _parse(url: str) -> URL:
     try:
         return make_url(url)
     except exc.ArgumentError:
@@ -109,7 +114,7 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
     return engine
 
 
-def _postgresql_settings(dbapi_connection, record) -> None:
+def _postgresql_settings(dbapi_connection: psycopg.Connection, record: object) -> None:
     # The status SQL's correlated subqueries look costly to the planner, which then JIT-compiles a
     # province's summary for most of a second to save milliseconds: the ledger's queries never gain by it.
     with dbapi_connection.cursor() as cursor:
@@ -117,7 +122,7 @@ def _postgresql_settings(dbapi_connection, record) -> None:
     dbapi_connection.commit()
 
 
-def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, busy_seconds: float) -> None:
     # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (see _sqlite_begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -130,7 +135,7 @@ def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
 READ_ONLY = "commplan_read_only"
 
 
-def _sqlite_begin_immediate(connection) -> None:
+def _sqlite_begin_immediate(connection: Connection) -> None:
     # A writer takes the write lock at BEGIN, so two writers queue instead of failing
     # mid-transaction; a reader begins deferred and, in WAL mode, never waits for a writer.
     if connection.get_execution_options().get(READ_ONLY):
@@ -171,7 +176,7 @@ def translated_errors(url: str) -> Iterator[None]:
         raise
 
 
-def _alembic_config(connection) -> Config:
+def _alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -179,7 +184,9 @@ def _alembic_config(connection) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None  # the package ships its migrations
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -214,6 +221,7 @@ def _schema_transaction(engine: Engine) -> Iterator:
         return
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
+        assert raw is not None  # an open connection has one (sqlite3's)
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, select, text
+from sqlmodel import col
 
 from ..i18n import _
 from ..plan.catalog import Catalog
@@ -23,6 +25,9 @@ from ..schedule.occurrences import Expander, Instance
 from . import records
 from . import tables as t
 from .engine import LedgerError
+
+if TYPE_CHECKING:
+    from .sync import SyncReport
 
 EARLIEST = dt.date(1970, 1, 1)
 
@@ -41,16 +46,16 @@ class EventChange:
     standing: int = 0  # a repeating event: instances of that day after the change
     removed: int = 0  # untouched occurrences deleted by an undo
     kept: tuple[int, ...] = field(default=())  # occurrences an undo kept (touched or reminded), orphaned
-    report: object = None  # the SyncReport of the re-sync, when there was one
+    report: SyncReport | None = None  # the SyncReport of the re-sync, when there was one
 
 
 def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple[str, bool, str]:
     """(plan id, repeats, title) of an event known to the ledger."""
     from .api import _suggest
 
-    query = select(t.EventRow.plan_id, t.EventRow.repeats, t.EventRow.title).where(t.EventRow.code == event_id)
+    query = select(col(t.EventRow.plan_id), col(t.EventRow.repeats), col(t.EventRow.title)).where(col(t.EventRow.code) == event_id)
     if plan:
-        query = query.where(t.EventRow.plan_id == plan)
+        query = query.where(col(t.EventRow.plan_id) == plan)
     found = connection.execute(query).all()
     if not found:
         known = list(connection.execute(select(t.EventRow.code)).scalars())
@@ -63,7 +68,7 @@ def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple
     return plan_id, bool(repeats), title
 
 
-def add_instance(connection: Connection, plan_id: str, event_id: str, day: dt.date, *, actor, now) -> EventChange:
+def add_instance(connection: Connection, plan_id: str, event_id: str, day: dt.date, *, actor: str | None, now: dt.datetime) -> EventChange:
     seq = records.add_event_instance(connection, plan_id, event_id, day, actor=actor, now=now)
     records.audit(connection, actor=actor, action="event-instance", subject=f"{plan_id}/{event_id}",
                   details={"date": day, "instance": seq}, at=now)
@@ -88,11 +93,12 @@ def opened_keys(connection: Connection, catalog: Catalog, plan_id: str, event_id
     if plan is None:
         return set()
     events = records.recorded_events(connection).get(plan_id, {})
-    ids = dict(connection.execute(
-        select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan_id)).all())
+    rows = connection.execute(
+        select(col(t.ObligationRow.code), col(t.ObligationRow.id)).where(col(t.ObligationRow.plan_id) == plan_id)).all()
+    ids = {code: row_id for code, row_id in rows if row_id is not None}  # a primary key: typed optional, never None
     everything = Expander(plan, catalog.directory, events)
     this_one = Expander(plan, catalog.directory, {**events, event_id: (instance,)}) if instance else everything
-    keys = set()
+    keys: set[tuple[int, str, dt.date, int]] = set()
     for obligation in plan.obligations:
         if obligation.event != event_id or obligation.id not in ids:
             continue
@@ -103,7 +109,7 @@ def opened_keys(connection: Connection, catalog: Catalog, plan_id: str, event_id
     return keys
 
 
-def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, repeats: bool, *, actor, now) -> EventChange:
+def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, repeats: bool, *, actor: str | None, now: dt.datetime) -> EventChange:
     """Withdraw the instance (repeating) or forget the recorded date (one-time); the caller re-syncs."""
     if repeats:
         seq = records.withdraw_event_instance(connection, plan_id, event_id, day, actor=actor, now=now)
@@ -114,7 +120,7 @@ def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, 
         return EventChange(plan_id, event_id, day, repeats=True, undo=True, instance=seq,
                            standing=_standing(connection, plan_id, event_id, day))
     recorded, recorded_at = connection.execute(
-        select(t.EventRow.date, t.EventRow.recorded_at).where(t.EventRow.plan_id == plan_id, t.EventRow.code == event_id)
+        select(col(t.EventRow.date), col(t.EventRow.recorded_at)).where(col(t.EventRow.plan_id) == plan_id, col(t.EventRow.code) == event_id)
     ).one()
     if recorded_at is None:
         raise LedgerError(_("event '{event}' has no recorded date: there is nothing to withdraw").format(event=event_id))
@@ -166,7 +172,7 @@ def _standing(connection: Connection, plan_id: str, event_id: str, day: dt.date)
     return sum(1 for d, _ in records.event_instances(connection, plan_id, event_id) if d == day)
 
 
-def _date(value) -> dt.date:
+def _date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 

@@ -17,8 +17,8 @@ import mimetypes
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import apprise
-from pydantic import field_validator
 from apprise.attachment.memory import AttachMemory
+from pydantic import field_validator
 
 from ..i18n import _
 from ..ledger.outbox import Claimed

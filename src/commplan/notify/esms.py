@@ -10,6 +10,8 @@ sources: docs/notify-research.md §4).
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
@@ -46,7 +48,7 @@ class NotifyESMS(NotifyBase):
     )
 
     def __init__(self, phone: str, key: str, secret: str, brandname: str, request: str, sandbox: bool = False,
-                 base: str = PRODUCTION_BASE, **kwargs):
+                 base: str = PRODUCTION_BASE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not (phone and key and secret and brandname and request):
             raise TypeError("an eSMS message needs phone, ApiKey, SecretKey, Brandname and RequestId")
@@ -54,7 +56,7 @@ class NotifyESMS(NotifyBase):
         self.request, self.sandbox, self.base = request[:50], sandbox, base.rstrip("/")
         self.last_result: dict = {}
 
-    def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
         payload = {
             "ApiKey": self.key, "SecretKey": self.secret, "Phone": self.phone, "Content": body,
             "Brandname": self.brandname, "SmsType": "2", "IsUnicode": "0", "Sandbox": "1" if self.sandbox else "0",
@@ -72,15 +74,15 @@ class NotifyESMS(NotifyBase):
                             "message": answer.get("ErrorMessage") or answer.get("error"), "sms_id": answer.get("SMSID")}
         return self.last_result["code"] in ("100", ALREADY_SENT)
 
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(key=self.pprint(self.key, privacy, safe=""), secret=self.pprint(self.secret, privacy, safe=""),
                       brandname=self.brandname, request=self.request, sandbox="yes" if self.sandbox else "no",
                       base=self.base)
         return f"{self.secure_protocol}://{self.quote(self.phone, safe='')}?{self.urlencode(params)}"
 
     @staticmethod
-    def parse_url(url: str):
+    def parse_url(url: str) -> dict[str, Any] | None:
         result = NotifyBase.parse_url(url, verify_host=False)
         if result:
             result["phone"] = NotifyESMS.unquote(result["host"])

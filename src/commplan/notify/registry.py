@@ -18,12 +18,13 @@ transport itself (a test checks it).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from ..plan.model import ReminderChannel as Family
+from ..plan.model import ReminderChannel as Family  # a channel's family: the plan's `channels:` entry that allows it
 from ..settings import ChannelSettings, SettingsError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class Setup:
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    transport: type  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
+    transport: type[Channel]  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
     label: str  # as people read it: the outbox, a tick's report, a preview
     family: Family  # the plan's `channels:` entry that allows it
     body: Body
@@ -121,7 +122,7 @@ _extra: list[ChannelSpec] = []
 
 def specs() -> list[ChannelSpec]:
     """Every provider, in order of preference; the modules are imported on first use (they import apprise)."""
-    global _loaded
+    global _loaded  # noqa: PLW0603 -- a cache: the channel modules are imported once, on first use
     if _loaded is None:
         _loaded = [importlib.import_module(f"{__package__}.{module}").CHANNEL for module in MODULES]
     return [*_loaded, *_extra]
@@ -160,7 +161,7 @@ def text_of(delivery: Claimed, channel: str | None = None) -> str:
 
 def phone_chain() -> list[ChannelSpec]:
     """The channels of the phone fallback chain, in the order they are tried."""
-    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain)
+    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain or 0)
 
 
 def addressed_by(contact: Contact) -> tuple[str, ...]:
@@ -212,11 +213,11 @@ class Labels:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and spec_of(name) is not None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(channels())
 
     def __len__(self) -> int:
         return len(channels())
 
-    def items(self):
+    def items(self) -> list[tuple[str, str]]:
         return [(name, spec.label) for name, spec in channels().items()]

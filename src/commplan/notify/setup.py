@@ -14,6 +14,7 @@ is built from them come from the registry (`registry.py`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
@@ -22,6 +23,9 @@ from . import registry
 from .channels import Channel
 from .file_channel import FileChannel
 from .registry import Setup
+
+if TYPE_CHECKING:
+    from .notifier import Notifier
 
 
 def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dict[str, Channel]:
@@ -47,7 +51,7 @@ def real_channels(channels: dict[str, Channel]) -> list[str]:
     return sorted(name for name, channel in channels.items() if not isinstance(channel, FileChannel))
 
 
-def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False):
+def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False) -> Notifier:
     """The notifier this installation sends through; for a `preview` (a dry run, a replay), with the file
     stand-ins where no channel is configured, so that it shows what would be composed (it sends nothing)."""
     from .notifier import Notifier

@@ -14,8 +14,9 @@ retried once with the token it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
@@ -75,7 +76,7 @@ class StaticTokens:
         raise TemporaryError("access token rejected and no app id/secret to refresh it")
 
 
-def post(url: str, token: str, payload: dict, timeout) -> dict:
+def post(url: str, token: str, payload: dict, timeout: float | tuple[float, float]) -> dict:
     """POST JSON with the `access_token` header; the answer as {http, error, message, data},
     or {transport} when nothing came back. A non-JSON body (a proxy's 401 or 502 page) keeps its status."""
     try:
@@ -150,26 +151,26 @@ class NotifyZaloOA(NotifyBase):
         base={"name": "API base", "type": "string"},
     )
 
-    def __init__(self, user_id: str, token: str, base: str = PRODUCTION_BASE, **kwargs):
+    def __init__(self, user_id: str, token: str, base: str = PRODUCTION_BASE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not user_id or not token:
             raise TypeError("a Zalo OA message needs a follower user_id and an access token")
         self.user_id, self.token, self.base = user_id, token, base.rstrip("/")
         self.last_result: dict = {}
 
-    def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
         self.last_result = post(f"{self.base}/v3.0/oa/message/cs", self.token,
                                 {"recipient": {"user_id": self.user_id}, "message": {"text": body}},
                                 self.request_timeout)
         return succeeded(self.last_result)
 
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(token=self.pprint(self.token, privacy, safe=""), base=self.base)
         return f"{self.secure_protocol}://{self.quote(self.user_id, safe='')}?{self.urlencode(params)}"
 
     @staticmethod
-    def parse_url(url: str):
+    def parse_url(url: str) -> dict[str, Any] | None:
         result = NotifyBase.parse_url(url, verify_host=False)
         if result:
             result["user_id"] = NotifyZaloOA.unquote(result["host"])

@@ -9,7 +9,7 @@ then use) is `Ledger.rotate_token` (`ledger.tokens.rotate` in one transaction).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
 from ..i18n import _
 from ..ledger import Ledger

@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..i18n import N_, _
 from . import model as m
@@ -24,12 +25,12 @@ if TYPE_CHECKING:
 class _Ids:
     """Every unit and group id of the directory, for reference checks with suggestions."""
 
-    def __init__(self, files: list["ParsedFile"]):
+    def __init__(self, files: list[ParsedFile]):
         self.units = {u.id for f in files for u, _p in f.units}
         self.groups = {g for f in files for g, _g, _p in f.groups}
         self.attempted = set().union(*(f.attempted_ids for f in files)) if files else set()
 
-    def check(self, source: "Source", path: KeyPath, ident: str, *, groups_allowed: bool = True) -> PlanError | None:
+    def check(self, source: Source, path: KeyPath, ident: str, *, groups_allowed: bool = True) -> PlanError | None:
         if ident in self.units or ident in self.attempted or (groups_allowed and ident in self.groups):
             return None
         if ident in self.groups:
@@ -46,7 +47,7 @@ def _suggest(message: str, ident: str, pool: Iterable[str]) -> str:
     return _("{message} (did you mean '{close}'?)").format(message=message, close=close[0]) if close else message
 
 
-def check_files(files: list["ParsedFile"]) -> list[PlanError]:
+def check_files(files: list[ParsedFile]) -> list[PlanError]:
     errors: list[PlanError] = []
     ids = _Ids(files)
     errors += _duplicate_directory_ids(files)
@@ -69,7 +70,7 @@ def check_files(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- directory
 
-def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
+def _duplicate_directory_ids(files: list[ParsedFile]) -> list[PlanError]:
     errors = []
     units: dict[str, str] = {}  # id -> the file that defines it
     groups: dict[str, str] = {}
@@ -93,7 +94,7 @@ def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
     return errors
 
 
-def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanError]:
+def _directory_references(files: list[ParsedFile], ids: _Ids) -> list[PlanError]:
     errors = []
     for pf in files:
         for unit, path in pf.units:
@@ -117,7 +118,7 @@ def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanErro
     return errors
 
 
-def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _succession_cycles(files: list[ParsedFile]) -> list[PlanError]:
     successor = {u.id: (u.succeeded_by.unit, pf, path) for pf in files for u, path in pf.units if u.succeeded_by}
     errors = []
     finished: set[str] = set()  # chains already followed to their end: linear time overall
@@ -137,7 +138,7 @@ def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
     return errors
 
 
-def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _group_cycles(files: list[ParsedFile]) -> list[PlanError]:
     """Depth-first search with colours, without recursion: linear in groups and members."""
     groups = {ident: (g, pf, path) for pf in files for ident, g, path in pf.groups}
     errors = []
@@ -171,7 +172,8 @@ def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- plans
 
-def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
+def _plan_checks(pf: ParsedFile, ids: _Ids) -> list[PlanError]:
+    assert pf.plan is not None  # the caller skips files without a plan header
     header, hpath = pf.plan
     src = pf.source
     errors: list[PlanError] = []
@@ -265,7 +267,7 @@ def _longest_run(days: tuple[dt.date, ...]) -> int:
     return best
 
 
-def _unique(src: "Source", items: list, message: str) -> list[PlanError]:
+def _unique(src: Source, items: list, message: str) -> list[PlanError]:
     """`message` (with {id} and {line}) for each id given a second time."""
     errors = []
     first: dict[str, KeyPath] = {}
@@ -278,7 +280,7 @@ def _unique(src: "Source", items: list, message: str) -> list[PlanError]:
     return errors
 
 
-def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
+def _obligation_checks(src: Source, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
                        events: dict[str, m.Event]) -> list[PlanError]:
     errors = []
     for key in ("lead", "partners", "to"):
@@ -304,6 +306,7 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
         errors.append(src.error(path + ("until",), _("until {until} is before from {start}").format(until=until, start=start)))
     policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
     if o.reminders is not None:
+        assert policy is not None  # merged over the plan's (or the defaults) just above
         errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
     if policy is not None and (late := _untickable_step(policy, o.due_rule)):
         own = o.reminders is not None and "before" in o.reminders.model_fields_set
@@ -366,9 +369,11 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
                     .format(form=kind.value), "due", kind.value)
         return None
     every = o.every
+    assert every is not None  # Obligation's validation: neither once nor rrule, so `every`
     if kind is v.DueKind.WEEKDAY and every.unit is not v.PeriodUnit.WEEK:
         return (_("`weekday` fits week periods, not `every: {every}`").format(every=every), "due", "weekday")
     if kind is v.DueKind.DAY:
+        assert due.day is not None  # Due's validation: kind `day` has one
         months = every.months
         if months == 0:
             return (_("`day` fits month, quarter, half-year and year periods, not `every: {every}`").format(every=every), "due", "day")
@@ -427,7 +432,7 @@ def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) ->
 def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
     """Why a sub-day `before` step of this deadline can never be sent (no tick runs between its time
     and the deadline), or None. Deadlines computed by an hour offset have no fixed time: not checked."""
-    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset.unit in (
+    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset is not None and due.offset.unit in (
             v.DurationUnit.MINUTES, v.DurationUnit.HOURS):
         return None
     deadline = due.time_of_day
@@ -446,7 +451,7 @@ def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
     return None
 # ---------------------------------------------------------------- warnings
 
-def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
+def warn_files(files: list[ParsedFile]) -> list[PlanError]:
     """What is valid but probably not meant: an obligation whose every holder is dissolved by its start."""
     from .directory import Directory
     from .errors import PlanWarning

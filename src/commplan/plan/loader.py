@@ -8,20 +8,24 @@ item that exists but is invalid are not reported a second time as unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TypeVar
 
 from pydantic import ValidationError
 
 from ..i18n import N_, _
 from . import model as m
+from . import values as v
 from .catalog import Catalog, Plan
 from .checks import check_files, warn_files
 from .directory import Directory
 from .errors import KeyPath, PlanError, PlanLoadError
 from .values import describe
 from .yaml_source import Source, parse_yaml, read_text
+
+M = TypeVar("M", bound=m.Strict)
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 # Parts of a pydantic error location that are not keys of the file.
@@ -108,6 +112,7 @@ def parse_file(file: str) -> tuple[ParsedFile | None, list[PlanError]]:
     text, error = read_text(file, raw)
     if error:
         return None, [error]
+    assert text is not None  # read_text gives the text or an error
     source, errors = parse_yaml(file, text)
     if source.data is None:
         return None, errors
@@ -164,8 +169,8 @@ def _file_province(source: Source, data: dict, errors: list[PlanError]) -> str |
     if "province" not in data:
         return None
     try:
-        province = m.v.parse_id(data["province"])
-    except m.v.Problem as exc:
+        province = v.parse_id(data["province"])
+    except v.Problem as exc:
         errors.append(source.error(("province",), exc.message))
         return None
     if "units" not in data and "groups" not in data:
@@ -207,8 +212,8 @@ def _validate_groups(parsed: ParsedFile, groups: object) -> list[PlanError]:
     for ident, item in groups.items():
         path = ("groups", ident)
         try:
-            group_id = m.v.parse_id(ident)
-        except m.v.Problem as exc:
+            group_id = v.parse_id(ident)
+        except v.Problem as exc:
             errors.append(source.error(path, exc.message, key=True))
             continue
         value, item_errors = _validate_item(source, m.Group, item, path)
@@ -220,7 +225,7 @@ def _validate_groups(parsed: ParsedFile, groups: object) -> list[PlanError]:
     return errors
 
 
-def _validate_item(source: Source, model: type[m.Strict], item: object, path: KeyPath):
+def _validate_item(source: Source, model: type[M], item: object, path: KeyPath) -> tuple[M | None, list[PlanError]]:
     if not isinstance(item, dict):
         what = _(ITEM_NAMES.get(model.__name__, model.__name__.lower()))
         return None, [source.error(path, _("expected a mapping (a {what}), got {got}").format(what=what, got=describe(item)))]

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -104,13 +105,13 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
 
 
 class Contact(Strict):
-    name: Optional[Text] = None
-    email: Optional[Text] = None
-    phone: Optional[TextOrNumber] = None  # SMS and Zalo ZNS (by phone number)
-    zalo: Optional[TextOrNumber] = None  # Zalo Official Account follower user_id
+    name: Text | None = None
+    email: Text | None = None
+    phone: TextOrNumber | None = None  # SMS and Zalo ZNS (by phone number)
+    zalo: TextOrNumber | None = None  # Zalo Official Account follower user_id
 
     @model_validator(mode="after")
-    def _check(self) -> "Contact":
+    def _check(self) -> Contact:
         if not (self.email or self.phone or self.zalo):
             raise _bad(_("a contact needs at least one of email, phone, zalo"))
         if self.email and not _EMAIL.match(self.email):
@@ -150,19 +151,19 @@ def _aliases(value: Any) -> tuple[str, ...]:
 class Unit(Strict):
     id: Id
     name: Text
-    short: Optional[Text] = None
-    code: Annotated[Optional[str], _field(_code)] = None  # official administrative code
+    short: Text | None = None
+    code: Annotated[str | None, _field(_code)] = None  # official administrative code
     aliases: Annotated[tuple[str, ...], _field(_aliases)] = ()  # other names it goes by
     # a slug; from the directory file's top-level `province:` unless the unit says
-    province: Optional[Id] = None
-    parent: Optional[Id] = None
+    province: Id | None = None
+    parent: Id | None = None
     contacts: tuple[Contact, ...] = ()
-    succeeded_by: Optional[Succession] = None
-    dissolved: Optional[Date] = None  # gone from this day, with no single successor
-    note: Optional[Text] = None
+    succeeded_by: Succession | None = None
+    dissolved: Date | None = None  # gone from this day, with no single successor
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _dissolved_after_succession(self) -> "Unit":
+    def _dissolved_after_succession(self) -> Unit:
         # Both may be given (duties pass to the successor, then the unit is gone), but a unit
         # cannot hand over duties after it ceased to exist.
         if self.dissolved and self.succeeded_by and self.succeeded_by.from_ > self.dissolved:
@@ -175,10 +176,10 @@ class Unit(Strict):
 class Group(Strict):
     name: Text
     members: Ids
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _not_empty(self) -> "Group":
+    def _not_empty(self) -> Group:
         if not self.members:
             raise _bad(_("a group needs at least one member"), "members")
         return self
@@ -188,7 +189,7 @@ class Group(Strict):
 
 class Effective(Strict):
     from_: Date = Field(alias="from")
-    until: Optional[Date] = None
+    until: Date | None = None
 
 
 # The tick runs hourly, on the hour, from 06:00 to 21:00, every day (commplan.flows.deployments,
@@ -262,7 +263,7 @@ class QuietHours(Strict):
     to: Time = dt.time(20, 0)
     days: Annotated[Days, _field(_choice(Days))] = Days.WORKDAYS
 
-    def merged_over(self, base: "QuietHours") -> "QuietHours":
+    def merged_over(self, base: QuietHours) -> QuietHours:
         return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
 
 
@@ -272,15 +273,15 @@ class Reminders(Strict):
 
     before: Durations = ()
     on_due: bool = True
-    overdue_every: Optional[Duration] = None
-    escalate_after: Optional[Duration] = None
+    overdue_every: Duration | None = None
+    escalate_after: Duration | None = None
     # nothing is said past the deadline + stop_after: neither overdue repeats nor the escalation
     stop_after: Duration = v.Duration(60, v.DurationUnit.DAYS)
-    channels: Annotated[Optional[tuple[ReminderChannel, ...]], _field(_reminder_channels)] = None  # None: every configured route
+    channels: Annotated[tuple[ReminderChannel, ...] | None, _field(_reminder_channels)] = None  # None: every configured route
     digest_at: Annotated[dt.time, _field(_digest_time)] = dt.time(7, 30)
     quiet_hours: QuietHours = QuietHours()
 
-    def merged_over(self, base: "Reminders | None") -> "Reminders":
+    def merged_over(self, base: Reminders | None) -> Reminders:
         if base is None:
             return self
         update = {k: getattr(self, k) for k in self.model_fields_set}
@@ -322,20 +323,20 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 class PlanHeader(Strict):
     id: Id
-    number: Optional[TextOrNumber] = None
+    number: TextOrNumber | None = None
     title: Text
-    issuer: Optional[Id] = None
-    issued: Optional[Date] = None
+    issuer: Id | None = None
+    issued: Date | None = None
     based_on: Annotated[tuple[str, ...], _field(_texts)] = ()
-    coordinator: Optional[Id] = None
-    effective: Optional[Effective] = None
+    coordinator: Id | None = None
+    effective: Effective | None = None
     timezone: Annotated[str, _field(_timezone)] = "Asia/Ho_Chi_Minh"
     holidays: Annotated[str, _field(_country)] = "VN"
     extra_days_off: Dates = ()
     extra_workdays: Dates = ()
-    reminders: Optional[Reminders] = None
-    tracking_from: Optional[Date] = None  # occurrences due before it are `untracked`
-    note: Optional[Text] = None
+    reminders: Reminders | None = None
+    tracking_from: Date | None = None  # occurrences due before it are `untracked`
+    note: Text | None = None
 
     @property
     def starts(self) -> dt.date | None:
@@ -347,12 +348,12 @@ class PlanHeader(Strict):
 class Event(Strict):
     id: Id
     title: Text
-    date: Optional[Date] = None
+    date: Date | None = None
     repeats: bool = False  # each recorded instance opens its own occurrence of what waits for it
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _repeats_has_no_date(self) -> "Event":
+    def _repeats_has_no_date(self) -> Event:
         if self.repeats and self.date is not None:
             raise _bad(_("`repeats` and `date` cannot go together: a repeating event has no single date; "
                          "record each time it happens (commplan event ID --date D)"), "repeats")
@@ -406,7 +407,7 @@ class EventDate(Strict):
     the event's date (each instance's, for a repeating event), moved by `offset`."""
 
     event: Id
-    offset: Optional[v.Offset] = None
+    offset: v.Offset | None = None
 
 
 EventStart = EventDate  # the name of version 1, when only `from` could wait for an event
@@ -485,7 +486,7 @@ def _rrule(value: Any) -> str:
         rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise v.Problem(_("invalid rule: {reason}").format(reason=exc)) from None
-    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # noqa: SLF001 - no public accessor
+    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:
         raise v.Problem(_("the rule's FREQ must be DAILY or coarser: periods are whole days"))
     # A rule that never matches (30 February) would make dateutil search to year 9999.
     if not rule.between(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31), inc=True):
@@ -495,30 +496,30 @@ def _rrule(value: Any) -> str:
 
 class Obligation(Strict):
     id: Id
-    ref: Optional[TextOrNumber] = None
+    ref: TextOrNumber | None = None
     title: Text
-    quote: Optional[Text] = None
-    kind: Annotated[Optional[Kind], _field(_choice(Kind))] = None
-    channel: Annotated[Optional[Channel], _field(_choice(Channel))] = None
+    quote: Text | None = None
+    kind: Annotated[Kind | None, _field(_choice(Kind))] = None
+    channel: Annotated[Channel | None, _field(_choice(Channel))] = None
     lead: Ids
     partners: Ids = ()
     shared: bool = False
-    every: Optional[Every] = None
-    once: Annotated[Optional[bool], _field(_once)] = None
-    rrule: Annotated[Optional[str], _field(_rrule)] = None
-    months: Annotated[Optional[tuple[int, ...]], _field(_months)] = None
+    every: Every | None = None
+    once: Annotated[bool | None, _field(_once)] = None
+    rrule: Annotated[str | None, _field(_rrule)] = None
+    months: Annotated[tuple[int, ...] | None, _field(_months)] = None
     at_least: Annotated[int, Field(ge=1, le=100_000)] = 1
-    due: Optional[Due] = None
-    from_: Annotated[Optional[dt.date | EventDate], _field(_start)] = Field(default=None, alias="from")
-    until: Annotated[Optional[dt.date | EventDate], _field(_event_date("until"))] = None
-    to: Optional[Ids] = None
+    due: Due | None = None
+    from_: Annotated[dt.date | EventDate | None, _field(_start)] = Field(default=None, alias="from")
+    until: Annotated[dt.date | EventDate | None, _field(_event_date("until"))] = None
+    to: Ids | None = None
     indicators: Ids = ()  # the figures a report carries (ids of the plan's indicators)
-    evidence: Annotated[Optional[EvidenceKind], _field(_choice(EvidenceKind))] = None
-    reminders: Optional[Reminders] = None
-    note: Optional[Text] = None
+    evidence: Annotated[EvidenceKind | None, _field(_choice(EvidenceKind))] = None
+    reminders: Reminders | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _one_recurrence(self) -> "Obligation":
+    def _one_recurrence(self) -> Obligation:
         given = [k for k in ("every", "once", "rrule") if getattr(self, k) is not None]
         if not given:
             raise _bad(_("missing the rhythm: give one of `every`, `once` or `rrule`"))
@@ -594,19 +595,19 @@ class Aggregate(str, Enum):
 
 class Indicator(Strict):
     id: Id
-    section: Optional[TextOrNumber] = None
+    section: TextOrNumber | None = None
     name: Text
-    measure: Optional[Text] = None
+    measure: Text | None = None
     targets: Annotated[dict[int, v.Target], _field(_targets)] = Field(default_factory=dict)
-    of: Optional[Id] = None
+    of: Id | None = None
     reported_by: Ids = ()
     report: Annotated[tuple[ReportTemplate, ...], _field(_reports)] = ()
     aggregate: Annotated[Aggregate, _field(_choice(Aggregate))] = Aggregate.SUM
     baseline: bool = False
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "Indicator":
+    def _check(self) -> Indicator:
         if any(t.percent for t in self.targets.values()) and not self.of:
             raise _bad(_("a percent target needs `of`: the baseline indicator it is a percent of"), "targets")
         if self.baseline and (self.targets or self.report):
@@ -619,9 +620,9 @@ class Indicator(Strict):
 class BudgetLine(Strict):
     obligation: Id
     amount: Amount
-    lead: Optional[Id] = None
-    source: Optional[Text] = None
-    note: Optional[Text] = None
+    lead: Id | None = None
+    source: Text | None = None
+    note: Text | None = None
 
 
 # ---------------------------------------------------------------- a whole file

@@ -20,12 +20,13 @@ line live in `commplan.cli_units`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 
 import yaml
 from slugify import slugify
@@ -88,10 +89,8 @@ def source() -> str:
     import vietnam_provinces
 
     data = str(vietnam_provinces.__data_version__)
-    try:
+    with contextlib.suppress(ValueError):  # a version that is not a date stays as it is
         data = f"{dt.date.fromisoformat(data):%d/%m/%Y}"  # dates as clerks write them
-    except ValueError:
-        pass
     return _("vietnam-provinces {version} (data of {date})").format(version=version("vietnam-provinces"), date=data)
 
 

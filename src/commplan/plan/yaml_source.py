@@ -16,11 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import yaml
 
 from ..i18n import N_, _
-from .errors import KeyPath, PlanError
+from .errors import KeyPath, PathPart, PlanError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -104,6 +105,7 @@ class _Converter:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # a node is a mapping, a sequence or a scalar
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
@@ -122,7 +124,7 @@ class _Converter:
             key = self._scalar(key_node)
             if isinstance(key, (dt.date, float, bool)) or key is None:
                 key = key_node.value  # dates, booleans and nulls as keys: keep what was written
-            child = path + (key,)
+            child = path + (cast(PathPart, key),)  # str or int: the other scalars were replaced just above
             is_written = id(key_node) in written
             if key in first_seen:
                 first_line, first_written = first_seen[key]
@@ -238,7 +240,7 @@ def read_text(file: str, raw: bytes) -> tuple[str | None, PlanError | None]:
     return text, None
 
 
-def _compose(text: str):
+def _compose(text: str) -> tuple[Any, yaml.Node | None]:  # the loader: _SafeLoader or _FastLoader
     """The document's node graph and the loader that made it. libyaml reads it when present; a file it
     refuses is read again by the pure-Python parser, so every error is worded and placed the same way
     whichever parser is installed (and only broken files pay twice)."""

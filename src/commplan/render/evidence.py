@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..i18n import N_, Labels, _, ngettext
 from ..ledger import evidence as kinds

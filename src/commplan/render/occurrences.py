@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..i18n import N_, _, ngettext
 from ..plan.catalog import Catalog

@@ -5,7 +5,7 @@ The states themselves (`pending`, `sent`…) stay English in the ledger and in `
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..i18n import N_, Labels, _
 from .tables import render
@@ -27,7 +27,7 @@ HEADERS = ("#", N_("Unit"), N_("Channel"), N_("Address"), N_("State"), N_("Tries
 
 def state_label(status: str) -> str:
     """`đã gửi` for `sent`; an unknown state as stored."""
-    return STATES[status] if status in STATES else status
+    return STATES.get(status, status)
 
 
 def outbox_table(rows: Sequence[dict], unit_names: dict[str, str], *, failed_only: bool = False) -> str:

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from ..ledger import Ledger
-from ..status import COLUMNS as STATUS_COLUMNS, Bucket
+from ..status import COLUMNS as STATUS_COLUMNS
+from ..status import Bucket
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")
