@@ -60,6 +60,7 @@ def main() -> int:
             as_of = dt.datetime(2024, 6, 1, 9, 0, tzinfo=VN)
             export_calendar(ledger, catalog, selection, as_of=as_of)  # warm: imports, the VTIMEZONE
             runs = []
+            data = b""
             for _ in range(5):
                 began = time.perf_counter()
                 data, _ = export_calendar(ledger, catalog, selection, as_of=as_of)

@@ -97,7 +97,7 @@ def main() -> int:
     measure("seed plans, 2021-2026", [ROOT / "plans"], dt.date(2021, 1, 1), dt.date(2026, 12, 31))
     with tempfile.TemporaryDirectory() as tmp:
         synthetic_province(Path(tmp), args.communes)
-        count, seconds, mb = measure("synthetic province, one year", [Path(tmp)], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+        _count, seconds, mb = measure("synthetic province, one year", [Path(tmp)], dt.date(2026, 1, 1), dt.date(2026, 12, 31))
     ok = seconds < TARGET_SECONDS and mb < TARGET_MB
     print(f"target: a province-year in < {TARGET_SECONDS} s and < {TARGET_MB} MB: {'met' if ok else 'MISSED'}")
     return 0 if ok else 1

@@ -56,7 +56,7 @@ def run(label: str, url: str, catalog, years: int) -> bool:
         first, sync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
         again, resync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
         _, summary_s = timed(lambda: ledger.summary(as_of=now))
-        overdue, overdue_s = timed(lambda: ledger.statuses(as_of=dt.datetime.now(dt.timezone.utc), only="overdue"))
+        overdue, overdue_s = timed(lambda: ledger.statuses(as_of=dt.datetime.now(dt.UTC), only="overdue"))
         scoped = {
             "one unit's summary": lambda: ledger.summary(as_of=now, units=[UNIT]),
             "the province's summary": lambda: ledger.summary(as_of=now, province=PROVINCE),

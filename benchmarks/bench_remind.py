@@ -32,7 +32,7 @@ from bench_expand import synthetic_province  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from commplan.ledger import Ledger  # noqa: E402
-from commplan.notify.channels import FileChannel  # noqa: E402
+from commplan.notify.channels import Channel, FileChannel  # noqa: E402
 from commplan.notify.notifier import Notifier, SendReport  # noqa: E402
 from commplan.plan import load_catalog  # noqa: E402
 
@@ -64,7 +64,7 @@ def run(label: str, url: str, catalog, folder: Path) -> bool:
     with Ledger(url) as ledger:
         ledger.sync(catalog, now=dt.datetime(2022, 1, 1, tzinfo=VN), horizon=dt.date(2022, 12, 31))
         queued, queue_s = timed(lambda: ledger.queue_reminders(catalog, as_of=morning, now=morning))
-        channels = {name: FileChannel(name, folder / f"{label}-outbox.jsonl") for name in ("email", "zalo", "sms")}
+        channels: dict[str, Channel] = {name: FileChannel(name, folder / f"{label}-outbox.jsonl") for name in ("email", "zalo", "sms")}
         notifier = Notifier(ledger, catalog, channels)
         report = SendReport()
         _, plan_s = timed(lambda: notifier.plan(morning, report))

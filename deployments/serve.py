@@ -16,7 +16,7 @@ from commplan.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def deployments():
+def deployments() -> list:
     from commplan.flows.deployments import deployments as declared
 
     return declared(str(ROOT / "plans"))

@@ -16,8 +16,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Iterator, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,9 @@ def _stream(data: bytes = b"") -> io.TextIOWrapper:
 
 def _text(stream: io.TextIOWrapper) -> str:
     stream.flush()
-    return stream.buffer.getvalue().decode("utf-8")
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)  # as _stream makes it
+    return buffer.getvalue().decode("utf-8")
 
 
 @contextlib.contextmanager

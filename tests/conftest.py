@@ -7,12 +7,14 @@ import datetime as dt
 import os
 import tempfile
 import textwrap
+import uuid
 from pathlib import Path
 
 import pytest
 
 from commplan.plan import load_catalog
-from commplan.schedule import Expander
+from commplan.schedule import Expander, Occurrence
+from commplan.schedule.occurrences import RangeMode
 
 # Nothing a test runs may write to the user's real data folder (the ledger, outbox.jsonl, reports).
 os.environ["COMMPLAN_DATA_DIR"] = tempfile.mkdtemp(prefix="commplan-tests-")
@@ -108,10 +110,10 @@ def write_plan(tmp_path):
     return write
 
 
-def occurrences_of(catalog, start: str, end: str, *, by: str = "due", events=None, obligation=None):
+def occurrences_of(catalog, start: str, end: str, *, by: RangeMode = "due", events=None, obligation=None):
     plan = catalog.plans["ke-hoach-thu"]
     expander = Expander(plan, catalog.directory, events)
-    found = []
+    found: list[Occurrence] = []
     for o in plan.obligations:
         if obligation is None or o.id == obligation:
             found += expander.occurrences(o, dt.date.fromisoformat(start), dt.date.fromisoformat(end), by=by)
@@ -120,11 +122,8 @@ def occurrences_of(catalog, start: str, end: str, *, by: str = "due", events=Non
 
 # ---------------------------------------------------------------- ledger databases
 
-import os
-import uuid
-
 POSTGRES_URL = os.environ.get("COMMPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-_postgres_state: dict[str, object] = {}
+_postgres_state: dict[str, str | None] = {}
 
 
 def postgres_available() -> str | None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
@@ -12,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import UNITS_YAML, postgres_schema, require_postgres
 from sqlalchemy import create_engine, inspect, text
+from test_outbox import PLAN, Recording, at
 
 from commplan.cli import main
 from commplan.ledger import Ledger
@@ -21,8 +22,6 @@ from commplan.ledger.engine import current_revision, head_revision, upgrade
 from commplan.notify.notifier import Notifier
 from commplan.plan import load_catalog
 from commplan.settings import get_settings
-from conftest import UNITS_YAML, postgres_schema, require_postgres
-from test_outbox import PLAN, Recording, at
 
 PHONE, PHONE_WRITTEN, EMAIL, ZALO = "84912000001", "0912 000 001", "bd@example.gov.vn", "8400000001"
 CONTACTS = f'''\
@@ -132,7 +131,7 @@ def test_sqlite_backup_refuses_to_overwrite_and_names_a_bad_path(tmp_path, catal
     backup = tmp_path / "copy.sqlite3"
     backup.write_text("an older copy")
 
-    code, out, err = run(capsys, "backup", str(backup), "--database", url)
+    code, _out, err = run(capsys, "backup", str(backup), "--database", url)
     assert code == 1 and err == f"lỗi: {backup} đã tồn tại: chọn tên khác, hoặc thêm --force để ghi đè\n"
     assert backup.read_text() == "an older copy"
     assert run(capsys, "backup", str(backup), "--database", url, "--force")[0] == 0
@@ -140,13 +139,13 @@ def test_sqlite_backup_refuses_to_overwrite_and_names_a_bad_path(tmp_path, catal
 
     for bad, says in ((tmp_path / "no-such-folder" / "x.sqlite3", "không tồn tại"),
                       (tmp_path, "là một thư mục")):
-        code, out, err = run(capsys, "backup", str(bad), "--database", url)
+        code, _out, err = run(capsys, "backup", str(bad), "--database", url)
         assert code == 1 and err.startswith("lỗi: ") and says in err and err.count("\n") == 1, err
 
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     if os.geteuid() != 0:  # root writes anywhere
-        code, out, err = run(capsys, "backup", str(locked / "x.sqlite3"), "--database", url)
+        code, _out, err = run(capsys, "backup", str(locked / "x.sqlite3"), "--database", url)
         assert code == 1 and "không có quyền ghi" in err and err.count("\n") == 1
 
 
@@ -159,7 +158,7 @@ def test_sqlite_restore_refuses_a_used_ledger_and_a_file_that_is_no_backup(tmp_p
         ledger.excuse(1, "nghỉ lễ", actor="x")  # work done after the backup
     after = rows(url)
 
-    code, out, err = run(capsys, "restore", str(backup), "--database", url)
+    code, _out, err = run(capsys, "restore", str(backup), "--database", url)
     assert code == 1 and "đã có dữ liệu: thêm --force" in err and err.count("\n") == 1
     assert rows(url) == after  # nothing lost
 
@@ -167,10 +166,10 @@ def test_sqlite_restore_refuses_a_used_ledger_and_a_file_that_is_no_backup(tmp_p
     not_a_backup.write_text("hello " * 1000)
     fresh = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     for source in (not_a_backup, tmp_path / "missing.sqlite3"):
-        code, out, err = run(capsys, "restore", str(source), "--database", fresh)
+        code, _out, err = run(capsys, "restore", str(source), "--database", fresh)
         assert code == 1 and err.startswith("lỗi: ") and err.count("\n") == 1, err
 
-    code, out, err = run(capsys, "restore", str(backup), "--database", url, "--force")
+    code, _out, err = run(capsys, "restore", str(backup), "--database", url, "--force")
     assert code == 0, err
     assert rows(url) != after and rows(url) == rows(f"sqlite:///{backup}")
 
@@ -316,7 +315,7 @@ def test_contact_erase_removes_the_address_everywhere_and_keeps_counts_and_statu
 def test_without_pg_dump_the_error_gives_the_recipe_and_no_password(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no pg_dump on this PATH
     url = "postgresql+psycopg://clerk:pw-Secret-123@db.example:5433/commplan"
-    code, out, err = run(capsys, "backup", str(tmp_path / "x.dump"), "--database", url)
+    code, _out, err = run(capsys, "backup", str(tmp_path / "x.dump"), "--database", url)
     assert code == 1 and err.count("\n") == 1 and "pw-Secret-123" not in err
     assert ("pg_dump --format=custom --no-owner --dbname='dbname=commplan host=db.example port=5433 user=clerk' "
             f"--file={tmp_path / 'x.dump'}") in err
@@ -329,7 +328,7 @@ def test_a_sqlite_backup_runs_while_another_command_is_writing(tmp_path, catalog
     backup = tmp_path / "online.sqlite3"
     with Ledger(url) as ledger, ledger.transaction() as writing:  # holds SQLite's write lock (BEGIN IMMEDIATE)
         writing.execute(text("UPDATE occurrence SET excuse_reason = 'chưa ghi xong' WHERE id = 1"))
-        code, out, err = run(capsys, "backup", str(backup), "--database", url)
+        code, _out, err = run(capsys, "backup", str(backup), "--database", url)
         assert code == 0, err
     assert rows(f"sqlite:///{backup}") == before  # the committed state, not the writer's half
     assert rows(url) != before

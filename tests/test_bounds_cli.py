@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cli_in_process import run_cli
+
 from commplan.cli import main
 from commplan.schedule.bounds import MAX_YEARS, horizon_problem, latest_horizon, range_problem
 
@@ -26,10 +26,9 @@ def commplan(*args: str, data_dir: str | os.PathLike | None = None, **env: str) 
         environment["COMMPLAN_DATA_DIR"] = str(data_dir)
     if args[0] != "run":  # `run` sets up Prefect's environment for the whole process: a process of its own
         return run_cli(*args, env=environment)
-    environment = {**os.environ, **environment}
-    environment.pop("COMMPLAN_DATABASE_URL")
+    child = {name: value for name, value in {**os.environ, **environment}.items() if value is not None}  # None: unset
     return subprocess.run([sys.executable, "-m", "commplan", *args], capture_output=True, text=True, cwd=REPO,
-                          env=environment, timeout=300)
+                          env=child, timeout=300, check=False)
 
 
 def one_line(result: subprocess.CompletedProcess) -> str:
@@ -47,9 +46,10 @@ def test_the_cap_is_ten_years_in_one_place():
     today = dt.date(2026, 12, 1)
     assert latest_horizon(today) == dt.date(2026 + MAX_YEARS, 12, 31) == dt.date(2036, 12, 31)
     assert horizon_problem(dt.date(2036, 12, 31), today) is None
-    assert "31/12/2036" in horizon_problem(dt.date(2037, 1, 1), today)
+    assert horizon_problem(dt.date(2037, 1, 1), today) == "mốc 01/01/2037 quá xa: tối đa 10 năm tới (muộn nhất là 31/12/2036)"
     assert range_problem(dt.date(2026, 1, 1), dt.date(2035, 12, 31)) is None
-    assert "10 years" in range_problem(dt.date(2026, 1, 1), dt.date(2036, 1, 1))
+    assert range_problem(dt.date(2026, 1, 1), dt.date(2036, 1, 1)) == (
+        "01/01/2026–01/01/2036 dài hơn 10 năm: mỗi lần chỉ hỏi tối đa 10 năm")
     assert range_problem(dt.date(2024, 2, 29), dt.date(2034, 2, 27)) is None
     assert range_problem(dt.date(9995, 1, 1), dt.date(9999, 12, 31)) is None  # five years, at the calendar's end
 
@@ -59,7 +59,7 @@ def test_a_far_horizon_is_refused_at_once_with_the_cap(capsys):
     assert main(["sync", PLANS, "--horizon", "9000-12-31"]) == 2
     assert time.monotonic() - started < 60  # not the minutes (and 668 MB) it took before
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("lỗi: --horizon: the horizon 31/12/9000 is too far: at most 10 years")
+    assert err.count("\n") == 1 and err.startswith("lỗi: --horizon: mốc 31/12/9000 quá xa: tối đa 10 năm tới (muộn nhất là 31/12/2036)")
 
 
 def test_a_ledger_sync_past_the_cap_is_refused_for_every_caller(ledger):
@@ -67,7 +67,7 @@ def test_a_ledger_sync_past_the_cap_is_refused_for_every_caller(ledger):
     from commplan.plan import load_catalog
 
     catalog, _ = load_catalog([PLANS])
-    with pytest.raises(LedgerError, match="at most 10 years ahead"):
+    with pytest.raises(LedgerError, match="tối đa 10 năm tới"):
         ledger.sync(catalog, horizon=dt.date(9000, 12, 31))
 
 
@@ -79,7 +79,7 @@ def test_a_range_longer_than_ten_years_is_refused_at_once(command, capsys):
     assert main(command) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err == "lỗi: --from/--to: 01/01/2000–31/12/8999 is longer than 10 years: ask for at most 10 years at a time\n"
+    assert captured.err == "lỗi: --from/--to: 01/01/2000–31/12/8999 dài hơn 10 năm: mỗi lần chỉ hỏi tối đa 10 năm\n"
 
 
 def test_ten_years_exactly_is_still_previewed(capsys):
@@ -104,7 +104,7 @@ def test_a_data_folder_that_is_a_file_is_one_line_naming_it(command, a_file):
     result = commplan(*command, data_dir=a_file)
     assert result.returncode == 1
     line = one_line(result)
-    assert f"the data folder {a_file} cannot hold the SQLite database (it is a file, not a folder)" in line
+    assert f"thư mục dữ liệu {a_file} không chứa được cơ sở dữ liệu SQLite (đó là một tệp, không phải thư mục)" in line
     assert "COMMPLAN_DATA_DIR" in line
     assert a_file.read_text() == "x"  # untouched
 
@@ -117,7 +117,7 @@ def test_a_folder_nobody_can_write_is_one_line_even_for_status(folder):
     result = commplan("status", data_dir=folder)
     assert result.returncode == 1
     line = one_line(result)
-    assert f"the data folder {folder} cannot hold the SQLite database" in line and "COMMPLAN_DATA_DIR" in line
+    assert f"thư mục dữ liệu {folder} không chứa được cơ sở dữ liệu SQLite" in line and "COMMPLAN_DATA_DIR" in line
 
 
 def test_a_missing_data_folder_is_created_as_before(tmp_path):
@@ -160,10 +160,10 @@ def test_validate_refuses_a_link_out_of_the_plan_folder_and_never_prints_its_lin
     assert main(["validate", str(folder)]) == 1
     err = capsys.readouterr().err
     assert "hunter2" not in err and "mat_khau" not in err and "root:" not in err
-    refused = sorted(line.split(":", 1)[0] for line in err.splitlines() if "a link to a file outside" in line)
+    refused = sorted(line.split(":", 1)[0] for line in err.splitlines() if "liên kết tới một tệp nằm ngoài" in line)
     # a linked folder is not walked at all (pathlib does not follow it), so only the two files are named
     assert refused == sorted([str(folder / "passwd.yaml"), str(folder / "secret.yaml")])
-    assert all(f"outside {folder}: not read" in line for line in err.splitlines() if "a link" in line)
+    assert all(f"nằm ngoài {folder}: không đọc" in line for line in err.splitlines() if "liên kết" in line)
     # the link that stays inside is read: the same unit twice, its usual error
     assert [line for line in err.splitlines() if "same.yaml" in line] == [
-        f"{folder / 'units.yaml'}:3:9: units[0].id: duplicate id 'so-tttt' (already a unit in {folder / 'same.yaml'})"]
+        f"{folder / 'units.yaml'}:3:9: units[0].id: mã 'so-tttt' bị trùng (đã là một đơn vị trong {folder / 'same.yaml'})"]

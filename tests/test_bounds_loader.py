@@ -48,5 +48,5 @@ def test_a_file_of_many_unknown_keys_gives_one_line_each(tmp_path, capsys):
     file.write_text("commplan: 1\n" + "".join(f"k{i}: {i}\n" for i in range(count)), encoding="utf-8")
     assert main(["validate", str(file)]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert sum("unknown key 'k" in line for line in err) == count
+    assert sum(": khóa 'k" in line and "' không có trong định dạng (được dùng: commplan, province, units" in line for line in err) == count
     assert err[-1].endswith("lỗi trong 1 tệp.")

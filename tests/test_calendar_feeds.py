@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 import uvicorn
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
 from commplan.calendar.events import stable_uid
 from commplan.calendar.feeds import FeedConfigError, feed_app
@@ -91,6 +91,7 @@ def running(app):
 
 def fetch(url: str, *, method: str = "GET", headers: dict | None = None) -> SimpleNamespace:
     parts = urllib.parse.urlsplit(url)
+    assert parts.hostname is not None, url
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     try:
         connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
@@ -110,7 +111,7 @@ def plan_url(base: str, plan: str, token: str | None = None) -> str:
     return f"{base}/calendars/plan/{plan}.ics?token={feed_token(SECRET, 'plan:' + plan) if token is None else token}"
 
 
-def events_of(body: bytes) -> dict[str, object]:
+def events_of(body: bytes) -> dict[str, Component]:
     return {str(e["UID"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
 
 
@@ -123,7 +124,7 @@ def served(ledger_url, ledger, write_plan, tmp_path):
     """The ledger synced with plans around today, and the feeds app serving them. The sync is stamped a
     few seconds back, as a tick's is (its start): a Last-Modified is never later than its response's
     second, so a feed fetched in the very second of a change says "modified" once more."""
-    stamp = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    stamp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     catalog = write_plan(plan_around(stamp.astimezone(VN).date()))
     synced_from = stamp.replace(microsecond=0)
     ledger.sync(catalog, now=stamp)
@@ -134,7 +135,7 @@ def served(ledger_url, ledger, write_plan, tmp_path):
 
 
 def window_rows(ledger, **selection):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     today = now.astimezone(VN).date()
     return ledger.calendar_rows(as_of=now, start=today - dt.timedelta(days=365), end=default_horizon(today, 1),
                                 **selection)
@@ -156,7 +157,7 @@ def test_a_units_feed_is_its_calendar_from_the_ledger(served):
     assert got.headers["content-disposition"] == 'inline; filename="buu-dien.ics"'
     assert got.headers["content-length"] == str(len(got.body))
     modified = http_time(got.headers["last-modified"])
-    assert served.synced_from <= modified <= dt.datetime.now(dt.timezone.utc)  # the sync is the latest change
+    assert served.synced_from <= modified <= dt.datetime.now(dt.UTC)  # the sync is the latest change
 
     calendar = Calendar.from_ical(got.body)
     assert calendar["REFRESH-INTERVAL"].params["VALUE"] == "DURATION"
@@ -167,7 +168,7 @@ def test_a_units_feed_is_its_calendar_from_the_ledger(served):
     events = events_of(got.body)
     rows = window_rows(served.ledger, units=["buu-dien"])
     assert set(events) == uids(rows) and len(events) == len(rows) > 20
-    everything = served.ledger.calendar_rows(as_of=dt.datetime.now(dt.timezone.utc), units=["buu-dien"])
+    everything = served.ledger.calendar_rows(as_of=dt.datetime.now(dt.UTC), units=["buu-dien"])
     assert len(everything) > len(rows)  # deadlines more than a year old are left out
     overdue = {stable_uid(r["plan"], r["obligation"], r["unit"], r["window_start"]) for r in rows if r["status"] == "overdue"}
     assert overdue and {u for u, e in events.items() if str(e["SUMMARY"]).startswith("[Quá hạn]")} == overdue
@@ -176,7 +177,7 @@ def test_a_units_feed_is_its_calendar_from_the_ledger(served):
         url = str(event["URL"])
         assert url.startswith(f"{PUBLIC}/bao-cao/")
         token = url.rsplit("/", 1)[1]
-        assert read_report_token(SECRET, token, now=dt.datetime.now(dt.timezone.utc)) == (by_uid[uid]["id"], "buu-dien")
+        assert read_report_token(SECRET, token, now=dt.datetime.now(dt.UTC)) == (by_uid[uid]["id"], "buu-dien")
 
     head = fetch(unit_url(served.base, "buu-dien"), method="HEAD")
     assert (head.status, head.body, head.headers["etag"], head.headers["content-length"]) == (
@@ -196,7 +197,7 @@ def legacy_feed_token(secret: str, key: str) -> str:
 
 
 def test_a_feed_url_issued_before_the_upgrade_opens_its_feed_until_the_legacy_date(served, ledger_url, tmp_path):
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     old_unit, old_plan = legacy_feed_token(SECRET, "buu-dien"), legacy_feed_token(SECRET, "plan:ke-hoach-thu")
     assert old_unit != feed_token(SECRET, "buu-dien")
     for until, status in ((today, 200), (today + dt.timedelta(days=1), 200), (today - dt.timedelta(days=1), 404)):
@@ -302,7 +303,7 @@ def test_a_status_change_shows_on_the_next_refresh(served):
     assert fourth.body == fifth.body == rebuilt.body == third.body
     assert fourth.headers["etag"] == fifth.headers["etag"] == rebuilt.headers["etag"] == third.headers["etag"]
     # any If-Modified-Since at or after the excusal: not modified
-    since = email.utils.format_datetime(dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(seconds=1),
+    since = email.utils.format_datetime(dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1),
                                         usegmt=True)
     assert fetch(url, headers={"If-Modified-Since": since}).status == 304
     # the other unit's feed did not change
@@ -314,7 +315,7 @@ def test_time_alone_changes_a_feed_a_deadline_passing_and_the_window_moving(ledg
     """No ledger write, and yet the feed changes: an open occurrence becomes overdue when its deadline
     passes, and a deadline leaves the window 366 days later. Both are Last-Modified moments, so a
     subscriber's If-Modified-Since refresh sees them (the app runs on a clock the test moves)."""
-    stamp = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=5)
+    stamp = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)
     ledger.sync(write_plan(plan_around(stamp.astimezone(VN).date())), now=stamp)
     rows = ledger.calendar_rows(as_of=stamp, units=["buu-dien"])
     uid = {r["id"]: stable_uid(r["plan"], r["obligation"], r["unit"], r["window_start"]) for r in rows}
@@ -387,10 +388,10 @@ def test_mounted_in_another_app_the_feeds_open_the_ledger_themselves(served, led
 def test_no_link_secret_no_feeds(tmp_path, write_plan, monkeypatch, capsys):
     write_plan(plan_around(dt.date.today()))
     for secret in (None, "", "   "):
-        with pytest.raises(FeedConfigError, match="COMMPLAN_LINK_SECRET is not set"):
+        with pytest.raises(FeedConfigError, match="chưa đặt COMMPLAN_LINK_SECRET: mã của nguồn lịch được ký bằng khóa này"):
             feed_app(settings(f"sqlite:///{tmp_path / 'x.sqlite3'}", link_secret=secret), plans=[tmp_path])
     (tmp_path / "broken.yaml").write_text("commplan: 1\nplan: [\n", encoding="utf-8")
-    with pytest.raises(FeedConfigError, match="the plans have errors"):
+    with pytest.raises(FeedConfigError, match="các kế hoạch có lỗi:"):
         feed_app(settings(f"sqlite:///{tmp_path / 'x.sqlite3'}"), plans=[tmp_path])
 
     monkeypatch.delenv("COMMPLAN_LINK_SECRET", raising=False)
@@ -399,7 +400,7 @@ def test_no_link_secret_no_feeds(tmp_path, write_plan, monkeypatch, capsys):
     get_settings.cache_clear()
     try:
         assert main(["serve-calendars", "--plans", str(tmp_path), "--port", "0"]) == 1
-        assert "COMMPLAN_LINK_SECRET is not set" in capsys.readouterr().err
+        assert "chưa đặt COMMPLAN_LINK_SECRET" in capsys.readouterr().err
         assert main(["feed-url", "--unit", "buu-dien"]) == 1
         assert "lỗi: chưa đặt COMMPLAN_LINK_SECRET" in capsys.readouterr().err
     finally:
@@ -446,7 +447,7 @@ def test_serve_calendars_on_the_command_line(ledger_url, ledger, write_plan, tmp
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
-            assert server.poll() is None, server.stdout.read()
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
             with contextlib.suppress(OSError):
                 if fetch(f"{base}/healthz").status == 200:
                     break
@@ -488,8 +489,8 @@ def test_an_extreme_or_garbled_if_modified_since_is_ignored_or_answered_never_a_
 
 def test_a_trailing_slash_is_not_found_never_a_redirect_to_the_host_header(served):
     token = feed_token(SECRET, "buu-dien")
-    for path in (f"/calendars/buu-dien.ics/?token={token}", f"/calendars/plan/ke-hoach-thu.ics/?token="
-                 f"{feed_token(SECRET, 'plan:ke-hoach-thu')}", "/healthz/"):
+    for path in (f"/calendars/buu-dien.ics/?token={token}", (f"/calendars/plan/ke-hoach-thu.ics/?token="
+                 f"{feed_token(SECRET, 'plan:ke-hoach-thu')}"), "/healthz/"):
         got = fetch(served.base + path, headers={"Host": "attacker.example"})
         assert got.status == 404, path
         assert "location" not in got.headers

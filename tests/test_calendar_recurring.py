@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
+from cli_in_process import run_cli
+from conftest import PLANS, UNITS_YAML, plan_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -21,6 +23,7 @@ from icalendar import Calendar
 from commplan.calendar import stable_uid
 from commplan.calendar.export import Selection
 from commplan.calendar.recurring import (
+    Fit,
     find_fit,
     recurring_calendar,
     recurring_components,
@@ -30,8 +33,6 @@ from commplan.calendar.recurring import (
 )
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
-from cli_in_process import run_cli
-from conftest import PLANS, UNITS_YAML, plan_yaml
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = dt.date(2021, 1, 1), dt.date(2027, 12, 31)
@@ -158,11 +159,11 @@ def test_every_seed_obligation_and_holder_expands_to_the_engines_deadlines(seeds
     # of Tết 2024 and 2027: two weeks' reports both due the Wednesday before the holiday)
     doubled = {key for key, instants in expected.items() if max(instants.values()) > 1}
     assert {o for _, o, _ in doubled} == {"bao-cao-tuan"}
-    assert {key for key in singles} == {key for key, n in series.items() if n <= 2} | doubled
+    assert set(singles) == {key for key, n in series.items() if n <= 2} | doubled
     assert len(repeating) == sum(1 for n in series.values() if n > 2) > 250
     assert all(split_uid(str(e["UID"]))[3] == "series" for e in repeating)
     assert all(re.fullmatch(r"\d{8}", split_uid(str(e["UID"]))[3]) for e in events_written if "RRULE" not in e)
-    exceptions = sorted(((len(sum(exceptions_of(e), [])), str(e["RRULE"].to_ical().decode()), str(e["UID"]))
+    exceptions = sorted(((sum(map(len, exceptions_of(e))), str(e["RRULE"].to_ical().decode()), str(e["UID"]))
                          for e in repeating), reverse=True)
     for event in repeating:  # at most a quarter of the deadlines off the rule (a moved one counted once)
         off_rule = max(len(values) for values in exceptions_of(event))
@@ -189,7 +190,7 @@ def test_rrule_details_on_the_seeds(seeds):
     assert "RDATE;TZID=Asia/Ho_Chi_Minh:20210901T133000\r\n" in block  # 2/9 off: back to Wednesday 14:00
     assert weekly["DTSTART"].params["TZID"] == "Asia/Ho_Chi_Minh"
     assert weekly.decoded("DTSTART") == dt.datetime(2021, 8, 12, 13, 30, tzinfo=VN)
-    assert weekly["RRULE"]["UNTIL"][0] == dt.datetime(2021, 12, 30, 6, 30, tzinfo=dt.timezone.utc)
+    assert weekly["RRULE"]["UNTIL"][0] == dt.datetime(2021, 12, 30, 6, 30, tzinfo=dt.UTC)
     assert str(weekly["SUMMARY"]).endswith("– Sở Thông tin và Truyền thông tỉnh Thanh Hóa")
     assert not str(weekly["SUMMARY"]).startswith("[")  # no state prefix
     description = str(weekly["DESCRIPTION"])
@@ -221,7 +222,7 @@ def test_rrule_details_on_the_seeds(seeds):
         start = event.decoded("DTSTART")
         until = event["RRULE"]["UNTIL"][0]
         if isinstance(start, dt.datetime):
-            assert until.tzinfo == dt.timezone.utc or until.utcoffset() == dt.timedelta(0), uid
+            assert until.tzinfo == dt.UTC or until.utcoffset() == dt.timedelta(0), uid
             assert all(prop.params.get("TZID") == "Asia/Ho_Chi_Minh" for n in ("EXDATE", "RDATE") for prop in props(event, n))
         else:
             assert type(until) is dt.date, uid
@@ -326,6 +327,12 @@ def test_one_or_two_deadlines_stay_single_events_with_the_normal_exports_uids(wr
     assert calendar_instants(data, *(selection.start, selection.end)) == engine_instants(catalog, selection.start, selection.end)
 
 
+def fit_of(starts: tuple[dt.datetime, ...]) -> Fit:
+    fit = find_fit(starts)
+    assert fit is not None, starts
+    return fit
+
+
 def test_find_fit_refuses_what_no_rule_says_and_states_what_one_does():
     def at(*days, hour=0, minute=0):
         return tuple(dt.datetime(2022, 1, 1, hour, minute) + dt.timedelta(days=d) for d in days)
@@ -333,20 +340,20 @@ def test_find_fit_refuses_what_no_rule_says_and_states_what_one_does():
     assert find_fit(at(0, 7)) is None  # two deadlines: no series
     assert find_fit(at(0, 7, 7, 14)) is None  # one moment twice: a set cannot say it
     assert find_fit(at(0, 3, 11, 12, 20, 33, 34, 51, 60, 61, 75, 88)) is None  # no pattern
-    weekly = find_fit(at(0, 7, 14, 21, 30, 35, 42, hour=13, minute=30))
+    weekly = fit_of(at(0, 7, 14, 21, 30, 35, 42, hour=13, minute=30))
     assert weekly.rule == "FREQ=WEEKLY;BYDAY=SA" and weekly.start == dt.datetime(2022, 1, 1, 13, 30)
     assert weekly.exdates == (dt.datetime(2022, 1, 29, 13, 30),) and weekly.rdates == (dt.datetime(2022, 1, 31, 13, 30),)
     month_ends = tuple(dt.datetime(2022, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 12))
-    assert find_fit(month_ends).rule == "FREQ=MONTHLY;BYMONTHDAY=-1" and find_fit(month_ends).exceptions == 0
+    assert fit_of(month_ends).rule == "FREQ=MONTHLY;BYMONTHDAY=-1" and fit_of(month_ends).exceptions == 0
     every_ten = at(*range(0, 200, 10))
-    assert find_fit(every_ten).rule == "FREQ=DAILY;INTERVAL=10"
+    assert fit_of(every_ten).rule == "FREQ=DAILY;INTERVAL=10"
     # the 5th Monday-to-Friday of each month (after_end: 5 workdays), the last one of each month
     weekdays = [[d for d in (dt.date(2022, m, 1) + dt.timedelta(days=k) for k in range(31)) if d.month == m and d.weekday() < 5]
                 for m in range(1, 13)]
     fifth = tuple(dt.datetime.combine(days[4], dt.time()) for days in weekdays)
-    assert (find_fit(fifth).rule, find_fit(fifth).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=5", 0)
+    assert (fit_of(fifth).rule, fit_of(fifth).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=5", 0)
     last = tuple(dt.datetime.combine(days[-1], dt.time()) for days in weekdays)
-    assert (find_fit(last).rule, find_fit(last).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", 0)
+    assert (fit_of(last).rule, fit_of(last).exceptions) == ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", 0)
     # more exceptions than a quarter of the deadlines: not a rule
     shifted = at(*(7 * k + (1 if k % 3 == 0 else 0) for k in range(12)))
     assert find_fit(shifted) is None
@@ -405,7 +412,7 @@ def test_only_deadlines_in_the_selected_dates(write_plan):
     data, _ = recurring_ics(catalog, selection, now=NOW)
     (event,) = vevents(data)
     assert event.decoded("DTSTART") == dt.datetime(2021, 10, 7, 13, 30, tzinfo=VN)
-    assert event["RRULE"]["UNTIL"][0] == dt.datetime(2021, 10, 28, 6, 30, tzinfo=dt.timezone.utc)
+    assert event["RRULE"]["UNTIL"][0] == dt.datetime(2021, 10, 28, 6, 30, tzinfo=dt.UTC)
     assert sum(calendar_instants(data, dt.date(2021, 1, 1), dt.date(2022, 12, 31))[
         ("ke-hoach-thu", "bao-cao-tuan", "buu-dien")].values()) == 4
 

@@ -6,21 +6,23 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from typing import Any
 
 import pytest
+from test_outbox import CONTACTS, PLAN, at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
 
 from commplan.notify import registry
 from commplan.notify.addresses import Address, Route, routes_of
 from commplan.notify.channels import CHANNEL_NAMES
 from commplan.notify.file_channel import FileChannel
 from commplan.notify.notifier import Notifier
-from commplan.notify.registry import Body, ChannelSpec, Contact as Field, Family, Setup
+from commplan.notify.registry import Body, ChannelSpec, Family, Setup
+from commplan.notify.registry import Contact as Field
 from commplan.notify.setup import configured_channels
 from commplan.plan.model import Contact
 from commplan.render.preview import message_line
 from commplan.settings import Settings
 from commplan.tick import undelivered_markdown
-from test_outbox import CONTACTS, PLAN, at, catalog, prepared  # noqa: F401 - shared plan, contacts and fixture
 
 
 @pytest.fixture
@@ -86,9 +88,9 @@ def test_every_family_of_the_plan_format_has_a_channel():
 
 def test_the_file_stand_ins_follow_the_registry(bare_settings):
     channels = configured_channels(bare_settings)  # the embedded default (SQLite): stand-ins
-    assert {name: type(c) for name, c in channels.items()} == {name: FileChannel for name in ("zalo", "email", "sms")}
+    assert {name: type(c) for name, c in channels.items()} == dict.fromkeys(("zalo", "email", "sms"), FileChannel)
     assert {name: c.quiet_hours for name, c in channels.items()} == {
-        name: registry.spec_of(name).quiet_hours for name in channels}
+        name: registry.channels()[name].quiet_hours for name in channels}
     assert channels["sms"].quiet_hours and not channels["email"].quiet_hours
 
 
@@ -130,7 +132,7 @@ def test_a_registered_channel_carries_reminders_with_the_body_it_declares(ledger
 def test_the_dry_run_text_is_the_body_each_channel_sends():
     from commplan.ledger.outbox import Claimed
 
-    fields = {f.name: "" for f in dataclasses.fields(Claimed)} | {"id": 1, "attempts": 0, "template_data": None,
+    fields: dict[str, Any] = {f.name: "" for f in dataclasses.fields(Claimed)} | {"id": 1, "attempts": 0, "template_data": None,
                                                                   "attachment": None, "fallbacks": None, "send_window": None}
     for name, spec in registry.channels().items():
         delivery = Claimed(**(fields | {"channel": name, "body_text": "text", "body_html": "<p>html</p>", "body_sms": "sms"}))

@@ -15,7 +15,7 @@ from conftest import REPO, UNITS_YAML, plan_yaml
 def test_validate_passes_on_the_bundled_plans():
     # a real process: `python -m commplan` and its exit status, as a user runs it
     result = subprocess.run([sys.executable, "-m", "commplan", "validate", "plans/"], cwd=REPO, capture_output=True,
-                            text=True, timeout=120)
+                            text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Hợp lệ: 10 tệp, 5 kế hoạch,")  # plans/units/thanh-hoa-communes.yaml is the 10th
 
@@ -28,8 +28,8 @@ def test_validate_prints_every_error_and_exits_1(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.replace(str(tmp_path) + "/", "").splitlines()
     assert lines == [
-        "a.yaml:12:11: obligations[0].lead[0]: unknown unit or group 'nobody'",
-        "b.yaml:3:5: units[0]: missing required key 'name'",
+        "a.yaml:12:11: obligations[0].lead[0]: không có đơn vị hay nhóm đơn vị 'nobody'",
+        "b.yaml:3:5: units[0]: thiếu khóa bắt buộc 'name'",
         "2 lỗi trong 2 tệp.",
     ]
     assert result.stdout == ""
@@ -97,7 +97,7 @@ def test_dates_are_read_as_clerks_write_them_and_as_iso():
     assert on_type("02/11/2021") == on_type(" 2021-11-02 ") == dt.date(2021, 11, 2)  # a day: 00:00 in the plan's timezone
     assert on_type("02/11/2021 15:30") == on_type("2021-11-02T15:30") == on_type("2021-11-02 15:30") == dt.datetime(2021, 11, 2, 15, 30)
     with_offset = on_type("2021-11-02T15:30+07:00")
-    assert with_offset.utcoffset() == dt.timedelta(hours=7)
+    assert isinstance(with_offset, dt.datetime) and with_offset.utcoffset() == dt.timedelta(hours=7)
     for wrong in ("31/02/2021", "11/2021", "02/11/2021 25:00", "2021-11-02T", "hôm qua", "1800-01-01"):
         with pytest.raises(argparse.ArgumentTypeError):
             on_type(wrong)

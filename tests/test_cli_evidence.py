@@ -7,7 +7,6 @@ import json
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
 
 DOCUMENT = "Báo cáo tháng 10/2021 số 215/BC-STTTT"
@@ -82,8 +81,8 @@ def test_a_late_report_recorded_with_its_real_date_then_withdrawn(run):
     assert (blank.returncode, blank.stderr) == (1, "lỗi: thu hồi minh chứng cần có lý do (--reason)\n")
     far = run("record", "bao-cao-thang-kh1034", "--unit", "so-tttt-thanh-hoa", "--occurrence", ident,
               "--on", "02/11/2023", "--document", DOCUMENT)
-    assert (far.returncode, far.stderr) == (1, f"lỗi: ngày 02/11/2023 cách kỳ thực hiện #{ident} (01/10/2021–31/10/2021) "
-                                               "hơn một năm: kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on\n")
+    assert (far.returncode, far.stderr) == (1, (f"lỗi: ngày 02/11/2023 cách kỳ thực hiện #{ident} (01/10/2021–31/10/2021) "
+                                               "hơn một năm: kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on\n"))
 
 
 def test_links_count_once_in_their_normal_form_and_bad_items_get_one_clear_line(run):

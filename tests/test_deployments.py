@@ -19,12 +19,12 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-
 from conftest import POSTGRES_URL, REPO, postgres_schema, require_postgres
+from sqlalchemy import create_engine, text
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 
@@ -89,6 +89,7 @@ def tick_schedules() -> dict[str, tuple[str, str]]:
     tick = next(d for d in declared["deployments"] if d["name"] == "tick")
     (schedule,) = tick["schedules"]
     spec = importlib.util.spec_from_file_location("commplan_serve", REPO / "deployments" / "serve.py")
+    assert spec is not None and spec.loader is not None
     serve = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(serve)
     (served,) = next(d for d in serve.deployments() if d.name == "tick").schedules
@@ -111,8 +112,8 @@ def test_the_tick_runs_at_every_time_a_plan_can_ask_for():
     expected = [(day, hour) for day in range(7) for hour in TICK_HOURS]
     for where, (cron, timezone) in tick_schedules().items():
         assert timezone == "Asia/Ho_Chi_Minh", where
-        fires = CronSchedule(cron=cron, timezone=timezone).get_dates(n=len(expected) + 1, start=monday)
-        if inspect.isawaitable(fires):  # prefect's sync_compatible: a coroutine where a loop runs
+        fires: Any = CronSchedule(cron=cron, timezone=timezone).get_dates(n=len(expected) + 1, start=monday)
+        if inspect.iscoroutine(fires):  # prefect's sync_compatible: a coroutine where a loop runs
             fires = asyncio.run(fires)
         week = [((f - monday).days, f.hour) for f in fires if f < monday + dt.timedelta(days=7)]
         assert week == expected and all(f.minute == 0 for f in fires), (where, cron)
@@ -134,7 +135,7 @@ def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
                      tmp_path / "server.log"):
             wait_for(lambda: _healthy(api), timeout=120, what="the Prefect server")
             run = lambda *args: subprocess.run([PREFECT, *args], cwd=REPO, env=client_env, capture_output=True,  # noqa: E731
-                                               text=True, timeout=180)
+                                               text=True, timeout=180, check=False)
             created = run("work-pool", "create", "commplan", "--type", "process")
             assert created.returncode == 0, created.stdout + created.stderr
             deployed = run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
@@ -146,7 +147,9 @@ def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
                          {**client_env, "COMMPLAN_NOW": "2021-12-10T09:00:00+07:00"}, tmp_path / "worker.log"):
                 started = run("deployment", "run", "tick/tick", "--param", "as_of=2021-12-10T09:00:00+07:00")
                 assert started.returncode == 0, started.stdout + started.stderr
-                run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+                found = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout)
+                assert found, started.stdout
+                run_id = found.group(1)
                 state = wait_for(lambda: _final_state(api, run_id), timeout=300, what=f"flow run {run_id}")
                 assert state == "COMPLETED", (tmp_path / "worker.log").read_text()
             tick = httpx.get(f"{api}/deployments/name/tick/tick", timeout=5).json()
@@ -168,7 +171,9 @@ def test_the_tick_deployment_runs_on_a_server_with_a_worker(tmp_path):
                                                        "compliance-report/monthly")), served
                 started = run("deployment", "run", "tick/tick", "--param", "as_of=2021-12-11T09:00:00+07:00")
                 assert started.returncode == 0, started.stdout + started.stderr
-                run_id = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout).group(1)
+                found = re.search(r"UUID: ([0-9a-f-]{36})", started.stdout)
+                assert found, started.stdout
+                run_id = found.group(1)
                 state = wait_for(lambda: _final_state(api, run_id), timeout=300, what=f"served flow run {run_id}")
                 assert state == "COMPLETED", (tmp_path / "serve.log").read_text()
         engine = create_engine(ledger_url)

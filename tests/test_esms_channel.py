@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from esms_fake import ESMSFake
+from test_email_channel import catalog  # noqa: F401 - the plan with contacts (buu-dien has a phone)
+from test_outbox import at, prepared
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError
@@ -10,9 +13,6 @@ from commplan.notify.esms import ESMSChannel
 from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
 from commplan.settings import Settings
-from test_email_channel import catalog  # noqa: F401 - the plan with contacts (buu-dien has a phone)
-from esms_fake import ESMSFake
-from test_outbox import at, prepared
 
 pytestmark = pytest.mark.server  # the loopback eSMS
 
@@ -62,7 +62,7 @@ def test_code_result_decides_not_the_http_status(fake, esms, phone, key, error, 
         channel(esms, key).send(delivery(phone))
 
 
-def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
+def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_path, clock_at):
     settings = Settings(data_dir=tmp_path / "data", esms_api_key="key-1", esms_secret_key="secret-1",
                         esms_brandname="SOTTTT", esms_sandbox=True, esms_api_base=esms)
     prepared(ledger, catalog, clock_at)
@@ -71,12 +71,13 @@ def test_the_notifier_sends_sms_through_esms(ledger, catalog, fake, esms, tmp_pa
     assert len(fake.received[0]["Content"]) <= 160 and fake.received[0]["Content"].isascii()
 
 
-def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path, clock_at):  # noqa: F811
+def test_a_lost_answer_is_asked_again_at_once_and_eSMS_keeps_one_message(ledger, catalog, fake, esms, tmp_path, clock_at):
     """The gateway took the SMS but its answer never came (a read timeout): re-sent at once with the same
     RequestId, which eSMS remembers for the day, never in a later tick when it may have forgotten."""
     import time
 
-    inner, slowed = fake.answer, []
+    inner = fake.answer
+    slowed: list[str] = []
 
     def slow_first(path, body):
         result = inner(path, body)

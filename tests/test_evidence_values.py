@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 import unicodedata
 
@@ -96,6 +97,7 @@ def test_the_limits_are_the_stated_ones_and_a_text_at_the_limit_is_accepted():
     assert {field: size for field, (size, _) in LIMITS.items()} == {
         "link": 2000, "document": 500, "note": 2000, "reason": 1000, "actor": 200}
     at_limit = normalised(EvidenceInput(kind="document", document="B" * 500, note="  " + "n" * 2000 + " "))
+    assert at_limit.document is not None and at_limit.note is not None
     assert len(at_limit.document) == 500 and len(at_limit.note) == 2000
     assert normalised(EvidenceInput(kind="count", note="   ")).note is None
 
@@ -106,6 +108,7 @@ def test_every_kind_and_source_has_its_vietnamese_label_and_the_command_line_off
     assert set(KINDS) == {"link", "document", "count"}
     assert set(SOURCES) == {"manual", "web", "feed", "import"}
     assert all(label and label == label.strip() for label in [*KINDS.values(), *SOURCES.values()])
-    record = build_parser()._subparsers._group_actions[0].choices["record"]
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    record = commands.choices["record"]
     source = next(a for a in record._actions if a.dest == "source")
     assert tuple(source.choices) == tuple(SOURCES)

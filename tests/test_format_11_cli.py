@@ -9,7 +9,6 @@ import json
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
 from test_format_11_schedule import ON_REQUEST, REQUEST, UNITS, plan
 

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
+from test_format_11_schedule import AROUND_THE_ELECTION, ELECTION, ON_REQUEST, REQUEST, UNITS, plan
 
 from commplan.calendar.export import Selection, deadline_events
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
@@ -15,7 +17,6 @@ from commplan.ledger.engine import create_ledger_engine, current_revision, upgra
 from commplan.plan import load_catalog
 from commplan.render import ledger as render
 from commplan.tick import evaluate
-from test_format_11_schedule import AROUND_THE_ELECTION, ELECTION, ON_REQUEST, REQUEST, UNITS, plan
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -42,11 +43,11 @@ def occurrence_rows(ledger, code: str) -> list[tuple]:
     """(id, unit, window start, instance, orphaned, uid_unit) of one obligation's rows, by window and instance."""
     with ledger.transaction() as connection:
         rows = connection.execute(
-            select(t.OccurrenceRow.id, t.OccurrenceRow.unit_id, t.OccurrenceRow.window_start, t.OccurrenceRow.instance,
-                   t.OccurrenceRow.orphaned_at, t.OccurrenceRow.uid_unit)
-            .join(t.ObligationRow, t.ObligationRow.id == t.OccurrenceRow.obligation_id)
-            .where(t.ObligationRow.code == code)
-            .order_by(t.OccurrenceRow.window_start, t.OccurrenceRow.instance, t.OccurrenceRow.unit_id)
+            select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.unit_id), col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.instance),
+                   col(t.OccurrenceRow.orphaned_at), col(t.OccurrenceRow.uid_unit))
+            .join(t.ObligationRow, col(t.ObligationRow.id) == col(t.OccurrenceRow.obligation_id))
+            .where(col(t.ObligationRow.code) == code)
+            .order_by(col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.instance), col(t.OccurrenceRow.unit_id))
         ).all()
     return [(i, u, w.isoformat(), n, o is not None, uid) for i, u, w, n, o, uid in rows]
 
@@ -308,11 +309,11 @@ def test_a_0006_ledger_with_evidence_upgrades_to_instances(ledger_url):
     with Ledger(ledger_url) as ledger:  # the rebuilt occurrence table keeps the rows that refer to it
         assert current_revision(ledger.engine) == "0010"
         with ledger.transaction() as connection:
-            row = connection.execute(select(t.OccurrenceRow.id, t.OccurrenceRow.instance, t.OccurrenceRow.untracked,
-                                            t.OccurrenceRow.uid_unit)).one()
+            row = connection.execute(select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.instance), col(t.OccurrenceRow.untracked),
+                                            col(t.OccurrenceRow.uid_unit))).one()
             assert tuple(row) == (7, 0, False, None)
             assert connection.execute(select(func.count()).select_from(t.EvidenceRow)).scalar_one() == 1
-            assert connection.execute(select(t.ReminderRow.occurrence_id)).scalar_one() == 7
+            assert connection.execute(select(col(t.ReminderRow.occurrence_id))).scalar_one() == 7
         assert [s.status for s in ledger.statuses(as_of=at("2022-02-01T00:00"))] == ["done-on-time"]
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 import textwrap
 
 import pytest
+from conftest import PLANS
 
 from commplan.plan import load_catalog
-from commplan.schedule import Expander, Instance
-from conftest import PLANS
+from commplan.schedule import Expander, Instance, Occurrence
 
 UNITS = """\
 commplan: 1
@@ -66,7 +66,7 @@ def catalog_of(tmp_path):
 def expand(catalog, start: str, end: str, *, events=None, obligation=None, by="due"):
     the_plan = catalog.plans["ke-hoach"]
     expander = Expander(the_plan, catalog.directory, events)
-    out = []
+    out: list[Occurrence] = []
     for o in the_plan.obligations:
         if obligation in (None, o.id):
             out += expander.occurrences(o, dt.date.fromisoformat(start), dt.date.fromisoformat(end), by=by)

@@ -14,13 +14,13 @@ import random
 import string
 
 import yaml
+from conftest import PLANS, UNITS_YAML, plan_yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commplan.plan import load_catalog
 from commplan.plan.model import SECTIONS, known_keys
 from commplan.schedule import Expander
-from conftest import PLANS, UNITS_YAML, plan_yaml
 
 # COMMPLAN_FUZZ_EXAMPLES=5000 for a long local run; CI keeps the default.
 EXAMPLES = int(os.environ.get("COMMPLAN_FUZZ_EXAMPLES", "150"))

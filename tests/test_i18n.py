@@ -33,6 +33,7 @@ def test_every_translation_keeps_the_placeholders_of_its_source():
         sources = message.id if isinstance(message.id, tuple) else (message.id,)
         targets = message.string if isinstance(message.string, tuple) else (message.string,)
         for target in targets:
+            assert isinstance(target, str) and isinstance(sources[-1], str), message.id
             assert _placeholders(target) == _placeholders(sources[-1]), (message.id, target)
             checked += 1
     assert checked >= len(extract())

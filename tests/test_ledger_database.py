@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from conftest import PLANS, postgres_schema, require_postgres
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import SQLModel
 
@@ -18,7 +19,6 @@ from commplan.ledger import sync as sync_module
 from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, current_revision, head_revision, upgrade
 from commplan.plan import load_catalog
-from conftest import PLANS, postgres_schema, require_postgres
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)
@@ -63,7 +63,7 @@ def test_a_database_at_an_older_schema_is_upgraded_with_its_data(ledger_url):
 def test_a_corrupt_sqlite_file_gives_a_clear_error(tmp_path):
     path = tmp_path / "ledger.sqlite3"
     path.write_bytes("this is not a database, it is a letter to the Sở".encode() * 100)
-    with pytest.raises(LedgerError, match=r"the SQLite database .*ledger.sqlite3 is damaged or is not a commplan database"):
+    with pytest.raises(LedgerError, match=r"cơ sở dữ liệu SQLite .*ledger.sqlite3 bị hỏng hoặc không phải cơ sở dữ liệu của commplan"):
         Ledger(f"sqlite:///{path}")
     assert path.read_bytes().startswith(b"this is not a database")  # left as it was
 
@@ -75,9 +75,9 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
     blocker = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(LedgerError, match="is busy: another commplan command is writing to it. Try again."):
-            with Ledger(url, busy_seconds=0.2) as ledger:
-                ledger.excuse(1, "thử", now=NOW)
+        with pytest.raises(LedgerError, match=r"đang bận: một lệnh commplan khác đang ghi vào đó. Hãy thử lại."), \
+                Ledger(url, busy_seconds=0.2) as ledger:
+            ledger.excuse(1, "thử", now=NOW)
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
@@ -86,7 +86,7 @@ def test_a_locked_sqlite_file_gives_a_clear_error_and_loses_nothing(tmp_path, wr
 
 
 def test_an_unreachable_postgresql_gives_a_clear_error():
-    with pytest.raises(LedgerError, match=r"cannot connect to the PostgreSQL database test at 127.0.0.1:1"):
+    with pytest.raises(LedgerError, match=r"không kết nối được cơ sở dữ liệu PostgreSQL test tại 127.0.0.1:1"):
         Ledger("postgresql+psycopg://postgres@127.0.0.1:1/test")
 
 
@@ -96,7 +96,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     ledger.record_evidence("tin-thang", "ubnd-huyen-a", EvidenceInput(kind="link", link="https://x.example.gov.vn/1"),
                            on=dt.date(2022, 2, 3), now=NOW)
     with ledger.transaction() as connection:
-        before = connection.execute(select(t.OccurrenceRow.__table__)).all()
+        before = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
 
     def crash(*args, **kwargs):
         raise RuntimeError("power cut")
@@ -106,7 +106,7 @@ def test_a_command_that_fails_midway_changes_nothing(ledger, write_plan, monkeyp
     with pytest.raises(RuntimeError, match="power cut"):
         ledger.sync(edited, now=NOW)
     with ledger.transaction() as connection:
-        after = connection.execute(select(t.OccurrenceRow.__table__)).all()
+        after = connection.execute(select(t.table_of(t.OccurrenceRow))).all()
         staged = connection.execute(select(func.count()).select_from(t.SyncStagingRow)).scalar_one()
     assert after == before and staged == 0
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import PLANS, weekly_report
 
 from commplan.ledger import EvidenceInput
-from commplan.plan import load_catalog
 from commplan.ledger.reminders import end_of_day
+from commplan.plan import load_catalog
 from commplan.schedule.reminders import Step, steps_until, urgent
-from conftest import PLANS, weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -57,7 +57,7 @@ def test_a_month_of_the_seed_plans_replayed_day_by_day_fires_each_step_once(ledg
     policy = plan.reminders_for(plan.obligation("bao-cao-tuan-kh1034"))
     expected = steps_until(policy, at("2021-12-06T00:00"), at("2021-12-09T14:00"), moments[-1], end_of_day(moments[-1]))
     parent = catalog.directory.units["so-tttt-thanh-hoa"].parent
-    recipients = {"holder": ["so-tttt-thanh-hoa"], "escalation": sorted({plan.header.coordinator, parent} - {None})}
+    recipients = {"holder": ["so-tttt-thanh-hoa"], "escalation": sorted({u for u in (plan.header.coordinator, parent) if u is not None})}
     steps = {(r["step"], r["recipient"]) for r in rows
              if r["code"] == "bao-cao-tuan-kh1034" and r["unit_id"] == "so-tttt-thanh-hoa"
              and r["due_at"] == at("2021-12-09T14:00")}

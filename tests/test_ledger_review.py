@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlmodel import col
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError
 from commplan.ledger import tables as t
@@ -37,7 +38,7 @@ def test_sync_after_an_excusal_was_taken_back_keeps_the_occurrence(ledger, write
     report = ledger.sync(write_plan(MONTHLY.replace("until: 2024-12-31", "until: 2024-04-30")), now=at("2024-03-04T08:00"))
     assert report.deleted == 7 and report.orphaned == 1  # July..December, and May, go; June has history: kept
     with ledger.transaction() as connection:
-        kept = connection.execute(select(t.OccurrenceRow.orphaned_at).where(t.OccurrenceRow.id == june)).scalar_one()
+        kept = connection.execute(select(col(t.OccurrenceRow.orphaned_at)).where(col(t.OccurrenceRow.id) == june)).scalar_one()
         assert kept is not None
         assert connection.execute(select(func.count()).select_from(t.ExcusalRow)).scalar_one() == 1
 
@@ -115,15 +116,15 @@ def test_a_database_from_a_newer_commplan_is_refused_clearly(ledger_url):
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
     engine.dispose()
-    with pytest.raises(LedgerError, match="has schema 0099, written by a newer commplan .*: upgrade commplan"):
+    with pytest.raises(LedgerError, match=r"có lược đồ phiên bản 0099 do một commplan mới hơn ghi .*: hãy nâng cấp commplan"):
         Ledger(ledger_url)
 
 
 def test_bad_urls_and_folders_are_refused_clearly(tmp_path):
-    with pytest.raises(LedgerError, match="'notaurl' is not a database URL"):
+    with pytest.raises(LedgerError, match="'notaurl' không phải địa chỉ cơ sở dữ liệu"):
         Ledger("notaurl")
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    with pytest.raises(LedgerError, match="the data folder .*file/sub cannot hold the SQLite database \\(cannot create it"):
+    with pytest.raises(LedgerError, match=r"thư mục dữ liệu .*file/sub không chứa được cơ sở dữ liệu SQLite \(không tạo được thư mục"):
         Ledger(f"sqlite:///{tmp_path}/file/sub/ledger.sqlite3")
-    with pytest.raises(LedgerError, match="mysql is not supported"):
+    with pytest.raises(LedgerError, match="không hỗ trợ mysql"):
         Ledger("mysql://root@127.0.0.1/test")

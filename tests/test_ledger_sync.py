@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from conftest import weekly_report
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from commplan.ledger import EvidenceInput, LedgerError
 from commplan.ledger import tables as t
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 16, 9, 0, tzinfo=VN)  # a Wednesday
@@ -34,9 +35,9 @@ def count(ledger, table=t.OccurrenceRow) -> int:
 def keys(ledger) -> set[tuple]:
     with ledger.transaction() as connection:
         rows = connection.execute(
-            select(t.ObligationRow.code, t.OccurrenceRow.unit_id, t.OccurrenceRow.window_start, t.OccurrenceRow.due_at,
-                   t.OccurrenceRow.orphaned_at)
-            .join(t.ObligationRow, t.ObligationRow.id == t.OccurrenceRow.obligation_id)
+            select(col(t.ObligationRow.code), col(t.OccurrenceRow.unit_id), col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.due_at),
+                   col(t.OccurrenceRow.orphaned_at))
+            .join(t.ObligationRow, col(t.ObligationRow.id) == col(t.OccurrenceRow.obligation_id))
         ).all()
     return {(code, unit, start.isoformat(), due.isoformat(), orphaned is not None) for code, unit, start, due, orphaned in rows}
 
@@ -88,7 +89,7 @@ def test_removing_an_obligation_keeps_history_and_evidence(ledger, write_plan):
     kept = next(s for s in statuses if s.id == result.occurrence_id)
     assert kept.orphaned and kept.status == "done-on-time" and kept.delivered == 1
     with ledger.transaction() as connection:
-        removed = connection.execute(select(t.ObligationRow.removed_at).where(t.ObligationRow.code == "tin-thang")).scalar_one()
+        removed = connection.execute(select(col(t.ObligationRow.removed_at)).where(col(t.ObligationRow.code) == "tin-thang")).scalar_one()
     assert removed is not None
     # putting the obligation back brings its occurrences back, un-orphaned, evidence in place
     back = ledger.sync(write_plan(WEEKLY + MONTHLY), now=NOW, horizon=dt.date(2022, 12, 31))
@@ -111,7 +112,7 @@ def test_an_awaited_event_opens_its_obligations_on_the_next_sync(ledger, write_p
     report = ledger.sync(catalog, now=NOW, horizon=dt.date(2022, 6, 30))
     assert report.waiting == () and report.inserted == 3
     assert min(k[2] for k in keys(ledger)) == "2022-04-12"
-    with pytest.raises(LedgerError, match="unknown event 'baner' \\(did you mean 'banner'\\?\\)"):
+    with pytest.raises(LedgerError, match="không có sự kiện 'baner' \\(có phải 'banner'\\?\\)"):
         ledger.record_event("baner", dt.date(2022, 4, 12), now=NOW)
 
 

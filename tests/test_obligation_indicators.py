@@ -45,11 +45,9 @@ def test_a_report_carries_the_plan_s_indicators(tmp_path):
 
 def test_an_unknown_indicator_is_named_with_a_suggestion(tmp_path):
     _, errors = load(tmp_path, "[ho-tren-sann]")
-    assert errors == ["plan.yaml:22:18: obligations[0].indicators[0]: unknown indicator 'ho-tren-sann' "
-                      "(did you mean 'ho-tren-san'?)"]
+    assert errors == ["plan.yaml:22:18: obligations[0].indicators[0]: không có chỉ tiêu 'ho-tren-sann' (có phải là 'ho-tren-san'?)"]
 
 
 def test_a_baseline_is_not_a_row_of_a_report(tmp_path):
     _, errors = load(tmp_path, "[ho-tren-san, tong-ho]")
-    assert errors == ["plan.yaml:22:31: obligations[0].indicators[1]: 'tong-ho' is a baseline: a reference figure, "
-                      "not a row of a report"]
+    assert errors == ["plan.yaml:22:31: obligations[0].indicators[1]: 'tong-ho' là chỉ tiêu gốc: một số liệu tham chiếu, không phải một dòng của báo cáo"]

@@ -8,13 +8,13 @@ import json
 import threading
 
 import pytest
+from conftest import weekly_report
 
 from commplan.ledger import Ledger
 from commplan.ledger.outbox import MAX_ATTEMPTS, backoff
 from commplan.notify.channels import FileChannel, PermanentError, TemporaryError
 from commplan.notify.notifier import Notifier, SendReport, next_send_time
 from commplan.schedule.workdays import WorkCalendar
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 PLAN = weekly_report(extra="  reminders: {before: [1d], on_due: true, overdue_every: 2d, escalate_after: 5d}\n")
@@ -112,7 +112,7 @@ def test_a_failing_channel_never_blocks_the_others_and_is_retried_then_closed(le
         Notifier(ledger, catalog, channels).send(moment, SendReport())
     gave_up = ledger.deliveries(statuses=["failed"])
     assert sorted(d["channel"] for d in gave_up) == ["sms", "zalo"]
-    assert next(d for d in gave_up if d["channel"] == "sms")["last_error"] == f"gave up after {MAX_ATTEMPTS} attempts: gateway 503"
+    assert next(d for d in gave_up if d["channel"] == "sms")["last_error"] == f"dừng sau {MAX_ATTEMPTS} lần thử: gateway 503"
     flaky.fail = None  # closed for good: a recovered gateway does not resend it
     assert Notifier(ledger, catalog, channels).run(set_now(moment + dt.timedelta(days=1))).sent == 0
 

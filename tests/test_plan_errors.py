@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import UNITS_YAML, plan_yaml
 
 from commplan.plan import PlanLoadError, load_catalog
-from conftest import UNITS_YAML, plan_yaml
 
 
 def errors_for(tmp_path, files: dict[str, str | bytes]) -> list[str]:
@@ -50,81 +50,81 @@ def test_it_names_file_line_column_and_key_path_of_a_bad_weekday(tmp_path):
         """,
     )
     # plan_yaml puts `obligations:` on line 9, then this text (which starts with a blank line)
-    assert errors == ["plan.yaml:15:20: obligations[0].due.weekday: 'thur' is not a weekday (mon..sun)"]
+    assert errors == ["plan.yaml:15:20: obligations[0].due.weekday: 'thur' không phải là thứ trong tuần (mon..sun)"]
 
 
 @pytest.mark.parametrize(
     ("obligation", "expected"),
     [
         ("- id: a\n  titel: Tin\n  lead: buu-dien\n  every: month\n",
-         ["obligations[0]: missing required key 'title'",
-          "obligations[0].titel: unknown key 'titel'; did you mean 'title'?"]),
+         ["obligations[0]: thiếu khóa bắt buộc 'title'",
+          "obligations[0].titel: khóa 'titel' không có trong định dạng; có phải là 'title'?"]),
         ("- id: a\n  lead: buu-dien\n  every: month\n",
-         "obligations[0]: missing required key 'title'"),
+         "obligations[0]: thiếu khóa bắt buộc 'title'"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n",
-         "obligations[0]: missing the rhythm: give one of `every`, `once` or `rrule`"),
+         "obligations[0]: thiếu nhịp thực hiện: ghi một trong `every`, `once` hoặc `rrule`"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  once: true\n",
-         "obligations[0].once: give only one of every, once, rrule (found every and once)"),
+         "obligations[0].once: chỉ ghi một trong every, once, rrule (đang có every và once)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: fortnight\n",
-         "obligations[0].every: 'fortnight' is not a period: use day, workday, week, month, quarter, half-year, year, or a multiple such as '2 weeks' or '3 months'"),
+         "obligations[0].every: 'fortnight' không phải là kỳ: dùng day, workday, week, month, quarter, half-year, year, hoặc bội số như '2 weeks' hay '3 months'"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {weekday: thu}\n",
-         "obligations[0].due.weekday: `weekday` fits week periods, not `every: month`"),
+         "obligations[0].due.weekday: `weekday` dùng cho kỳ tuần, không dùng với `every: month`"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: week\n  due: {day: 25}\n",
-         "obligations[0].due.day: `day` fits month, quarter, half-year and year periods, not `every: week`"),
+         "obligations[0].due.day: `day` dùng cho kỳ tháng, quý, 6 tháng và năm, không dùng với `every: week`"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: quarter\n  due: {day: 25}\n",
-         "obligations[0].due.day: with `every: quarter` say which month of the period: {month: last, day: …}"),
+         "obligations[0].due.day: với `every: quarter` hãy ghi tháng nào của kỳ: {month: last, day: …}"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: quarter\n  due: {month: 4, day: 25}\n",
-         "obligations[0].due.month: month 4 does not exist in a 3-month period"),
+         "obligations[0].due.month: tháng 4 không có trong kỳ 3 tháng"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: year\n  due: {month: 2, day: 30}\n",
-         "obligations[0].due.day: 30/2 never exists"),
+         "obligations[0].due.day: ngày 30/2 không bao giờ có"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {day: 32}\n",
-         "obligations[0].due.day: 32 is not a day of the month (1..31, last, or -1 for the last day)"),
+         "obligations[0].due.day: 32 không phải là ngày trong tháng (1..31, last, hoặc -1 cho ngày cuối tháng)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {day: 25, time: \"25:00\"}\n",
-         "obligations[0].due.time: '25:00' is not a time of day (write \"14:00\")"),
+         'obligations[0].due.time: \'25:00\' không phải là giờ trong ngày (ghi "14:00")'),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {day: 25, if_holiday: skip}\n",
-         "obligations[0].due.if_holiday: 'skip' is not a holiday rule (next-workday, previous-workday, keep)"),
+         "obligations[0].due.if_holiday: 'skip' không phải là quy tắc ngày nghỉ (next-workday, previous-workday, keep)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {after_end: soon}\n",
-         "obligations[0].due.after_end: 'soon' is not a duration (e.g. 3d, 2h, 1w, 5 workdays)"),
+         "obligations[0].due.after_end: 'soon' không phải là khoảng thời gian (ví dụ 3d, 2h, 1w, 5 workdays)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: 2021-12-31\n",
-         "obligations[0].due: a fixed date as due goes with `once: true`; recurring duties take {day: …}, {weekday: …}"),
+         "obligations[0].due: thời hạn là một ngày cố định thì đi cùng `once: true`; nhiệm vụ lặp lại dùng {day: …}, {weekday: …}"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  once: true\n",
-         "obligations[0].once: a one-off needs `due` (a date, or {after_start: 7d}) or `until`"),
+         "obligations[0].once: nhiệm vụ một lần cần có `due` (một ngày, hoặc {after_start: 7d}) hoặc `until`"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  once: true\n  from: 2022-01-10\n  due: 2022-01-01\n",
-         "obligations[0].due: due 2022-01-01 is before from 2022-01-10"),
+         "obligations[0].due: thời hạn 2022-01-01 trước ngày bắt đầu from 2022-01-10"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  from: 2022-05-01\n  until: 2022-01-01\n",
-         "obligations[0].until: until 2022-01-01 is before from 2022-05-01"),
+         "obligations[0].until: ngày kết thúc until 2022-01-01 trước ngày bắt đầu from 2022-05-01"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: year\n  months: [5]\n",
-         "obligations[0].months: no year period starts in these months (they start in 1)"),
+         "obligations[0].months: không có kỳ năm nào bắt đầu trong các tháng này (các kỳ bắt đầu vào tháng 1)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  months: [13]\n",
-         "obligations[0].months[0]: 13 is not a month (1..12)"),
+         "obligations[0].months[0]: 13 không phải là tháng (1..12)"),
         ("- id: a\n  title: Tin\n  lead: bu-dien\n  every: month\n",
-         "obligations[0].lead[0]: unknown unit or group 'bu-dien' (did you mean 'buu-dien'?)"),
+         "obligations[0].lead[0]: không có đơn vị hay nhóm đơn vị 'bu-dien' (có phải là 'buu-dien'?)"),
         ("- id: a\n  title: Tin\n  lead: Bưu điện tỉnh\n  every: month\n",
-         "obligations[0].lead: 'Bưu điện tỉnh' is not an id: use lowercase letters, digits and hyphens (e.g. buu-dien-tinh)"),
+         "obligations[0].lead: 'Bưu điện tỉnh' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ buu-dien-tinh)"),
         ("- id: a\n  title: Tin\n  lead: 5\n  every: month\n",
-         "obligations[0].lead[0]: unknown unit or group '5'"),
+         "obligations[0].lead[0]: không có đơn vị hay nhóm đơn vị '5'"),
         ("- id: a\n  title: Tin\n  lead: [buu-dien]\n  every: month\n  at_least: many\n",
-         "obligations[0].at_least: expected a whole number, got 'many'"),
+         "obligations[0].at_least: cần một số nguyên, nhưng gặp 'many'"),
         ("- id: a\n  title: Tin\n  lead: [buu-dien]\n  every: month\n  at_least: 0\n",
-         "obligations[0].at_least: must be at least 1"),
+         "obligations[0].at_least: phải ít nhất là 1"),
         ("- id: a\n  title: [Tin]\n  lead: buu-dien\n  every: month\n",
-         "obligations[0].title: expected text, got a list"),
+         "obligations[0].title: cần một chuỗi chữ, nhưng gặp một danh sách"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  kind: news\n",
-         "obligations[0].kind: 'news' is not one of publish | broadcast | meeting | report | plan | deliverable"),
+         "obligations[0].kind: 'news' không thuộc các giá trị publish | broadcast | meeting | report | plan | deliverable"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  from: {event: banner}\n",
-         "obligations[0].from.event: unknown event 'banner'"),
+         "obligations[0].from.event: không có sự kiện 'banner'"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  rrule: \"FREQ=HOURLY\"\n",
-         "obligations[0].rrule: the rule's FREQ must be DAILY or coarser: periods are whole days"),
+         "obligations[0].rrule: FREQ của quy tắc phải là DAILY hoặc dài hơn: kỳ tính theo ngày trọn vẹn"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  rrule: \"FREQ=SOMETIMES\"\n",
-         "obligations[0].rrule: invalid rule: invalid 'FREQ': SOMETIMES"),
+         "obligations[0].rrule: quy tắc không hợp lệ: invalid 'FREQ': SOMETIMES"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  reminders: {befor: [1d]}\n",
-         "obligations[0].reminders.befor: unknown key 'befor'; did you mean 'before'?"),
+         "obligations[0].reminders.befor: khóa 'befor' không có trong định dạng; có phải là 'before'?"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  reminders: {before: [tomorrow]}\n",
-         "obligations[0].reminders.before[0]: 'tomorrow' is not a duration (e.g. 3d, 2h, 1w, 5 workdays)"),
+         "obligations[0].reminders.before[0]: 'tomorrow' không phải là khoảng thời gian (ví dụ 3d, 2h, 1w, 5 workdays)"),
         ("- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n- id: a\n  title: Tin 2\n  lead: buu-dien\n  every: week\n",
-         "obligations[1].id: duplicate obligation id 'a' (first on line 10)"),
+         "obligations[1].id: mã nhiệm vụ 'a' bị trùng (đã có ở dòng 10)"),
         ("- just a string\n",
-         "obligations[0]: expected a mapping (a obligation), got 'just a string'"),
+         "obligations[0]: cần một ánh xạ (một nhiệm vụ), nhưng gặp 'just a string'"),
     ],
 )
 def test_it_explains_a_bad_obligation(tmp_path, obligation, expected):
@@ -142,11 +142,11 @@ def test_it_reports_every_error_of_every_file_in_one_run(tmp_path):
     )
     errors = errors_for(tmp_path, {"a-units.yaml": bad_units, "b/plan.yaml": bad_plan})
     assert errors == [
-        "a-units.yaml:25:9: units[7].id: duplicate id 'buu-dien' (already a unit in a-units.yaml)",
-        "a-units.yaml:27:5: units[8]: missing required key 'name'",
-        "a-units.yaml:28:5: units[8].nam: unknown key 'nam'; did you mean 'name'?",
-        "b/plan.yaml:12:11: obligations[0].lead[0]: unknown unit or group 'nobody'",
-        "b/plan.yaml:18:20: obligations[1].due.weekday: 'thur' is not a weekday (mon..sun)",
+        "a-units.yaml:25:9: units[7].id: mã 'buu-dien' bị trùng (đã là một đơn vị trong a-units.yaml)",
+        "a-units.yaml:27:5: units[8]: thiếu khóa bắt buộc 'name'",
+        "a-units.yaml:28:5: units[8].nam: khóa 'nam' không có trong định dạng; có phải là 'name'?",
+        "b/plan.yaml:12:11: obligations[0].lead[0]: không có đơn vị hay nhóm đơn vị 'nobody'",
+        "b/plan.yaml:18:20: obligations[1].due.weekday: 'thur' không phải là thứ trong tuần (mon..sun)",
     ]
 
 
@@ -154,8 +154,8 @@ def test_it_refuses_a_group_with_a_units_id_and_units_declared_twice_across_file
     extra = "commplan: 1\nunits:\n  - id: so-khcn\n    name: Lặp lại\ngroups:\n  buu-dien:\n    name: Trùng\n    members: [viettel-post]\n"
     errors = errors_for(tmp_path, {"units.yaml": UNITS_YAML, "z.yaml": extra})
     assert errors == [
-        "z.yaml:3:9: units[0].id: duplicate id 'so-khcn' (already a unit in units.yaml)",
-        "z.yaml:6:3: groups.buu-dien: group id 'buu-dien' is already a unit in units.yaml",
+        "z.yaml:3:9: units[0].id: mã 'so-khcn' bị trùng (đã là một đơn vị trong units.yaml)",
+        "z.yaml:6:3: groups.buu-dien: mã nhóm 'buu-dien' đã là một đơn vị trong units.yaml",
     ]
 
 
@@ -166,18 +166,18 @@ def test_it_finds_a_succession_cycle(tmp_path):
     )
     errors = errors_for(tmp_path, {"units.yaml": units})
     assert len(errors) == 1
-    assert "succession goes in a circle: so-tttt -> so-khcn -> so-tttt" in errors[0]
+    assert "kế thừa nhiệm vụ thành vòng: so-tttt -> so-khcn -> so-tttt" in errors[0]
 
 
 def test_it_finds_groups_that_contain_each_other(tmp_path):
     units = UNITS_YAML + "  vong-a:\n    name: A\n    members: [vong-b]\n  vong-b:\n    name: B\n    members: [vong-a]\n"
     errors = errors_for(tmp_path, {"units.yaml": units})
-    assert len(errors) == 1 and "groups contain each other in a circle: vong-a -> vong-b -> vong-a" in errors[0]
+    assert len(errors) == 1 and "các nhóm đơn vị chứa lẫn nhau thành vòng: vong-a -> vong-b -> vong-a" in errors[0]
 
 
 def test_it_refuses_an_event_that_no_obligation_waits_for(tmp_path):
     errors = plan_errors(tmp_path, OK_OBLIGATION, events="- id: banner\n  title: Banner\n")
-    assert errors == ["plan.yaml:10:9: events[0].id: no obligation waits for event 'banner' (use `from: {event: banner}`)"]
+    assert errors == ["plan.yaml:10:9: events[0].id: không nhiệm vụ nào chờ sự kiện 'banner' (dùng `from: {event: banner}`)"]
 
 
 def test_it_checks_the_plan_header(tmp_path):
@@ -188,9 +188,9 @@ def test_it_checks_the_plan_header(tmp_path):
     )
     messages = [e.split(": ", 1)[1] for e in errors]
     assert messages == [
-        "plan.timezone: unknown time zone 'Asia/Hanoi_City' (e.g. Asia/Ho_Chi_Minh)",
-        "plan.holidays: 'XX' is not a country code known to the holidays package (e.g. VN)",
-        "plan.reminders.overdue_every: 'often' is not a duration (e.g. 3d, 2h, 1w, 5 workdays)",
+        "plan.timezone: không có múi giờ 'Asia/Hanoi_City' (ví dụ Asia/Ho_Chi_Minh)",
+        "plan.holidays: 'XX' không phải là mã quốc gia mà gói holidays biết (ví dụ VN)",
+        "plan.reminders.overdue_every: 'often' không phải là khoảng thời gian (ví dụ 3d, 2h, 1w, 5 workdays)",
     ]
 
 
@@ -215,34 +215,34 @@ def test_it_checks_indicators_and_budget(tmp_path):
     errors = errors_for(tmp_path, {"units.yaml": UNITS_YAML, "plan.yaml": text})
     messages = [e.split(": ", 1)[1] for e in errors]
     assert messages == [
-        "indicators[0].targets[2023]: 'lots' is not a target: write a number (10) or a percent (70%)",
-        "indicators[1].of: unknown indicator 'tong-ho'",
-        "budget[0].obligation: unknown obligation 'tin-thag' (did you mean 'tin-thang'?)",
-        "budget[1].amount: an amount must be more than 0",
+        "indicators[0].targets[2023]: 'lots' không phải là mục tiêu: ghi một số (10) hoặc phần trăm (70%)",
+        "indicators[1].of: không có chỉ tiêu 'tong-ho'",
+        "budget[0].obligation: không có nhiệm vụ 'tin-thag' (có phải là 'tin-thang'?)",
+        "budget[1].amount: số tiền phải lớn hơn 0",
     ]
 
 
 @pytest.mark.parametrize(
     ("content", "expected"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.yaml:1:1: this is a binary file, not YAML text"),
-        ("commplan: 1\nunits: []\n".encode("utf-16"), "x.yaml:1:1: this is a binary file, not YAML text"),
-        (b"commplan: 1\nunits:\n  - id: a\n    name: S\xe1 TTTT\n", "x.yaml:4:12: not UTF-8 text (byte 0xe1); save the file as UTF-8"),
-        (b"", "x.yaml:1:1: the file is empty; a plan file starts with `commplan: 1`"),
-        (b"# only a comment\n", "x.yaml:1:1: the file is empty; a plan file starts with `commplan: 1`"),
-        (b"commplan: 1\nunits: [\n", "x.yaml:3:1: invalid YAML: while parsing a flow node expected the node content, but found '<stream end>'"),
-        (b"commplan: 1\n\tunits: []\n", "x.yaml:2:1: invalid YAML: while scanning for the next token found character '\\t' that cannot start any token"),
-        (b"commplan: 1\n---\ncommplan: 1\n", "x.yaml:2:1: invalid YAML: expected a single document in the stream but found another document"),
-        (b"- commplan\n- 1\n", "x.yaml:1:1: a plan file is a mapping starting with `commplan: 1`, got a list"),
-        (b"units: []\n", "x.yaml:1:1: missing `commplan: 1` (the format version) at the top of the file"),
-        (b"commplan: 2\nunits: []\n", "x.yaml:1:11: commplan: format version 2 is not supported; this commplan reads version 1"),
-        (b"commplan: 1\n", "x.yaml:1:1: the file holds no `units`, `groups` or `plan`"),
-        (b"commplan: 1\nunit: []\n", "x.yaml:2:1: unit: unknown key 'unit'; did you mean 'units'?"),
-        (b"commplan: 1\nobligations: []\n", "x.yaml:2:1: obligations: `obligations` belongs to a plan: add a `plan:` header to this file"),
-        (b"commplan: 1\nunits: 5\n", "x.yaml:2:8: units: `units` is a list (each item starts with `- `), got 5"),
-        (b"commplan: 1\nunits:\n  - id: a\n    name: A\n    name: B\n", "x.yaml:5:5: units[0].name: duplicate key 'name' (first given on line 4)"),
-        (b"commplan: 1\nunits:\n  - ? [a, b]\n    : x\n", "x.yaml:3:7: units[0]: a key must be plain text, not a list or mapping"),
-        (b"commplan: 1\nunits:\n  - !!python/object:os.system {}\n", "x.yaml:3:5: invalid YAML: the tag 'tag:yaml.org,2002:python/object:os.system' is not allowed in plans"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "x.yaml:1:1: đây là tệp nhị phân, không phải văn bản YAML"),
+        ("commplan: 1\nunits: []\n".encode("utf-16"), "x.yaml:1:1: đây là tệp nhị phân, không phải văn bản YAML"),
+        (b"commplan: 1\nunits:\n  - id: a\n    name: S\xe1 TTTT\n", "x.yaml:4:12: không phải văn bản UTF-8 (byte 0xe1); hãy lưu tệp dạng UTF-8"),
+        (b"", "x.yaml:1:1: tệp trống; tệp kế hoạch bắt đầu bằng `commplan: 1`"),
+        (b"# only a comment\n", "x.yaml:1:1: tệp trống; tệp kế hoạch bắt đầu bằng `commplan: 1`"),
+        (b"commplan: 1\nunits: [\n", "x.yaml:3:1: YAML không hợp lệ: khi đọc một giá trị: cần một giá trị, nhưng gặp '<stream end>'"),
+        (b"commplan: 1\n\tunits: []\n", "x.yaml:2:1: YAML không hợp lệ: khi đọc tệp: gặp ký tự '\\t' không được đứng đầu một giá trị (thụt lề bằng dấu cách, không dùng tab)"),
+        (b"commplan: 1\n---\ncommplan: 1\n", "x.yaml:2:1: YAML không hợp lệ: mỗi tệp chỉ chứa một tài liệu YAML: nhưng lại gặp tài liệu thứ hai"),
+        (b"- commplan\n- 1\n", "x.yaml:1:1: tệp kế hoạch là một ánh xạ bắt đầu bằng `commplan: 1`, nhưng gặp một danh sách"),
+        (b"units: []\n", "x.yaml:1:1: thiếu `commplan: 1` (phiên bản định dạng) ở đầu tệp"),
+        (b"commplan: 2\nunits: []\n", "x.yaml:1:11: commplan: phiên bản định dạng 2 không được hỗ trợ; commplan này đọc phiên bản 1"),
+        (b"commplan: 1\n", "x.yaml:1:1: tệp không có `units`, `groups` hay `plan`"),
+        (b"commplan: 1\nunit: []\n", "x.yaml:2:1: unit: khóa 'unit' không có trong định dạng; có phải là 'units'?"),
+        (b"commplan: 1\nobligations: []\n", "x.yaml:2:1: obligations: `obligations` thuộc về một kế hoạch: hãy thêm phần đầu `plan:` vào tệp này"),
+        (b"commplan: 1\nunits: 5\n", "x.yaml:2:8: units: `units` là một danh sách (mỗi mục bắt đầu bằng `- `), nhưng gặp 5"),
+        (b"commplan: 1\nunits:\n  - id: a\n    name: A\n    name: B\n", "x.yaml:5:5: units[0].name: khóa 'name' bị trùng (đã ghi ở dòng 4)"),
+        (b"commplan: 1\nunits:\n  - ? [a, b]\n    : x\n", "x.yaml:3:7: units[0]: khóa phải là một chuỗi chữ, không phải danh sách hay ánh xạ"),
+        (b"commplan: 1\nunits:\n  - !!python/object:os.system {}\n", "x.yaml:3:5: YAML không hợp lệ: thẻ 'tag:yaml.org,2002:python/object:os.system' không được phép trong kế hoạch"),
     ],
 )
 def test_it_gives_a_one_line_error_for_malformed_files(tmp_path, content, expected):
@@ -253,7 +253,7 @@ def test_it_gives_a_one_line_error_for_malformed_files(tmp_path, content, expect
 def test_it_refuses_deep_nesting(tmp_path):
     errors = errors_for(tmp_path, {"x.yaml": "commplan: 1\nunits: " + "[" * 5000 + "]" * 5000 + "\n"})
     assert len(errors) == 1
-    assert "nested" in errors[0] and errors[0].startswith("x.yaml:")
+    assert "lồng quá sâu" in errors[0] and errors[0].startswith("x.yaml:")
 
 
 def test_it_refuses_an_alias_bomb(tmp_path):
@@ -261,12 +261,12 @@ def test_it_refuses_an_alias_bomb(tmp_path):
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     errors = errors_for(tmp_path, {"x.yaml": "\n".join(lines) + "\n"})
     assert len(errors) == 1
-    assert "document too large: more than 500000 values (aliases expanded)" in errors[0]
+    assert "tài liệu quá lớn: hơn 500000 giá trị (kể cả các alias đã mở rộng)" in errors[0]
 
 
 def test_it_refuses_a_huge_file(tmp_path):
     errors = errors_for(tmp_path, {"x.yaml": b"commplan: 1\n" + b"#" * (9 * 1024 * 1024)})
-    assert errors == [f"x.yaml:1:1: file is {9 * 1024 * 1024 + 12} bytes; plans are limited to 8388608 bytes"]
+    assert errors == [f"x.yaml:1:1: tệp có {9 * 1024 * 1024 + 12} byte; tệp kế hoạch dài tối đa 8388608 byte"]
 
 
 def test_it_reads_unquoted_times_as_times_not_base_60_numbers(tmp_path):
@@ -279,7 +279,7 @@ def test_it_reads_unquoted_times_as_times_not_base_60_numbers(tmp_path):
 
 def test_it_names_missing_paths(tmp_path):
     _, errors = load_catalog([tmp_path / "nowhere"], strict=False)
-    assert [e.message for e in errors] == ["no such file or folder"]
+    assert [e.message for e in errors] == ["không có tệp hoặc thư mục này"]
 
 
 def test_strict_loading_raises_with_every_error(tmp_path):
@@ -287,7 +287,7 @@ def test_strict_loading_raises_with_every_error(tmp_path):
     with pytest.raises(PlanLoadError) as caught:
         load_catalog([tmp_path])
     assert len(caught.value.errors) == 1
-    assert "format version 3" in str(caught.value)
+    assert "commplan: phiên bản định dạng 3 không được hỗ trợ" in str(caught.value)
 
 
 def test_hidden_folders_are_not_searched(tmp_path):
@@ -340,12 +340,12 @@ def test_review_findings_on_the_plan_language(tmp_path):
     )
     messages = [e.split(": ", 1)[1] for e in errors]
     assert messages == [
-        "obligations[2].rrule: periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)",
-        "obligations[3].from: 9999-12-30 is not a start: write a date (2021-11-01) or {event: <id>}",
-        "obligations[4].due.day: 30/2 never exists",
-        "obligations[5]: missing required key 'title'",
-        "obligations[6].due.after_end: '3660 workdays' is too long (at most 366)",
-        "obligations[7].rrule: the rule gives no date from 2026-01-05 on: check UNTIL, COUNT and BYMONTHDAY",
+        "obligations[2].rrule: kỳ tính theo ngày trọn vẹn: quy tắc không được có BYHOUR, BYMINUTE hay BYSECOND (dùng due.time)",
+        "obligations[3].from: 9999-12-30 không phải là ngày bắt đầu: ghi một ngày (2021-11-01) hoặc {event: <id>}",
+        "obligations[4].due.day: ngày 30/2 không bao giờ có",
+        "obligations[5]: thiếu khóa bắt buộc 'title'",
+        "obligations[6].due.after_end: '3660 workdays' quá dài (tối đa 366)",
+        "obligations[7].rrule: quy tắc không cho ngày nào từ 2026-01-05 trở đi: kiểm tra UNTIL, COUNT và BYMONTHDAY",
     ]
 
 
@@ -354,7 +354,7 @@ def test_leading_zeros_stay_text_and_groups_cannot_succeed(tmp_path):
         "    succeeded_by: {unit: so-khcn, from: 2025-03-15}", "    succeeded_by: {unit: ubnd-cap-huyen, from: 2025-03-15}")
     errors = errors_for(tmp_path, {"units.yaml": units})
     assert [e.split(": ", 1)[1] for e in errors] == [
-        "units[1].succeeded_by.unit: 'ubnd-cap-huyen' is a group: a unit must be a single unit"]
+        "units[1].succeeded_by.unit: 'ubnd-cap-huyen' là một nhóm đơn vị: ở đây phải ghi một đơn vị"]
     catalog, _ = load_catalog([tmp_path], strict=False)
     contact = catalog.directory.units["so-tttt"].contacts[0]
     assert (contact.zalo, contact.phone) == ("0123456701", "0345671234")
@@ -364,25 +364,24 @@ def test_extra_days_off_joined_by_a_weekend_count_as_one_run(tmp_path):
     days = [f"2026-06-{d:02d}" for d in range(4, 31)] + ["2026-07-01", "2026-07-02", "2026-07-03"]
     days += [f"2026-07-{d:02d}" for d in range(6, 31)]
     errors = plan_errors(tmp_path, OK_OBLIGATION, header=f"extra_days_off: [{', '.join(days)}]\n")
-    assert len(errors) == 1 and "days off in a row (with weekends): at most 30" in errors[0]
+    assert len(errors) == 1 and "ngày nghỉ liền nhau (kể cả cuối tuần): tối đa 30" in errors[0]
 
 
 @pytest.mark.parametrize(
     ("due", "expected"),
     [
         ("{after_end: 5d, before: true}",
-         "obligations[0].due.before: `before: true` cannot go with `after_end`: it means the day before a `day` or `weekday`"),
+         "obligations[0].due.before: `before: true` không đi cùng `after_end` được: nó chỉ ngày liền trước một `day` hoặc `weekday`"),
         ("{after_start: 7d, before: true}",
-         "obligations[0].due.before: `before: true` cannot go with `after_start`: it means the day before a `day` or `weekday`"),
+         "obligations[0].due.before: `before: true` không đi cùng `after_start` được: nó chỉ ngày liền trước một `day` hoặc `weekday`"),
         ("{day: 25, time: \"14:00\", before: true}",
-         "obligations[0].due.before: `before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
-         "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`"),
+         'obligations[0].due.before: `before: true` không đi cùng `time` được: hạn là 23:59:59 của ngày hôm trước; "trước 14h00 ngày 25" ghi là {day: 25, time: "14:00"}, không có `before`'),
         ("{before: true}",
-         "obligations[0].due.before: `before: true` needs `day` or `weekday` (e.g. {day: 25, before: true})"),
-        ("{day: 25, before: \"có\"}", "obligations[0].due.before: `before` is true or false, got 'có'"),
-        ("{day: 25, before: 1}", "obligations[0].due.before: `before` is true or false, got 1"),
+         "obligations[0].due.before: `before: true` cần có `day` hoặc `weekday` (ví dụ {day: 25, before: true})"),
+        ("{day: 25, before: \"có\"}", "obligations[0].due.before: `before` nhận true hoặc false, nhưng gặp 'có'"),
+        ("{day: 25, before: 1}", "obligations[0].due.before: `before` nhận true hoặc false, nhưng gặp 1"),
         ("{day: 25, befor: true}",
-         "obligations[0].due.befor: unknown key 'befor' in due (allowed: weekday, day, month, after_end, after_start, date, time, if_holiday, before)"),
+         "obligations[0].due.befor: khóa 'befor' không có trong due (được dùng: weekday, day, month, after_end, after_start, date, time, if_holiday, before)"),
     ],
 )
 def test_it_refuses_before_where_it_means_nothing(tmp_path, due, expected):
@@ -394,7 +393,7 @@ def test_it_refuses_before_where_it_means_nothing(tmp_path, due, expected):
 def test_it_refuses_before_with_a_fixed_date(tmp_path):
     errors = plan_errors(tmp_path, "- id: a\n  title: Tin\n  lead: buu-dien\n  once: true\n  due: {date: 2022-01-31, before: true}\n")
     assert [e.split(": ", 1)[1] for e in errors] == [
-        "obligations[0].due.before: `before: true` cannot go with `date`: it means the day before a `day` or `weekday`"]
+        "obligations[0].due.before: `before: true` không đi cùng `date` được: nó chỉ ngày liền trước một `day` hoặc `weekday`"]
     # `before: false` is the same as leaving it out
     assert plan_errors(tmp_path, "- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n  due: {day: 25, before: false}\n") == []
 
@@ -471,15 +470,15 @@ def test_it_refuses_bad_codes_aliases_provinces_and_aggregates(tmp_path):
     )
     errors = errors_for(tmp_path, {"base.yaml": UNITS_YAML, "units.yaml": units, "plan.yaml": text, "empty.yaml": "commplan: 1\nprovince: ha-tinh\nplan: {id: p, title: P, effective: {from: 2022-01-01}}\n"})
     assert errors == [
-        "empty.yaml:2:1: province: `province` names the province of this file's units, but the file defines none",
-        "plan.yaml:18:16: indicators[0].aggregate: 'max' is not one of sum | last",
-        "plan.yaml:22:16: indicators[1].aggregate: a baseline is entered once a year: `aggregate` is for reported figures",
-        "units.yaml:2:11: province: 'Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. thanh-hoa)",
-        "units.yaml:6:11: units[0].code: '38a' is not an administrative code: digits only (e.g. \"38\")",
-        "units.yaml:9:11: units[1].code: expected an administrative code such as \"38\", got 1.5",
-        "units.yaml:12:18: units[2].aliases[1]: 'X' is listed twice",
-        "units.yaml:15:15: units[3].province: expected an id (e.g. so-tttt-thanh-hoa), got a list",
-        "units.yaml:18:5: units[4].provnce: unknown key 'provnce'; did you mean 'province'?",
+        "empty.yaml:2:1: province: `province` ghi tỉnh của các đơn vị trong tệp này, nhưng tệp không khai báo đơn vị nào",
+        "plan.yaml:18:16: indicators[0].aggregate: 'max' không thuộc các giá trị sum | last",
+        "plan.yaml:22:16: indicators[1].aggregate: chỉ tiêu gốc được nhập mỗi năm một lần: `aggregate` dành cho số liệu báo cáo",
+        "units.yaml:2:11: province: 'Thanh Hóa' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ thanh-hoa)",
+        'units.yaml:6:11: units[0].code: \'38a\' không phải là mã đơn vị hành chính: chỉ gồm chữ số (ví dụ "38")',
+        'units.yaml:9:11: units[1].code: cần một mã đơn vị hành chính như "38", nhưng gặp 1.5',
+        "units.yaml:12:18: units[2].aliases[1]: 'X' được ghi hai lần",
+        "units.yaml:15:15: units[3].province: cần một mã id (ví dụ so-tttt-thanh-hoa), nhưng gặp một danh sách",
+        "units.yaml:18:5: units[4].provnce: khóa 'provnce' không có trong định dạng; có phải là 'province'?",
     ]
 
 

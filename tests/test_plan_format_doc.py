@@ -16,15 +16,14 @@ import types
 import typing
 from dataclasses import dataclass
 from enum import Enum
-from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from commplan.ledger.status import STATUSES, VIETNAMESE
 from commplan.plan import load_catalog
 from commplan.plan import model as m
 from commplan.plan import values as v
-from conftest import REPO
 
 DOC = REPO / "docs" / "plan-format.md"
 TOP_LEVEL_HEADING = "Files and folders"  # the section that documents a file's top-level keys
@@ -41,6 +40,9 @@ class Mapping:
     origin: str  # the model or constant the keys come from, for messages
 
 
+_T = typing.TypeVar("_T")
+
+
 def _inner_types(annotation: object) -> typing.Iterator[object]:
     """Every type an annotation can hold: Optional[X], tuple[X, ...], dict[K, V], X | Y, Annotated[X, …]."""
     yield annotation
@@ -49,7 +51,7 @@ def _inner_types(annotation: object) -> typing.Iterator[object]:
             yield from _inner_types(arg)
 
 
-def _is(kind: type, candidate: object) -> bool:
+def _is(candidate: object, kind: type[_T]) -> typing.TypeGuard[type[_T]]:  # narrows `candidate`, the first
     return isinstance(candidate, type) and not isinstance(candidate, types.GenericAlias) and issubclass(candidate, kind)
 
 
@@ -67,9 +69,9 @@ def accepted() -> tuple[list[Mapping], list[type[Enum]]]:
         mappings.append(Mapping(holder, tuple(m.known_keys(model)), model.__name__))
         for name, field in model.model_fields.items():
             for inner in _inner_types(field.annotation):
-                if _is(m.Strict, inner):
+                if _is(inner, m.Strict):
                     todo.append((field.alias or name, inner))
-                elif _is(Enum, inner):
+                elif _is(inner, Enum):
                     enums.setdefault(inner, None)
     mappings.append(Mapping("due", tuple(v.DUE_KEYS), "values.DUE_KEYS"))
     mappings.append(Mapping("from", tuple(m.EVENT_DATE_KEYS), "model.EVENT_DATE_KEYS"))
@@ -138,8 +140,8 @@ def documented_keys(lines: list[str]) -> set[str]:
         if in_fence or not line.lstrip().startswith("|"):
             continue
         first_cell = line.strip().strip("|").split("|")[0]
-        for span in _CODE_SPAN.findall(first_cell):
-            span = span.strip()
+        for found in _CODE_SPAN.findall(first_cell):
+            span = found.strip()
             if re.fullmatch(r"[A-Za-z_][\w-]*", span):
                 keys.add(span)
             keys.update(_YAML_KEY.findall(span))
@@ -216,7 +218,7 @@ def test_the_walk_reaches_nested_models_hand_parsed_keys_and_enums():
             ("reminders", "Reminders"), ("quiet_hours", "QuietHours"), ("from", "EventDate"), ("until", "EventDate"),
             ("due", "values.DUE_KEYS")} <= origins
     assert {m.Kind, m.Channel, m.EvidenceKind, m.ReportTemplate, v.PeriodUnit, v.HolidayRule} <= set(enums)
-    assert "if_holiday" in dict((mp.holder, mp.keys) for mp in mappings)["due"]
+    assert "if_holiday" in {mp.holder: mp.keys for mp in mappings}["due"]
 
 
 def _every_documented_name() -> list[str]:
@@ -260,7 +262,7 @@ contacts:
         assert any(p.startswith(f"units.{key}:") for p in problems), key
     assert not any(p.startswith("contacts.note:") for p in problems)
     assert any(p.startswith("contacts.email:") for p in problems)
-    assert any(p.startswith("due.before:") or p.startswith("due.weekday:") for p in problems)
+    assert any(p.startswith(("due.before:", "due.weekday:")) for p in problems)
 
 
 def test_the_reference_stands_on_its_own(doc):

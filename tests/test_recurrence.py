@@ -8,7 +8,6 @@ ISO form with the +07:00 offset, as the preview's JSON shows it.
 from __future__ import annotations
 
 import pytest
-
 from conftest import occurrences_of
 
 BEFORE_CASES = [

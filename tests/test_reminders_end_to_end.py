@@ -21,6 +21,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import PLANS, UNITS_YAML, plan_yaml, require_postgres, weekly_report
+from esms_fake import ESMSFake
+from test_email_channel import smtp  # noqa: F401 - the aiosmtpd fixture
+from zalo_fake import ZaloFake
 
 from commplan.ledger import Ledger
 from commplan.notify.addresses import normalise_phone, routes_of
@@ -31,10 +35,6 @@ from commplan.plan.model import QuietHours
 from commplan.schedule.workdays import WorkCalendar
 from commplan.settings import Settings
 from commplan.tick import evaluate
-from conftest import PLANS, UNITS_YAML, plan_yaml, require_postgres, weekly_report
-from esms_fake import ESMSFake
-from test_email_channel import smtp  # noqa: F401 - the aiosmtpd fixture
-from zalo_fake import ZaloFake
 
 pytestmark = pytest.mark.server  # commplan processes and every channel's loopback server
 
@@ -113,7 +113,7 @@ def test_a_sender_killed_between_claim_and_confirmation_neither_resends_nor_lose
         }
         remind = ("remind", "--plans", str(tmp_path), "--database", ledger_url, "--as-of")
         sender = commplan(*remind, "2022-03-10T09:00", env=at_clock("2022-03-10T09:00", env))
-        assert hold.arrived.wait(120), sender.stderr.read() if sender.poll() is not None else "no request arrived"
+        assert hold.arrived.wait(120), sender.stderr.read() if sender.poll() is not None and sender.stderr else "no request arrived"
         os.kill(sender.pid, signal.SIGKILL)  # the provider has the message; our confirmation never happens
         sender.wait(30)
         hold.release.set()
@@ -173,7 +173,7 @@ def test_two_worker_processes_drain_one_postgresql_outbox_once_each(tmp_path, se
                 second.set()
             return result
 
-        esms.answer = answer
+        esms.answer = answer  # type: ignore[method-assign]  # the fake's answers, replaced for this test
         env = {"COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_ESMS_API_KEY": "key-1",
                "COMMPLAN_ESMS_SECRET_KEY": "secret-1", "COMMPLAN_ESMS_BRANDNAME": "SOTTTT",
                "COMMPLAN_ESMS_API_BASE": esms.base, "COMMPLAN_SEND_BATCH": "4"}
@@ -196,7 +196,7 @@ def seed_contacts(catalog):
     return zalo_ids, phones
 
 
-def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch, set_now):  # noqa: F811
+def test_a_month_of_the_seed_plans_reaches_every_route_once_through_every_channel(smtp, tmp_path, monkeypatch, set_now):
     # apprise builds a TLS context for every email, loading the system's CA store (50 ms, 1,200 times here);
     # the loopback SMTP server speaks no TLS, so an empty store changes nothing but the time
     (tmp_path / "no-ca.pem").write_text("")

@@ -33,7 +33,7 @@ def script(tmp_path: Path) -> Path:
 def run_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
     return subprocess.run(["bash", str(script(tmp_path)), *args], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
 
 
 def test_scripts_run_validates_the_plans_it_is_given_and_passes_them_on(tmp_path):
@@ -62,8 +62,8 @@ def test_commplan_run_refuses_plans_with_errors_before_starting_prefect(tmp_path
     missing = tmp_path / "nowhere"
     env = {**os.environ, "COMMPLAN_DATA_DIR": str(tmp_path / "data")}
     result = subprocess.run([sys.executable, "-m", "commplan", "run", "--plans", str(missing)], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 1 and result.stdout == "" and "Traceback" not in result.stderr
-    assert result.stderr.splitlines() == [f"{missing}:1:1: no such file or folder",
+    assert result.stderr.splitlines() == [f"{missing}:1:1: không có tệp hoặc thư mục này",
                                           f"lỗi: các kế hoạch trong {missing} có lỗi: chưa chạy gì"]
     assert not (tmp_path / "data" / "prefect").exists()

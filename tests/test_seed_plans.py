@@ -7,10 +7,10 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import PLANS
 
 from commplan.plan import load_catalog
 from commplan.schedule import Expander
-from conftest import PLANS
 
 SEED_OF_PLAN = {
     "thanh-hoa-241-2021": "000_239cecb01762e696.txt",

@@ -28,7 +28,7 @@ def gateway():
     received, status = [], {"code": 200}
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             received.append((self.path, json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
             self.send_response(status["code"])
             self.send_header("Content-Length", "0")
@@ -63,7 +63,7 @@ def test_a_refusal_is_temporary_and_a_url_without_phone_is_refused(gateway):
     with pytest.raises(TemporaryError, match="did not accept"):
         AppriseSMSChannel(f"json://{where}/sms/{{phone}}").send(delivery())
     assert len(received) == 1
-    with pytest.raises(ValueError, match=r"needs \{phone\}"):
+    with pytest.raises(ValueError, match=r"cần có \{phone\} ở chỗ đặt số điện thoại người nhận"):
         AppriseSMSChannel(f"json://{where}/sms")
 
 

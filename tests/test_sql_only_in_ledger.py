@@ -23,8 +23,8 @@ def sql_in(source: str) -> list[tuple[int, str]]:
     """(line, what) of each SQL statement, builder call or connection use in a module's source."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
-            found.append((node.lineno, f"SQL in a string: {SQL.search(node.value).group(0)!r}"))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and (statement := SQL.search(node.value)):
+            found.append((node.lineno, f"SQL in a string: {statement.group(0)!r}"))
         elif isinstance(node, ast.Call):
             if isinstance(node.func, ast.Name) and node.func.id in BUILDERS:
                 found.append((node.lineno, f"{node.func.id}(...)"))

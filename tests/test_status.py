@@ -9,14 +9,14 @@ import re
 from dataclasses import replace
 
 import pytest
+from conftest import weekly_report
 
-from commplan.render import ledger as render
 from commplan.calendar import events, export, wording
 from commplan.ledger import EvidenceInput
 from commplan.ledger.status import STATUS_SQL
+from commplan.render import ledger as render
 from commplan.reports import compliance
 from commplan.status import APART, BUCKETS, COLUMNS, STATUSES, VIETNAMESE, Bucket, Status
-from conftest import weekly_report
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
@@ -34,7 +34,7 @@ def test_it_keeps_the_stable_english_values_and_the_vietnamese_labels():
                           "done-on-time": "hoàn thành đúng hạn", "done-late": "hoàn thành quá hạn",
                           "overdue": "quá hạn, chưa hoàn thành", "excused": "miễn",
                           "untracked": "ngoài thời gian theo dõi"}
-    assert Status("done-late") is Status.DONE_LATE and Status.DONE_LATE == "done-late"
+    assert Status("done-late") is Status.DONE_LATE and Status.DONE_LATE == "done-late"  # type: ignore[comparison-overlap]  # a StrEnum is its value
     assert f"{Status.OVERDUE}" == str(Status.OVERDUE) == "overdue"  # what JSON, CSV and SQL see
 
 
@@ -43,11 +43,11 @@ def test_every_member_has_a_distinct_label_and_a_place_in_the_reports():
     for status in Status:
         in_a_column = status.bucket is not Bucket.NONE
         assert (status.column is not None) == in_a_column == (status.heading is not None), status
-    assert sorted(s.column for s in COLUMNS) == list(range(len(COLUMNS)))
+    assert sorted(c for s in COLUMNS if (c := s.column) is not None) == list(range(len(COLUMNS)))
     assert set(COLUMNS) == {s for s in Status if s.bucket is not Bucket.NONE}
     # the Government Office's four buckets, in its order; excused and untracked apart
     assert BUCKETS == (Status.DONE_ON_TIME, Status.DONE_LATE, Status.OPEN, Status.OVERDUE)
-    assert APART == (Status.EXCUSED, Status.UNTRACKED) and STATUSES == tuple(Status)
+    assert APART == (Status.EXCUSED, Status.UNTRACKED) and tuple(Status) == STATUSES
 
 
 def test_every_member_has_a_calendar_state_a_label_there_and_a_prefix_or_explicitly_none():
@@ -59,7 +59,7 @@ def test_every_member_has_a_calendar_state_a_label_there_and_a_prefix_or_explici
     assert Status.SCHEDULED.calendar is None and Status.SCHEDULED.shown is Status.OPEN
     assert {s.prefix for s in Status} == {None, "[Đã hoàn thành]", "[Quá hạn]", "[Miễn]", "[Ngoài theo dõi]"}
     # alarms only for what is still to do
-    assert events.SILENT == {s.calendar for s in Status if s.calendar} - {"open"}
+    assert {s.calendar for s in Status if s.calendar} - {"open"} == events.SILENT
 
 
 def test_the_status_sql_names_every_member_and_nothing_else():
@@ -131,7 +131,7 @@ def test_every_member_occurs_and_reads_the_same_everywhere(every_status):
 
     shown, _ = export.deadline_events(ledger, catalog, export.Selection(), as_of=NOW)
     assert [e.uid.split(".")[2:4] for e in shown] == [[r.unit, f"{r.window_start:%Y%m%d}@commplan"] for r in rows]
-    for row, event in zip(rows, shown):  # both by deadline, then plan, obligation and unit
+    for row, event in zip(rows, shown, strict=True):  # both by deadline, then plan, obligation and unit
         summary = wording.summary(event)
         prefix = row.status.shown.prefix
         assert summary.startswith(f"{prefix} ") if prefix else not summary.startswith("["), (row.status, summary)

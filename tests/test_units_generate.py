@@ -5,11 +5,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
 from cli_in_process import run_cli
+from conftest import PLANS, REPO
+
 from commplan.plan import load_catalog
 from commplan.plan import official_units as official
-from conftest import PLANS, REPO
 
 
 def run(*args: str, cwd=REPO) -> subprocess.CompletedProcess:
@@ -36,7 +36,7 @@ def test_it_writes_thanh_hoas_communes_under_the_existing_provincial_ubnd(tmp_pa
     assert by_code["14797"].id == "ubnd-p-hac-thanh-thanh-hoa"
     assert by_code["14797"].aliases == ("Phường Hạc Thành",)
     assert by_code["14758"].short == "UBND phường Hàm Rồng"
-    assert all(len(code) == 5 and "14755" <= code <= "16660" for code in by_code)
+    assert all(code is not None and len(code) == 5 and "14755" <= code <= "16660" for code in by_code)
     assert all(u.id.isascii() for u in units)
     # the existing directory's units are untouched, and not written again
     assert "- id: ubnd-thanh-hoa\n" not in out.read_text(encoding="utf-8")
@@ -85,7 +85,7 @@ def test_regenerating_keeps_the_contacts_entered_since(tmp_path):
     [
         (("generate", "--province", "99"), "lỗi: không có tỉnh mã '99' trong danh mục; xem `commplan units provinces`"),
         (("generate", "--province", "38", "--parent", "UBND Thanh Hóa"),
-         "lỗi: --parent: 'UBND Thanh Hóa' is not an id: use lowercase letters, digits and hyphens (e.g. ubnd-thanh-hoa)"),
+         "lỗi: --parent: 'UBND Thanh Hóa' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang (ví dụ ubnd-thanh-hoa)"),
     ],
 )
 def test_it_refuses_bad_arguments_in_one_line(args, message):
@@ -111,10 +111,10 @@ def test_it_lists_the_34_provinces():
 def test_the_committed_thanh_hoa_directory_is_the_generators_output():
     """plans/units/thanh-hoa-communes.yaml is what the command in its header writes (regenerate on a new list)."""
     committed = (PLANS / "units" / "thanh-hoa-communes.yaml").read_text(encoding="utf-8")
-    command = next(line for line in committed.splitlines() if line.startswith("# Written by: "))
-    assert command == "# Written by: commplan units generate --province 38 --parent ubnd-thanh-hoa -o plans/units/thanh-hoa-communes.yaml"
+    command = next(line for line in committed.splitlines() if line.startswith("# Tạo bằng lệnh: "))
+    assert command == "# Tạo bằng lệnh: commplan units generate --province 38 --parent ubnd-thanh-hoa -o plans/units/thanh-hoa-communes.yaml"
     expected = official.directory_for(official.find_province("38"), parent="ubnd-thanh-hoa",
-                                      command=command.removeprefix("# Written by: "))
+                                      command=command.removeprefix("# Tạo bằng lệnh: "))
     assert committed == expected
 
 
@@ -123,3 +123,16 @@ def test_a_missing_output_folder_is_one_line_in_vietnamese(tmp_path):
     done = run("generate", "--province", "38", "-o", str(out))
     assert done.returncode == 1 and done.stderr.strip() == f"lỗi: không ghi được {out}: thư mục không tồn tại"
     assert not out.exists()
+
+
+def test_the_header_is_in_the_readers_language(monkeypatch):
+    # the clerk who opens the file reads its header: Vietnamese by default, English when asked
+    province = official.find_province("38")
+    monkeypatch.delenv("COMMPLAN_LANG", raising=False)
+    lines = official.directory_for(province).splitlines()
+    assert lines[0] == "# Danh mục đơn vị cấp xã của Thanh Hóa (mã 38): 166 đơn vị (147 xã, 19 phường),"
+    assert lines[3] == "# Tạo bằng lệnh: commplan units generate --province 38"
+    monkeypatch.setenv("COMMPLAN_LANG", "en")
+    lines = official.directory_for(province).splitlines()
+    assert lines[0] == "# Directory of the communes of Thanh Hóa (code 38): 166 units (147 xã, 19 phường),"
+    assert lines[3] == "# Written by: commplan units generate --province 38"

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from test_email_channel import catalog  # noqa: F401 - the plan with contacts (viettel-post follows the OA)
+from test_outbox import at, prepared
+from zalo_fake import OA_PATH, ZaloFake
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError, Unreachable
@@ -11,9 +14,6 @@ from commplan.notify.setup import configured_channels
 from commplan.notify.zalo import NotifyZaloOA, StaticTokens, ZaloOAChannel
 from commplan.notify.zalo_oauth import PERMISSION_URL, RefreshRejected
 from commplan.settings import Settings
-from test_email_channel import catalog  # noqa: F401 - the plan with contacts (viettel-post follows the OA)
-from test_outbox import at, prepared
-from zalo_fake import OA_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo
 
@@ -115,10 +115,11 @@ def test_the_plugin_url_round_trips_and_hides_the_token():
     plugin = NotifyZaloOA(user_id=FOLLOWER, token="secret-token-1", base="https://openapi.zalo.me")
     assert plugin.url(privacy=True).startswith("zalooa://8400000002?") and "secret-token-1" not in plugin.url(privacy=True)
     parsed = NotifyZaloOA.parse_url(plugin.url())
+    assert parsed is not None
     assert (parsed["user_id"], parsed["token"], parsed["base"]) == (FOLLOWER, "secret-token-1", "https://openapi.zalo.me")
 
 
-def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path, clock_at):  # noqa: F811
+def test_the_notifier_sends_zalo_through_the_oa_once(ledger, catalog, zalo, tmp_path, clock_at):
     settings = Settings(data_dir=tmp_path / "data", zalo_access_token="oa-token-1", zalo_api_base=zalo.base)
     prepared(ledger, catalog, clock_at)
     report = Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T15:00"))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import requests
+from zalo_fake import OA_PATH, OAUTH_PATH, ZaloFake
 
 from commplan.notify.channels import PermanentError, TemporaryError
 from commplan.notify.zalo_oauth import PERMISSION_URL, RefreshRejected, TokenPair, refresh_tokens
-from zalo_fake import OA_PATH, OAUTH_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo
 

@@ -15,15 +15,16 @@ import threading
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
+from zalo_fake import OAUTH_PATH, TOKEN_LIFETIME, ZaloFake
 
+from commplan.ledger.tokens import StoredToken
 from commplan.notify.channels import Unreachable
 from commplan.notify.zalo_oauth import PERMISSION_URL
 from commplan.notify.zalo_tokens import EARLY, LedgerZaloTokens, ZaloLockedOut
-from zalo_fake import OAUTH_PATH, TOKEN_LIFETIME, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo, and processes racing for the token
 
-START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
 KEY = Fernet.generate_key().decode()  # the token store's key (COMMPLAN_TOKEN_KEY)
 LIFETIME = dt.timedelta(seconds=TOKEN_LIFETIME)  # 25 h
 
@@ -55,7 +56,7 @@ def oauth_calls(zalo: ZaloFake) -> list[dict]:
 def test_seeding_refreshes_at_once_and_a_fresh_token_is_used_without_asking_zalo(ledger, zalo):
     clock = Clock()
     tokens = store(ledger, zalo, clock)
-    with pytest.raises(ZaloLockedOut, match="no Zalo token in the ledger"):
+    with pytest.raises(ZaloLockedOut, match="sổ theo dõi chưa có mã truy cập Zalo: chạy `commplan zalo-token --refresh-token -`"):
         tokens.current()  # nothing seeded yet: an Unreachable, so messages go on to SMS
     stored = tokens.seed("refresh-1")
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-2", "refresh-2", None)
@@ -71,7 +72,7 @@ def test_seeding_refreshes_at_once_and_a_fresh_token_is_used_without_asking_zalo
     assert tokens.current() == "oa-token-3"
     assert tokens.current() == "oa-token-3"
     assert [r["used"] for r in zalo.refreshes] == ["refresh-1", "refresh-2"]
-    stored = tokens.status()
+    stored = stored_pair(tokens)
     assert (stored.access_token, stored.refresh_token) == ("oa-token-3", "refresh-3") == (zalo.access_token, zalo.refresh_token)
     assert stored.access_expires_at == clock.moment + LIFETIME and stored.refreshed_at == clock.moment
     # the pair lives in the ledger, not in this object: another worker uses it without a refresh
@@ -86,9 +87,15 @@ def test_a_rejected_token_is_rotated_once_however_many_holders_report_it(ledger,
     assert other.invalidate("oa-token-2") == "oa-token-3"
     assert [r["used"] for r in zalo.refreshes] == ["refresh-1", "refresh-2"]
     assert len(oauth_calls(zalo)) == 2  # no third request, so no -14020 either
-    assert tokens.status().refresh_token == "refresh-3" == zalo.refresh_token
+    assert stored_pair(tokens).refresh_token == "refresh-3" == zalo.refresh_token
     # but the current token rejected is rotated (the check is "replaced", not "refresh at most once")
     assert other.invalidate("oa-token-3") == "oa-token-4" and tokens.current() == "oa-token-4"
+
+
+def stored_pair(tokens: LedgerZaloTokens) -> StoredToken:
+    stored = tokens.status()
+    assert stored is not None, "no token pair stored"
+    return stored
 
 
 class GatedZalo(ZaloFake):
@@ -145,6 +152,7 @@ class Worker:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
+        assert self.process.stdout is not None  # stdout=PIPE
         for line in self.process.stdout:
             self.lines.put(line.strip())
         self.lines.put("<exit>")
@@ -153,10 +161,12 @@ class Worker:
         line = self.lines.get(timeout=120)
         if line == "<exit>" or (word and line != word):
             self.process.wait(timeout=30)
+            assert self.process.stderr is not None  # stderr=PIPE
             pytest.fail(f"worker said {line!r}, expected {word!r}; stderr:\n{self.process.stderr.read()}")
         return line
 
     def go(self) -> None:
+        assert self.process.stdin is not None  # stdin=PIPE
         self.process.stdin.write("go\n")
         self.process.stdin.flush()
 
@@ -205,7 +215,7 @@ def test_two_processes_with_the_same_stale_token_rotate_it_once(ledger, ledger_u
     assert answers == [{"token": "oa-token-3"}, {"token": "oa-token-3"}]
     assert [r["used"] for r in zalo.refreshes] == ["refresh-1", "refresh-2"]
     assert len(oauth_calls(zalo)) == 2  # seed + one rotation: the second worker never sent refresh-2 (-14020)
-    stored = store(ledger, zalo).status()
+    stored = stored_pair(store(ledger, zalo))
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-3", "refresh-3", None)
 
 
@@ -214,7 +224,7 @@ def cli(url: str, zalo: ZaloFake, *args: str, stdin: str | None = None, **variab
            "COMMPLAN_ZALO_OAUTH_BASE": zalo.base, "COMMPLAN_TOKEN_KEY": KEY, **variables}
     env.pop("COMMPLAN_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "commplan", "zalo-token", "--database", url, *args],
-                          env=env, capture_output=True, text=True, timeout=120, input=stdin or "")
+                          env=env, capture_output=True, text=True, timeout=120, input=stdin or "", check=False)
 
 
 def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledger, ledger_url):
@@ -225,8 +235,8 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
         with pytest.raises(ZaloLockedOut, match="-14020") as raised:
             tokens.invalidate("oa-token-1")
         assert isinstance(raised.value, Unreachable) and PERMISSION_URL in str(raised.value)
-        stored = tokens.status()
-        assert "-14020" in stored.last_error and stored.last_error.startswith(f"{START:%Y-%m-%d %H:%M} UTC: ")
+        stored = stored_pair(tokens)
+        assert stored.last_error is not None and "-14020" in stored.last_error and stored.last_error.startswith(f"{START:%Y-%m-%d %H:%M} UTC: ")
         assert (stored.access_token, stored.refresh_token) == ("oa-token-1", "refresh-we-kept")  # nothing lost
         assert zalo.refreshes == [] and [r["body"]["refresh_token"] for r in oauth_calls(zalo)] == ["refresh-we-kept"]
         # once refused, the same refresh token is not offered again (every Zalo delivery would ask)
@@ -242,7 +252,7 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
         assert seeded.returncode == 0, seeded.stderr
         assert "được làm mới tự động" in seeded.stdout and "Lỗi làm mới gần nhất" not in seeded.stdout
         assert [r["used"] for r in zalo.refreshes] == ["refresh-zalo-knows"]
-    stored = tokens.status()
+    stored = stored_pair(tokens)
     assert (stored.access_token, stored.refresh_token, stored.last_error) == ("oa-token-2", "refresh-2", None)
     assert tokens.current() == "oa-token-2"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from zalo_fake import ZNS_PATH, ZaloFake
 
 from commplan.ledger.outbox import Claimed
 from commplan.notify.channels import PermanentError, TemporaryError, Unreachable
 from commplan.notify.zalo import StaticTokens
 from commplan.notify.zns import NotifyZaloZNS, ZNSChannel
-from zalo_fake import ZNS_PATH, ZaloFake
 
 pytestmark = pytest.mark.server  # the loopback Zalo
 
@@ -120,6 +120,7 @@ def test_the_plugin_url_round_trips_with_the_template_data_and_hides_the_token()
                            development=True, base="https://business.openapi.zalo.me")
     assert plugin.url(privacy=True).startswith("zns://84912000001?") and "secret" not in plugin.url(privacy=True)
     parsed = NotifyZaloZNS.parse_url(plugin.url())
+    assert parsed is not None
     assert {k: parsed[k] for k in ("phone", "token", "template", "data", "tracking", "development", "base")} == {
         "phone": PHONE, "token": "secret/token+1", "template": "tpl-1", "data": DATA, "tracking": "commplan-11",
         "development": True, "base": "https://business.openapi.zalo.me"}

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
 from commplan.notify.zalo_oauth import refresh_tokens
@@ -84,7 +85,7 @@ class ZaloFake:
                   message: str | None = None) -> None:
         """The next `times` requests (to `path`, or to any endpoint) get this answer instead; with
         `error=None` the body is `message` as plain text, as a proxy's 401 or 503 page is."""
-        self._forced.append(_Forced(path, times, http, error, message or MESSAGES.get(error, "Service Unavailable")))
+        self._forced.append(_Forced(path, times, http, error, message or (MESSAGES.get(error, "Service Unavailable") if error is not None else "Service Unavailable")))
 
     def expire(self, token: str | None = None) -> None:
         """Let an access token (by default the newest) run out: the OA answers -220, ZNS -124."""
@@ -95,13 +96,14 @@ class ZaloFake:
         return RefreshingTokens(self.app_id, self.secret_key, self.access_token, refresh_token or self.refresh_token,
                                 self.base)
 
-    def __enter__(self) -> ZaloFake:
+    def __enter__(self) -> Self:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
+        assert self._server is not None  # started by __enter__
         self._server.shutdown()
         self._server.server_close()
 
@@ -220,7 +222,7 @@ class RefreshingTokens:
 class _Handler(BaseHTTPRequestHandler):
     fake: ZaloFake
 
-    def do_POST(self):  # noqa: N802 - the http.server API
+    def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         headers = {name.lower(): value for name, value in self.headers.items()}
         status, payload = self.fake.answer(urlsplit(self.path).path, headers, raw)

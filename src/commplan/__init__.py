@@ -2,4 +2,4 @@
 
 __version__ = "0.1.0"
 
-from . import clock  # noqa: E402,F401 - first, so that a COMMPLAN_NOW clock runs from the process's start
+from . import clock  # noqa: F401 - first, so that a COMMPLAN_NOW clock runs from the process's start

@@ -20,9 +20,11 @@ import datetime as dt
 import os
 import time
 
+from .i18n import _
+
 VARIABLE = "COMMPLAN_NOW"
 REPLAY_MARGIN = dt.timedelta(minutes=10)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EXAMPLE = "2021-12-10T08:00:00+07:00"
 
 # The variable as the process started (commplan's __init__ imports this module first thing) and
@@ -42,18 +44,21 @@ def parse(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ClockError(f"{VARIABLE}={text!r} is not an ISO instant with an offset, e.g. {EXAMPLE}") from None
+        raise ClockError(_("{variable}={value} is not an ISO instant with an offset, e.g. {example}").format(
+            variable=VARIABLE, value=repr(text), example=EXAMPLE)) from None
     if moment.tzinfo is None:
-        raise ClockError(f"{VARIABLE}={text!r} has no offset (+07:00 for Vietnam time), e.g. {EXAMPLE}")
+        raise ClockError(_("{variable}={value} has no offset (+07:00 for Vietnam time), e.g. {example}").format(
+            variable=VARIABLE, value=repr(text), example=EXAMPLE))
     if not 1900 <= moment.year <= 9000:
-        raise ClockError(f"{VARIABLE}={text!r}: the year must be between 1900 and 9000")
+        raise ClockError(_("{variable}={value}: the year must be between 1900 and 9000").format(
+            variable=VARIABLE, value=repr(text)))
     return moment.astimezone(UTC)
 
 
 def now() -> dt.datetime:
     """The current instant (aware, UTC): real, or COMMPLAN_NOW plus the time elapsed since the process
     started (or, for a value set later in-process, since it was first read)."""
-    global _anchor
+    global _anchor  # noqa: PLW0603 -- the process-wide anchor of COMMPLAN_NOW, set on first read
     text = os.environ.get(VARIABLE, "")
     if not text.strip():
         return dt.datetime.now(UTC)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -64,3 +65,20 @@ def install_argparse() -> None:
     its module globals at call time, so pointing them at ours translates the whole parser."""
     argparse._ = _  # type: ignore[attr-defined]
     argparse.ngettext = ngettext  # type: ignore[attr-defined]
+
+
+class Labels(Mapping[str, str]):
+    """A table of `N_()` labels read through the catalog at each lookup: `Labels(KINDS)["link"]`
+    is "đường dẫn", or "link" with COMMPLAN_LANG=en."""
+
+    def __init__(self, msgids: Mapping[str, str]):
+        self._msgids = msgids
+
+    def __getitem__(self, key: str) -> str:
+        return _(self._msgids[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._msgids)
+
+    def __len__(self) -> int:
+        return len(self._msgids)

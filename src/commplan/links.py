@@ -28,6 +28,8 @@ import hmac
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from .i18n import _
+
 REPORT_VALIDITY = dt.timedelta(days=180)
 # the release that derived the keys shipped on 2026-12-01: old-form links are accepted through this day
 LEGACY_LINKS_UNTIL = dt.date(2026, 12, 1) + REPORT_VALIDITY
@@ -89,7 +91,7 @@ def _parse(token: object) -> tuple[str, str, int, str, dt.datetime]:
     occurrence, unit, issued = payload.split(":")
     if not (occurrence.isdigit() and issued.isdigit() and occurrence.isascii() and issued.isascii()):
         raise ValueError(payload)  # int() would also take "+1", " 1", "1_0" or other digits
-    return payload, mac, int(occurrence), unit, dt.datetime.fromtimestamp(int(issued), dt.timezone.utc)
+    return payload, mac, int(occurrence), unit, dt.datetime.fromtimestamp(int(issued), dt.UTC)
 
 
 def read_report_token(secret: str, token: str, *, now: dt.datetime,
@@ -98,13 +100,13 @@ def read_report_token(secret: str, token: str, *, now: dt.datetime,
     try:
         payload, mac, occurrence_id, unit, issued_at = _parse(token)
     except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
-        raise BadLink("this link is damaged") from None
+        raise BadLink(_("this link is damaged")) from None
     if not _same(mac, _mac(derived_key(secret, "report"), "report", payload)) and not (
             legacy_until is not None and issued_at.date() <= legacy_until - REPORT_VALIDITY
             and _same(mac, _legacy_mac(secret, "report", payload))):
-        raise BadLink("this link was not issued by this commplan")
+        raise BadLink(_("this link was not issued by this commplan"))
     if now - issued_at > REPORT_VALIDITY:
-        raise BadLink("this link has expired")
+        raise BadLink(_("this link has expired"))
     return occurrence_id, unit
 
 
@@ -124,5 +126,5 @@ def feed_token_ok(secret: str, unit: str, token: str, *, today: dt.date | None =
         return False
     if _same(token, feed_token(secret, unit)):
         return True
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    today = today or dt.datetime.now(dt.UTC).date()
     return legacy_until is not None and today <= legacy_until and _same(token, _legacy_mac(secret, "feed", unit))

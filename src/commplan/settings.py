@@ -1,7 +1,8 @@
 """Configuration from the environment (`COMMPLAN_*`), built lazily, never at import.
 
-Secrets (SMTP password, Zalo tokens, SMS keys, the link secret) live here too,
-never in plan YAML. A weak link secret is refused with one line naming the
+Secrets (the link secret, the token key) live here too, never in plan YAML; each
+channel's own settings (SMTP URL, Zalo app, SMS keys) are a `ChannelSettings`
+class in that channel's module, read from the same `COMMPLAN_*` variables. A weak link secret is refused with one line naming the
 variable (`SettingsError`); on the embedded default (SQLite in the data folder)
 with no secret set, one is generated once into the data folder (mode 0600).
 """
@@ -14,9 +15,12 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .i18n import N_, _
 
 MIN_SECRET_BYTES = 32
 # what people paste from examples and tutorials (compared lowercased, letters and digits only)
@@ -32,12 +36,12 @@ class SettingsError(ValueError):
 def weak_secret(value: str) -> str | None:
     """Why this secret is too weak to sign anything, or None."""
     if len(value.encode()) < MIN_SECRET_BYTES:
-        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+        return _("is shorter than {size} bytes").format(size=MIN_SECRET_BYTES)
     letters = re.sub(r"[^0-9a-z]", "", value.lower())
     if letters.startswith(PLACEHOLDERS):
-        return "is a known default or placeholder"
+        return _("is a known default or placeholder")
     if len(set(value)) < 8:
-        return "repeats a few characters"
+        return _("repeats a few characters")
     return None
 
 
@@ -71,34 +75,26 @@ def default_data_dir() -> Path:
     return Path(base) / "commplan"
 
 
-class Settings(BaseSettings):
+class ChannelSettings(BaseSettings):
+    """A channel's own settings, declared in its module (`notify/<channel>.py`): `COMMPLAN_<FIELD>`
+    like the core settings, read when the channel is set up (`Settings.channel`)."""
+
     model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="ignore")
+
+
+C = TypeVar("C", bound=ChannelSettings)
+
+
+class Settings(BaseSettings):
+    # extra="allow": a keyword that is no core setting (`Settings(<channel setting>=...)`) is kept for the
+    # channel that declares it (`channel`); the environment holds only the declared fields
+    model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="allow")
 
     data_dir: Path = Field(default_factory=default_data_dir)
     # e.g. postgresql+psycopg://commplan@127.0.0.1:5432/commplan; default: SQLite in data_dir
     database_url: str | None = None
     # Years after the current one that `sync` materialises (the rest of this year is always included).
     horizon_years: int = Field(default=1, ge=0, le=10)
-    # apprise email URL without the recipient, e.g.
-    # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
-    smtp_url: str | None = None
-    # Zalo Official Account. With app id and secret key the token store in the ledger keeps the
-    # access token fresh (`commplan zalo-token` seeds it); a bare access token is used as it is.
-    zalo_app_id: str | None = None
-    zalo_secret_key: str | None = None
-    zalo_access_token: str | None = None
-    zalo_api_base: str = "https://openapi.zalo.me"
-    zalo_oauth_base: str = "https://oauth.zaloapp.com"
-    # ZNS template messages by phone (the template is registered and approved in the ZCA console)
-    zns_template_id: str | None = None
-    zns_api_base: str = "https://business.openapi.zalo.me"
-    zns_development: bool = False  # "mode": "development": sent only to the OA's admins, for tests
-    # eSMS.vn brand-name SMS
-    esms_api_key: str | None = None
-    esms_secret_key: str | None = None
-    esms_brandname: str | None = None
-    esms_sandbox: bool = False
-    esms_api_base: str = "https://rest.esms.vn"
     # file stand-ins for the channels (outbox.jsonl) when none is configured: default on SQLite only
     file_channels: bool | None = None
     # a claim older than this belongs to a sender that died: re-checked (sent again only where the
@@ -106,8 +102,6 @@ class Settings(BaseSettings):
     send_lease_seconds: int = Field(default=600, ge=0)
     # deliveries a sender claims at a time (several workers share the outbox batch by batch)
     send_batch: int = Field(default=50, ge=1, le=1000)
-    # or any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}
-    sms_apprise_url: str | None = None
 
     # The web app's public address and the secret that signs its links (one-click reports,
     # calendar feeds); reminders carry a report link only when both are set.
@@ -126,8 +120,9 @@ class Settings(BaseSettings):
             return None
         reason = weak_secret(value.strip())
         if reason:
-            raise ValueError(f"COMMPLAN_LINK_SECRET {reason}: anyone could guess it and forge feed and report links; "
-                             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+            raise ValueError(_("COMMPLAN_LINK_SECRET {reason}: anyone could guess it and forge feed and report links; "
+                               "generate one with `{command}`").format(
+                reason=reason, command="python -c 'import secrets; print(secrets.token_urlsafe(48))'"))
         return value.strip()
 
     @field_validator("token_key")
@@ -140,17 +135,32 @@ class Settings(BaseSettings):
         try:
             Fernet(value.strip())
         except ValueError:
-            raise ValueError("COMMPLAN_TOKEN_KEY is not a Fernet key (32 bytes in url-safe base64): generate one with "
-                             "`python -c 'from cryptography.fernet import Fernet; "
-                             "print(Fernet.generate_key().decode())'`") from None
+            raise ValueError(_("COMMPLAN_TOKEN_KEY is not a Fernet key (32 bytes in url-safe base64): generate one "
+                               "with `{command}`").format(
+                command="python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")) from None
         return value.strip()
 
     @field_validator("database_url")
     @classmethod
     def _known_scheme(cls, value: str | None) -> str | None:
         if value and not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("COMMPLAN_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+            raise ValueError(_("COMMPLAN_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"))
         return value or None
+
+    def channel(self, kind: type[C]) -> C:
+        """One channel's settings: its `COMMPLAN_*` variables, with what was given to this object
+        (a keyword of `Settings`, `model_copy(update=...)`) taking precedence; invalid values give one line."""
+        given = {name: value for name, value in (self.model_extra or {}).items() if name in kind.model_fields}
+        try:
+            return kind(**given)
+        except ValidationError as error:
+            raise settings_error(error) from None
+
+    def including(self, *kinds: type[ChannelSettings]) -> Settings:
+        """A copy that also answers these channels' settings as attributes,
+        for a channel's own command (`commplan zalo-token`)."""
+        values = {name: value for kind in kinds for name, value in self.channel(kind).model_dump().items()}
+        return self.model_copy(update=values)
 
     @property
     def database(self) -> str:
@@ -175,9 +185,9 @@ class Settings(BaseSettings):
             return self.token_key
         secret = self.signing_secret
         if not secret:
-            raise SettingsError("COMMPLAN_TOKEN_KEY is not set: the Zalo tokens are stored encrypted under it (or under "
-                                "a key derived from COMMPLAN_LINK_SECRET); set one of them on every process sharing "
-                                "the database")
+            raise SettingsError(_("COMMPLAN_TOKEN_KEY is not set: the Zalo tokens are stored encrypted under it (or "
+                                  "under a key derived from COMMPLAN_LINK_SECRET); set one of them on every process "
+                                  "sharing the database"))
         import base64
 
         from .links import derived_key
@@ -191,9 +201,24 @@ class Settings(BaseSettings):
         return self.legacy_links_until or LEGACY_LINKS_UNTIL
 
 
+# pydantic's own words for a badly typed variable, in ours (the reader's language)
+TYPE_MESSAGES = {
+    "bool_parsing": N_("expected true or false, got {got!r}"),
+    "int_parsing": N_("expected a whole number, got {got!r}"),
+    "float_parsing": N_("expected a number, got {got!r}"),
+    "greater_than_equal": N_("must be at least {ge}, got {got!r}"),
+    "less_than_equal": N_("must be at most {le}, got {got!r}"),
+}
+
+
 def settings_error(error: ValidationError) -> SettingsError:
     first = error.errors()[0]
-    message = str(first.get("msg", error)).removeprefix("Value error, ")
+    template = TYPE_MESSAGES.get(first.get("type", ""))
+    context = first.get("ctx") or {}
+    if template:
+        message = _(template).format(got=first.get("input"), ge=context.get("ge"), le=context.get("le"))
+    else:
+        message = str(first.get("msg", error)).removeprefix("Value error, ")
     if not message.startswith("COMMPLAN_"):
         message = f"COMMPLAN_{str(first['loc'][0]).upper()}: {message}" if first.get("loc") else message
     return SettingsError(message)

@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from .i18n import _
 from .ledger import Ledger, Status
 from .notify.channels import CHANNEL_NAMES
 
@@ -80,23 +81,26 @@ def evaluate(ledger: Ledger, as_of: dt.datetime, *, replay: bool = False) -> Tic
 
 
 def changes_markdown(report: TickReport) -> str:
-    """What changed since the previous tick, in Vietnamese, for the coordinator."""
+    """What changed since the previous tick, for the coordinator (Vietnamese by default). The run's
+    instants in Vietnam time; each deadline in its plan's timezone (as the ledger gives it)."""
     when = f"{report.as_of.astimezone(VN):%H:%M %d/%m/%Y}"
     if report.replay:
-        lines = [f"# Chạy lại {when} (mô phỏng)", "",
-                 "Mô phỏng một thời điểm cách đồng hồ hơn 10 phút: không gửi nhắc việc nào, không so sánh với lần chạy trước."]
+        lines = ["# " + _("Replay of {moment} (simulated)").format(moment=when), "",
+                 _("Simulates an instant more than 10 minutes from the clock: no reminder is sent, no comparison "
+                   "with the previous run.")]
         return "\n".join(lines + undelivered_markdown(report.undelivered)) + "\n"
     if report.since is None:
-        lines = [f"# Tình hình đến {when}", "", "Lần chạy đầu tiên (hoặc chạy lại một ngày đã qua): chưa có gì để so sánh."]
+        lines = ["# " + _("Standing at {moment}").format(moment=when), "",
+                 _("First run (or a replay of a past day): nothing to compare with yet.")]
         return "\n".join(lines + undelivered_markdown(report.undelivered)) + "\n"
-    lines = [f"# Thay đổi từ {report.since.astimezone(VN):%H:%M %d/%m/%Y} đến {when}", ""]
+    lines = ["# " + _("Changes from {since} to {moment}").format(
+        since=f"{report.since.astimezone(VN):%H:%M %d/%m/%Y}", moment=when), ""]
     if not report.changes:
-        lines.append("Không có thay đổi.")
+        lines.append(_("No changes."))
     for change in report.changes:
-        lines.append(
-            f"- **{change['name']}**: {change['title']} (hạn {change['due'].astimezone(VN):%H:%M %d/%m/%Y}): "
-            f"{Status(change['before']).label} → **{Status(change['after']).label}**"
-        )
+        lines.append("- " + _("**{unit}**: {duty} (due {deadline}): {before} → **{after}**").format(
+            unit=change["name"], duty=change["title"], deadline=f"{change['due']:%H:%M %d/%m/%Y}",
+            before=Status(change["before"]).label, after=Status(change["after"]).label))
     lines += undelivered_markdown(report.undelivered)
     return "\n".join(lines) + "\n"
 
@@ -106,11 +110,12 @@ def changes_markdown(report: TickReport) -> str:
 def undelivered_markdown(problems: list[dict]) -> list[str]:
     if not problems:
         return []
-    lines = ["", "## Nhắc việc không gửi được", ""]
+    lines = ["", "## " + _("Reminders that could not be sent"), ""]
     for p in problems:
         if p["status"] == "unknown":
-            why = "không rõ đã gửi hay chưa (tiến trình gửi bị dừng hoặc không nhận được phản hồi), không gửi lại để tránh trùng"
+            why = _("unknown whether it was sent (the sender stopped or got no answer); not re-sent, to avoid a duplicate")
         else:
-            why = f"không gửi được (chi tiết kỹ thuật: {p['last_error']})"
-        lines.append(f"- **{p['name']}** qua {CHANNEL_NAMES.get(p['channel'], p['channel'])} ({p['address']}): {why}")
+            why = _("could not be sent (technical detail: {error})").format(error=p["last_error"])
+        lines.append("- " + _("**{name}** by {channel} ({address}): {why}").format(
+            name=p["name"], channel=CHANNEL_NAMES.get(p["channel"], p["channel"]), address=p["address"], why=why))
     return lines

@@ -23,12 +23,12 @@ Calendar and phones):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, Timezone, vDuration
+from icalendar import Alarm, Calendar, Component, Event, Timezone, vDuration
 
 from ..plan.values import ID_PATTERN
 from ..status import Status
@@ -69,7 +69,7 @@ class DeadlineEvent:
     alarms: tuple[dt.timedelta, ...] = ()  # how long before the deadline; see the module notes
     sequence: int = 0  # raise it whenever the event changes, so clients take the update
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Lists are accepted for convenience; tuples keep the event hashable.
         object.__setattr__(self, "partners", tuple(self.partners))
         object.__setattr__(self, "alarms", tuple(self.alarms))
@@ -138,7 +138,9 @@ def _vtimezone_ical() -> bytes:
 
 def vtimezone() -> Timezone:
     """A fresh VTIMEZONE for Asia/Ho_Chi_Minh (a copy: components are mutable)."""
-    return Timezone.from_ical(_vtimezone_ical())
+    zone = Timezone.from_ical(_vtimezone_ical())
+    assert isinstance(zone, Timezone)  # from_ical gives the component its BEGIN names
+    return zone
 
 
 def vevent(event: DeadlineEvent, *, now: dt.datetime) -> Event:
@@ -230,7 +232,7 @@ def _text(value: str) -> str:
             .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
 
 
-def serialize(component) -> bytes:
+def serialize(component: Component) -> bytes:
     """`component.to_ical()`, byte for byte, without its cost: icalendar folds every line character by
     character (most of the time of a large feed), though most lines are short and need no folding."""
     return b"\r\n".join(fold(line.encode("utf-8")) for line in component.content_lines() if line) + b"\r\n"
@@ -259,4 +261,4 @@ def fold(data: bytes) -> bytes:
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)

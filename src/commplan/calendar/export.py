@@ -9,17 +9,21 @@ state always gives the same bytes (and the same ETag).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from ..ledger import Ledger
-from ..plan.catalog import Catalog
-from ..status import Status
+from ..plan.catalog import Catalog, Plan
+from ..plan.model import Channel, Obligation
 from ..schedule.reminders import _span
+from ..status import Status
 from .events import DeadlineEvent, calendar_of, stable_uid
 
+ReportLink = Callable[[int, str], str]  # (occurrence id, unit) -> the one-click report link
+
 # ledger status -> the calendar's state (wording.py gives the Vietnamese prefix)
-STATES = {s.value: s.shown.calendar for s in Status}
+STATES = {s.value: s.calendar_state for s in Status}
 END_OF_DAY = (23, 59)
 # CATEGORIES, as the agencies name their channels
 CHANNEL_NAMES = {
@@ -29,13 +33,13 @@ CHANNEL_NAMES = {
 }
 
 
-def alarms_for(plan, obligation) -> tuple[dt.timedelta, ...]:
+def alarms_for(plan: Plan, obligation: Obligation) -> tuple[dt.timedelta, ...]:
     """A VALARM per reminder step before the deadline, and one at it when the policy says `on_due`."""
     policy = plan.reminders_for(obligation)
     return tuple(_span(d) for d in policy.before) + ((dt.timedelta(0),) if policy.on_due else ())
 
 
-def channel_name(channel) -> str | None:
+def channel_name(channel: Channel | str | None) -> str | None:
     """The Vietnamese category of an obligation's channel (a plan's `channel:`), or None."""
     return CHANNEL_NAMES.get(getattr(channel, "value", channel)) if channel else None
 
@@ -66,7 +70,7 @@ def calendar_name(selection: Selection, names: dict[str, str], catalog: Catalog)
 
 
 def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, as_of: dt.datetime,
-                    link=None) -> tuple[list[DeadlineEvent], dt.datetime | None]:
+                    link: ReportLink | None = None) -> tuple[list[DeadlineEvent], dt.datetime | None]:
     """The events of a selection and the moment the newest of them last changed (None if none).
     `link(occurrence id, unit)` gives the one-click report link, when the web app is configured."""
     names = ledger.unit_names()
@@ -79,7 +83,7 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
             obligation = plan.obligation(row["obligation"]) if plan else None
         except KeyError:
             obligation = None
-        if obligation is None:  # in the ledger, no longer among the plans given (edited since)
+        if plan is None or obligation is None:  # in the ledger, no longer among the plans given (edited since)
             continue
         local = row["due"].astimezone(ZoneInfo(plan.header.timezone))
         events.append(DeadlineEvent(
@@ -97,7 +101,7 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
 
 
 def export_calendar(ledger: Ledger, catalog: Catalog, selection: Selection, *, as_of: dt.datetime,
-                    now: dt.datetime | None = None, link=None) -> tuple[bytes, dt.datetime | None]:
+                    now: dt.datetime | None = None, link: ReportLink | None = None) -> tuple[bytes, dt.datetime | None]:
     """The iCalendar file of a selection, and its last change. DTSTAMP is `now`, or the last change
     (a feed: the same state, the same bytes)."""
     events, changed = deadline_events(ledger, catalog, selection, as_of=as_of, link=link)

@@ -43,10 +43,10 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
@@ -55,9 +55,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..ledger import Ledger, LedgerError
-from ..ledger import default_horizon
 from ..clock import now as process_clock
+from ..i18n import _
+from ..ledger import Ledger, LedgerError, default_horizon
 from ..ledger.feed_state import HISTORY, FeedState
 from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
@@ -66,7 +66,7 @@ from .export import Selection, export_calendar
 
 log = logging.getLogger("commplan.feeds")
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 MAX_AGE = 15 * 60  # seconds an HTTP cache may reuse a feed
@@ -90,7 +90,10 @@ def feed_path(*, unit: str | None = None, plan: str | None = None) -> tuple[str,
     """(path, what the token signs) of a unit's or a plan's feed."""
     if (unit is None) == (plan is None):
         raise ValueError("give a unit or a plan")
-    return (f"/calendars/{unit}.ics", unit) if unit is not None else (f"/calendars/plan/{plan}.ics", plan_key(plan))
+    if unit is not None:
+        return f"/calendars/{unit}.ics", unit
+    assert plan is not None  # one of the two, checked above
+    return f"/calendars/plan/{plan}.ics", plan_key(plan)
 
 
 def feed_url(base_url: str, secret: str, *, unit: str | None = None, plan: str | None = None) -> str:
@@ -171,8 +174,9 @@ class _Feed:
 def require_secret(settings: Settings) -> str:
     secret = settings.signing_secret  # on the embedded default, the one generated into the data folder
     if not secret:
-        raise FeedConfigError("COMMPLAN_LINK_SECRET is not set: calendar feed tokens are signed with it. Set it to a "
-                              "long random string, e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        raise FeedConfigError(_("COMMPLAN_LINK_SECRET is not set: calendar feed tokens are signed with it. Set it to a "
+                                "long random string, e.g. `{command}`").format(
+            command="python -c 'import secrets; print(secrets.token_urlsafe(48))'"))
     return secret
 
 
@@ -234,7 +238,7 @@ class Feeds:
             return None
         return _Feed(key, Selection(plans=(ident,), coordinator=True), f"{ident}.ics")
 
-    def respond(self, feed: _Feed, headers) -> Response:
+    def respond(self, feed: _Feed, headers: Mapping[str, str]) -> Response:
         """The feed's response to a GET or HEAD with these request headers; runs in a worker thread."""
         now = self.clock()
         start, end = feed_window(now, self.settings.horizon_years)
@@ -278,8 +282,8 @@ class Feeds:
                 return Response(status_code=304, headers=out)  # nothing built
         if body is None:
             link = None
-            if issued is not None:
-                base = self.settings.public_url
+            base = self.settings.public_url
+            if issued is not None and base:  # issued: only with a public URL
                 link = lambda occurrence, unit: report_link(base, self.secret, occurrence, unit, issued=issued)  # noqa: E731
             try:
                 data, _ = export_calendar(ledger, self.catalog, selection, as_of=now, now=stamp, link=link)
@@ -291,6 +295,7 @@ class Feeds:
             with self._lock:
                 cached.body, cached.etag = body, etag
                 self.builds += 1
+        assert etag is not None  # cached with its body, or just built
         out["ETag"] = etag
         if if_none_match is not None and _etag_matches(if_none_match, etag):
             return Response(status_code=304, headers=out)
@@ -308,7 +313,7 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     require_secret(settings)
     catalog, errors = load_catalog(list(plans), strict=False)
     if errors:
-        raise FeedConfigError("the plans have errors:\n" + "\n".join(str(e) for e in errors))
+        raise FeedConfigError(_("the plans have errors:") + "\n" + "\n".join(str(e) for e in errors))
     feeds = Feeds(settings, catalog, clock=clock)
 
     async def calendar(request: Request) -> Response:
@@ -324,11 +329,11 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    async def not_found(request: Request, exc) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
         return PlainTextResponse(NOT_FOUND, 404)
 
     @asynccontextmanager
-    async def lifespan(app):
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(feeds.open)
         try:
             yield

@@ -33,10 +33,11 @@ from __future__ import annotations
 import calendar as _calendar
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
-from typing import Iterator, Mapping, Sequence
+from typing import TypeVar
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
@@ -48,6 +49,7 @@ from ..plan.directory import Directory
 from ..plan.model import Obligation
 from ..plan.values import ID_PATTERN
 from ..schedule import Expander, Occurrence
+from ..schedule.occurrences import EventValue
 from . import wording
 from .events import TIMED_LENGTH, VN, DeadlineEvent, new_calendar, serialize, stable_uid, vevent
 from .export import END_OF_DAY, Selection, alarms_for, calendar_name, channel_name
@@ -88,7 +90,7 @@ class Series:
         return tuple(_naive(e.start) for e in self.events)
 
 
-def series_of(catalog: Catalog, selection: Selection, *, events: Mapping[str, Mapping[str, dt.date]] | None = None,
+def series_of(catalog: Catalog, selection: Selection, *, events: Mapping[str, Mapping[str, EventValue]] | None = None,
               names: Mapping[str, str] | None = None, today: dt.date | None = None) -> list[Series]:
     """The series of a selection, straight from the engine (pure). `events`: event dates recorded in the
     ledger, by plan; `names`: display names (default: the directory's short names). Open-ended dates:
@@ -97,7 +99,11 @@ def series_of(catalog: Catalog, selection: Selection, *, events: Mapping[str, Ma
     if selection.end is None and today is None:
         raise ValueError("a selection without an end needs `today`")
     start = selection.start or EARLIEST
-    end = selection.end or dt.date(today.year + 1, 12, 31)
+    if selection.end is not None:
+        end = selection.end
+    else:
+        assert today is not None  # refused just above
+        end = dt.date(today.year + 1, 12, 31)
     wanted = _expand_units(catalog.directory, selection.units) if selection.units else None
     out: list[Series] = []
     for plan in catalog.plans.values():
@@ -238,8 +244,8 @@ def candidates(starts: tuple[dt.datetime, ...], rule: str | None = None,
     if season:  # `months: [...]`: the same rules, only in the months the duty is owed in
         found += [(f"{text};BYMONTH={season}", step) for text, step in found if "BYMONTH=" not in text]
     for text, step in found:
-        for day in days[:3] if "INTERVAL=" in text else days[:1]:
-            yield text, dt.datetime.combine(day, at), step, False
+        for first in days[:3] if "INTERVAL=" in text else days[:1]:
+            yield text, dt.datetime.combine(first, at), step, False
 
 
 def _fit(text: str, phase: dt.datetime, step: relativedelta | None, starts: tuple[dt.datetime, ...],
@@ -295,12 +301,15 @@ def _interval(count: int) -> str:
     return f";INTERVAL={count}" if count > 1 else ""
 
 
-def _mode(values) -> object:
+_Counted = TypeVar("_Counted", int, dt.time)
+
+
+def _mode(values: Iterable[_Counted]) -> _Counted:
     counts = Counter(values)
     return max(counts, key=lambda v: (counts[v], -_order(v)))  # ties: the smallest, for stable output
 
 
-def _order(value) -> float:
+def _order(value: int | dt.time) -> float:
     if isinstance(value, dt.time):
         return value.hour * 3600 + value.minute * 60 + value.second
     return value
@@ -380,7 +389,7 @@ def series_components(series: Series, *, now: dt.datetime) -> list[Event]:
     seen: set[dt.datetime] = set()
     kept: list[DeadlineEvent] = []
     repeated: list[DeadlineEvent] = []
-    for event, start in zip(series.events, series.starts):
+    for event, start in zip(series.events, series.starts, strict=True):
         (repeated if start in seen else kept).append(event)
         seen.add(start)
     rest = replace(series, events=tuple(kept))
@@ -403,7 +412,7 @@ def repeating_vevent(series: Series, fit: Fit, *, now: dt.datetime) -> Event:
     model = replace(series.events[0], due_at=_deadline(fit.start, all_day))  # the DTSTART instance
     rule = dict(part.split("=", 1) for part in fit.rule.split(";"))
     recur = vRecur.from_ical(fit.rule)
-    recur["UNTIL"] = [fit.until.date() if all_day else fit.until.replace(tzinfo=VN).astimezone(dt.timezone.utc)]
+    recur["UNTIL"] = [fit.until.date() if all_day else fit.until.replace(tzinfo=VN).astimezone(dt.UTC)]
     component = Event()
     component.add("uid", series_uid(series.plan, series.obligation, series.unit))
     component.add("dtstamp", _utc(now))
@@ -434,7 +443,7 @@ def repeating_vevent(series: Series, fit: Fit, *, now: dt.datetime) -> Event:
 
 
 def recurring_components(catalog: Catalog, selection: Selection, *, now: dt.datetime,
-                         events: Mapping[str, Mapping[str, dt.date]] | None = None,
+                         events: Mapping[str, Mapping[str, EventValue]] | None = None,
                          names: Mapping[str, str] | None = None) -> list[Event]:
     """The VEVENTs of a selection (pure), ordered by first deadline then UID: the same input, the same file."""
     today = _utc(now).astimezone(VN).date()
@@ -447,7 +456,7 @@ def recurring_components(catalog: Catalog, selection: Selection, *, now: dt.date
 
 
 def recurring_ics(catalog: Catalog, selection: Selection, *, now: dt.datetime,
-                  events: Mapping[str, Mapping[str, dt.date]] | None = None,
+                  events: Mapping[str, Mapping[str, EventValue]] | None = None,
                   names: Mapping[str, str] | None = None) -> tuple[bytes, int]:
     """The VCALENDAR of a selection and its number of VEVENTs (pure): headers and VTIMEZONE as `calendar_of`."""
     names = names if names is not None else directory_names(catalog.directory)
@@ -499,4 +508,4 @@ def _shown(moment: dt.datetime, all_day: bool) -> dt.date | dt.datetime:
 def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("now must be an aware datetime")
-    return moment.astimezone(dt.timezone.utc)
+    return moment.astimezone(dt.UTC)

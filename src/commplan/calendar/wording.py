@@ -7,7 +7,8 @@ Dates are written as in the reminder messages (`notify.messages.deadline_text`):
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..status import Status
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 # A state's prefix and label are its status's (commplan.status); "due" is the calendar's own.
 PREFIXES = {s.calendar: s.prefix for s in Status if s.calendar and s.prefix}
 # As the Government Office classifies tracked tasks (PLAN_FORMAT.md, "Each occurrence").
-STATE_LABELS = {**{s.calendar: s.label for s in Status if s.calendar}, "due": "đến hạn"}
+STATE_LABELS = {**{s.calendar: s.vietnamese for s in Status if s.calendar}, "due": "đến hạn"}  # for agencies: always Vietnamese
 
 
 def deadline(event: DeadlineEvent) -> str:
@@ -136,8 +137,8 @@ def _day_phrase(freq: str, rule: dict[str, str]) -> str:
     if freq == "MONTHLY" and "BYMONTHDAY" in rule:
         return ("ngày cuối tháng" if day == "-1" else f"ngày {day}") + note
     if freq == "MONTHLY" and "BYDAY" in rule:
-        nth, weekday = rule["BYDAY"][:-2], WEEKDAY_NAMES[rule["BYDAY"][-2:]]
-        return {"1": f"{weekday} đầu tiên", "-1": f"{weekday} cuối cùng"}.get(nth, f"{weekday} tuần thứ {nth}")
+        which, weekday = rule["BYDAY"][:-2], WEEKDAY_NAMES[rule["BYDAY"][-2:]]
+        return {"1": f"{weekday} đầu tiên", "-1": f"{weekday} cuối cùng"}.get(which, f"{weekday} tuần thứ {which}")
     if freq == "YEARLY":
         return f"ngày {int(day):02d}/{int(rule['BYMONTH']):02d}{note}"
     return ""
@@ -165,7 +166,7 @@ def _closing(event: DeadlineEvent) -> list[str]:
     return [f"Trích văn bản: “{event.quote}”"] if event.quote else []
 
 
-def _dates(days) -> str:
+def _dates(days: Sequence[dt.date]) -> str:
     shown = [f"{d:%H:%M} ngày {d:%d/%m/%Y}" if isinstance(d, dt.datetime) else f"{d:%d/%m/%Y}"
              for d in days[:LISTED_DATES]]
     more = len(days) - LISTED_DATES

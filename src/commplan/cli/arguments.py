@@ -8,15 +8,17 @@ import argparse
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from ..i18n import N_, _
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
+    from ..plan import Catalog
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_USAGE = 0, 1, 1, 2
+Subparsers = argparse._SubParsersAction  # what `add_subparsers` returns: each module's `register` adds to it
 VIETNAM = "Asia/Ho_Chi_Minh"
 
 
@@ -115,7 +117,7 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
-def actor(args) -> str | None:
+def actor(args: argparse.Namespace) -> str | None:
     import getpass
     import os
 
@@ -128,7 +130,7 @@ def actor(args) -> str | None:
 
 
 @contextlib.contextmanager
-def open_ledger(args) -> Iterator[Ledger]:
+def open_ledger(args: argparse.Namespace) -> Iterator[Ledger]:
     from ..ledger import Ledger
 
     ledger = Ledger.open(args.database)
@@ -138,7 +140,7 @@ def open_ledger(args) -> Iterator[Ledger]:
         ledger.close()
 
 
-def load_plans(paths, units=()):
+def load_plans(paths: Sequence[str], units: Sequence[str] = ()) -> Catalog | None:
     """The plans, or None after printing their errors."""
     from ..plan import load_catalog
 

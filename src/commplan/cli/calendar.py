@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from ..i18n import _
 from .arguments import (
     EXIT_OK,
     EXIT_USAGE,
+    Subparsers,
     as_of_type,
     date_type,
     fail,
@@ -19,7 +21,7 @@ from .arguments import (
 )
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     export = sub.add_parser("export", help=_("export a compliance calendar (iCalendar) to import or subscribe to"))
     export.add_argument("format", choices=("ics",), help=_("ics: iCalendar (RFC 5545)"))
     export.add_argument("--unit", action="append", default=[], metavar="ID",
@@ -40,7 +42,7 @@ def register(sub) -> None:
     _register_feeds(sub)
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from ..calendar.export import Selection, coordinated_by, export_calendar
     from ..ledger import Ledger, LedgerError
     from ..links import report_link
@@ -83,7 +85,7 @@ def cmd_export(args) -> int:
     public_url = settings.public_url
     secret = settings.signing_secret if public_url else None
     if public_url and secret:
-        link = lambda occurrence, unit: report_link(public_url, secret, occurrence, unit, issued=now)
+        link = lambda occurrence, unit: report_link(public_url, secret, occurrence, unit, issued=now)  # noqa: E731
     try:
         with Ledger.open(args.database) as ledger:
             if not args.no_sync:
@@ -116,7 +118,7 @@ def cmd_export(args) -> int:
 LOCAL_URL = "http://127.0.0.1:8080"
 
 
-def _register_feeds(sub) -> None:
+def _register_feeds(sub: Subparsers) -> None:
     serve = sub.add_parser("serve-calendars", help=_("serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)"))
     serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
     serve.add_argument("--port", type=int, default=8080, help=_("port to listen on (default 8080)"))
@@ -131,7 +133,7 @@ def _register_feeds(sub) -> None:
     url.set_defaults(handler=cmd_feed_url)
 
 
-def cmd_serve_calendars(args) -> int:
+def cmd_serve_calendars(args: argparse.Namespace) -> int:
     import logging
 
     import uvicorn
@@ -154,7 +156,7 @@ def cmd_serve_calendars(args) -> int:
     return EXIT_OK
 
 
-def cmd_feed_url(args) -> int:
+def cmd_feed_url(args: argparse.Namespace) -> int:
     from ..calendar.feeds import feed_url
     from ..settings import get_settings
 

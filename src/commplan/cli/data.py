@@ -5,20 +5,27 @@ What a clerk reads is Vietnamese; the export itself is JSON with stable English 
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from .. import clock
 from ..i18n import N_, _
-from .arguments import EXIT_OK, VIETNAM, actor, fail, ledger_options, os_reason
+from .arguments import EXIT_OK, VIETNAM, Subparsers, actor, fail, ledger_options, os_reason
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from ..ledger.personal import Identity
 
 KINDS = {"phone": N_("phone number"), "email": N_("email address"), "zalo": N_("Zalo account")}
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     backup = sub.add_parser("backup", help=_("back the ledger up into a file (SQLite: online backup; PostgreSQL: pg_dump)"))
     backup.add_argument("file", metavar="FILE", help=_("the backup file to write (mode 0600)"))
     backup.add_argument("--force", action="store_true", help=_("overwrite the file if it exists"))
@@ -49,7 +56,7 @@ def register(sub) -> None:
     contact.set_defaults(handler=cmd_contact)
 
 
-def _url(args) -> str:
+def _url(args: argparse.Namespace) -> str:
     from ..settings import get_settings
 
     return args.database or get_settings().database
@@ -59,7 +66,7 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:.0f} KB"
 
 
-def cmd_backup(args) -> int:
+def cmd_backup(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError, backup
 
     target = Path(args.file)
@@ -80,7 +87,7 @@ def cmd_backup(args) -> int:
     return EXIT_OK
 
 
-def cmd_restore(args) -> int:
+def cmd_restore(args: argparse.Namespace) -> int:
     from ..ledger import Ledger, LedgerError, backup
     from ..ledger.engine import head_revision
     from ..ledger.personal import ledger_has_work
@@ -113,7 +120,7 @@ def _where(url: str) -> str:
     return place(url)
 
 
-def _identity(args):
+def _identity(args: argparse.Namespace) -> Identity:
     from ..ledger import LedgerError
     from ..ledger.personal import Identity
     from ..notify import registry
@@ -136,15 +143,17 @@ def _identity(args):
     return Identity("zalo", value, on(registry.Contact.ZALO))
 
 
-def _local(moment) -> str | None:
+def _local(moment: dt.datetime | None) -> str | None:
     return moment.astimezone(ZoneInfo(VIETNAM)).isoformat() if moment else None
 
 
-def cmd_contact(args) -> int:
+def cmd_contact(args: argparse.Namespace) -> int:
     from ..ledger import Ledger, LedgerError
     from ..ledger.personal import contact_deliveries, erase_contact
     from ..plan.contacts import find_contacts
 
+    deliveries: list[dict] = []
+    alias, counts = "", {"deliveries": 0, "fallbacks": 0, "errors": 0}
     try:
         identity = _identity(args)
         entries, unreadable = find_contacts(args.plans, identity.kind, identity.value)
@@ -197,7 +206,7 @@ def _outbox_file_lines(value: str) -> None:
                 "({lines}): delete them yourself.").format(path=path, count=len(lines), lines=shown))
 
 
-def _export(args, identity, entries, deliveries) -> int:
+def _export(args: argparse.Namespace, identity: Identity, entries: list[dict], deliveries: list[dict]) -> int:
     document = {
         "identity": {"kind": identity.kind, "value": identity.value},
         "exported_at": _local(clock.now()),

@@ -3,11 +3,14 @@ taking an item back, and waiving an occurrence."""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..i18n import _
 from .arguments import (
     EXIT_OK,
+    Subparsers,
     actor,
     fail,
     ledger_options,
@@ -16,8 +19,11 @@ from .arguments import (
     positive_type,
 )
 
+if TYPE_CHECKING:
+    from ..ledger.api import RecordResult, WithdrawResult
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     record = sub.add_parser("record", help=_("record what a unit delivered (a link, a document, a count)"))
     record.add_argument("obligation", metavar="OBLIGATION", help=_("obligation id, or PLAN/OBLIGATION"))
     record.add_argument("--unit", required=True, metavar="ID", help=_("the unit that delivered it"))
@@ -63,7 +69,7 @@ def register(sub) -> None:
     excuse.set_defaults(handler=cmd_excuse)
 
 
-def cmd_record(args) -> int:
+def cmd_record(args: argparse.Namespace) -> int:
     from ..ledger import EvidenceInput, LedgerError
     from ..render.evidence import spoken
 
@@ -92,7 +98,7 @@ def cmd_record(args) -> int:
     return EXIT_OK
 
 
-def cmd_excuse(args) -> int:
+def cmd_excuse(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError
 
     try:
@@ -108,31 +114,33 @@ def cmd_excuse(args) -> int:
     return EXIT_OK
 
 
-def cmd_evidence(args) -> int:
+def cmd_evidence(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError
     from ..render import evidence as render
 
-    try:
-        with open_ledger(args) as ledger:
-            if args.action == "withdraw":
-                result = ledger.withdraw_evidence(args.evidence_id, args.reason, actor=actor(args))
-            else:
+    if args.action == "list":
+        try:
+            with open_ledger(args) as ledger:
                 items = ledger.evidence(plans=args.plan, units=args.unit, occurrence_id=args.occurrence)
                 names = ledger.unit_names()
+        except LedgerError as error:
+            return fail(str(error))
+        sys.stdout.write(render.evidence_json(items) if args.format == "json" else render.evidence_table(items, names))
+        return EXIT_OK
+    try:
+        with open_ledger(args) as ledger:
+            result = ledger.withdraw_evidence(args.evidence_id, args.reason, actor=actor(args))
     except LedgerError as error:
         return fail(str(error))
-    if args.action == "withdraw":
-        item = result.item
-        print(_("Withdrew evidence #{id} ({kind} {value}) of occurrence #{occurrence} ({start}–{end}). "
-                "Reason: {reason}").format(
-            id=item.id, kind=_(render.KINDS[item.kind]), value=item.value, occurrence=item.occurrence_id,
-            start=f"{item.window_start:%d/%m/%Y}", end=f"{item.window_end:%d/%m/%Y}", reason=item.withdraw_reason))
-        print(_delivered(result))
-        return EXIT_OK
-    sys.stdout.write(render.evidence_json(items) if args.format == "json" else render.evidence_table(items, names))
+    item = result.item
+    print(_("Withdrew evidence #{id} ({kind} {value}) of occurrence #{occurrence} ({start}–{end}). "
+            "Reason: {reason}").format(
+        id=item.id, kind=_(render.KINDS[item.kind]), value=item.value, occurrence=item.occurrence_id,
+        start=f"{item.window_start:%d/%m/%Y}", end=f"{item.window_end:%d/%m/%Y}", reason=item.withdraw_reason))
+    print(_delivered(result))
     return EXIT_OK
 
 
-def _delivered(result) -> str:
+def _delivered(result: RecordResult | WithdrawResult) -> str:
     return _("Delivered {done}/{needed}: {status}.").format(
         done=result.delivered, needed=result.at_least, status=result.status.label)

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import sys
+from typing import TYPE_CHECKING
 
 from ..i18n import _
 from .arguments import (
     EXIT_INVALID,
     EXIT_OK,
     EXIT_USAGE,
+    Subparsers,
     date_type,
     event_type,
     fail,
     today,
 )
 
+if TYPE_CHECKING:
+    from ..plan import Catalog
+    from ..plan.errors import PlanError
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     validate = sub.add_parser("validate", help=_("check plan files; print every error with file:line:column"))
     validate.add_argument("paths", nargs="+", metavar="PATH", help=_("plan files or folders (searched for *.yaml)"))
     validate.add_argument("--units", action="append", default=[], metavar="PATH", help=_("add a directory of units from elsewhere"))
@@ -38,7 +45,7 @@ def register(sub) -> None:
     preview.set_defaults(handler=cmd_preview)
 
 
-def _load(args):
+def _load(args: argparse.Namespace) -> tuple[Catalog, list[PlanError]]:
     from ..plan import load_catalog
 
     catalog, errors = load_catalog(args.paths, units=args.units, strict=False)
@@ -47,7 +54,7 @@ def _load(args):
     return catalog, errors
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     catalog, errors = _load(args)
     for warning in catalog.warnings:  # valid, but probably not meant: reported, exit status unchanged
         print(warning, file=sys.stderr)
@@ -65,7 +72,7 @@ def cmd_validate(args) -> int:
     return EXIT_OK
 
 
-def cmd_preview(args) -> int:
+def cmd_preview(args: argparse.Namespace) -> int:
     from ..render import occurrences as render
     from ..schedule import expand_catalog, sort_key
     from ..schedule.bounds import range_problem

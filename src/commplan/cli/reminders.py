@@ -3,15 +3,18 @@ became, and the Zalo OA's token pair."""
 
 from __future__ import annotations
 
+import argparse
 import getpass
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..i18n import N_, _
+from ..i18n import _
 from .arguments import (
     EXIT_FAILED,
     EXIT_OK,
     VIETNAM,
+    Subparsers,
     as_of_type,
     fail,
     ledger_options,
@@ -20,12 +23,11 @@ from .arguments import (
     os_reason,
 )
 
-# the outbox's states as a clerk reads them (the JSON keeps the stored values)
-STATES = {"pending": N_("waiting"), "claimed": N_("sending"), "sending": N_("sending"), "sent": N_("sent"),
-          "failed": N_("failed"), "unknown": N_("unknown"), "cancelled": N_("cancelled")}
+if TYPE_CHECKING:
+    from ..notify.notifier import Preview
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     remind = sub.add_parser("remind", help=_("queue the reminder steps due, plan their messages and send them"))
     remind.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
                         help=_("the instant (default now); more than 10 minutes from the clock it is a replay, as --dry-run"))
@@ -55,7 +57,7 @@ def register(sub) -> None:
     token.set_defaults(handler=cmd_zalo_token)
 
 
-def cmd_remind(args) -> int:
+def cmd_remind(args: argparse.Namespace) -> int:
     """Queue the steps due, plan their messages and send them; a dry run, or a replay (an `--as-of` far
     from the clock), shows what would go out instead, through the same planning, and changes nothing."""
     from .. import clock
@@ -87,7 +89,7 @@ def cmd_remind(args) -> int:
     return EXIT_OK
 
 
-def _show_preview(preview) -> int:
+def _show_preview(preview: Preview) -> int:
     """Every message a dry run or a replay would send, in full; nothing was recorded or sent."""
     from ..notify import registry
     from ..render import preview as render
@@ -97,7 +99,7 @@ def _show_preview(preview) -> int:
         print(_(render.QUIET_NOTE))
     print()
     for delivery in preview.deliveries:
-        text = registry.text_of(delivery)
+        text = registry.text_of(delivery)  # type: ignore[arg-type]  # a planned delivery has the fields it reads
         print(f"→ {registry.label(delivery.channel)} {delivery.address}:")
         print(text)
         print()
@@ -110,11 +112,11 @@ def _show_preview(preview) -> int:
     return EXIT_OK
 
 
-def cmd_outbox(args) -> int:
+def cmd_outbox(args: argparse.Namespace) -> int:
     import json as _json
 
     from ..ledger import LedgerError
-    from ..render.tables import render as render_table
+    from ..render.outbox import outbox_table
 
     try:
         with open_ledger(args) as ledger:
@@ -125,19 +127,7 @@ def cmd_outbox(args) -> int:
     if args.format == "json":
         print(_json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return EXIT_OK
-    if not rows:
-        print(_("The outbox is empty.") if not args.failed else _("No failed message."))
-        return EXIT_OK
-    from ..notify import registry
-
-    body = [
-        (str(r["id"]), names.get(r["recipient"], r["recipient"]), registry.label(r["channel"]), r["address"],
-         _(STATES[r["status"]]) if r["status"] in STATES else r["status"], str(r["attempts"]),
-         (r["last_error"] or r["subject"]))
-        for r in rows
-    ]
-    headers = ("#", _("Unit"), _("Channel"), _("Address"), _("State"), _("Tries"), _("Note"))
-    print(render_table(headers, body, (8, 30, 10, 24, 10, 4, 60), middle=(1,), right=(0, 5)), end="")
+    print(outbox_table(rows, names, failed_only=args.failed), end="")
     return EXIT_OK
 
 
@@ -161,14 +151,14 @@ def _read_secret(value: str | None, path: str | None, option: str) -> str | None
     return text.strip()
 
 
-def cmd_zalo_token(args) -> int:
+def cmd_zalo_token(args: argparse.Namespace) -> int:
     """Seed or inspect the Zalo token store (the pair an administrator gets by authorising the OA)."""
     from zoneinfo import ZoneInfo
 
     from ..ledger import LedgerError
     from ..notify.channels import PermanentError, TemporaryError
+    from ..notify.zalo import settings_with_zalo as get_settings  # the core settings and the Zalo ones
     from ..notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
-    from ..settings import get_settings
 
     settings = get_settings()
     if not (settings.zalo_app_id and settings.zalo_secret_key):

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from ..i18n import N_, _
-from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options, os_reason
+from .arguments import EXIT_OK, VIETNAM, Subparsers, as_of_type, fail, ledger_options, os_reason
+
+if TYPE_CHECKING:
+    from ..plan import Catalog
 
 REMINDERS_COLUMN = N_("Reminders")
 REPLAY_SHOWN = 20  # messages a replay lists; `commplan remind --as-of … ` shows each in full
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     run = sub.add_parser("run", help=_("the main job: one tick (sync, statuses, artifacts) on an embedded Prefect"))
     run.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
                      help=_("the instant (default now); more than 10 minutes from the clock it is a replay: "
@@ -37,7 +42,7 @@ def step_name(step: str) -> str:
     return _(STEP_NAMES[step]) if step in STEP_NAMES else step
 
 
-def plans_timezone(catalog) -> str:
+def plans_timezone(catalog: Catalog) -> str:
     """The plans' timezone when they agree on one (Asia/Ho_Chi_Minh unless a plan says otherwise)."""
     zones = {plan.header.timezone for plan in catalog.plans.values()}
     return zones.pop() if len(zones) == 1 else VIETNAM
@@ -47,7 +52,7 @@ def zone_name(zone: str) -> str:
     return _("Vietnam time") if zone == VIETNAM else zone
 
 
-def _show_queued(args, as_of: dt.datetime, tz: ZoneInfo, limit: int = 10) -> None:
+def _show_queued(args: argparse.Namespace, as_of: dt.datetime, tz: ZoneInfo, limit: int = 10) -> None:
     """The latest queued reminders, so that a run without channels shows what would be sent."""
     from ..ledger import Ledger
 
@@ -64,7 +69,7 @@ def _show_queued(args, as_of: dt.datetime, tz: ZoneInfo, limit: int = 10) -> Non
               + _("(due {time})").format(time=f"{r['due_at'].astimezone(tz):%H:%M %d/%m/%Y}") + f" — {step_name(r['step'])}")
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from .. import clock, prefect_env
     from ..ledger.engine import masked_url
     from ..plan import load_catalog

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from ..i18n import _
-from .arguments import EXIT_OK, VIETNAM, as_of_type, fail, ledger_options, open_ledger
+from .arguments import EXIT_OK, VIETNAM, Subparsers, as_of_type, fail, ledger_options, open_ledger
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     status = sub.add_parser("status", help=_("who is on time, late, open or overdue, as of an instant"))
     status.add_argument("--as-of", type=as_of_type, metavar="DATETIME",
                         help=_("answer as on this day (end of day) or instant (default now)"))
@@ -26,7 +27,7 @@ def register(sub) -> None:
     status.set_defaults(handler=cmd_status)
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from .. import clock
@@ -35,20 +36,12 @@ def cmd_status(args) -> int:
 
     as_of = args.as_of  # None: now (and the "overdue now" index)
     shown = as_of or clock.now()
-    try:
-        with open_ledger(args) as ledger:
-            if args.summary:
+    if args.summary:
+        try:
+            with open_ledger(args) as ledger:
                 by_plan, by_unit = ledger.summary(as_of=as_of, plans=args.plan, units=args.unit, province=args.province)
-                rows = None
-            else:
-                rows = ledger.statuses(
-                    as_of=as_of, plans=args.plan, units=args.unit, province=args.province,
-                    only=Status.OVERDUE if args.overdue else None, include_scheduled=args.all,
-                )
-                names = ledger.unit_names()
-    except LedgerError as error:
-        return fail(str(error))
-    if rows is None:
+        except LedgerError as error:
+            return fail(str(error))
         if args.format == "json":
             sys.stdout.write(render.summary_json(shown.isoformat(), by_plan, by_unit))
         elif args.format == "csv":
@@ -58,6 +51,15 @@ def cmd_status(args) -> int:
             sys.stdout.write(render.summary_table(_("By plan"), by_plan) + "\n")
             sys.stdout.write(render.summary_table(_("By unit"), by_unit))
         return EXIT_OK
+    try:
+        with open_ledger(args) as ledger:
+            rows = ledger.statuses(
+                as_of=as_of, plans=args.plan, units=args.unit, province=args.province,
+                only=Status.OVERDUE if args.overdue else None, include_scheduled=args.all,
+            )
+            names = ledger.unit_names()
+    except LedgerError as error:
+        return fail(str(error))
     output = {"json": render.statuses_json, "csv": render.statuses_csv}.get(args.format)
     sys.stdout.write(output(rows) if output else render.statuses_table(rows, names))
     return EXIT_OK

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+from typing import TYPE_CHECKING
+
 from ..i18n import _
 from .arguments import (
     EXIT_OK,
     EXIT_USAGE,
+    Subparsers,
     actor,
     date_type,
     fail,
@@ -15,8 +19,13 @@ from .arguments import (
     today,
 )
 
+if TYPE_CHECKING:
+    from ..ledger import Ledger
+    from ..ledger.events import EventChange
+    from ..ledger.sync import SyncReport
 
-def register(sub) -> None:
+
+def register(sub: Subparsers) -> None:
     sync = sub.add_parser("sync", help=_("materialise the plans' occurrences in the ledger, up to a horizon"))
     sync.add_argument("paths", nargs="*", metavar="PATH", default=["plans/"], help=_("plan files or folders (default plans/)"))
     sync.add_argument("--units", action="append", default=[], metavar="PATH", help=_("add a directory of units from elsewhere"))
@@ -38,7 +47,7 @@ def register(sub) -> None:
     event.set_defaults(handler=cmd_event)
 
 
-def print_sync(ledger, report) -> None:
+def print_sync(ledger: Ledger, report: SyncReport) -> None:
     print(_("Synced {plans} plans, {obligations} obligations into {where}: {inserted} new, {updated} updated, "
             "{deleted} removed, {orphaned} orphaned, {unchanged} unchanged occurrences.").format(
         plans=report.plans, obligations=report.obligations, where=ledger.where, inserted=report.inserted,
@@ -50,7 +59,7 @@ def print_sync(ledger, report) -> None:
         print("  " + _("waiting for an event: {what}").format(what=waiting))
 
 
-def cmd_sync(args) -> int:
+def cmd_sync(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError
     from ..schedule.bounds import horizon_problem
 
@@ -68,7 +77,7 @@ def cmd_sync(args) -> int:
     return EXIT_OK
 
 
-def cmd_event(args) -> int:
+def cmd_event(args: argparse.Namespace) -> int:
     from ..ledger import LedgerError
 
     catalog = load_plans(args.plans, [])  # first: a broken plan must not leave a half-recorded event
@@ -80,13 +89,14 @@ def cmd_event(args) -> int:
                                   resync=catalog)
             for line in _event_lines(change):
                 print(line)
-            print_sync(ledger, change.report)
+            if change.report is not None:  # the plans re-synced after the event
+                print_sync(ledger, change.report)
     except LedgerError as error:
         return fail(str(error))
     return EXIT_OK
 
 
-def _event_lines(change) -> list[str]:
+def _event_lines(change: EventChange) -> list[str]:
     """What `commplan event` did, for the clerk who ran it."""
     name, day = f"{change.plan}/{change.event}", f"{change.day:%d/%m/%Y}"
     if not change.undo and not change.repeats:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from ..i18n import _
-from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, fail, os_reason
+from .arguments import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Subparsers, fail, os_reason
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     units = sub.add_parser("units", help=_("directories generated from the official list of administrative units"))
     actions = units.add_subparsers(dest="units_command", required=True, metavar="ACTION")
     generate = actions.add_parser(
@@ -28,7 +29,7 @@ def register(sub) -> None:
     units.set_defaults(handler=cmd_units)
 
 
-def cmd_units(args) -> int:
+def cmd_units(args: argparse.Namespace) -> int:
     from ..plan import official_units as official
 
     if args.units_command == "provinces":

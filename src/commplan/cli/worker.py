@@ -7,14 +7,15 @@ Prefect API to keep the schedules: PREFECT_API_URL, e.g. `prefect server start` 
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from ..i18n import _
-from .arguments import EXIT_OK, fail
+from .arguments import EXIT_OK, Subparsers, fail
 
 
-def register(sub) -> None:
+def register(sub: Subparsers) -> None:
     worker = sub.add_parser("worker", help=_("serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
                                              "reports) from this process; needs PREFECT_API_URL"))
     worker.add_argument("--plans", default="plans/", metavar="DIR", help=_("the plans the tick reads (default plans/)"))
@@ -28,7 +29,7 @@ def api_url() -> str | None:
     return get_current_settings().api.url
 
 
-def cmd_worker(args) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
     from ..plan import load_catalog
 
     plans = str(Path(args.plans).resolve())  # served runs resolve it later, whatever their working directory

@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from commplan import clock
+from commplan.i18n import _
 from commplan.ledger import Ledger
 from commplan.reports.compliance import VN, compliance_rows, period_of, write_csv, write_xlsx
 from commplan.settings import get_settings
@@ -25,15 +26,16 @@ def write_files(rows: list[dict], period: str, as_of: dt.datetime, folder: str |
     start, end = period_of(period, as_of)
     target = Path(folder) if folder else get_settings().data_dir / "reports"
     stem = target / f"{period}-{start:%Y%m%d}-{end:%Y%m%d}"
-    title = f"Tình hình thực hiện kỳ {start:%d/%m/%Y}–{end:%d/%m/%Y}"
+    title = _("Compliance for the period {start}–{end}").format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
     return [str(write_csv(rows, stem.with_suffix(".csv"))), str(write_xlsx(rows, stem.with_suffix(".xlsx"), title))]
 
 
 @task(task_run_name="publish {period} table")
 def publish(rows: list[dict], period: str, as_of: dt.datetime) -> None:
     create_table_artifact(key=f"compliance-{period}", table=rows or [{"plan": "", "total": 0}],
-                          description=f"Báo cáo {'tuần' if period == 'weekly' else 'tháng'} đến "
-                                      f"{as_of.astimezone(VN):%H:%M %d/%m/%Y}")
+                          description=(_("Weekly report as of {moment}") if period == "weekly"
+                                       else _("Monthly report as of {moment}")).format(
+                              moment=f"{as_of.astimezone(VN):%H:%M %d/%m/%Y}"))
 
 
 @flow(name="compliance-report", flow_run_name="{period} report {as_of}")

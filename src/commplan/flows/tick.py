@@ -20,6 +20,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from commplan import clock
+from commplan.i18n import N_, _
 from commplan.ledger import Ledger
 from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
@@ -32,7 +33,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 def sync_plans(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
     """Mirror the plans into the ledger. Stamped on the clock, whatever instant the tick evaluates: a
     replay of 2021 must not date what it writes, nor count "today", in 2021."""
-    catalog, _ = load_catalog(plans)  # a plan error fails the run loudly, with every error
+    catalog = load_catalog(plans)[0]  # a plan error fails the run loudly, with every error
     with Ledger.open(database) as ledger:
         report = ledger.sync(catalog, actor="commplan-tick")
     return {**report.__dict__, "waiting": list(report.waiting)}
@@ -41,7 +42,7 @@ def sync_plans(plans: list[str], database: str | None, as_of: dt.datetime) -> di
 @task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="queue reminders")
 def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
     """Hand the steps due by `as_of` to the notifier's queue, each once (a retry or a re-run adds nothing)."""
-    catalog, _ = load_catalog(plans)
+    catalog = load_catalog(plans)[0]
     with Ledger.open(database) as ledger:
         report = ledger.queue_reminders(catalog, as_of=as_of)
     return {"queued": report.queued, "skipped": report.skipped, "by_plan": report.by_plan}
@@ -54,7 +55,7 @@ def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -
     from commplan.notify.setup import notifier_for
     from commplan.settings import get_settings
 
-    catalog, _ = load_catalog(plans)
+    catalog = load_catalog(plans)[0]
     with Ledger.open(database) as ledger:
         report = notifier_for(ledger, catalog, get_settings()).run(as_of)
     return {"planned": report.planned, "sent": report.sent, "retried": report.retried, "failed": report.failed,
@@ -68,7 +69,7 @@ def preview_reminders(plans: list[str], database: str | None, as_of: dt.datetime
     from commplan.notify.setup import notifier_for
     from commplan.settings import get_settings
 
-    catalog, _ = load_catalog(plans)
+    catalog = load_catalog(plans)[0]
     with Ledger.open(database) as ledger:
         preview = notifier_for(ledger, catalog, get_settings(), preview=True).preview(as_of)
         names = ledger.unit_names()
@@ -91,7 +92,8 @@ def evaluate_statuses(database: str | None, as_of: dt.datetime, replay: bool = F
         "as_of": report.as_of.astimezone(VN).isoformat(),
         "since": report.since.astimezone(VN).isoformat() if report.since else None,
         "by_plan": report.by_plan,
-        "overdue_by_unit": [{**u, "oldest_due": u["oldest_due"].astimezone(VN).isoformat()} for u in report.overdue_by_unit],
+        # each deadline with its plan's offset: shown in the plan's timezone
+        "overdue_by_unit": [{**u, "oldest_due": u["oldest_due"].isoformat()} for u in report.overdue_by_unit],
         "changes": len(report.changes),
         "undelivered": len(report.undelivered),
         "markdown": changes_markdown(report),
@@ -99,8 +101,18 @@ def evaluate_statuses(database: str | None, as_of: dt.datetime, replay: bool = F
 
 
 def shown(iso: str) -> str:
-    """An ISO instant as people read it: 14:00 09/12/2021, Vietnam time."""
-    return f"{dt.datetime.fromisoformat(iso).astimezone(VN):%H:%M %d/%m/%Y}"
+    """An ISO instant as people read it, at its own offset (the tick's in Vietnam time, a deadline in its
+    plan's timezone): 14:00 09/12/2021."""
+    return f"{dt.datetime.fromisoformat(iso):%H:%M %d/%m/%Y}"
+
+
+# the overdue table's columns as the coordinator reads them in Prefect's UI (msgids)
+OVERDUE_COLUMNS = {"unit": N_("Unit code"), "name": N_("Unit"), "overdue": N_("Overdue duties"),
+                   "oldest_due": N_("Earliest deadline")}
+
+
+def overdue_table(rows: list[dict]) -> list[dict]:
+    return [{_(OVERDUE_COLUMNS[key]): value for key, value in row.items() if key in OVERDUE_COLUMNS} for row in rows]
 
 
 @task(task_run_name="publish artifacts")
@@ -110,24 +122,26 @@ def publish(result: dict, replay: bool = False) -> None:
     rows = [{**u, "oldest_due": shown(u["oldest_due"])} for u in result["overdue_by_unit"]]
     create_table_artifact(
         key=f"{prefix}overdue-by-unit",
-        table=rows or [{"unit": "", "name": "Không có đơn vị nào quá hạn", "overdue": 0}],
-        description=f"Quá hạn theo đơn vị, đến {shown(result['as_of'])}" + (" (chạy lại, mô phỏng)" if replay else ""),
+        table=overdue_table(rows or [{"unit": "", "name": _("No unit is overdue"), "overdue": 0}]),
+        description=_("Overdue by unit, as of {moment}").format(moment=shown(result["as_of"]))
+        + (_(" (replay, simulated)") if replay else ""),
     )
     create_markdown_artifact(key=f"{prefix}tick-changes", markdown=result["markdown"],
-                             description="Chạy lại (mô phỏng)" if replay else "Thay đổi từ lần chạy trước")
+                             description=_("Replay (simulated)") if replay else _("Changes since the previous run"))
 
 
 @flow(name="tick", flow_run_name="tick {as_of}")
-def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:
+# B006: never mutated; a list, as Prefect shows the default in the parameter schema of deployed runs
+def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], database: str | None = None) -> dict:  # noqa: B006
     """Sync `plans` into the ledger and evaluate it as of `as_of` (default now, on the clock: see
     COMMPLAN_NOW). An `as_of` more than 10 minutes from the clock is a replay: reminders previewed,
     never sent. `database` overrides COMMPLAN_DATABASE_URL; Prefect stores parameters, so a URL with
     a password is refused here: give it to the worker as COMMPLAN_DATABASE_URL instead."""
     if database and has_password(database):
-        raise ValueError("the database parameter carries a password, which Prefect would store and show: "
-                         "set COMMPLAN_DATABASE_URL in the worker's environment instead")
+        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
+                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
     if as_of is not None and as_of.tzinfo is None:
-        raise ValueError("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)")
+        raise ValueError(_("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)"))
     moment = (as_of or clock.now()).astimezone(VN)
     replay = clock.is_replay(moment)
     synced = sync_plans(plans, database, moment)
@@ -140,8 +154,9 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
     for plan in result["by_plan"]:
         plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)
     publish(result, replay)
-    get_run_logger().info("%s %s: %s new occurrences, %s reminders %s, %s changes", "replay" if replay else "tick",
-                          moment.isoformat(), synced["inserted"],
-                          reminders.get("steps", reminders["queued"]), "previewed" if replay else "queued",
-                          result["changes"])
+    summary = _("replay {moment}: {inserted} new occurrences, {reminders} reminders previewed, {changes} changes") \
+        if replay else _("tick {moment}: {inserted} new occurrences, {reminders} reminders queued, {changes} changes")
+    get_run_logger().info("%s", summary.format(moment=f"{moment:%H:%M %d/%m/%Y}", inserted=synced["inserted"],
+                                               reminders=reminders.get("steps", reminders["queued"]),
+                                               changes=result["changes"]))
     return {"sync": synced, "reminders": reminders, "replay": replay, **result}

@@ -11,24 +11,47 @@ import contextlib
 import datetime as dt
 import difflib
 import json
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, bindparam, select, text
+from sqlalchemy import BindParameter, Connection, DateTime, bindparam, select, text
+from sqlmodel import col
 
 from .. import clock
+from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
 from . import events, feed_state, outbox, records, tokens
 from . import tables as t
-from .clock import from_db, now as utc_now, refuse_replay, to_db
-from .engine import READ_ONLY, SQLITE_BUSY_SECONDS, LedgerError, create_ledger_engine, describe_url, translated_errors, upgrade
+from .clock import from_db, refuse_replay, to_db
+from .clock import now as utc_now
+from .engine import (
+    READ_ONLY,
+    SQLITE_BUSY_SECONDS,
+    LedgerError,
+    create_ledger_engine,
+    describe_url,
+    translated_errors,
+    upgrade,
+)
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
-from .status import DELIVERED_SQL, MET_AT_SQL, OVERDUE_AT, OVERDUE_NOW, STATUS_SQL, STATUSES, OccurrenceStatus, Status, SummaryRow
 from .reminders import ReminderReport, queue_reminders
+from .status import (
+    DELIVERED_SQL,
+    MET_AT_SQL,
+    OVERDUE_AT,
+    OVERDUE_NOW,
+    STATUS_SQL,
+    STATUSES,
+    OccurrenceStatus,
+    Status,
+    SummaryRow,
+)
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -68,7 +91,7 @@ class Ledger:
                 upgrade(self.engine)
 
     @classmethod
-    def open(cls, url: str | None = None) -> "Ledger":
+    def open(cls, url: str | None = None) -> Ledger:
         from ..settings import get_settings
 
         return cls(url or get_settings().database)
@@ -76,10 +99,10 @@ class Ledger:
     def close(self) -> None:
         self.engine.dispose()
 
-    def __enter__(self) -> "Ledger":
+    def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     @property
@@ -134,9 +157,9 @@ class Ledger:
         (required for `undo`: the plans say which occurrences the event opened)."""
         moment = now or utc_now()
         if undo and resync is None:
-            raise LedgerError("withdrawing an event needs the plans (to find what it opened)")
+            raise LedgerError(_("withdrawing an event needs the plans (to find what it opened)"))
         with self.transaction() as connection:
-            plan_id, repeats, _ = events.find_event(connection, event_id, plan)
+            plan_id, repeats = events.find_event(connection, event_id, plan)[:2]
             if not undo and repeats:
                 change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
             elif not undo:
@@ -145,8 +168,16 @@ class Ledger:
                               details={"date": day, "previous": previous}, at=moment)
                 change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
             if not undo:
+                if repeats:
+                    change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
+                else:
+                    previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
+                    records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
+                                  details={"date": day, "previous": previous}, at=moment)
+                    change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
                 report = self._sync(connection, resync, moment, horizon, actor) if resync is not None else None
                 return replace(change, report=report)
+            assert resync is not None  # refused above without it
             until = horizon or default_horizon(moment.astimezone(DEFAULT_TZ).date())
             instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
             keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
@@ -167,8 +198,8 @@ class Ledger:
     def unit_names(self) -> dict[str, str]:
         """Display names of units and groups: the short name where it is unique."""
         with self.transaction(read_only=True) as connection:
-            units = connection.execute(select(t.UnitRow.id, t.UnitRow.name, t.UnitRow.short)).all()
-            groups = connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all()
+            units = connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name), col(t.UnitRow.short))).all()
+            groups = connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all()
         shorts = [short for _, _, short in units if short]
         names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
         names.update(dict(groups))
@@ -195,19 +226,20 @@ class Ledger:
         item = normalised(item)
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
-            obligation_id, plan_id, tz = self._resolve_obligation(connection, obligation)
+            obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
             occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
             if occurred > moment:
-                raise LedgerError(f"{occurred.astimezone(tz):%H:%M %d/%m/%Y} là thời điểm trong tương lai: "
-                                  "chỉ ghi nhận minh chứng đã có")
+                raise LedgerError(_("{moment} is in the future: record only evidence that exists").format(
+                    moment=f"{occurred.astimezone(tz):%H:%M %d/%m/%Y}"))
             item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
             explicit = occurrence_id is not None
-            if not explicit:
+            if occurrence_id is None:
                 occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
-                raise LedgerError(f"kỳ thực hiện #{occurrence_id} không phải nhiệm vụ {obligation} của {unit}")
+                raise LedgerError(_("occurrence #{occurrence} is not the duty {obligation} of {unit}").format(
+                    occurrence=occurrence_id, obligation=obligation, unit=unit))
             if explicit:
                 _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
                                      _as_date(row["window_start"]), _as_date(row["window_end"]))
@@ -233,7 +265,7 @@ class Ledger:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
                 if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
-                    raise LedgerError(f"không có kỳ thực hiện #{occurrence_id}")
+                    raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
             return self._evidence_rows(connection, " AND ".join(where) or "1 = 1", params)
@@ -244,25 +276,26 @@ class Ledger:
         occurrence's delivered count and `met_at` are recomputed; replays of the moments it was in
         the ledger (from its recording to now) still count it. Written to the audit log."""
         moment = now or utc_now()
-        reason = required_text(reason, "reason", "thu hồi minh chứng cần có lý do (--reason)")
+        reason = required_text(reason, "reason", _("withdrawing evidence needs a reason (--reason)"))
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             occurrence_id = connection.execute(
-                select(t.EvidenceRow.occurrence_id).where(t.EvidenceRow.id == evidence_id)
+                select(col(t.EvidenceRow.occurrence_id)).where(col(t.EvidenceRow.id) == evidence_id)
             ).scalar_one_or_none()
             if occurrence_id is None:
-                raise LedgerError(f"không có minh chứng #{evidence_id}")
+                raise LedgerError(_("no evidence #{evidence}").format(evidence=evidence_id))
             records.lock_occurrence(connection, occurrence_id)  # before reading it: two clerks queue here
             item = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})[0]
             if item.withdrawn:
-                by = f" bởi {item.withdrawn_by}" if item.withdrawn_by else ""
-                raise LedgerError(f"minh chứng #{evidence_id} đã được thu hồi lúc {item.withdrawn_at:%H:%M ngày %d/%m/%Y}{by} "
-                                  f"(lý do: {item.withdraw_reason})")
+                by = _(" by {person}").format(person=item.withdrawn_by) if item.withdrawn_by else ""
+                raise LedgerError(_("evidence #{evidence} was already withdrawn at {time} on {date}{by} (reason: {reason})").format(
+                    evidence=evidence_id, time=f"{item.withdrawn_at:%H:%M}", date=f"{item.withdrawn_at:%d/%m/%Y}", by=by,
+                    reason=item.withdraw_reason))
             if moment < item.recorded_at:
-                raise LedgerError(f"minh chứng #{evidence_id} được ghi nhận lúc {item.recorded_at:%H:%M ngày %d/%m/%Y}, "
-                                  "sau thời điểm thu hồi")
+                raise LedgerError(_("evidence #{evidence} was recorded at {time} on {date}, after the moment of withdrawal").format(
+                    evidence=evidence_id, time=f"{item.recorded_at:%H:%M}", date=f"{item.recorded_at:%d/%m/%Y}"))
             if not records.withdraw_evidence(connection, evidence_id, reason, actor=actor, now=moment):
-                raise LedgerError(f"minh chứng #{evidence_id} vừa được thu hồi")
+                raise LedgerError(_("evidence #{evidence} has just been withdrawn").format(evidence=evidence_id))
             records.refresh_delivery(connection, occurrence_id, moment)
             records.audit(connection, actor=actor, action="withdraw", subject=f"occurrence/{occurrence_id}",
                           details={"evidence": evidence_id, "reason": reason, "kind": item.kind, "value": item.value,
@@ -285,7 +318,11 @@ class Ledger:
             params,
         ).mappings().all()
 
-        def local(value, tz: ZoneInfo):
+        @overload
+        def local(value: dt.datetime | str, tz: ZoneInfo) -> dt.datetime: ...
+        @overload
+        def local(value: None, tz: ZoneInfo) -> None: ...
+        def local(value: dt.datetime | str | None, tz: ZoneInfo) -> dt.datetime | None:
             return from_db(value).astimezone(tz) if value is not None else None
 
         return [
@@ -302,29 +339,31 @@ class Ledger:
         ]
 
     def _resolve_obligation(self, connection: Connection, ref: str) -> tuple[int, str, ZoneInfo]:
-        plan_id, _, code = ref.rpartition("/")
+        plan_id, _slash, code = ref.rpartition("/")
         query = (
-            select(t.ObligationRow.id, t.ObligationRow.plan_id, t.PlanRow.timezone)
-            .join(t.PlanRow, t.PlanRow.id == t.ObligationRow.plan_id)
-            .where(t.ObligationRow.code == code)
+            select(col(t.ObligationRow.id), col(t.ObligationRow.plan_id), col(t.PlanRow.timezone))
+            .join(t.PlanRow, col(t.PlanRow.id) == col(t.ObligationRow.plan_id))
+            .where(col(t.ObligationRow.code) == code)
         )
         if plan_id:
-            query = query.where(t.ObligationRow.plan_id == plan_id)
+            query = query.where(col(t.ObligationRow.plan_id) == plan_id)
         found = connection.execute(query).all()
         if not found:
-            known = [f"{p}/{c}" for p, c in connection.execute(select(t.ObligationRow.plan_id, t.ObligationRow.code))]
+            known = [f"{p}/{c}" for p, c in connection.execute(select(col(t.ObligationRow.plan_id), col(t.ObligationRow.code)))]
             known += [k.split("/", 1)[1] for k in known]
-            raise LedgerError(f"unknown obligation '{ref}'{_suggest(ref, known)}")
+            raise LedgerError(_("unknown obligation '{obligation}'{suggestion}").format(obligation=ref, suggestion=_suggest(ref, known)))
         if len(found) > 1:
             options = ", ".join(f"{p}/{code}" for _, p, _ in found)
-            raise LedgerError(f"obligation '{code}' is in several plans: write one of {options}")
+            raise LedgerError(_("obligation '{obligation}' is in several plans: write one of {options}").format(
+                obligation=code, options=options))
         obligation_id, plan_id, tz = found[0]
+        assert obligation_id is not None  # a primary key, read back
         return obligation_id, plan_id, ZoneInfo(tz)
 
     def _check_unit(self, connection: Connection, unit: str) -> None:
-        known = set(connection.execute(select(t.UnitRow.id)).scalars()) | set(connection.execute(select(t.GroupRow.id)).scalars())
+        known = set(connection.execute(select(col(t.UnitRow.id))).scalars()) | set(connection.execute(select(col(t.GroupRow.id))).scalars())
         if unit not in known:
-            raise LedgerError(f"unknown unit '{unit}'{_suggest(unit, known)}")
+            raise LedgerError(_("unknown unit '{unit}'{suggestion}").format(unit=unit, suggestion=_suggest(unit, known)))
 
     def _occurrence_for(self, connection: Connection, obligation_id: int, unit: str, day: dt.date, tz: ZoneInfo) -> int:
         rows = connection.execute(
@@ -340,25 +379,27 @@ class Ledger:
             if _as_date(start) <= day <= _as_date(end):
                 return occurrence_id
         if not rows:
-            raise LedgerError(f"{unit} không có nhiệm vụ này trong sổ theo dõi (có phải đơn vị chủ trì? chạy `commplan sync`)")
+            raise LedgerError(_("{unit} has no such duty in the ledger (is it the lead unit? run `commplan sync`)").format(unit=unit))
         nearest = sorted(rows, key=lambda r: (min(abs((_as_date(r[1]) - day).days), abs((_as_date(r[2]) - day).days)), r[1]))[:2]
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
-        raise LedgerError(f"không kỳ nào chứa ngày {day:%d/%m/%Y}; gần nhất là {windows} (chọn kỳ bằng --occurrence ID)")
+        raise LedgerError(_("no window contains {date}; the nearest are {windows} (choose one with --occurrence ID)").format(
+            date=f"{day:%d/%m/%Y}", windows=windows))
 
     # ------------------------------------------------------------ excusals
 
     def excuse(self, occurrence_id: int, reason: str, *, actor: str | None = None, now: dt.datetime | None = None) -> None:
         moment = now or utc_now()
         if not reason or not reason.strip():
-            raise LedgerError("an excusal needs a reason")
+            raise LedgerError(_("an excusal needs a reason"))
         reason = limited(reason.strip(), "reason")
         actor = optional_text(actor, "actor")
         with self.transaction() as connection:
             row = records.lock_occurrence(connection, occurrence_id)
             if row is None:
-                raise LedgerError(f"no occurrence #{occurrence_id}")
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
             if row["excused_at"] is not None:
-                raise LedgerError(f"occurrence #{occurrence_id} is already excused ({row['excuse_reason']})")
+                raise LedgerError(_("occurrence #{occurrence} is already excused ({reason})").format(
+                    occurrence=occurrence_id, reason=row["excuse_reason"]))
             records.excuse(connection, occurrence_id, reason.strip(), actor=actor, now=moment)
             records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason.strip()}, at=moment)
@@ -367,10 +408,10 @@ class Ledger:
         moment = now or utc_now()
         with self.transaction() as connection:
             if records.lock_occurrence(connection, occurrence_id) is None:
-                raise LedgerError(f"no occurrence #{occurrence_id}")
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
             reason = records.revoke_excusal(connection, occurrence_id, actor=actor, now=moment)
             if reason is None:
-                raise LedgerError(f"occurrence #{occurrence_id} is not excused")
+                raise LedgerError(_("occurrence #{occurrence} is not excused").format(occurrence=occurrence_id))
             records.audit(connection, actor=actor, action="unexcuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason}, at=moment)
         return reason
@@ -383,7 +424,7 @@ class Ledger:
         """Occurrences with their status at `as_of` (default: now), by deadline; `units` takes units or
         groups (their members), `province` a province's slug (every unit of it); `limit`: the first rows."""
         if only is not None and only not in STATUSES:
-            raise LedgerError(f"unknown status '{only}' ({', '.join(STATUSES)})")
+            raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
         current = utc_now()
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
@@ -476,11 +517,11 @@ class Ledger:
                 ).bindparams(*_expanding(params)),
                 params,
             ).all()
-            plan_names = dict(connection.execute(select(t.PlanRow.id, t.PlanRow.number)).all())
-            unit_names = dict(connection.execute(select(t.UnitRow.id, t.UnitRow.name)).all())
-            unit_names.update(connection.execute(select(t.GroupRow.id, t.GroupRow.name)).all())
-        by_plan: dict[str, dict[str, int]] = {}
-        by_unit: dict[str, dict[str, int]] = {}
+            plan_names = dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
+            unit_names = dict(connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name))).all())
+            unit_names.update(connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all())
+        by_plan: dict[str, dict[Status, int]] = {}
+        by_unit: dict[str, dict[Status, int]] = {}
         for plan_id, unit_id, status, count in grouped:
             for table, key in ((by_plan, plan_id), (by_unit, unit_id)):
                 counts = table.setdefault(key, dict.fromkeys(STATUSES, 0))
@@ -515,11 +556,11 @@ class Ledger:
         return [(previous[r.id], r) for r in after]
 
     def queue_reminders(self, catalog: Catalog, *, as_of: dt.datetime | None = None,
-                        now: dt.datetime | None = None) -> "ReminderReport":
+                        now: dt.datetime | None = None) -> ReminderReport:
         """Create the reminder steps due by `as_of` (default now), each once; returns what was queued.
         Refused for a replayed `as_of` (far from the clock): `preview_reminders` shows those."""
         moment = now or utc_now()
-        refuse_replay(as_of or moment, "writes no reminder step")
+        refuse_replay(as_of or moment, _("writes no reminder step"))
         with self.transaction() as connection:
             return queue_reminders(connection, catalog, as_of or moment, moment)
 
@@ -551,13 +592,13 @@ class Ledger:
 
     # ------------------------------------------------------------ token store (see `tokens`)
 
-    def stored_token(self, provider: str, cipher: "tokens.TokenCipher") -> "tokens.StoredToken | None":
+    def stored_token(self, provider: str, cipher: tokens.TokenCipher) -> tokens.StoredToken | None:
         """The provider's stored pair, opened with `cipher` (TokenKeyError: sealed under another key)."""
         with self.transaction(read_only=True) as connection:
             return tokens.read(connection, provider, cipher)
 
-    def store_token(self, provider: str, cipher: "tokens.TokenCipher", obtain: Callable[[], "tokens.TokenPair"], *,
-                    now: dt.datetime) -> "tokens.StoredToken":
+    def store_token(self, provider: str, cipher: tokens.TokenCipher, obtain: Callable[[], tokens.TokenPair], *,
+                    now: dt.datetime) -> tokens.StoredToken:
         """Store the pair `obtain()` returns (it may ask the provider: it runs inside the write
         transaction, so the new pair is committed before anyone uses it) and return it as stored."""
         with self.transaction() as connection:
@@ -566,8 +607,8 @@ class Ledger:
         assert stored is not None  # just written in this transaction
         return stored
 
-    def rotate_token(self, provider: str, cipher: "tokens.TokenCipher", *, seen: str | None, now: dt.datetime,
-                     early: dt.timedelta, refresh: Callable[[str], "tokens.TokenPair"]) -> str:
+    def rotate_token(self, provider: str, cipher: tokens.TokenCipher, *, seen: str | None, now: dt.datetime,
+                     early: dt.timedelta, refresh: Callable[[str], tokens.TokenPair]) -> str:
         """The access token to use, rotated exactly once under the row lock: `tokens.rotate` in one
         transaction, committed before the token is returned. `refresh(refresh_token)` asks the
         provider while the lock is held. Raises LookupError (nothing stored), tokens.RefusedBefore,
@@ -575,7 +616,7 @@ class Ledger:
         with self.transaction() as connection:
             return tokens.rotate(connection, provider, cipher, seen=seen, now=now, early=early, refresh=refresh)
 
-    def note_token_error(self, provider: str, error: str, cipher: "tokens.TokenCipher", *,
+    def note_token_error(self, provider: str, error: str, cipher: tokens.TokenCipher, *,
                          refused: str | None = None) -> None:
         """Record a refused refresh on the stored pair, unless it was replaced meanwhile (`tokens.note_error`)."""
         with self.transaction() as connection:
@@ -583,12 +624,13 @@ class Ledger:
 
     # ------------------------------------------------------------ outbox
 
-    def plan_deliveries(self, compose, *, now: dt.datetime | None = None) -> int:
+    def plan_deliveries(self, compose: Callable[[list[dict]], tuple[list[outbox.NewDelivery], set[int], set[int]]], *,
+                        now: dt.datetime | None = None) -> int:
         """Read the steps still to plan, compose their messages (`compose(steps) -> (deliveries,
         planned step ids, dropped step ids)`) and record them, in one transaction under the planning
         lock: two planners never say the same step twice to one address."""
         moment = now or utc_now()
-        refuse_replay(moment, "plans no message")
+        refuse_replay(moment, _("plans no message"))
         with self.transaction() as connection:
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"SELECT pg_advisory_xact_lock({outbox.PLAN_LOCK_KEY})"))
@@ -599,7 +641,7 @@ class Ledger:
             return added
 
     def claim_deliveries(self, worker: str, *, limit: int = 100, now: dt.datetime | None = None,
-                         channels: Iterable[str] = (), windows: Iterable[str] | None = None) -> list["outbox.Claimed"]:
+                         channels: Iterable[str] = (), windows: Iterable[str] | None = None) -> list[outbox.Claimed]:
         """Claim due deliveries on `channels` whose send window is among `windows` (None: any)."""
         with self.transaction() as connection:
             return outbox.claim(connection, worker, now or utc_now(), limit, channels=list(channels), clock=utc_now(),
@@ -624,7 +666,7 @@ class Ledger:
             return outbox.confirm(connection, delivery_id, worker, now or utc_now(), outcome=outcome, error=error,
                                   external_id=external_id)
 
-    def recover_stale_deliveries(self, idempotent: set[str], *, same_day: set[str] = frozenset(),
+    def recover_stale_deliveries(self, idempotent: set[str], *, same_day: AbstractSet[str] = frozenset(),
                                  lease: dt.timedelta = outbox.LEASE, now: dt.datetime | None = None,
                                  windows: Iterable[str] | None = None) -> tuple[int, int]:
         """Claims whose lease ran out on the process clock: see `outbox.recover_stale`."""
@@ -637,15 +679,15 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return outbox.problems(connection, since, until)
 
-    def deliveries(self, *, statuses: Iterable[str] = ()) -> list[dict]:
+    def deliveries(self, *, statuses: Collection[str] = ()) -> list[dict]:
         """The outbox, newest first, with the reminder steps each delivery carries."""
         with self.transaction(read_only=True) as connection:
-            query = select(t.DeliveryRow.__table__).order_by(t.DeliveryRow.id.desc())
+            query = select(t.table_of(t.DeliveryRow)).order_by(col(t.DeliveryRow.id).desc())
             if statuses:
-                query = query.where(t.DeliveryRow.status.in_(list(statuses)))
+                query = query.where(col(t.DeliveryRow.status).in_(list(statuses)))
             rows = [dict(r) for r in connection.execute(query).mappings()]
             items: dict[int, list[int]] = {}
-            for delivery_id, reminder_id in connection.execute(select(t.DeliveryItemRow.delivery_id, t.DeliveryItemRow.reminder_id)):
+            for delivery_id, reminder_id in connection.execute(select(col(t.DeliveryItemRow.delivery_id), col(t.DeliveryItemRow.reminder_id))):
                 items.setdefault(delivery_id, []).append(reminder_id)
         for row in rows:
             row["reminder_ids"] = sorted(items.get(row["id"], []))
@@ -658,7 +700,7 @@ class Ledger:
         they never move a real tick's "since last tick")."""
         with self.transaction(read_only=True) as connection:
             details = connection.execute(
-                select(t.AuditRow.details).where(t.AuditRow.action == "tick").order_by(t.AuditRow.id.desc()).limit(1)
+                select(col(t.AuditRow.details)).where(col(t.AuditRow.action) == "tick").order_by(col(t.AuditRow.id).desc()).limit(1)
             ).scalar_one_or_none()
         return dt.datetime.fromisoformat(json.loads(details)["as_of"]) if details else None
 
@@ -677,10 +719,10 @@ class Ledger:
         params: dict = {}
         plans, units = list(plans), list(units)
         if plans:
-            known = set(connection.execute(select(t.PlanRow.id)).scalars())
+            known = set(connection.execute(select(col(t.PlanRow.id))).scalars())
             for plan in plans:
                 if plan not in known:
-                    raise LedgerError(f"unknown plan '{plan}'{_suggest(plan, known)}")
+                    raise LedgerError(_("unknown plan '{plan}'{suggestion}").format(plan=plan, suggestion=_suggest(plan, known)))
             where.append("ob.plan_id IN :plans")
             params["plans"] = plans
         if units:
@@ -697,20 +739,21 @@ class Ledger:
         return where, params
 
     def _check_province(self, connection: Connection, province: str) -> None:
-        known = set(connection.execute(select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
+        query = select(col(t.UnitRow.province)).where(col(t.UnitRow.province).is_not(None)).distinct()
+        known = {p for p in connection.execute(query).scalars() if p is not None}  # typed str, as filtered
         if province not in known:
-            raise LedgerError(f"unknown province '{province}'{_suggest(province, known)}"
-                              + ("" if known else " (no unit has a province yet: run `commplan sync`)"))
+            raise LedgerError(_("unknown province '{province}'{suggestion}").format(province=province, suggestion=_suggest(province, known))
+                              + ("" if known else _(" (no unit has a province yet: run `commplan sync`)")))
 
     def provinces(self) -> list[str]:
         """The provinces (slugs) the ledger's units belong to."""
         with self.transaction(read_only=True) as connection:
-            return sorted(connection.execute(
-                select(t.UnitRow.province).where(t.UnitRow.province.is_not(None)).distinct()).scalars())
+            query = select(col(t.UnitRow.province)).where(col(t.UnitRow.province).is_not(None)).distinct()
+            return sorted(p for p in connection.execute(query).scalars() if p is not None)  # typed str, as filtered
 
     def _expand_units(self, connection: Connection, units: list[str]) -> set[str]:
         members: dict[str, list[str]] = {}
-        for group_id, member_id in connection.execute(select(t.GroupMemberRow.group_id, t.GroupMemberRow.member_id)):
+        for group_id, member_id in connection.execute(select(col(t.GroupMemberRow.group_id), col(t.GroupMemberRow.member_id))):
             members.setdefault(group_id, []).append(member_id)
         out: set[str] = set()
         stack = list(units)
@@ -767,8 +810,9 @@ def _check_within_a_year(occurrence_id: int, day: dt.date, start: dt.date, end: 
     """A date more than a year from the chosen occurrence's window is a typo, not a late report."""
     if _years_after(day, 1) < start or day > _years_after(end, 1):
         raise LedgerError(
-            f"ngày {day:%d/%m/%Y} cách kỳ thực hiện #{occurrence_id} ({start:%d/%m/%Y}–{end:%d/%m/%Y}) hơn một năm: "
-            "kiểm tra lại số kỳ (--occurrence) hoặc ghi ngày thật bằng --on"
+            _("{date} is more than a year from occurrence #{occurrence} ({start}–{end}): check the occurrence "
+              "number (--occurrence) or write the real date with --on").format(
+                date=f"{day:%d/%m/%Y}", occurrence=occurrence_id, start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
         )
 
 
@@ -779,14 +823,14 @@ def _years_after(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _expanding(params: dict) -> list:
+def _expanding(params: dict) -> list[BindParameter[Any]]:
     """Typed parameters for text() SQL: lists expand to IN (...); datetimes are formatted as the
     columns store them (on SQLite, text compared as text: '…17:00:00' must equal '…17:00:00.000000')."""
-    out = []
+    out: list[BindParameter[Any]] = []
     for name, value in params.items():
         if isinstance(value, list):
             out.append(bindparam(name, expanding=True))
@@ -797,4 +841,4 @@ def _expanding(params: dict) -> list:
 
 def _suggest(ident: str, pool: Iterable[str]) -> str:
     close = difflib.get_close_matches(ident, list(pool), n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+    return _(" (did you mean {names}?)").format(names=", ".join(repr(c) for c in close)) if close else ""

@@ -19,12 +19,14 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
+from ..i18n import _
 from .engine import LedgerError, head_revision
 
 # tables whose rows mean the ledger has been used: a restore over them loses work
@@ -46,37 +48,39 @@ def place(url: str) -> str:
     """Where the ledger is, for a clerk (never the password)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return f"sổ theo dõi SQLite {parsed.database}"
-    return f"sổ theo dõi PostgreSQL {parsed.database} tại {parsed.host or 'localhost'}:{parsed.port or 5432}"
+        return _("the SQLite ledger {path}").format(path=parsed.database)
+    return _("the PostgreSQL ledger {name} at {host}:{port}").format(
+        name=parsed.database, host=parsed.host or "localhost", port=parsed.port or 5432)
 
 
 def sqlite_path(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise LedgerError("this ledger is in memory: there is nothing to back up or restore")
+        raise LedgerError(_("this ledger is in memory: there is nothing to back up or restore"))
     return Path(database)
 
 
 def _check_target(target: Path, force: bool) -> None:
     """One clear line for a target that cannot be written (checked before any work)."""
     if target.is_dir():
-        raise LedgerError(f"{target} là một thư mục, không phải tệp: hãy ghi tên tệp sao lưu")
+        raise LedgerError(_("{target} is a folder, not a file: write the name of the backup file").format(target=target))
     if target.exists() and not force:
-        raise LedgerError(f"{target} đã tồn tại: chọn tên khác, hoặc thêm --force để ghi đè")
+        raise LedgerError(_("{target} exists: choose another name, or add --force to overwrite it").format(target=target))
     folder = target.parent
     if not folder.is_dir():
-        raise LedgerError(f"thư mục {folder} không tồn tại: không thể ghi {target}")
+        raise LedgerError(_("the folder {folder} does not exist: cannot write {target}").format(folder=folder, target=target))
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise LedgerError(f"không có quyền ghi vào thư mục {folder}: không thể ghi {target}")
+        raise LedgerError(_("no permission to write in the folder {folder}: cannot write {target}").format(
+            folder=folder, target=target))
 
 
 @contextlib.contextmanager
-def _private_temp(target: Path):
+def _private_temp(target: Path) -> Iterator[Path]:
     """A 0600 temporary file beside `target`, renamed onto it on success, removed on failure."""
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as error:
-        raise LedgerError(f"không thể ghi {target}: {error.strerror}") from None
+        raise LedgerError(_("cannot write {target}: {error}").format(target=target, error=error.strerror)) from None
     os.close(handle)  # mkstemp creates the file 0600
     temp = Path(name)
     try:
@@ -97,10 +101,10 @@ def _revision(connection: sqlite3.Connection) -> str | None:
 def backup_sqlite(url: str, target: Path, *, force: bool = False) -> BackupResult:
     source_path = sqlite_path(url)
     if not source_path.is_file():
-        raise LedgerError(f"không có sổ theo dõi để sao lưu: {source_path} không tồn tại")
+        raise LedgerError(_("no ledger to back up: {path} does not exist").format(path=source_path))
     _check_target(target, force)
     if target.resolve() == source_path.resolve():
-        raise LedgerError(f"{target} chính là sổ theo dõi: hãy sao lưu sang tệp khác")
+        raise LedgerError(_("{target} is the ledger itself: back up to another file").format(target=target))
     with _private_temp(target) as temp:
         source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=15)
         try:
@@ -112,7 +116,7 @@ def backup_sqlite(url: str, target: Path, *, force: bool = False) -> BackupResul
             finally:
                 copy.close()
         except sqlite3.DatabaseError as error:
-            raise LedgerError(f"không thể sao lưu {source_path}: {error}") from None
+            raise LedgerError(_("cannot back up {path}: {error}").format(path=source_path, error=error)) from None
         finally:
             source.close()
     return BackupResult(target, target.stat().st_size, revision)
@@ -137,26 +141,27 @@ def restore_sqlite(url: str, source: Path, *, force: bool = False) -> str:
     The caller opens the ledger afterwards, which upgrades an older backup to the newest schema."""
     target = sqlite_path(url)
     if not source.is_file():
-        raise LedgerError(f"không tìm thấy tệp sao lưu {source}")
+        raise LedgerError(_("backup file {source} not found").format(source=source))
     try:
         backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     except sqlite3.Error as error:
-        raise LedgerError(f"không mở được {source}: {error}") from None
+        raise LedgerError(_("cannot open {source}: {error}").format(source=source, error=error)) from None
     try:
         revision = _revision(backup)
         if revision is None:
-            raise LedgerError(f"{source} không phải bản sao lưu sổ theo dõi commplan (không có phiên bản lược đồ)")
+            raise LedgerError(_("{source} is not a backup of a commplan ledger (it has no schema revision)").format(source=source))
         if revision not in _known_revisions():
-            raise LedgerError(f"{source} ở phiên bản lược đồ {revision} của một commplan mới hơn "
-                              f"(bản này biết đến {head_revision()}): hãy nâng cấp commplan")
+            raise LedgerError(_("{source} has schema {revision}, of a newer commplan (this one knows up to {head}): "
+                                "upgrade commplan").format(source=source, revision=revision, head=head_revision()))
         if target.exists() and not force:
             current = sqlite3.connect(f"file:{target}?mode=ro", uri=True, timeout=15)
             try:
                 if _used(current):
-                    raise LedgerError(f"sổ theo dõi {target} đã có dữ liệu: thêm --force để thay bằng bản sao lưu "
-                                      "(nên sao lưu sổ hiện tại trước)")
+                    raise LedgerError(_("the ledger {target} has data: add --force to replace it with the backup "
+                                        "(back up the current ledger first)").format(target=target))
             except sqlite3.DatabaseError as error:
-                raise LedgerError(f"{target} không đọc được ({error}): thêm --force để thay nó") from None
+                raise LedgerError(_("{target} cannot be read ({error}): add --force to replace it").format(
+                    target=target, error=error)) from None
             finally:
                 current.close()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,7 +175,7 @@ def restore_sqlite(url: str, source: Path, *, force: bool = False) -> str:
             for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):  # the old database's journal
                 stale.unlink(missing_ok=True)
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{source} không phải cơ sở dữ liệu SQLite ({error})") from None
+        raise LedgerError(_("{source} is not an SQLite database ({error})").format(source=source, error=error)) from None
     finally:
         backup.close()
     return revision
@@ -182,12 +187,12 @@ def restore_sqlite(url: str, source: Path, *, force: bool = False) -> str:
 def _pg_tool(name: str, recipe: str) -> str:
     found = shutil.which(name)
     if not found:
-        raise LedgerError(f"không tìm thấy {name}: cài gói postgresql-client (cùng phiên bản chính với máy chủ), "
-                          f"hoặc chạy trên máy có nó: {recipe}")
+        raise LedgerError(_("{tool} not found: install the postgresql-client package (the same major version as the "
+                            "server), or run on a machine that has it: {recipe}").format(tool=name, recipe=recipe))
     return found
 
 
-def _schema_of(parsed) -> str | None:
+def _schema_of(parsed: URL) -> str | None:
     options = unquote(str(parsed.query.get("options", "")))
     for part in options.split():
         if part.startswith("-csearch_path="):
@@ -213,7 +218,7 @@ def pg_connection(url: str) -> tuple[list[str], dict[str, str], str | None]:
 
 def pg_recipe(url: str, file: str, *, restore: bool = False) -> str:
     """The command a person would type (no password: it comes from PGPASSWORD or ~/.pgpass)."""
-    dbname, _, schema = pg_connection(url)
+    dbname, _env, schema = pg_connection(url)
     scope = f" --schema={schema}" if schema else ""
     if restore:
         return (f"pg_restore --clean --if-exists --no-owner --single-transaction --exit-on-error "
@@ -222,10 +227,10 @@ def pg_recipe(url: str, file: str, *, restore: bool = False) -> str:
 
 
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        first = (done.stderr.strip().splitlines() or ["exit status %d" % done.returncode])[0]
-        raise LedgerError(f"{what} thất bại: {first}")
+        first = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[0]
+        raise LedgerError(_("{tool} failed: {error}").format(tool=what, error=first))
 
 
 def backup_postgresql(url: str, target: Path, *, force: bool = False) -> BackupResult:
@@ -242,10 +247,10 @@ def backup_postgresql(url: str, target: Path, *, force: bool = False) -> BackupR
 def restore_postgresql(url: str, source: Path, *, force: bool = False, used: bool) -> None:
     """pg_restore the dump `source` in one transaction (all or nothing); `used`: the ledger has work in it."""
     if not source.is_file():
-        raise LedgerError(f"không tìm thấy tệp sao lưu {source}")
+        raise LedgerError(_("backup file {source} not found").format(source=source))
     if used and not force:
-        raise LedgerError("sổ theo dõi đã có dữ liệu: thêm --force để thay bằng bản sao lưu (nên sao lưu sổ hiện tại trước)")
-    dbname, env, _ = pg_connection(url)
+        raise LedgerError(_("the ledger has data: add --force to replace it with the backup (back up the current ledger first)"))
+    dbname, env, _schema = pg_connection(url)
     _run([_pg_tool("pg_restore", pg_recipe(url, str(source), restore=True)), "--clean", "--if-exists", "--no-owner", "--single-transaction",
           "--exit-on-error", *dbname, str(source)], env, "pg_restore")
 

@@ -4,11 +4,13 @@ process clock (`commplan.clock`: real, or shifted by COMMPLAN_NOW)."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import overload
 
 from .. import clock
+from ..i18n import _
 from .engine import ReplayRefused
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def now() -> dt.datetime:
@@ -22,9 +24,10 @@ def refuse_replay(instant: dt.datetime, what: str) -> None:
     if clock.is_replay(instant, clock=current):
         vn = dt.timezone(dt.timedelta(hours=7))
         raise ReplayRefused(
-            f"{instant.astimezone(vn):%H:%M %d/%m/%Y} is more than {clock.REPLAY_MARGIN.seconds // 60} minutes from "
-            f"the clock ({current.astimezone(vn):%H:%M %d/%m/%Y}): a replay {what}; it only shows what it would send "
-            f"(set {clock.VARIABLE} to run as if it were then)"
+            _("{instant} is more than {minutes} minutes from the clock ({clock}): a replay {what}; it only shows what "
+              "it would send (set {variable} to run as if it were then)").format(
+                instant=f"{instant.astimezone(vn):%H:%M %d/%m/%Y}", minutes=clock.REPLAY_MARGIN.seconds // 60,
+                clock=f"{current.astimezone(vn):%H:%M %d/%m/%Y}", what=what, variable=clock.VARIABLE)
         )
 
 
@@ -34,6 +37,10 @@ def to_db(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC).replace(tzinfo=None)
 
 
+@overload
+def from_db(value: dt.datetime | str) -> dt.datetime: ...
+@overload
+def from_db(value: None) -> None: ...
 def from_db(value: dt.datetime | str | None) -> dt.datetime | None:
     if value is None:
         return None

@@ -11,15 +11,22 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+
+if TYPE_CHECKING:
+    import psycopg
+
+from ..i18n import _
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x636F6D6D706C616E  # "commplan" in ASCII: one advisory lock id for migrations
@@ -35,12 +42,12 @@ class ReplayRefused(LedgerError):
     shells show a replay through the preview instead, so this is a last guard, not a path."""
 
 
-def _parse(url: str):
+def _parse(url: str) -> URL:
     try:
         return make_url(url)
     except exc.ArgumentError:
-        raise LedgerError(f"'{url}' is not a database URL (e.g. sqlite:///path/commplan.sqlite3 or "
-                          "postgresql+psycopg://user@host:5432/commplan)") from None
+        raise LedgerError(_("'{url}' is not a database URL (e.g. sqlite:///path/commplan.sqlite3 or "
+                            "postgresql+psycopg://user@host:5432/commplan)").format(url=url)) from None
 
 
 def masked_url(url: str) -> str:
@@ -48,7 +55,7 @@ def masked_url(url: str) -> str:
     try:
         return _parse(url).render_as_string(hide_password=True)
     except LedgerError:
-        return "(not a database URL)"
+        return _("(not a database URL)")
 
 
 def has_password(url: str) -> bool:
@@ -61,14 +68,16 @@ def has_password(url: str) -> bool:
 def describe_url(url: str) -> str:
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite":
-        return f"the SQLite database {parsed.database}"
-    return f"the PostgreSQL database {parsed.database} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+        return _("the SQLite database {path}").format(path=parsed.database)
+    return _("the PostgreSQL database {name} at {host}:{port}").format(
+        name=parsed.database, host=parsed.host or "localhost", port=parsed.port or 5432)
 
 
 def unusable_folder(folder: Path, reason: str) -> LedgerError:
     """The one line for a data folder that is missing, read-only or not a folder, with the remedy."""
-    return LedgerError(f"the data folder {folder} cannot hold the SQLite database ({reason}): make it a writable "
-                       "folder, or set COMMPLAN_DATA_DIR (or COMMPLAN_DATABASE_URL) to one that is")
+    return LedgerError(_("the data folder {folder} cannot hold the SQLite database ({reason}): make it a writable "
+                         "folder, or set COMMPLAN_DATA_DIR (or COMMPLAN_DATABASE_URL) to one that is").format(
+        folder=folder, reason=reason))
 
 
 def _private_file(path: Path) -> None:
@@ -81,7 +90,7 @@ def _private_file(path: Path) -> None:
 def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS) -> Engine:
     parsed = _parse(url)
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise LedgerError(f"{parsed.get_backend_name()} is not supported: use SQLite or PostgreSQL")
+        raise LedgerError(_("{backend} is not supported: use SQLite or PostgreSQL").format(backend=parsed.get_backend_name()))
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             folder = Path(parsed.database).parent
@@ -90,11 +99,11 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
                 _private_file(Path(parsed.database))
             except OSError as error:
                 if folder.exists() and not folder.is_dir():
-                    reason = "it is a file, not a folder"
+                    reason = _("it is a file, not a folder")
                 elif folder.is_dir():
-                    reason = f"cannot write in it: {error.strerror}"
+                    reason = _("cannot write in it: {error}").format(error=error.strerror)
                 else:
-                    reason = f"cannot create it: {error.strerror}"
+                    reason = _("cannot create it: {error}").format(error=error.strerror)
                 raise unusable_folder(folder, reason) from None
         engine = create_engine(url, connect_args={"timeout": busy_seconds})
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_seconds))
@@ -105,7 +114,7 @@ def create_ledger_engine(url: str, *, busy_seconds: float = SQLITE_BUSY_SECONDS)
     return engine
 
 
-def _postgresql_settings(dbapi_connection, record) -> None:
+def _postgresql_settings(dbapi_connection: psycopg.Connection, record: object) -> None:
     # The status SQL's correlated subqueries look costly to the planner, which then JIT-compiles a
     # province's summary for most of a second to save milliseconds: the ledger's queries never gain by it.
     with dbapi_connection.cursor() as cursor:
@@ -113,7 +122,7 @@ def _postgresql_settings(dbapi_connection, record) -> None:
     dbapi_connection.commit()
 
 
-def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, busy_seconds: float) -> None:
     # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (see _sqlite_begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -126,7 +135,7 @@ def _sqlite_pragmas(dbapi_connection, busy_seconds: float) -> None:
 READ_ONLY = "commplan_read_only"
 
 
-def _sqlite_begin_immediate(connection) -> None:
+def _sqlite_begin_immediate(connection: Connection) -> None:
     # A writer takes the write lock at BEGIN, so two writers queue instead of failing
     # mid-transaction; a reader begins deferred and, in WAL mode, never waits for a writer.
     if connection.get_execution_options().get(READ_ONLY):
@@ -144,26 +153,30 @@ def translated_errors(url: str) -> Iterator[None]:
     except exc.OperationalError as error:
         text = str(error.orig)
         if "locked" in text or "busy" in text:
-            raise LedgerError(f"{where} is busy: another commplan command is writing to it. Try again.") from None
+            raise LedgerError(_("{database} is busy: another commplan command is writing to it. Try again.").format(
+                database=where)) from None
         if "unable to open" in text or "readonly" in text:
             database = make_url(url).database
             if database:
                 raise unusable_folder(Path(database).parent, text.strip().splitlines()[0]) from None
-            raise LedgerError(f"cannot open {where}: check that its folder exists and is writable.") from None
+            raise LedgerError(_("cannot open {database}: check that its folder exists and is writable.").format(
+                database=where)) from None
         if "connection" in text.lower() or "connect" in text.lower():
-            raise LedgerError(f"cannot connect to {where}: {text.strip().splitlines()[0]}") from None
+            raise LedgerError(_("cannot connect to {database}: {error}").format(
+                database=where, error=text.strip().splitlines()[0])) from None
         raise LedgerError(f"{where}: {text.strip().splitlines()[0]}") from None
     except (exc.IntegrityError, exc.DataError) as error:
         first = str(error.orig).strip().splitlines()[0]
-        raise LedgerError(f"{where} refused the change: {first}") from None
+        raise LedgerError(_("{database} refused the change: {error}").format(database=where, error=first)) from None
     except exc.DatabaseError as error:
         text = str(error.orig)
         if "not a database" in text or "malformed" in text:
-            raise LedgerError(f"{where} is damaged or is not a commplan database ({text}).") from None
+            raise LedgerError(_("{database} is damaged or is not a commplan database ({error}).").format(
+                database=where, error=text)) from None
         raise
 
 
-def _alembic_config(connection) -> Config:
+def _alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -171,7 +184,9 @@ def _alembic_config(connection) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None  # the package ships its migrations
+    return head
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -188,8 +203,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
         if current is not None and current not in known:
             raise LedgerError(
-                f"{describe_url(str(engine.url))} has schema {current}, written by a newer commplan "
-                f"(this one knows up to {head_revision()}): upgrade commplan"
+                _("{database} has schema {revision}, written by a newer commplan (this one knows up to {head}): "
+                  "upgrade commplan").format(database=describe_url(str(engine.url)), revision=current, head=head_revision())
             )
         with _schema_transaction(engine) as connection:
             command.upgrade(_alembic_config(connection), revision)
@@ -206,14 +221,16 @@ def _schema_transaction(engine: Engine) -> Iterator:
         return
     with engine.connect() as connection:
         raw = connection.connection.driver_connection
+        assert raw is not None  # an open connection has one (sqlite3's)
         raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 yield connection
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if broken:
-                    raise LedgerError(f"{describe_url(str(engine.url))}: the upgrade would leave {len(broken)} rows "
-                                      f"pointing at nothing (first: {tuple(broken[0])}); nothing was changed")
+                    raise LedgerError(_("{database}: the upgrade would leave {count} rows pointing at nothing (first: "
+                                        "{first}); nothing was changed").format(
+                        database=describe_url(str(engine.url)), count=len(broken), first=tuple(broken[0])))
         finally:
             raw.execute("PRAGMA foreign_keys=ON")
 
@@ -236,7 +253,7 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     try:
         lock = os.fdopen(os.open(f"{database}.migrate.lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
     except OSError as error:  # a read-only, missing or special folder (/proc, a file): one line, no traceback
-        raise unusable_folder(Path(database).parent, f"cannot write in it: {error.strerror}") from None
+        raise unusable_folder(Path(database).parent, _("cannot write in it: {error}").format(error=error.strerror)) from None
     with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, bindparam, select, text
+from sqlmodel import col
 
+from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Expander, Instance
 from . import records
 from . import tables as t
 from .engine import LedgerError
+
+if TYPE_CHECKING:
+    from .sync import SyncReport
 
 EARLIEST = dt.date(1970, 1, 1)
 
@@ -40,27 +46,29 @@ class EventChange:
     standing: int = 0  # a repeating event: instances of that day after the change
     removed: int = 0  # untouched occurrences deleted by an undo
     kept: tuple[int, ...] = field(default=())  # occurrences an undo kept (touched or reminded), orphaned
-    report: object = None  # the SyncReport of the re-sync, when there was one
+    report: SyncReport | None = None  # the SyncReport of the re-sync, when there was one
 
 
 def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple[str, bool, str]:
     """(plan id, repeats, title) of an event known to the ledger."""
     from .api import _suggest
 
-    query = select(t.EventRow.plan_id, t.EventRow.repeats, t.EventRow.title).where(t.EventRow.code == event_id)
+    query = select(col(t.EventRow.plan_id), col(t.EventRow.repeats), col(t.EventRow.title)).where(col(t.EventRow.code) == event_id)
     if plan:
-        query = query.where(t.EventRow.plan_id == plan)
+        query = query.where(col(t.EventRow.plan_id) == plan)
     found = connection.execute(query).all()
     if not found:
         known = list(connection.execute(select(t.EventRow.code)).scalars())
-        raise LedgerError(f"unknown event '{event_id}'{_suggest(event_id, known)}; run `commplan sync` first if the plan is new")
+        raise LedgerError(_("unknown event '{event}'{suggestion}; run `commplan sync` first if the plan is new").format(
+            event=event_id, suggestion=_suggest(event_id, known)))
     if len(found) > 1:
-        raise LedgerError(f"event '{event_id}' is in several plans ({', '.join(r[0] for r in found)}): add --plan")
+        raise LedgerError(_("event '{event}' is in several plans ({plans}): add --plan").format(
+            event=event_id, plans=", ".join(r[0] for r in found)))
     plan_id, repeats, title = found[0]
     return plan_id, bool(repeats), title
 
 
-def add_instance(connection: Connection, plan_id: str, event_id: str, day: dt.date, *, actor, now) -> EventChange:
+def add_instance(connection: Connection, plan_id: str, event_id: str, day: dt.date, *, actor: str | None, now: dt.datetime) -> EventChange:
     seq = records.add_event_instance(connection, plan_id, event_id, day, actor=actor, now=now)
     records.audit(connection, actor=actor, action="event-instance", subject=f"{plan_id}/{event_id}",
                   details={"date": day, "instance": seq}, at=now)
@@ -71,7 +79,7 @@ def latest_instance(connection: Connection, plan_id: str, event_id: str, day: dt
     """The instance an undo of `day` withdraws: the latest standing one of that day."""
     found = [seq for d, seq in records.event_instances(connection, plan_id, event_id) if d == day]
     if not found:
-        raise LedgerError(f"sự kiện '{event_id}' không có lần nào ngày {day:%d/%m/%Y} để rút lại")
+        raise LedgerError(nothing_that_day(event_id, day))
     return Instance(day, max(found))
 
 
@@ -85,11 +93,12 @@ def opened_keys(connection: Connection, catalog: Catalog, plan_id: str, event_id
     if plan is None:
         return set()
     events = records.recorded_events(connection).get(plan_id, {})
-    ids = dict(connection.execute(
-        select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan_id)).all())
+    rows = connection.execute(
+        select(col(t.ObligationRow.code), col(t.ObligationRow.id)).where(col(t.ObligationRow.plan_id) == plan_id)).all()
+    ids = {code: row_id for code, row_id in rows if row_id is not None}  # a primary key: typed optional, never None
     everything = Expander(plan, catalog.directory, events)
     this_one = Expander(plan, catalog.directory, {**events, event_id: (instance,)}) if instance else everything
-    keys = set()
+    keys: set[tuple[int, str, dt.date, int]] = set()
     for obligation in plan.obligations:
         if obligation.event != event_id or obligation.id not in ids:
             continue
@@ -100,24 +109,24 @@ def opened_keys(connection: Connection, catalog: Catalog, plan_id: str, event_id
     return keys
 
 
-def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, repeats: bool, *, actor, now) -> EventChange:
+def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, repeats: bool, *, actor: str | None, now: dt.datetime) -> EventChange:
     """Withdraw the instance (repeating) or forget the recorded date (one-time); the caller re-syncs."""
     if repeats:
         seq = records.withdraw_event_instance(connection, plan_id, event_id, day, actor=actor, now=now)
         if seq is None:
-            raise LedgerError(f"sự kiện '{event_id}' không có lần nào ngày {day:%d/%m/%Y} để rút lại")
+            raise LedgerError(nothing_that_day(event_id, day))
         records.audit(connection, actor=actor, action="event-instance-withdrawn", subject=f"{plan_id}/{event_id}",
                       details={"date": day, "instance": seq}, at=now)
         return EventChange(plan_id, event_id, day, repeats=True, undo=True, instance=seq,
                            standing=_standing(connection, plan_id, event_id, day))
     recorded, recorded_at = connection.execute(
-        select(t.EventRow.date, t.EventRow.recorded_at).where(t.EventRow.plan_id == plan_id, t.EventRow.code == event_id)
+        select(col(t.EventRow.date), col(t.EventRow.recorded_at)).where(col(t.EventRow.plan_id) == plan_id, col(t.EventRow.code) == event_id)
     ).one()
     if recorded_at is None:
-        raise LedgerError(f"sự kiện '{event_id}' chưa được ghi nhận ngày nào: không có gì để rút lại")
+        raise LedgerError(_("event '{event}' has no recorded date: there is nothing to withdraw").format(event=event_id))
     if recorded != day:
-        raise LedgerError(f"sự kiện '{event_id}' được ghi nhận ngày {recorded:%d/%m/%Y}, không phải {day:%d/%m/%Y}: "
-                          "không có gì được rút lại")
+        raise LedgerError(_("event '{event}' was recorded on {recorded}, not {date}: nothing was withdrawn").format(
+            event=event_id, recorded=f"{recorded:%d/%m/%Y}", date=f"{day:%d/%m/%Y}"))
     records.clear_event(connection, plan_id, event_id)
     records.audit(connection, actor=actor, action="event-withdrawn", subject=f"{plan_id}/{event_id}",
                   details={"date": day}, at=now)
@@ -163,5 +172,9 @@ def _standing(connection: Connection, plan_id: str, event_id: str, day: dt.date)
     return sum(1 for d, _ in records.event_instances(connection, plan_id, event_id) if d == day)
 
 
-def _date(value) -> dt.date:
+def _date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def nothing_that_day(event_id: str, day: dt.date) -> str:
+    return _("event '{event}' has no instance on {date} to withdraw").format(event=event_id, date=f"{day:%d/%m/%Y}")

@@ -1,6 +1,6 @@
 """What counts as evidence: the checks on an item, its normal form, and what makes two items the same.
 
-Pure (no SQL). Messages are Vietnamese: a clerk reads them on the command line.
+Pure (no SQL). Messages go through the catalog (Vietnamese by default): a clerk reads them on the command line.
 
 - A link must be http or https with a host. It is stored in a normal form, so
   that the same page typed twice counts once: surrounding spaces stripped,
@@ -24,19 +24,21 @@ import unicodedata
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit, urlunsplit
 
+from ..i18n import N_, _
 from .engine import LedgerError
 
 # One label per member: what a clerk reads for each kind and source (a test checks they cover them).
-KINDS = {"link": "đường dẫn", "document": "văn bản", "count": "số lần"}
-SOURCES = {"manual": "nhập tay", "web": "trang web", "feed": "nguồn tin", "import": "nhập từ tệp"}
+# Msgids: `_()` them where shown.
+KINDS = {"link": N_("link"), "document": N_("document"), "count": N_("count")}
+SOURCES = {"manual": N_("typed in"), "web": N_("web page"), "feed": N_("feed"), "import": N_("imported from a file")}
 
-# Longest accepted text, in characters, with the Vietnamese name used in the error.
+# Longest accepted text, in characters, with the name used in the error (a msgid).
 LIMITS = {
-    "link": (2000, "đường dẫn"),
-    "document": (500, "tên văn bản"),
-    "note": (2000, "ghi chú"),
-    "reason": (1000, "lý do"),
-    "actor": (200, "tên người thực hiện"),
+    "link": (2000, N_("link")),
+    "document": (500, N_("document name")),
+    "note": (2000, N_("note")),
+    "reason": (1000, N_("reason")),
+    "actor": (200, N_("name of the person acting")),
 }
 MAX_QUANTITY = 100_000
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -57,19 +59,22 @@ class EvidenceInput:
 def normalised(item: EvidenceInput) -> EvidenceInput:
     """The item as it is stored, or a LedgerError saying in one line what is wrong with it."""
     if item.kind not in KINDS:
-        raise LedgerError(f"loại minh chứng không hợp lệ '{item.kind}' (chọn {', '.join(KINDS)})")
+        raise LedgerError(_("invalid evidence kind '{kind}' (choose {choices})").format(
+            kind=item.kind, choices=", ".join(KINDS)))
     if item.source not in SOURCES:
-        raise LedgerError(f"nguồn không hợp lệ '{item.source}' (chọn {', '.join(SOURCES)})")
+        raise LedgerError(_("invalid source '{source}' (choose {choices})").format(
+            source=item.source, choices=", ".join(SOURCES)))
     if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or not 1 <= item.quantity <= MAX_QUANTITY:
-        raise LedgerError(f"số lần phải là số nguyên từ 1 đến {_number(MAX_QUANTITY)}, không phải {item.quantity!r}")
+        raise LedgerError(_("the count must be a whole number from 1 to {most}, not {given}").format(
+            most=_number(MAX_QUANTITY), given=repr(item.quantity)))
     if item.occurred_at is not None and item.occurred_at.tzinfo is None:
-        raise LedgerError("ngày của minh chứng phải kèm múi giờ")
+        raise LedgerError(_("the date of the evidence needs a timezone"))
     link = normal_link(item.link) if item.link is not None else None
     document = normal_document(item.document) if item.document is not None else None
     if item.kind == "link" and link is None:
-        raise LedgerError("minh chứng là đường dẫn cần có địa chỉ (--link https://…)")
+        raise LedgerError(_("evidence that is a link needs its address (--link https://…)"))
     if item.kind == "document" and document is None:
-        raise LedgerError("minh chứng là văn bản cần có tên văn bản (--document \"Báo cáo số …\")")
+        raise LedgerError(_("evidence that is a document needs the document's name (--document \"Báo cáo số …\")"))
     return replace(item, link=link, document=document, note=optional_text(item.note, "note"))
 
 
@@ -77,23 +82,23 @@ def normal_link(text: str) -> str:
     """The normal form of an http(s) address (see the module's docstring)."""
     stripped = limited(text.strip(), "link")
     if not stripped:
-        raise LedgerError("đường dẫn trống: ghi địa chỉ đầy đủ, ví dụ https://baothanhhoa.vn/…")
+        raise LedgerError(_("empty link: write the full address, e.g. https://baothanhhoa.vn/…"))
     shown = _shown(stripped)
     if _SPACE_OR_CONTROL.search(stripped):
-        raise LedgerError(f"đường dẫn '{shown}' có dấu cách hoặc ký tự điều khiển ở giữa")
+        raise LedgerError(_("the link '{link}' has a space or a control character inside").format(link=shown))
     try:
         parts = urlsplit(stripped)
     except ValueError:  # e.g. an unclosed IPv6 bracket: "https://[::1"
-        raise LedgerError(f"đường dẫn '{shown}' không đúng dạng địa chỉ web") from None
+        raise LedgerError(_("the link '{link}' is not a web address").format(link=shown)) from None
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
-        raise LedgerError(f"đường dẫn '{shown}' phải bắt đầu bằng http:// hoặc https://")
+        raise LedgerError(_("the link '{link}' must start with http:// or https://").format(link=shown))
     try:
         host, port = parts.hostname, parts.port
     except ValueError:
-        raise LedgerError(f"đường dẫn '{shown}' có số cổng không hợp lệ") from None
+        raise LedgerError(_("the link '{link}' has an invalid port number").format(link=shown)) from None
     if not host:
-        raise LedgerError(f"đường dẫn '{shown}' thiếu tên miền")
+        raise LedgerError(_("the link '{link}' has no domain name").format(link=shown))
     netloc = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc += f":{port}"
@@ -142,7 +147,8 @@ def required_text(text: str | None, field: str, missing: str) -> str:
 def limited(text: str, field: str) -> str:
     size, name = LIMITS[field]
     if len(text) > size:
-        raise LedgerError(f"{name} dài {_number(len(text))} ký tự, quá giới hạn {_number(size)} ký tự")
+        raise LedgerError(_("the {field} is {length} characters long, over the limit of {limit} characters").format(
+            field=_(name), length=_number(len(text)), limit=_number(size)))
     return text
 
 

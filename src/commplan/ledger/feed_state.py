@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HISTORY = dt.timedelta(days=365)  # deadlines this far back stay in a feed
 
@@ -45,7 +46,7 @@ def feed_state_sql(where: list[str], overdue_now: str) -> str:
     )
 
 
-def state_of(row, *, end: dt.date, now: dt.datetime) -> FeedState:
+def state_of(row: tuple[Any, ...], *, end: dt.date, now: dt.datetime) -> FeedState:
     """The feed state from the aggregate's row (time stamps already read with `from_db`)."""
     count, updated, orphaned, overdue, dropped, last_due, evidence, excusal = row
     moments = [v for v in (updated, orphaned, overdue, evidence, excusal) if v is not None]

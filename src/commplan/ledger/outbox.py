@@ -31,11 +31,15 @@ Exactly once, the healthchecks way:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, DateTime, Text, bindparam, insert, select, text, update
+from sqlalchemy import BindParameter, Connection, DateTime, RowMapping, Text, bindparam, insert, select, text, update
+from sqlmodel import col
 
+from ..i18n import _
 from . import tables as t
 from .clock import from_db, to_db
 from .status import DELIVERED_SQL, EXCUSED_AT_SQL, MET_BY_SQL
@@ -127,7 +131,7 @@ def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
     return connection.execute(
         update(t.ReminderRow).where(t.ReminderRow.status == "queued",
                                     t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
-        .values(status="skipped", reason="not said within 14 days: no contact could take it, or its duty left the plan")
+        .values(status="skipped", reason=_("not said within 14 days: no contact could take it, or its duty left the plan"))
     ).rowcount
 
 
@@ -135,16 +139,16 @@ def settle_reminders(connection: Connection, planned: set[int], dropped: set[int
     """Steps every route now carries become `planned`; steps whose duty was done or excused before
     any message said them become `skipped`."""
     for status, ids, reason in (("planned", planned, None),
-                                ("skipped", dropped, "done or excused before it could be sent")):
+                                ("skipped", dropped, _("done or excused before it could be sent"))):
         ordered = sorted(ids)
         for start in range(0, len(ordered), 5000):
             connection.execute(
-                update(t.ReminderRow).where(t.ReminderRow.id.in_(ordered[start:start + 5000]),
-                                            t.ReminderRow.status == "queued").values(status=status, reason=reason)
+                update(t.ReminderRow).where(col(t.ReminderRow.id).in_(ordered[start:start + 5000]),
+                                            col(t.ReminderRow.status) == "queued").values(status=status, reason=reason)
             )
 
 
-def _as_date(value) -> dt.date:
+def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
@@ -155,9 +159,9 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
     added = 0
     for new in deliveries:
         taken = set(connection.execute(
-            select(t.DeliveryItemRow.reminder_id).where(
-                t.DeliveryItemRow.reminder_id.in_(new.reminder_ids),
-                t.DeliveryItemRow.channel == new.channel, t.DeliveryItemRow.address == new.address,
+            select(col(t.DeliveryItemRow.reminder_id)).where(
+                col(t.DeliveryItemRow.reminder_id).in_(new.reminder_ids),
+                col(t.DeliveryItemRow.channel) == new.channel, col(t.DeliveryItemRow.address) == new.address,
             )
         ).scalars())
         steps = [r for r in new.reminder_ids if r not in taken]  # planning is locked: only a shared fallback
@@ -170,7 +174,7 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
                 attachment=new.attachment, fallbacks=new.fallbacks, fallback_of=new.fallback_of,
                 send_window=new.send_window, status="pending",
                 attempts=0, next_attempt_at=to_db(now), created_at=to_db(now),
-            ).returning(t.DeliveryRow.id)
+            ).returning(col(t.DeliveryRow.id))
         ).scalar_one()
         connection.execute(insert(t.DeliveryItemRow), [
             {"delivery_id": delivery_id, "reminder_id": r, "channel": new.channel, "address": new.address} for r in steps
@@ -182,10 +186,10 @@ def add_deliveries(connection: Connection, deliveries: list[NewDelivery], now: d
 def send_windows(connection: Connection) -> list[str]:
     """The distinct send windows of the deliveries still to go out or in flight (a handful: the
     notifier decides which are open at a given moment)."""
-    return sorted(connection.execute(
-        select(t.DeliveryRow.send_window).distinct()
-        .where(t.DeliveryRow.status.in_(("pending", "claimed", "sending")), t.DeliveryRow.send_window.is_not(None))
-    ).scalars())
+    return sorted(window for window in connection.execute(
+        select(col(t.DeliveryRow.send_window)).distinct()
+        .where(col(t.DeliveryRow.status).in_(("pending", "claimed", "sending")), col(t.DeliveryRow.send_window).is_not(None))
+    ).scalars() if window is not None)  # typed optional: filtered in SQL
 
 
 def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, channels: list[str],
@@ -199,7 +203,7 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
     lock = " FOR UPDATE SKIP LOCKED" if connection.dialect.name == "postgresql" else ""
     open_only = "" if windows is None else " AND (send_window IS NULL OR send_window IN :windows)"
     params = {"now": to_db(now), "limit": limit, "channels": sorted(channels)}
-    binds = [bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)]
+    binds: list[BindParameter[Any]] = [bindparam("now", type_=DateTime()), bindparam("channels", expanding=True)]
     if windows is not None:
         params["windows"] = sorted(windows)
         binds.append(bindparam("windows", expanding=True, type_=Text()))
@@ -218,18 +222,18 @@ def claim(connection: Connection, worker: str, now: dt.datetime, limit: int, *, 
             # `claimed`, not yet `sending`: a claim nobody started on always goes back to pending
             changed = connection.execute(
                 update(t.DeliveryRow)
-                .where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "pending")
-                .values(status="claimed", claimed_by=worker, claimed_at=to_db(clock), attempts=t.DeliveryRow.attempts + 1)
+                .where(col(t.DeliveryRow.id) == delivery_id, col(t.DeliveryRow.status) == "pending")
+                .values(status="claimed", claimed_by=worker, claimed_at=to_db(clock), attempts=col(t.DeliveryRow.attempts) + 1)
             ).rowcount
             if changed != 1:
                 continue  # another worker got there first
             if _obsolete(connection, delivery_id, now):
-                connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id).values(
+                connection.execute(update(t.DeliveryRow).where(col(t.DeliveryRow.id) == delivery_id).values(
                     status="cancelled", closed_at=to_db(now),
-                    last_error="not sent: every step it carries was done or excused before it could go out",
+                    last_error=_("not sent: every step it carries was done or excused before it could go out"),
                 ))
                 continue
-            row = connection.execute(select(t.DeliveryRow.__table__).where(t.DeliveryRow.id == delivery_id)).mappings().one()
+            row = connection.execute(select(t.table_of(t.DeliveryRow)).where(col(t.DeliveryRow.id) == delivery_id)).mappings().one()
             claimed.append(Claimed(**{name: row[name] for name in Claimed.__dataclass_fields__}))
         if claimed:
             return claimed
@@ -239,8 +243,8 @@ def touch(connection: Connection, delivery_id: int, worker: str, clock: dt.datet
     """`claimed` -> `sending`, just before the send, with a fresh lease; False if the claim was lost
     (its lease ran out and another worker put it back): then this worker must not send."""
     return connection.execute(
-        update(t.DeliveryRow).where(t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "claimed",
-                                    t.DeliveryRow.claimed_by == worker).values(status="sending", claimed_at=to_db(clock))
+        update(t.DeliveryRow).where(col(t.DeliveryRow.id) == delivery_id, col(t.DeliveryRow.status) == "claimed",
+                                    col(t.DeliveryRow.claimed_by) == worker).values(status="sending", claimed_at=to_db(clock))
     ).rowcount == 1
 
 
@@ -250,22 +254,22 @@ def release(connection: Connection, delivery_ids: list[int], worker: str) -> int
     if not delivery_ids:
         return 0
     return connection.execute(
-        update(t.DeliveryRow).where(t.DeliveryRow.id.in_(delivery_ids), t.DeliveryRow.status == "claimed",
-                                    t.DeliveryRow.claimed_by == worker)
-        .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
+        update(t.DeliveryRow).where(col(t.DeliveryRow.id).in_(delivery_ids), col(t.DeliveryRow.status) == "claimed",
+                                    col(t.DeliveryRow.claimed_by) == worker)
+        .values(status="pending", claimed_by=None, attempts=col(t.DeliveryRow.attempts) - 1)
     ).rowcount
 
 
 def _obsolete(connection: Connection, delivery_id: int, now: dt.datetime) -> bool:
     """True when no step of the delivery still needs saying (a quiet-hours wait, a retry backoff)."""
-    return connection.execute(
+    return bool(connection.execute(
         text(
             "SELECT NOT EXISTS (SELECT 1 FROM delivery_item i JOIN reminder r ON r.id = i.reminder_id"
             " JOIN occurrence o ON o.id = r.occurrence_id WHERE i.delivery_id = :delivery"
             f" AND {MET_BY_SQL} = 0 AND NOT {EXCUSED_AT_SQL})"
         ).bindparams(bindparam("as_of", type_=DateTime())),
         {"delivery": delivery_id, "as_of": to_db(now)},
-    ).scalar()
+    ).scalar())
 
 
 def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datetime, *,
@@ -274,8 +278,8 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
     `failed` or `unreachable` (closed; handed on to the next fallback address, if any, in the same
     transaction); `unknown` (the request may have gone out: never repeated). A compare-and-set on
     the claim: False, and nothing written, if this worker no longer holds it."""
-    claim = (t.DeliveryRow.id == delivery_id, t.DeliveryRow.status == "sending", t.DeliveryRow.claimed_by == worker)
-    query = select(t.DeliveryRow.__table__).where(*claim)
+    claim = (col(t.DeliveryRow.id) == delivery_id, col(t.DeliveryRow.status) == "sending", col(t.DeliveryRow.claimed_by) == worker)
+    query = select(t.table_of(t.DeliveryRow)).where(*claim)
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()
@@ -291,21 +295,22 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
     else:
         values.update(status="failed", closed_at=to_db(now))
         if outcome == "retry":
-            values["last_error"] = f"gave up after {row['attempts']} attempts: {error}"
+            values["last_error"] = _("gave up after {attempts} attempts: {error}").format(attempts=row["attempts"], error=error)
         if row["fallbacks"]:  # whatever closed this route's link, the next one may still reach the unit
-            values["last_error"] = f"{values['last_error']}; handed on to {_hand_on(connection, row, now)}"
+            values["last_error"] = _("{error}; handed on to {route}").format(
+                error=values["last_error"], route=_hand_on(connection, row, now))
     if connection.execute(update(t.DeliveryRow).where(*claim).values(**values)).rowcount != 1:
         raise RuntimeError(f"delivery {delivery_id}: the claim changed while it was locked")
     return True
 
 
-def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
+def _hand_on(connection: Connection, row: RowMapping, now: dt.datetime) -> str:
     # due at once: the sender's channel filter holds a quiet channel's message until working hours
     """A new delivery of the same message to the first fallback address, carrying the same steps."""
     first, _, rest = row["fallbacks"].partition(",")
     channel, address = first.split(":", 1)
     steps = connection.execute(
-        select(t.DeliveryItemRow.reminder_id).where(t.DeliveryItemRow.delivery_id == row["id"])
+        select(col(t.DeliveryItemRow.reminder_id)).where(col(t.DeliveryItemRow.delivery_id) == row["id"])
     ).scalars().all()
     add_deliveries(connection, [NewDelivery(
         **{name: row[name] for name in Envelope.__dataclass_fields__ if name not in ("channel", "address", "fallbacks")},
@@ -316,38 +321,39 @@ def _hand_on(connection: Connection, row, now: dt.datetime) -> str:
 
 
 def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[str], *, now: dt.datetime,
-                  same_day: set[str] = frozenset(), lease: dt.timedelta = LEASE,
+                  same_day: AbstractSet[str] = frozenset(), lease: dt.timedelta = LEASE,
                   windows: list[str] | None = None) -> tuple[int, int]:
     """Claims whose lease ran out on the process clock `clock` (the sender died): sent again where the
     provider de-duplicates by our key (for `same_day` channels, such as eSMS, only within the same
     Vietnamese day, as far as its memory goes, and only while the send window is open (`windows`, as
     for `claim`), since a re-send that waits for the morning may come after the provider forgot), else
     `unknown`: never repeated, reported. `now` (the sender's instant) stamps what is closed."""
-    cutoff = t.DeliveryRow.claimed_at <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
+    cutoff = col(t.DeliveryRow.claimed_at) <= to_db(clock - lease)  # re-checked in each UPDATE: a renewal wins
     unstarted = connection.execute(
-        update(t.DeliveryRow).where(t.DeliveryRow.status == "claimed", cutoff)
-        .values(status="pending", claimed_by=None, attempts=t.DeliveryRow.attempts - 1)
+        update(t.DeliveryRow).where(col(t.DeliveryRow.status) == "claimed", cutoff)
+        .values(status="pending", claimed_by=None, attempts=col(t.DeliveryRow.attempts) - 1)
     ).rowcount
     stale = connection.execute(
-        select(t.DeliveryRow.id, t.DeliveryRow.channel, t.DeliveryRow.claimed_at, t.DeliveryRow.send_window)
-        .where(t.DeliveryRow.status == "sending", cutoff)
+        select(col(t.DeliveryRow.id), col(t.DeliveryRow.channel), col(t.DeliveryRow.claimed_at), col(t.DeliveryRow.send_window))
+        .where(col(t.DeliveryRow.status) == "sending", cutoff)
     ).all()
     today = clock.astimezone(VN).date()
 
-    def sent_today(claimed, window) -> bool:
+    def sent_today(claimed: dt.datetime | None, window: str | None) -> bool:
+        assert claimed is not None  # a delivery being sent was claimed
         return from_db(claimed).astimezone(VN).date() == today and (window is None or windows is None or window in windows)
 
     retry = [i for i, channel, claimed, window in stale if channel in idempotent
              and (channel not in same_day or sent_today(claimed, window))]
     give_up = [i for i, _, _, _ in stale if i not in set(retry)]
     if retry:
-        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(retry), t.DeliveryRow.status == "sending", cutoff)
+        connection.execute(update(t.DeliveryRow).where(col(t.DeliveryRow.id).in_(retry), col(t.DeliveryRow.status) == "sending", cutoff)
                            .values(status="pending", claimed_by=None,
-                                   last_error="re-sent after a crash: the provider de-duplicates"))
+                                   last_error=_("re-sent after a crash: the provider de-duplicates")))
     if give_up:
-        connection.execute(update(t.DeliveryRow).where(t.DeliveryRow.id.in_(give_up), t.DeliveryRow.status == "sending", cutoff)
+        connection.execute(update(t.DeliveryRow).where(col(t.DeliveryRow.id).in_(give_up), col(t.DeliveryRow.status) == "sending", cutoff)
                            .values(status="unknown", closed_at=to_db(now),
-                                   last_error="the sender stopped before confirming; not re-sent, to avoid a duplicate"))
+                                   last_error=_("the sender stopped before confirming; not re-sent, to avoid a duplicate")))
     return len(retry) + unstarted, len(give_up)
 
 

@@ -11,13 +11,18 @@ attempts and dates stay, so exactly-once sending and the reports stay true.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, String, cast, func, or_, select, update
 
 from . import tables as t
 from .clock import from_db
+
+if TYPE_CHECKING:
+    from .api import Ledger
 
 
 @dataclass(frozen=True)
@@ -29,20 +34,20 @@ class Identity:
     channels: tuple[str, ...]  # the channels that send to this kind of address (the shell asks the channel registry)
 
 
-def _delivery_match(identity: Identity):
-    d = t.DeliveryRow.__table__.c
+def _delivery_match(identity: Identity) -> ColumnElement[bool]:
+    d = t.table_of(t.DeliveryRow).c
     address = func.lower(d.address) if identity.kind == "email" else d.address
     return (d.channel.in_(identity.channels)) & (address == identity.value)
 
 
-def _fallback_match(identity: Identity):
-    d = t.DeliveryRow.__table__.c
+def _fallback_match(identity: Identity) -> ColumnElement[bool]:
+    d = t.table_of(t.DeliveryRow).c
     return or_(*(d.fallbacks.contains(f"{channel}:{identity.value}", autoescape=True) for channel in identity.channels))
 
 
 def deliveries_to(connection: Connection, identity: Identity) -> list[dict]:
     """The messages sent (or planned) to this address, oldest first: what, when, in which state."""
-    d = t.DeliveryRow.__table__.c
+    d = t.table_of(t.DeliveryRow).c
     rows = connection.execute(
         select(d.id, d.recipient, d.channel, d.address, d.subject, d.status, d.attempts, d.created_at, d.sent_at,
                d.closed_at).where(_delivery_match(identity)).order_by(d.id)
@@ -63,8 +68,8 @@ def pseudonym() -> str:
 def erase(connection: Connection, identity: Identity, alias: str) -> dict[str, int]:
     """Replace the address by `alias` everywhere in the outbox and blank what those messages said
     (their subjects, the obligation and the step, stay: they say nothing about the person)."""
-    d = t.DeliveryRow.__table__.c
-    i = t.DeliveryItemRow.__table__.c
+    d = t.table_of(t.DeliveryRow).c
+    i = t.table_of(t.DeliveryItemRow).c
     ids = list(connection.execute(select(d.id).where(_delivery_match(identity))).scalars())
     if ids:
         connection.execute(update(t.DeliveryRow).where(d.id.in_(ids)).values(
@@ -103,12 +108,12 @@ def has_work(connection: Connection, tables: tuple[str, ...]) -> bool:
 # ---------------------------------------------------------------- for the shells
 
 
-def contact_deliveries(ledger, identity: Identity) -> list[dict]:
+def contact_deliveries(ledger: Ledger, identity: Identity) -> list[dict]:
     with ledger.transaction(read_only=True) as connection:
         return deliveries_to(connection, identity)
 
 
-def erase_contact(ledger, identity: Identity, *, reason: str | None, actor: str | None, now) -> tuple[str, dict[str, int]]:
+def erase_contact(ledger: Ledger, identity: Identity, *, reason: str | None, actor: str | None, now: dt.datetime) -> tuple[str, dict[str, int]]:
     """Erase the address in one transaction, with an audit row that names the pseudonym, never the address."""
     from . import records
 
@@ -120,7 +125,7 @@ def erase_contact(ledger, identity: Identity, *, reason: str | None, actor: str 
     return alias, counts
 
 
-def ledger_has_work(ledger) -> bool:
+def ledger_has_work(ledger: Ledger) -> bool:
     from .backup import work_tables
 
     with ledger.transaction(read_only=True) as connection:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, RowMapping, func, insert, select, update
+from sqlmodel import col
 
 from ..schedule.occurrences import Instance
 from . import tables as t
@@ -29,9 +30,9 @@ def find_duplicate(connection: Connection, occurrence_id: int, item: EvidenceInp
     if wanted is None:
         return None
     rows = connection.execute(
-        select(t.EvidenceRow.id, t.EvidenceRow.kind, t.EvidenceRow.link, t.EvidenceRow.document)
-        .where(t.EvidenceRow.occurrence_id == occurrence_id, t.EvidenceRow.withdrawn_at.is_(None))
-        .order_by(t.EvidenceRow.id)
+        select(col(t.EvidenceRow.id), col(t.EvidenceRow.kind), col(t.EvidenceRow.link), col(t.EvidenceRow.document))
+        .where(col(t.EvidenceRow.occurrence_id) == occurrence_id, col(t.EvidenceRow.withdrawn_at).is_(None))
+        .order_by(col(t.EvidenceRow.id))
     ).all()
     return next((row.id for row in rows if identity(row.kind, row.link, row.document) == wanted), None)
 
@@ -42,14 +43,16 @@ def insert_evidence(connection: Connection, occurrence_id: int, item: EvidenceIn
         quantity=item.quantity, note=item.note, occurred_at=to_db(item.occurred_at or now),
         recorded_at=to_db(now), recorded_by=actor, source=item.source,
     )
-    return connection.execute(insert(t.EvidenceRow).values(**values).returning(t.EvidenceRow.id)).scalar_one()
+    evidence_id = connection.execute(insert(t.EvidenceRow).values(**values).returning(col(t.EvidenceRow.id))).scalar_one()
+    assert evidence_id is not None  # assigned by the database
+    return evidence_id
 
 
 def withdraw_evidence(connection: Connection, evidence_id: int, reason: str, *, actor: str | None, now: dt.datetime) -> bool:
     """Mark one item withdrawn; False when it already was (another clerk got there first)."""
     return connection.execute(
         update(t.EvidenceRow)
-        .where(t.EvidenceRow.id == evidence_id, t.EvidenceRow.withdrawn_at.is_(None))
+        .where(col(t.EvidenceRow.id) == evidence_id, col(t.EvidenceRow.withdrawn_at).is_(None))
         .values(withdrawn_at=to_db(now), withdrawn_by=actor, withdraw_reason=reason)
     ).rowcount == 1
 
@@ -57,11 +60,11 @@ def withdraw_evidence(connection: Connection, evidence_id: int, reason: str, *, 
 def refresh_delivery(connection: Connection, occurrence_id: int, now: dt.datetime) -> None:
     """Recompute how much was delivered and when the at_least-th item arrived (`met_at`),
     from the items not withdrawn."""
-    at_least = connection.execute(select(t.OccurrenceRow.at_least).where(t.OccurrenceRow.id == occurrence_id)).scalar_one()
+    at_least = connection.execute(select(col(t.OccurrenceRow.at_least)).where(col(t.OccurrenceRow.id) == occurrence_id)).scalar_one()
     items = connection.execute(
-        select(t.EvidenceRow.occurred_at, t.EvidenceRow.quantity)
-        .where(t.EvidenceRow.occurrence_id == occurrence_id, t.EvidenceRow.withdrawn_at.is_(None))
-        .order_by(t.EvidenceRow.occurred_at, t.EvidenceRow.id)
+        select(col(t.EvidenceRow.occurred_at), col(t.EvidenceRow.quantity))
+        .where(col(t.EvidenceRow.occurrence_id) == occurrence_id, col(t.EvidenceRow.withdrawn_at).is_(None))
+        .order_by(col(t.EvidenceRow.occurred_at), col(t.EvidenceRow.id))
     ).all()
     total, met_at = 0, None
     for occurred_at, quantity in items:
@@ -70,14 +73,14 @@ def refresh_delivery(connection: Connection, occurrence_id: int, now: dt.datetim
             met_at = occurred_at
     connection.execute(
         update(t.OccurrenceRow)
-        .where(t.OccurrenceRow.id == occurrence_id)
+        .where(col(t.OccurrenceRow.id) == occurrence_id)
         .values(evidence_total=total, met_at=met_at, updated_at=to_db(now))
     )
 
 
-def lock_occurrence(connection: Connection, occurrence_id: int):
+def lock_occurrence(connection: Connection, occurrence_id: int) -> RowMapping | None:
     """The occurrence row, locked for this transaction where the database can (PostgreSQL)."""
-    query = select(t.OccurrenceRow.__table__).where(t.OccurrenceRow.id == occurrence_id)
+    query = select(t.table_of(t.OccurrenceRow)).where(col(t.OccurrenceRow.id) == occurrence_id)
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
     return connection.execute(query).mappings().first()
@@ -89,7 +92,7 @@ def excuse(connection: Connection, occurrence_id: int, reason: str, *, actor: st
     )
     connection.execute(
         update(t.OccurrenceRow)
-        .where(t.OccurrenceRow.id == occurrence_id)
+        .where(col(t.OccurrenceRow.id) == occurrence_id)
         .values(excused_at=to_db(now), excuse_reason=reason, updated_at=to_db(now))
     )
 
@@ -97,16 +100,16 @@ def excuse(connection: Connection, occurrence_id: int, reason: str, *, actor: st
 def revoke_excusal(connection: Connection, occurrence_id: int, *, actor: str | None, now: dt.datetime) -> str | None:
     """Undo the active excusal; returns its reason, or None when there was none."""
     active = connection.execute(
-        select(t.ExcusalRow.id, t.ExcusalRow.reason)
-        .where(t.ExcusalRow.occurrence_id == occurrence_id, t.ExcusalRow.revoked_at.is_(None))
-        .order_by(t.ExcusalRow.id.desc())
+        select(col(t.ExcusalRow.id), col(t.ExcusalRow.reason))
+        .where(col(t.ExcusalRow.occurrence_id) == occurrence_id, col(t.ExcusalRow.revoked_at).is_(None))
+        .order_by(col(t.ExcusalRow.id).desc())
     ).first()
     if active is None:
         return None
-    connection.execute(update(t.ExcusalRow).where(t.ExcusalRow.id == active.id).values(revoked_at=to_db(now), revoked_by=actor))
+    connection.execute(update(t.ExcusalRow).where(col(t.ExcusalRow.id) == active.id).values(revoked_at=to_db(now), revoked_by=actor))
     connection.execute(
         update(t.OccurrenceRow)
-        .where(t.OccurrenceRow.id == occurrence_id)
+        .where(col(t.OccurrenceRow.id) == occurrence_id)
         .values(excused_at=None, excuse_reason=None, updated_at=to_db(now))
     )
     return active.reason
@@ -115,11 +118,11 @@ def revoke_excusal(connection: Connection, occurrence_id: int, *, actor: str | N
 def record_event(connection: Connection, plan_id: str, code: str, day: dt.date, *, actor: str | None, now: dt.datetime) -> dt.date | None:
     """Set an event's date; returns the date it had before (None if none)."""
     previous = connection.execute(
-        select(t.EventRow.date).where(t.EventRow.plan_id == plan_id, t.EventRow.code == code)
+        select(col(t.EventRow.date)).where(col(t.EventRow.plan_id) == plan_id, col(t.EventRow.code) == code)
     ).scalar_one()
     connection.execute(
         update(t.EventRow)
-        .where(t.EventRow.plan_id == plan_id, t.EventRow.code == code)
+        .where(col(t.EventRow.plan_id) == plan_id, col(t.EventRow.code) == code)
         .values(date=day, recorded_at=to_db(now), recorded_by=actor)
     )
     return previous
@@ -129,7 +132,7 @@ def clear_event(connection: Connection, plan_id: str, code: str) -> None:
     """Forget the date a person recorded: the plan's own date (if any) applies again at the next sync."""
     connection.execute(
         update(t.EventRow)
-        .where(t.EventRow.plan_id == plan_id, t.EventRow.code == code)
+        .where(col(t.EventRow.plan_id) == plan_id, col(t.EventRow.code) == code)
         .values(date=None, recorded_at=None, recorded_by=None)
     )
 
@@ -139,8 +142,8 @@ def add_event_instance(connection: Connection, plan_id: str, code: str, day: dt.
     """One more instance of a repeating event on `day`; returns its sequence among that day's instances.
     Withdrawn instances keep their number, so a new one never takes over what an old one left behind."""
     previous = connection.execute(
-        select(func.max(t.EventInstanceRow.seq)).where(
-            t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code, t.EventInstanceRow.date == day)
+        select(func.max(col(t.EventInstanceRow.seq))).where(
+            col(t.EventInstanceRow.plan_id) == plan_id, col(t.EventInstanceRow.code) == code, col(t.EventInstanceRow.date) == day)
     ).scalar_one()
     seq = 0 if previous is None else previous + 1
     connection.execute(insert(t.EventInstanceRow).values(
@@ -152,15 +155,15 @@ def withdraw_event_instance(connection: Connection, plan_id: str, code: str, day
                             now: dt.datetime) -> int | None:
     """Withdraw the latest standing instance of `day`; returns its sequence, or None when there is none."""
     latest = connection.execute(
-        select(t.EventInstanceRow.id, t.EventInstanceRow.seq)
-        .where(t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code, t.EventInstanceRow.date == day,
-               t.EventInstanceRow.withdrawn_at.is_(None))
-        .order_by(t.EventInstanceRow.seq.desc())
+        select(col(t.EventInstanceRow.id), col(t.EventInstanceRow.seq))
+        .where(col(t.EventInstanceRow.plan_id) == plan_id, col(t.EventInstanceRow.code) == code, col(t.EventInstanceRow.date) == day,
+               col(t.EventInstanceRow.withdrawn_at).is_(None))
+        .order_by(col(t.EventInstanceRow.seq).desc())
         .limit(1)
     ).first()
     if latest is None:
         return None
-    connection.execute(update(t.EventInstanceRow).where(t.EventInstanceRow.id == latest.id)
+    connection.execute(update(t.EventInstanceRow).where(col(t.EventInstanceRow.id) == latest.id)
                        .values(withdrawn_at=to_db(now), withdrawn_by=actor))
     return latest.seq
 
@@ -168,10 +171,10 @@ def withdraw_event_instance(connection: Connection, plan_id: str, code: str, day
 def event_instances(connection: Connection, plan_id: str, code: str) -> list[tuple[dt.date, int]]:
     """The standing instances of a repeating event, in order."""
     rows = connection.execute(
-        select(t.EventInstanceRow.date, t.EventInstanceRow.seq)
-        .where(t.EventInstanceRow.plan_id == plan_id, t.EventInstanceRow.code == code,
-               t.EventInstanceRow.withdrawn_at.is_(None))
-        .order_by(t.EventInstanceRow.date, t.EventInstanceRow.seq)
+        select(col(t.EventInstanceRow.date), col(t.EventInstanceRow.seq))
+        .where(col(t.EventInstanceRow.plan_id) == plan_id, col(t.EventInstanceRow.code) == code,
+               col(t.EventInstanceRow.withdrawn_at).is_(None))
+        .order_by(col(t.EventInstanceRow.date), col(t.EventInstanceRow.seq))
     ).all()
     return [(day, seq) for day, seq in rows]
 
@@ -181,15 +184,15 @@ def recorded_events(connection: Connection) -> dict[str, dict[str, dt.date | tup
     repeating event, its standing instances."""
     out: dict[str, dict] = {}
     for plan_id, code, day, repeats in connection.execute(
-        select(t.EventRow.plan_id, t.EventRow.code, t.EventRow.date, t.EventRow.repeats)
+        select(col(t.EventRow.plan_id), col(t.EventRow.code), col(t.EventRow.date), col(t.EventRow.repeats))
     ):
         if day is not None and not repeats:  # a repeating event's dates are its instances only
             out.setdefault(plan_id, {})[code] = day
     instances: dict[tuple[str, str], list[Instance]] = {}
     for plan_id, code, day, seq in connection.execute(
-        select(t.EventInstanceRow.plan_id, t.EventInstanceRow.code, t.EventInstanceRow.date, t.EventInstanceRow.seq)
-        .join(t.EventRow, (t.EventRow.plan_id == t.EventInstanceRow.plan_id) & (t.EventRow.code == t.EventInstanceRow.code))
-        .where(t.EventInstanceRow.withdrawn_at.is_(None), t.EventRow.repeats)
+        select(col(t.EventInstanceRow.plan_id), col(t.EventInstanceRow.code), col(t.EventInstanceRow.date), col(t.EventInstanceRow.seq))
+        .join(t.EventRow, (col(t.EventRow.plan_id) == col(t.EventInstanceRow.plan_id)) & (col(t.EventRow.code) == col(t.EventInstanceRow.code)))
+        .where(col(t.EventInstanceRow.withdrawn_at).is_(None), col(t.EventRow.repeats))
     ):
         instances.setdefault((plan_id, code), []).append(Instance(day, seq))
     for (plan_id, code), found in instances.items():

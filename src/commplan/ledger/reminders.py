@@ -44,7 +44,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
         (plan.id, o.id): plan.reminders_for(o) for plan in catalog.plans.values() for o in plan.obligations
     }
     coordinators = {plan.id: plan.header.coordinator for plan in catalog.plans.values()}
-    parents = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
+    parents: dict[str, str | None] = dict(connection.execute(text("SELECT id, parent_id FROM unit")).all())
     digest_until = end_of_day(as_of)
     directory, today = catalog.directory, as_of.astimezone(VN).date()
     # nothing is said past a deadline + its stop_after: older deadlines are not even read
@@ -66,7 +66,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
     timelines: dict[tuple, list] = {}
     with_steps: list[tuple] = []  # (candidate, its steps so far), for the candidates that have any
     for row in candidates:
-        occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at = row
+        occurrence_id, plan_id, code, _unit_id, holders, opens_at, due_at = row
         policy = policies.get((plan_id, code))
         if policy is None:  # the plan was not part of this catalog
             continue
@@ -89,7 +89,7 @@ def queue_reminders(connection: Connection, catalog: Catalog, as_of: dt.datetime
             recorded.setdefault(occurrence_id, set()).add((step, recipient))
     rows: list[dict] = []
     report = ReminderReport()
-    for (occurrence_id, plan_id, code, unit_id, holders, opens_at, due_at), steps in with_steps:
+    for (occurrence_id, plan_id, _code, _unit_id, holders, _opens_at, _due_at), steps in with_steps:
         done = recorded.get(occurrence_id, set())
         holder_units = holders.split()
         # never a dissolved unit: what it still owes is escalated, not reminded to nobody
@@ -138,7 +138,7 @@ def end_of_day(moment: dt.datetime) -> dt.datetime:
 def _insert_new(connection: Connection, rows: list[dict]) -> list[tuple[str, int]]:
     """Insert, ignoring steps that exist already (another tick got there first); return
     (status, occurrence id) of the rows this call inserted."""
-    table = t.ReminderRow.__table__
+    table = t.table_of(t.ReminderRow)
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     inserted: list[tuple[str, int]] = []
     for chunk in range(0, len(rows), 2000):

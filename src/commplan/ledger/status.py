@@ -32,12 +32,15 @@ status, and a window not yet open is still scheduled.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 
 # The type and the names derived from it live in commplan.status (calendar files read them without
 # the ledger); they are re-exported here, where the ledger's callers have always found them.
-from ..status import BUCKETS, STATUSES, VIETNAMESE, Status  # noqa: F401
+from ..status import BUCKETS as BUCKETS
+from ..status import STATUSES as STATUSES
+from ..status import VIETNAMESE as VIETNAMESE
+from ..status import Status as Status
 
 # Excused at T: an excusal made by T and not revoked by T (the excusal table keeps history;
 # the occurrence's excused_at is only the excusal in force now).

@@ -27,16 +27,18 @@ with a deleted row (ON DELETE CASCADE). The unit mirror carries each unit's prov
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Date, DateTime, bindparam, delete, insert, select, text, update
+from sqlmodel import col
 
 from ..plan.catalog import Catalog
 from ..plan.directory import Directory
 from ..plan.model import Obligation
-from ..schedule.occurrences import Expander, Occurrence
+from ..schedule.occurrences import EventValue, Expander, Occurrence
 from . import tables as t
 from .clock import from_db, to_db
 from .records import recorded_events
@@ -133,7 +135,7 @@ def _refresh_statistics(connection: Connection) -> None:
 
 def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
     directory = catalog.directory
-    existing_units = set(connection.execute(select(t.UnitRow.id)).scalars())
+    existing_units = set(connection.execute(select(col(t.UnitRow.id))).scalars())
     rows = [
         {
             "id": u.id, "name": u.name, "short": u.short, "parent_id": u.parent,
@@ -148,7 +150,7 @@ def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
     if new:
         connection.execute(insert(t.UnitRow), new)
     if old:
-        table = t.UnitRow.__table__
+        table = t.table_of(t.UnitRow)
         connection.execute(
             update(table).where(table.c.id == bindparam("key")).values(
                 name=bindparam("name"), short=bindparam("short"), parent_id=bindparam("parent_id"),
@@ -160,8 +162,8 @@ def _mirror_directory(connection: Connection, catalog: Catalog) -> None:
     # groups are rewritten whole: membership has no history of its own
     group_ids = list(directory.groups)
     if group_ids:
-        connection.execute(delete(t.GroupMemberRow).where(t.GroupMemberRow.group_id.in_(group_ids)))
-        connection.execute(delete(t.GroupRow).where(t.GroupRow.id.in_(group_ids)))
+        connection.execute(delete(t.GroupMemberRow).where(col(t.GroupMemberRow.group_id).in_(group_ids)))
+        connection.execute(delete(t.GroupRow).where(col(t.GroupRow.id).in_(group_ids)))
         connection.execute(insert(t.GroupRow), [{"id": g, "name": group.name} for g, group in directory.groups.items()])
         members = [
             {"group_id": g, "member_id": m, "position": i}
@@ -183,26 +185,24 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
             "effective_until": header.effective.until if header.effective else None,
             "synced_at": stamp,
         }
-        if connection.execute(select(t.PlanRow.id).where(t.PlanRow.id == plan.id)).first():
-            connection.execute(update(t.PlanRow).where(t.PlanRow.id == plan.id).values(**values))
+        if connection.execute(select(col(t.PlanRow.id)).where(col(t.PlanRow.id) == plan.id)).first():
+            connection.execute(update(t.PlanRow).where(col(t.PlanRow.id) == plan.id).values(**values))
         else:
             connection.execute(insert(t.PlanRow).values(id=plan.id, **values))
         known_events = dict(
-            connection.execute(select(t.EventRow.code, t.EventRow.date).where(t.EventRow.plan_id == plan.id)).all()
+            connection.execute(select(col(t.EventRow.code), col(t.EventRow.date)).where(col(t.EventRow.plan_id) == plan.id)).all()
         )
         for event in plan.events:
             if event.id in known_events:
-                row = (t.EventRow.plan_id == plan.id, t.EventRow.code == event.id)
+                row = (col(t.EventRow.plan_id) == plan.id, col(t.EventRow.code) == event.id)
                 connection.execute(update(t.EventRow).where(*row).values(title=event.title, repeats=event.repeats))
                 # a date written in the plan follows the plan until a person records one
-                connection.execute(update(t.EventRow).where(*row, t.EventRow.recorded_at.is_(None)).values(date=event.date))
+                connection.execute(update(t.EventRow).where(*row, col(t.EventRow.recorded_at).is_(None)).values(date=event.date))
             else:
                 connection.execute(insert(t.EventRow).values(plan_id=plan.id, code=event.id, title=event.title, date=event.date,
                                                              repeats=event.repeats))
-        existing = dict(
-            connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
-        )
-        rows = [
+        existing = _obligation_ids(connection, plan.id)
+        rows: list[dict[str, Any]] = [
             {
                 "plan_id": plan.id, "code": o.id, "title": o.title, "ref": o.ref,
                 "kind": o.kind.value if o.kind else None, "channel": o.channel.value if o.channel else None,
@@ -214,12 +214,10 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         new_codes = {r["code"] for r in new}
         if new:  # one statement for all new obligations, then their ids
             connection.execute(insert(t.ObligationRow), new)
-            existing = dict(
-                connection.execute(select(t.ObligationRow.code, t.ObligationRow.id).where(t.ObligationRow.plan_id == plan.id)).all()
-            )
+            existing = _obligation_ids(connection, plan.id)
         known = [{**r, "key": existing[r["code"]]} for r in rows if r["code"] not in new_codes]
         if known:  # one executemany for the rest
-            table = t.ObligationRow.__table__
+            table = t.table_of(t.ObligationRow)
             connection.execute(
                 update(table).where(table.c.id == bindparam("key")).values(
                     {c: bindparam(c) for c in ("title", "ref", "kind", "channel", "evidence_kind", "at_least", "removed_at")}
@@ -231,7 +229,7 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         if gone:
             connection.execute(
                 update(t.ObligationRow)
-                .where(t.ObligationRow.plan_id == plan.id, t.ObligationRow.code.in_(gone), t.ObligationRow.removed_at.is_(None))
+                .where(col(t.ObligationRow.plan_id) == plan.id, col(t.ObligationRow.code).in_(gone), col(t.ObligationRow.removed_at).is_(None))
                 .values(removed_at=stamp)
             )
     return ids
@@ -239,10 +237,16 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
 
 # ---------------------------------------------------------------- occurrences
 
+def _obligation_ids(connection: Connection, plan_id: str) -> dict[str, int]:
+    """The row ids of a plan's obligations, by code."""
+    query = select(col(t.ObligationRow.code), col(t.ObligationRow.id)).where(col(t.ObligationRow.plan_id) == plan_id)
+    return {code: row_id for code, row_id in connection.execute(query).all() if row_id is not None}  # a key: never None
+
+
 def _staging_rows(
     catalog: Catalog,
     obligation_ids: dict[tuple[str, str], int],
-    events: Mapping[str, Mapping[str, dt.date]],
+    events: Mapping[str, Mapping[str, EventValue]],
     horizon: dt.date,
     waiting: list[str],
 ) -> Iterator[dict]:
@@ -302,7 +306,9 @@ def _insert_staging(connection: Connection, rows: Iterable[dict]) -> int:
 def _copy_staging(connection: Connection, rows: Iterable[dict]) -> int:
     """PostgreSQL's COPY, several times faster than batched INSERTs, in the same transaction."""
     staged = 0
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    assert driver is not None  # an open connection has one (here psycopg's)
+    cursor = driver.cursor()
     with cursor.copy(f"COPY sync_staging ({', '.join(STAGING_COLUMNS)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(tuple(row[c] for c in STAGING_COLUMNS))
@@ -323,12 +329,14 @@ def _with_holders(rows: Iterable[dict], holders: list[tuple]) -> Iterator[dict]:
 
 def _stage_holders(connection: Connection, holders: list[tuple], copying: bool) -> None:
     if copying:
-        cursor = connection.connection.driver_connection.cursor()
+        driver = connection.connection.driver_connection
+        assert driver is not None  # an open connection has one (here psycopg's)
+        cursor = driver.cursor()
         with cursor.copy(f"COPY sync_staging_holder ({', '.join(HOLDER_COLUMNS)}) FROM STDIN") as copy:
             for row in holders:
                 copy.write_row(row)
         return
-    for batch in _batches(dict(zip(HOLDER_COLUMNS, row)) for row in holders):
+    for batch in _batches(dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in holders):
         connection.execute(insert(t.SyncStagingHolderRow), batch)
 
 
@@ -384,7 +392,7 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     moves: list[dict] = []
     claimed: set[tuple] = set()
     kept: dict[tuple, list[str]] = {}  # staged key -> units of touched rows that keep its duty
-    for row_id, obligation_id, old_unit, new_unit, window_start, instance, due_at, touched, uid_unit, taken in pairs:
+    for row_id, obligation_id, old_unit, new_unit, window_start, instance, _due_at, touched, uid_unit, taken in pairs:
         # on one succession chain, or back to where an earlier sync moved it from (the succession was undone)
         if not (_linked(directory, old_unit, new_unit) or uid_unit == new_unit):
             continue
@@ -404,7 +412,7 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
     due_of = {(p[1], p[3], p[4], p[5]): p[6] for p in pairs}
     for (obligation_id, new_unit, window_start, instance), units in kept.items():
         plan, obligation = by_id[obligation_id]
-        key = {"obligation": obligation_id, "unit": new_unit, "start": window_start, "instance": instance}
+        staged_key = {"obligation": obligation_id, "unit": new_unit, "start": window_start, "instance": instance}
         for unit in dict.fromkeys(units):  # the touched row's own key: it still stands for its duty
             staged += connection.execute(text(
                 "INSERT INTO sync_staging (obligation_id, unit_id, window_start, instance, holders, window_end,"
@@ -413,14 +421,14 @@ def _follow_successions(connection: Connection, catalog: Catalog, obligation_ids
                 " AND unit_id = :unit AND window_start = :start AND instance = :instance"
                 " AND NOT EXISTS (SELECT 1 FROM sync_staging x WHERE x.obligation_id = :obligation AND x.unit_id = :same"
                 "  AND x.window_start = :start AND x.instance = :instance)"
-            ), {**key, "old": unit, "holders": unit, "same": unit}).rowcount  # one parameter per use: PostgreSQL types each
+            ), {**staged_key, "old": unit, "holders": unit, "same": unit}).rowcount  # one parameter per use: PostgreSQL types each
         due = from_db(due_of[(obligation_id, new_unit, window_start, instance)]).astimezone(ZoneInfo(plan.header.timezone))
         owed_for = _origins(directory, obligation, new_unit, due.date())
         if all(any(u == k or _linked(directory, u, k) for k in units) for u in owed_for):
             connection.execute(text(
                 "DELETE FROM sync_staging WHERE obligation_id = :obligation AND unit_id = :unit"
                 " AND window_start = :start AND instance = :instance"
-            ), key)
+            ), staged_key)
             staged -= 1
     return len(moves), staged
 
@@ -497,7 +505,7 @@ def _update_tracking(connection: Connection, stamp: dt.datetime) -> None:
     )
 
 
-def _retire_missing(connection: Connection, plan_ids: list[str], today: dt.date, horizon: dt.date, stamp) -> tuple[int, int]:
+def _retire_missing(connection: Connection, plan_ids: list[str], today: dt.date, horizon: dt.date, stamp: dt.datetime) -> tuple[int, int]:
     if not plan_ids:
         return 0, 0
     scope = (

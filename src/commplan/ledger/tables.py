@@ -13,11 +13,30 @@ Conventions:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
-from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, String,
-                        Text, UniqueConstraint, false, text)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlmodel import Field, SQLModel
+
+
+def table_of(row: type[SQLModel]) -> Table:
+    """A row class's table: SQLModel sets `__table__` on each table model, but its types do not declare it."""
+    return row.__table__  # type: ignore[attr-defined]
 
 
 class UnitRow(SQLModel, table=True):
@@ -27,13 +46,13 @@ class UnitRow(SQLModel, table=True):
 
     id: str = Field(sa_column=Column(String(100), primary_key=True))
     name: str = Field(sa_column=Column(Text, nullable=False))
-    short: Optional[str] = Field(default=None, sa_column=Column(Text))
-    parent_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
-    successor_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
-    succession_from: Optional[dt.date] = None
+    short: str | None = Field(default=None, sa_column=Column(Text))
+    parent_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    successor_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    succession_from: dt.date | None = None
     # the province (a slug) the unit belongs to (`Directory.province_of`: its own, its directory file's, or its
     # parent's), so a unit without a parent (the post office, a newspaper) belongs to one too
-    province: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    province: str | None = Field(default=None, sa_column=Column(String(100)))
 
 
 class GroupRow(SQLModel, table=True):
@@ -55,13 +74,13 @@ class PlanRow(SQLModel, table=True):
     __tablename__ = "plan"
 
     id: str = Field(sa_column=Column(String(100), primary_key=True))
-    number: Optional[str] = Field(default=None, sa_column=Column(Text))
+    number: str | None = Field(default=None, sa_column=Column(Text))
     title: str = Field(sa_column=Column(Text, nullable=False))
     file: str = Field(sa_column=Column(Text, nullable=False))
     timezone: str = Field(sa_column=Column(String(64), nullable=False))
-    coordinator_id: Optional[str] = Field(default=None, sa_column=Column(String(100)))
-    effective_from: Optional[dt.date] = None
-    effective_until: Optional[dt.date] = None
+    coordinator_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    effective_from: dt.date | None = None
+    effective_until: dt.date | None = None
     synced_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
 
 
@@ -69,16 +88,16 @@ class ObligationRow(SQLModel, table=True):
     __tablename__ = "obligation"
     __table_args__ = (UniqueConstraint("plan_id", "code", name="uq_obligation_plan_code"),)
 
-    id: Optional[int] = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
     plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), nullable=False))
     code: str = Field(sa_column=Column(String(100), nullable=False))
     title: str = Field(sa_column=Column(Text, nullable=False))
-    ref: Optional[str] = Field(default=None, sa_column=Column(Text))
-    kind: Optional[str] = Field(default=None, sa_column=Column(String(20)))
-    channel: Optional[str] = Field(default=None, sa_column=Column(String(20)))
+    ref: str | None = Field(default=None, sa_column=Column(Text))
+    kind: str | None = Field(default=None, sa_column=Column(String(20)))
+    channel: str | None = Field(default=None, sa_column=Column(String(20)))
     evidence_kind: str = Field(sa_column=Column(String(20), nullable=False))
     at_least: int
-    removed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # no longer in the plan; its touched occurrences stay, orphaned
+    removed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # no longer in the plan; its touched occurrences stay, orphaned
 
 
 class EventRow(SQLModel, table=True):
@@ -87,9 +106,9 @@ class EventRow(SQLModel, table=True):
     plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), primary_key=True))
     code: str = Field(sa_column=Column(String(100), primary_key=True))
     title: str = Field(sa_column=Column(Text, nullable=False))
-    date: Optional[dt.date] = None
-    recorded_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    date: dt.date | None = None
+    recorded_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
     # `repeats: true` in the plan: its dates are instances (event_instance), not this row's date
     repeats: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
@@ -104,15 +123,15 @@ class EventInstanceRow(SQLModel, table=True):
         UniqueConstraint("plan_id", "code", "date", "seq", name="uq_event_instance"),
     )
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     plan_id: str = Field(sa_column=Column(String(100), nullable=False))
     code: str = Field(sa_column=Column(String(100), nullable=False))
     date: dt.date = Field(sa_column=Column(Date, nullable=False))
     seq: int = Field(sa_column=Column(Integer, nullable=False))
     recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
-    withdrawn_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    withdrawn_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    withdrawn_by: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class OccurrenceRow(SQLModel, table=True):
@@ -129,7 +148,7 @@ class OccurrenceRow(SQLModel, table=True):
         ),
     )
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     obligation_id: int = Field(sa_column=Column(Integer, ForeignKey("obligation.id"), nullable=False))
     unit_id: str = Field(sa_column=Column(String(100), nullable=False))  # a unit, or a group for a shared duty
     holders: str = Field(sa_column=Column(Text, nullable=False))  # space-separated unit ids that owe it
@@ -139,10 +158,10 @@ class OccurrenceRow(SQLModel, table=True):
     due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     at_least: int
     evidence_total: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
-    met_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # when the at_least-th item was delivered
-    excused_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    excuse_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
-    orphaned_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # its obligation or period left the plan after someone touched it
+    met_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # when the at_least-th item was delivered
+    excused_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    excuse_reason: str | None = Field(default=None, sa_column=Column(Text))
+    orphaned_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # its obligation or period left the plan after someone touched it
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     updated_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     # bumped when a sync moves the deadline: the SEQUENCE of its calendar event
@@ -151,7 +170,7 @@ class OccurrenceRow(SQLModel, table=True):
     # on one day are two occurrences
     instance: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # the unit the calendar UID was built with, once a sync moved the row to a successor (else unit_id)
-    uid_unit: Optional[str] = Field(default=None, sa_column=Column(String(100)))
+    uid_unit: str | None = Field(default=None, sa_column=Column(String(100)))
     # due before the plan's tracking_from: counted `untracked` instead of open or overdue, never reminded
     untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
@@ -179,41 +198,41 @@ class EvidenceRow(SQLModel, table=True):
         Index("ix_evidence_occurrence", "occurrence_id", "occurred_at"),
     )
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False))
     kind: str = Field(sa_column=Column(String(20), nullable=False))  # link | document | count
-    link: Optional[str] = Field(default=None, sa_column=Column(Text))
-    document: Optional[str] = Field(default=None, sa_column=Column(Text))
+    link: str | None = Field(default=None, sa_column=Column(Text))
+    document: str | None = Field(default=None, sa_column=Column(Text))
     quantity: int = Field(sa_column=Column(Integer, nullable=False))
-    note: Optional[str] = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))
     occurred_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # when the item was published or sent
     recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    recorded_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
     source: str = Field(sa_column=Column(String(20), nullable=False))  # manual | web | feed | import
     # a soft withdrawal (evidence is never deleted): from then on the item no longer counts
-    withdrawn_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    withdrawn_by: Optional[str] = Field(default=None, sa_column=Column(Text))
-    withdraw_reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    withdrawn_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    withdrawn_by: str | None = Field(default=None, sa_column=Column(Text))
+    withdraw_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ExcusalRow(SQLModel, table=True):
     __tablename__ = "excusal"
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False, index=True))
     reason: str = Field(sa_column=Column(Text, nullable=False))
     excused_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    excused_by: Optional[str] = Field(default=None, sa_column=Column(Text))
-    revoked_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    revoked_by: Optional[str] = Field(default=None, sa_column=Column(Text))
+    excused_by: str | None = Field(default=None, sa_column=Column(Text))
+    revoked_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    revoked_by: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AuditRow(SQLModel, table=True):
     __tablename__ = "audit_log"
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    actor: Optional[str] = Field(default=None, sa_column=Column(Text))
+    actor: str | None = Field(default=None, sa_column=Column(Text))
     action: str = Field(sa_column=Column(String(40), nullable=False))
     subject: str = Field(sa_column=Column(Text, nullable=False))
     details: str = Field(sa_column=Column(Text, nullable=False))  # JSON
@@ -257,13 +276,13 @@ class ReminderRow(SQLModel, table=True):
         Index("ix_reminder_status", "status", "planned_at"),
     )
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False))
     step: str = Field(sa_column=Column(String(40), nullable=False))  # before-3d | due | overdue-2 | escalate
     recipient: str = Field(sa_column=Column(String(100), nullable=False))  # a unit id
     planned_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     status: str = Field(sa_column=Column(String(20), nullable=False))  # queued | skipped (issue 5 adds delivery)
-    reason: Optional[str] = Field(default=None, sa_column=Column(Text))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
 
 
@@ -273,7 +292,7 @@ class DeliveryRow(SQLModel, table=True):
     __tablename__ = "delivery"
     __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
 
-    id: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     recipient: str = Field(sa_column=Column(String(100), nullable=False))
     channel: str = Field(sa_column=Column(String(20), nullable=False))
     address: str = Field(sa_column=Column(Text, nullable=False))
@@ -286,20 +305,20 @@ class DeliveryRow(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(20), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     next_attempt_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    claimed_by: Optional[str] = Field(default=None, sa_column=Column(Text))
-    claimed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    sent_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))
-    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
-    external_id: Optional[str] = Field(default=None, sa_column=Column(Text))
+    claimed_by: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    sent_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    external_id: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    template_data: Optional[str] = Field(default=None, sa_column=Column(Text))  # JSON: ZNS template parameters
-    attachment: Optional[str] = Field(default=None, sa_column=Column(Text))  # an iCalendar file, for email
+    template_data: str | None = Field(default=None, sa_column=Column(Text))  # JSON: ZNS template parameters
+    attachment: str | None = Field(default=None, sa_column=Column(Text))  # an iCalendar file, for email
     # the routes still to try when this address proves unreachable, e.g. "zns:84912345678,sms:84912345678"
-    fallbacks: Optional[str] = Field(default=None, sa_column=Column(Text))
-    fallback_of: Optional[int] = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
-    closed_at: Optional[dt.datetime] = Field(default=None, sa_column=Column(DateTime))  # became failed or unknown
+    fallbacks: str | None = Field(default=None, sa_column=Column(Text))
+    fallback_of: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite")))
+    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # became failed or unknown
     # when a phone message may go out (its items' quiet hours, e.g. "07:30:00-20:00:00 workdays:plan-id"); NULL: any time
-    send_window: Optional[str] = Field(default=None, sa_column=Column(Text))
+    send_window: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class DeliveryItemRow(SQLModel, table=True):
@@ -325,4 +344,4 @@ class OAuthTokenRow(SQLModel, table=True):
     refresh_token: str = Field(sa_column=Column(Text, nullable=False))
     access_expires_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     refreshed_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
-    last_error: Optional[str] = Field(default=None, sa_column=Column(Text))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))

@@ -19,16 +19,17 @@ plain text before encryption came is read as it is and sealed at its next write.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 
+from ..i18n import _
 from . import tables as t
 from .clock import from_db, to_db
-
 
 SEALED = "fernet:"  # what marks an encrypted value; anything else is a plain-text row from before
 
@@ -50,8 +51,8 @@ class TokenCipher:
         try:
             return self.fernet.decrypt(value[len(SEALED):].encode()).decode()
         except InvalidToken:
-            raise TokenKeyError("the stored Zalo tokens were encrypted under another key (COMMPLAN_TOKEN_KEY or "
-                                "COMMPLAN_LINK_SECRET changed?): restore that key, or seed the tokens again") from None
+            raise TokenKeyError(_("the stored Zalo tokens were encrypted under another key (COMMPLAN_TOKEN_KEY or "
+                                  "COMMPLAN_LINK_SECRET changed?): restore that key, or seed the tokens again")) from None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class StoredToken:
 
 
 def read(connection: Connection, provider: str, cipher: TokenCipher, *, lock: bool = False) -> StoredToken | None:
-    query = select(t.OAuthTokenRow.__table__).where(t.OAuthTokenRow.provider == provider)
+    query = select(t.table_of(t.OAuthTokenRow)).where(col(t.OAuthTokenRow.provider) == provider)
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     row = connection.execute(query).mappings().first()
@@ -89,7 +90,7 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
         "last_error": None,
     }
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = dialect_insert(t.OAuthTokenRow.__table__).values(**values)
+    statement = dialect_insert(t.table_of(t.OAuthTokenRow)).values(**values)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["provider"], set_={k: v for k, v in values.items() if k != "provider"}
     ))
@@ -106,7 +107,7 @@ def note_error(connection: Connection, provider: str, error: str, cipher: TokenC
             return  # sealed under another key: not the pair that was refused
         if stored is None or stored.refresh_token != refused:
             return
-    connection.execute(update(t.OAuthTokenRow).where(t.OAuthTokenRow.provider == provider).values(last_error=error))
+    connection.execute(update(t.OAuthTokenRow).where(col(t.OAuthTokenRow.provider) == provider).values(last_error=error))
 
 
 class RefusedBefore(Exception):

@@ -63,11 +63,11 @@ def routes_of(contact: Contact, channels: set[str]) -> list[Route]:
         except InvalidPhone:
             phone = None  # reported by `commplan outbox` as a contact problem, never sent to
     fields = {registry.Contact.ZALO: contact.zalo, registry.Contact.PHONE: phone, registry.Contact.EMAIL: contact.email}
-    chain = [Address(spec.name, fields[spec.contact]) for spec in registry.phone_chain()
-             if spec.name in channels and fields[spec.contact]]
+    chain = [Address(spec.name, value) for spec in registry.phone_chain()
+             if spec.name in channels and (value := fields[spec.contact])]
     routes = [Route(chain[0], tuple(chain[1:]))] if chain else []
-    routes += [Route(Address(name, fields[spec.contact])) for name, spec in registry.channels().items()
-               if spec.chain is None and name in channels and fields[spec.contact]]
+    routes += [Route(Address(name, value)) for name, spec in registry.channels().items()
+               if spec.chain is None and name in channels and (value := fields[spec.contact])]
     return routes
 
 

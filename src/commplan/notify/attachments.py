@@ -7,7 +7,7 @@ email is the very event (same UID) its calendar feed later updates.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from ..calendar import DeadlineEvent, calendar_of, stable_uid
@@ -33,15 +33,15 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
             obligation = plan.obligation(step["code"]) if plan else None
         except KeyError:  # renamed or removed from the plan since the step was queued
             obligation = None
-        if obligation is None:
+        if plan is None or obligation is None:
             continue
         uid = stable_uid(step["plan_id"], step["code"], step.get("uid_unit", step["unit_id"]), step["window_start"],
                          step.get("instance", 0))
         events[uid] = DeadlineEvent(
-            uid=uid, plan_number=plan.header.number, plan_title=plan.header.title, title=obligation.title,
+            uid=uid, plan_number=plan.header.number or plan.id, plan_title=plan.header.title, title=obligation.title,
             holder=names.get(step["unit_id"], step["unit_id"]), due_at=step["due_at"],
             end_of_day=is_end_of_day(step["due_at"]), at_least=step["at_least"], delivered=step["delivered"],
-            state=(Status.OVERDUE if step["due_at"] < now else Status.OPEN).calendar,
+            state=(Status.OVERDUE if step["due_at"] < now else Status.OPEN).calendar_state,
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners), link=link(step),
             channel=channel_name(obligation.channel), alarms=alarms_for(plan, obligation),

@@ -3,12 +3,14 @@ whether trying again could help (the healthchecks transport contract)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..ledger.outbox import Claimed
-from .file_channel import FileChannel  # noqa: F401 - re-exported: the file stand-in has its own module
+from .file_channel import FileChannel as FileChannel  # re-exported: the file stand-in has its own module
 from .registry import Labels
 
+if TYPE_CHECKING:
+    from apprise import NotifyBase
 
 # as people read them (the outbox, a tick's report, what a replay would send): from the registry
 CHANNEL_NAMES = Labels()
@@ -42,7 +44,7 @@ class Channel(Protocol):
     def send(self, delivery: Claimed) -> str | None: ...
 
 
-def send_with(plugin, body: str) -> dict | None:
+def send_with(plugin: NotifyBase, body: str) -> dict | None:
     """Send through an apprise plugin instance; None on success, else the plugin's `last_result`.
 
     Through `Apprise`, not the instance, so that apprise converts the body format; with the

@@ -18,8 +18,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import apprise
 from apprise.attachment.memory import AttachMemory
+from pydantic import field_validator
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -36,18 +39,22 @@ def calendar_attachment(text: str) -> AttachMemory:
     return AttachMemory(content=text.encode("utf-8"), name=ICS_NAME, mimetype=ICS_TYPE)
 
 
+def checked_url(smtp_url: str) -> str:
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in ("mailto", "mailtos"):
+        raise ValueError(_("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL"))
+    if "from=" not in parts.query:
+        raise ValueError(_("COMMPLAN_SMTP_URL needs from=<sender address>"))
+    return smtp_url
+
+
 class EmailChannel:
     name = "email"
     idempotent = False  # SMTP has no de-duplication: a lost confirmation is never re-sent
     quiet_hours = False
 
     def __init__(self, smtp_url: str):
-        parts = urlsplit(smtp_url)
-        if parts.scheme not in ("mailto", "mailtos"):
-            raise ValueError("COMMPLAN_SMTP_URL must be a mailto:// or mailtos:// URL")
-        if "from=" not in parts.query:
-            raise ValueError("COMMPLAN_SMTP_URL needs from=<sender address>")
-        self.parts = parts
+        self.parts = urlsplit(checked_url(smtp_url))
 
     def url_for(self, delivery: Claimed) -> str:
         query = "&".join(filter(None, [
@@ -68,9 +75,21 @@ class EmailChannel:
         return f"email:{delivery.id}"
 
 
+class EmailSettings(ChannelSettings):
+    # apprise email URL without the recipient, e.g.
+    # mailtos://user:password@smtp.example.gov.vn:587?from=nhacviec@example.gov.vn&name=Nhắc%20việc
+    smtp_url: str | None = None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_url(cls, value: str | None) -> str | None:
+        return checked_url(value) if value else None
+
+
 def build(setup: Setup) -> EmailChannel | None:
-    return EmailChannel(setup.settings.smtp_url) if setup.settings.smtp_url else None
+    url = setup.config(EmailSettings).smtp_url
+    return EmailChannel(url) if url else None
 
 
 CHANNEL = ChannelSpec(transport=EmailChannel, label="email", family=Family.EMAIL, body=Body.HTML,
-                      contact=Contact.EMAIL, chain=None, stand_in=True, build=build)
+                      contact=Contact.EMAIL, chain=None, stand_in=True, build=build, settings=EmailSettings)

@@ -10,11 +10,14 @@ sources: docs/notify-research.md §4).
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -45,7 +48,7 @@ class NotifyESMS(NotifyBase):
     )
 
     def __init__(self, phone: str, key: str, secret: str, brandname: str, request: str, sandbox: bool = False,
-                 base: str = PRODUCTION_BASE, **kwargs):
+                 base: str = PRODUCTION_BASE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not (phone and key and secret and brandname and request):
             raise TypeError("an eSMS message needs phone, ApiKey, SecretKey, Brandname and RequestId")
@@ -53,7 +56,7 @@ class NotifyESMS(NotifyBase):
         self.request, self.sandbox, self.base = request[:50], sandbox, base.rstrip("/")
         self.last_result: dict = {}
 
-    def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
         payload = {
             "ApiKey": self.key, "SecretKey": self.secret, "Phone": self.phone, "Content": body,
             "Brandname": self.brandname, "SmsType": "2", "IsUnicode": "0", "Sandbox": "1" if self.sandbox else "0",
@@ -71,15 +74,15 @@ class NotifyESMS(NotifyBase):
                             "message": answer.get("ErrorMessage") or answer.get("error"), "sms_id": answer.get("SMSID")}
         return self.last_result["code"] in ("100", ALREADY_SENT)
 
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(key=self.pprint(self.key, privacy, safe=""), secret=self.pprint(self.secret, privacy, safe=""),
                       brandname=self.brandname, request=self.request, sandbox="yes" if self.sandbox else "no",
                       base=self.base)
         return f"{self.secure_protocol}://{self.quote(self.phone, safe='')}?{self.urlencode(params)}"
 
     @staticmethod
-    def parse_url(url: str):
+    def parse_url(url: str) -> dict[str, Any] | None:
         result = NotifyBase.parse_url(url, verify_host=False)
         if result:
             result["phone"] = NotifyESMS.unquote(result["host"])
@@ -129,8 +132,17 @@ class ESMSChannel:
         raise TemporaryError(f"eSMS answered {result.get('http')} {code or 'no CodeResult'}: {result.get('message')}")
 
 
+class ESMSSettings(ChannelSettings):
+    # eSMS.vn brand-name SMS: all three of key, secret and brand name, or none
+    esms_api_key: str | None = None
+    esms_secret_key: str | None = None
+    esms_brandname: str | None = None
+    esms_sandbox: bool = False
+    esms_api_base: str = PRODUCTION_BASE
+
+
 def build(setup: Setup) -> ESMSChannel | None:
-    s = setup.settings
+    s = setup.config(ESMSSettings)
     if not (s.esms_api_key and s.esms_secret_key and s.esms_brandname):
         return None
     return ESMSChannel(s.esms_api_key, s.esms_secret_key, s.esms_brandname, sandbox=s.esms_sandbox, base=s.esms_api_base)
@@ -138,4 +150,4 @@ def build(setup: Setup) -> ESMSChannel | None:
 
 # preferred over apprise's SMS services (listed first in the registry): it de-duplicates by our key
 CHANNEL = ChannelSpec(transport=ESMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
-                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build, settings=ESMSSettings)

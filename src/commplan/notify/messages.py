@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -98,7 +99,7 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
     """One message for one recipient: a single step, or a digest when there are several."""
     if not items:
         raise ValueError("a message needs at least one item")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "headline": item.headline(now), "title": item.title, "due": deadline_text(item.due), "plan": item.plan,
             "delivered": item.delivered, "at_least": item.at_least, "link": item.link,
@@ -136,6 +137,7 @@ def _text(context: dict) -> str:
     """The accented text (Zalo; email's plain part), within Zalo's 2000 characters: a long digest
     shows its earliest deadlines and says how many more there are (the email lists them all)."""
     rows = context["items"]
+    text = ""
     for shown in range(len(rows), 0, -1):
         text = _ENV.get_template("reminder.txt.j2").render({**context, "items": rows[:shown], "more": len(rows) - shown})
         if len(text.strip()) <= TEXT_LIMIT:

@@ -36,18 +36,21 @@ import datetime as dt
 import json
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import _ as gettext  # `_` is a throwaway name in this module
 from ..ledger import Ledger
 from ..ledger.clock import refuse_replay
-from ..ledger.outbox import LEASE, NewDelivery
+from ..ledger.outbox import LEASE, Claimed, NewDelivery
+from ..links import report_link
 from ..plan.catalog import Catalog
-from ..plan.model import QuietHours, ReminderChannel as Allowed, Reminders
+from ..plan.model import QuietHours, Reminders
+from ..plan.model import ReminderChannel as Allowed
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
-from ..links import report_link
 from . import registry
 from .addresses import Address, Route, encode_fallbacks, routes_of
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
@@ -91,11 +94,13 @@ class Preview:
 
 def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours = QuietHours()) -> dt.datetime:
     """Now, if phones may ring under `hours` (on `calendar`'s working days); else when they next may."""
-    return SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
+    opens = SendWindow.of(hours, "plan").next_open(now, {"plan": calendar})
+    assert opens is not None  # plan checks: the quiet hours hold a tick, and working days come every week
+    return opens
 
 
 class Notifier:
-    def __init__(self, ledger: Ledger, catalog: Catalog, channels: dict[str, Channel], *, worker: str | None = None,
+    def __init__(self, ledger: Ledger, catalog: Catalog, channels: Mapping[str, Channel], *, worker: str | None = None,
                  public_url: str | None = None, link_secret: str | None = None, batch: int = 50,
                  lease: dt.timedelta = LEASE):
         self.ledger = ledger
@@ -230,7 +235,7 @@ class Notifier:
         is left, so that several workers share a large outbox; a delivery handed on to a fallback
         address is due at once and goes out in a later round of the same call. Never at a replayed
         instant (checked once: a long send outlasting the margin is still this tick's)."""
-        refuse_replay(now, "sends nothing")
+        refuse_replay(now, gettext("sends nothing"))
         idempotent = {name for name, channel in self.channels.items() if channel.idempotent}
         same_day = {name for name, channel in self.channels.items() if getattr(channel, "dedup_same_day", False)}
         windows = open_keys(self.ledger.send_windows(), now, self.calendars)  # phone messages that may ring now
@@ -250,13 +255,13 @@ class Notifier:
             finally:  # cut short (an error, a cancelled task): give the rest back unsent
                 self.ledger.release_deliveries([d.id for d in claimed[done:]], self.worker)
 
-    def _send_one(self, delivery, now: dt.datetime, report: SendReport) -> None:
+    def _send_one(self, delivery: Claimed, now: dt.datetime, report: SendReport) -> None:
         """Send one claimed delivery and record the outcome."""
         channel = self.channels.get(delivery.channel)
         outcome: dict = {}
         try:
             if channel is None:
-                raise PermanentError(f"channel '{delivery.channel}' is not configured")
+                raise PermanentError(gettext("channel '{channel}' is not configured").format(channel=delivery.channel))
             outcome = {"outcome": "sent", "external_id": channel.send(delivery)}
             report.sent += 1
         except PermanentError as error:  # Unreachable included: the next address of the chain, if any
@@ -266,20 +271,21 @@ class Notifier:
             else:
                 report.failed += 1
         except OutcomeUnknown as error:  # the request went out, the answer was lost
+            assert channel is not None  # raised by channel.send
             outcome = self._settle_unknown(channel, delivery, error, report)
         except Exception as error:  # TemporaryError, or a fault in a channel: retried later, never blocks the rest
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
 
-    def _settle_unknown(self, channel: Channel, delivery, error: Exception, report: SendReport) -> dict:
+    def _settle_unknown(self, channel: Channel, delivery: Claimed, error: Exception, report: SendReport) -> dict:
         """A send whose answer was lost. Where the provider de-duplicates by our key, ask again at once
         (eSMS remembers a RequestId only for the day: a later retry could send twice); else, or if the
         answer is lost again, `unknown`: never repeated, reported."""
         if channel.idempotent:
             try:
                 external = channel.send(delivery)
-            except Exception as again:  # noqa: BLE001 - any failure now leaves the first attempt's fate open
+            except Exception as again:
                 error = again
             else:
                 report.sent += 1

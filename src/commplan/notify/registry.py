@@ -4,8 +4,9 @@ A channel module (`email.py`, `zalo.py`, `zns.py`, `esms.py`, `sms_apprise.py`) 
 `CHANNEL = ChannelSpec(...)`: its transport class (which carries the name, `idempotent`,
 `dedup_same_day` and `quiet_hours` of the transport contract), its Vietnamese label, the
 `channels:` family of the plan format that allows it, which body it sends, which contact field
-it addresses and its place in the phone fallback chain, whether the file stand-in writes it, and a
-factory that builds it from settings (None when not configured). Everything else (the setup,
+it addresses and its place in the phone fallback chain, whether the file stand-in writes it, its own
+settings (a `ChannelSettings` class: its `COMMPLAN_*` variables) and a factory that builds it from
+them (None when not configured). Everything else (the setup,
 the routes, the notifier's families, the labels people read, the dry run's text) reads this
 registry, so adding a channel is one new module listed in `MODULES`, and its tests.
 
@@ -17,19 +18,22 @@ transport itself (a test checks it).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, TypeVar
 
-from ..plan.model import ReminderChannel as Family
+from ..plan.model import ReminderChannel as Family  # a channel's family: the plan's `channels:` entry that allows it
+from ..settings import ChannelSettings, SettingsError
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
     from ..ledger.outbox import Claimed
     from ..settings import Settings
     from .channels import Channel
+
+T = TypeVar("T")
 
 # in order of preference among providers of one channel name (eSMS before apprise's SMS services);
 # the phone chain's own order is each spec's `chain`
@@ -53,33 +57,36 @@ class Contact(str, Enum):
     EMAIL = "email"
 
 
+S = TypeVar("S", bound=ChannelSettings)
+
+
 @dataclass
 class Setup:
-    """What a factory builds a channel from; the Zalo token source is shared by the OA and ZNS channels,
-    so that one refresh serves both."""
+    """What a factory builds a channel from: the core settings, each channel's own settings
+    (`config`), the ledger, and what providers share (`shared`: the Zalo token source serves the OA
+    and ZNS channels, so that one refresh serves both)."""
 
     settings: Settings
     ledger: Ledger | None = None
+    _configs: dict[type, ChannelSettings] = field(default_factory=dict, repr=False)
+    _shared: dict[str, object] = field(default_factory=dict, repr=False)
 
-    @cached_property
-    def zalo_tokens(self):
-        """The token source for the Zalo channels, or None when Zalo is not configured."""
-        settings, ledger = self.settings, self.ledger
-        if settings.zalo_app_id and settings.zalo_secret_key and ledger is not None:
-            from .zalo_tokens import LedgerZaloTokens
+    def config(self, kind: type[S]) -> S:
+        """A channel's own settings (`COMMPLAN_*`, or given to `Settings`), read once per setup."""
+        if kind not in self._configs:
+            self._configs[kind] = self.settings.channel(kind)
+        return self._configs[kind]  # type: ignore[return-value]
 
-            return LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key,
-                                    key=settings.token_store_key, oauth_base=settings.zalo_oauth_base)
-        if settings.zalo_access_token:
-            from .zalo import StaticTokens
-
-            return StaticTokens(settings.zalo_access_token)
-        return None
+    def shared(self, key: str, make: Callable[[], T]) -> T:
+        """One object for every provider that asks for `key` during this setup."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        return self._shared[key]  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
 class ChannelSpec:
-    transport: type  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
+    transport: type[Channel]  # the class with `name`, `idempotent`, `quiet_hours` (and `dedup_same_day`) and `send`
     label: str  # as people read it: the outbox, a tick's report, a preview
     family: Family  # the plan's `channels:` entry that allows it
     body: Body
@@ -87,6 +94,7 @@ class ChannelSpec:
     chain: int | None  # its place in the phone fallback chain (OA -> ZNS -> SMS); None: a route of its own
     stand_in: bool  # written to outbox.jsonl when no channel is configured (ZNS has no text to write)
     build: Callable[[Setup], Channel | None]
+    settings: type[ChannelSettings] | None = None  # its own `COMMPLAN_*` variables, read by `build` (`Setup.config`)
 
     @property
     def name(self) -> str:
@@ -114,7 +122,7 @@ _extra: list[ChannelSpec] = []
 
 def specs() -> list[ChannelSpec]:
     """Every provider, in order of preference; the modules are imported on first use (they import apprise)."""
-    global _loaded
+    global _loaded  # noqa: PLW0603 -- a cache: the channel modules are imported once, on first use
     if _loaded is None:
         _loaded = [importlib.import_module(f"{__package__}.{module}").CHANNEL for module in MODULES]
     return [*_loaded, *_extra]
@@ -153,13 +161,26 @@ def text_of(delivery: Claimed, channel: str | None = None) -> str:
 
 def phone_chain() -> list[ChannelSpec]:
     """The channels of the phone fallback chain, in the order they are tried."""
-    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain)
+    return sorted((s for s in channels().values() if s.chain is not None), key=lambda s: s.chain or 0)
 
 
 def addressed_by(contact: Contact) -> tuple[str, ...]:
     """The channels that send to one field of a contact (a phone number: ZNS and SMS), for a person's
     request about their data (`commplan contact export|erase`)."""
     return tuple(name for name, spec in channels().items() if spec.contact is contact)
+
+
+def setting_names() -> dict[str, type[ChannelSettings]]:
+    """Every channel setting (the field, `COMMPLAN_<FIELD>` upper-cased) and the class declaring it."""
+    return {name: spec.settings for spec in specs() if spec.settings for name in spec.settings.model_fields}
+
+
+def check_given(settings: Settings) -> None:
+    """A keyword given to `Settings` that neither it nor any channel declares is a mistake (a typo, a
+    channel that is not registered), not something to ignore."""
+    unknown = sorted(set(settings.model_extra or {}) - set(setting_names()))
+    if unknown:
+        raise SettingsError(f"COMMPLAN_{unknown[0].upper()} is not a setting of commplan or of any registered channel")
 
 
 def register(spec: ChannelSpec) -> None:
@@ -192,11 +213,11 @@ class Labels:
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and spec_of(name) is not None
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(channels())
 
     def __len__(self) -> int:
         return len(channels())
 
-    def items(self):
+    def items(self) -> list[tuple[str, str]]:
         return [(name, spec.label) for name, spec in channels().items()]

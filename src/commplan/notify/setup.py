@@ -6,19 +6,15 @@ a file channel: each message it would send is appended to
 Once any channel is configured, or on a shared PostgreSQL ledger, there are
 no stand-ins: a worker without credentials must never take real messages
 off a shared outbox and write them to its own disk
-(`COMMPLAN_FILE_CHANNELS=true|false` overrides). The channels and how each is
-built from settings come from the registry (`registry.py`); today:
-
-- email: `COMMPLAN_SMTP_URL` (apprise `mailto://` / `mailtos://`);
-- zalo (OA messages to followers): `COMMPLAN_ZALO_APP_ID` + `COMMPLAN_ZALO_SECRET_KEY`
-  (tokens from the ledger's token store, refreshed), or a bare `COMMPLAN_ZALO_ACCESS_TOKEN`;
-- zns (template messages by phone): the Zalo tokens plus `COMMPLAN_ZNS_TEMPLATE_ID`;
-- sms: eSMS.vn (`COMMPLAN_ESMS_*`), or any apprise SMS service (`COMMPLAN_SMS_APPRISE_URL`).
+(`COMMPLAN_FILE_CHANNELS=true|false` overrides). The channels, their settings
+(`COMMPLAN_*`, a `ChannelSettings` class in each channel's module) and how each
+is built from them come from the registry (`registry.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ..ledger import Ledger
 from ..plan.catalog import Catalog
@@ -28,10 +24,14 @@ from .channels import Channel
 from .file_channel import FileChannel
 from .registry import Setup
 
+if TYPE_CHECKING:
+    from .notifier import Notifier
+
 
 def configured_channels(settings: Settings, ledger: Ledger | None = None) -> dict[str, Channel]:
     """Each channel of the registry whose first configured provider builds; else, where stand-ins are
     allowed, a file stand-in for each channel that has text to show."""
+    registry.check_given(settings)
     setup = Setup(settings, ledger)
     channels: dict[str, Channel] = {}
     for spec in registry.specs():  # in order of preference: the first provider that builds wins
@@ -51,7 +51,7 @@ def real_channels(channels: dict[str, Channel]) -> list[str]:
     return sorted(name for name, channel in channels.items() if not isinstance(channel, FileChannel))
 
 
-def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False):
+def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False) -> Notifier:
     """The notifier this installation sends through; for a `preview` (a dry run, a replay), with the file
     stand-ins where no channel is configured, so that it shows what would be composed (it sends nothing)."""
     from .notifier import Notifier

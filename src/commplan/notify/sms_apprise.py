@@ -11,10 +11,20 @@ outcome a crash lost is never repeated.
 from __future__ import annotations
 
 import apprise
+from pydantic import field_validator
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError, TemporaryError
 from .registry import Body, ChannelSpec, Contact, Family, Setup
+
+
+def checked_template(url_template: str) -> str:
+    if "{phone}" not in url_template:
+        raise ValueError(_("COMMPLAN_SMS_APPRISE_URL needs {placeholder} where the recipient's number goes").format(
+            placeholder="{phone}"))
+    return url_template
 
 
 class AppriseSMSChannel:
@@ -23,9 +33,7 @@ class AppriseSMSChannel:
     quiet_hours = True
 
     def __init__(self, url_template: str):
-        if "{phone}" not in url_template:
-            raise ValueError("COMMPLAN_SMS_APPRISE_URL needs {phone} where the recipient's number goes")
-        self.url_template = url_template
+        self.url_template = checked_template(url_template)
 
     def send(self, delivery: Claimed) -> str | None:
         sender = apprise.Apprise()
@@ -36,10 +44,20 @@ class AppriseSMSChannel:
         return f"sms:{delivery.id}"
 
 
+class AppriseSMSSettings(ChannelSettings):
+    # any apprise SMS service, with {phone} for the recipient: twilio://SID:TOKEN@+84900000000/{phone}
+    sms_apprise_url: str | None = None
+
+    @field_validator("sms_apprise_url")
+    @classmethod
+    def _has_phone(cls, value: str | None) -> str | None:
+        return checked_template(value) if value else None
+
+
 def build(setup: Setup) -> AppriseSMSChannel | None:
-    url = setup.settings.sms_apprise_url
+    url = setup.config(AppriseSMSSettings).sms_apprise_url
     return AppriseSMSChannel(url) if url else None
 
 
 CHANNEL = ChannelSpec(transport=AppriseSMSChannel, label="SMS", family=Family.SMS, body=Body.SMS,
-                      contact=Contact.PHONE, chain=30, stand_in=True, build=build)
+                      contact=Contact.PHONE, chain=30, stand_in=True, build=build, settings=AppriseSMSSettings)

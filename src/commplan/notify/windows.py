@@ -14,8 +14,8 @@ item of the message allows. Email has no window: it is never quiet.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..plan.model import Days, QuietHours
@@ -33,12 +33,12 @@ class SendWindow:
     plans: tuple[str, ...] = ()  # whose working days it keeps (none: Vietnam's); empty when every_day
 
     @classmethod
-    def of(cls, hours: QuietHours, plan: str) -> "SendWindow":
+    def of(cls, hours: QuietHours, plan: str) -> SendWindow:
         every_day = hours.days is Days.ALL
         return cls(hours.from_, hours.to, every_day, () if every_day else (plan,))
 
     @classmethod
-    def shared(cls, windows: Iterable["SendWindow"]) -> "SendWindow":
+    def shared(cls, windows: Iterable[SendWindow]) -> SendWindow:
         """The moments every one of `windows` allows."""
         windows = list(windows)
         every_day = all(w.every_day for w in windows)
@@ -51,7 +51,7 @@ class SendWindow:
         return f"{self.start.isoformat()}-{self.end.isoformat()} {days}"
 
     @classmethod
-    def parse(cls, key: str) -> "SendWindow":
+    def parse(cls, key: str) -> SendWindow:
         hours, days = key.split(" ", 1)
         start, end = (dt.time.fromisoformat(part) for part in hours.split("-"))
         if days == "all":

@@ -14,13 +14,15 @@ retried once with the token it returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -74,7 +76,7 @@ class StaticTokens:
         raise TemporaryError("access token rejected and no app id/secret to refresh it")
 
 
-def post(url: str, token: str, payload: dict, timeout) -> dict:
+def post(url: str, token: str, payload: dict, timeout: float | tuple[float, float]) -> dict:
     """POST JSON with the `access_token` header; the answer as {http, error, message, data},
     or {transport} when nothing came back. A non-JSON body (a proxy's 401 or 502 page) keeps its status."""
     try:
@@ -149,26 +151,26 @@ class NotifyZaloOA(NotifyBase):
         base={"name": "API base", "type": "string"},
     )
 
-    def __init__(self, user_id: str, token: str, base: str = PRODUCTION_BASE, **kwargs):
+    def __init__(self, user_id: str, token: str, base: str = PRODUCTION_BASE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not user_id or not token:
             raise TypeError("a Zalo OA message needs a follower user_id and an access token")
         self.user_id, self.token, self.base = user_id, token, base.rstrip("/")
         self.last_result: dict = {}
 
-    def send(self, body: str, title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
         self.last_result = post(f"{self.base}/v3.0/oa/message/cs", self.token,
                                 {"recipient": {"user_id": self.user_id}, "message": {"text": body}},
                                 self.request_timeout)
         return succeeded(self.last_result)
 
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(token=self.pprint(self.token, privacy, safe=""), base=self.base)
         return f"{self.secure_protocol}://{self.quote(self.user_id, safe='')}?{self.urlencode(params)}"
 
     @staticmethod
-    def parse_url(url: str):
+    def parse_url(url: str) -> dict[str, Any] | None:
         result = NotifyBase.parse_url(url, verify_host=False)
         if result:
             result["user_id"] = NotifyZaloOA.unquote(result["host"])
@@ -197,11 +199,46 @@ class ZaloOAChannel:
         return data.get("message_id")
 
 
+class ZaloSettings(ChannelSettings):
+    # Zalo Official Account. With app id and secret key the token store in the ledger keeps the
+    # access token fresh (`commplan zalo-token` seeds it); a bare access token is used as it is.
+    zalo_app_id: str | None = None
+    zalo_secret_key: str | None = None
+    zalo_access_token: str | None = None
+    zalo_api_base: str = PRODUCTION_BASE
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+
+
+def tokens_of(setup: Setup) -> ZaloTokens | None:
+    """The token source for the Zalo channels (OA and ZNS share it: one refresh serves both), or None
+    when Zalo is not configured."""
+    return setup.shared("zalo-tokens", lambda: _tokens(setup))
+
+
+def _tokens(setup: Setup) -> ZaloTokens | None:
+    zalo, ledger = setup.config(ZaloSettings), setup.ledger
+    if zalo.zalo_app_id and zalo.zalo_secret_key and ledger is not None:
+        from .zalo_tokens import LedgerZaloTokens
+
+        return LedgerZaloTokens(ledger, zalo.zalo_app_id, zalo.zalo_secret_key,
+                                key=setup.settings.token_store_key, oauth_base=zalo.zalo_oauth_base)
+    if zalo.zalo_access_token:
+        return StaticTokens(zalo.zalo_access_token)
+    return None
+
+
+def settings_with_zalo():
+    """The core settings with the Zalo ones as attributes, for the Zalo token command."""
+    from ..settings import get_settings
+
+    return get_settings().including(ZaloSettings)
+
+
 def build(setup: Setup) -> ZaloOAChannel | None:
-    tokens = setup.zalo_tokens
-    return ZaloOAChannel(tokens, setup.settings.zalo_api_base) if tokens is not None else None
+    tokens = tokens_of(setup)
+    return ZaloOAChannel(tokens, setup.config(ZaloSettings).zalo_api_base) if tokens is not None else None
 
 
 # first on the phone chain: an OA follower id, then ZNS and SMS by the phone number
 CHANNEL = ChannelSpec(transport=ZaloOAChannel, label="Zalo OA", family=Family.ZALO, body=Body.TEXT,
-                      contact=Contact.ZALO, chain=10, stand_in=True, build=build)
+                      contact=Contact.ZALO, chain=10, stand_in=True, build=build, settings=ZaloSettings)

@@ -29,9 +29,11 @@ class TokenPair:
 class RefreshRejected(PermanentError):
     """Zalo refused the refresh token (used already, expired, revoked): only a person can fix it."""
 
+    refresh_token: str | None = None  # the one refused (set by the token store)
+
 
 def refresh_tokens(app_id: str, secret_key: str, refresh_token: str, *, base: str = PRODUCTION_BASE,
-                   timeout: float = 30) -> TokenPair:
+                   timeout: float | tuple[float, float] = 30) -> TokenPair:
     try:
         response = requests.post(
             f"{base.rstrip('/')}/v4/oa/access_token", headers={"secret_key": secret_key}, timeout=timeout,

@@ -9,8 +9,9 @@ then use) is `Ledger.rotate_token` (`ledger.tokens.rotate` in one transaction).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Callable
+from collections.abc import Callable
 
+from ..i18n import _
 from ..ledger import Ledger
 from ..ledger import tokens as store
 from ..ledger.clock import now as utc_now
@@ -47,7 +48,7 @@ class LedgerZaloTokens:
     def current(self) -> str:
         stored = self.status()
         if stored is None:
-            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once")
+            raise ZaloLockedOut(_("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once"))
         if stored.access_expires_at - EARLY > self.clock():
             return stored.access_token
         return self._rotate(seen=stored.access_token, rejected=False)
@@ -63,13 +64,13 @@ class LedgerZaloTokens:
         except store.TokenKeyError as error:
             raise ZaloLockedOut(str(error)) from None
         except LookupError:
-            raise ZaloLockedOut("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once") from None
+            raise ZaloLockedOut(_("no Zalo token in the ledger: run `commplan zalo-token --refresh-token -` (the token on stdin) once")) from None
         except store.RefusedBefore as error:
             usable = self._still_usable(rejected)
             if usable:
                 return usable
-            raise ZaloLockedOut(f"Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
-                                "`commplan zalo-token --refresh-token -` (the token on stdin)") from None
+            raise ZaloLockedOut(_("Zalo refused the stored refresh token ({error}): re-authorise the OA, then run "
+                                  "`commplan zalo-token --refresh-token -` (the token on stdin)").format(error=error)) from None
         except RefreshRejected as error:  # the refresh token was refused: say so where people look
             self.ledger.note_token_error(PROVIDER, f"{self.clock():%Y-%m-%d %H:%M} UTC: {error}", self.cipher,
                                          refused=getattr(error, "refresh_token", None))

@@ -16,14 +16,16 @@ with the same tracking_id is a second message.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
 from ..ledger.outbox import Claimed
+from ..settings import ChannelSettings
 from .channels import PermanentError
-from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded
 from .registry import Body, ChannelSpec, Contact, Family, Setup
+from .zalo import ErrorCodes, ZaloTokens, post, send_with_tokens, succeeded, tokens_of
 
 PRODUCTION_BASE = "https://business.openapi.zalo.me"
 
@@ -59,7 +61,7 @@ class NotifyZaloZNS(NotifyBase):
     template_kwargs = {"data": {"name": "Template data", "prefix": ":"}}
 
     def __init__(self, phone: str, token: str, template: str, data: dict | None = None, tracking: str | None = None,
-                 development: bool = False, base: str = PRODUCTION_BASE, **kwargs):
+                 development: bool = False, base: str = PRODUCTION_BASE, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not (phone and token and template):
             raise TypeError("a ZNS message needs a phone, an access token and a template id")
@@ -67,7 +69,7 @@ class NotifyZaloZNS(NotifyBase):
         self.tracking, self.development, self.base = tracking, development, base.rstrip("/")
         self.last_result: dict = {}
 
-    def send(self, body: str = "", title: str = "", notify_type=NotifyType.INFO, **kwargs) -> bool:
+    def send(self, body: str = "", title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
         payload = {"phone": self.phone, "template_id": self.template, "template_data": self.data}
         if self.tracking:
             payload["tracking_id"] = self.tracking
@@ -76,8 +78,8 @@ class NotifyZaloZNS(NotifyBase):
         self.last_result = post(f"{self.base}/message/template", self.token, payload, self.request_timeout)
         return succeeded(self.last_result)
 
-    def url(self, privacy: bool = False, *args, **kwargs) -> str:
-        params = self.url_parameters(privacy=privacy, *args, **kwargs)
+    def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
+        params = self.url_parameters(*args, privacy=privacy, **kwargs)
         params.update(token=self.pprint(self.token, privacy, safe=""), template=self.template,
                       development="yes" if self.development else "no", base=self.base)
         if self.tracking:
@@ -86,7 +88,7 @@ class NotifyZaloZNS(NotifyBase):
         return f"{self.secure_protocol}://{self.quote(self.phone, safe='')}?{self.urlencode(params)}"
 
     @staticmethod
-    def parse_url(url: str):
+    def parse_url(url: str) -> dict[str, Any] | None:
         result = NotifyBase.parse_url(url, verify_host=False)
         if result:
             result["phone"] = NotifyZaloZNS.unquote(result["host"])
@@ -135,8 +137,16 @@ def template_data(delivery: Claimed) -> dict:
     return data
 
 
+class ZNSSettings(ChannelSettings):
+    # ZNS template messages by phone (the template is registered and approved in the ZCA console),
+    # sent with the Zalo OA's tokens (`zalo.ZaloSettings`)
+    zns_template_id: str | None = None
+    zns_api_base: str = PRODUCTION_BASE
+    zns_development: bool = False  # "mode": "development": sent only to the OA's admins, for tests
+
+
 def build(setup: Setup) -> ZNSChannel | None:
-    settings, tokens = setup.settings, setup.zalo_tokens
+    settings, tokens = setup.config(ZNSSettings), tokens_of(setup)
     if tokens is None or not settings.zns_template_id:
         return None
     return ZNSChannel(tokens, settings.zns_template_id, base=settings.zns_api_base, development=settings.zns_development)
@@ -144,4 +154,4 @@ def build(setup: Setup) -> ZNSChannel | None:
 
 # a registered template needs no text: no stand-in writes it
 CHANNEL = ChannelSpec(transport=ZNSChannel, label="Zalo ZNS", family=Family.ZALO, body=Body.TEMPLATE,
-                      contact=Contact.PHONE, chain=20, stand_in=False, build=build)
+                      contact=Contact.PHONE, chain=20, stand_in=False, build=build, settings=ZNSSettings)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
+from ..i18n import N_, _
 from . import model as m
 from . import values as v
 from .errors import KeyPath, PlanError
@@ -23,27 +25,29 @@ if TYPE_CHECKING:
 class _Ids:
     """Every unit and group id of the directory, for reference checks with suggestions."""
 
-    def __init__(self, files: list["ParsedFile"]):
-        self.units = {u.id for f in files for u, _ in f.units}
-        self.groups = {g for f in files for g, _, _ in f.groups}
+    def __init__(self, files: list[ParsedFile]):
+        self.units = {u.id for f in files for u, _p in f.units}
+        self.groups = {g for f in files for g, _g, _p in f.groups}
         self.attempted = set().union(*(f.attempted_ids for f in files)) if files else set()
 
-    def check(self, source: "Source", path: KeyPath, ident: str, *, what: str = "unit or group") -> PlanError | None:
-        groups_allowed = "group" in what
+    def check(self, source: Source, path: KeyPath, ident: str, *, groups_allowed: bool = True) -> PlanError | None:
         if ident in self.units or ident in self.attempted or (groups_allowed and ident in self.groups):
             return None
         if ident in self.groups:
-            return source.error(path, f"'{ident}' is a group: a {what} must be a single unit")
-        pool = sorted(self.units | self.groups) if groups_allowed else sorted(self.units)
-        return source.error(path, f"unknown {what} '{ident}'{_suggest(ident, pool)}")
+            return source.error(path, _("'{id}' is a group: a unit must be a single unit").format(id=ident))
+        if groups_allowed:
+            message = _("unknown unit or group '{id}'").format(id=ident)
+            return source.error(path, _suggest(message, ident, self.units | self.groups))
+        return source.error(path, _suggest(_("unknown unit '{id}'").format(id=ident), ident, self.units))
 
 
-def _suggest(ident: str, pool: Iterable[str]) -> str:
-    close = difflib.get_close_matches(ident, list(pool), n=1, cutoff=0.75)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+def _suggest(message: str, ident: str, pool: Iterable[str]) -> str:
+    """The message, with the closest known id when there is one."""
+    close = difflib.get_close_matches(ident, sorted(pool), n=1, cutoff=0.75)
+    return _("{message} (did you mean '{close}'?)").format(message=message, close=close[0]) if close else message
 
 
-def check_files(files: list["ParsedFile"]) -> list[PlanError]:
+def check_files(files: list[ParsedFile]) -> list[PlanError]:
     errors: list[PlanError] = []
     ids = _Ids(files)
     errors += _duplicate_directory_ids(files)
@@ -56,7 +60,8 @@ def check_files(files: list["ParsedFile"]) -> list[PlanError]:
             continue
         header, path = pf.plan
         if header.id in seen_plans:
-            errors.append(pf.source.error(path + ("id",), f"duplicate plan id '{header.id}' (also in {seen_plans[header.id]})"))
+            errors.append(pf.source.error(path + ("id",), _("duplicate plan id '{id}' (also in {file})")
+                                              .format(id=header.id, file=seen_plans[header.id])))
             continue
         seen_plans[header.id] = pf.source.file
         errors += _plan_checks(pf, ids)
@@ -65,49 +70,55 @@ def check_files(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- directory
 
-def _duplicate_directory_ids(files: list["ParsedFile"]) -> list[PlanError]:
+def _duplicate_directory_ids(files: list[ParsedFile]) -> list[PlanError]:
     errors = []
-    where: dict[str, str] = {}
+    units: dict[str, str] = {}  # id -> the file that defines it
+    groups: dict[str, str] = {}
     for pf in files:
         for unit, path in pf.units:
-            if unit.id in where:
-                errors.append(pf.source.error(path + ("id",), f"duplicate id '{unit.id}' (already {where[unit.id]})"))
+            if unit.id in units:
+                errors.append(pf.source.error(path + ("id",), _("duplicate id '{id}' (already a unit in {file})")
+                                              .format(id=unit.id, file=units[unit.id])))
             else:
-                where[unit.id] = f"a unit in {pf.source.file}"
+                units[unit.id] = pf.source.file
     for pf in files:
-        for ident, _, path in pf.groups:
-            if ident in where:
-                errors.append(pf.source.error(path, f"group id '{ident}' is already {where[ident]}", key=True))
+        for ident, _group, path in pf.groups:
+            if ident in units:
+                message = _("group id '{id}' is already a unit in {file}").format(id=ident, file=units[ident])
+            elif ident in groups:
+                message = _("group id '{id}' is already a group in {file}").format(id=ident, file=groups[ident])
             else:
-                where[ident] = f"a group in {pf.source.file}"
+                groups[ident] = pf.source.file
+                continue
+            errors.append(pf.source.error(path, message, key=True))
     return errors
 
 
-def _directory_references(files: list["ParsedFile"], ids: _Ids) -> list[PlanError]:
+def _directory_references(files: list[ParsedFile], ids: _Ids) -> list[PlanError]:
     errors = []
     for pf in files:
         for unit, path in pf.units:
             if unit.parent:
                 if unit.parent == unit.id:
-                    errors.append(pf.source.error(path + ("parent",), "a unit cannot be its own parent"))
-                elif err := ids.check(pf.source, path + ("parent",), unit.parent, what="unit"):
+                    errors.append(pf.source.error(path + ("parent",), _("a unit cannot be its own parent")))
+                elif err := ids.check(pf.source, path + ("parent",), unit.parent, groups_allowed=False):
                     errors.append(err)
             if unit.succeeded_by:
                 spath = path + ("succeeded_by", "unit")
                 if unit.succeeded_by.unit == unit.id:
-                    errors.append(pf.source.error(spath, "a unit cannot succeed itself"))
-                elif err := ids.check(pf.source, spath, unit.succeeded_by.unit, what="unit"):
+                    errors.append(pf.source.error(spath, _("a unit cannot succeed itself")))
+                elif err := ids.check(pf.source, spath, unit.succeeded_by.unit, groups_allowed=False):
                     errors.append(err)
         for ident, group, path in pf.groups:
             for i, member in enumerate(group.members):
                 if member == ident:
-                    errors.append(pf.source.error(path + ("members", i), "a group cannot contain itself"))
+                    errors.append(pf.source.error(path + ("members", i), _("a group cannot contain itself")))
                 elif err := ids.check(pf.source, path + ("members", i), member):
                     errors.append(err)
     return errors
 
 
-def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _succession_cycles(files: list[ParsedFile]) -> list[PlanError]:
     successor = {u.id: (u.succeeded_by.unit, pf, path) for pf in files for u, path in pf.units if u.succeeded_by}
     errors = []
     finished: set[str] = set()  # chains already followed to their end: linear time overall
@@ -120,14 +131,14 @@ def _succession_cycles(files: list["ParsedFile"]) -> list[PlanError]:
         if current in chain:
             order = list(chain)
             cycle = order[order.index(current):]
-            _, pf, path = successor[cycle[0]]
+            _u, pf, path = successor[cycle[0]]
             loop = " -> ".join([*cycle, cycle[0]])
-            errors.append(pf.source.error(path + ("succeeded_by", "unit"), f"succession goes in a circle: {loop}"))
+            errors.append(pf.source.error(path + ("succeeded_by", "unit"), _("succession goes in a circle: {loop}").format(loop=loop)))
         finished.update(chain)
     return errors
 
 
-def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
+def _group_cycles(files: list[ParsedFile]) -> list[PlanError]:
     """Depth-first search with colours, without recursion: linear in groups and members."""
     groups = {ident: (g, pf, path) for pf in files for ident, g, path in pf.groups}
     errors = []
@@ -149,9 +160,9 @@ def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
             if state.get(member) == 1:
                 cycle = path_stack[path_stack.index(member):]
                 if len(cycle) > 1:  # a group containing itself is reported by the reference check
-                    _, pf, gpath = groups[cycle[0]]
+                    _g, pf, gpath = groups[cycle[0]]
                     loop = " -> ".join([*cycle, member])
-                    errors.append(pf.source.error(gpath + ("members",), f"groups contain each other in a circle: {loop}"))
+                    errors.append(pf.source.error(gpath + ("members",), _("groups contain each other in a circle: {loop}").format(loop=loop)))
             elif not state.get(member):
                 state[member] = 1
                 path_stack.append(member)
@@ -161,7 +172,8 @@ def _group_cycles(files: list["ParsedFile"]) -> list[PlanError]:
 
 # ---------------------------------------------------------------- plans
 
-def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
+def _plan_checks(pf: ParsedFile, ids: _Ids) -> list[PlanError]:
+    assert pf.plan is not None  # the caller skips files without a plan header
     header, hpath = pf.plan
     src = pf.source
     errors: list[PlanError] = []
@@ -170,34 +182,38 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
         if value and (err := ids.check(src, hpath + (key,), value)):
             errors.append(err)
     if header.effective and header.effective.until and header.effective.until < header.effective.from_:
-        errors.append(src.error(hpath + ("effective", "until"), f"until {header.effective.until} is before from {header.effective.from_}"))
+        errors.append(src.error(hpath + ("effective", "until"), _("until {until} is before from {start}")
+                                .format(until=header.effective.until, start=header.effective.from_)))
     clash = set(header.extra_days_off) & set(header.extra_workdays)
     if clash:
         day = min(clash)
         index = header.extra_workdays.index(day)
-        errors.append(src.error(hpath + ("extra_workdays", index), f"{day} is also in extra_days_off"))
+        errors.append(src.error(hpath + ("extra_workdays", index), _("{date} is also in extra_days_off").format(date=day)))
 
     run = _longest_run(header.extra_days_off)
     if run > MAX_DAYS_OFF_RUN:
-        errors.append(src.error(hpath + ("extra_days_off",), f"{run} days off in a row (with weekends): at most {MAX_DAYS_OFF_RUN} (a deadline must be able to move to a working day)"))
+        errors.append(src.error(hpath + ("extra_days_off",), _(
+            "{run} days off in a row (with weekends): at most {limit} (a deadline must be able to move to a working day)")
+            .format(run=run, limit=MAX_DAYS_OFF_RUN)))
 
     if header.reminders is not None:
         errors += _policy_checks(src, header.reminders, header.reminders, hpath + ("reminders",))
 
-    errors += _unique(src, pf.events, "event")
-    errors += _unique(src, pf.obligations, "obligation")
-    errors += _unique(src, pf.indicators, "indicator")
+    errors += _unique(src, pf.events, _("duplicate event id '{id}' (first on line {line})"))
+    errors += _unique(src, pf.obligations, _("duplicate obligation id '{id}' (first on line {line})"))
+    errors += _unique(src, pf.indicators, _("duplicate indicator id '{id}' (first on line {line})"))
 
-    events = {e.id: e for e, _ in pf.events}
+    events = {e.id: e for e, _p in pf.events}
     waited_for: set[str] = set()
     for obligation, path in pf.obligations:
         waited_for.update(e for e in (obligation.event, obligation.until_event) if e)
         errors += _obligation_checks(src, header, obligation, path, ids, events)
     for event, path in pf.events:
         if event.id not in waited_for and event.id not in pf.attempted_events:
-            errors.append(src.error(path + ("id",), f"no obligation waits for event '{event.id}' (use `from: {{event: {event.id}}}`)"))
+            errors.append(src.error(path + ("id",), _("no obligation waits for event '{id}' (use `from: {{event: {id}}}`)")
+                                    .format(id=event.id)))
 
-    indicators = {i.id: i for i, _ in pf.indicators}
+    indicators = {i.id: i for i, _p in pf.indicators}
     for indicator, path in pf.indicators:
         for i, unit in enumerate(indicator.reported_by):
             if err := ids.check(src, path + ("reported_by", i), unit):
@@ -205,23 +221,26 @@ def _plan_checks(pf: "ParsedFile", ids: _Ids) -> list[PlanError]:
         if indicator.of:
             base = indicators.get(indicator.of)
             if base is None:
-                errors.append(src.error(path + ("of",), f"unknown indicator '{indicator.of}'{_suggest(indicator.of, indicators)}"))
+                errors.append(src.error(path + ("of",), _suggest(_("unknown indicator '{id}'").format(id=indicator.of),
+                                                                 indicator.of, indicators)))
             elif not base.baseline:
-                errors.append(src.error(path + ("of",), f"'{indicator.of}' is not a baseline (mark it `baseline: true`)"))
+                errors.append(src.error(path + ("of",), _("'{id}' is not a baseline (mark it `baseline: true`)").format(id=indicator.of)))
             elif indicator.of == indicator.id:
-                errors.append(src.error(path + ("of",), "an indicator cannot be a percent of itself"))
+                errors.append(src.error(path + ("of",), _("an indicator cannot be a percent of itself")))
 
     for obligation, path in pf.obligations:
         for i, ident in enumerate(obligation.indicators):
             if ident not in indicators:
-                errors.append(src.error(path + ("indicators", i), f"unknown indicator '{ident}'{_suggest(ident, indicators)}"))
+                errors.append(src.error(path + ("indicators", i), _suggest(_("unknown indicator '{id}'").format(id=ident), ident, indicators)))
             elif indicators[ident].baseline:
-                errors.append(src.error(path + ("indicators", i), f"'{ident}' is a baseline: a reference figure, not a row of a report"))
+                errors.append(src.error(path + ("indicators", i), _("'{id}' is a baseline: a reference figure, not a row of a report")
+                                        .format(id=ident)))
 
-    obligations = {o.id for o, _ in pf.obligations}
+    obligations = {o.id for o, _p in pf.obligations}
     for line, path in pf.budget:
         if line.obligation not in obligations:
-            errors.append(src.error(path + ("obligation",), f"unknown obligation '{line.obligation}'{_suggest(line.obligation, obligations)}"))
+            errors.append(src.error(path + ("obligation",), _suggest(_("unknown obligation '{id}'").format(id=line.obligation),
+                                                                     line.obligation, obligations)))
         if line.lead and (err := ids.check(src, path + ("lead",), line.lead)):
             errors.append(err)
     return errors
@@ -248,19 +267,20 @@ def _longest_run(days: tuple[dt.date, ...]) -> int:
     return best
 
 
-def _unique(src: "Source", items: list, what: str) -> list[PlanError]:
+def _unique(src: Source, items: list, message: str) -> list[PlanError]:
+    """`message` (with {id} and {line}) for each id given a second time."""
     errors = []
     first: dict[str, KeyPath] = {}
     for item, path in items:
         if item.id in first:
-            line, _ = src.position(first[item.id])
-            errors.append(src.error(path + ("id",), f"duplicate {what} id '{item.id}' (first on line {line})"))
+            line, _col = src.position(first[item.id])
+            errors.append(src.error(path + ("id",), message.format(id=item.id, line=line)))
         else:
             first[item.id] = path
     return errors
 
 
-def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
+def _obligation_checks(src: Source, header: m.PlanHeader, o: m.Obligation, path: KeyPath, ids: _Ids,
                        events: dict[str, m.Event]) -> list[PlanError]:
     errors = []
     for key in ("lead", "partners", "to"):
@@ -269,21 +289,24 @@ def _obligation_checks(src, header: m.PlanHeader, o: m.Obligation, path: KeyPath
                 errors.append(err)
     for key, event in (("from", o.event), ("until", o.until_event)):
         if event and event not in events and event not in ids.attempted:  # an invalid event is reported once
-            errors.append(src.error(path + (key, "event"), f"unknown event '{event}'{_suggest(event, events)}"))
+            errors.append(src.error(path + (key, "event"), _suggest(_("unknown event '{id}'").format(id=event), event, events)))
     if o.until_event in events and events[o.until_event].repeats:
-        errors.append(src.error(path + ("until", "event"), f"`until` cannot wait for '{o.until_event}': that event "
-                                "has `repeats: true`, and an end needs a single date"))
+        errors.append(src.error(path + ("until", "event"), _("`until` cannot wait for '{id}': that event "
+                                                             "has `repeats: true`, and an end needs a single date")
+                                .format(id=o.until_event)))
     start = known_date(o.from_, events)
     if o.from_ is None and header.starts is None:
-        errors.append(src.error(path, "no start: give `from`, or `effective.from` in the plan header"))
+        errors.append(src.error(path, _("no start: give `from`, or `effective.from` in the plan header")))
     start = start or (header.starts if o.from_ is None else None)
     until = known_date(o.until, events)
     if o.rrule and start and not _rrule_has_dates(o.rrule, start, until):
-        errors.append(src.error(path + ("rrule",), f"the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY"))
+        errors.append(src.error(path + ("rrule",), _("the rule gives no date from {start} on: check UNTIL, COUNT and BYMONTHDAY")
+                                .format(start=start)))
     if until and start and until < start:
-        errors.append(src.error(path + ("until",), f"until {until} is before from {start}"))
+        errors.append(src.error(path + ("until",), _("until {until} is before from {start}").format(until=until, start=start)))
     policy = o.reminders.merged_over(header.reminders or m.Reminders()) if o.reminders else header.reminders
     if o.reminders is not None:
+        assert policy is not None  # merged over the plan's (or the defaults) just above
         errors += _policy_checks(src, o.reminders, policy, path + ("reminders",))
     if policy is not None and (late := _untickable_step(policy, o.due_rule)):
         own = o.reminders is not None and "before" in o.reminders.model_fields_set
@@ -328,37 +351,40 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
     kind = due.kind
     if o.once:
         if o.months:
-            return ("`months` filters recurring periods; a one-off has none", "months")
+            return (_("`months` filters recurring periods; a one-off has none"), "months")
         if kind in (v.DueKind.WEEKDAY, v.DueKind.DAY):
-            return (f"a one-off takes a date as due (e.g. due: 2021-12-31), not {kind.value}", "due")
+            return (_("a one-off takes a date as due (e.g. due: 2021-12-31), not {form}").format(form=kind.value), "due")
         if kind in (v.DueKind.END, v.DueKind.AFTER_END) and not o.until:
-            return ("a one-off needs `due` (a date, or {after_start: 7d}) or `until`", "due" if o.due else "once")
+            return (_("a one-off needs `due` (a date, or {{after_start: 7d}}) or `until`").format(), "due" if o.due else "once")
         if kind is v.DueKind.DATE and start and due.date < start:
-            return (f"due {due.date} is before from {start}", "due")
+            return (_("due {due} is before from {start}").format(due=due.date, start=start), "due")
         if kind is v.DueKind.DATE and until and due.date > until:
-            return (f"due {due.date} is after until {until}", "due")
+            return (_("due {due} is after until {until}").format(due=due.date, until=until), "due")
         return None
     if kind is v.DueKind.DATE:
-        return ("a fixed date as due goes with `once: true`; recurring duties take {day: …}, {weekday: …}", "due")
+        return (_("a fixed date as due goes with `once: true`; recurring duties take {{day: …}}, {{weekday: …}}").format(), "due")
     if o.rrule:
         if kind in (v.DueKind.WEEKDAY, v.DueKind.DAY):
-            return (f"`{kind.value}` needs `every`; with `rrule` use {{after_start: …}} or the default end of period", "due", kind.value)
+            return (_("`{form}` needs `every`; with `rrule` use {{after_start: …}} or the default end of period")
+                    .format(form=kind.value), "due", kind.value)
         return None
     every = o.every
+    assert every is not None  # Obligation's validation: neither once nor rrule, so `every`
     if kind is v.DueKind.WEEKDAY and every.unit is not v.PeriodUnit.WEEK:
-        return (f"`weekday` fits week periods, not `every: {every}`", "due", "weekday")
+        return (_("`weekday` fits week periods, not `every: {every}`").format(every=every), "due", "weekday")
     if kind is v.DueKind.DAY:
+        assert due.day is not None  # Due's validation: kind `day` has one
         months = every.months
         if months == 0:
-            return (f"`day` fits month, quarter, half-year and year periods, not `every: {every}`", "due", "day")
+            return (_("`day` fits month, quarter, half-year and year periods, not `every: {every}`").format(every=every), "due", "day")
         if due.month is None and months > 1:
-            return (f"with `every: {every}` say which month of the period: {{month: last, day: …}}", "due", "day")
+            return (_("with `every: {every}` say which month of the period: {{month: last, day: …}}").format(every=every), "due", "day")
         if due.month is not None and months == 1:
-            return ("`month` is for quarter, half-year and year periods; with `every: month` give only `day`", "due", "month")
+            return (_("`month` is for quarter, half-year and year periods; with `every: month` give only `day`"), "due", "month")
         if due.month is not None and due.month != v.LAST and due.month > months:
-            return (f"month {due.month} does not exist in a {months}-month period", "due", "month")
+            return (_("month {month} does not exist in a {months}-month period").format(month=due.month, months=months), "due", "month")
         if months % 12 == 0 and due.month not in (None, v.LAST) and due.day > calendar.monthrange(2000, (due.month - 1) % 12 + 1)[1]:
-            return (f"{due.day}/{(due.month - 1) % 12 + 1} never exists", "due", "day")
+            return (_("{day}/{month} never exists").format(day=due.day, month=(due.month - 1) % 12 + 1), "due", "day")
     if o.months and not every.anchored:
         starts = {
             v.PeriodUnit.QUARTER: {1, 4, 7, 10},
@@ -367,8 +393,13 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
         }.get(every.unit)
         if starts is not None and not starts & set(o.months):
             first = ", ".join(str(x) for x in sorted(starts))
-            return (f"no {every.unit.value} period starts in these months (they start in {first})", "months")
+            return (_("no {every} period starts in these months (they start in {first})")
+                    .format(every=_(PERIOD_NAMES[every.unit]), first=first), "months")
     return None
+
+
+# How "no quarter period starts in these months" names the period (the units `months` filters).
+PERIOD_NAMES = {v.PeriodUnit.QUARTER: N_("quarter"), v.PeriodUnit.HALF_YEAR: N_("half-year"), v.PeriodUnit.YEAR: N_("year")}
 
 
 def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
@@ -380,25 +411,28 @@ def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) ->
         hours, keys = policy.quiet_hours, own.quiet_hours.model_fields_set
         where = path + ("quiet_hours", "to" if "to" in keys or "from" not in keys else "from")
         if hours.from_ >= hours.to:
-            errors.append(src.error(where, f"quiet_hours from {m.hhmm(hours.from_)} is not before to {m.hhmm(hours.to)}: "
-                                           "phones may ring from `from` until `to`, within one day"))
+            errors.append(src.error(where, _("quiet_hours from {start} is not before to {end}: "
+                                             "phones may ring from `from` until `to`, within one day")
+                                    .format(start=m.hhmm(hours.from_), end=m.hhmm(hours.to))))
         elif not any(hours.from_ <= dt.time(hour) < hours.to for hour in m.TICK_HOURS):
-            errors.append(src.error(where, f"quiet_hours {m.hhmm(hours.from_)}–{m.hhmm(hours.to)} holds no tick (the tick runs "
-                                           f"hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): "
-                                           "phones would never get a message"))
+            errors.append(src.error(where, _("quiet_hours {start}–{end} holds no tick (the tick runs "
+                                             "hourly, on the hour, {first}–{last}): phones would never get a message")
+                                    .format(start=m.hhmm(hours.from_), end=m.hhmm(hours.to),
+                                            first=m.hhmm(m.FIRST_TICK), last=m.hhmm(m.LAST_TICK))))
     if {"escalate_after", "stop_after"} & given and policy.escalate_after is not None \
             and policy.escalate_after.calendar_span() > policy.stop_after.calendar_span():
         key = "escalate_after" if "escalate_after" in given else "stop_after"
-        errors.append(src.error(path + (key,), f"escalate_after {policy.escalate_after} is past stop_after {policy.stop_after}: "
-                                               "nothing is said after stop_after, so the escalation would never go "
-                                               "(raise stop_after or shorten escalate_after)"))
+        errors.append(src.error(path + (key,), _("escalate_after {escalate} is past stop_after {stop}: "
+                                                 "nothing is said after stop_after, so the escalation would never go "
+                                                 "(raise stop_after or shorten escalate_after)")
+                                .format(escalate=policy.escalate_after, stop=policy.stop_after)))
     return errors
 
 
 def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
     """Why a sub-day `before` step of this deadline can never be sent (no tick runs between its time
     and the deadline), or None. Deadlines computed by an hour offset have no fixed time: not checked."""
-    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset.unit in (
+    if due.kind in (v.DueKind.AFTER_END, v.DueKind.AFTER_START) and due.offset is not None and due.offset.unit in (
             v.DurationUnit.MINUTES, v.DurationUnit.HOURS):
         return None
     deadline = due.time_of_day
@@ -410,19 +444,20 @@ def _untickable_step(policy: m.Reminders, due: v.Due) -> str | None:
         start = end - span.total_seconds() / 60
         if not any(start <= hour * 60 + day * 1440 <= end for hour in m.TICK_HOURS for day in (0, -1)):
             at = (dt.datetime.combine(dt.date(2000, 1, 2), deadline) - span).time()
-            return (f"before {offset} of a deadline at {m.hhmm(deadline)} falls at {m.hhmm(at)}, and no tick runs from then "
-                    f"until the deadline (hourly, on the hour, {m.hhmm(m.FIRST_TICK)}–{m.hhmm(m.LAST_TICK)}): the step would "
-                    "never be sent; set due.time so that a tick comes before the deadline, or count the step in days")
+            return _("before {offset} of a deadline at {deadline} falls at {at}, and no tick runs from then "
+                     "until the deadline (hourly, on the hour, {first}–{last}): the step would "
+                     "never be sent; set due.time so that a tick comes before the deadline, or count the step in days").format(
+                offset=offset, deadline=m.hhmm(deadline), at=m.hhmm(at), first=m.hhmm(m.FIRST_TICK), last=m.hhmm(m.LAST_TICK))
     return None
 # ---------------------------------------------------------------- warnings
 
-def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
+def warn_files(files: list[ParsedFile]) -> list[PlanError]:
     """What is valid but probably not meant: an obligation whose every holder is dissolved by its start."""
     from .directory import Directory
     from .errors import PlanWarning
 
-    directory = Directory(units={u.id: u for f in files for u, _ in f.units},
-                          groups={g: group for f in files for g, group, _ in f.groups})
+    directory = Directory(units={u.id: u for f in files for u, _p in f.units},
+                          groups={g: group for f in files for g, group, _p in f.groups})
     if not any(u.dissolved for u in directory.units.values()):
         return []
     warnings: list[PlanError] = []
@@ -430,7 +465,7 @@ def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
         if pf.plan is None:
             continue
         header = pf.plan[0]
-        events = {e.id: e for e, _ in pf.events}
+        events = {e.id: e for e, _p in pf.events}
         for o, path in pf.obligations:
             # an event not yet known cannot happen before the plan starts
             start = known_date(o.from_, events) or header.starts
@@ -439,10 +474,12 @@ def warn_files(files: list["ParsedFile"]) -> list[PlanError]:
                 continue
             if all(directory.holder_by_due(u, start) is None for u in units):
                 holders = list(dict.fromkeys(directory.holder_on(u, start) for u in units))
-                gone = ", ".join(f"{h} on {directory.units[h].dissolved}" for h in holders[:3])
-                more = f" and {len(holders) - 3} more" if len(holders) > 3 else ""
+                gone = ", ".join(_("{unit} on {date}").format(unit=h, date=directory.units[h].dissolved)
+                                 for h in holders[:3])
+                if len(holders) > 3:
+                    gone = _("{units} and {count} more").format(units=gone, count=len(holders) - 3)
                 warnings.append(PlanWarning.of(pf.source.error(
-                    path + ("lead",), f"every holder is dissolved by the obligation's start {start} ({gone}{more}): "
-                    "nobody owes it")))
+                    path + ("lead",), _("every holder is dissolved by the obligation's start {start} ({gone}): "
+                                        "nobody owes it").format(start=start, gone=gone))))
     return warnings
 

@@ -8,8 +8,8 @@ Files are read as written (no validation), so a broken plan does not hide a cont
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from .loader import discover
 from .yaml_source import parse_yaml

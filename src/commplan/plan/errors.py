@@ -7,10 +7,12 @@ fix a whole plan in one pass.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Union
 
-PathPart = Union[str, int]
+from ..i18n import _
+
+PathPart = str | int
 KeyPath = tuple[PathPart, ...]
 
 
@@ -29,7 +31,7 @@ def format_path(path: Iterable[PathPart]) -> str:
         if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
-            out += f".{printable(part)}" if out else printable(part)
+            out += f".{printable(str(part))}" if out else printable(str(part))
     return out
 
 
@@ -57,13 +59,15 @@ class PlanWarning(PlanError):
     """Something valid but probably not meant (an obligation nobody can owe): reported, never fatal."""
 
     @classmethod
-    def of(cls, error: PlanError) -> "PlanWarning":
+    def of(cls, error: PlanError) -> PlanWarning:
         return cls(error.file, error.line, error.column, error.path, error.message)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
         key = format_path(self.path)
-        return f"{where}: warning: {key}: {self.message}" if key else f"{where}: warning: {self.message}"
+        # the format stays "file:line:column: <word>: key: message"; only the word is translated
+        word = _("warning")
+        return f"{where}: {word}: {key}: {self.message}" if key else f"{where}: {word}: {self.message}"
 
 
 class PlanLoadError(Exception):

@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
 
+from ..i18n import _
 from . import values as v
 
 
@@ -46,7 +48,7 @@ def _choice(enum: type[Enum]) -> Callable[[Any], Any]:
             return enum(value)
         except (ValueError, TypeError):
             allowed = " | ".join(m.value for m in enum)
-            raise v.Problem(f"{v.describe(value)} is not one of {allowed}") from None
+            raise v.Problem(_("{value} is not one of {allowed}").format(value=v.describe(value), allowed=allowed)) from None
 
     return parse
 
@@ -83,7 +85,7 @@ Durations = Annotated[tuple[v.Duration, ...], _field(_durations)]
 def _text_or_number(value: Any) -> str:
     """Phone numbers, Zalo ids, section refs: YAML reads unquoted digits as numbers; keep them as text."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise v.Problem(f"expected text, got {v.describe(value)}")
+        raise v.Problem(_("expected text, got {got}").format(got=v.describe(value)))
     return str(value).strip()
 
 
@@ -103,21 +105,21 @@ _PHONE = re.compile(r"^\+?[0-9][0-9 .-]{7,18}[0-9]$")
 
 
 class Contact(Strict):
-    name: Optional[Text] = None
-    email: Optional[Text] = None
-    phone: Optional[TextOrNumber] = None  # SMS and Zalo ZNS (by phone number)
-    zalo: Optional[TextOrNumber] = None  # Zalo Official Account follower user_id
+    name: Text | None = None
+    email: Text | None = None
+    phone: TextOrNumber | None = None  # SMS and Zalo ZNS (by phone number)
+    zalo: TextOrNumber | None = None  # Zalo Official Account follower user_id
 
     @model_validator(mode="after")
-    def _check(self) -> "Contact":
+    def _check(self) -> Contact:
         if not (self.email or self.phone or self.zalo):
-            raise _bad("a contact needs at least one of email, phone, zalo")
+            raise _bad(_("a contact needs at least one of email, phone, zalo"))
         if self.email and not _EMAIL.match(self.email):
-            raise _bad(f"'{self.email}' is not an email address", "email")
+            raise _bad(_("'{value}' is not an email address").format(value=self.email), "email")
         if self.phone and not _PHONE.match(self.phone):
-            raise _bad(f"'{self.phone}' is not a phone number (e.g. \"+84912345678\" or \"0912345678\")", "phone")
+            raise _bad(_("'{value}' is not a phone number (e.g. \"+84912345678\" or \"0912345678\")").format(value=self.phone), "phone")
         if self.zalo and not self.zalo.isdigit():
-            raise _bad(f"'{self.zalo}' is not a Zalo user_id (digits only)", "zalo")
+            raise _bad(_("'{value}' is not a Zalo user_id (digits only)").format(value=self.zalo), "zalo")
         return self
 
 
@@ -129,10 +131,10 @@ class Succession(Strict):
 def _code(value: Any) -> str:
     """An official administrative code ("38", "14755"): digits, kept as text ("0241" stays "0241")."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise v.Problem(f"expected an administrative code such as \"38\", got {v.describe(value)}")
+        raise v.Problem(_("expected an administrative code such as \"38\", got {got}").format(got=v.describe(value)))
     text = str(value).strip()
     if not re.fullmatch(r"[0-9]{1,10}", text):
-        raise v.Problem(f"{v.describe(text)} is not an administrative code: digits only (e.g. \"38\")")
+        raise v.Problem(_("{value} is not an administrative code: digits only (e.g. \"38\")").format(value=v.describe(text)))
     return text
 
 
@@ -140,45 +142,46 @@ def _aliases(value: Any) -> tuple[str, ...]:
     names = _texts(value)
     for i, name in enumerate(names):
         if len(name) > 300:
-            raise v.Problem("an alias is at most 300 characters", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("an alias is at most 300 characters"), *((i,) if isinstance(value, list) else ()))
         if name in names[:i]:
-            raise v.Problem(f"'{name}' is listed twice", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("'{id}' is listed twice").format(id=name), *((i,) if isinstance(value, list) else ()))
     return names
 
 
 class Unit(Strict):
     id: Id
     name: Text
-    short: Optional[Text] = None
-    code: Annotated[Optional[str], _field(_code)] = None  # official administrative code
+    short: Text | None = None
+    code: Annotated[str | None, _field(_code)] = None  # official administrative code
     aliases: Annotated[tuple[str, ...], _field(_aliases)] = ()  # other names it goes by
     # a slug; from the directory file's top-level `province:` unless the unit says
-    province: Optional[Id] = None
-    parent: Optional[Id] = None
+    province: Id | None = None
+    parent: Id | None = None
     contacts: tuple[Contact, ...] = ()
-    succeeded_by: Optional[Succession] = None
-    dissolved: Optional[Date] = None  # gone from this day, with no single successor
-    note: Optional[Text] = None
+    succeeded_by: Succession | None = None
+    dissolved: Date | None = None  # gone from this day, with no single successor
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _dissolved_after_succession(self) -> "Unit":
+    def _dissolved_after_succession(self) -> Unit:
         # Both may be given (duties pass to the successor, then the unit is gone), but a unit
         # cannot hand over duties after it ceased to exist.
         if self.dissolved and self.succeeded_by and self.succeeded_by.from_ > self.dissolved:
-            raise _bad(f"succeeded_by.from {self.succeeded_by.from_} is after dissolved {self.dissolved}: "
-                       "a unit hands its duties over on or before the day it is dissolved", "succeeded_by", "from")
+            raise _bad(_("succeeded_by.from {start} is after dissolved {dissolved}: "
+                         "a unit hands its duties over on or before the day it is dissolved")
+                       .format(start=self.succeeded_by.from_, dissolved=self.dissolved), "succeeded_by", "from")
         return self
 
 
 class Group(Strict):
     name: Text
     members: Ids
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _not_empty(self) -> "Group":
+    def _not_empty(self) -> Group:
         if not self.members:
-            raise _bad("a group needs at least one member", "members")
+            raise _bad(_("a group needs at least one member"), "members")
         return self
 
 
@@ -186,7 +189,7 @@ class Group(Strict):
 
 class Effective(Strict):
     from_: Date = Field(alias="from")
-    until: Optional[Date] = None
+    until: Date | None = None
 
 
 # The tick runs hourly, on the hour, from 06:00 to 21:00, every day (commplan.flows.deployments,
@@ -218,19 +221,22 @@ def _reminder_channels(value: Any) -> tuple[ReminderChannel, ...]:
     items = value if isinstance(value, list) else [value]
     allowed = [r.value for r in ReminderChannel]
     if not items:
-        raise v.Problem(f"`channels` needs at least one of {', '.join(allowed)}")
+        raise v.Problem(_("`channels` needs at least one of {allowed}").format(allowed=", ".join(allowed)))
     out: list[ReminderChannel] = []
     for i, item in enumerate(items):
         where = (i,) if isinstance(value, list) else ()
         name = item.strip().lower() if isinstance(item, str) else item
         if name in ("zns", "oa", "zalo-oa"):
-            raise v.Problem(f"unknown channel {v.describe(item)}: write `zalo`, the Zalo chain (OA, then ZNS)", *where)
+            raise v.Problem(_("unknown channel {value}: write `zalo`, the Zalo chain (OA, then ZNS)").format(value=v.describe(item)), *where)
         if name not in allowed:
             close = difflib.get_close_matches(str(name), allowed, n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise v.Problem(f"unknown channel {v.describe(item)} ({hint}allowed: {', '.join(allowed)})", *where)
+            if close:
+                raise v.Problem(_("unknown channel {value} (did you mean '{close}'? allowed: {allowed})")
+                                .format(value=v.describe(item), close=close[0], allowed=", ".join(allowed)), *where)
+            raise v.Problem(_("unknown channel {value} (allowed: {allowed})")
+                            .format(value=v.describe(item), allowed=", ".join(allowed)), *where)
         if ReminderChannel(name) in out:
-            raise v.Problem(f"'{name}' is listed twice", *where)
+            raise v.Problem(_("'{id}' is listed twice").format(id=name), *where)
         out.append(ReminderChannel(name))
     return tuple(out)
 
@@ -238,8 +244,9 @@ def _reminder_channels(value: Any) -> tuple[ReminderChannel, ...]:
 def _digest_time(value: Any) -> dt.time:
     moment = v.parse_time(value)
     if not FIRST_TICK <= moment <= LAST_TICK:
-        raise v.Problem(f"digest_at {hhmm(moment)} is outside {hhmm(FIRST_TICK)}–{hhmm(LAST_TICK)}: "
-                        "the tick does not run then (hourly, on the hour), so nothing would send the digest")
+        raise v.Problem(_("digest_at {time} is outside {first}–{last}: "
+                          "the tick does not run then (hourly, on the hour), so nothing would send the digest")
+                        .format(time=hhmm(moment), first=hhmm(FIRST_TICK), last=hhmm(LAST_TICK)))
     return moment
 
 
@@ -256,7 +263,7 @@ class QuietHours(Strict):
     to: Time = dt.time(20, 0)
     days: Annotated[Days, _field(_choice(Days))] = Days.WORKDAYS
 
-    def merged_over(self, base: "QuietHours") -> "QuietHours":
+    def merged_over(self, base: QuietHours) -> QuietHours:
         return base.model_copy(update={k: getattr(self, k) for k in self.model_fields_set})
 
 
@@ -266,15 +273,15 @@ class Reminders(Strict):
 
     before: Durations = ()
     on_due: bool = True
-    overdue_every: Optional[Duration] = None
-    escalate_after: Optional[Duration] = None
+    overdue_every: Duration | None = None
+    escalate_after: Duration | None = None
     # nothing is said past the deadline + stop_after: neither overdue repeats nor the escalation
     stop_after: Duration = v.Duration(60, v.DurationUnit.DAYS)
-    channels: Annotated[Optional[tuple[ReminderChannel, ...]], _field(_reminder_channels)] = None  # None: every configured route
+    channels: Annotated[tuple[ReminderChannel, ...] | None, _field(_reminder_channels)] = None  # None: every configured route
     digest_at: Annotated[dt.time, _field(_digest_time)] = dt.time(7, 30)
     quiet_hours: QuietHours = QuietHours()
 
-    def merged_over(self, base: "Reminders | None") -> "Reminders":
+    def merged_over(self, base: Reminders | None) -> Reminders:
         if base is None:
             return self
         update = {k: getattr(self, k) for k in self.model_fields_set}
@@ -290,11 +297,11 @@ def _timezone(value: Any) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z_]+(/[A-Za-z0-9_+-]+)*", value):
-        raise v.Problem(f"{v.describe(value)} is not a time zone (e.g. Asia/Ho_Chi_Minh)")
+        raise v.Problem(_("{value} is not a time zone (e.g. Asia/Ho_Chi_Minh)").format(value=v.describe(value)))
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise v.Problem(f"unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
+        raise v.Problem(_("unknown time zone '{value}' (e.g. Asia/Ho_Chi_Minh)").format(value=value)) from None
     return value
 
 
@@ -302,7 +309,7 @@ def _country(value: Any) -> str:
     import holidays
 
     if not isinstance(value, str) or value.upper() not in holidays.list_supported_countries():
-        raise v.Problem(f"{v.describe(value)} is not a country code known to the holidays package (e.g. VN)")
+        raise v.Problem(_("{value} is not a country code known to the holidays package (e.g. VN)").format(value=v.describe(value)))
     return value.upper()
 
 
@@ -310,26 +317,26 @@ def _texts(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
-            raise v.Problem(f"expected text, got {v.describe(item)}", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("expected text, got {got}").format(got=v.describe(item)), *((i,) if isinstance(value, list) else ()))
     return tuple(str(item).strip() for item in items)
 
 
 class PlanHeader(Strict):
     id: Id
-    number: Optional[TextOrNumber] = None
+    number: TextOrNumber | None = None
     title: Text
-    issuer: Optional[Id] = None
-    issued: Optional[Date] = None
+    issuer: Id | None = None
+    issued: Date | None = None
     based_on: Annotated[tuple[str, ...], _field(_texts)] = ()
-    coordinator: Optional[Id] = None
-    effective: Optional[Effective] = None
+    coordinator: Id | None = None
+    effective: Effective | None = None
     timezone: Annotated[str, _field(_timezone)] = "Asia/Ho_Chi_Minh"
     holidays: Annotated[str, _field(_country)] = "VN"
     extra_days_off: Dates = ()
     extra_workdays: Dates = ()
-    reminders: Optional[Reminders] = None
-    tracking_from: Optional[Date] = None  # occurrences due before it are `untracked`
-    note: Optional[Text] = None
+    reminders: Reminders | None = None
+    tracking_from: Date | None = None  # occurrences due before it are `untracked`
+    note: Text | None = None
 
     @property
     def starts(self) -> dt.date | None:
@@ -341,15 +348,15 @@ class PlanHeader(Strict):
 class Event(Strict):
     id: Id
     title: Text
-    date: Optional[Date] = None
+    date: Date | None = None
     repeats: bool = False  # each recorded instance opens its own occurrence of what waits for it
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _repeats_has_no_date(self) -> "Event":
+    def _repeats_has_no_date(self) -> Event:
         if self.repeats and self.date is not None:
-            raise _bad("`repeats` and `date` cannot go together: a repeating event has no single date; "
-                       "record each time it happens (commplan event ID --date D)", "repeats")
+            raise _bad(_("`repeats` and `date` cannot go together: a repeating event has no single date; "
+                         "record each time it happens (commplan event ID --date D)"), "repeats")
         return self
 
 
@@ -400,7 +407,7 @@ class EventDate(Strict):
     the event's date (each instance's, for a repeating event), moved by `offset`."""
 
     event: Id
-    offset: Optional[v.Offset] = None
+    offset: v.Offset | None = None
 
 
 EventStart = EventDate  # the name of version 1, when only `from` could wait for an event
@@ -415,14 +422,14 @@ def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
         if isinstance(value, dict):
             if "offset" in value and "event" not in value:
                 if "date" in value:
-                    raise v.Problem(f"`offset` goes with `event`, not with `date`: write the {key} date itself "
-                                    "(e.g. 2021-11-01)", "offset")
-                raise v.Problem(f"`offset` needs `event` (e.g. {key}: {{event: bau-cu, offset: -1d}})", "offset")
+                    raise v.Problem(_("`offset` goes with `event`, not with `date`: write the {key} date itself "
+                                      "(e.g. 2021-11-01)").format(key=key), "offset")
+                raise v.Problem(_("`offset` needs `event` (e.g. {key}: {{event: bau-cu, offset: -1d}})").format(key=key), "offset")
             for extra in value:
                 if extra not in EVENT_DATE_KEYS:
                     raise v.Problem(v.unknown_key(str(extra), list(EVENT_DATE_KEYS), where=key), extra)
             if "event" not in value:
-                raise v.Problem(f"`{key}` as a mapping needs `event`")
+                raise v.Problem(_("`{key}` as a mapping needs `event`").format(key=key))
             try:
                 event = v.parse_id(value["event"])
             except v.Problem as exc:
@@ -437,8 +444,9 @@ def _event_date(key: str) -> Callable[[Any], dt.date | EventDate]:
         try:
             return v.parse_date(value)
         except v.Problem:
-            raise v.Problem(f"{v.describe(value)} is not {'a start' if key == 'from' else 'an end'}: write a date "
-                            "(2021-11-01) or {event: <id>}") from None
+            message = (_("{value} is not a start: write a date (2021-11-01) or {{event: <id>}}") if key == "from"
+                       else _("{value} is not an end: write a date (2021-11-01) or {{event: <id>}}"))
+            raise v.Problem(message.format(value=v.describe(value))) from None
 
     return parse
 
@@ -450,75 +458,75 @@ def _months(value: Any) -> tuple[int, ...]:
     items = value if isinstance(value, list) else [value]
     for i, item in enumerate(items):
         if isinstance(item, bool) or not isinstance(item, int) or not 1 <= item <= 12:
-            raise v.Problem(f"{v.describe(item)} is not a month (1..12)", *((i,) if isinstance(value, list) else ()))
+            raise v.Problem(_("{value} is not a month (1..12)").format(value=v.describe(item)), *((i,) if isinstance(value, list) else ()))
     if not items:
-        raise v.Problem("`months` needs at least one month")
+        raise v.Problem(_("`months` needs at least one month"))
     return tuple(sorted(set(items)))
 
 
 def _once(value: Any) -> bool:
     if value is True:
         return True
-    raise v.Problem("`once` takes only `true`; for a recurring duty use `every` or `rrule`")
+    raise v.Problem(_("`once` takes only `true`; for a recurring duty use `every` or `rrule`"))
 
 
 def _rrule(value: Any) -> str:
     from dateutil import rrule
 
     if not isinstance(value, str) or not value.strip():
-        raise v.Problem(f"expected an RFC 5545 rule such as \"FREQ=MONTHLY;BYMONTHDAY=25\", got {v.describe(value)}")
+        raise v.Problem(_("expected an RFC 5545 rule such as \"FREQ=MONTHLY;BYMONTHDAY=25\", got {got}").format(got=v.describe(value)))
     text = value.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
     if "DTSTART" in text.upper():
-        raise v.Problem("do not put DTSTART in the rule: the obligation's `from` is its start")
+        raise v.Problem(_("do not put DTSTART in the rule: the obligation's `from` is its start"))
     if re.search(r"BY(HOUR|MINUTE|SECOND)\b", text.upper()):
-        raise v.Problem("periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)")
+        raise v.Problem(_("periods are whole days: the rule cannot have BYHOUR, BYMINUTE or BYSECOND (use due.time)"))
     try:
         rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
-        raise v.Problem(f"invalid rule: {exc}") from None
-    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # noqa: SLF001 - no public accessor
-        raise v.Problem("the rule's FREQ must be DAILY or coarser: periods are whole days")
+        raise v.Problem(_("invalid rule: {reason}").format(reason=exc)) from None
+    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:
+        raise v.Problem(_("the rule's FREQ must be DAILY or coarser: periods are whole days"))
     # A rule that never matches (30 February) would make dateutil search to year 9999.
     if not rule.between(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31), inc=True):
-        raise v.Problem("the rule has no date in 2000..2030; check BYMONTH/BYMONTHDAY")
+        raise v.Problem(_("the rule has no date in 2000..2030; check BYMONTH/BYMONTHDAY"))
     return text
 
 
 class Obligation(Strict):
     id: Id
-    ref: Optional[TextOrNumber] = None
+    ref: TextOrNumber | None = None
     title: Text
-    quote: Optional[Text] = None
-    kind: Annotated[Optional[Kind], _field(_choice(Kind))] = None
-    channel: Annotated[Optional[Channel], _field(_choice(Channel))] = None
+    quote: Text | None = None
+    kind: Annotated[Kind | None, _field(_choice(Kind))] = None
+    channel: Annotated[Channel | None, _field(_choice(Channel))] = None
     lead: Ids
     partners: Ids = ()
     shared: bool = False
-    every: Optional[Every] = None
-    once: Annotated[Optional[bool], _field(_once)] = None
-    rrule: Annotated[Optional[str], _field(_rrule)] = None
-    months: Annotated[Optional[tuple[int, ...]], _field(_months)] = None
+    every: Every | None = None
+    once: Annotated[bool | None, _field(_once)] = None
+    rrule: Annotated[str | None, _field(_rrule)] = None
+    months: Annotated[tuple[int, ...] | None, _field(_months)] = None
     at_least: Annotated[int, Field(ge=1, le=100_000)] = 1
-    due: Optional[Due] = None
-    from_: Annotated[Optional[dt.date | EventDate], _field(_start)] = Field(default=None, alias="from")
-    until: Annotated[Optional[dt.date | EventDate], _field(_event_date("until"))] = None
-    to: Optional[Ids] = None
+    due: Due | None = None
+    from_: Annotated[dt.date | EventDate | None, _field(_start)] = Field(default=None, alias="from")
+    until: Annotated[dt.date | EventDate | None, _field(_event_date("until"))] = None
+    to: Ids | None = None
     indicators: Ids = ()  # the figures a report carries (ids of the plan's indicators)
-    evidence: Annotated[Optional[EvidenceKind], _field(_choice(EvidenceKind))] = None
-    reminders: Optional[Reminders] = None
-    note: Optional[Text] = None
+    evidence: Annotated[EvidenceKind | None, _field(_choice(EvidenceKind))] = None
+    reminders: Reminders | None = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _one_recurrence(self) -> "Obligation":
+    def _one_recurrence(self) -> Obligation:
         given = [k for k in ("every", "once", "rrule") if getattr(self, k) is not None]
         if not given:
-            raise _bad("missing the rhythm: give one of `every`, `once` or `rrule`")
+            raise _bad(_("missing the rhythm: give one of `every`, `once` or `rrule`"))
         if len(given) > 1:
-            raise _bad(f"give only one of every, once, rrule (found {' and '.join(given)})", given[1])
+            raise _bad(_("give only one of every, once, rrule (found {found})").format(found=_(" and ").join(given)), given[1])
         if not self.lead:
-            raise _bad("`lead` needs at least one unit or group", "lead")
+            raise _bad(_("`lead` needs at least one unit or group"), "lead")
         return self
 
     @property
@@ -554,11 +562,11 @@ class ReportTemplate(str, Enum):
 
 def _targets(value: Any) -> dict[int, v.Target]:
     if not isinstance(value, dict):
-        raise v.Problem(f"expected a mapping of year to target (e.g. {{2022: 70%}}), got {v.describe(value)}")
+        raise v.Problem(_("expected a mapping of year to target (e.g. {{2022: 70%}}), got {got}").format(got=v.describe(value)))
     out = {}
     for year, target in value.items():
         if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
-            raise v.Problem(f"{v.describe(year)} is not a year", year)
+            raise v.Problem(_("{value} is not a year").format(value=v.describe(year)), year)
         try:
             out[year] = v.parse_target(target)
         except v.Problem as exc:
@@ -587,34 +595,34 @@ class Aggregate(str, Enum):
 
 class Indicator(Strict):
     id: Id
-    section: Optional[TextOrNumber] = None
+    section: TextOrNumber | None = None
     name: Text
-    measure: Optional[Text] = None
+    measure: Text | None = None
     targets: Annotated[dict[int, v.Target], _field(_targets)] = Field(default_factory=dict)
-    of: Optional[Id] = None
+    of: Id | None = None
     reported_by: Ids = ()
     report: Annotated[tuple[ReportTemplate, ...], _field(_reports)] = ()
     aggregate: Annotated[Aggregate, _field(_choice(Aggregate))] = Aggregate.SUM
     baseline: bool = False
-    note: Optional[Text] = None
+    note: Text | None = None
 
     @model_validator(mode="after")
-    def _check(self) -> "Indicator":
+    def _check(self) -> Indicator:
         if any(t.percent for t in self.targets.values()) and not self.of:
-            raise _bad("a percent target needs `of`: the baseline indicator it is a percent of", "targets")
+            raise _bad(_("a percent target needs `of`: the baseline indicator it is a percent of"), "targets")
         if self.baseline and (self.targets or self.report):
-            raise _bad("a baseline is a reference figure: it has no targets and is not a report row", "baseline")
+            raise _bad(_("a baseline is a reference figure: it has no targets and is not a report row"), "baseline")
         if self.baseline and "aggregate" in self.model_fields_set:
-            raise _bad("a baseline is entered once a year: `aggregate` is for reported figures", "aggregate")
+            raise _bad(_("a baseline is entered once a year: `aggregate` is for reported figures"), "aggregate")
         return self
 
 
 class BudgetLine(Strict):
     obligation: Id
     amount: Amount
-    lead: Optional[Id] = None
-    source: Optional[Text] = None
-    note: Optional[Text] = None
+    lead: Id | None = None
+    source: Text | None = None
+    note: Text | None = None
 
 
 # ---------------------------------------------------------------- a whole file

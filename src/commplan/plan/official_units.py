@@ -20,14 +20,18 @@ line live in `commplan.cli_units`.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 
 import yaml
 from slugify import slugify
+
+from ..i18n import _
 
 # How a commune's type shows in its id and its UBND's name, as the directory's
 # districts already do (ubnd-h-…, ubnd-tx-…).
@@ -84,7 +88,10 @@ def source() -> str:
 
     import vietnam_provinces
 
-    return f"vietnam-provinces {version('vietnam-provinces')} (data of {vietnam_provinces.__data_version__})"
+    data = str(vietnam_provinces.__data_version__)
+    with contextlib.suppress(ValueError):  # a version that is not a date stays as it is
+        data = f"{dt.date.fromisoformat(data):%d/%m/%Y}"  # dates as clerks write them
+    return _("vietnam-provinces {version} (data of {date})").format(version=version("vietnam-provinces"), date=data)
 
 
 @lru_cache(maxsize=1)
@@ -171,17 +178,24 @@ def directory_for(
         },
     }
     counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-    header = [
-        f"Directory of the communes of {province.name} (code {province.code}): {len(province.communes)} units "
-        f"({counts}),",
-        f"generated from the official list of administrative units, {source()}:",
-        "the units in force from 1/7/2025, when the district level was abolished.",
-        f"Written by: {command or 'commplan units generate --province ' + province.code}",
-        "Regenerate rather than edit names or codes by hand; contacts and notes added",
-        "to a unit are kept when the same file is regenerated (matched by code).",
-    ]
+    # the clerk who opens the file reads this: in the reader's language, one comment line per line
+    header = _(
+        "Directory of the communes of {province} (code {code}): {count} units ({counts}),\n"
+        "generated from the official list of administrative units, {source}:\n"
+        "the units in force from 1/7/2025, when the district level was abolished.\n"
+        "{written_by} {command}\n"
+        "Regenerate rather than edit names or codes by hand; contacts and notes added\n"
+        "to a unit are kept when the same file is regenerated (matched by code)."
+    ).format(province=province.name, code=province.code, count=len(province.communes), counts=counts,
+             source=source(), written_by=written_by(),
+             command=command or "commplan units generate --province " + province.code)
     body = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=120, default_flow_style=False)
-    return "\n".join("# " + line for line in header) + "\n" + body
+    return "\n".join("# " + line for line in header.splitlines()) + "\n" + body
+
+
+def written_by() -> str:
+    """The words before the command in the header ("Written by:"), where a reader finds how to regenerate."""
+    return _("Written by:")
 
 
 class _Flow(list):

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ..i18n import _
+
 
 class Problem(ValueError):
     """A value a clerk wrote that the format does not accept."""
@@ -29,13 +31,13 @@ class Problem(ValueError):
 def describe(value: Any) -> str:
     """How a wrong value is named in an error: short, and typed when that helps."""
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return "true" if value else "false"  # as YAML writes them
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     text = str(value)
     if len(text) > 40:
         text = text[:37] + "..."
@@ -47,9 +49,13 @@ def unknown_key(key: str, allowed: list[str], *, where: str | None = None) -> st
     import difflib
 
     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    place = f" in {where}" if where else ""
-    hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
-    return f"unknown key '{key}'{place}{hint}"
+    if close:
+        if where:
+            return _("unknown key '{key}' in {where}; did you mean '{close}'?").format(key=key, where=where, close=close[0])
+        return _("unknown key '{key}'; did you mean '{close}'?").format(key=key, close=close[0])
+    if where:
+        return _("unknown key '{key}' in {where} (allowed: {allowed})").format(key=key, where=where, allowed=", ".join(allowed))
+    return _("unknown key '{key}' (allowed: {allowed})").format(key=key, allowed=", ".join(allowed))
 
 
 # ---------------------------------------------------------------- identifiers
@@ -66,16 +72,16 @@ def slugify(text: str) -> str:
 
 def parse_id(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise Problem(f"expected an id (e.g. so-tttt-thanh-hoa), got {describe(value)}")
+        raise Problem(_("expected an id (e.g. so-tttt-thanh-hoa), got {got}").format(got=describe(value)))
     text = str(value)
     if len(text) > 100:
-        raise Problem("an id is at most 100 characters")
+        raise Problem(_("an id is at most 100 characters"))
     if not ID_PATTERN.match(text):
         hint = slugify(text)
-        suggestion = f" (e.g. {hint})" if hint else ""
-        raise Problem(
-            f"{describe(text)} is not an id: use lowercase letters, digits and hyphens{suggestion}"
-        )
+        if hint:
+            raise Problem(_("{value} is not an id: use lowercase letters, digits and hyphens (e.g. {example})")
+                          .format(value=describe(text), example=hint))
+        raise Problem(_("{value} is not an id: use lowercase letters, digits and hyphens").format(value=describe(text)))
     return text
 
 
@@ -89,7 +95,7 @@ def parse_ids(value: Any) -> tuple[str, ...]:
         except Problem as exc:
             raise Problem(exc.message, *((i,) if isinstance(value, list) else ())) from None
         if ident in ids:
-            raise Problem(f"'{ident}' is listed twice", *((i,) if isinstance(value, list) else ()))
+            raise Problem(_("'{id}' is listed twice").format(id=ident), *((i,) if isinstance(value, list) else ()))
         ids.append(ident)
     return tuple(ids)
 
@@ -102,16 +108,17 @@ FIRST_YEAR, LAST_YEAR = 1900, 2200
 def parse_date(value: Any) -> dt.date:
     day = _date_or_none(value)
     if day is None:
-        raise Problem(f"{describe(value)} is not a date (write YYYY-MM-DD, e.g. 2021-11-10)")
+        raise Problem(_("{value} is not a date (write YYYY-MM-DD, e.g. 2021-11-10)").format(value=describe(value)))
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise Problem(f"{day.isoformat()} is out of range: plans run between {FIRST_YEAR} and {LAST_YEAR}")
+        raise Problem(_("{date} is out of range: plans run between {first} and {last}")
+                      .format(date=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR))
     return day
 
 
 def _date_or_none(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time(0):
-            raise Problem(f"expected a date without a time, got {value.isoformat(sep=' ')}")
+            raise Problem(_("expected a date without a time, got {got}").format(got=value.isoformat(sep=" ")))
         return value.date()
     if isinstance(value, dt.date):
         return value
@@ -125,7 +132,7 @@ def _date_or_none(value: Any) -> dt.date | None:
 
 def parse_dates(value: Any) -> tuple[dt.date, ...]:
     if not isinstance(value, list):
-        raise Problem(f"expected a list of dates, got {describe(value)}")
+        raise Problem(_("expected a list of dates, got {got}").format(got=describe(value)))
     out = []
     for i, item in enumerate(value):
         try:
@@ -146,7 +153,7 @@ def parse_time(value: Any) -> dt.time:
         hour, minute, second = int(match[1]), int(match[2] or 0), int(match[3] or 0)
         if hour < 24 and minute < 60 and second < 60:
             return dt.time(hour, minute, second)
-    raise Problem(f"{describe(value)} is not a time of day (write \"14:00\")")
+    raise Problem(_("{value} is not a time of day (write \"14:00\")").format(value=describe(value)))
 
 
 END_OF_DAY = dt.time(23, 59, 59)
@@ -162,7 +169,7 @@ def parse_weekday(value: Any) -> int:
     """Monday is 0, as in `datetime.date.weekday()`."""
     if isinstance(value, str) and value.strip().lower() in _WEEKDAY_NAMES:
         return _WEEKDAY_NAMES[value.strip().lower()]
-    raise Problem(f"{describe(value)} is not a weekday (mon..sun)")
+    raise Problem(_("{value} is not a weekday (mon..sun)").format(value=describe(value)))
 
 
 # ---------------------------------------------------------------- durations
@@ -232,9 +239,9 @@ def parse_duration(value: Any) -> Duration:
         amount = int(match[1])
         limit = 366 if unit is DurationUnit.WORKDAYS else 3660
         if amount > limit:
-            raise Problem(f"{describe(value)} is too long (at most {limit})")
+            raise Problem(_("{value} is too long (at most {limit})").format(value=describe(value), limit=limit))
         return Duration(amount, unit)
-    raise Problem(f"{describe(value)} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)")
+    raise Problem(_("{value} is not a duration (e.g. 3d, 2h, 1w, 5 workdays)").format(value=describe(value)))
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,7 @@ OFFSET_UNITS = (DurationUnit.DAYS, DurationUnit.WEEKS, DurationUnit.WORKDAYS)
 
 def parse_offset(value: Any) -> Offset:
     if isinstance(value, int) and not isinstance(value, bool):
-        raise Problem(f"{value} has no unit: write {value}d (days), {value}w (weeks) or '{value} workdays'")
+        raise Problem(_("{value} has no unit: write {value}d (days), {value}w (weeks) or '{value} workdays'").format(value=value))
     text = value.strip() if isinstance(value, str) else None
     sign = -1 if text and text.startswith("-") else 1
     if text and text[0] in "+-":
@@ -265,9 +272,9 @@ def parse_offset(value: Any) -> Offset:
     except Problem:
         duration = None
     if duration is None:
-        raise Problem(f"{describe(value)} is not an offset (e.g. -1d, 2d, 1w, -3 workdays)")
+        raise Problem(_("{value} is not an offset (e.g. -1d, 2d, 1w, -3 workdays)").format(value=describe(value)))
     if duration.unit not in OFFSET_UNITS:
-        raise Problem(f"{describe(value)}: an offset moves a date, so it counts days (d), weeks (w) or workdays")
+        raise Problem(_("{value}: an offset moves a date, so it counts days (d), weeks (w) or workdays").format(value=describe(value)))
     return Offset(duration, sign)
 
 
@@ -323,7 +330,7 @@ def parse_every(value: Any) -> Every:
     if match:
         count, word = int(match[1]), match[2].rstrip("s")
         if not 1 <= count <= 1000:
-            raise Problem(f"{describe(value)}: the count must be between 1 and 1000")
+            raise Problem(_("{value}: the count must be between 1 and 1000").format(value=describe(value)))
         if word == "quarter":
             return Every(PeriodUnit.MONTH, count * 3) if count > 1 else Every(PeriodUnit.QUARTER)
         if word == "half-year":
@@ -331,10 +338,10 @@ def parse_every(value: Any) -> Every:
         if word == "year" and count > 1:
             return Every(PeriodUnit.MONTH, count * 12)
         return Every(PeriodUnit(word), count)
-    raise Problem(
-        f"{describe(value)} is not a period: use day, workday, week, month, quarter, half-year, year, "
+    raise Problem(_(
+        "{value} is not a period: use day, workday, week, month, quarter, half-year, year, "
         "or a multiple such as '2 weeks' or '3 months'"
-    )
+    ).format(value=describe(value)))
 
 
 # ---------------------------------------------------------------- deadlines
@@ -390,7 +397,7 @@ def _parse_day(value: Any) -> int:
         return LAST
     if isinstance(value, int) and not isinstance(value, bool) and (1 <= value <= 31 or -31 <= value <= -1):
         return value
-    raise Problem(f"{describe(value)} is not a day of the month (1..31, last, or -1 for the last day)", "day")
+    raise Problem(_("{value} is not a day of the month (1..31, last, or -1 for the last day)").format(value=describe(value)), "day")
 
 
 def _parse_month(value: Any) -> int:
@@ -398,26 +405,26 @@ def _parse_month(value: Any) -> int:
         return LAST
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 12:
         return value
-    raise Problem(f"{describe(value)} is not a month of the period (1..12 or last)", "month")
+    raise Problem(_("{value} is not a month of the period (1..12 or last)").format(value=describe(value)), "month")
 
 
 def _check_before(value: dict, form: str | None) -> None:
     """`before` is a boolean for the day and weekday forms, and says the whole time itself."""
     before = value["before"]
     if not isinstance(before, bool):
-        raise Problem(f"`before` is true or false, got {describe(before)}", "before")
+        raise Problem(_("`before` is true or false, got {got}").format(got=describe(before)), "before")
     if not before:
         return
     if form in ("after_end", "after_start", "date"):
         raise Problem(
-            f"`before: true` cannot go with `{form}`: it means the day before a `day` or `weekday`", "before"
+            _("`before: true` cannot go with `{form}`: it means the day before a `day` or `weekday`").format(form=form), "before"
         )
     if form is None:
-        raise Problem("`before: true` needs `day` or `weekday` (e.g. {day: 25, before: true})", "before")
+        raise Problem(_("`before: true` needs `day` or `weekday` (e.g. {{day: 25, before: true}})").format(), "before")
     if "time" in value:
         raise Problem(
-            "`before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
-            "\"trước 14h00 ngày 25\" is {day: 25, time: \"14:00\"} without `before`",
+            _("`before: true` cannot go with `time`: it ends at 23:59:59 on the day before; "
+              "\"trước 14h00 ngày 25\" is {{day: 25, time: \"14:00\"}} without `before`").format(),
             "before",
         )
 
@@ -427,15 +434,15 @@ def parse_due(value: Any) -> Due:
         try:
             return Due(kind=DueKind.DATE, explicit=True, date=parse_date(value))
         except Problem:
-            raise Problem(
-                f"{describe(value)} is not a deadline: write a date (2021-12-31) or a mapping "
-                "such as {weekday: thu, time: \"14:00\"} or {day: 25}"
-            ) from None
+            raise Problem(_(
+                "{value} is not a deadline: write a date (2021-12-31) or a mapping "
+                "such as {{weekday: thu, time: \"14:00\"}} or {{day: 25}}"
+            ).format(value=describe(value))) from None
     if not isinstance(value, dict):
-        raise Problem(f"expected a date or a mapping such as {{day: 25}}, got {describe(value)}")
+        raise Problem(_("expected a date or a mapping such as {{day: 25}}, got {got}").format(got=describe(value)))
     for key in value:
         if key not in DUE_KEYS:
-            raise Problem(f"unknown key '{key}' in due (allowed: {', '.join(DUE_KEYS)})", key)
+            raise Problem(_("unknown key '{key}' in due (allowed: {allowed})").format(key=key, allowed=", ".join(DUE_KEYS)), key)
     fields: dict[str, Any] = {"explicit": True}
     if "time" in value:
         try:
@@ -447,14 +454,14 @@ def parse_due(value: Any) -> Due:
             fields["if_holiday"] = HolidayRule(value["if_holiday"])
         except (ValueError, TypeError):
             raise Problem(
-                f"{describe(value['if_holiday'])} is not a holiday rule (next-workday, previous-workday, keep)",
+                _("{value} is not a holiday rule (next-workday, previous-workday, keep)").format(value=describe(value["if_holiday"])),
                 "if_holiday",
             ) from None
     forms = [k for k in ("weekday", "day", "after_end", "after_start", "date") if k in value]
     if "month" in value and "day" not in value:
-        raise Problem("`month` needs `day` (e.g. {month: last, day: 25})", "month")
+        raise Problem(_("`month` needs `day` (e.g. {{month: last, day: 25}})").format(), "month")
     if len(forms) > 1:
-        raise Problem(f"choose one deadline form, not {' and '.join(forms)}", forms[1])
+        raise Problem(_("choose one deadline form, not {forms}").format(forms=_(" and ").join(forms)), forms[1])
     form = forms[0] if forms else None
     if "before" in value:
         _check_before(value, form)
@@ -477,7 +484,7 @@ def parse_due(value: Any) -> Due:
         except Problem as exc:
             raise Problem(exc.message, form) from None
         if offset.unit in (DurationUnit.MINUTES, DurationUnit.HOURS) and "time" in value:
-            raise Problem(f"{offset} already says the time; drop `time` or give the offset in days", "time")
+            raise Problem(_("{offset} already says the time; drop `time` or give the offset in days").format(offset=offset), "time")
         kind = DueKind.AFTER_END if form == "after_end" else DueKind.AFTER_START
         return Due(kind=kind, offset=offset, **fields)
     if form == "date":
@@ -497,12 +504,12 @@ def parse_amount(value: Any) -> int:
     elif isinstance(value, str):
         text = re.sub(r"\s*(đ|đồng|vnd|vnđ)$", "", value.strip().lower())
         if not re.fullmatch(r"\d{1,3}([.,]\d{3})+|\d+", text):
-            raise Problem(f"{describe(value)} is not an amount in VND (e.g. 30000000)")
+            raise Problem(_("{value} is not an amount in VND (e.g. 30000000)").format(value=describe(value)))
         number = int(re.sub(r"[.,]", "", text))
     else:
-        raise Problem(f"{describe(value)} is not an amount in VND (e.g. 30000000)")
+        raise Problem(_("{value} is not an amount in VND (e.g. 30000000)").format(value=describe(value)))
     if number <= 0:
-        raise Problem("an amount must be more than 0")
+        raise Problem(_("an amount must be more than 0"))
     return number
 
 
@@ -521,10 +528,10 @@ class Target:
 def parse_target(value: Any) -> Target:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
-            raise Problem("a target cannot be negative")
+            raise Problem(_("a target cannot be negative"))
         return Target(float(value), percent=False)
     if isinstance(value, str):
         match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*%\s*", value)
         if match:
             return Target(float(match[1].replace(",", ".")), percent=True)
-    raise Problem(f"{describe(value)} is not a target: write a number (10) or a percent (70%)")
+    raise Problem(_("{value} is not a target: write a number (10) or a percent (70%)").format(value=describe(value)))

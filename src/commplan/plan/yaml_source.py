@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import yaml
 
-from .errors import KeyPath, PlanError
+from ..i18n import N_, _
+from .errors import KeyPath, PathPart, PlanError
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
@@ -91,23 +93,24 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _TooComplex(
-                f"document too large: more than {MAX_NODES} values (aliases expanded)",
+                _("document too large: more than {limit} values (aliases expanded)").format(limit=MAX_NODES),
                 node.start_mark,
             )
         if depth > MAX_DEPTH:
-            raise _TooComplex(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
+            raise _TooComplex(_("nested deeper than {limit} levels").format(limit=MAX_DEPTH), node.start_mark)
         self.source.values.setdefault(path, _mark(node))
         if node.tag not in _PLAIN_TAGS:
-            raise _TooComplex(f"invalid YAML: the tag '{node.tag}' is not allowed in plans", node.start_mark)
+            raise _TooComplex(_("invalid YAML: the tag '{tag}' is not allowed in plans").format(tag=node.tag), node.start_mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)  # a node is a mapping, a sequence or a scalar
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath, depth: int) -> dict:
         # keys written in this mapping, as opposed to keys brought in by `<<: *anchor`
-        written = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        written = {id(k) for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge"}
         self.loader.flatten_mapping(node)  # resolves `<<` merge keys (merged pairs come first)
         result: dict = {}
         first_seen: dict[object, tuple[int, bool]] = {}  # key -> (line, written here)
@@ -115,13 +118,13 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 line, column = _mark(key_node)
                 self.errors.append(
-                    PlanError(self.source.file, line, column, path, "a key must be plain text, not a list or mapping")
+                    PlanError(self.source.file, line, column, path, _("a key must be plain text, not a list or mapping"))
                 )
                 continue
             key = self._scalar(key_node)
             if isinstance(key, (dt.date, float, bool)) or key is None:
                 key = key_node.value  # dates, booleans and nulls as keys: keep what was written
-            child = path + (key,)
+            child = path + (cast(PathPart, key),)  # str or int: the other scalars were replaced just above
             is_written = id(key_node) in written
             if key in first_seen:
                 first_line, first_written = first_seen[key]
@@ -131,7 +134,7 @@ class _Converter:
                     line, column = _mark(key_node)
                     self.errors.append(
                         PlanError(self.source.file, line, column, child,
-                                  f"duplicate key '{key}' (first given on line {first_line})")
+                                  _("duplicate key '{key}' (first given on line {line})").format(key=key, line=first_line))
                     )
                     continue
                 # a key written here overrides the same key merged from an anchor
@@ -163,22 +166,81 @@ class _Converter:
             return node.value
 
 
+# PyYAML's problems are English whatever the language: the msgids are PyYAML 6's own wording (of
+# its pure-Python parser: a file libyaml refuses is read again by it, see _compose), so English
+# stays as PyYAML says it; {found} and {wanted} are the tokens or characters PyYAML quotes, kept.
+# Anything not listed passes through as PyYAML says it.
+_YAML_PROBLEMS = tuple((re.compile(pattern), template) for pattern, template in (
+    (r"mapping values are not allowed here", N_("mapping values are not allowed here")),
+    (r"while scanning a simple key", N_("while scanning a simple key")),
+    (r"could not find expected ':'", N_("could not find expected ':'")),
+    (r"while parsing a block mapping", N_("while parsing a block mapping")),
+    (r"while parsing a block collection", N_("while parsing a block collection")),
+    (r"while parsing a flow mapping", N_("while parsing a flow mapping")),
+    (r"while parsing a flow sequence", N_("while parsing a flow sequence")),
+    (r"while parsing a block node", N_("while parsing a block node")),
+    (r"while parsing a flow node", N_("while parsing a flow node")),
+    (r"while scanning a quoted scalar", N_("while scanning a quoted scalar")),
+    (r"while scanning a plain scalar", N_("while scanning a plain scalar")),
+    (r"while scanning a double-quoted scalar", N_("while scanning a double-quoted scalar")),
+    (r"while scanning a single-quoted scalar", N_("while scanning a single-quoted scalar")),
+    (r"while scanning a block scalar", N_("while scanning a block scalar")),
+    (r"while composing a mapping", N_("while composing a mapping")),
+    (r"while parsing a node", N_("while parsing a node")),
+    (r"while scanning for the next token", N_("while scanning for the next token")),
+    (r"while scanning an alias", N_("while scanning an alias")),
+    (r"while scanning an anchor", N_("while scanning an anchor")),
+    (r"while constructing a mapping", N_("while constructing a mapping")),
+    (r"found unexpected end of stream", N_("found unexpected end of stream")),
+    (r"found unhashable key", N_("found unhashable key")),
+    (r"found character (?P<found>.+) that cannot start any token", N_("found character {found} that cannot start any token")),
+    (r"found undefined alias (?P<found>.+)", N_("found undefined alias {found}")),
+    (r"expected the node content, but found (?P<found>.+)", N_("expected the node content, but found {found}")),
+    (r"expected <block end>, but found (?P<found>.+)", N_("expected <block end>, but found {found}")),
+    (r"expected ',' or '\]', but got (?P<found>.+)", N_("expected ',' or ']', but got {found}")),
+    (r"expected ',' or '\}', but got (?P<found>.+)", N_("expected ',' or '}}', but got {found}")),
+    (r"expected alphabetic or numeric character, but found (?P<found>.+)",
+     N_("expected alphabetic or numeric character, but found {found}")),
+    (r"expected a comment or a line break, but found (?P<found>.+)",
+     N_("expected a comment or a line break, but found {found}")),
+    (r"expected a mapping for merging, but found (?P<found>.+)", N_("expected a mapping for merging, but found {found}")),
+    (r"found duplicate anchor (?P<found>.+); first occurrence", N_("found duplicate anchor {found}; first occurrence")),
+    (r"second occurrence", N_("second occurrence")),
+    (r"found unknown escape character (?P<found>.+)", N_("found unknown escape character {found}")),
+    (r"expected (?P<wanted>.+), but found (?P<found>.+)", N_("expected {wanted}, but found {found}")),
+    (r"did not find expected (?P<wanted>.+)", N_("did not find expected {wanted}")),
+    (r"expected a single document in the stream", N_("expected a single document in the stream")),
+    (r"but found another document", N_("but found another document")),
+))
+
+
+def yaml_problem(problem: str) -> str:
+    """One of PyYAML's problems in the reader's language, its quoted parts unchanged."""
+    for pattern, template in _YAML_PROBLEMS:
+        match = pattern.fullmatch(problem)
+        if match:
+            return _(template).format(**match.groupdict())
+    return problem
+
+
 def read_text(file: str, raw: bytes) -> tuple[str | None, PlanError | None]:
     """Decode a plan file, refusing binary and oversized input with a clear error."""
     if len(raw) > MAX_FILE_BYTES:
-        return None, PlanError(file, 1, 1, (), f"file is {len(raw)} bytes; plans are limited to {MAX_FILE_BYTES} bytes")
+        return None, PlanError(file, 1, 1, (), _("file is {size} bytes; plans are limited to {limit} bytes")
+                               .format(size=len(raw), limit=MAX_FILE_BYTES))
     if b"\x00" in raw:
-        return None, PlanError(file, 1, 1, (), "this is a binary file, not YAML text")
+        return None, PlanError(file, 1, 1, (), _("this is a binary file, not YAML text"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, PlanError(file, line, column, (), f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8")
+        return None, PlanError(file, line, column, (), _("not UTF-8 text (byte 0x{byte}); save the file as UTF-8")
+                               .format(byte=f"{raw[exc.start]:02x}"))
     return text, None
 
 
-def _compose(text: str):
+def _compose(text: str) -> tuple[Any, yaml.Node | None]:  # the loader: _SafeLoader or _FastLoader
     """The document's node graph and the loader that made it. libyaml reads it when present; a file it
     refuses is read again by the pure-Python parser, so every error is worded and placed the same way
     whichever parser is installed (and only broken files pay twice)."""
@@ -199,15 +261,15 @@ def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
     try:
         loader, node = _compose(text)
         if node is None:
-            return source, [PlanError(file, 1, 1, (), "the file is empty; a plan file starts with `commplan: 1`")]
+            return source, [PlanError(file, 1, 1, (), _("the file is empty; a plan file starts with `commplan: 1`"))]
         converter = _Converter(source, loader)
         source.data = converter.convert(node, (), 0)
         return source, converter.errors
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = " ".join(" ".join(p.split()) for p in (exc.context, exc.problem) if p)
-        return source, [PlanError(file, line, column, (), f"invalid YAML: {problem}")]
+        problem = ": ".join(yaml_problem(" ".join(p.split())) for p in (exc.context, exc.problem) if p)
+        return source, [PlanError(file, line, column, (), _("invalid YAML: {problem}").format(problem=problem))]
     except _TooComplex as exc:
         mark = exc.mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -215,11 +277,12 @@ def parse_yaml(file: str, text: str) -> tuple[Source, list[PlanError]]:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        return source, [PlanError(file, line, column, (), f"invalid YAML: character #x{exc.character:04x} is not allowed in a plan")]
+        return source, [PlanError(file, line, column, (), _("invalid YAML: character #x{code} is not allowed in a plan")
+                                  .format(code=f"{exc.character:04x}"))]
     except yaml.YAMLError as exc:
-        return source, [PlanError(file, 1, 1, (), f"invalid YAML: {' '.join(str(exc).split())}")]
+        return source, [PlanError(file, 1, 1, (), _("invalid YAML: {problem}").format(problem=" ".join(str(exc).split())))]
     except RecursionError:
-        return source, [PlanError(file, 1, 1, (), f"nested too deeply to read (the limit is {MAX_DEPTH} levels)")]
+        return source, [PlanError(file, 1, 1, (), _("nested too deeply to read (the limit is {limit} levels)").format(limit=MAX_DEPTH))]
     finally:
         if loader is not None:
             loader.dispose()

@@ -5,16 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
+from ..i18n import N_, _, ngettext
 from ..ledger.status import OccurrenceStatus, SummaryRow
 from ..status import APART, COLUMNS, STATUSES, Status
 from .occurrences import vietnamese_deadline
 from .tables import render, width
 
 STATUS_FIELDS = ("id", "plan", "obligation", "unit", "window_start", "window_end", "due", "at_least", "delivered", "status", "orphaned")
-# the four buckets, then excused and untracked occurrences (outside the total), then the total
-BUCKET_HEADERS = (*(s.heading for s in COLUMNS), "Tổng")
+TOTAL = N_("Total")
+
+
+def bucket_headers() -> tuple[str, ...]:
+    """The four buckets, then excused and untracked occurrences (outside the total), then the total."""
+    return (*(s.heading or "" for s in COLUMNS), _(TOTAL))
 
 
 def statuses_json(rows: Sequence[OccurrenceStatus]) -> str:
@@ -31,17 +36,17 @@ def statuses_csv(rows: Sequence[OccurrenceStatus]) -> str:
 
 def statuses_table(rows: Sequence[OccurrenceStatus], unit_names: dict[str, str]) -> str:
     if not rows:
-        return "Không có nhiệm vụ nào.\n"
-    headers = ("#", "Hạn", "Đơn vị", "Nhiệm vụ", "Kỳ", "Đã nộp", "Trạng thái")
+        return _("No duties.") + "\n"
+    headers = ("#", _("Deadline"), _("Unit"), _("Duty"), _("Window"), _("Delivered"), _("Status"))
     body = [
         (
             str(r.id), vietnamese_deadline(r.due), unit_names.get(r.unit, r.unit), r.title,
             f"{r.window_start:%d/%m}–{r.window_end:%d/%m/%Y}", f"{r.delivered}/{r.at_least}",
-            Status(r.status).label + (" (mồ côi)" if r.orphaned else ""),
+            Status(r.status).label + (_(" (orphaned)") if r.orphaned else ""),
         )
         for r in rows
     ]
-    return render(headers, body, (8, 26, 34, 50, 17, 7, 28), middle=(2,), right=(0, 5)) + f"\n{len(rows)} nhiệm vụ.\n"
+    return render(headers, body, (8, 26, 34, 50, 17, 7, 28), middle=(2,), right=(0, 5)) + "\n" + duties(len(rows)) + "\n"
 
 
 def summary_json(as_of: str, by_plan: Sequence[SummaryRow], by_unit: Sequence[SummaryRow]) -> str:
@@ -74,10 +79,23 @@ def summary_table(title: str, rows: Sequence[SummaryRow]) -> str:
     with nothing yet due are left out of the table (not the JSON)."""
     rows = sorted((r for r in rows if r.total or any(r.counts[s] for s in APART)), key=lambda r: _folded(r.name))
     if not rows:
-        return f"{title}: không có nhiệm vụ nào.\n"
+        return _("{title}: no duties.").format(title=title) + "\n"
     body = [(r.name, *(str(r.counts[s]) for s in COLUMNS), str(r.total)) for r in rows]
-    totals = ("Cộng", *(str(sum(r.counts[s] for r in rows)) for s in COLUMNS), str(sum(r.total for r in rows)))
+    totals = (_("Sum"), *(str(sum(r.counts[s] for r in rows)) for s in COLUMNS), str(sum(r.total for r in rows)))
     # a count column is as wide as its heading, and never cuts a count of up to 9 digits
-    limits = (44, *(max(width(h), 9) for h in BUCKET_HEADERS))
-    return f"{title}\n" + render(("Tên", *BUCKET_HEADERS), [*body, totals], limits, middle=(0,),
+    headers = bucket_headers()
+    limits = (44, *(max(width(h), 9) for h in headers))
+    return f"{title}\n" + render((_("Name"), *headers), [*body, totals], limits, middle=(0,),
                                  right=range(1, len(limits)))
+
+
+def duties(count: int) -> str:
+    """`3 nhiệm vụ.`: the footer of a listing."""
+    return ngettext("{count} duty.", "{count} duties.", count).format(count=count)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # BUCKET_HEADERS stays a module attribute, in the reader's language at each use
+    if name == "BUCKET_HEADERS":
+        return bucket_headers()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

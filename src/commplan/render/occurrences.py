@@ -1,4 +1,4 @@
-"""Occurrence listings: a Vietnamese table for people, JSON and CSV for programs."""
+"""Occurrence listings: a table for people (Vietnamese by default), JSON and CSV for programs."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import csv
 import datetime as dt
 import io
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
+from ..i18n import N_, _, ngettext
 from ..plan.catalog import Catalog
 from ..schedule.occurrences import Occurrence
 from .tables import render
 
 FIELDS = ("plan", "obligation", "unit", "window_start", "window_end", "due", "at_least")
-WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 
 def vietnamese_day(day: dt.date) -> str:
     """`Thứ Năm 19/02/2026`."""
-    return f"{WEEKDAYS_VI[day.weekday()]} {day:%d/%m/%Y}"
+    return f"{_(WEEKDAYS[day.weekday()])} {day:%d/%m/%Y}"
 
 
 def vietnamese_deadline(moment: dt.datetime) -> str:
@@ -48,9 +49,9 @@ def as_csv(occurrences: Iterable[Occurrence]) -> str:
 def as_table(occurrences: list[Occurrence], catalog: Catalog) -> str:
     """A table a clerk reads in a terminal: deadline, unit, duty, window, count."""
     if not occurrences:
-        return "Không có nhiệm vụ nào đến hạn trong khoảng thời gian này.\n"
+        return _("No duty falls due in this period.") + "\n"
     directory = catalog.directory
-    headers = ("Hạn", "Đơn vị", "Kế hoạch", "Nhiệm vụ", "Kỳ", "SL")
+    headers = (_("Deadline"), _("Unit"), _("Plan"), _("Duty"), _("Window"), _("Qty"))
     rows = []
     for o in occurrences:
         plan = catalog.plans[o.plan]
@@ -58,7 +59,7 @@ def as_table(occurrences: list[Occurrence], catalog: Catalog) -> str:
         number = plan.header.number or plan.id
         window = f"{o.window_start:%d/%m}–{o.window_end:%d/%m/%Y}"
         if o.instance:  # the second (third…) instance of a repeating event on one day
-            window += f" (lần {o.instance + 1})"
+            window += _(" (time {n})").format(n=o.instance + 1)
         rows.append((vietnamese_deadline(o.due), directory.short_name(o.unit), number, title, window, str(o.at_least)))
     table = render(headers, rows, (26, 34, 16, 56, 25, 4), middle=(1,))
-    return table + f"\n{len(rows)} nhiệm vụ.\n"
+    return table + "\n" + ngettext("{count} duty.", "{count} duties.", len(rows)).format(count=len(rows)) + "\n"

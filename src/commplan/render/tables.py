@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def width(text: str) -> int:
@@ -26,9 +26,9 @@ def fit(text: str, size: int, *, middle: bool = False, right: bool = False) -> s
 def render(headers: Sequence[str], rows: Sequence[Sequence[str]], limits: Sequence[int],
            *, middle: Sequence[int] = (), right: Sequence[int] = ()) -> str:
     sizes = [min(max(width(r[i]) for r in [headers, *rows]), limits[i]) for i in range(len(headers))]
-    lines = ["  ".join(fit(h, s, right=i in right) for i, (h, s) in enumerate(zip(headers, sizes))).rstrip()]
+    lines = ["  ".join(fit(h, s, right=i in right) for i, (h, s) in enumerate(zip(headers, sizes, strict=True))).rstrip()]
     lines.append("  ".join("-" * s for s in sizes))
     for row in rows:
-        cells = (fit(c, s, middle=i in middle, right=i in right) for i, (c, s) in enumerate(zip(row, sizes)))
+        cells = (fit(c, s, middle=i in middle, right=i in right) for i, (c, s) in enumerate(zip(row, sizes, strict=False)))
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"

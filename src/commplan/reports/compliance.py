@@ -2,7 +2,8 @@
 
 A period's report counts the occurrences whose deadline falls in the period
 (the week Monday..Sunday, or the calendar month, containing `as_of`), by their
-status at `as_of`.
+status at `as_of`. The XLSX is for people: its headings are in the reader's language
+(Vietnamese by default); the CSV's keys are a stable English contract.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ..i18n import _
 from ..ledger import Ledger
-from ..status import COLUMNS as STATUS_COLUMNS, Bucket
+from ..status import COLUMNS as STATUS_COLUMNS
+from ..status import Bucket
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")
@@ -29,7 +32,7 @@ def period_of(kind: str, as_of: dt.datetime) -> tuple[dt.date, dt.date]:
         start = day.replace(day=1)
         following = (start + dt.timedelta(days=32)).replace(day=1)
         return start, following - dt.timedelta(days=1)
-    raise ValueError(f"unknown report period '{kind}' ({', '.join(PERIODS)})")
+    raise ValueError(_("unknown report period '{period}' ({choices})").format(period=kind, choices=", ".join(PERIODS)))
 
 
 def compliance_rows(ledger: Ledger, kind: str, as_of: dt.datetime) -> list[dict]:
@@ -37,7 +40,8 @@ def compliance_rows(ledger: Ledger, kind: str, as_of: dt.datetime) -> list[dict]
     names = ledger.unit_names()
     table: dict[tuple[str, str], dict] = {}
     for row in ledger.statuses(as_of=as_of, include_scheduled=True):
-        if row.orphaned or not start <= row.due.astimezone(VN).date() <= end or row.status.bucket is Bucket.NONE:
+        # the deadline's day in its plan's timezone (the ledger gives it so)
+        if row.orphaned or not start <= row.due.date() <= end or row.status.bucket is Bucket.NONE:
             continue
         entry = table.setdefault((row.plan, row.unit), {
             "plan": row.plan, "unit": row.unit, "name": names.get(row.unit, row.unit),
@@ -64,10 +68,10 @@ def write_xlsx(rows: list[dict], path: Path, title: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     sheet = book.active
-    sheet.title = "Tổng hợp"
+    sheet.title = _("Summary")
     sheet.append([title])
     sheet["A1"].font = Font(bold=True)
-    headers = ["Kế hoạch", "Mã đơn vị", "Đơn vị", *(s.label for s in STATUS_COLUMNS), "Tổng"]
+    headers = [_("Plan"), _("Unit code"), _("Unit"), *(s.label for s in STATUS_COLUMNS), _("Total")]
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)

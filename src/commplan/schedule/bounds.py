@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..i18n import _
+
 MAX_YEARS = 10
 
 
@@ -21,8 +23,8 @@ def horizon_problem(horizon: dt.date, today: dt.date) -> str | None:
     """Why `horizon` is refused (past the cap), or None."""
     latest = latest_horizon(today)
     if horizon > latest:
-        return (f"the horizon {horizon:%d/%m/%Y} is too far: at most {MAX_YEARS} years ahead "
-                f"(31/12/{latest.year} at the latest)")
+        return _("the horizon {horizon} is too far: at most {years} years ahead ({latest} at the latest)").format(
+            horizon=f"{horizon:%d/%m/%Y}", years=MAX_YEARS, latest=f"{latest:%d/%m/%Y}")
     return None
 
 
@@ -33,6 +35,6 @@ def range_problem(start: dt.date, end: dt.date) -> str | None:
     limit = start.replace(day=min(start.day, 28) if (start.month, start.day) == (2, 29) else start.day,
                           year=start.year + MAX_YEARS)
     if end >= limit:
-        return (f"{start:%d/%m/%Y}–{end:%d/%m/%Y} is longer than {MAX_YEARS} years: "
-                f"ask for at most {MAX_YEARS} years at a time")
+        return _("{start}–{end} is longer than {years} years: ask for at most {years} years at a time").format(
+            start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}", years=MAX_YEARS)
     return None

@@ -43,10 +43,12 @@ def local_deadline(due: Due, period: Period, calendar: WorkCalendar) -> dt.datet
     if kind is DueKind.END:
         day = period.end
     elif kind is DueKind.WEEKDAY:
+        assert due.weekday is not None  # Due's validation: each kind comes with its fields
         day = period.end - dt.timedelta(days=(period.end.weekday() - due.weekday) % 7)
     elif kind is DueKind.DAY:
         day = _day_of_period(due, period)
     elif kind is DueKind.DATE:
+        assert due.date is not None
         day = due.date
     else:
         return _offset_deadline(due, period, calendar)
@@ -74,10 +76,8 @@ def _day_of_period(due: Due, period: Period) -> dt.date:
         month_index = due.month - 1
     first = period.start.replace(day=1) + relativedelta(months=month_index)
     last_day = _calendar.monthrange(first.year, first.month)[1]
-    if due.day < 0:
-        day = max(last_day + 1 + due.day, 1)
-    else:
-        day = min(due.day, last_day)
+    assert due.day is not None  # Due's validation: kind `day` has one
+    day = max(last_day + 1 + due.day, 1) if due.day < 0 else min(due.day, last_day)
     return first.replace(day=day)
 
 
@@ -89,6 +89,7 @@ def _months_in(period: Period) -> int:
 
 def _offset_deadline(due: Due, period: Period, calendar: WorkCalendar) -> dt.datetime:
     offset = due.offset
+    assert offset is not None  # Due's validation: the after_* kinds have one
     after_end = due.kind is DueKind.AFTER_END
     base_day = period.end if after_end else period.start
     if offset.unit is DurationUnit.WORKDAYS:

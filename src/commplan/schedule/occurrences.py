@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Iterator, Literal, Mapping, Sequence, Union
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from ..plan.catalog import Catalog, Plan
@@ -93,7 +94,7 @@ class Instance:
 
 # What callers give for an event: a date, or (a repeating event) its instances or dates, where a
 # date given twice is two instances of that day.
-EventValue = Union[dt.date, Sequence[Union[dt.date, Instance]]]
+EventValue = dt.date | Sequence[dt.date | Instance]
 
 
 def instances_of(value: EventValue | None) -> tuple[Instance, ...]:
@@ -102,7 +103,8 @@ def instances_of(value: EventValue | None) -> tuple[Instance, ...]:
         return ()
     if isinstance(value, dt.date):
         return (Instance(value),)
-    out, per_day = [], Counter()
+    out: list[Instance] = []
+    per_day: Counter[dt.date] = Counter()
     for item in value:
         if isinstance(item, Instance):
             out.append(item)
@@ -137,10 +139,12 @@ class Expander:
             instances = self.events.get(obligation.event, ())
             if not instances:
                 return []
+            assert obligation.from_ is not None  # an event comes from `from: {event: …}`
             if obligation.once and obligation.event in self.repeating:
                 return [(self._moved(obligation.from_, i.date), i.seq) for i in instances]
             return [(self._moved(obligation.from_, instances[0].date), 0)]
         start = obligation.from_ or self.plan.header.starts
+        assert not isinstance(start, EventDate)  # `from: {event: …}` was handled above
         return [(start, 0)] if start else []
 
     def start_of(self, obligation: Obligation) -> dt.date | None:
@@ -192,12 +196,13 @@ class Expander:
         for begin, instance in self.starts_of(obligation):
             if until is not None and until < begin:
                 continue
-            for period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
+            for _period, window_start, window_end, due in self._periods(obligation, begin, until, start, end, by):
                 if self.issued is not None and due.date() < self.issued:
                     continue  # nothing is owed before the plan exists
                 yield from self._holders(obligation, window_start, window_end, due, instance)
 
-    def _periods(self, o: Obligation, begin, until, start, end, by: RangeMode):
+    def _periods(self, o: Obligation, begin: dt.date, until: dt.date | None, start: dt.date, end: dt.date,
+                 by: RangeMode) -> Iterator[tuple[Period, dt.date, dt.date, dt.datetime]]:
         due_rule = o.due_rule
         if o.once:
             yield from self._once(o, begin, until, start, end, by)
@@ -223,7 +228,8 @@ class Expander:
             if self._in_range(window_start, window_end, due, start, end, by):
                 yield period, window_start, window_end, due
 
-    def _once(self, o: Obligation, begin, until, start, end, by: RangeMode):
+    def _once(self, o: Obligation, begin: dt.date, until: dt.date | None, start: dt.date, end: dt.date,
+              by: RangeMode) -> Iterator[tuple[Period, dt.date, dt.date, dt.datetime]]:
         due_rule = o.due_rule
         if due_rule.kind is DueKind.DATE or due_rule.kind is DueKind.AFTER_START:
             provisional = Period(begin, begin)
@@ -238,7 +244,8 @@ class Expander:
             yield provisional, begin, window_end, due
 
     @staticmethod
-    def _in_range(window_start, window_end, due, start, end, by: RangeMode) -> bool:
+    def _in_range(window_start: dt.date, window_end: dt.date, due: dt.datetime, start: dt.date, end: dt.date,
+                  by: RangeMode) -> bool:
         if by == "due":
             return start <= due.date() <= end
         return window_end >= start and window_start <= end
@@ -246,9 +253,10 @@ class Expander:
     def _source(self, o: Obligation, begin: dt.date, until: dt.date | None) -> PeriodSource:
         if o.rrule:
             return RrulePeriods(o.rrule, begin, until)
+        assert o.every is not None  # Obligation's validation: no rrule, so `every`
         return source_for_every(o.every, begin, self.calendar)
 
-    def _holders(self, o: Obligation, window_start, window_end, due, instance: int = 0) -> Iterator[Occurrence]:
+    def _holders(self, o: Obligation, window_start: dt.date, window_end: dt.date, due: dt.datetime, instance: int = 0) -> Iterator[Occurrence]:
         directory = self.directory
         day = due.date()  # succession and dissolution go by the deadline, in the plan's timezone
         units = directory.expand(o.lead)

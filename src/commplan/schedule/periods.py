@@ -20,8 +20,9 @@ tested in tests/test_recurrence.py:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Protocol
+from typing import Protocol
 
 from dateutil import rrule as _rrule
 from dateutil.relativedelta import relativedelta
@@ -100,7 +101,9 @@ class AnchoredDays:
         return Period(start, start + dt.timedelta(days=self.length - 1))
 
     def after(self, period: Period) -> Period:
-        return self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        following = self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        assert following is not None  # the anchor's own period always exists
+        return following
 
 
 class AnchoredMonths:
@@ -125,7 +128,9 @@ class AnchoredMonths:
         return Period(self._start(k), self._start(k + 1) - ONE_DAY)
 
     def after(self, period: Period) -> Period:
-        return self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        following = self.containing(period.end + ONE_DAY) or self.containing(self.anchor)
+        assert following is not None  # the anchor's own period always exists
+        return following
 
 
 class RrulePeriods:

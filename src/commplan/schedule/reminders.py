@@ -29,6 +29,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..plan.model import Reminders
+from ..plan.values import Duration
 
 HOLDER, ESCALATION = "holder", "escalation"
 
@@ -40,7 +41,7 @@ class Step:
     chain: str
 
 
-def _span(duration) -> dt.timedelta:
+def _span(duration: Duration) -> dt.timedelta:
     return duration.calendar_span()
 
 

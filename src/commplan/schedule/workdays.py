@@ -9,6 +9,7 @@ top. Holiday sets are built per year on first use and cached.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import lru_cache
 
 import holidays
@@ -29,7 +30,7 @@ def _official_year(country: str, year: int) -> tuple[frozenset[dt.date], frozens
 class WorkCalendar:
     """Which days are working days for one plan."""
 
-    def __init__(self, country: str = "VN", extra_days_off=(), extra_workdays=()):
+    def __init__(self, country: str = "VN", extra_days_off: Iterable[dt.date] = (), extra_workdays: Iterable[dt.date] = ()):
         self.country = country
         self.extra_days_off = frozenset(extra_days_off)
         self.extra_workdays = frozenset(extra_workdays)

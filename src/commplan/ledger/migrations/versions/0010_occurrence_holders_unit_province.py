@@ -39,7 +39,7 @@ def upgrade() -> None:
     _backfill(op.get_bind())
 
 
-def _backfill(connection) -> None:
+def _backfill(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text(
             "INSERT INTO occurrence_holder (occurrence_id, unit_id)"
