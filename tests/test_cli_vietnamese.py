@@ -31,13 +31,6 @@ every each all any some your you there here yet already until since without miss
 """
 ENGLISH = frozenset(_WORDS.split())
 
-# English that comes from outside commplan.cli (ledger/, render/, plan/, schedule/, settings): other
-# branches translate those. Empty this after merging them; the test then holds for every line.
-NOT_YET_TRANSLATED = (
-    re.compile(r"the SQLite database \S+"),  # ledger: Ledger.where
-    re.compile(r"no such file or folder"),  # plan: the loader's missing-file error
-    re.compile(r"unknown event '[^']*'; run `commplan sync` first if the plan is new"),  # ledger: Ledger.event
-)
 
 _NOT_PROSE = re.compile(
     r"`[^`]*`"  # `commplan sync`, `province:`
@@ -68,8 +61,6 @@ _COMMAND_NAMES = re.compile(rf"\bcommplan(?: (?:{_NAMES})\b)*|^\s+(?:{_NAMES})(?
 
 
 def english_words(line: str) -> list[str]:
-    for pattern in NOT_YET_TRANSLATED:
-        line = pattern.sub(" ", line)
     line = _COMMAND_NAMES.sub(" ", line)
     prose = _NOT_PROSE.sub(" ", line)
     return [word for word in re.findall(r"[^\W\d_]+", prose) if word.lower() in ENGLISH]
