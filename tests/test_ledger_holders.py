@@ -12,7 +12,7 @@ from conftest import plan_yaml
 from sqlalchemy import event, func, select, text
 from sqlmodel import col
 
-from commplan.ledger import EvidenceInput, Ledger, LedgerError
+from commplan.ledger import EvidenceInput, Ledger, LedgerError, Status
 from commplan.ledger import tables as t
 from commplan.ledger.engine import create_ledger_engine, upgrade
 from commplan.plan import load_catalog
@@ -338,3 +338,89 @@ def test_a_units_summary_and_a_provinces_overdue_page_are_indexed_joins(ledger, 
         assert "HashAggregate" in shown and "Index Scan using ix_occurrence_shared on occurrence" in shown, shown
         # excusals and withdrawn items are sets taken once (hashed), not a lookup per row
         assert "hashed SubPlan" in shown and "ix_excusal_occurrence_id" not in shown, shown
+
+
+# ------------------------------------------------------------ summaries equal a recount
+
+def test_a_summary_counts_what_the_rows_statuses_say_for_every_scope_and_instant(ledger, tmp_path):
+    """The summary's bulk classification (sets of excused and recounted rows, codes counted per unit
+    and obligation, a province in two parts) against each row's own status, filtered here in Python by
+    the holders text and the units' provinces: equal for every scope, at instants before, between and
+    after evidence, a withdrawal, excusals (one revoked), untracked weeks and orphaned rows."""
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "units.yaml").write_text(UNITS, encoding="utf-8")
+    (folder / "other.yaml").write_text(OTHER, encoding="utf-8")
+
+    def load(obligations: str):
+        (folder / "plan.yaml").write_text(plan_yaml(obligations, header="tracking_from: 2022-03-20\n"), encoding="utf-8")
+        return load_catalog([folder], strict=True)[0]
+
+    # held jointly across the two provinces: its own unit is buu-dien, and buu-dien-lg holds it too
+    across = """
+- id: tin-chung
+  title: Tin chung hai tỉnh
+  kind: publish
+  lead: [buu-dien, buu-dien-lg]
+  shared: true
+  every: month
+  from: 2022-03-01
+  until: 2022-05-31
+"""
+    catalog = load(across + OBLIGATIONS)
+    ledger.sync(catalog, now=dt.datetime(2022, 3, 1, 9, 0, tzinfo=VN), horizon=dt.date(2022, 12, 31))
+
+    def at(day: str, hour: int = 9) -> dt.datetime:
+        return dt.datetime.combine(dt.date.fromisoformat(day), dt.time(hour), tzinfo=VN)
+
+    def link(n: int) -> EvidenceInput:
+        return EvidenceInput(kind="link", link=f"https://example.gov.vn/{n}")
+
+    t1, t2, t3 = at("2022-04-01"), at("2022-04-05"), at("2022-04-10")
+    ledger.record_evidence("bao-cao-tuan", "buu-dien", link(1), on=dt.date(2022, 3, 29), now=t1)  # on time
+    week_one = next(r for r in ledger.statuses(as_of=t1, units=["buu-dien"], include_scheduled=True)
+                    if r.obligation == "bao-cao-tuan" and r.window_start == dt.date(2022, 3, 7))
+    ledger.record_evidence("bao-cao-tuan", "buu-dien", link(2), on=dt.date(2022, 3, 20), occurrence_id=week_one.id,
+                           now=t1)  # late, for a week due before tracking_from
+    withdrawn = ledger.record_evidence("bao-cao-tuan", "ubnd-xa_a1", link(3), on=dt.date(2022, 4, 5), now=t2)
+    ledger.record_evidence("chuyen-muc", "bao-tinh", link(4), on=dt.date(2022, 4, 5), now=t2)  # the shared duty
+    monthly = [r for r in ledger.statuses(as_of=t2, units=["ubnd-huyen-a"], include_scheduled=True)]
+    ledger.excuse(monthly[0].id, "Sáp nhập", now=t2)
+    ledger.excuse(monthly[1].id, "Nhầm", now=t2)
+    ledger.withdraw_evidence(withdrawn.evidence_id, "Nhầm kỳ", now=t3)
+    ledger.unexcuse(monthly[1].id, now=t3)
+    # the shared duty leaves the plan: what was touched is orphaned, the rest deleted
+    ledger.sync(load(across + OBLIGATIONS[:OBLIGATIONS.index("- id: chuyen-muc")]), now=NOW, horizon=dt.date(2022, 12, 31))
+    ledger.record_evidence("tin-chung", "buu-dien-lg", link(5), on=dt.date(2022, 4, 20), now=NOW)
+
+    with ledger.transaction() as connection:
+        provinces = dict(connection.execute(select(t.UnitRow.id, t.UnitRow.province)).all())
+    owners = owners_by_text(ledger)
+    members = {"ubnd-cap-huyen": {"ubnd-huyen-a", "ubnd-huyen-b"}, "bao-chi": {"buu-dien", "bao-tinh"}}
+    scopes = [{}, {"plans": ["ke-hoach-thu"]}, *({"units": [u]} for u in ("buu-dien", "bao-tinh", "ubnd-xa_a1",
+              "ubnd-huyen-a", "ubnd-cap-huyen", "bao-chi", "buu-dien-lg")),
+              {"province": "thu-nghiem"}, {"province": "lang-gieng"}]
+    seen: set[str] = set()
+    for instant in (at("2022-03-01"), at("2022-03-25"), at("2022-04-07"), at("2022-04-20", 15), at("2023-01-01")):
+        rows = [r for r in ledger.statuses(as_of=instant, include_scheduled=True) if not r.orphaned]
+        for scope in scopes:
+            if "units" in scope:
+                wanted = {scope["units"][0], *members.get(scope["units"][0], ())}
+                chosen = [r for r in rows if owners[r.id] & wanted]
+            elif "province" in scope:
+                chosen = [r for r in rows if any(provinces.get(u) == scope["province"] for u in owners[r.id])]
+            else:
+                chosen = rows
+            by_plan, by_unit = ledger.summary(as_of=instant, **scope)
+            expected_units: dict[str, dict] = {}
+            for r in chosen:
+                counts = expected_units.setdefault(r.unit, dict.fromkeys(Status, 0))
+                counts[r.status] += 1
+                seen.add(r.status)
+            assert {s.key: s.counts for s in by_unit} == expected_units, (instant, scope)
+            assert [(s.key, sum(s.counts.values())) for s in by_plan] == ([("ke-hoach-thu", len(chosen))] if chosen else [])
+    assert seen == set(Status)  # every status was met somewhere
+    assert any(r.obligation == "tin-chung" and r.unit == "buu-dien" and r.status is Status.DONE_ON_TIME
+               for r in ledger.statuses(as_of=NOW, province="lang-gieng"))  # the joint part was counted
+    with ledger.transaction() as connection:  # the orphan was there, and left out
+        assert connection.execute(select(func.count()).where(t.OccurrenceRow.orphaned_at.is_not(None))).scalar_one() > 0
