@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, text
 
-from .status import STATUSES, Status, bulk_status_sql
+from .status import RECOUNTED_SQL, STATUSES, Status, bulk_status_sql, joined_status_sql
 
 # One character per status, for SQLite's string of codes.
 CODES: dict[Status, str] = {status: str(position) for position, status in enumerate(STATUSES)}
@@ -50,12 +50,14 @@ def status_counts(connection: Connection, where: Iterable[str], params: dict, *,
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         select = f"o.unit_id, o.obligation_id, group_concat({bulk_status_sql(lambda s: repr(CODES[s]))}, '')"
+        source = "occurrence o"
         group = "o.unit_id, o.obligation_id"
     else:
-        select = f"o.unit_id, o.obligation_id, {bulk_status_sql()} AS status, COUNT(*)"
+        select = f"o.unit_id, o.obligation_id, {joined_status_sql()} AS status, COUNT(*)"
+        source = f"occurrence o LEFT JOIN {RECOUNTED_SQL} rc ON rc.occurrence_id = o.id"
         group = "o.unit_id, o.obligation_id, status"
     statement = " UNION ALL ".join(
-        f"SELECT {select} FROM occurrence o WHERE {' AND '.join([*terms, part])} GROUP BY {group}" for part in parts)
+        f"SELECT {select} FROM {source} WHERE {' AND '.join([*terms, part])} GROUP BY {group}" for part in parts)
     rows = connection.execute(text(statement).bindparams(*bind), params).all()
     if sqlite:  # strings of codes, joined per unit and per obligation, counted once each
         unit_codes: dict[str, list[str]] = {}
