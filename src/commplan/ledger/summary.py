@@ -1,14 +1,16 @@
 """A summary's counts, computed in SQL: no occurrence row reaches Python.
 
-Each (unit, obligation) pair gets its count in every status at T, by `status.bulk_status_sql`
-(the classification of STATUS_SQL with no lookup per row). The aggregation is the one each engine
-does best over a province's rows: SQLite reads `ix_occurrence_summary` in (unit, obligation) order
-and streams one string of one-letter status codes per pair (a GROUP BY on the status too would sort
-every row); PostgreSQL hashes the (unit, obligation, status) groups.
+Each (unit, obligation) pair gets its count in every status at T, by STATUS_SQL's classification
+without its lookups per row (`status.bulk_status_sql`, `status.joined_status_sql`): the excused
+rows and those whose met_at needs a recount are sets taken once. The aggregation is the one each
+engine does best over a province's rows: SQLite reads `ix_occurrence_summary` in (unit, obligation)
+order and streams one string of one-letter status codes per pair (grouping by the status too
+would sort every row); PostgreSQL hashes the (unit, obligation, status) groups.
 
 A province is two disjoint parts, so that the first is a range of the covering index per unit:
 the rows whose own unit is in the province, and the few held jointly (`ix_occurrence_shared`)
 whose own unit is elsewhere (a group, another province's unit) but one of whose holders is in it.
+Lists (`statuses`) select a province with IN_PROVINCE.
 """
 
 from __future__ import annotations
