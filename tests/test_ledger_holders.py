@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from conftest import plan_yaml
@@ -384,7 +385,7 @@ def test_a_summary_counts_what_the_rows_statuses_say_for_every_scope_and_instant
                            now=t1)  # late, for a week due before tracking_from
     withdrawn = ledger.record_evidence("bao-cao-tuan", "ubnd-xa_a1", link(3), on=dt.date(2022, 4, 5), now=t2)
     ledger.record_evidence("chuyen-muc", "bao-tinh", link(4), on=dt.date(2022, 4, 5), now=t2)  # the shared duty
-    monthly = [r for r in ledger.statuses(as_of=t2, units=["ubnd-huyen-a"], include_scheduled=True)]
+    monthly = ledger.statuses(as_of=t2, units=["ubnd-huyen-a"], include_scheduled=True)
     ledger.excuse(monthly[0].id, "Sáp nhập", now=t2)
     ledger.excuse(monthly[1].id, "Nhầm", now=t2)
     ledger.withdraw_evidence(withdrawn.evidence_id, "Nhầm kỳ", now=t3)
@@ -394,12 +395,14 @@ def test_a_summary_counts_what_the_rows_statuses_say_for_every_scope_and_instant
     ledger.record_evidence("tin-chung", "buu-dien-lg", link(5), on=dt.date(2022, 4, 20), now=NOW)
 
     with ledger.transaction() as connection:
-        provinces = dict(connection.execute(select(t.UnitRow.id, t.UnitRow.province)).all())
+        provinces = dict(connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.province))).all())
     owners = owners_by_text(ledger)
     members = {"ubnd-cap-huyen": {"ubnd-huyen-a", "ubnd-huyen-b"}, "bao-chi": {"buu-dien", "bao-tinh"}}
-    scopes = [{}, {"plans": ["ke-hoach-thu"]}, *({"units": [u]} for u in ("buu-dien", "bao-tinh", "ubnd-xa_a1",
-              "ubnd-huyen-a", "ubnd-cap-huyen", "bao-chi", "buu-dien-lg")),
-              {"province": "thu-nghiem"}, {"province": "lang-gieng"}]
+    scopes: list[dict[str, Any]] = [
+        {}, {"plans": ["ke-hoach-thu"]},
+        *({"units": [u]} for u in ("buu-dien", "bao-tinh", "ubnd-xa_a1", "ubnd-huyen-a", "ubnd-cap-huyen", "bao-chi",
+                                    "buu-dien-lg")),
+        {"province": "thu-nghiem"}, {"province": "lang-gieng"}]
     seen: set[str] = set()
     for instant in (at("2022-03-01"), at("2022-03-25"), at("2022-04-07"), at("2022-04-20", 15), at("2023-01-01")):
         rows = [r for r in ledger.statuses(as_of=instant, include_scheduled=True) if not r.orphaned]
@@ -423,4 +426,4 @@ def test_a_summary_counts_what_the_rows_statuses_say_for_every_scope_and_instant
     assert any(r.obligation == "tin-chung" and r.unit == "buu-dien" and r.status is Status.DONE_ON_TIME
                for r in ledger.statuses(as_of=NOW, province="lang-gieng"))  # the joint part was counted
     with ledger.transaction() as connection:  # the orphan was there, and left out
-        assert connection.execute(select(func.count()).where(t.OccurrenceRow.orphaned_at.is_not(None))).scalar_one() > 0
+        assert connection.execute(select(func.count()).where(col(t.OccurrenceRow.orphaned_at).is_not(None))).scalar_one() > 0
