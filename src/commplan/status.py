@@ -17,6 +17,7 @@ files, written for agencies, always read `vietnamese`.
 from __future__ import annotations
 
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 from .i18n import N_, _, translations
 
@@ -48,13 +49,16 @@ class Status(StrEnum):
     calendar: str | None  # the state of its calendar event (calendar.events.STATES); None: shown as `shown`
     prefix: str | None  # what starts its calendar event's SUMMARY (None: nothing)
 
-    def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
-                calendar: str | None, prefix: str | None) -> Status:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.msgid, member.heading_msgid, member.bucket, member.column = label, heading, bucket, column
-        member.calendar, member.prefix = calendar, prefix
-        return member
+    # Hidden from mypy, which would otherwise read `Status("open")` (the lookup by value) as a call
+    # of this constructor, needing all seven arguments.
+    if not TYPE_CHECKING:
+        def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
+                    calendar: str | None, prefix: str | None) -> Status:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.msgid, member.heading_msgid, member.bucket, member.column = label, heading, bucket, column
+            member.calendar, member.prefix = calendar, prefix
+            return member
 
     @property
     def label(self) -> str:

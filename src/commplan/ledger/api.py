@@ -160,13 +160,6 @@ class Ledger:
             raise LedgerError(_("withdrawing an event needs the plans (to find what it opened)"))
         with self.transaction() as connection:
             plan_id, repeats = events.find_event(connection, event_id, plan)[:2]
-            if not undo and repeats:
-                change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
-            elif not undo:
-                previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
-                records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
-                              details={"date": day, "previous": previous}, at=moment)
-                change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
             if not undo:
                 if repeats:
                     change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
@@ -264,7 +257,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
-                if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
+                if connection.execute(select(col(t.OccurrenceRow.id)).where(col(t.OccurrenceRow.id) == occurrence_id)).first() is None:
                     raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id

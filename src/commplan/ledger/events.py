@@ -58,7 +58,7 @@ def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple
         query = query.where(col(t.EventRow.plan_id) == plan)
     found = connection.execute(query).all()
     if not found:
-        known = list(connection.execute(select(t.EventRow.code)).scalars())
+        known = list(connection.execute(select(col(t.EventRow.code))).scalars())
         raise LedgerError(_("unknown event '{event}'{suggestion}; run `commplan sync` first if the plan is new").format(
             event=event_id, suggestion=_suggest(event_id, known)))
     if len(found) > 1:

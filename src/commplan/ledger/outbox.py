@@ -129,8 +129,8 @@ def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
     """Steps no route could take within the planning window (no contact, an unknown recipient):
     closed as skipped with the reason, so nothing stays queued for ever unseen."""
     return connection.execute(
-        update(t.ReminderRow).where(t.ReminderRow.status == "queued",
-                                    t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
+        update(t.ReminderRow).where(col(t.ReminderRow.status) == "queued",
+                                    col(t.ReminderRow.created_at) < to_db(now - PLANNING_WINDOW))
         .values(status="skipped", reason=_("not said within 14 days: no contact could take it, or its duty left the plan"))
     ).rowcount
 
