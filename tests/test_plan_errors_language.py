@@ -7,6 +7,7 @@ import pytest
 from cli_in_process import run_cli
 from conftest import UNITS_YAML, plan_yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from commplan.plan import load_catalog
 from commplan.plan import model as m
@@ -88,7 +89,7 @@ def test_a_warning_says_so_in_the_readers_language(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- pydantic's error types
 
-OBLIGATION = {"id": "o", "title": "T", "lead": "a", "every": "month"}
+OBLIGATION: dict[str, object] = {"id": "o", "title": "T", "lead": "a", "every": "month"}
 
 # one plan value per pydantic error type the loader words itself: (type, item, key path, Vietnamese)
 PYDANTIC_CASES = [
@@ -126,7 +127,7 @@ def test_every_worded_type_has_its_case():
 
 def test_a_type_not_worded_yet_is_still_vietnamese_with_pydantics_detail(monkeypatch):
     monkeypatch.delenv("COMMPLAN_LANG", raising=False)
-    error = {"type": "uuid_parsing", "loc": ("ref",), "msg": "Input should be a valid UUID", "input": "x"}
+    error: ErrorDetails = {"type": "uuid_parsing", "loc": ("ref",), "msg": "Input should be a valid UUID", "input": "x"}
     found = _translate(Source("plan.yaml"), m.Obligation, ("obligations", 0), error)
     assert (found.path, found.message) == (("obligations", 0, "ref"),
                                           "giá trị không hợp lệ (Input should be a valid UUID)")

@@ -42,6 +42,7 @@ class Status(StrEnum):
     UNTRACKED = ("untracked", N_("untracked"), N_("Untracked"), Bucket.APART, 5, "untracked",
                  "[Ngoài theo dõi]")
 
+    _value_: str  # the first item of each tuple (see __new__)
     msgid: str  # its label in English, the catalog's key
     heading_msgid: str | None  # the short heading of its column in summary tables (None: no column)
     bucket: Bucket
@@ -49,9 +50,12 @@ class Status(StrEnum):
     calendar: str | None  # the state of its calendar event (calendar.events.STATES); None: shown as `shown`
     prefix: str | None  # what starts its calendar event's SUMMARY (None: nothing)
 
-    # Hidden from mypy, which would otherwise read `Status("open")` (the lookup by value) as a call
-    # of this constructor, needing all seven arguments.
-    if not TYPE_CHECKING:
+    if TYPE_CHECKING:
+        # What mypy sees: `Status("open")` is the lookup by value (the real constructor, below, only
+        # builds the members from their tuples), and a declared `__new__` makes `value` a `_value_` (str),
+        # not the member's tuple.
+        def __new__(cls, value: str, *details: object) -> Status: ...
+    else:
         def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
                     calendar: str | None, prefix: str | None) -> Status:
             member = str.__new__(cls, value)

@@ -175,7 +175,7 @@ class Ledger:
             instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
             keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
             change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
-            before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
+            before = {row_id for row_id, *_flags in events.rows_for(connection, keys)}
             report = self._sync(connection, resync, moment, horizon, actor)
             removed, kept, deleted = events.remove_untouched(connection, keys, before)
             # the sync orphaned them first; they are gone now
@@ -193,7 +193,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             units = connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name), col(t.UnitRow.short))).all()
             groups = connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all()
-        shorts = [short for _, _, short in units if short]
+        shorts = [short for *_names, short in units if short]
         names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
         names.update(dict(groups))
         return names
@@ -346,7 +346,7 @@ class Ledger:
             known += [k.split("/", 1)[1] for k in known]
             raise LedgerError(_("unknown obligation '{obligation}'{suggestion}").format(obligation=ref, suggestion=_suggest(ref, known)))
         if len(found) > 1:
-            options = ", ".join(f"{p}/{code}" for _, p, _ in found)
+            options = ", ".join(f"{p}/{code}" for _id, p, _tz in found)
             raise LedgerError(_("obligation '{obligation}' is in several plans: write one of {options}").format(
                 obligation=code, options=options))
         obligation_id, plan_id, tz = found[0]
