@@ -91,8 +91,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="allow")
 
     if TYPE_CHECKING:
-        # For mypy only: the keywords include the channels' settings (`Settings(smtp_url=...)`), which
-        # no field here declares; without this, mypy reads the fields below as the only keywords.
+        # For mypy only: the keywords include the channels' settings (`Settings(<channel setting>=...)`),
+        # which no field here declares; without this, mypy reads the fields below as the only keywords.
         def __init__(self, **values: Any) -> None: ...
 
     data_dir: Path = Field(default_factory=default_data_dir)
