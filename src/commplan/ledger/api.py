@@ -160,13 +160,6 @@ class Ledger:
             raise LedgerError(_("withdrawing an event needs the plans (to find what it opened)"))
         with self.transaction() as connection:
             plan_id, repeats = events.find_event(connection, event_id, plan)[:2]
-            if not undo and repeats:
-                change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
-            elif not undo:
-                previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
-                records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
-                              details={"date": day, "previous": previous}, at=moment)
-                change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
             if not undo:
                 if repeats:
                     change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
@@ -182,7 +175,7 @@ class Ledger:
             instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
             keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
             change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
-            before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
+            before = {row_id for row_id, *_flags in events.rows_for(connection, keys)}
             report = self._sync(connection, resync, moment, horizon, actor)
             removed, kept, deleted = events.remove_untouched(connection, keys, before)
             # the sync orphaned them first; they are gone now
@@ -200,7 +193,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             units = connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name), col(t.UnitRow.short))).all()
             groups = connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all()
-        shorts = [short for _, _, short in units if short]
+        shorts = [short for *_names, short in units if short]
         names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
         names.update(dict(groups))
         return names
@@ -264,7 +257,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
-                if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
+                if connection.execute(select(col(t.OccurrenceRow.id)).where(col(t.OccurrenceRow.id) == occurrence_id)).first() is None:
                     raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
@@ -353,7 +346,7 @@ class Ledger:
             known += [k.split("/", 1)[1] for k in known]
             raise LedgerError(_("unknown obligation '{obligation}'{suggestion}").format(obligation=ref, suggestion=_suggest(ref, known)))
         if len(found) > 1:
-            options = ", ".join(f"{p}/{code}" for _, p, _ in found)
+            options = ", ".join(f"{p}/{code}" for _id, p, _tz in found)
             raise LedgerError(_("obligation '{obligation}' is in several plans: write one of {options}").format(
                 obligation=code, options=options))
         obligation_id, plan_id, tz = found[0]
