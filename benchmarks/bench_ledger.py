@@ -11,14 +11,17 @@ Targets (checked here, never in the tests), for one province-year (about
 50,000 occurrences): first sync under 10 s, an unchanged re-sync under 5 s,
 a summary and an overdue listing under 1 s, on both databases; one unit's
 summary, the province's summary and the first page (50 rows) of the
-province's overdue list under 50 ms each (the first run of each, and the best
-of three).
+unit's and of the province's overdue list under 50 ms each (every one of three
+runs must be; the first and the best are shown). The query timings run with the
+start-up heap frozen (gc.freeze), as in a long-running process: see `run`.
+The exit status is 1 when a target is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 import tempfile
@@ -55,18 +58,26 @@ def run(label: str, url: str, catalog, years: int) -> bool:
     with Ledger(url) as ledger:
         first, sync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
         again, resync_s = timed(lambda: ledger.sync(catalog, now=now, horizon=horizon))
+        # The start-up heap (about 120,000 objects: the modules, the catalog) is frozen, as a long-running
+        # process does after start-up: otherwise a full collection of it (about 40 ms here) lands in
+        # whichever timed query crosses the collector's threshold. The collector still runs.
+        gc.collect()
+        gc.freeze()
         _, summary_s = timed(lambda: ledger.summary(as_of=now))
-        overdue, overdue_s = timed(lambda: ledger.statuses(as_of=dt.datetime.now(dt.UTC), only="overdue"))
+        # only the count is kept: 48,679 rows held on would make every full garbage collection of
+        # this process (one lands in a timed query now and then) walk them during the timings below
+        overdue, overdue_s = timed(lambda: len(ledger.statuses(as_of=dt.datetime.now(dt.UTC), only="overdue")))
         scoped = {
             "one unit's summary": lambda: ledger.summary(as_of=now, units=[UNIT]),
             "the province's summary": lambda: ledger.summary(as_of=now, province=PROVINCE),
+            "one unit's overdue, first 50": lambda: ledger.statuses(units=[UNIT], only="overdue", limit=PAGE),
             "the province's overdue, first 50": lambda: ledger.statuses(province=PROVINCE, only="overdue", limit=PAGE),
         }
         scoped_s = {name: [timed(query)[1] for _ in range(3)] for name, query in scoped.items()}
     per_year = first.inserted / years
     print(f"{label}: sync {first.inserted:,} occurrences in {sync_s:.1f} s ({first.inserted / sync_s:,.0f}/s); "
           f"re-sync {resync_s:.1f} s ({again.unchanged:,} unchanged); summary {summary_s:.2f} s; "
-          f"overdue listing {overdue_s:.2f} s ({len(overdue):,} rows)")
+          f"overdue listing {overdue_s:.2f} s ({overdue:,} rows)")
     scale = per_year / max(first.inserted, 1)
     ok = sync_s * scale < 10 and resync_s * scale < 5 and summary_s < years and overdue_s < years
     print(f"  per province-year: sync {sync_s * scale:.1f} s, re-sync {resync_s * scale:.1f} s; "
@@ -105,6 +116,7 @@ def main() -> int:
             with admin.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+            gc.unfreeze()
     return 0 if ok else 1
 
 

@@ -188,17 +188,20 @@ def test_the_tick_report_shows_each_deadline_in_its_plans_timezone(lang):
 
 def test_the_compliance_workbook_headings_follow_the_language_and_the_csv_keys_do_not(tmp_path, lang):
     from openpyxl import load_workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from commplan.reports.compliance import write_csv, write_xlsx
 
     row = {"plan": "kh", "unit": "u", "name": "Sở", **dict.fromkeys(COLUMNS[3:], 1)}
     write_xlsx([row], tmp_path / "vi.xlsx", "Tình hình")
     sheet = load_workbook(tmp_path / "vi.xlsx").active
+    assert isinstance(sheet, Worksheet)
     assert sheet.title == "Tổng hợp"
     assert [c.value for c in sheet[2]][:4] == ["Kế hoạch", "Mã đơn vị", "Đơn vị", "hoàn thành đúng hạn"]
     lang("en")
     write_xlsx([row], tmp_path / "en.xlsx", "Compliance")
     sheet = load_workbook(tmp_path / "en.xlsx").active
+    assert isinstance(sheet, Worksheet)
     assert [c.value for c in sheet[2]][:4] == ["Plan", "Unit code", "Unit", "done on time"]
     assert [c.value for c in sheet[2]][-1] == "Total"
     text = write_csv([row], tmp_path / "r.csv").read_text(encoding="utf-8-sig")

@@ -40,7 +40,9 @@ def test_a_registered_module_is_configured_from_its_own_variable(environment, tm
         assert isinstance(unset["loopback"], FileChannel) and unset["loopback"].quiet_hours
         environment.setenv("COMMPLAN_LOOPBACK_DIR", str(tmp_path / "box"))
         channels = configured_channels(settings)
-        assert list(channels) == ["loopback"] and channels["loopback"].folder == tmp_path / "box"
+        channel = channels["loopback"]
+        assert list(channels) == ["loopback"] and isinstance(channel, loopback_channel.LoopbackChannel)
+        assert channel.folder == tmp_path / "box"
         environment.setenv("COMMPLAN_LOOPBACK_DIR", "box")  # its own check, its own line
         with pytest.raises(SettingsError, match=r"^COMMPLAN_LOOPBACK_DIR must be an absolute path$"):
             configured_channels(settings)

@@ -7,6 +7,7 @@ import pytest
 from cli_in_process import run_cli
 from conftest import UNITS_YAML, plan_yaml
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from commplan.plan import load_catalog
 from commplan.plan import model as m
@@ -88,7 +89,7 @@ def test_a_warning_says_so_in_the_readers_language(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------- pydantic's error types
 
-OBLIGATION = {"id": "o", "title": "T", "lead": "a", "every": "month"}
+OBLIGATION: dict[str, object] = {"id": "o", "title": "T", "lead": "a", "every": "month"}
 
 # one plan value per pydantic error type the loader words itself: (type, item, key path, Vietnamese)
 PYDANTIC_CASES = [
@@ -126,15 +127,15 @@ def test_every_worded_type_has_its_case():
 
 def test_a_type_not_worded_yet_is_still_vietnamese_with_pydantics_detail(monkeypatch):
     monkeypatch.delenv("COMMPLAN_LANG", raising=False)
-    error = {"type": "uuid_parsing", "loc": ("ref",), "msg": "Input should be a valid UUID", "input": "x"}
+    error: ErrorDetails = {"type": "uuid_parsing", "loc": ("ref",), "msg": "Input should be a valid UUID", "input": "x"}
     found = _translate(Source("plan.yaml"), m.Obligation, ("obligations", 0), error)
     assert (found.path, found.message) == (("obligations", 0, "ref"),
                                           "giá trị không hợp lệ (Input should be a valid UUID)")
 
 
-WRONG_VALUES = [None, 5, 1.5, "x", [], {}, True, "", "  ", [1], [[1]], {"a": 1}, [{"a": 1}], -1, 10**9,
+WRONG_VALUES: list[object] = [None, 5, 1.5, "x", [], {}, True, "", "  ", [1], [[1]], {"a": 1}, [{"a": 1}], -1, 10**9,
                 2**70, float("nan"), float("inf")]
-ITEMS = {
+ITEMS: dict[str, dict[str, object]] = {
     "units": {"id": "a", "name": "A"}, "plan": {"id": "p", "title": "T"}, "events": {"id": "e", "title": "E"},
     "obligations": OBLIGATION, "indicators": {"id": "i", "name": "N"}, "budget": {"obligation": "o", "amount": 1},
 }
@@ -143,13 +144,13 @@ ITEMS = {
 def test_no_wrong_value_of_any_key_shows_pydantics_english(monkeypatch):
     # every key of every section, and of the mappings nested in them, given each kind of wrong value
     monkeypatch.delenv("COMMPLAN_LANG", raising=False)
-    messages = set()
+    messages: set[str] = set()
     for section, item in ITEMS.items():
         model = m.SECTIONS[section]
         for key in m.known_keys(model):
             nested = m.NESTED.get(key)
             for value in WRONG_VALUES:
-                tries = [{**item, key: value}]
+                tries: list[dict[str, object]] = [{**item, key: value}]
                 if nested is not None:
                     tries += [{**item, key: {sub: value}} for sub in m.known_keys(nested)]
                 for data in tries:

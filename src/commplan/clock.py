@@ -66,7 +66,7 @@ def now() -> dt.datetime:
     if anchor is None or anchor[0] != text:
         since = _started_at if anchor is None and text == _started_with else time.monotonic()
         anchor = _anchor = (text, parse(text), since)
-    _, start, read_at = anchor
+    _text, start, read_at = anchor
     return start + dt.timedelta(seconds=time.monotonic() - read_at)
 
 

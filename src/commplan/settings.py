@@ -15,7 +15,7 @@ import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     # extra="allow": a keyword that is no core setting (`Settings(<channel setting>=...)`) is kept for the
     # channel that declares it (`channel`); the environment holds only the declared fields
     model_config = SettingsConfigDict(env_prefix="COMMPLAN_", extra="allow")
+
+    if TYPE_CHECKING:
+        # For mypy only: the keywords include the channels' settings (`Settings(<channel setting>=...)`),
+        # which no field here declares; without this, mypy reads the fields below as the only keywords.
+        def __init__(self, **values: Any) -> None: ...
 
     data_dir: Path = Field(default_factory=default_data_dir)
     # e.g. postgresql+psycopg://commplan@127.0.0.1:5432/commplan; default: SQLite in data_dir

@@ -17,6 +17,7 @@ files, written for agencies, always read `vietnamese`.
 from __future__ import annotations
 
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 from .i18n import N_, _, translations
 
@@ -41,6 +42,7 @@ class Status(StrEnum):
     UNTRACKED = ("untracked", N_("untracked"), N_("Untracked"), Bucket.APART, 5, "untracked",
                  "[Ngoài theo dõi]")
 
+    _value_: str  # the first item of each tuple (see __new__)
     msgid: str  # its label in English, the catalog's key
     heading_msgid: str | None  # the short heading of its column in summary tables (None: no column)
     bucket: Bucket
@@ -48,13 +50,19 @@ class Status(StrEnum):
     calendar: str | None  # the state of its calendar event (calendar.events.STATES); None: shown as `shown`
     prefix: str | None  # what starts its calendar event's SUMMARY (None: nothing)
 
-    def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
-                calendar: str | None, prefix: str | None) -> Status:
-        member = str.__new__(cls, value)
-        member._value_ = value
-        member.msgid, member.heading_msgid, member.bucket, member.column = label, heading, bucket, column
-        member.calendar, member.prefix = calendar, prefix
-        return member
+    if TYPE_CHECKING:
+        # What mypy sees: `Status("open")` is the lookup by value (the real constructor, below, only
+        # builds the members from their tuples), and a declared `__new__` makes `value` a `_value_` (str),
+        # not the member's tuple.
+        def __new__(cls, value: str, *details: object) -> Status: ...
+    else:
+        def __new__(cls, value: str, label: str, heading: str | None, bucket: Bucket, column: int | None,
+                    calendar: str | None, prefix: str | None) -> Status:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member.msgid, member.heading_msgid, member.bucket, member.column = label, heading, bucket, column
+            member.calendar, member.prefix = calendar, prefix
+            return member
 
     @property
     def label(self) -> str:

@@ -286,7 +286,7 @@ class Feeds:
             if issued is not None and base:  # issued: only with a public URL
                 link = lambda occurrence, unit: report_link(base, self.secret, occurrence, unit, issued=issued)  # noqa: E731
             try:
-                data, _ = export_calendar(ledger, self.catalog, selection, as_of=now, now=stamp, link=link)
+                data, _changed = export_calendar(ledger, self.catalog, selection, as_of=now, now=stamp, link=link)
             except LedgerError as error:
                 log.warning("feed %s: %s", feed.key, error)
                 return PlainTextResponse("Service Unavailable", 503, headers={"Retry-After": "300"})

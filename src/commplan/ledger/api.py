@@ -25,7 +25,7 @@ from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
-from . import events, feed_state, outbox, records, tokens
+from . import events, feed_state, outbox, records, summary, tokens
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
 from .clock import now as utc_now
@@ -160,13 +160,6 @@ class Ledger:
             raise LedgerError(_("withdrawing an event needs the plans (to find what it opened)"))
         with self.transaction() as connection:
             plan_id, repeats = events.find_event(connection, event_id, plan)[:2]
-            if not undo and repeats:
-                change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
-            elif not undo:
-                previous = records.record_event(connection, plan_id, event_id, day, actor=actor, now=moment)
-                records.audit(connection, actor=actor, action="event", subject=f"{plan_id}/{event_id}",
-                              details={"date": day, "previous": previous}, at=moment)
-                change = events.EventChange(plan_id, event_id, day, repeats=False, previous=previous)
             if not undo:
                 if repeats:
                     change = events.add_instance(connection, plan_id, event_id, day, actor=actor, now=moment)
@@ -182,7 +175,7 @@ class Ledger:
             instance = events.latest_instance(connection, plan_id, event_id, day) if repeats else None
             keys = events.opened_keys(connection, resync, plan_id, event_id, instance, until)  # before it is gone
             change = events.withdraw(connection, plan_id, event_id, day, repeats, actor=actor, now=moment)
-            before = {row_id for row_id, *_ in events.rows_for(connection, keys)}
+            before = {row_id for row_id, *_flags in events.rows_for(connection, keys)}
             report = self._sync(connection, resync, moment, horizon, actor)
             removed, kept, deleted = events.remove_untouched(connection, keys, before)
             # the sync orphaned them first; they are gone now
@@ -200,7 +193,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             units = connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name), col(t.UnitRow.short))).all()
             groups = connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all()
-        shorts = [short for _, _, short in units if short]
+        shorts = [short for *_names, short in units if short]
         names = {i: (short if short and shorts.count(short) == 1 else name) for i, name, short in units}
         names.update(dict(groups))
         return names
@@ -264,7 +257,7 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             where, params = self._filters(connection, plans, units)
             if occurrence_id is not None:
-                if connection.execute(select(t.OccurrenceRow.id).where(t.OccurrenceRow.id == occurrence_id)).first() is None:
+                if connection.execute(select(col(t.OccurrenceRow.id)).where(col(t.OccurrenceRow.id) == occurrence_id)).first() is None:
                     raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
@@ -353,7 +346,7 @@ class Ledger:
             known += [k.split("/", 1)[1] for k in known]
             raise LedgerError(_("unknown obligation '{obligation}'{suggestion}").format(obligation=ref, suggestion=_suggest(ref, known)))
         if len(found) > 1:
-            options = ", ".join(f"{p}/{code}" for _, p, _ in found)
+            options = ", ".join(f"{p}/{code}" for _id, p, _tz in found)
             raise LedgerError(_("obligation '{obligation}' is in several plans: write one of {options}").format(
                 obligation=code, options=options))
         obligation_id, plan_id, tz = found[0]
@@ -504,28 +497,21 @@ class Ledger:
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
                 units: Iterable[str] = (), province: str | None = None) -> tuple[list[SummaryRow], list[SummaryRow]]:
         """Counts per plan and per unit in every status at `as_of` (default now); orphans left out.
-        `units` and `province` select as in `statuses`."""
+        `units` and `province` select as in `statuses`. Counted in SQL (`summary.status_counts`)."""
         with self.transaction(read_only=True) as connection:
-            where, params = self._filters(connection, plans, units, province)
-            where.append("o.orphaned_at IS NULL")
+            where, params = self._filters(connection, plans, units, province, by_province=False)
             params["as_of"] = to_db(as_of or utc_now())
-            grouped = connection.execute(
-                text(
-                    f"SELECT ob.plan_id, o.unit_id, {STATUS_SQL} AS status, COUNT(*) FROM occurrence o"
-                    " JOIN obligation ob ON ob.id = o.obligation_id"
-                    f" WHERE {' AND '.join(where)} GROUP BY ob.plan_id, o.unit_id, status"
-                ).bindparams(*_expanding(params)),
-                params,
-            ).all()
+            by_unit, by_obligation = summary.status_counts(connection, where, params, province=province is not None,
+                                                           bind=_expanding(params))
+            plan_of = dict(connection.execute(select(col(t.ObligationRow.id), col(t.ObligationRow.plan_id))).all())
             plan_names = dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
             unit_names = dict(connection.execute(select(col(t.UnitRow.id), col(t.UnitRow.name))).all())
             unit_names.update(connection.execute(select(col(t.GroupRow.id), col(t.GroupRow.name))).all())
         by_plan: dict[str, dict[Status, int]] = {}
-        by_unit: dict[str, dict[Status, int]] = {}
-        for plan_id, unit_id, status, count in grouped:
-            for table, key in ((by_plan, plan_id), (by_unit, unit_id)):
-                counts = table.setdefault(key, dict.fromkeys(STATUSES, 0))
-                counts[Status(status)] += count
+        for obligation_id, found in by_obligation.items():
+            counts = by_plan.setdefault(plan_of[obligation_id], dict.fromkeys(STATUSES, 0))
+            for status, count in found.items():
+                counts[status] += count
         return (
             [SummaryRow(k, plan_names.get(k) or k, v) for k, v in sorted(by_plan.items())],
             [SummaryRow(k, unit_names.get(k, k), v) for k, v in sorted(by_unit.items())],
@@ -712,9 +698,10 @@ class Ledger:
                           details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
 
     def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str],
-                 province: str | None = None) -> tuple[list[str], dict]:
-        """WHERE terms on `o` (occurrence) and `ob` (obligation) for plans, units or groups, and a
-        province; each unit term is an indexed lookup of occurrence_holder, never a scan of occurrence."""
+                 province: str | None = None, *, by_province: bool = True) -> tuple[list[str], dict]:
+        """WHERE terms on `o` (occurrence) for plans, units or groups, and a province (without
+        `by_province`, only checked and bound: the caller selects it, as `summary` does); each unit
+        term is an indexed lookup of occurrence_holder, never a scan of occurrence."""
         where: list[str] = []
         params: dict = {}
         plans, units = list(plans), list(units)
@@ -723,7 +710,7 @@ class Ledger:
             for plan in plans:
                 if plan not in known:
                     raise LedgerError(_("unknown plan '{plan}'{suggestion}").format(plan=plan, suggestion=_suggest(plan, known)))
-            where.append("ob.plan_id IN :plans")
+            where.append("o.obligation_id IN (SELECT pob.id FROM obligation pob WHERE pob.plan_id IN :plans)")
             params["plans"] = plans
         if units:
             for unit in units:
@@ -733,8 +720,9 @@ class Ledger:
             params["units"] = sorted(self._expand_units(connection, units))
         if province is not None:
             self._check_province(connection, province)
-            where.append("o.id IN (SELECT h.occurrence_id FROM unit u JOIN occurrence_holder h ON h.unit_id = u.id"
-                         " WHERE u.province = :province)")
+            if by_province:
+                # by its own unit (an index range per unit), or through its other holders
+                where.append(summary.IN_PROVINCE)
             params["province"] = province
         return where, params
 

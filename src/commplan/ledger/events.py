@@ -58,7 +58,7 @@ def find_event(connection: Connection, event_id: str, plan: str | None) -> tuple
         query = query.where(col(t.EventRow.plan_id) == plan)
     found = connection.execute(query).all()
     if not found:
-        known = list(connection.execute(select(t.EventRow.code)).scalars())
+        known = list(connection.execute(select(col(t.EventRow.code))).scalars())
         raise LedgerError(_("unknown event '{event}'{suggestion}; run `commplan sync` first if the plan is new").format(
             event=event_id, suggestion=_suggest(event_id, known)))
     if len(found) > 1:
@@ -163,13 +163,13 @@ def remove_untouched(connection: Connection, keys: set[tuple[int, str, dt.date, 
     if doomed:
         connection.execute(text("DELETE FROM occurrence WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
                            {"ids": doomed})
-    remaining = {row_id for row_id, *_ in rows} - set(doomed)
+    remaining = {row_id for row_id, *_flags in rows} - set(doomed)
     kept = tuple(sorted(row_id for row_id, orphaned, touched in rows if orphaned and touched))
     return len(before - remaining), kept, len(doomed)
 
 
 def _standing(connection: Connection, plan_id: str, event_id: str, day: dt.date) -> int:
-    return sum(1 for d, _ in records.event_instances(connection, plan_id, event_id) if d == day)
+    return sum(1 for d, _seq in records.event_instances(connection, plan_id, event_id) if d == day)
 
 
 def _date(value: dt.date | str) -> dt.date:

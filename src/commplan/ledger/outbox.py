@@ -129,8 +129,8 @@ def expire_unplanned(connection: Connection, now: dt.datetime) -> int:
     """Steps no route could take within the planning window (no contact, an unknown recipient):
     closed as skipped with the reason, so nothing stays queued for ever unseen."""
     return connection.execute(
-        update(t.ReminderRow).where(t.ReminderRow.status == "queued",
-                                    t.ReminderRow.created_at < to_db(now - PLANNING_WINDOW))
+        update(t.ReminderRow).where(col(t.ReminderRow.status) == "queued",
+                                    col(t.ReminderRow.created_at) < to_db(now - PLANNING_WINDOW))
         .values(status="skipped", reason=_("not said within 14 days: no contact could take it, or its duty left the plan"))
     ).rowcount
 
@@ -307,7 +307,7 @@ def confirm(connection: Connection, delivery_id: int, worker: str, now: dt.datet
 def _hand_on(connection: Connection, row: RowMapping, now: dt.datetime) -> str:
     # due at once: the sender's channel filter holds a quiet channel's message until working hours
     """A new delivery of the same message to the first fallback address, carrying the same steps."""
-    first, _, rest = row["fallbacks"].partition(",")
+    first, _comma, rest = row["fallbacks"].partition(",")
     channel, address = first.split(":", 1)
     steps = connection.execute(
         select(col(t.DeliveryItemRow.reminder_id)).where(col(t.DeliveryItemRow.delivery_id) == row["id"])
@@ -345,7 +345,7 @@ def recover_stale(connection: Connection, clock: dt.datetime, idempotent: set[st
 
     retry = [i for i, channel, claimed, window in stale if channel in idempotent
              and (channel not in same_day or sent_today(claimed, window))]
-    give_up = [i for i, _, _, _ in stale if i not in set(retry)]
+    give_up = [i for i, *_row in stale if i not in set(retry)]
     if retry:
         connection.execute(update(t.DeliveryRow).where(col(t.DeliveryRow.id).in_(retry), col(t.DeliveryRow.status) == "sending", cutoff)
                            .values(status="pending", claimed_by=None,

@@ -33,6 +33,7 @@ status, and a window not yet open is still scheduled.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # The type and the names derived from it live in commplan.status (calendar files read them without
@@ -56,32 +57,77 @@ def counted(alias: str) -> str:
             f" OR ({alias}.recorded_at <= :as_of AND {alias}.withdrawn_at > :as_of))")
 
 
-# When the at_least-th item counting at T was delivered (NULL: not met). The stored met_at
-# (items never withdrawn) is exact unless an item was in the ledger at T and withdrawn since;
-# then the running sum is taken again, in the order refresh_delivery uses (date, then id).
-MET_AT_SQL = f"""(CASE
-  WHEN EXISTS (SELECT 1 FROM evidence w WHERE w.occurrence_id = o.id AND w.recorded_at <= :as_of
-               AND w.withdrawn_at > :as_of) THEN
-    (SELECT MIN(e.occurred_at) FROM evidence e WHERE e.occurrence_id = o.id AND {counted("e")}
+# The items in the ledger at T and withdrawn since: only their occurrences need the recount below.
+IN_LEDGER_THEN_WITHDRAWN = "w.recorded_at <= :as_of AND w.withdrawn_at > :as_of"
+
+
+# When the at_least-th item counting at T was delivered, summed again from the items (NULL: not
+# met), in the order refresh_delivery uses (date, then id).
+RECOUNT_SQL = f"""(SELECT MIN(e.occurred_at) FROM evidence e WHERE e.occurrence_id = o.id AND {counted("e")}
       AND (SELECT SUM(e2.quantity) FROM evidence e2 WHERE e2.occurrence_id = o.id AND {counted("e2")}
-           AND (e2.occurred_at < e.occurred_at OR (e2.occurred_at = e.occurred_at AND e2.id <= e.id))) >= o.at_least)
-  ELSE o.met_at
-END)"""
+           AND (e2.occurred_at < e.occurred_at OR (e2.occurred_at = e.occurred_at AND e2.id <= e.id))) >= o.at_least)"""
+
+
+def met_at_sql(recount_needed: str) -> str:
+    """When the at_least-th item counting at T was delivered (NULL: not met). The stored met_at
+    (items never withdrawn) is exact unless an item was in the ledger at T and withdrawn since
+    (`recount_needed`); then it is RECOUNT_SQL."""
+    return f"(CASE WHEN {recount_needed} THEN {RECOUNT_SQL} ELSE o.met_at END)"
+
+
+def _value(status: Status) -> str:
+    return f"'{status.value}'"
+
+
+def status_sql(excused: str, met_at: str, label: Callable[[Status], str] = _value) -> str:
+    """The classification above as a CASE on `o`, from a condition "excused at T", an expression
+    "met at", and how each status is written (its value by default)."""
+    return f"""
+CASE
+  WHEN {excused} THEN {label(Status.EXCUSED)}
+  WHEN {met_at} <= :as_of THEN
+    CASE WHEN {met_at} <= o.due_at THEN {label(Status.DONE_ON_TIME)} ELSE {label(Status.DONE_LATE)} END
+  WHEN :as_of < o.opens_at THEN {label(Status.SCHEDULED)}
+  WHEN o.untracked THEN {label(Status.UNTRACKED)}
+  WHEN :as_of <= o.due_at THEN {label(Status.OPEN)}
+  ELSE {label(Status.OVERDUE)}
+END
+"""
+
+
+MET_AT_SQL = met_at_sql(f"EXISTS (SELECT 1 FROM evidence w WHERE w.occurrence_id = o.id AND {IN_LEDGER_THEN_WITHDRAWN})")
 
 # 1 when the occurrence was met by T, else 0 (a NULL met_at compares to neither).
 MET_BY_SQL = f"(CASE WHEN {MET_AT_SQL} <= :as_of THEN 1 ELSE 0 END)"
 
-STATUS_SQL = f"""
-CASE
-  WHEN {EXCUSED_AT_SQL} THEN '{Status.EXCUSED}'
-  WHEN {MET_AT_SQL} <= :as_of THEN
-    CASE WHEN {MET_AT_SQL} <= o.due_at THEN '{Status.DONE_ON_TIME}' ELSE '{Status.DONE_LATE}' END
-  WHEN :as_of < o.opens_at THEN '{Status.SCHEDULED}'
-  WHEN o.untracked THEN '{Status.UNTRACKED}'
-  WHEN :as_of <= o.due_at THEN '{Status.OPEN}'
-  ELSE '{Status.OVERDUE}'
-END
-"""
+# Row by row (correlated lookups): what one occurrence or a page of them needs.
+STATUS_SQL = status_sql(EXCUSED_AT_SQL, MET_AT_SQL)
+
+# The same status for many rows at once (a summary). The occurrences excused at T and those that
+# need the recount are two sets, each taken once per statement and small (the excusals; the
+# withdrawn items, through the partial index ix_evidence_withdrawn), so a common row costs
+# comparisons of its own columns and no lookup of its own.
+EXCUSED_IDS = ("SELECT x.occurrence_id FROM excusal x WHERE x.excused_at <= :as_of"
+               " AND (x.revoked_at IS NULL OR x.revoked_at > :as_of)")
+RECOUNT_IDS = f"SELECT w.occurrence_id FROM evidence w WHERE w.withdrawn_at IS NOT NULL AND {IN_LEDGER_THEN_WITHDRAWN}"
+
+
+def bulk_status_sql(label: Callable[[Status], str] = _value) -> str:
+    """STATUS_SQL's classification, for many rows (see EXCUSED_IDS)."""
+    return status_sql(f"o.id IN ({EXCUSED_IDS})", met_at_sql(f"o.id IN ({RECOUNT_IDS})"), label)
+
+
+# The recounted met_at of the rows that need it, as a table to LEFT JOIN as `rc` on rc.occurrence_id = o.id:
+# PostgreSQL then prices the common row at its few comparisons, not at the recount's subqueries
+# (priced per row, they make every plan look alike, and it picks a sort where hashing is faster).
+RECOUNTED_SQL = f"(SELECT o.id AS occurrence_id, {RECOUNT_SQL} AS met_at FROM occurrence o WHERE o.id IN ({RECOUNT_IDS}))"
+
+
+def joined_status_sql(label: Callable[[Status], str] = _value) -> str:
+    """bulk_status_sql's classification over `o` LEFT JOIN RECOUNTED_SQL `rc`."""
+    return status_sql(f"o.id IN ({EXCUSED_IDS})", "(CASE WHEN rc.occurrence_id IS NULL THEN o.met_at ELSE rc.met_at END)",
+                      label)
+
 
 # Items delivered by T: the occurrence's evidence dated at or before T and not withdrawn by T.
 DELIVERED_SQL = (

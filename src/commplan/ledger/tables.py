@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -134,6 +135,10 @@ class EventInstanceRow(SQLModel, table=True):
     withdrawn_by: str | None = Field(default=None, sa_column=Column(Text))
 
 
+# The columns a summary reads (status.bulk_status_sql) after its grouping keys.
+SUMMARY_COLUMNS = ("unit_id", "obligation_id", "orphaned_at", "met_at", "opens_at", "due_at", "untracked", "at_least")
+
+
 class OccurrenceRow(SQLModel, table=True):
     __tablename__ = "occurrence"
     __table_args__ = (
@@ -146,6 +151,11 @@ class OccurrenceRow(SQLModel, table=True):
             postgresql_where=text("met_at IS NULL AND excused_at IS NULL"),
             sqlite_where=text("met_at IS NULL AND excused_at IS NULL"),
         ),
+        # a summary: each unit's rows read from the index alone, already in (unit, obligation) order
+        Index("ix_occurrence_summary", *SUMMARY_COLUMNS),
+        # a province's summary: the few rows held jointly (other holders than their own unit)
+        Index("ix_occurrence_shared", *SUMMARY_COLUMNS, postgresql_where=text("held_jointly"),
+              sqlite_where=text("held_jointly")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
@@ -173,6 +183,9 @@ class OccurrenceRow(SQLModel, table=True):
     uid_unit: str | None = Field(default=None, sa_column=Column(String(100)))
     # due before the plan's tracking_from: counted `untracked` instead of open or overdue, never reminded
     untracked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # owed by another unit than its own unit_id too (a shared duty; a group's): kept by the database
+    # itself, so PostgreSQL has statistics on how few such rows there are
+    held_jointly: bool | None = Field(default=None, sa_column=Column(Boolean, Computed("holders <> unit_id")))
 
 
 class OccurrenceHolderRow(SQLModel, table=True):
@@ -196,6 +209,9 @@ class EvidenceRow(SQLModel, table=True):
             postgresql_where=text("withdrawn_at IS NULL"), sqlite_where=text("withdrawn_at IS NULL"),
         ),
         Index("ix_evidence_occurrence", "occurrence_id", "occurred_at"),
+        # the items a summary at T recounts (status.RECOUNT_IDS): few, whatever the size of the table
+        Index("ix_evidence_withdrawn", "withdrawn_at", "recorded_at", "occurrence_id",
+              postgresql_where=text("withdrawn_at IS NOT NULL"), sqlite_where=text("withdrawn_at IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))

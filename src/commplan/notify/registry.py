@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
-from ..plan.model import ReminderChannel as Family  # a channel's family: the plan's `channels:` entry that allows it
+from ..plan.model import ReminderChannel
 from ..settings import ChannelSettings, SettingsError
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from ..ledger.outbox import Claimed
     from ..settings import Settings
     from .channels import Channel
+
+Family = ReminderChannel  # a channel's family: the plan's `channels:` entry that allows it
 
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
 from ..ledger.outbox import Claimed
-from ..settings import ChannelSettings
+from ..settings import ChannelSettings, Settings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
 from .registry import Body, ChannelSpec, Contact, Family, Setup
 
@@ -227,7 +227,7 @@ def _tokens(setup: Setup) -> ZaloTokens | None:
     return None
 
 
-def settings_with_zalo():
+def settings_with_zalo() -> Settings:
     """The core settings with the Zalo ones as attributes, for the Zalo token command."""
     from ..settings import get_settings
 

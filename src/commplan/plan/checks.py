@@ -356,9 +356,9 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
             return (_("a one-off takes a date as due (e.g. due: 2021-12-31), not {form}").format(form=kind.value), "due")
         if kind in (v.DueKind.END, v.DueKind.AFTER_END) and not o.until:
             return (_("a one-off needs `due` (a date, or {{after_start: 7d}}) or `until`").format(), "due" if o.due else "once")
-        if kind is v.DueKind.DATE and start and due.date < start:
+        if kind is v.DueKind.DATE and start and due.date is not None and due.date < start:
             return (_("due {due} is before from {start}").format(due=due.date, start=start), "due")
-        if kind is v.DueKind.DATE and until and due.date > until:
+        if kind is v.DueKind.DATE and until and due.date is not None and due.date > until:
             return (_("due {due} is after until {until}").format(due=due.date, until=until), "due")
         return None
     if kind is v.DueKind.DATE:
@@ -402,7 +402,7 @@ def due_fit_problem(o: m.Obligation, start: dt.date | None, until: dt.date | Non
 PERIOD_NAMES = {v.PeriodUnit.QUARTER: N_("quarter"), v.PeriodUnit.HALF_YEAR: N_("half-year"), v.PeriodUnit.YEAR: N_("year")}
 
 
-def _policy_checks(src, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
+def _policy_checks(src: Source, own: m.Reminders, policy: m.Reminders, path: KeyPath) -> list[PlanError]:
     """What only the merged policy can tell (an obligation's keys over the plan's), reported at the
     keys this mapping sets, so that a plan-level mistake is reported once, at the plan."""
     errors = []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from ..i18n import N_, _
 from . import model as m
@@ -235,7 +236,7 @@ def _validate_item(source: Source, model: type[M], item: object, path: KeyPath) 
         return None, [_translate(source, model, path, error) for error in exc.errors(include_url=False)]
 
 
-def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: dict) -> PlanError:
+def _translate(source: Source, model: type[m.Strict], base: KeyPath, error: ErrorDetails) -> PlanError:
     """One pydantic error as the clerk's line: the same key path, pydantic's English replaced by ours
     (pydantic's own words are English whatever the language), chosen by the error's `type`."""
     loc = tuple(p for p in error["loc"] if not _PYDANTIC_MARKER.match(str(p)))
@@ -291,7 +292,7 @@ ITEM_NAMES = {
 
 
 def _unknown_key(key: object, allowed: list[str]) -> str:
-    return m.v.unknown_key(str(key), allowed)
+    return v.unknown_key(str(key), allowed)
 
 
 def _build(parsed: list[ParsedFile], files: tuple[str, ...]) -> Catalog:

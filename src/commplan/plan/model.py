@@ -486,7 +486,7 @@ def _rrule(value: Any) -> str:
         rule = rrule.rrulestr(text, dtstart=dt.datetime(2000, 1, 1), cache=False)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
         raise v.Problem(_("invalid rule: {reason}").format(reason=exc)) from None
-    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:
+    if not isinstance(rule, rrule.rrule) or rule._freq > rrule.DAILY:  # type: ignore[attr-defined]  # FREQ has no public accessor
         raise v.Problem(_("the rule's FREQ must be DAILY or coarser: periods are whole days"))
     # A rule that never matches (30 February) would make dateutil search to year 9999.
     if not rule.between(dt.datetime(2000, 1, 1), dt.datetime(2030, 12, 31), inc=True):

@@ -64,10 +64,12 @@ def write_csv(rows: list[dict], path: Path) -> Path:
 def write_xlsx(rows: list[dict], path: Path, title: str) -> Path:
     from openpyxl import Workbook
     from openpyxl.styles import Font
+    from openpyxl.worksheet.worksheet import Worksheet
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one sheet
     sheet.title = _("Summary")
     sheet.append([title])
     sheet["A1"].font = Font(bold=True)
