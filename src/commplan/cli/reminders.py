@@ -157,11 +157,14 @@ def cmd_zalo_token(args: argparse.Namespace) -> int:
 
     from ..ledger import LedgerError
     from ..notify.channels import PermanentError, TemporaryError
-    from ..notify.zalo import settings_with_zalo as get_settings  # the core settings and the Zalo ones
+    from ..notify.zalo import ZaloSettings
     from ..notify.zalo_tokens import LedgerZaloTokens, ZaloLockedOut
+    from ..settings import get_settings
 
     settings = get_settings()
-    if not (settings.zalo_app_id and settings.zalo_secret_key):
+    zalo = settings.channel(ZaloSettings)  # the Zalo channel's own settings
+    app_id, secret_key = zalo.zalo_app_id, zalo.zalo_secret_key
+    if not (app_id and secret_key):
         return fail(_("set COMMPLAN_ZALO_APP_ID and COMMPLAN_ZALO_SECRET_KEY first (the app's id and secret key)"))
     try:
         refresh_token = _read_secret(args.refresh_token, args.refresh_token_file, "--refresh-token")
@@ -172,8 +175,8 @@ def cmd_zalo_token(args: argparse.Namespace) -> int:
         return fail(_("--access-token-file goes with --refresh-token - or --refresh-token-file"))
     try:
         with open_ledger(args) as ledger:
-            tokens = LedgerZaloTokens(ledger, settings.zalo_app_id, settings.zalo_secret_key, key=settings.token_store_key,
-                                      oauth_base=settings.zalo_oauth_base)
+            tokens = LedgerZaloTokens(ledger, app_id, secret_key, key=settings.token_store_key,
+                                      oauth_base=zalo.zalo_oauth_base)
             stored = (tokens.seed(refresh_token, access_token=access_token, expires_in=args.expires_in)
                       if refresh_token else tokens.status())
     except ZaloLockedOut as error:  # the stored pair cannot be opened with this key
