@@ -55,7 +55,7 @@ def test_a_repeated_request_id_is_already_sent_not_a_second_sms(fake, esms):
     ("phone", "key", "error", "message"),
     [("84900000000", "key-1", PermanentError, "eSMS 108: Phone not valid"),
      ("84912000001", "wrong", PermanentError, "eSMS 101: Authorize Failed"),
-     ("84911111111", "key-1", TemporaryError, "eSMS answered 200 103: Balance not enough")],
+     ("84911111111", "key-1", TemporaryError, "eSMS trả lời HTTP 200 103: Balance not enough")],
 )
 def test_code_result_decides_not_the_http_status(fake, esms, phone, key, error, message):
     with pytest.raises(error, match=message):
@@ -102,5 +102,5 @@ def test_a_refused_connection_never_left_and_is_retried_later():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with pytest.raises(TemporaryError, match="eSMS unreachable"):
+    with pytest.raises(TemporaryError, match="không kết nối được eSMS"):
         channel(f"http://127.0.0.1:{port}").send(delivery("84912000001"))

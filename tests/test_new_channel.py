@@ -53,7 +53,7 @@ def test_its_setting_may_be_given_to_settings_but_only_while_it_is_registered(en
     settings = Settings(data_dir=tmp_path / "data", loopback_dir=tmp_path / "box")
     with registry.registered(loopback_channel.CHANNEL):
         assert list(configured_channels(settings)) == ["loopback"]
-    with pytest.raises(SettingsError, match=r"^COMMPLAN_LOOPBACK_DIR is not a setting of commplan or of any registered"):
+    with pytest.raises(SettingsError, match=r"^COMMPLAN_LOOPBACK_DIR không phải là thiết lập của commplan hay của kênh gửi nào đã đăng ký"):
         configured_channels(settings)  # a typo or a missing channel is not silently ignored
 
 

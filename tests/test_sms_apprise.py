@@ -60,7 +60,7 @@ def test_the_phone_goes_into_the_url_and_the_sms_text_is_sent(gateway):
 def test_a_refusal_is_temporary_and_a_url_without_phone_is_refused(gateway):
     where, received, status = gateway
     status["code"] = 503
-    with pytest.raises(TemporaryError, match="did not accept"):
+    with pytest.raises(TemporaryError, match="không nhận tin"):
         AppriseSMSChannel(f"json://{where}/sms/{{phone}}").send(delivery())
     assert len(received) == 1
     with pytest.raises(ValueError, match=r"cần có \{phone\} ở chỗ đặt số điện thoại người nhận"):

@@ -57,9 +57,9 @@ def test_a_user_out_of_reach_is_unreachable_so_the_fallback_is_tried(zalo, addre
      (dict(error=-201), PermanentError, "Zalo OA -201: recipient is invalid!"),
      (dict(error=-32), TemporaryError, "Zalo OA -32: Your OA reached limit call api"),
      (dict(error=-211), TemporaryError, "Zalo OA -211: Out of quota"),
-     (dict(error=-100, http=502), TemporaryError, r"Zalo OA answered HTTP 502 \(-100: Unknown error\)"),
-     (dict(error=None, http=503), TemporaryError, r"Zalo OA answered HTTP 503 \(None: Service Unavailable\)"),
-     (dict(error=-9999, message="new"), TemporaryError, "unknown code -9999: new")],
+     (dict(error=-100, http=502), TemporaryError, r"Zalo OA trả lời HTTP 502 \(-100: Unknown error\)"),
+     (dict(error=None, http=503), TemporaryError, r"Zalo OA trả lời HTTP 503 \(None: Service Unavailable\)"),
+     (dict(error=-9999, message="new"), TemporaryError, "mã lạ -9999: new")],
 )
 def test_zalo_error_codes_become_temporary_permanent_or_unreachable(zalo, forced, error, message):
     zalo.fail_next(path=OA_PATH, **forced)
@@ -87,7 +87,7 @@ def test_a_401_without_a_zalo_body_counts_as_a_rejected_token(zalo):
 def test_a_token_rejected_again_after_the_refresh_is_temporary_and_not_retried_twice(zalo):
     zalo.fail_next(2, path=OA_PATH, error=-216)
     tokens = zalo.tokens()
-    with pytest.raises(TemporaryError, match="rejected the access token again after a refresh"):
+    with pytest.raises(TemporaryError, match="vẫn từ chối mã truy cập sau khi làm mới"):
         ZaloOAChannel(tokens, zalo.base).send(delivery())
     assert tokens.refreshed == 1 and oa_calls(zalo) == 2 and zalo.oa_messages == []
 
@@ -107,7 +107,7 @@ def test_a_spent_refresh_token_asks_an_administrator_to_re_authorise(zalo):
 
 
 def test_an_unreachable_zalo_is_temporary():
-    with pytest.raises(TemporaryError, match="could not reach Zalo OA"):
+    with pytest.raises(TemporaryError, match="không kết nối được Zalo OA"):
         ZaloOAChannel(StaticTokens("oa-token-1"), "http://127.0.0.1:9").send(delivery())
 
 

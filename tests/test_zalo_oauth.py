@@ -38,7 +38,7 @@ def test_the_refresh_token_rotates_and_each_one_works_once(zalo):
     with pytest.raises(RefreshRejected, match="-14020") as raised:
         refresh(zalo, "refresh-1")
     assert isinstance(raised.value, PermanentError) and PERMISSION_URL in str(raised.value)
-    assert "administrator must re-authorise" in str(raised.value)
+    assert "quản trị viên cần cấp quyền lại cho OA" in str(raised.value)
     assert (zalo.access_token, zalo.refresh_token) == ("oa-token-3", "refresh-3")  # the reuse changed nothing
     assert refresh(zalo, "refresh-3").refresh_token == "refresh-4"
 
@@ -60,7 +60,7 @@ def test_wrong_app_credentials_are_rejected(zalo, kwargs):
 @pytest.mark.parametrize(
     ("forced", "message"),
     [(dict(error=None, http=503), "HTTP 503"),
-     (dict(error=None, http=200, message="<html>maintenance</html>"), "without a JSON object")],
+     (dict(error=None, http=200, message="<html>maintenance</html>"), "không có đối tượng JSON")],
 )
 def test_server_trouble_is_temporary(zalo, forced, message):
     zalo.fail_next(path=OAUTH_PATH, **forced)
@@ -70,5 +70,5 @@ def test_server_trouble_is_temporary(zalo, forced, message):
 
 
 def test_a_network_error_is_temporary():
-    with pytest.raises(TemporaryError, match="could not reach Zalo OAuth"):
+    with pytest.raises(TemporaryError, match="không kết nối được Zalo OAuth"):
         refresh_tokens("app-1", "secret-1", "refresh-1", base="http://127.0.0.1:9", timeout=2)

@@ -240,7 +240,7 @@ def test_a_refused_refresh_locks_zalo_out_visibly_until_it_is_seeded_again(ledge
         assert (stored.access_token, stored.refresh_token) == ("oa-token-1", "refresh-we-kept")  # nothing lost
         assert zalo.refreshes == [] and [r["body"]["refresh_token"] for r in oauth_calls(zalo)] == ["refresh-we-kept"]
         # once refused, the same refresh token is not offered again (every Zalo delivery would ask)
-        with pytest.raises(ZaloLockedOut, match="re-authorise the OA"):
+        with pytest.raises(ZaloLockedOut, match="cấp quyền lại cho OA"):
             tokens.invalidate("oa-token-1")
         assert len(oauth_calls(zalo)) == 1
 

@@ -72,8 +72,8 @@ def test_the_tracking_id_is_stable_across_sends_and_zalo_does_not_de_duplicate_i
      (PHONE, dict(error=-115), TemporaryError, "Zalo ZNS -115: Out of quota"),
      (PHONE, dict(error=-144), TemporaryError, "Zalo ZNS -144"),
      (PHONE, dict(error=-147, message="Exceeded template daily limit"), TemporaryError, "Zalo ZNS -147"),
-     (PHONE, dict(error=None, http=503), TemporaryError, "Zalo ZNS answered HTTP 503"),
-     (PHONE, dict(error=-9999, message="new"), TemporaryError, "unknown code -9999: new")],
+     (PHONE, dict(error=None, http=503), TemporaryError, "Zalo ZNS trả lời HTTP 503"),
+     (PHONE, dict(error=-9999, message="new"), TemporaryError, "mã lạ -9999: new")],
 )
 def test_zns_error_codes_become_temporary_permanent_or_unreachable(zalo, phone, forced, error, message):
     if forced:
@@ -85,7 +85,7 @@ def test_zns_error_codes_become_temporary_permanent_or_unreachable(zalo, phone, 
 
 
 def test_template_data_is_required_and_checked(zalo):
-    with pytest.raises(PermanentError, match="no ZNS template data"):
+    with pytest.raises(PermanentError, match="không có dữ liệu mẫu ZNS"):
         channel(zalo).send(delivery(data=None))
     assert zalo.requests == []  # refused before anything went out
     with pytest.raises(PermanentError, match="Zalo ZNS -112: Template data invalid"):
@@ -104,7 +104,7 @@ def test_an_expired_token_is_refreshed_and_the_message_sent_once(zalo):
 def test_a_token_rejected_after_the_refresh_is_temporary(zalo):
     zalo.fail_next(2, path=ZNS_PATH, error=-124)
     tokens = zalo.tokens()
-    with pytest.raises(TemporaryError, match="Zalo ZNS rejected the access token again"):
+    with pytest.raises(TemporaryError, match="Zalo ZNS vẫn từ chối mã truy cập"):
         channel(zalo, tokens=tokens).send(delivery())
     assert tokens.refreshed == 1 and zns_calls(zalo) == 2 and zalo.zns_messages == []
 

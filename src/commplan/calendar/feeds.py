@@ -253,7 +253,7 @@ class Feeds:
                                start=start, end=end, now=now)
             names = ledger.unit_names()
         except LedgerError as error:  # e.g. a unit or plan not synced into the ledger yet
-            log.warning("feed %s: %s", feed.key, error)
+            log.warning(_("feed %s: %s"), feed.key, error)
             return PlainTextResponse("Service Unavailable", 503, headers={"Retry-After": "300"})
         stamp = max((m for m in (found.changed, issued) if m is not None), default=NEVER)
         state = (found.count, stamp, tuple(sorted(names.items())))
@@ -288,7 +288,7 @@ class Feeds:
             try:
                 data, _changed = export_calendar(ledger, self.catalog, selection, as_of=now, now=stamp, link=link)
             except LedgerError as error:
-                log.warning("feed %s: %s", feed.key, error)
+                log.warning(_("feed %s: %s"), feed.key, error)
                 return PlainTextResponse("Service Unavailable", 503, headers={"Retry-After": "300"})
             body = _with_refresh(data)
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..i18n import _
 from ..plan.model import Contact
 
 # mobile prefixes after the 2018 renumbering (Viettel 032-039, 086, 096-098; Vinaphone 081-085, 088,
@@ -32,7 +33,7 @@ def normalise_phone(raw: str) -> str:
     if digits.startswith("0"):
         digits = "84" + digits[1:]
     if not digits.isdigit() or not _MOBILE.match(digits):
-        raise InvalidPhone(f"'{raw}' is not a Vietnamese mobile number")
+        raise InvalidPhone(_("'{number}' is not a Vietnamese mobile number").format(number=raw))
     return digits
 
 

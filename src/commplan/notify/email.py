@@ -64,14 +64,14 @@ class EmailChannel:
 
     def send(self, delivery: Claimed) -> str | None:
         if "@" not in delivery.address:
-            raise PermanentError(f"'{delivery.address}' is not an email address")
+            raise PermanentError(_("'{address}' is not an email address").format(address=delivery.address))
         sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh"))
         if not sender.add(self.url_for(delivery)):
-            raise PermanentError("the SMTP URL is not valid for apprise")
+            raise PermanentError(_("the SMTP URL is not valid for apprise"))
         attach = [calendar_attachment(delivery.attachment)] if delivery.attachment else None
         if not sender.notify(title=delivery.subject, body=delivery.body_html, body_format=apprise.NotifyFormat.HTML,
                              attach=attach):
-            raise TemporaryError("the SMTP server did not accept the message")
+            raise TemporaryError(_("the SMTP server did not accept the message"))
         return f"email:{delivery.id}"
 
 

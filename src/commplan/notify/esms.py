@@ -16,6 +16,7 @@ import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, send_with
@@ -124,12 +125,13 @@ class ESMSChannel:
             return plugin.last_result.get("sms_id") or f"esms:commplan-{delivery.id}"
         if "transport" in result:
             if result.get("maybe_sent"):
-                raise OutcomeUnknown(f"eSMS did not answer in time: {result['transport']}")
-            raise TemporaryError(f"eSMS unreachable: {result['transport']}")
+                raise OutcomeUnknown(_("eSMS did not answer in time: {error}").format(error=result["transport"]))
+            raise TemporaryError(_("eSMS unreachable: {error}").format(error=result["transport"]))
         code = result.get("code")
         if code in PERMANENT:
-            raise PermanentError(f"eSMS {code}: {result.get('message')}")
-        raise TemporaryError(f"eSMS answered {result.get('http')} {code or 'no CodeResult'}: {result.get('message')}")
+            raise PermanentError(_("eSMS {code}: {message}").format(code=code, message=result.get("message")))
+        raise TemporaryError(_("eSMS answered HTTP {http} {code}: {message}").format(
+            http=result.get("http"), code=code or _("without CodeResult"), message=result.get("message")))
 
 
 class ESMSSettings(ChannelSettings):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, TypeVar
 
+from ..i18n import _
 from ..plan.model import ReminderChannel
 from ..settings import ChannelSettings, SettingsError
 
@@ -182,7 +183,8 @@ def check_given(settings: Settings) -> None:
     channel that is not registered), not something to ignore."""
     unknown = sorted(set(settings.model_extra or {}) - set(setting_names()))
     if unknown:
-        raise SettingsError(f"COMMPLAN_{unknown[0].upper()} is not a setting of commplan or of any registered channel")
+        raise SettingsError(_("{variable} is not a setting of commplan or of any registered channel").format(
+            variable=f"COMMPLAN_{unknown[0].upper()}"))
 
 
 def register(spec: ChannelSpec) -> None:

@@ -38,9 +38,9 @@ class AppriseSMSChannel:
     def send(self, delivery: Claimed) -> str | None:
         sender = apprise.Apprise()
         if not sender.add(self.url_template.replace("{phone}", delivery.address)):
-            raise PermanentError("COMMPLAN_SMS_APPRISE_URL is not a URL apprise knows")
+            raise PermanentError(_("COMMPLAN_SMS_APPRISE_URL is not a URL apprise knows"))
         if not sender.notify(body=delivery.body_sms, title="", body_format=apprise.NotifyFormat.TEXT):
-            raise TemporaryError("the SMS service did not accept the message")
+            raise TemporaryError(_("the SMS service did not accept the message"))
         return f"sms:{delivery.id}"
 
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings, Settings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
@@ -73,7 +74,7 @@ class StaticTokens:
         return self.token
 
     def invalidate(self, token: str) -> str:
-        raise TemporaryError("access token rejected and no app id/secret to refresh it")
+        raise TemporaryError(_("access token rejected and no app id/secret to refresh it"))
 
 
 def post(url: str, token: str, payload: dict, timeout: float | tuple[float, float]) -> dict:
@@ -107,8 +108,8 @@ def send_with_tokens(tokens: ZaloTokens, plugin_for: Callable[[str], NotifyBase]
         plugin = plugin_for(tokens.invalidate(token))
         result = send_with(plugin, body)
         if result is not None and token_rejected(result):
-            raise TemporaryError(f"{codes.service} rejected the access token again after a refresh "
-                                 f"({result.get('error')}: {result.get('message')})")
+            raise TemporaryError(_("{service} rejected the access token again after a refresh ({code}: {message})").format(
+                service=codes.service, code=result.get("error"), message=result.get("message")))
     if result is None:
         return plugin.last_result["data"]
     raise failure(result, codes)
@@ -122,18 +123,20 @@ def failure(result: dict, codes: ErrorCodes) -> Exception:
     service = codes.service
     if "transport" in result:
         if result.get("maybe_sent"):
-            return OutcomeUnknown(f"{service} did not answer in time: {result['transport']}")
-        return TemporaryError(f"could not reach {service}: {result['transport']}")
+            return OutcomeUnknown(_("{service} did not answer in time: {error}").format(service=service, error=result["transport"]))
+        return TemporaryError(_("could not reach {service}: {error}").format(service=service, error=result["transport"]))
     http, code, text = result.get("http") or 0, result.get("error"), result.get("message")
     if http >= 500:
-        return TemporaryError(f"{service} answered HTTP {http} ({code}: {text})")
+        return TemporaryError(_("{service} answered HTTP {http} ({code}: {message})").format(
+            service=service, http=http, code=code, message=text))
     if code in codes.unreachable:
         return Unreachable(f"{service} {code}: {text}")
     if code in codes.permanent:
         return PermanentError(f"{service} {code}: {text}")
     if code in codes.temporary:
         return TemporaryError(f"{service} {code}: {text}")
-    return TemporaryError(f"{service} answered HTTP {http} with an unknown code {code}: {text}")
+    return TemporaryError(_("{service} answered HTTP {http} with an unknown code {code}: {message}").format(
+        service=service, http=http, code=code, message=text))
 
 
 class NotifyZaloOA(NotifyBase):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import requests
 
+from ..i18n import _
 from .channels import PermanentError, TemporaryError
 
 PRODUCTION_BASE = "https://oauth.zaloapp.com"
@@ -40,23 +41,23 @@ def refresh_tokens(app_id: str, secret_key: str, refresh_token: str, *, base: st
             data={"app_id": app_id, "grant_type": "refresh_token", "refresh_token": refresh_token},
         )
     except requests.RequestException as error:
-        raise TemporaryError(f"could not reach Zalo OAuth: {error}") from error
+        raise TemporaryError(_("could not reach {service}: {error}").format(service="Zalo OAuth", error=error)) from error
     if response.status_code >= 500:
-        raise TemporaryError(f"Zalo OAuth answered HTTP {response.status_code}")
+        raise TemporaryError(_("Zalo OAuth answered HTTP {http}").format(http=response.status_code))
     try:
         answer = response.json()
     except ValueError:
         answer = None
     if not isinstance(answer, dict):
-        raise TemporaryError(f"Zalo OAuth answered HTTP {response.status_code} without a JSON object")
+        raise TemporaryError(_("Zalo OAuth answered HTTP {http} without a JSON object").format(http=response.status_code))
     if answer.get("error"):
-        raise RefreshRejected(
-            f"Zalo refused the refresh token ({answer.get('error')} {answer.get('error_name') or ''}: "
-            f"{answer.get('error_description') or answer.get('error_reason') or ''}); an administrator must "
-            f"re-authorise the OA at {PERMISSION_URL}"
-        )
+        raise RefreshRejected(_(
+            "Zalo refused the refresh token ({code} {name}: {reason}); an administrator must re-authorise the OA at {url}"
+        ).format(code=answer.get("error"), name=answer.get("error_name") or "",
+                 reason=answer.get("error_description") or answer.get("error_reason") or "", url=PERMISSION_URL))
     try:
         return TokenPair(str(answer["access_token"]), str(answer["refresh_token"]), int(answer["expires_in"]))
     except (KeyError, TypeError, ValueError) as error:
         # Nothing says the old refresh token was spent: a later try with it either works or says so.
-        raise TemporaryError(f"Zalo OAuth answered HTTP {response.status_code} without a token pair") from error
+        raise TemporaryError(_("Zalo OAuth answered HTTP {http} without a token pair").format(
+            http=response.status_code)) from error

@@ -21,6 +21,7 @@ from typing import Any
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
 from apprise.utils.parse import parse_bool
 
+from ..i18n import _
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings
 from .channels import PermanentError
@@ -133,7 +134,7 @@ def template_data(delivery: Claimed) -> dict:
     except ValueError:
         data = None
     if not isinstance(data, dict) or not data:
-        raise PermanentError(f"delivery {delivery.id} has no ZNS template data")
+        raise PermanentError(_("delivery {delivery} has no ZNS template data").format(delivery=delivery.id))
     return data
 
 

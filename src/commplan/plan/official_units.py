@@ -15,7 +15,7 @@ Láng) both get their code appended, so no id depends on the order of the list.
 A group `ubnd-cap-xa-<province>` holds every commune: "UBND các xã, phường".
 
 Pure: `directory_for` returns the YAML text; reading files and the command
-line live in `commplan.cli_units`.
+line live in `commplan.cli.units`.
 """
 
 from __future__ import annotations
