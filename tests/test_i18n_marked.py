@@ -71,7 +71,7 @@ def unmarked(package: Path = PACKAGE) -> list[str]:
             if not isinstance(node, ast.Call):
                 continue
             name = _name(node.func)
-            texts: list[ast.AST] = []
+            texts: list[ast.expr] = []
             if name == "print" or name in errors or (name == "error" and "parser" in ast.unparse(node.func)):
                 texts = node.args[:1]
             elif name in ("add_argument", "add_parser", "ArgumentParser", "add_subparsers", "add_argument_group",
