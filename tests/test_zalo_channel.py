@@ -93,7 +93,7 @@ def test_a_token_rejected_again_after_the_refresh_is_temporary_and_not_retried_t
 
 
 def test_a_bare_token_that_is_rejected_cannot_be_refreshed(zalo):
-    with pytest.raises(TemporaryError, match="no app id/secret to refresh it"):
+    with pytest.raises(TemporaryError, match="không có app id/secret để làm mới"):
         ZaloOAChannel(StaticTokens("not-issued-by-zalo"), zalo.base).send(delivery())
     assert zalo.requests[0]["headers"]["access_token"] == "not-issued-by-zalo" and oa_calls(zalo) == 1
 

@@ -110,7 +110,7 @@ def test_a_token_rejected_after_the_refresh_is_temporary(zalo):
 
 
 def test_a_bare_token_that_is_rejected_is_temporary(zalo):
-    with pytest.raises(TemporaryError, match="no app id/secret"):
+    with pytest.raises(TemporaryError, match="không có app id/secret"):
         channel(zalo, tokens=StaticTokens("stale")).send(delivery())
     assert zns_calls(zalo) == 1
 
