@@ -206,3 +206,22 @@ def test_the_compliance_workbook_headings_follow_the_language_and_the_csv_keys_d
     assert [c.value for c in sheet[2]][-1] == "Total"
     text = write_csv([row], tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert text.splitlines()[0] == ",".join(COLUMNS)
+
+
+def test_sunday_and_the_occurrences_an_event_undo_touched_use_the_glossarys_words(lang):
+    """GLOSSARY.md: weekdays "thứ Hai" … "Chủ nhật" (as the calendar files write it); an occurrence is a
+    "kỳ thực hiện", an obligation a "nhiệm vụ": an undo removes occurrences, never obligations."""
+    from commplan.cli.sync import _event_lines
+    from commplan.ledger.events import EventChange
+
+    sunday = dt.datetime(2026, 2, 22, 23, 59, tzinfo=VN)
+    assert render_occurrences.vietnamese_deadline(sunday) == "Chủ nhật 22/02/2026"
+    undo = EventChange(plan="p", event="e", day=dt.date(2024, 5, 6), repeats=False, undo=True, removed=2, kept=(7,))
+    assert _event_lines(undo)[1:] == [
+        "Đã xoá 2 kỳ thực hiện chưa có minh chứng, chưa được miễn, chưa được nhắc.",
+        ("Giữ lại 1 kỳ thực hiện đã có minh chứng, được miễn hoặc đã được nhắc (đánh dấu mồ côi, minh chứng không bao "
+         "giờ bị xoá): #7."),
+    ]
+    lang("en")
+    assert render_occurrences.vietnamese_deadline(sunday) == "Sunday 22/02/2026"
+    assert _event_lines(undo)[1] == "Removed 2 occurrences without evidence, excusal or reminder."
