@@ -28,10 +28,10 @@ def buckets(run, *args) -> dict:
 def test_sync_then_replay_2021_then_record_moves_buckets(run):
     synced = run("sync", "plans/")
     assert synced.returncode == 0, synced.stderr
-    assert "cập nhật 0, xoá 0, mồ côi 0, giữ nguyên 0." in synced.stdout
+    assert "cập nhật 0, xóa 0, mồ côi 0, giữ nguyên 0." in synced.stdout
     assert "chờ sự kiện: thanh-hoa-241-2021/tin-bai-cong-ttdt-thang" in synced.stdout
     again = run("sync", "plans/")
-    assert "kỳ thực hiện mới 0, cập nhật 0, xoá 0, mồ côi 0," in again.stdout
+    assert "kỳ thực hiện mới 0, cập nhật 0, xóa 0, mồ côi 0," in again.stdout
 
     table = run("status", "--as-of", "2021-12-31", "--summary")
     assert table.returncode == 0, table.stderr

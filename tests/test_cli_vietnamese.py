@@ -74,7 +74,7 @@ def test_the_check_sees_english_and_spares_what_is_not_prose():
     assert english_words("Đã sao lưu vào /tmp/the/file.sqlite3 (https://example.org/is/not)") == []
     # a command's name is spared where argparse shows it, not in prose
     assert english_words("cách dùng: commplan evidence list [-h] [--unit ID]") == []
-    assert english_words("    run            việc chính: một lần kiểm tra") == []
+    assert english_words("    run            việc chính: một lượt chạy") == []
     assert english_words("    outbox         the messages planned, sent") == ["the", "messages", "sent"]
     assert english_words("Đã xong: run the tick") == ["run", "the"]
 

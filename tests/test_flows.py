@@ -143,22 +143,22 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
         return result.stdout
 
     replay = run("--as-of", "2021-12-10")  # the end of that day, years before the real clock
-    assert "Chạy lần kiểm tra lúc 23:59 10/12/2021 (giờ Việt Nam) với plans/ ..." in replay
+    assert "Lượt chạy lúc 23:59 10/12/2021 (giờ Việt Nam) với plans/ ..." in replay
     [headline] = [line for line in replay.splitlines() if line.startswith("Chạy lại ")]
     assert headline.startswith("Chạy lại 23:59 ngày 10/12/2021 (mô phỏng): không gửi nhắc việc nào; sẽ gửi ")
     count = int(headline.split("sẽ gửi ")[1].split(" tin:")[0])
     listed = [line for line in replay.splitlines() if line.startswith("  → ")]
     assert count > 20 and len(listed) == 20 and f"  … và {count - 20} tin khác." in replay
     assert all(" qua email (" in line for line in listed)  # 23:59: Zalo and SMS would wait for the morning
-    assert "Ngoài khung giờ gửi" in replay and "Nhắc việc: lần kiểm tra" not in replay and "replay-tick-changes" in replay
+    assert "Ngoài khung giờ gửi" in replay and "Nhắc việc: lượt chạy" not in replay and "replay-tick-changes" in replay
     with Ledger(f"sqlite:///{ledger_file}") as ledger:
         assert ledger.reminders() == [] and ledger.deliveries() == [] and ledger.last_tick() is None
     assert not outbox.exists()
     assert ledger_file.is_file() and (tmp_path / "data" / "prefect").is_dir()
 
     real = run(COMMPLAN_NOW="2021-12-10T09:00:00+07:00")  # as if it were then: no --as-of, the clock's instant
-    assert "Chạy lần kiểm tra lúc 09:00 10/12/2021 (giờ Việt Nam) với plans/ ..." in real
-    assert "Nhắc việc: lần kiểm tra này xếp " in real and "Chạy lại" not in real
+    assert "Lượt chạy lúc 09:00 10/12/2021 (giờ Việt Nam) với plans/ ..." in real
+    assert "Nhắc việc: lượt chạy này xếp " in real and "Chạy lại" not in real
     sent = int(real.split(" tin nhắn, đã gửi ")[1].split(",")[0])
     assert sent > 0 and len(outbox.read_text(encoding="utf-8").splitlines()) == sent
     shown = [line for line in real.splitlines() if line.startswith("  → ")]

@@ -51,7 +51,7 @@ def test_a_repeating_event_recorded_twice_on_one_day_then_withdrawn(ledger_url, 
     assert undo.returncode == 0, undo.stderr
     assert undo.stdout.splitlines()[:2] == [
         "Đã rút lại một lần của sự kiện ke-hoach/yeu-cau-bao-cao ngày 06/05/2024 (ngày này còn 1 lần).",
-        "Đã xoá 1 kỳ thực hiện chưa có minh chứng, chưa được miễn, chưa được nhắc.",
+        "Đã xóa 1 kỳ thực hiện chưa có minh chứng, chưa được miễn, chưa được nhắc.",
     ]
     nothing = commplan("event", "yeu-cau-bao-cao", "--date", "2024-05-07", "--undo", "--plans", str(plans), env=env)
     assert nothing.returncode == 1

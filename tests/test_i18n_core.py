@@ -218,9 +218,9 @@ def test_sunday_and_the_occurrences_an_event_undo_touched_use_the_glossarys_word
     assert render_occurrences.vietnamese_deadline(sunday) == "Chủ nhật 22/02/2026"
     undo = EventChange(plan="p", event="e", day=dt.date(2024, 5, 6), repeats=False, undo=True, removed=2, kept=(7,))
     assert _event_lines(undo)[1:] == [
-        "Đã xoá 2 kỳ thực hiện chưa có minh chứng, chưa được miễn, chưa được nhắc.",
+        "Đã xóa 2 kỳ thực hiện chưa có minh chứng, chưa được miễn, chưa được nhắc.",
         ("Giữ lại 1 kỳ thực hiện đã có minh chứng, được miễn hoặc đã được nhắc (đánh dấu mồ côi, minh chứng không bao "
-         "giờ bị xoá): #7."),
+         "giờ bị xóa): #7."),
     ]
     lang("en")
     assert render_occurrences.vietnamese_deadline(sunday) == "Sunday 22/02/2026"

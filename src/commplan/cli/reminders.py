@@ -96,7 +96,7 @@ def _show_preview(preview: Preview) -> int:
 
     print(render.headline(preview.as_of, len(preview.deliveries), replay=preview.replay))
     if preview.quiet:
-        print(_(render.QUIET_NOTE))
+        print(render.QUIET_NOTE)
     print()
     for delivery in preview.deliveries:
         text = registry.text_of(delivery)  # type: ignore[arg-type]  # a planned delivery has the fields it reads

@@ -125,7 +125,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         would_send = reminders["would_send"]
         print(render_preview.headline(as_of, len(would_send), replay=True))
         if reminders["quiet"]:
-            print(_(render_preview.QUIET_NOTE))
+            print(render_preview.QUIET_NOTE)
         print("\n".join(render_preview.message_lines(would_send, limit=REPLAY_SHOWN)
                         + render_preview.without_address(reminders["messages"]["without_address"])))
         print(_("Column «{column}»: the reminder steps it would queue (none was queued). To send for real as if it "
