@@ -24,7 +24,7 @@ import uvicorn
 from icalendar import Calendar, Component
 
 from commplan.calendar.events import stable_uid
-from commplan.calendar.feeds import FeedConfigError, feed_app
+from commplan.web.feeds import FeedConfigError, feed_app
 from commplan.cli import main
 from commplan.ledger import EvidenceInput
 from commplan.ledger.api import default_horizon
