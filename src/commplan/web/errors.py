@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
@@ -45,7 +46,7 @@ def wants_json(request: Request) -> bool:
 
 
 def error_response(request: Request, status: int, *, message: str | None = None, details: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
+                   headers: Mapping[str, str] | None = None) -> Response:
     """The error page (or JSON body) of this status; `message` replaces the standard explanation."""
     title, explanation = PAGES.get(status, GENERIC)
     text = message or _(explanation)
@@ -53,10 +54,10 @@ def error_response(request: Request, status: int, *, message: str | None = None,
         body: dict[str, Any] = {"error": KEYS.get(status, "error"), "status": status, "message": text}
         if details is not None:
             body["details"] = jsonable_encoder(details)
-        return JSONResponse(body, status_code=status, headers=headers)
+        return JSONResponse(body, status_code=status, headers=dict(headers or {}))
     return render(request, "error.html", {"status": status, "title": _(title), "message": text,
                                           "path": request.url.path if status == 404 else None},
-                  status_code=status, headers=headers)
+                  status_code=status, headers=dict(headers or {}))
 
 
 def _own_detail(exc: HTTPException) -> str | None:

@@ -56,6 +56,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..calendar.export import Selection, export_calendar
 from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import Ledger, LedgerError, default_horizon
@@ -63,7 +64,6 @@ from ..ledger.feed_state import HISTORY, FeedState
 from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
 from ..settings import Settings
-from ..calendar.export import Selection, export_calendar
 from .ledger_access import LedgerAccess
 
 log = logging.getLogger("commplan.feeds")
