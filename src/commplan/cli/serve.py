@@ -39,15 +39,13 @@ def serve_web(args: argparse.Namespace) -> int:
         return fail(_("--port {port} is not a port (0-65535)").format(port=args.port), EXIT_USAGE)
     if workers < 1:
         return fail(_("--workers {workers} must be at least 1").format(workers=workers), EXIT_USAGE)
-    import logging
-
     import uvicorn
 
     from ..ledger import Ledger, LedgerError
     from ..settings import get_settings
     from ..web.app import create_app
     from ..web.feeds import WebConfigError
-    from ..web.serving import PLANS_VARIABLE
+    from ..web.serving import PLANS_VARIABLE, configure_logging
 
     settings = get_settings()
     if args.database:
@@ -57,7 +55,7 @@ def serve_web(args: argparse.Namespace) -> int:
         app = create_app(settings, plans=args.plans)  # the plans and the secret checked before listening
     except (LedgerError, WebConfigError) as error:
         return fail(str(error))
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
+    configure_logging()
     # uvicorn's access log would write the tokens of feeds and report links; the app logs what it needs
     if workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, access_log=False, server_header=False)
