@@ -19,6 +19,7 @@ from . import (
     plans,
     reminders,
     run,
+    serve,
     status,
     sync,
     units,
@@ -27,7 +28,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker)
+MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
