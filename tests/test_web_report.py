@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from test_calendar_feeds import SECRET
 
 from commplan.ledger import EvidenceInput, Ledger
-from commplan.links import report_token
+from commplan.links import report_link, report_token
 from commplan.plan import load_catalog
 from commplan.settings import Settings
 from commplan.web.app import create_app
@@ -42,6 +42,15 @@ OBLIGATIONS = """
   at_least: 2
   from: 2026-01-01
   until: 2026-06-30
+- id: hop-bao
+  title: Họp báo chung
+  kind: meeting
+  evidence: document
+  lead: ubnd-cap-huyen
+  shared: true
+  every: quarter
+  from: 2026-01-01
+  until: 2026-12-31
 """
 
 
@@ -156,7 +165,8 @@ def test_a_count_like_2_lan_and_a_document_name_are_recorded(site):
         page = client.get(path).text
         assert "thực hiện 2 lần" in page and page.index('name="count"') < page.index('name="link"')  # what the plan asks first
         assert send(client, path, count="2 lần").status_code == 303
-        assert "hoàn thành đúng hạn" in client.get(path).text
+        done = client.get(path).text
+        assert "hoàn thành đúng hạn" in done and "<dd>2/2</dd>" in done and "2 lần" in done
         assert send(client, path, document="Công văn số 12/UBND").status_code == 303
     assert [(i.kind, i.quantity, i.document, i.source) for i in site.evidence(occurrence)] == [
         ("count", 2, None, "web"), ("document", 1, "Công văn số 12/UBND", "web")]
@@ -179,6 +189,24 @@ def test_what_cannot_be_recorded_is_said_on_the_page_and_nothing_is_recorded(sit
 
 
 # ---------------------------------------------------------------- token rules
+
+
+def test_the_link_a_reminder_carries_opens_this_page(site):
+    occurrence = site.occurrence("buu-dien")
+    sent = report_link("http://127.0.0.1:8000", SECRET, occurrence, "buu-dien", issued=NOW)
+    with site.client() as client:
+        assert client.get(sent.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+
+def test_a_shared_duty_takes_a_report_from_each_holder_and_the_group_only(site):
+    occurrence = site.occurrence("ubnd-cap-huyen", "hop-bao")
+    with site.client() as client:
+        for unit in ("ubnd-huyen-b", "ubnd-cap-huyen"):
+            page = client.get(link(occurrence, unit))
+            assert page.status_code == 200 and "Họp báo chung" in page.text, unit
+        assert send(client, link(occurrence, "ubnd-huyen-b"), document="Biên bản họp báo").status_code == 303
+        assert client.get(link(occurrence, "buu-dien")).status_code == 404  # not a holder
+    assert [(i.document, i.unit) for i in site.evidence(occurrence)] == [("Biên bản họp báo", "ubnd-cap-huyen")]
 
 
 def test_a_tampered_token_is_a_vietnamese_404_without_a_form(site):
