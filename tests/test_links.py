@@ -237,3 +237,17 @@ def test_without_a_public_url_and_secret_no_link_is_sent(ledger, catalog, smtp, 
     texts = [m.get_body(preferencelist=("plain",)).get_content() for _, m in inbox.messages]
     texts += [m["text"] for m in zalo.oa_messages] + [m["Content"] for m in esms.received]
     assert len(texts) == 4 and not any("/bao-cao/" in t for t in texts)
+
+
+def test_an_expired_report_link_says_which_occurrence_and_unit_it_was_for():
+    from commplan.links import BadLink, ExpiredLink
+
+    issued = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    token = report_token("s3cret-for-expiry-test", 42, "ubnd-xa-a", issued=issued)
+    with pytest.raises(ExpiredLink) as raised:
+        read_report_token("s3cret-for-expiry-test", token, now=issued + dt.timedelta(days=181))
+    assert isinstance(raised.value, BadLink) and (raised.value.occurrence_id, raised.value.unit) == (42, "ubnd-xa-a")
+    # a forged token is never "expired": its signature is checked first
+    with pytest.raises(BadLink) as forged:
+        read_report_token("another-secret", token, now=issued + dt.timedelta(days=181))
+    assert not isinstance(forged.value, ExpiredLink)

@@ -41,6 +41,14 @@ class BadLink(ValueError):
     pass
 
 
+class ExpiredLink(BadLink):
+    """A genuine report link past its validity: the page can say so, and name whom to ask for a new one."""
+
+    def __init__(self, message: str, occurrence_id: int, unit: str):
+        super().__init__(message)
+        self.occurrence_id, self.unit = occurrence_id, unit
+
+
 def derived_key(secret: str, purpose: str) -> bytes:
     """The 32-byte key of one purpose, derived from the installation's secret (HKDF-SHA256)."""
     if purpose not in PURPOSES:
@@ -106,7 +114,7 @@ def read_report_token(secret: str, token: str, *, now: dt.datetime,
             and _same(mac, _legacy_mac(secret, "report", payload))):
         raise BadLink(_("this link was not issued by this commplan"))
     if now - issued_at > REPORT_VALIDITY:
-        raise BadLink(_("this link has expired"))
+        raise ExpiredLink(_("this link has expired"), occurrence_id, unit)
     return occurrence_id, unit
 
 

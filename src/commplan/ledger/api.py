@@ -41,6 +41,7 @@ from .engine import (
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
 from .reminders import ReminderReport, queue_reminders
+from .report_view import ReportView, duty
 from .status import (
     DELIVERED_SQL,
     MET_AT_SQL,
@@ -433,6 +434,18 @@ class Ledger:
         else:
             rows = [r for r in rows if include_scheduled or r.status is not Status.SCHEDULED]
         return rows if limit is None else rows[:limit]
+
+    def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
+        """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default
+        now); None when there is no such occurrence or `unit` is neither its own unit nor a holder."""
+        instant = as_of or utc_now()
+        with self.transaction(read_only=True) as connection:
+            found = duty(connection, occurrence_id, unit)
+            if found is None:
+                return None
+            status = self._status_rows(connection, instant, where="o.id = :id", params={"id": occurrence_id})[0]
+            items = self._evidence_rows(connection, "e.occurrence_id = :id", {"id": occurrence_id})
+        return ReportView(duty=found, status=status, evidence=tuple(items))
 
     def calendar_rows(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
                       start: dt.date | None = None, end: dt.date | None = None,

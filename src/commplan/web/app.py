@@ -3,7 +3,7 @@
 One app per process (each uvicorn worker builds its own): the plans are loaded once, the ledger
 opened at startup (or, if it cannot be then, at the first request that needs it) and closed at
 shutdown. Routes added by the pages, dashboard and API go on the returned app; `app.state` holds
-what they share: `settings`, `catalog`, `ledger` (a `LedgerAccess`), `feeds`, `secret`.
+what they share: `settings`, `catalog`, `ledger` (a `LedgerAccess`), `feeds`, `secret`, `clock`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 
 from .. import __version__
+from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
@@ -29,6 +30,7 @@ from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
 from .ledger_access import LedgerAccess
 from .pages import STATIC
+from .report import router as report_router
 from .security import SecurityHeaders, security_headers
 from .sessions import SessionCookies
 
@@ -74,10 +76,11 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.router.redirect_slashes = False
     app.add_api_route("/healthz", healthz_endpoint(access), methods=["GET", "HEAD"], include_in_schema=False)
     app.router.routes.extend(feed_routes(feeds))
+    app.include_router(report_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
     app.add_middleware(SessionCookies, secret=secret, https=https)
     app.add_middleware(SecurityHeaders, https=https)
     app.state.settings, app.state.catalog, app.state.ledger, app.state.feeds = settings, catalog, access, feeds
-    app.state.secret = secret
+    app.state.secret, app.state.clock = secret, clock or process_clock
     return app

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -79,9 +80,14 @@ async def invalid_request(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, details=exc.errors() if wants_json(request) else None)
 
 
+def loggable_path(path: str) -> str:
+    """The path as a log may keep it: a report link's token is a credential, so it is left out."""
+    return re.sub(r"^/bao-cao/[^/]+", "/bao-cao/…", path)
+
+
 def server_error_handler(headers: dict[str, str]) -> Any:
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("%s %s: %s", request.method, request.url.path, exc, exc_info=exc)
+        log.error("%s %s: %s", request.method, loggable_path(request.url.path), exc, exc_info=exc)
         return error_response(request, 500, headers=headers)
 
     return server_error

@@ -1,0 +1,198 @@
+"""The report page, `/bao-cao/{token}`: a unit answers a reminder without an account.
+
+The signed token (links.read_report_token) names one occurrence and one unit; the page shows that
+duty and records evidence for that occurrence and that unit only, whatever the form says. A POST is
+a plain HTML form behind the session's CSRF token; after it the browser is sent back (303) to the
+page, which shows the new status. Nothing here logs the token (errors.loggable_path hides it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from ..i18n import N_, Labels, _, ngettext
+from ..ledger import EvidenceInput, LedgerError
+from ..ledger import evidence as evidence_labels
+from ..ledger.report_view import ReportView
+from ..links import BadLink, ExpiredLink, read_report_token
+from ..render.evidence import when
+from .errors import error_response
+from .pages import render
+from .sessions import require_csrf
+
+router = APIRouter()
+READ_ONLY_AFTER = dt.timedelta(days=30)  # a settled duty's page stops taking evidence this long after
+# a weekday inside a sentence ("hạn 14:00 thứ Năm, 10/12/2026")
+WEEKDAYS = (N_("on Monday"), N_("on Tuesday"), N_("on Wednesday"), N_("on Thursday"), N_("on Friday"),
+            N_("on Saturday"), N_("on Sunday"))
+KINDS, SOURCES = Labels(evidence_labels.KINDS), Labels(evidence_labels.SOURCES)
+COUNT = re.compile(r"\s*(\d{1,6})\s*(?:lần|times?)?\s*\.?\s*", re.IGNORECASE)
+SENT = {"moi": N_("Thank you: your report has been recorded."),
+        "trung": N_("This was already recorded for this duty: it counts once.")}
+
+
+class FormProblem(ValueError):
+    """What the clerk must fix in the form, in their language."""
+
+
+def deadline(moment: dt.datetime) -> str:
+    """`hạn 14:00 thứ Năm, 10/12/2026`, in the plan's timezone (the moment carries it)."""
+    return _("due {time} {weekday}, {date}").format(
+        time=f"{moment:%H:%M}", weekday=_(WEEKDAYS[moment.weekday()]), date=f"{moment:%d/%m/%Y}")
+
+
+def owed(kind: str, count: int) -> str:
+    if kind == "count":
+        return ngettext("done {count} time", "done {count} times", count).format(count=count)
+    if kind == "document":
+        return ngettext("{count} document", "{count} documents", count).format(count=count)
+    return ngettext("{count} link to what was published", "{count} links to what was published", count).format(count=count)
+
+
+def window(start: dt.date, end: dt.date) -> str:
+    if start == end:
+        return f"{start:%d/%m/%Y}"
+    return f"{start:%d/%m/%Y} – {end:%d/%m/%Y}"
+
+
+def read_only(view: ReportView, now: dt.datetime) -> bool:
+    """A done or excused duty takes no more evidence 30 days after its deadline and its settling,
+    whichever is later (a late report keeps its page open for a month)."""
+    if not view.settled or view.duty.settled_at is None:
+        return False
+    return now - max(view.status.due, view.duty.settled_at) > READ_ONLY_AFTER
+
+
+def item_to_record(link: str, count: str, document: str, note: str) -> EvidenceInput:
+    """The one item the form describes; FormProblem when none or several are filled in."""
+    given = [name for name, value in (("link", link), ("count", count), ("document", document)) if value.strip()]
+    if not given:
+        raise FormProblem(_("Fill in one of: a link, a number of times, or a document's name."))
+    if len(given) > 1:
+        raise FormProblem(_("Fill in only one of: a link, a number of times, or a document's name."))
+    if given[0] == "count":
+        matched = COUNT.fullmatch(count)
+        if not matched:
+            raise FormProblem(_("The number of times must be a whole number, e.g. 2."))
+        return EvidenceInput(kind="count", quantity=int(matched.group(1)), note=note, source="web")
+    if given[0] == "link":
+        return EvidenceInput(kind="link", link=link, note=note, source="web")
+    return EvidenceInput(kind="document", document=document, note=note, source="web")
+
+
+class Opened:
+    """A token read and its page's data: `problem` is the response to send instead, if any."""
+
+    def __init__(self, request: Request, token: str):
+        state = request.app.state
+        self.now: dt.datetime = state.clock()
+        self.view: ReportView | None = None
+        self.problem: Response | None = None
+        self.occurrence_id, self.unit = 0, ""
+        try:
+            self.occurrence_id, self.unit = read_report_token(state.secret, token, now=self.now,
+                                                              legacy_until=state.settings.legacy_until)
+        except ExpiredLink as expired:
+            self.problem = self._expired(request, expired)
+            return
+        except BadLink:
+            self.problem = invalid(request)
+            return
+        try:
+            self.view = state.ledger.get().report_view(self.occurrence_id, self.unit, as_of=self.now)
+        except LedgerError:
+            self.problem = error_response(request, 503, headers={"Retry-After": "300"})
+            return
+        if self.view is None:  # a genuine link to an occurrence gone, or not this unit's
+            self.problem = invalid(request)
+
+    def _expired(self, request: Request, expired: ExpiredLink) -> Response:
+        coordinator = None
+        try:  # the link is genuine (its signature was checked first): its plan's coordinator may be named
+            found = request.app.state.ledger.get().report_view(expired.occurrence_id, expired.unit, as_of=self.now)
+            coordinator = found.duty.coordinator if found else None
+        except LedgerError:
+            pass
+        return render(request, "report_gone.html", {
+            "title": _("This link has expired"),
+            "message": _("A report link is valid for 180 days, and this one has expired."),
+            "contact": (_("Please contact {coordinator}, which coordinates the plan, for a new link.").format(
+                coordinator=coordinator) if coordinator else
+                _("Please contact the unit that coordinates the plan for a new link.")),
+        }, status_code=410)
+
+
+def invalid(request: Request) -> Response:
+    return render(request, "report_gone.html", {
+        "title": _("Report page not found"),
+        "message": _("This link is not valid: it may have been copied incompletely or changed."),
+        "contact": _("Open the link again from the reminder you received, or contact the unit that coordinates "
+                     "the plan."),
+    }, status_code=404)
+
+
+def page(request: Request, token: str, opened: Opened, *, problem: str | None = None,
+         form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    view = opened.view
+    assert view is not None
+    status = view.status
+    obligation = None
+    plan = request.app.state.catalog.plans.get(status.plan)
+    if plan is not None:
+        obligation = next((o for o in plan.obligations if o.id == status.obligation), None)
+    sent = request.query_params.get("gui")
+    context: dict[str, Any] = {
+        "token": token, "view": view, "duty": view.duty, "status": status,
+        "plan_number": view.duty.plan_number, "quote": obligation.quote if obligation else None,
+        "owed": owed(view.duty.evidence_kind, status.at_least), "window": window(status.window_start, status.window_end),
+        "deadline": deadline(status.due), "status_label": status.status.label, "status_value": status.status.value,
+        "evidence": [{
+            "kind": KINDS.get(i.kind, i.kind), "value": i.value, "when": when(i.occurred_at),
+            "href": i.link if i.kind == "link" and i.link and i.link.lower().startswith(("http://", "https://")) else None,
+            "source": SOURCES.get(i.source, i.source), "note": i.note, "by": i.recorded_by, "withdrawn": i.withdrawn,
+            "quantity": i.quantity, "count": i.kind == "count",
+        } for i in view.evidence],
+        "read_only": read_only(view, opened.now), "sent": _(SENT[sent]) if sent in SENT else None,
+        "problem": problem, "form": form or {}, "first": view.duty.evidence_kind,
+        "excuse_reason": view.duty.excuse_reason,
+    }
+    return render(request, "report.html", context, status_code=status_code)
+
+
+@router.get("/bao-cao/{token}", include_in_schema=False)
+def show(request: Request, token: str) -> Response:
+    opened = Opened(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    return page(request, token, opened)
+
+
+@router.post("/bao-cao/{token}", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def submit(request: Request, token: str, link: Annotated[str, Form(max_length=4000)] = "",
+           count: Annotated[str, Form(max_length=50)] = "", document: Annotated[str, Form(max_length=1000)] = "",
+           note: Annotated[str, Form(max_length=4000)] = "", name: Annotated[str, Form(max_length=400)] = "") -> Response:
+    opened = Opened(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    view = opened.view
+    assert view is not None
+    form = {"link": link, "count": count, "document": document, "note": note, "name": name}
+    if read_only(view, opened.now):
+        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
+                    status_code=409)
+    try:
+        item = item_to_record(link, count, document, note)
+        # bound to the token's occurrence and unit: nothing in the form can name others
+        result = request.app.state.ledger.get().record_evidence(
+            f"{view.status.plan}/{view.status.obligation}", opened.unit, item, occurrence_id=opened.occurrence_id,
+            actor=name or None, now=opened.now)
+    except (FormProblem, LedgerError) as error:
+        return page(request, token, opened, problem=str(error), form=form, status_code=422)
+    return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
+
