@@ -110,13 +110,20 @@ def console_messages(driver: Any) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser")]
 
 
+def foreign_requests(driver: Any, base: str) -> list[str]:
+    """What the current page loaded from anywhere but `base` (no CDN: everything is served by us)."""
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return [url for url in loaded if not url.startswith(base + "/")]
+
+
 def screenshot(driver: Any, name: str, *, full_page: bool = True) -> Path:
     """The page as `name`.png in SCREENSHOTS, at the current size; the whole page's height unless
-    `full_page` is false (then only what the viewport shows)."""
+    `full_page` is false (then only what the viewport shows). A page without <meta name="viewport">
+    comes out as a phone lays it out, 980 px wide."""
     parameters: dict[str, Any] = {"format": "png"}
     if full_page:
         size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
-        width = driver.execute_script("return document.documentElement.clientWidth")
+        width = driver.execute_script("return window.innerWidth")  # the scrollbar's strip too
         parameters |= {"captureBeyondViewport": True,
                        "clip": {"x": 0, "y": 0, "width": width, "height": size["height"], "scale": 1}}
     data = driver.execute_cdp_cmd("Page.captureScreenshot", parameters)["data"]

@@ -7,7 +7,7 @@ import json
 import urllib.parse
 
 import pytest
-from browser import PHONE, console_messages, fetch, png_size, screenshot, use_size
+from browser import PHONE, console_messages, fetch, foreign_requests, png_size, screenshot, use_size
 from selenium.webdriver.common.by import By
 
 pytestmark = pytest.mark.server  # a `commplan serve` process and a chromium
@@ -61,6 +61,7 @@ def test_a_missing_page_is_the_vietnamese_error_page_without_script(web_server, 
     assert browser.find_elements(By.TAG_NAME, "script") == []
     # the stylesheet loaded (the CSP allows our own): the button is styled, not a bare link
     assert home.value_of_css_property("min-height") == "44px"
+    assert foreign_requests(browser, web_server.base) == []
     # the console tells only of the 404s themselves (the page's and the favicon's), nothing refused
     expected = {web_server.url("/khong-co"), web_server.url("/favicon.ico")}
     assert [m for m in console_messages(browser) if m.split(" - ")[0] not in expected or "404" not in m] == []
@@ -106,3 +107,16 @@ def test_the_error_page_fits_a_phone(web_server, browser):
 
 def test_the_server_logged_no_traceback(web_server):
     assert "Traceback" not in web_server.log()
+
+
+def test_screenshots_show_the_whole_page_at_the_size_asked(browser, tmp_path, monkeypatch):
+    import browser as harness
+
+    monkeypatch.setattr(harness, "SCREENSHOTS", tmp_path)
+    browser.get("data:text/html,<!doctype html><meta name='viewport' content='width=device-width'>"
+                "<body style='margin:0'><div style='height:2500px'>long</div></body>")
+    assert png_size(screenshot(browser, "long")) == (1280, 2500)
+    assert png_size(screenshot(browser, "top", full_page=False)) == (1280, 900)
+    use_size(browser, PHONE)
+    assert png_size(screenshot(browser, "phone")) == (360, 2500)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["long.png", "phone.png", "top.png"]
