@@ -26,10 +26,13 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import pytest
 from conftest import PLANS, REPO
+
+if TYPE_CHECKING:  # selenium is imported when a browser starts, not by every test run that imports this
+    from selenium.webdriver.chrome.webdriver import WebDriver
 
 CHROMIUM = Path(os.environ.get("COMMPLAN_CHROMIUM") or "/usr/bin/chromium")
 CHROMEDRIVER = Path(os.environ.get("COMMPLAN_CHROMEDRIVER") or "/usr/bin/chromedriver")
@@ -66,14 +69,18 @@ def require_browser() -> None:
     pytest.skip(f"SKIPPED WITHOUT A BROWSER: {why}")
 
 
-def start_browser() -> Any:
+def no_selenium_manager() -> None:
+    """Selenium Manager downloads a driver or a browser when none is given: make any call to it fail."""
+    os.environ["SE_MANAGER_PATH"] = str(REPO / "no-selenium-manager")  # no such file
+    os.environ["SE_OFFLINE"] = "true"  # and were it run, it would stay offline
+
+
+def start_browser() -> WebDriver:
     """A headless chromium (a Selenium WebDriver) at the desktop size; `quit()` it when done."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    # Selenium Manager would download a driver or a browser when it cannot find one: never here
-    os.environ["SE_MANAGER_PATH"] = str(REPO / "no-selenium-manager")
-    os.environ["SE_OFFLINE"] = "true"
+    no_selenium_manager()
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     options.add_argument("--headless=new")
@@ -88,7 +95,7 @@ def start_browser() -> Any:
     return driver
 
 
-def use_size(driver: Any, size: tuple[int, int], *, mobile: bool | None = None) -> None:
+def use_size(driver: WebDriver, size: tuple[int, int], *, mobile: bool | None = None) -> None:
     """Show pages at `size` CSS pixels. Headless chromium keeps a window at least 500 px wide, so the
     viewport is set through the DevTools protocol; `mobile` (default: narrower than 600 px) makes the
     page's <meta name="viewport"> count as it does on a phone."""
@@ -97,7 +104,7 @@ def use_size(driver: Any, size: tuple[int, int], *, mobile: bool | None = None) 
         "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600 if mobile is None else mobile})
 
 
-def reset(driver: Any) -> None:
+def reset(driver: WebDriver) -> None:
     """A clean browser for the next test: no cookies, desktop size, a blank page, an empty console."""
     driver.delete_all_cookies()
     use_size(driver, DESKTOP)
@@ -105,18 +112,18 @@ def reset(driver: Any) -> None:
     console_messages(driver)
 
 
-def console_messages(driver: Any) -> list[str]:
+def console_messages(driver: WebDriver) -> list[str]:
     """What the console said since the last call (chromium's console, CSP refusals included)."""
     return [entry["message"] for entry in driver.get_log("browser")]
 
 
-def foreign_requests(driver: Any, base: str) -> list[str]:
+def foreign_requests(driver: WebDriver, base: str) -> list[str]:
     """What the current page loaded from anywhere but `base` (no CDN: everything is served by us)."""
     loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     return [url for url in loaded if not url.startswith(base + "/")]
 
 
-def screenshot(driver: Any, name: str, *, full_page: bool = True) -> Path:
+def screenshot(driver: WebDriver, name: str, *, full_page: bool = True) -> Path:
     """The page as `name`.png in SCREENSHOTS, at the current size; the whole page's height unless
     `full_page` is false (then only what the viewport shows). A page without <meta name="viewport">
     comes out as a phone lays it out, 980 px wide."""

@@ -120,3 +120,17 @@ def test_screenshots_show_the_whole_page_at_the_size_asked(browser, tmp_path, mo
     use_size(browser, PHONE)
     assert png_size(screenshot(browser, "phone")) == (360, 2500)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["long.png", "phone.png", "top.png"]
+
+
+def test_selenium_manager_is_never_asked_for_a_driver(monkeypatch):
+    """Were the driver's path ever left out, starting fails here instead of downloading one."""
+    from browser import no_selenium_manager
+    from selenium import webdriver
+    from selenium.common.exceptions import NoSuchDriverException
+
+    monkeypatch.setenv("PATH", "")  # no chromedriver to find by name either
+    monkeypatch.delenv("SE_CHROMEDRIVER", raising=False)
+    no_selenium_manager()
+    with pytest.raises(NoSuchDriverException) as failed:
+        webdriver.Chrome(options=webdriver.ChromeOptions())
+    assert "SE_MANAGER_PATH does not point to a file" in str(failed.value.__cause__)
