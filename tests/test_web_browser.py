@@ -7,7 +7,7 @@ import json
 import urllib.parse
 
 import pytest
-from browser import PHONE, console_messages, fetch, foreign_requests, png_size, screenshot, use_size
+from browser import PHONE, console_messages, fetch, foreign_requests, png_size, reset, screenshot, use_size
 from selenium.webdriver.common.by import By
 
 pytestmark = pytest.mark.server  # a `commplan serve` process and a chromium
@@ -134,3 +134,12 @@ def test_selenium_manager_is_never_asked_for_a_driver(monkeypatch):
     with pytest.raises(NoSuchDriverException) as failed:
         webdriver.Chrome(options=webdriver.ChromeOptions())
     assert "SE_MANAGER_PATH does not point to a file" in str(failed.value.__cause__)
+
+
+def test_each_test_gets_a_browser_without_the_last_ones_cookies(web_server, browser):
+    browser.get(web_server.url("/healthz"))
+    browser.add_cookie({"name": "left", "value": "behind"})
+    browser.get("about:blank")  # the next test may start anywhere
+    reset(browser)
+    browser.get(web_server.url("/healthz"))
+    assert browser.get_cookies() == []
