@@ -105,10 +105,6 @@ def test_the_error_page_fits_a_phone(web_server, browser):
     assert png_size(shot)[0] == PHONE[0]
 
 
-def test_the_server_logged_no_traceback(web_server):
-    assert "Traceback" not in web_server.log()
-
-
 def test_screenshots_show_the_whole_page_at_the_size_asked(browser, tmp_path, monkeypatch):
     import browser as harness
 
@@ -143,3 +139,8 @@ def test_each_test_gets_a_browser_without_the_last_ones_cookies(web_server, brow
     reset(browser)
     browser.get(web_server.url("/healthz"))
     assert browser.get_cookies() == []
+
+
+def test_the_server_logged_no_traceback(web_server):
+    """Last in the module: whatever the pages above met, the server wrote no traceback."""
+    assert "Traceback" not in web_server.log()
