@@ -214,3 +214,45 @@ def set_now(monkeypatch):
 def clock_at(set_now):
     """`clock_at("2022-03-10T15:00")`: the clock set to that Vietnam time; returns the instant."""
     return lambda value: set_now(dt.datetime.fromisoformat(value).replace(tzinfo=dt.timezone(dt.timedelta(hours=7))))
+
+
+# ---------------------------------------------------------------- the web app in a real browser (tests/browser.py)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def web_server(request, tmp_path_factory):
+    """`commplan serve` with the seed plans, on a SQLite ledger in its data folder and on PostgreSQL;
+    one server per module and ledger, shared by its tests."""
+    from browser import require_browser, serve
+
+    require_browser()  # no server to start when no browser could open it
+    data = tmp_path_factory.mktemp(f"web-{request.param}")
+    if request.param == "sqlite":
+        with serve(data) as server:
+            yield server
+        return
+    require_postgres()
+    with postgres_schema() as url, serve(data, database_url=url) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser_process():
+    """One headless chromium per module (starting one takes about a second)."""
+    from browser import require_browser, start_browser
+
+    require_browser()
+    driver = start_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def browser(browser_process):
+    """The module's chromium, reset for this test: no cookies, the desktop size, a blank page."""
+    from browser import reset
+
+    reset(browser_process)
+    return browser_process

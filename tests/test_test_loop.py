@@ -17,20 +17,29 @@ from conftest import REPO
 TESTS = Path(__file__).resolve().parent
 # what starts a server or a process of its own, as the tests write it
 STARTS_A_SERVER = re.compile(r"uvicorn\.Server|aiosmtpd|ZaloFake\(|zalo_fake\(|ESMSFake\(|ThreadingHTTPServer\(|"
-                             r"subprocess\.Popen\(|prefect_test_harness|\bprefect_api\b")
+                             r"subprocess\.Popen\(|prefect_test_harness|\bprefect_api\b|"
+                             # the browser tests' fixtures (conftest.py, browser.py): `commplan serve`, chromium
+                             r"\bweb_server\b|\bbrowser_process\b|\bstart_browser\(|def test_\w+\([^)]*\bbrowser\b")
 
 
 def run_test_script(tmp_path: Path, *args: str) -> list[str]:
-    """scripts/test as shipped, its bootstrap replaced by a `python` that prints the arguments it gets."""
+    """scripts/test as shipped, its bootstrap replaced by a `python` that prints the arguments it gets,
+    and scripts/browser.sh by one that notes in browser-calls that it ran (and fails, which must not matter)."""
     folder = tmp_path / "scripts"
     folder.mkdir(exist_ok=True)
     shutil.copy(REPO / "scripts" / "test", folder / "test")
     (folder / "python").write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@"\n', encoding="utf-8")
     (folder / "python").chmod(0o755)
     (folder / "bootstrap.sh").write_text(f'set -euo pipefail\nexport PATH="{folder}:$PATH"\n', encoding="utf-8")
+    (folder / "browser.sh").write_text(f'echo ran >> "{tmp_path / "browser-calls"}"\nexit 1\n', encoding="utf-8")
     done = subprocess.run(["bash", str(folder / "test"), *args], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
+
+
+def browser_script_runs(tmp_path: Path) -> int:
+    calls = tmp_path / "browser-calls"
+    return len(calls.read_text(encoding="utf-8").splitlines()) if calls.exists() else 0
 
 
 def test_scripts_test_runs_everything_and_passes_arguments_through(tmp_path):
@@ -46,6 +55,13 @@ def test_scripts_test_fast_leaves_out_slow_and_server_tests(tmp_path):
     assert run_test_script(tmp_path, "-q", "--fast", "-m", "not postgres") == [
         "-m", "pytest", "-m", "(not postgres) and not slow and not server", "-q"]
     assert run_test_script(tmp_path, "-m", "postgres", "-q") == ["-m", "pytest", "-m", "postgres", "-q"]
+
+
+def test_scripts_test_offers_the_browser_to_all_but_the_fast_loop(tmp_path):
+    run_test_script(tmp_path, "-q")
+    assert browser_script_runs(tmp_path) == 1  # and its failure did not stop the tests
+    run_test_script(tmp_path, "--fast", "-q")
+    assert browser_script_runs(tmp_path) == 1  # --fast runs no browser test (they are marked `server`)
 
 
 def test_ci_runs_the_whole_suite():
@@ -120,3 +136,86 @@ def test_in_process_bytes_written_to_stdout_are_captured(where, tmp_path):
     assert done.returncode == 0, done.stderr
     text = done.stdout if where == "-" else out.read_text(encoding="utf-8")
     assert text.startswith("BEGIN:VCALENDAR") and "BEGIN:VEVENT" in text
+
+
+# ---------------------------------------------------------------- the browser for the browser tests
+
+
+def run_browser_script(tmp_path: Path, *, present: bool = False, uid: int = 0, sudo: bool = False,
+                       apt: str = "works") -> tuple[str, list[str]]:
+    """scripts/browser.sh on a PATH of fakes: `id` says `uid`, a passwordless `sudo` if asked, and an
+    `apt-get` that logs its calls and installs (`works`), only after an update (`stale`) or never (`fails`).
+    Returns its stderr and the apt-get calls."""
+    bin_dir, calls = tmp_path / "bin", tmp_path / "apt-calls"
+    bin_dir.mkdir(parents=True)
+    for tool in ("mktemp", "tail", "head", "rm", "env", "cat", "touch", "chmod"):
+        (bin_dir / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    chromium, driver = tmp_path / "chromium", tmp_path / "chromedriver"
+
+    def script(name: str, body: str) -> None:
+        (bin_dir / name).write_text(f"#!/bin/bash\n{body}\n", encoding="utf-8")
+        (bin_dir / name).chmod(0o755)
+
+    script("id", f"echo {uid}")
+    if sudo:
+        script("sudo", f'[ "$1" = -n ] || exit 1; shift; [ "$*" = true ] && exit 0; echo "sudo $*" >> "{calls}"; exec "$@"')
+    fake_browser = f'printf "#!/bin/bash\\necho Chromium 156\\n" > "{chromium}"; touch "{driver}"; chmod +x "{chromium}" "{driver}"'
+    script("apt-get", f'echo "$* frontend=${{DEBIAN_FRONTEND:-}}" >> "{calls}"\n'
+                      f'case "$1:{apt}" in\n  update:*) touch "{tmp_path / "lists"}" ;;\n'
+                      f'  install:works) {fake_browser} ;;\n'
+                      f'  install:stale) [ -e "{tmp_path / "lists"}" ] || exit 100; {fake_browser} ;;\n'
+                      f'  *) echo "E: Unable to locate package chromium" >&2; exit 100 ;;\nesac')
+    if present:
+        script("../chromium", "echo Chromium 156")
+        script("../chromedriver", "exit 0")
+    done = subprocess.run([shutil.which("bash") or "bash", str(REPO / "scripts" / "browser.sh")], capture_output=True, text=True, timeout=60,
+                          check=False, env={"PATH": str(bin_dir), "COMMPLAN_CHROMIUM": str(chromium),
+                                            "COMMPLAN_CHROMEDRIVER": str(driver)})
+    assert done.returncode == 0 and done.stdout == "", done  # it never fails the test run
+    return done.stderr, calls.read_text(encoding="utf-8").splitlines() if calls.exists() else []
+
+
+INSTALL = "install -y -q chromium chromium-driver frontend=noninteractive"
+
+
+def test_browser_script_does_nothing_when_both_are_there(tmp_path):
+    assert run_browser_script(tmp_path, present=True) == ("", [])
+
+
+def test_browser_script_installs_them_as_root(tmp_path):
+    said, calls = run_browser_script(tmp_path)
+    assert calls == [INSTALL]
+    assert "installing chromium and chromium-driver" in said and "installed: Chromium 156" in said
+    assert os.access(tmp_path / "chromedriver", os.X_OK)
+
+
+def test_browser_script_reads_the_package_lists_when_apt_knows_no_chromium_yet(tmp_path):
+    said, calls = run_browser_script(tmp_path, apt="stale")
+    assert calls == [INSTALL, "update -q frontend=", INSTALL] and "installed: Chromium 156" in said
+
+
+def test_browser_script_uses_passwordless_sudo_and_otherwise_says_how(tmp_path):
+    said, calls = run_browser_script(tmp_path / "sudo", uid=1000, sudo=True)
+    assert calls == ["sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver", INSTALL]
+    said, calls = run_browser_script(tmp_path / "user", uid=1000)
+    assert calls == []
+    assert said == ("scripts/browser.sh: not root and no passwordless sudo: run 'sudo apt-get install chromium "
+                    "chromium-driver', or the browser tests skip\n")
+
+
+def test_browser_script_reports_a_failed_install_and_lets_the_tests_run(tmp_path):
+    said, calls = run_browser_script(tmp_path, apt="fails")
+    assert calls == [INSTALL, "update -q frontend=", INSTALL]
+    assert "E: Unable to locate package chromium" in said and "could not install them" in said
+
+
+def test_without_a_browser_the_browser_tests_skip_but_fail_under_ci(tmp_path, monkeypatch):
+    import browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=f"SKIPPED WITHOUT A BROWSER: {tmp_path}/chromium missing"):
+        browser.require_browser()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        browser.require_browser()
