@@ -16,18 +16,20 @@ from . import (
     calendar,
     data,
     evidence,
+    links,
     plans,
     reminders,
     run,
     status,
     sync,
     units,
+    users,
     worker,
 )
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker)
+MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -180,7 +180,7 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         header = plan.header
         values = {
             "number": header.number, "title": header.title, "file": plan.file, "timezone": header.timezone,
-            "coordinator_id": header.coordinator,
+            "coordinator_id": header.coordinator, "issuer_id": header.issuer,
             "effective_from": header.effective.from_ if header.effective else header.issued,
             "effective_until": header.effective.until if header.effective else None,
             "synced_at": stamp,
