@@ -173,11 +173,11 @@ def test_a_disabled_user_cannot_log_in_nor_use_a_token(synced):
 
 def test_repeated_failures_lock_the_login_for_a_while_even_with_the_right_password(synced):
     synced.add_user("sotttt", GOOD, role="coordinator", unit="so-tttt", now=NOW)
-    moment = NOW
-    for attempt in range(MAX_FAILURES):
-        moment = NOW + dt.timedelta(minutes=attempt)
-        result = synced.verify_login("sotttt", f"sai mật khẩu {attempt}", now=moment)
-        assert result.outcome == "bad-password"
+    results = [synced.verify_login("sotttt", f"sai mật khẩu {attempt}", now=NOW + dt.timedelta(minutes=attempt))
+               for attempt in range(MAX_FAILURES)]
+    assert [r.outcome for r in results] == ["bad-password"] * MAX_FAILURES
+    assert [r.retry_after for r in results[:-1]] == [None] * (MAX_FAILURES - 1)  # the brake is not on yet
+    moment, result = NOW + dt.timedelta(minutes=MAX_FAILURES - 1), results[-1]
     first_lift = NOW + FAILURE_WINDOW  # the oldest failure leaves the window
     assert result.retry_after == first_lift.astimezone(dt.UTC)
     locked = synced.verify_login("sotttt", GOOD, now=moment + dt.timedelta(minutes=1))

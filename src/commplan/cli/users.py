@@ -74,13 +74,15 @@ def cmd_user(args: argparse.Namespace) -> int:
             with open_ledger(args) as ledger:  # a missing user or unit is said before the password is asked
                 if command == "passwd" and ledger.user(args.login) is None:
                     return fail(_("no user '{login}'").format(login=args.login))
+                if command == "add":
+                    ledger.check_new_user(args.login, role=args.role, unit=args.unit)
                 password = read_password(args.login)
                 if password is None:
                     return EXIT_USAGE
                 if command == "add":
                     user = ledger.add_user(args.login, password, role=args.role, unit=args.unit, display_name=args.name,
                                            actor=actor(args))
-                    print(_("User {login} added: {role} of {unit}.").format(
+                    print(_("User {login} added: role {role}, unit {unit}.").format(
                         login=user.login, role=_role(user.role), unit=user.unit_id or _("every unit")))
                 else:
                     ledger.set_password(args.login, password, actor=actor(args))

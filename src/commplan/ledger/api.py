@@ -594,6 +594,11 @@ class Ledger:
                           details={"role": role, "unit": unit}, at=moment)
         return user
 
+    def check_new_user(self, login: str, *, role: str, unit: str | None) -> None:
+        """LedgerError if `add_user` would refuse this login, role or unit (asked before the password is)."""
+        with self.transaction(read_only=True) as connection:
+            users.check_new_user(connection, login, role, unit)
+
     def user(self, login: str) -> users.User | None:
         with self.transaction(read_only=True) as connection:
             found = users.find(connection, login)
