@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
-from . import acknowledgements, events, feed_state, outbox, records, revocations, summary, tokens, users
+from . import acknowledgements, documents, events, feed_state, outbox, records, revocations, summary, tokens, users
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
 from .clock import now as utc_now
@@ -757,6 +758,35 @@ class Ledger:
         occurrence_id, issued = links.read_unverified(token)
         with self.transaction(read_only=True) as connection:
             return revocations.revoked(connection, token, occurrence_id, issued)
+
+    # ------------------------------------------------------------ uploaded documents (see `documents`)
+
+    def store_document(self, data: bytes, *, name: str | None = None, by: str | None = None,
+                       max_bytes: int | None = None, now: dt.datetime | None = None) -> documents.StoredDocument:
+        """Store an upload by its SHA-256 (once, however often it comes): PDF, Office documents or images, by
+        their first bytes, up to `max_bytes` (default COMMPLAN_UPLOAD_MAX_MB). UploadRefused otherwise."""
+        if max_bytes is None:
+            from ..settings import get_settings
+
+            max_bytes = get_settings().upload_max_mb * 1_000_000
+        media_type = documents.check(data, max_bytes)
+        by = optional_text(by, "name")
+        with self.transaction() as connection:
+            return documents.store(connection, self._documents_folder, data, name=name, by=by, media_type=media_type,
+                                   now=now or utc_now())
+
+    def document(self, sha256: str) -> documents.StoredDocument | None:
+        with self.transaction(read_only=True) as connection:
+            return documents.describe(connection, sha256)
+
+    def document_content(self, sha256: str) -> bytes | None:
+        """The bytes of a stored document (None for an unknown digest). Serve them only to authorised users."""
+        with self.transaction(read_only=True) as connection:
+            return documents.content(connection, self._documents_folder, sha256)
+
+    @property
+    def _documents_folder(self) -> Path | None:
+        return documents.folder_of(self.engine.url.database) if self.engine.dialect.name == "sqlite" else None
 
     # ------------------------------------------------------------ token store (see `tokens`)
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -429,3 +430,18 @@ class RevokedLinkRow(SQLModel, table=True):
     revoked_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     revoked_by: str | None = Field(default=None, sa_column=Column(Text))
     reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DocumentRow(SQLModel, table=True):
+    """An uploaded document, content-addressed by its SHA-256: the same file uploaded twice is stored once.
+    Its bytes live here on PostgreSQL (several workers share them), in the data folder on SQLite (`content` NULL)."""
+
+    __tablename__ = "document"
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    media_type: str = Field(sa_column=Column(String(100), nullable=False))  # from its first bytes, not its name
+    name: str | None = Field(default=None, sa_column=Column(Text))  # the name it was first uploaded with
+    uploaded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    uploaded_by: str | None = Field(default=None, sa_column=Column(Text))
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))

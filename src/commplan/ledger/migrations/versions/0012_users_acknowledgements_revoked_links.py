@@ -1,6 +1,6 @@
 """The web app's tables: users (argon2 password hashes), their login attempts (the audit and the brake on
 guessing) and hashed API tokens; acknowledgements ("Đã nhận, đang thực hiện"); revoked report links;
-and the plan's issuer, so a user's scope includes the plans their unit issues.
+uploaded documents (content-addressed); and the plan's issuer, so a user's scope includes the plans their unit issues.
 
 Revision ID: 0012
 Revises: 0011
@@ -68,9 +68,20 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text()),
     )
     op.create_index("ix_revoked_link_occurrence_id", "revoked_link", ["occurrence_id"])
+    op.create_table(
+        "document",
+        sa.Column("sha256", sa.String(64), primary_key=True),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("media_type", sa.String(100), nullable=False),
+        sa.Column("name", sa.Text()),
+        sa.Column("uploaded_at", sa.DateTime(), nullable=False),
+        sa.Column("uploaded_by", sa.Text()),
+        sa.Column("content", sa.LargeBinary()),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("document")
     op.drop_index("ix_revoked_link_occurrence_id", table_name="revoked_link")
     op.drop_table("revoked_link")
     op.drop_table("acknowledgement")
