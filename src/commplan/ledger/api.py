@@ -26,7 +26,19 @@ from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
-from . import acknowledgements, documents, events, feed_state, outbox, records, revocations, summary, tokens, users
+from . import (
+    acknowledgements,
+    deadlines,
+    documents,
+    events,
+    feed_state,
+    outbox,
+    records,
+    revocations,
+    summary,
+    tokens,
+    users,
+)
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
 from .clock import now as utc_now
@@ -397,6 +409,48 @@ class Ledger:
             records.excuse(connection, occurrence_id, reason.strip(), actor=actor, now=moment)
             records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason.strip()}, at=moment)
+
+    def excuse_many(self, occurrence_ids: Iterable[int], reason: str, *, actor: str | None = None,
+                    now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
+        """Excuse several occurrences at once (a storm, a dissolution), in one transaction: (excused now,
+        already excused and left as they were). An unknown id changes nothing."""
+        moment = now or utc_now()
+        if not reason or not reason.strip():
+            raise LedgerError(_("an excusal needs a reason"))
+        reason = limited(reason.strip(), "reason")
+        actor = optional_text(actor, "actor")
+        excused, skipped = [], []
+        with self.transaction() as connection:
+            for occurrence_id in dict.fromkeys(occurrence_ids):
+                row = records.lock_occurrence(connection, occurrence_id)
+                if row is None:
+                    raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
+                if row["excused_at"] is not None:
+                    skipped.append(occurrence_id)
+                    continue
+                records.excuse(connection, occurrence_id, reason, actor=actor, now=moment)
+                records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
+                              details={"reason": reason}, at=moment)
+                excused.append(occurrence_id)
+        return excused, skipped
+
+    def extend(self, occurrence_ids: Iterable[int], to: dt.date | dt.datetime, reason: str, *, actor: str | None = None,
+               now: dt.datetime | None = None) -> list[deadlines.Extension]:
+        """Move deadlines later (gia hạn), all in one transaction or none: `to` a day (its end, in the plan's
+        timezone) or an instant. A sync keeps the new deadline (see `deadlines`)."""
+        moment = now or utc_now()
+        if not reason or not reason.strip():
+            raise LedgerError(_("a deadline extension needs a reason"))
+        reason = limited(reason.strip(), "reason")
+        actor = optional_text(actor, "actor")
+        done = []
+        with self.transaction() as connection:
+            for occurrence_id in dict.fromkeys(occurrence_ids):
+                extension = deadlines.extend(connection, occurrence_id, to, reason, actor=actor, now=moment)
+                records.audit(connection, actor=actor, action="extend", subject=f"occurrence/{occurrence_id}",
+                              details={"from": extension.previous_due, "to": extension.due, "reason": reason}, at=moment)
+                done.append(extension)
+        return done
 
     def unexcuse(self, occurrence_id: int, *, actor: str | None = None, now: dt.datetime | None = None) -> str:
         moment = now or utc_now()

@@ -358,9 +358,10 @@ _MATCH = (
 
 
 def _untouched(row: str) -> str:
-    """Touched: someone recorded evidence or an excusal (even one taken back) for it."""
+    """Touched: someone recorded evidence, an excusal (even one taken back) or a deadline extension for it."""
     return (f"NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = {row}.id)"
-            f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)")
+            f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = {row}.id)")
 
 
 _UNTOUCHED = _untouched("occurrence")

@@ -445,3 +445,18 @@ class DocumentRow(SQLModel, table=True):
     uploaded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     uploaded_by: str | None = Field(default=None, sa_column=Column(Text))
     content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class DeadlineExtensionRow(SQLModel, table=True):
+    """A deadline moved later by a coordinator (gia hạn), with the reason: the occurrence's `due_at` holds the
+    new one, and the row makes it touched, so a sync keeps it instead of restoring the plan's deadline."""
+
+    __tablename__ = "deadline_extension"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False, index=True))
+    previous_due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    extended_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    extended_by: str | None = Field(default=None, sa_column=Column(Text))

@@ -1,6 +1,6 @@
 """The web app's tables: users (argon2 password hashes), their login attempts (the audit and the brake on
 guessing) and hashed API tokens; acknowledgements ("Đã nhận, đang thực hiện"); revoked report links;
-uploaded documents (content-addressed); and the plan's issuer, so a user's scope includes the plans their unit issues.
+uploaded documents (content-addressed); deadline extensions (gia hạn); and the plan's issuer, so a user's scope includes the plans their unit issues.
 
 Revision ID: 0012
 Revises: 0011
@@ -69,6 +69,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_revoked_link_occurrence_id", "revoked_link", ["occurrence_id"])
     op.create_table(
+        "deadline_extension",
+        sa.Column("id", ROW_ID, primary_key=True, autoincrement=True),
+        sa.Column("occurrence_id", ROW_ID, sa.ForeignKey("occurrence.id"), nullable=False),
+        sa.Column("previous_due_at", sa.DateTime(), nullable=False),
+        sa.Column("due_at", sa.DateTime(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("extended_at", sa.DateTime(), nullable=False),
+        sa.Column("extended_by", sa.Text()),
+    )
+    op.create_index("ix_deadline_extension_occurrence_id", "deadline_extension", ["occurrence_id"])
+    op.create_table(
         "document",
         sa.Column("sha256", sa.String(64), primary_key=True),
         sa.Column("size", sa.BigInteger(), nullable=False),
@@ -82,6 +93,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("document")
+    op.drop_index("ix_deadline_extension_occurrence_id", table_name="deadline_extension")
+    op.drop_table("deadline_extension")
     op.drop_index("ix_revoked_link_occurrence_id", table_name="revoked_link")
     op.drop_table("revoked_link")
     op.drop_table("acknowledgement")
