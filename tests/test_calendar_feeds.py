@@ -24,12 +24,12 @@ import uvicorn
 from icalendar import Calendar, Component
 
 from commplan.calendar.events import stable_uid
-from commplan.calendar.feeds import FeedConfigError, feed_app
 from commplan.cli import main
 from commplan.ledger import EvidenceInput
 from commplan.ledger.api import default_horizon
 from commplan.links import feed_token, feed_token_ok, read_report_token
 from commplan.settings import Settings, get_settings
+from commplan.web.feeds import FeedConfigError, feed_app
 
 pytestmark = pytest.mark.server  # uvicorn on a loopback port
 

@@ -138,7 +138,7 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
         output = result.stdout + result.stderr
         assert result.returncode == 0, output
         assert "Traceback" not in output and "database is locked" not in output
-        assert "bo-tttt-2980-2021" in result.stdout and "Quá hạn" in result.stdout and "Nhắc việc" in result.stdout
+        assert "2980/BTTTT-QLDN" in result.stdout and "Quá hạn" in result.stdout and "Nhắc việc" in result.stdout
         assert f"Sổ theo dõi: {ledger_file}" in result.stdout
         return result.stdout
 
@@ -159,6 +159,8 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
     real = run(COMMPLAN_NOW="2021-12-10T09:00:00+07:00")  # as if it were then: no --as-of, the clock's instant
     assert "Lượt chạy lúc 09:00 10/12/2021 (giờ Việt Nam) với plans/ ..." in real
     assert "Nhắc việc: lượt chạy này xếp " in real and "Chạy lại" not in real
+    # each plan by its number, as clerks know it, not by its id
+    assert any(line.startswith("241/KH-UBND ") for line in real.splitlines()) and "thanh-hoa-241-2021" not in real
     sent = int(real.split(" tin nhắn, đã gửi ")[1].split(",")[0])
     assert sent > 0 and len(outbox.read_text(encoding="utf-8").splitlines()) == sent
     shown = [line for line in real.splitlines() if line.startswith("  → ")]

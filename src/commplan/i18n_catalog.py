@@ -1,7 +1,7 @@
 """Keeping the gettext catalogs in step with the code (`scripts/i18n`, tests/test_i18n.py).
 
 The template is extracted in memory from the `_()`, `ngettext()` and `N_()` calls under
-src/commplan (no .pot file to fall behind). The Vietnamese .po is sorted and carries no
+src/commplan, in Python and in the web app's Jinja2 templates (no .pot file to fall behind). The Vietnamese .po is sorted and carries no
 source locations, so that two branches adding strings rarely touch the same lines; the .mo
 beside it is what the package loads, compiled from the .po and checked to match it.
 """
@@ -37,7 +37,9 @@ def mo_path(lang: str) -> Path:
 def extract() -> Catalog:
     """Every marked string of the package."""
     template = Catalog(project="commplan", domain=DOMAIN, creation_date=STAMP, revision_date=STAMP)
-    found = extract_from_dir(str(PACKAGE), method_map=[("**.py", "python")], keywords=DEFAULT_KEYWORDS,
+    # the web pages call `_()` in their templates (web/templates/*.html), read by Jinja2's own extractor
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
+    found = extract_from_dir(str(PACKAGE), method_map=method_map, keywords=DEFAULT_KEYWORDS,
                              comment_tags=("TRANSLATORS:",), strip_comment_tags=True)
     for filename, lineno, message, comments, context in found:
         template.add(message, locations=[(filename, lineno)], auto_comments=comments, context=context)

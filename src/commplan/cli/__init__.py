@@ -20,6 +20,7 @@ from . import (
     plans,
     reminders,
     run,
+    serve,
     status,
     sync,
     units,
@@ -29,7 +30,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker)
+MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
 """`commplan export ics`: a compliance calendar file for Outlook, Google Calendar or a phone;
-`commplan serve-calendars` and `commplan feed-url`: the subscription feeds."""
+`commplan feed-url`: the subscription feeds' address; `commplan serve-calendars`: the web app, which
+serves them (`commplan serve` on port 8080)."""
 
 from __future__ import annotations
 
@@ -119,7 +120,8 @@ LOCAL_URL = "http://127.0.0.1:8080"
 
 
 def _register_feeds(sub: Subparsers) -> None:
-    serve = sub.add_parser("serve-calendars", help=_("serve the calendar subscription feeds over HTTP (/calendars/{unit}.ics)"))
+    serve = sub.add_parser("serve-calendars", help=_("the same as `commplan serve` on port 8080 (the calendar feeds "
+                                                      "/calendars/{unit}.ics are part of the web app)"))
     serve.add_argument("--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)"))
     serve.add_argument("--port", type=int, default=8080, help=_("port to listen on (default 8080)"))
     serve.add_argument("--plans", nargs="+", default=["plans/"], metavar="PATH", help=_("the plans (default plans/)"))
@@ -134,31 +136,15 @@ def _register_feeds(sub: Subparsers) -> None:
 
 
 def cmd_serve_calendars(args: argparse.Namespace) -> int:
-    import logging
+    """The feeds are part of the web app now: this serves the whole app (same paths), on port 8080."""
+    from .serve import serve_web
 
-    import uvicorn
-
-    from ..calendar.feeds import FeedConfigError, feed_app
-    from ..settings import get_settings
-
-    settings = get_settings()
-    if args.database:
-        settings = settings.model_copy(update={"database_url": args.database})
-    if not 0 <= args.port <= 65535:
-        return fail(_("--port {port} is not a port (0-65535)").format(port=args.port), EXIT_USAGE)
-    try:
-        app = feed_app(settings, plans=args.plans)
-    except FeedConfigError as error:
-        return fail(str(error))
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s %(message)s")
-    # uvicorn's access log would write each feed's token; the app logs method, path and status instead
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, server_header=False)
-    return EXIT_OK
+    return serve_web(args)
 
 
 def cmd_feed_url(args: argparse.Namespace) -> int:
-    from ..calendar.feeds import feed_url
     from ..settings import get_settings
+    from ..web.feeds import feed_url
 
     settings = get_settings()
     secret = settings.signing_secret

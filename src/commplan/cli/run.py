@@ -106,7 +106,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(_("Running the tick as of {time} ({zone}) on {plans} ...").format(
         time=f"{as_of:%H:%M %d/%m/%Y}", zone=zone_name(zone), plans=args.plans), flush=True)
     result = tick(as_of=as_of, plans=[args.plans])
-    rows = [(p["plan"], str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p.get("untracked", 0)),
+    # the plan's number ("241/KH-UBND"), as clerks know it, not its id
+    numbers = {plan.id: plan.header.number or plan.id for plan in catalog.plans.values()}
+    rows = [(numbers.get(p["plan"], p["plan"]), str(p["open"]), str(p["due_this_week"]), str(p["overdue"]), str(p.get("untracked", 0)),
              str(p["reminders_queued"])) for p in result["by_plan"]]
     print()
     headers = (_("Plan"), _("Open"), _("Due within 7 days"), _("Overdue"), _("Untracked"), _(REMINDERS_COLUMN))

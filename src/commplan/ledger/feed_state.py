@@ -1,7 +1,7 @@
 """A calendar feed's validators from the ledger: how many occurrences it shows and when it last changed.
 
 One aggregate query over the feed's occurrences (no statuses computed, no rows fetched); what counts
-as a change is written in `commplan.calendar.feeds`' module notes.
+as a change is written in `commplan.web.feeds`' module notes.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ HISTORY = dt.timedelta(days=365)  # deadlines this far back stay in a feed
 @dataclass(frozen=True)
 class FeedState:
     count: int  # occurrences the feed shows
-    changed: dt.datetime | None  # the latest change of the ledger rows it shows (see calendar.feeds)
+    changed: dt.datetime | None  # the latest change of the ledger rows it shows (see web.feeds)
 
 
 def midnight(day: dt.date) -> dt.datetime:

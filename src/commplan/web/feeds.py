@@ -1,8 +1,9 @@
-"""Calendar subscription feeds over HTTP: a small Starlette app.
+"""Calendar subscription feeds over HTTP: routes of the web app (`create_app`), or a small Starlette
+app of their own (`feed_app`, for tests and for mounting).
 
     GET /calendars/{unit}.ics?token=…         everything the unit (a group: its members) owes, across plans
     GET /calendars/plan/{plan}.ics?token=…    the coordinator's calendar of a plan (every holder)
-    GET /healthz                              "ok"
+    GET /healthz                              "ok" (feed_app only; the web app has its own)
 
 A token is `links.feed_token(secret, unit)` (`"plan:" + plan` for a plan), so
 it cannot be guessed and needs no table; it changes only with the secret. A
@@ -55,6 +56,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..calendar.export import Selection, export_calendar
 from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import Ledger, LedgerError, default_horizon
@@ -62,7 +64,7 @@ from ..ledger.feed_state import HISTORY, FeedState
 from ..links import feed_token, feed_token_ok, report_link
 from ..plan.catalog import Catalog
 from ..settings import Settings
-from .export import Selection, export_calendar
+from .ledger_access import LedgerAccess
 
 log = logging.getLogger("commplan.feeds")
 
@@ -77,7 +79,11 @@ CACHED_FEEDS = 256
 NOT_FOUND = "Not Found"
 
 
-class FeedConfigError(RuntimeError):
+class WebConfigError(RuntimeError):
+    """The web app cannot start: no link secret, or the plans have errors (one line for the operator)."""
+
+
+class FeedConfigError(WebConfigError):
     """The feeds cannot start: no link secret, or the plans have errors."""
 
 
@@ -197,10 +203,11 @@ def _plans_stamp(catalog: Catalog, now: dt.datetime) -> dt.datetime:
 class Feeds:
     """The feeds of one catalog and one ledger; `feed_app` wraps it in Starlette."""
 
-    def __init__(self, settings: Settings, catalog: Catalog, *, clock: Callable[[], dt.datetime] | None = None):
+    def __init__(self, settings: Settings, catalog: Catalog, *, clock: Callable[[], dt.datetime] | None = None,
+                 ledger: LedgerAccess | None = None):
         self.settings, self.catalog, self.secret = settings, catalog, require_secret(settings)
         self.clock = clock or process_clock
-        self.ledger: Ledger | None = None
+        self.access = ledger or LedgerAccess(settings.database)  # the web app's, shared with its other pages
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         self._lock = threading.Lock()
         self.builds = 0  # calendars built (for tests and logs)
@@ -209,16 +216,10 @@ class Feeds:
     def open(self) -> Ledger:
         """The ledger, opened once: at startup, or at the first request when the app is mounted in
         another one (Starlette does not run a mounted app's lifespan)."""
-        with self._lock:
-            if self.ledger is None:
-                self.ledger = Ledger.open(self.settings.database)
-            return self.ledger
+        return self.access.get()
 
     def close(self) -> None:
-        with self._lock:
-            if self.ledger is not None:
-                self.ledger.close()
-                self.ledger = None
+        self.access.close()
 
     def forget(self) -> None:
         """Drop the cached bodies and validators (tests; a body is rebuilt on the next request)."""
@@ -247,8 +248,8 @@ class Feeds:
         issued = None
         if self.settings.public_url:
             issued = dt.datetime.fromtimestamp(now.timestamp() // LINK_PERIOD.total_seconds() * LINK_PERIOD.total_seconds(), UTC)
-        ledger = self.ledger or self.open()
         try:
+            ledger = self.open()
             found = feed_state(ledger, units=selection.units, plans=selection.plans, within=self.catalog.plans,
                                start=start, end=end, now=now)
             names = ledger.unit_names()
@@ -303,18 +304,18 @@ class Feeds:
         return Response(body, 200, headers=out, media_type=CONTENT_TYPE)
 
 
-def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
-             clock: Callable[[], dt.datetime] | None = None) -> Starlette:
-    """The feeds' ASGI app. Refuses (FeedConfigError) without a link secret or with plan errors; the
-    plans are loaded here, once; the ledger is opened when the app starts and closed when it stops.
-    `app.state.feeds` is the `Feeds` behind it."""
+def load_plans(plans: Sequence[str | Path]) -> Catalog:
+    """The catalog the feeds and pages serve, loaded once; FeedConfigError with the plans' errors."""
     from ..plan import load_catalog
 
-    require_secret(settings)
     catalog, errors = load_catalog(list(plans), strict=False)
     if errors:
         raise FeedConfigError(_("the plans have errors:") + "\n" + "\n".join(str(e) for e in errors))
-    feeds = Feeds(settings, catalog, clock=clock)
+    return catalog
+
+
+def feed_routes(feeds: Feeds) -> list[Route]:
+    """The two feed routes, for the web app or `feed_app`."""
 
     async def calendar(request: Request) -> Response:
         kind = "plan" if "plan" in request.path_params else "unit"
@@ -325,6 +326,20 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
             response = await run_in_threadpool(feeds.respond, feed, request.headers)
         log.info("%s %s %d", request.method, request.url.path, response.status_code)  # never the token
         return response
+
+    return [
+        Route("/calendars/plan/{plan}.ics", calendar, methods=["GET", "HEAD"]),
+        Route("/calendars/{unit}.ics", calendar, methods=["GET", "HEAD"]),
+    ]
+
+
+def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
+             clock: Callable[[], dt.datetime] | None = None) -> Starlette:
+    """The feeds alone as an ASGI app. Refuses (FeedConfigError) without a link secret or with plan
+    errors; the plans are loaded here, once; the ledger is opened when the app starts and closed when
+    it stops. `app.state.feeds` is the `Feeds` behind it. `commplan serve` serves them in the web app."""
+    require_secret(settings)
+    feeds = Feeds(settings, load_plans(plans), clock=clock)
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -341,11 +356,7 @@ def feed_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
             await run_in_threadpool(feeds.close)
 
     app = Starlette(
-        routes=[
-            Route("/calendars/plan/{plan}.ics", calendar, methods=["GET", "HEAD"]),
-            Route("/calendars/{unit}.ics", calendar, methods=["GET", "HEAD"]),
-            Route("/healthz", healthz, methods=["GET", "HEAD"]),
-        ],
+        routes=[*feed_routes(feeds), Route("/healthz", healthz, methods=["GET", "HEAD"])],
         exception_handlers={404: not_found},
         lifespan=lifespan,
     )
