@@ -104,6 +104,8 @@ def outputs(tmp_path_factory):
         ("restore", str(tmp / "sao-luu.sqlite3"), "--force"),
         ("units", "provinces"),
         ("feed-url", "--unit", "buu-dien-thanh-hoa"),
+        ("user", "list"),
+        ("link", "revoke", "--occurrence", "5"),
     ]
     mistakes = [
         ("preview", str(PLANS), "--unit", "khong-co-don-vi"),  # an unknown unit
@@ -114,6 +116,8 @@ def outputs(tmp_path_factory):
         ("event", "khong-co-su-kien", "--date", "01/12/2021", "--plans", str(PLANS)),
         ("export", "ics", "--plans", str(PLANS), "--unit", "buu-dien-thanh-hoa", "-o", str(tmp / "khong-co" / "x.ics")),
         ("zalo-token",),
+        ("user", "disable", "khong-co-ai"),
+        ("user", "add", "can-bo", "--unit", "khong-co-don-vi"),
     ]
     return {argv: (run_cli(*argv, env=env), argv not in mistakes) for argv in runs + mistakes}
 

@@ -95,7 +95,7 @@ def test_every_text_has_a_limit_and_blank_items_are_refused(item, message):
 
 def test_the_limits_are_the_stated_ones_and_a_text_at_the_limit_is_accepted():
     assert {field: size for field, (size, _) in LIMITS.items()} == {
-        "link": 2000, "document": 500, "note": 2000, "reason": 1000, "actor": 200}
+        "link": 2000, "document": 500, "note": 2000, "reason": 1000, "actor": 200, "name": 200, "label": 200}
     at_limit = normalised(EvidenceInput(kind="document", document="B" * 500, note="  " + "n" * 2000 + " "))
     assert at_limit.document is not None and at_limit.note is not None
     assert len(at_limit.document) == 500 and len(at_limit.note) == 2000

@@ -118,6 +118,16 @@ def read_report_token(secret: str, token: str, *, now: dt.datetime,
     return occurrence_id, unit
 
 
+def read_unverified(token: str) -> tuple[int, dt.datetime]:
+    """(occurrence id, issued) of a well-formed token, read without checking its MAC (check it first
+    with `read_report_token`): what a revocation of its occurrence's links is compared with."""
+    try:
+        _payload, _mac_text, occurrence_id, _unit, issued = _parse(token)
+        return occurrence_id, issued
+    except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
+        raise BadLink(_("this link is damaged")) from None
+
+
 def report_link(base_url: str, secret: str, occurrence_id: int, unit: str, *, issued: dt.datetime) -> str:
     return f"{base_url.rstrip('/')}/bao-cao/{report_token(secret, occurrence_id, unit, issued=issued)}"
 

@@ -117,6 +117,8 @@ class Settings(BaseSettings):
     # a Fernet key (`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)
     # encrypting the Zalo token pair in the ledger; default: derived from the link secret
     token_key: str | None = None
+    # the largest document the report page accepts, in MB (1 MB = 1,000,000 bytes)
+    upload_max_mb: int = Field(default=20, ge=1, le=1000)
 
     @field_validator("link_secret")
     @classmethod

@@ -16,6 +16,7 @@ from . import (
     calendar,
     data,
     evidence,
+    links,
     plans,
     reminders,
     run,
@@ -23,12 +24,13 @@ from . import (
     status,
     sync,
     units,
+    users,
     worker,
 )
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, data, run, worker, serve)
+MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

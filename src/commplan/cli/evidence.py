@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from .arguments import (
     EXIT_OK,
     Subparsers,
@@ -61,12 +61,20 @@ def register(sub: Subparsers) -> None:
     evidence.set_defaults(handler=cmd_evidence)
 
     excuse = sub.add_parser("excuse", help=_("waive an occurrence with a reason (or --undo)"))
-    excuse.add_argument("occurrence", type=positive_type, metavar="OCCURRENCE", help=_("the occurrence's id"))
+    excuse.add_argument("occurrence", type=positive_type, nargs="+", metavar="OCCURRENCE",
+                        help=_("the occurrence's id (several at once: a storm, a dissolution)"))
     reason = excuse.add_mutually_exclusive_group(required=True)
     reason.add_argument("--reason", help=_("why it is waived (kept in the audit log)"))
     reason.add_argument("--undo", action="store_true", help=_("take the excusal back"))
     ledger_options(excuse, actor=True)
     excuse.set_defaults(handler=cmd_excuse)
+    extend = sub.add_parser("extend", help=_("move occurrences' deadlines later (gia hạn), with a reason"))
+    extend.add_argument("occurrence", type=positive_type, nargs="+", metavar="OCCURRENCE", help=_("the occurrences' ids"))
+    extend.add_argument("--to", type=on_type, required=True, metavar="DATE",
+                        help=_("the new deadline: a day (until its end) or dd/mm/yyyy HH:MM, in the plan's timezone"))
+    extend.add_argument("--reason", required=True, help=_("why the deadline moves (kept in the audit log)"))
+    ledger_options(extend, actor=True)
+    extend.set_defaults(handler=cmd_extend)
 
 
 def cmd_record(args: argparse.Namespace) -> int:
@@ -104,13 +112,36 @@ def cmd_excuse(args: argparse.Namespace) -> int:
     try:
         with open_ledger(args) as ledger:
             if args.undo:
-                reason = ledger.unexcuse(args.occurrence, actor=actor(args))
-                print(_("Occurrence #{id} is no longer excused (was: {reason}).").format(id=args.occurrence, reason=reason))
+                for occurrence in args.occurrence:
+                    reason = ledger.unexcuse(occurrence, actor=actor(args))
+                    print(_("Occurrence #{id} is no longer excused (was: {reason}).").format(id=occurrence, reason=reason))
+            elif len(args.occurrence) == 1:
+                ledger.excuse(args.occurrence[0], args.reason, actor=actor(args))
+                print(_("Occurrence #{id} excused: {reason}").format(id=args.occurrence[0], reason=args.reason.strip()))
             else:
-                ledger.excuse(args.occurrence, args.reason, actor=actor(args))
-                print(_("Occurrence #{id} excused: {reason}").format(id=args.occurrence, reason=args.reason.strip()))
+                excused, skipped = ledger.excuse_many(args.occurrence, args.reason, actor=actor(args))
+                print(ngettext("{count} occurrence excused: {reason}", "{count} occurrences excused: {reason}",
+                               len(excused)).format(count=len(excused), reason=args.reason.strip()))
+                if skipped:
+                    print(_("Already excused, left as they were: {ids}").format(ids=", ".join(f"#{i}" for i in skipped)))
     except LedgerError as error:
         return fail(str(error))
+    return EXIT_OK
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    from ..ledger import LedgerError
+
+    try:
+        with open_ledger(args) as ledger:
+            extensions = ledger.extend(args.occurrence, args.to, args.reason, actor=actor(args))
+    except LedgerError as error:
+        return fail(str(error))
+    for extension in extensions:
+        print(_("Occurrence #{id}: deadline moved from {previous} to {due}.").format(
+            id=extension.occurrence_id, previous=f"{extension.previous_due:%H:%M %d/%m/%Y}",
+            due=f"{extension.due:%H:%M %d/%m/%Y}"))
+    print(_("Reason: {reason}").format(reason=args.reason.strip()))
     return EXIT_OK
 
 

@@ -1,14 +1,39 @@
 """The compliance ledger: occurrences, evidence, excusals and status, in SQLite or PostgreSQL."""
 
+from .acknowledgements import Acknowledgement
 from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_state import FeedState
+from .revocations import RevokedLink
 from .status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, Status, SummaryRow
 from .sync import SyncReport
+from .users import ROLES, IssuedToken, LoginAttempt, LoginResult, Scope, User, password_problem
 
 __all__ = [
-    "BUCKETS", "STATUSES", "VIETNAMESE", "EvidenceInput", "EvidenceItem", "FeedState", "Ledger", "LedgerError",
-    "OccurrenceStatus", "RecordResult", "ReplayRefused", "Status", "SummaryRow", "SyncReport", "WithdrawResult",
+    "BUCKETS",
+    "ROLES",
+    "STATUSES",
+    "VIETNAMESE",
+    "Acknowledgement",
+    "EvidenceInput",
+    "EvidenceItem",
+    "FeedState",
+    "IssuedToken",
+    "Ledger",
+    "LedgerError",
+    "LoginAttempt",
+    "LoginResult",
+    "OccurrenceStatus",
+    "RecordResult",
+    "ReplayRefused",
+    "RevokedLink",
+    "Scope",
+    "Status",
+    "SummaryRow",
+    "SyncReport",
+    "User",
+    "WithdrawResult",
     "default_horizon",
+    "password_problem",
 ]

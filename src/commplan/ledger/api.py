@@ -14,18 +14,31 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BindParameter, Connection, DateTime, bindparam, select, text
 from sqlmodel import col
 
-from .. import clock
+from .. import clock, links
 from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
-from . import events, feed_state, outbox, records, summary, tokens
+from . import (
+    acknowledgements,
+    deadlines,
+    documents,
+    events,
+    feed_state,
+    outbox,
+    records,
+    revocations,
+    summary,
+    tokens,
+    users,
+)
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
 from .clock import now as utc_now
@@ -398,6 +411,48 @@ class Ledger:
             records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
                           details={"reason": reason.strip()}, at=moment)
 
+    def excuse_many(self, occurrence_ids: Iterable[int], reason: str, *, actor: str | None = None,
+                    now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
+        """Excuse several occurrences at once (a storm, a dissolution), in one transaction: (excused now,
+        already excused and left as they were). An unknown id changes nothing."""
+        moment = now or utc_now()
+        if not reason or not reason.strip():
+            raise LedgerError(_("an excusal needs a reason"))
+        reason = limited(reason.strip(), "reason")
+        actor = optional_text(actor, "actor")
+        excused, skipped = [], []
+        with self.transaction() as connection:
+            for occurrence_id in dict.fromkeys(occurrence_ids):
+                row = records.lock_occurrence(connection, occurrence_id)
+                if row is None:
+                    raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
+                if row["excused_at"] is not None:
+                    skipped.append(occurrence_id)
+                    continue
+                records.excuse(connection, occurrence_id, reason, actor=actor, now=moment)
+                records.audit(connection, actor=actor, action="excuse", subject=f"occurrence/{occurrence_id}",
+                              details={"reason": reason}, at=moment)
+                excused.append(occurrence_id)
+        return excused, skipped
+
+    def extend(self, occurrence_ids: Iterable[int], to: dt.date | dt.datetime, reason: str, *, actor: str | None = None,
+               now: dt.datetime | None = None) -> list[deadlines.Extension]:
+        """Move deadlines later (gia hạn), all in one transaction or none: `to` a day (its end, in the plan's
+        timezone) or an instant. A sync keeps the new deadline (see `deadlines`)."""
+        moment = now or utc_now()
+        if not reason or not reason.strip():
+            raise LedgerError(_("a deadline extension needs a reason"))
+        reason = limited(reason.strip(), "reason")
+        actor = optional_text(actor, "actor")
+        done = []
+        with self.transaction() as connection:
+            for occurrence_id in dict.fromkeys(occurrence_ids):
+                extension = deadlines.extend(connection, occurrence_id, to, reason, actor=actor, now=moment)
+                records.audit(connection, actor=actor, action="extend", subject=f"occurrence/{occurrence_id}",
+                              details={"from": extension.previous_due, "to": extension.due, "reason": reason}, at=moment)
+                done.append(extension)
+        return done
+
     def unexcuse(self, occurrence_id: int, *, actor: str | None = None, now: dt.datetime | None = None) -> str:
         moment = now or utc_now()
         with self.transaction() as connection:
@@ -588,6 +643,217 @@ class Ledger:
             ).mappings().all()
         return [{**row, "planned_at": from_db(row["planned_at"]), "due_at": from_db(row["due_at"]),
                  "created_at": from_db(row["created_at"])} for row in rows]
+
+    # ------------------------------------------------------------ users, logins and scope (see `users`)
+
+    def add_user(self, login: str, password: str, *, role: str, unit: str | None, display_name: str | None = None,
+                 actor: str | None = None, now: dt.datetime | None = None) -> users.User:
+        """A new user bound to a unit of the synced directory (an admin may have none); a weak password is refused."""
+        moment = now or utc_now()
+        display_name = optional_text(display_name, "name")
+        users.check_password(password, login)
+        with self.transaction(read_only=True) as connection:
+            users.check_new_user(connection, login, role, unit)
+        hashed = users.hash_password(password)  # slow on purpose: outside the write transaction
+        with self.transaction() as connection:
+            users.check_new_user(connection, login, role, unit)  # again: someone may have added it meanwhile
+            user = users.insert_user(connection, login, display_name, role, unit, hashed, moment)
+            records.audit(connection, actor=actor, action="user-add", subject=f"user/{login}",
+                          details={"role": role, "unit": unit}, at=moment)
+        return user
+
+    def check_new_user(self, login: str, *, role: str, unit: str | None) -> None:
+        """LedgerError if `add_user` would refuse this login, role or unit (asked before the password is)."""
+        with self.transaction(read_only=True) as connection:
+            users.check_new_user(connection, login, role, unit)
+
+    def user(self, login: str) -> users.User | None:
+        with self.transaction(read_only=True) as connection:
+            found = users.find(connection, login)
+        return found[0] if found else None
+
+    def all_users(self) -> list[users.User]:
+        with self.transaction(read_only=True) as connection:
+            return users.all_users(connection)
+
+    def disable_user(self, login: str, *, actor: str | None = None, now: dt.datetime | None = None) -> users.User:
+        """A disabled user cannot log in and their API tokens open nothing; the row stays (the audit names it)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            user = users.change(connection, login, moment, disabled=True)
+            records.audit(connection, actor=actor, action="user-disable", subject=f"user/{login}", details={}, at=moment)
+        return user
+
+    def enable_user(self, login: str, *, actor: str | None = None, now: dt.datetime | None = None) -> users.User:
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            user = users.change(connection, login, moment, disabled=False)
+            records.audit(connection, actor=actor, action="user-enable", subject=f"user/{login}", details={}, at=moment)
+        return user
+
+    def set_password(self, login: str, password: str, *, actor: str | None = None,
+                     now: dt.datetime | None = None) -> users.User:
+        moment = now or utc_now()
+        users.check_password(password, login)
+        with self.transaction(read_only=True) as connection:
+            users.required(connection, login)
+        hashed = users.hash_password(password)
+        with self.transaction() as connection:
+            user = users.change(connection, login, moment, password_hash=hashed)
+            records.audit(connection, actor=actor, action="user-password", subject=f"user/{login}", details={}, at=moment)
+        return user
+
+    def verify_login(self, login: str, password: str, *, remote_addr: str | None = None,
+                     now: dt.datetime | None = None) -> users.LoginResult:
+        """Check a login, audited in `login_attempt` whatever the outcome. After `users.MAX_FAILURES`
+        failures within `users.FAILURE_WINDOW` the login is refused ("locked", the password not even
+        checked) until the oldest of them leaves the window; a disabled user is refused."""
+        moment = now or utc_now()
+        login = login[:100]
+        with self.transaction(read_only=True) as connection:
+            until = users.locked_until(connection, login, moment)
+            found = None if until else users.find(connection, login)
+        if until:
+            outcome = "locked"
+        else:
+            password_ok = users.verify(password, found[1] if found else None)  # argon2: outside any transaction
+            if found is None:
+                outcome = "unknown"
+            elif found[0].disabled:
+                outcome = "disabled"
+            else:
+                outcome = "ok" if password_ok else "bad-password"
+        with self.transaction() as connection:
+            users.record_attempt(connection, login, outcome, remote_addr, moment)
+            if outcome == "bad-password":  # the failure that engages the brake says until when
+                until = users.locked_until(connection, login, moment)
+        return users.LoginResult(outcome=outcome, user=found[0] if found and outcome == "ok" else None,
+                                 retry_after=until)
+
+    def login_attempts(self, login: str | None = None, *, limit: int = 100) -> list[users.LoginAttempt]:
+        """The latest login attempts (of one login), newest first."""
+        with self.transaction(read_only=True) as connection:
+            return users.attempts(connection, login, limit)
+
+    def issue_api_token(self, login: str, *, label: str | None = None, actor: str | None = None,
+                        now: dt.datetime | None = None) -> users.IssuedToken:
+        """A new API token for the user: returned once in clear, stored as its SHA-256."""
+        moment = now or utc_now()
+        label = optional_text(label, "label")
+        with self.transaction() as connection:
+            issued = users.issue_token(connection, users.required(connection, login), label, moment)
+            records.audit(connection, actor=actor, action="token-issue", subject=f"user/{login}",
+                          details={"token": issued.id, "label": label}, at=moment)
+        return issued
+
+    def user_for_api_token(self, token: str) -> users.User | None:
+        """The (enabled) user a token belongs to; None for an unknown, revoked or malformed token."""
+        with self.transaction(read_only=True) as connection:
+            return users.user_for_token(connection, token)
+
+    def revoke_api_token(self, token_id: int, *, actor: str | None = None, now: dt.datetime | None = None) -> bool:
+        """Whether a token was revoked now (False: unknown, or revoked before)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            done = users.revoke_token(connection, token_id, moment)
+            if done:
+                records.audit(connection, actor=actor, action="token-revoke", subject=f"token/{token_id}", details={},
+                              at=moment)
+        return done
+
+    def scope_for(self, user: users.User | str) -> users.Scope:
+        """What a user may see: an admin everything; a coordinator or viewer the plans their unit
+        coordinates or issues and every unit (and group) of their unit's province."""
+        with self.transaction(read_only=True) as connection:
+            found = users.required(connection, user) if isinstance(user, str) else user
+            return users.scope(connection, found)
+
+    # ------------------------------------------------------------ acknowledgements and report links
+
+    def acknowledge(self, occurrence_id: int, unit: str, by_name: str | None = None, *,
+                    now: dt.datetime | None = None) -> acknowledgements.Acknowledgement:
+        """"Đã nhận, đang thực hiện" from a unit that owes the occurrence; once per occurrence and unit
+        (a repeat returns the first, unchanged)."""
+        moment = now or utc_now()
+        by_name = optional_text(by_name, "name")
+        with self.transaction() as connection:
+            row = records.lock_occurrence(connection, occurrence_id)
+            if row is None:
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
+            if unit not in (row["unit_id"], *row["holders"].split()):
+                raise LedgerError(_("occurrence #{occurrence} is not owed by {unit}").format(
+                    occurrence=occurrence_id, unit=unit))
+            found, new = acknowledgements.record(connection, occurrence_id, unit, by_name, moment)
+            if new:
+                records.audit(connection, actor=by_name, action="acknowledge", subject=f"occurrence/{occurrence_id}",
+                              details={"unit": unit}, at=moment)
+        return found
+
+    def acknowledgements_of(self, occurrence_ids: Iterable[int]) -> dict[int, list[acknowledgements.Acknowledgement]]:
+        """Each occurrence's acknowledgements, oldest first (an empty list for none)."""
+        with self.transaction(read_only=True) as connection:
+            return acknowledgements.read(connection, list(dict.fromkeys(occurrence_ids)))
+
+    def revoke_link(self, token: str | None = None, *, occurrence_id: int | None = None, reason: str | None = None,
+                    actor: str | None = None, now: dt.datetime | None = None) -> revocations.RevokedLink:
+        """Revoke one report link (its token, already checked by the caller), or with `occurrence_id`
+        alone every link of that occurrence issued up to now."""
+        moment = now or utc_now()
+        reason = optional_text(reason, "reason")
+        if (token is None) == (occurrence_id is None):
+            raise LedgerError(_("revoke either one link or an occurrence's links"))
+        with self.transaction() as connection:
+            if token is not None:
+                digest, subject = users.token_digest(token), "link"
+                try:
+                    occurrence_id = links.read_unverified(token)[0]
+                except links.BadLink as error:
+                    raise LedgerError(str(error)) from None
+            else:
+                assert occurrence_id is not None
+                if records.lock_occurrence(connection, occurrence_id) is None:
+                    raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
+                digest, subject = revocations.occurrence_key(occurrence_id), "occurrence-links"
+            revoked = revocations.revoke(connection, digest, occurrence_id, by=actor, reason=reason, now=moment)
+            if revoked.new:
+                records.audit(connection, actor=actor, action="link-revoke", subject=f"{subject}/{occurrence_id}",
+                              details={"digest": digest, "reason": reason}, at=moment)
+        return revoked
+
+    def link_revoked(self, token: str) -> bool:
+        """Whether a report link (already checked with `links.read_report_token`) was revoked."""
+        occurrence_id, issued = links.read_unverified(token)
+        with self.transaction(read_only=True) as connection:
+            return revocations.revoked(connection, token, occurrence_id, issued)
+
+    # ------------------------------------------------------------ uploaded documents (see `documents`)
+
+    def store_document(self, data: bytes, *, name: str | None = None, by: str | None = None,
+                       max_bytes: int | None = None, now: dt.datetime | None = None) -> documents.StoredDocument:
+        """Store an upload by its SHA-256 (once, however often it comes): PDF, Office documents or images, by
+        their first bytes, up to `max_bytes` (default COMMPLAN_UPLOAD_MAX_MB). UploadRefused otherwise."""
+        if max_bytes is None:
+            from ..settings import get_settings
+
+            max_bytes = get_settings().upload_max_mb * 1_000_000
+        media_type = documents.check(data, max_bytes)
+        by = optional_text(by, "name")
+        with self.transaction() as connection:
+            return documents.store(connection, self._documents_folder, data, name=name, by=by, media_type=media_type,
+                                   now=now or utc_now())
+
+    def document(self, sha256: str) -> documents.StoredDocument | None:
+        with self.transaction(read_only=True) as connection:
+            return documents.describe(connection, sha256)
+
+    def document_content(self, sha256: str) -> bytes | None:
+        """The bytes of a stored document (None for an unknown digest). Serve them only to authorised users."""
+        with self.transaction(read_only=True) as connection:
+            return documents.content(connection, self._documents_folder, sha256)
+
+    @property
+    def _documents_folder(self) -> Path | None:
+        return documents.folder_of(self.engine.url.database) if self.engine.dialect.name == "sqlite" else None
 
     # ------------------------------------------------------------ token store (see `tokens`)
 

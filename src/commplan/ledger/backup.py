@@ -30,7 +30,8 @@ from ..i18n import _
 from .engine import LedgerError, head_revision
 
 # tables whose rows mean the ledger has been used: a restore over them loses work
-_WORK_TABLES = ("occurrence", "evidence", "excusal", "event_instance", "delivery", "audit_log")
+_WORK_TABLES = ("occurrence", "evidence", "excusal", "event_instance", "delivery", "audit_log", "app_user", "document",
+                "deadline_extension")
 
 
 @dataclass(frozen=True)

@@ -143,6 +143,7 @@ def rows_for(connection: Connection, keys: set[tuple[int, str, dt.date, int]]) -
             "SELECT o.id, o.obligation_id, o.unit_id, o.window_start, o.instance, o.orphaned_at,"
             " CASE WHEN EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = o.id)"
             "  OR EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = o.id)"
+            "  OR EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = o.id)"
             "  OR EXISTS (SELECT 1 FROM reminder r WHERE r.occurrence_id = o.id) THEN 1 ELSE 0 END"
             " FROM occurrence o WHERE o.obligation_id IN :obligations"
         ).bindparams(bindparam("obligations", expanding=True)),

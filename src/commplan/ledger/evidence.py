@@ -39,6 +39,8 @@ LIMITS = {
     "note": (2000, N_("note")),
     "reason": (1000, N_("reason")),
     "actor": (200, N_("name of the person acting")),
+    "name": (200, N_("name")),
+    "label": (200, N_("label")),
 }
 MAX_QUANTITY = 100_000
 _DEFAULT_PORTS = {"http": 80, "https": 443}

@@ -180,7 +180,7 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
         header = plan.header
         values = {
             "number": header.number, "title": header.title, "file": plan.file, "timezone": header.timezone,
-            "coordinator_id": header.coordinator,
+            "coordinator_id": header.coordinator, "issuer_id": header.issuer,
             "effective_from": header.effective.from_ if header.effective else header.issued,
             "effective_until": header.effective.until if header.effective else None,
             "synced_at": stamp,
@@ -358,9 +358,10 @@ _MATCH = (
 
 
 def _untouched(row: str) -> str:
-    """Touched: someone recorded evidence or an excusal (even one taken back) for it."""
+    """Touched: someone recorded evidence, an excusal (even one taken back) or a deadline extension for it."""
     return (f"NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = {row}.id)"
-            f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)")
+            f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = {row}.id)")
 
 
 _UNTOUCHED = _untouched("occurrence")

@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -80,6 +81,7 @@ class PlanRow(SQLModel, table=True):
     file: str = Field(sa_column=Column(Text, nullable=False))
     timezone: str = Field(sa_column=Column(String(64), nullable=False))
     coordinator_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    issuer_id: str | None = Field(default=None, sa_column=Column(String(100)))  # a user's scope: plans their unit issues
     effective_from: dt.date | None = None
     effective_until: dt.date | None = None
     synced_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
@@ -361,3 +363,100 @@ class OAuthTokenRow(SQLModel, table=True):
     access_expires_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     refreshed_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class UserRow(SQLModel, table=True):
+    """A person who logs in to the web app: bound to one unit of the directory, never deleted (disabled)."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    login: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
+    display_name: str | None = Field(default=None, sa_column=Column(Text))
+    role: str = Field(sa_column=Column(String(20), nullable=False))  # admin | coordinator | viewer
+    unit_id: str | None = Field(default=None, sa_column=Column(String(100)))  # None only for an admin
+    disabled: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))  # argon2 (pwdlib)
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    updated_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class LoginAttemptRow(SQLModel, table=True):
+    """One login attempt, kept for the audit and to slow down guessing (failures per login in a window)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_login_at", "login", "at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    login: str = Field(sa_column=Column(String(100), nullable=False))  # as typed: unknown logins are audited too
+    at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    success: bool = Field(sa_column=Column(Boolean, nullable=False))
+    outcome: str = Field(sa_column=Column(String(20), nullable=False))  # ok | bad-password | unknown | disabled | locked
+    remote_addr: str | None = Field(default=None, sa_column=Column(String(100)))
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A user's API token, stored as the SHA-256 of the token (shown once, never kept in clear)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False, index=True))
+    digest: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    label: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    revoked_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+
+
+class AcknowledgementRow(SQLModel, table=True):
+    """"Đã nhận, đang thực hiện": a unit said it got the reminder; once per occurrence and unit."""
+
+    __tablename__ = "acknowledgement"
+
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"),
+                                                ForeignKey("occurrence.id"), primary_key=True))
+    unit_id: str = Field(sa_column=Column(String(100), primary_key=True))
+    by_name: str | None = Field(default=None, sa_column=Column(Text))
+    at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class RevokedLinkRow(SQLModel, table=True):
+    """A report link withdrawn before it expired: the SHA-256 of the token, or a whole occurrence's links."""
+
+    __tablename__ = "revoked_link"
+
+    digest: str = Field(sa_column=Column(String(64), primary_key=True))  # sha256 of the token, or "occurrence:<id>"
+    occurrence_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), index=True))
+    revoked_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    revoked_by: str | None = Field(default=None, sa_column=Column(Text))
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class DocumentRow(SQLModel, table=True):
+    """An uploaded document, content-addressed by its SHA-256: the same file uploaded twice is stored once.
+    Its bytes live here on PostgreSQL (several workers share them), in the data folder on SQLite (`content` NULL)."""
+
+    __tablename__ = "document"
+
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    media_type: str = Field(sa_column=Column(String(100), nullable=False))  # from its first bytes, not its name
+    name: str | None = Field(default=None, sa_column=Column(Text))  # the name it was first uploaded with
+    uploaded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    uploaded_by: str | None = Field(default=None, sa_column=Column(Text))
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+
+
+class DeadlineExtensionRow(SQLModel, table=True):
+    """A deadline moved later by a coordinator (gia hạn), with the reason: the occurrence's `due_at` holds the
+    new one, and the row makes it touched, so a sync keeps it instead of restoring the plan's deadline."""
+
+    __tablename__ = "deadline_extension"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False, index=True))
+    previous_due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    due_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    extended_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    extended_by: str | None = Field(default=None, sa_column=Column(Text))
