@@ -350,3 +350,40 @@ def test_an_unreachable_ledger_is_a_503_page(plans):
     with TestClient(app, raise_server_exceptions=False) as client:
         got = client.get(link(1, "buu-dien"))
     assert got.status_code == 503 and "nobody" not in got.text and "Traceback" not in got.text
+
+
+def test_a_revoked_link_says_so_and_records_nothing_while_a_newer_link_works(site):
+    occurrence = site.occurrence("buu-dien")
+    old = link(occurrence, "buu-dien", issued=NOW - dt.timedelta(days=2))
+    with site.client() as client:
+        token = csrf(client, old)  # the clerk had the page open when the coordinator revoked it
+        site.ledger.revoke_link(occurrence_id=occurrence, now=NOW - dt.timedelta(hours=1))
+        got = client.get(old)
+        assert got.status_code == 410 and "Đường dẫn đã bị thu hồi" in got.text and "<form" not in got.text
+        refused = client.post(old, data={"csrf_token": token, "link": "https://baothanhhoa.vn/tin/1"})
+        assert refused.status_code == 410 and site.evidence(occurrence) == []
+        # a reminder sent after the revocation carries a new link, which works
+        assert client.get(link(occurrence, "buu-dien", issued=NOW)).status_code == 200
+
+
+def test_received_in_progress_is_recorded_once_and_shown(site):
+    occurrence = site.occurrence("buu-dien")
+    path = link(occurrence, "buu-dien")
+    with site.client() as client:
+        page = client.get(path).text
+        assert "Đã tiếp nhận, đang thực hiện</button>" in page and f'action="{path}/da-nhan"' in page
+        refused = client.post(f"{path}/da-nhan", data={"name": "Lê Thị C"})  # no CSRF token
+        assert refused.status_code == 403 and site.ledger.acknowledgements_of([occurrence])[occurrence] == []
+        token = csrf(client, path)
+        for _attempt in range(2):  # a second tap changes nothing
+            sent = client.post(f"{path}/da-nhan", data={"csrf_token": token, "name": "Lê Thị C"})
+            assert sent.status_code == 303 and sent.headers["location"] == f"{path}?gui=da-nhan"
+        shown = client.get(sent.headers["location"]).text
+        assert "Đã ghi nhận: quý đơn vị đã tiếp nhận nhiệm vụ và đang thực hiện." in shown
+        assert "Đã tiếp nhận, đang thực hiện · " in shown and "Lê Thị C" in shown and "</button>" in shown  # the report form stays
+    [ack] = site.ledger.acknowledgements_of([occurrence])[occurrence]
+    assert (ack.unit_id, ack.by_name, ack.at) == ("buu-dien", "Lê Thị C", NOW)
+    # another unit's token cannot acknowledge this occurrence
+    other = link(occurrence, "viettel-post")
+    with site.client() as client:
+        assert client.get(other).status_code == 404

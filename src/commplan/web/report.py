@@ -34,7 +34,8 @@ WEEKDAYS = (N_("on Monday"), N_("on Tuesday"), N_("on Wednesday"), N_("on Thursd
 KINDS, SOURCES = Labels(evidence_labels.KINDS), Labels(evidence_labels.SOURCES)
 COUNT = re.compile(r"\s*(\d{1,6})\s*(?:lần|times?)?\s*\.?\s*", re.IGNORECASE)
 SENT = {"moi": N_("Thank you: your report has been recorded."),
-        "trung": N_("This was already recorded for this duty: it counts once.")}
+        "trung": N_("This was already recorded for this duty: it counts once."),
+        "da-nhan": N_("Recorded: your unit has received this duty and is working on it.")}
 
 
 class FormProblem(ValueError):
@@ -105,7 +106,11 @@ class Opened:
             self.problem = invalid(request)
             return
         try:
-            self.view = state.ledger.get().report_view(self.occurrence_id, self.unit, as_of=self.now)
+            ledger = state.ledger.get()
+            if ledger.link_revoked(token):  # `commplan link revoke`: a link sent to the wrong person
+                self.problem = revoked(request)
+                return
+            self.view = ledger.report_view(self.occurrence_id, self.unit, as_of=self.now)
         except LedgerError:
             self.problem = error_response(request, 503, headers={"Retry-After": "300"})
             return
@@ -128,6 +133,14 @@ class Opened:
         }, status_code=410)
 
 
+def revoked(request: Request) -> Response:
+    return render(request, "report_gone.html", {
+        "title": _("This link has been withdrawn"),
+        "message": _("The unit that coordinates the plan has withdrawn this link."),
+        "contact": _("Please use the link of a newer reminder, or contact the unit that coordinates the plan."),
+    }, status_code=410)
+
+
 def invalid(request: Request) -> Response:
     return render(request, "report_gone.html", {
         "title": _("Report page not found"),
@@ -147,6 +160,7 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
     if plan is not None:
         obligation = next((o for o in plan.obligations if o.id == status.obligation), None)
     sent = request.query_params.get("gui")
+    acknowledged = request.app.state.ledger.get().acknowledgements_of([opened.occurrence_id])[opened.occurrence_id]
     context: dict[str, Any] = {
         "token": token, "view": view, "duty": view.duty, "status": status,
         "plan_number": view.duty.plan_number, "quote": obligation.quote if obligation else None,
@@ -161,6 +175,7 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         "read_only": read_only(view, opened.now), "sent": _(SENT[sent]) if sent in SENT else None,
         "problem": problem, "form": form or {}, "first": view.duty.evidence_kind,
         "excuse_reason": view.duty.excuse_reason,
+        "acknowledged": [{"when": when(a.at), "by": a.by_name} for a in acknowledged if a.unit_id == opened.unit],
     }
     return render(request, "report.html", context, status_code=status_code)
 
@@ -196,3 +211,21 @@ def submit(request: Request, token: str, link: Annotated[str, Form(max_length=40
         return page(request, token, opened, problem=str(error), form=form, status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
 
+
+
+@router.post("/bao-cao/{token}/da-nhan", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def acknowledge(request: Request, token: str, name: Annotated[str, Form(max_length=400)] = "") -> Response:
+    """"Đã nhận, đang thực hiện": recorded once per duty and unit, shown to the coordinator."""
+    opened = Opened(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    view = opened.view
+    assert view is not None
+    if read_only(view, opened.now):
+        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
+                    status_code=409)
+    try:
+        request.app.state.ledger.get().acknowledge(opened.occurrence_id, opened.unit, name or None, now=opened.now)
+    except LedgerError as error:
+        return page(request, token, opened, problem=str(error), status_code=422)
+    return RedirectResponse(f"/bao-cao/{token}?gui=da-nhan", status_code=303)
