@@ -375,10 +375,9 @@ def test_received_in_progress_is_recorded_once_and_shown(site):
         refused = client.post(f"{path}/da-nhan", data={"name": "Lê Thị C"})  # no CSRF token
         assert refused.status_code == 403 and site.ledger.acknowledgements_of([occurrence])[occurrence] == []
         token = csrf(client, path)
-        for _attempt in range(2):  # a second tap changes nothing
-            sent = client.post(f"{path}/da-nhan", data={"csrf_token": token, "name": "Lê Thị C"})
-            assert sent.status_code == 303 and sent.headers["location"] == f"{path}?gui=da-nhan"
-        shown = client.get(sent.headers["location"]).text
+        taps = [client.post(f"{path}/da-nhan", data={"csrf_token": token, "name": "Lê Thị C"}) for _tap in range(2)]
+        assert [(t.status_code, t.headers["location"]) for t in taps] == [(303, f"{path}?gui=da-nhan")] * 2  # a second tap changes nothing
+        shown = client.get(taps[-1].headers["location"]).text
         assert "Đã ghi nhận: quý đơn vị đã tiếp nhận nhiệm vụ và đang thực hiện." in shown
         assert "Đã tiếp nhận, đang thực hiện · " in shown and "Lê Thị C" in shown and "</button>" in shown  # the report form stays
     [ack] = site.ledger.acknowledgements_of([occurrence])[occurrence]

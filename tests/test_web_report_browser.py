@@ -21,7 +21,7 @@ pytestmark = pytest.mark.server  # a `commplan serve` process and a chromium
 
 def open_duties(database_url: str, *, kind: str | None = None) -> list[tuple[int, str]]:
     """Occurrences of the seed plans open now (whose evidence is of `kind`), not used by another test."""
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with Ledger(database_url) as ledger:
         found = []
         for row in ledger.statuses(as_of=now):
@@ -45,7 +45,7 @@ TAKEN: set[tuple[str, int]] = set()
 
 
 def reminder_link(server, occurrence: int, unit: str) -> str:
-    return report_link(server.url("/"), SECRET, occurrence, unit, issued=dt.datetime.now(dt.timezone.utc))
+    return report_link(server.url("/"), SECRET, occurrence, unit, issued=dt.datetime.now(dt.UTC))
 
 
 
