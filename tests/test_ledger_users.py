@@ -255,6 +255,14 @@ def test_a_disabled_user_sees_nothing(synced):
     assert not scope.everything and scope.plans == scope.units == frozenset()
 
 
+def test_a_disabled_admin_sees_nothing_either(synced):
+    synced.add_user("bo", GOOD, role="admin", unit=None, now=NOW)
+    user = synced.disable_user("bo", now=NOW)
+    for who in ("bo", user):
+        scope = synced.scope_for(who)
+        assert not scope.everything and not scope.sees_plan("ke-hoach-a") and not scope.sees_unit("buu-dien")
+
+
 # ---------------------------------------------------------------- acknowledgements
 
 def test_an_acknowledgement_is_recorded_once_per_occurrence_and_unit(synced):
@@ -276,6 +284,24 @@ def test_only_a_holder_acknowledges(synced):
     with pytest.raises(LedgerError, match="#999999"):
         synced.acknowledge(999999, "buu-dien", now=NOW)
     assert synced.acknowledgements_of([occurrence]) == {occurrence: []}
+
+
+def test_an_acknowledged_future_duty_survives_a_plan_edit(synced, tmp_path):
+    """A calendar feed's report link opens a duty whose window has not begun; once the unit has said
+    "received", a sync that no longer implies it keeps it (orphaned) instead of failing on its foreign key."""
+    future = max((row for row in synced.statuses(as_of=NOW, units=["buu-dien"], include_scheduled=True)
+                  if row.unit == "buu-dien" and row.window_start > NOW.date()), key=lambda row: row.window_start)
+    synced.acknowledge(future.id, "buu-dien", "Trần Thị B", now=NOW)
+    shortened = plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]").replace(
+        "until: 2022-04-03", "until: 2022-03-27")
+    (tmp_path / "plan-a.yaml").write_text(shortened, encoding="utf-8")
+    catalog, errors = load_catalog([tmp_path], strict=True)
+    assert not errors
+    synced.sync(catalog, now=NOW)
+    assert [a.unit_id for a in synced.acknowledgements_of([future.id])[future.id]] == ["buu-dien"]
+    with synced.transaction() as connection:
+        orphaned = connection.execute(select(col(t.OccurrenceRow.orphaned_at)).where(col(t.OccurrenceRow.id) == future.id)).scalar()
+    assert orphaned is not None
 
 
 # ---------------------------------------------------------------- revoked report links

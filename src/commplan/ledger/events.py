@@ -134,8 +134,8 @@ def withdraw(connection: Connection, plan_id: str, event_id: str, day: dt.date, 
 
 
 def rows_for(connection: Connection, keys: set[tuple[int, str, dt.date, int]]) -> list[tuple[int, bool, bool]]:
-    """(id, orphaned, touched) of the ledger's rows with these keys; touched: evidence, an excusal or a
-    reminder step (sent or queued) refers to it."""
+    """(id, orphaned, touched) of the ledger's rows with these keys; touched: evidence, an excusal, a
+    deadline extension, an acknowledgement or a reminder step (sent or queued) refers to it."""
     if not keys:
         return []
     rows = connection.execute(
@@ -144,6 +144,7 @@ def rows_for(connection: Connection, keys: set[tuple[int, str, dt.date, int]]) -
             " CASE WHEN EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = o.id)"
             "  OR EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = o.id)"
             "  OR EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = o.id)"
+            "  OR EXISTS (SELECT 1 FROM acknowledgement a WHERE a.occurrence_id = o.id)"
             "  OR EXISTS (SELECT 1 FROM reminder r WHERE r.occurrence_id = o.id) THEN 1 ELSE 0 END"
             " FROM occurrence o WHERE o.obligation_id IN :obligations"
         ).bindparams(bindparam("obligations", expanding=True)),

@@ -358,10 +358,13 @@ _MATCH = (
 
 
 def _untouched(row: str) -> str:
-    """Touched: someone recorded evidence, an excusal (even one taken back) or a deadline extension for it."""
+    """Touched: someone recorded evidence, an excusal (even one taken back), a deadline extension or an
+    acknowledgement for it (a calendar feed's report link opens a future duty: a row the unit answered
+    is never deleted under it, and its acknowledgement's foreign key would refuse the whole sync)."""
     return (f"NOT EXISTS (SELECT 1 FROM evidence e WHERE e.occurrence_id = {row}.id)"
             f" AND NOT EXISTS (SELECT 1 FROM excusal x WHERE x.occurrence_id = {row}.id)"
-            f" AND NOT EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = {row}.id)")
+            f" AND NOT EXISTS (SELECT 1 FROM deadline_extension d WHERE d.occurrence_id = {row}.id)"
+            f" AND NOT EXISTS (SELECT 1 FROM acknowledgement a WHERE a.occurrence_id = {row}.id)")
 
 
 _UNTOUCHED = _untouched("occurrence")

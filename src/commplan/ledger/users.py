@@ -276,9 +276,11 @@ def revoke_token(connection: Connection, token_id: int, now: dt.datetime) -> boo
 # ---------------------------------------------------------------- scope
 
 def scope(connection: Connection, user: User) -> Scope:
+    if user.disabled:  # before the role: a disabled admin sees nothing either
+        return Scope(everything=False)
     if user.role == "admin":
         return Scope(everything=True)
-    if user.disabled or user.unit_id is None:
+    if user.unit_id is None:
         return Scope(everything=False)
     unit = user.unit_id
     province = connection.execute(select(col(t.UnitRow.province)).where(col(t.UnitRow.id) == unit)).scalar()
