@@ -5,6 +5,7 @@ and revoked report links."""
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -185,6 +186,16 @@ def test_repeated_failures_lock_the_login_for_a_while_even_with_the_right_passwo
     assert synced.login_attempts("sotttt")[0].outcome == "locked"  # refusals are audited too
     # locked attempts do not extend the brake: once the oldest failure is 15 minutes old, a try is accepted
     assert synced.verify_login("sotttt", GOOD, now=first_lift + dt.timedelta(seconds=1)).ok
+
+
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_brake_allows(synced):
+    """Guesses sent at once (several threads, several workers) each see the ones let through before them:
+    only MAX_FAILURES passwords are checked, on the real clock (`now` read under the lock)."""
+    synced.add_user("sotttt", GOOD, role="coordinator", unit="so-tttt", now=NOW)
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(lambda attempt: synced.verify_login("sotttt", f"đoán {attempt}").outcome, range(16)))
+    assert sorted(outcomes) == ["bad-password"] * MAX_FAILURES + ["locked"] * (16 - MAX_FAILURES)
+    assert sorted(a.outcome for a in synced.login_attempts("sotttt")) == sorted(outcomes)  # none left "checking"
 
 
 def test_a_success_clears_the_count_and_other_logins_are_not_braked(synced):

@@ -707,24 +707,34 @@ class Ledger:
                      now: dt.datetime | None = None) -> users.LoginResult:
         """Check a login, audited in `login_attempt` whatever the outcome. After `users.MAX_FAILURES`
         failures within `users.FAILURE_WINDOW` the login is refused ("locked", the password not even
-        checked) until the oldest of them leaves the window; a disabled user is refused."""
-        moment = now or utc_now()
+        checked) until the oldest of them leaves the window; a disabled user is refused.
+
+        The attempt is recorded (as "checking", which counts as a failure) in the same serialised
+        transaction that finds the brake off, before the slow verification: parallel guesses each see
+        the ones let through before them, so a burst gets no more tries than one guess after another."""
         login = login[:100]
-        with self.transaction(read_only=True) as connection:
-            until = users.locked_until(connection, login, moment)
-            found = None if until else users.find(connection, login)
-        if until:
-            outcome = "locked"
-        else:
-            password_ok = users.verify(password, found[1] if found else None)  # argon2: outside any transaction
-            if found is None:
-                outcome = "unknown"
-            elif found[0].disabled:
-                outcome = "disabled"
-            else:
-                outcome = "ok" if password_ok else "bad-password"
+        found, attempt_id = None, None
         with self.transaction() as connection:
-            users.record_attempt(connection, login, outcome, remote_addr, moment)
+            users.serialise_login(connection, login)
+            moment = now or utc_now()  # read under the lock: an attempt let through before is never in its future
+            until = users.locked_until(connection, login, moment)
+            if until:
+                users.record_attempt(connection, login, "locked", remote_addr, moment)
+            else:
+                found = users.find(connection, login)
+                attempt_id = users.record_attempt(connection, login, users.CHECKING, remote_addr, moment)
+        if until:
+            return users.LoginResult(outcome="locked", retry_after=until)
+        assert attempt_id is not None
+        password_ok = users.verify(password, found[1] if found else None)  # argon2: outside any transaction
+        if found is None:
+            outcome = "unknown"
+        elif found[0].disabled:
+            outcome = "disabled"
+        else:
+            outcome = "ok" if password_ok else "bad-password"
+        with self.transaction() as connection:
+            users.settle_attempt(connection, attempt_id, outcome)
             if outcome == "bad-password":  # the failure that engages the brake says until when
                 until = users.locked_until(connection, login, moment)
         return users.LoginResult(outcome=outcome, user=found[0] if found and outcome == "ok" else None,

@@ -40,7 +40,11 @@ COMMON_WORDS = frozenset((
     "abcabc", "aaaaaaaaaaaa", "secret", "login", "user", "pass", "test", "demo", "sotttt", "ubnd", "baocao",
 ))
 TOKEN_PREFIX = "cp_"
-FAILED = ("bad-password", "unknown", "disabled")  # outcomes that count towards the brake ("locked" does not)
+# outcomes that count towards the brake ("locked" does not); "checking" is an attempt whose password is
+# being verified: it counts from the moment it is let through, so a burst of parallel guesses meets the brake
+FAILED = ("bad-password", "unknown", "disabled", "checking")
+CHECKING = "checking"
+_LOGIN_LOCK_SPACE = 0x6C6F6769  # "logi": the first key of PostgreSQL's two-key advisory locks, one lock per login
 
 
 @cache
@@ -218,6 +222,14 @@ def locked_until(connection: Connection, login: str, now: dt.datetime) -> dt.dat
     return from_db(failures[-1]) + FAILURE_WINDOW  # the oldest of the last MAX_FAILURES leaves the window
 
 
+def serialise_login(connection: Connection, login: str) -> None:
+    """Until this transaction ends, no other one checks or reserves an attempt at this login. SQLite's
+    write transactions are serialised already (BEGIN IMMEDIATE); PostgreSQL takes an advisory lock."""
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(login.encode()).digest()[:4], "big", signed=True)
+        connection.execute(select(func.pg_advisory_xact_lock(_LOGIN_LOCK_SPACE, key)))
+
+
 def verify(password: str, password_hash: str | None) -> bool:
     """Argon2 verification (constant-time comparison inside); an unknown user is checked against a dummy hash."""
     hasher = _hasher()
@@ -230,10 +242,18 @@ def verify(password: str, password_hash: str | None) -> bool:
         return False
 
 
-def record_attempt(connection: Connection, login: str, outcome: str, remote_addr: str | None, now: dt.datetime) -> None:
-    connection.execute(insert(t.LoginAttemptRow).values(
+def record_attempt(connection: Connection, login: str, outcome: str, remote_addr: str | None, now: dt.datetime) -> int:
+    """The attempt's row id (an attempt recorded as CHECKING gets its outcome from `settle_attempt`)."""
+    inserted = connection.execute(insert(t.LoginAttemptRow).values(
         login=login[:100], at=to_db(now), success=outcome == "ok", outcome=outcome,
-        remote_addr=(remote_addr or None) and remote_addr[:100]))
+        remote_addr=(remote_addr or None) and remote_addr[:100])).inserted_primary_key
+    assert inserted is not None
+    return int(inserted[0])
+
+
+def settle_attempt(connection: Connection, attempt_id: int, outcome: str) -> None:
+    connection.execute(update(t.LoginAttemptRow).where(col(t.LoginAttemptRow.id) == attempt_id)
+                       .values(outcome=outcome, success=outcome == "ok"))
 
 
 def attempts(connection: Connection, login: str | None, limit: int) -> list[LoginAttempt]:
