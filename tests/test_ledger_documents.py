@@ -122,3 +122,36 @@ def test_a_client_name_is_only_shown_never_a_path(ledger, tmp_path, name):
     assert not Path("/etc/passwd.pdf").exists()
     for digest in ("../" + stored.sha256, stored.sha256.upper(), "..", "", stored.sha256 + "/"):
         assert ledger.document(digest) is None and ledger.document_content(digest) is None
+
+
+def test_writers_of_the_same_bytes_at_once_never_share_a_temporary_file(tmp_path):
+    # the ledger writes inside SQLite's write lock today; the file writer is safe without it anyway
+    import hashlib
+    import threading
+
+    from commplan.ledger.documents import _path, _write_file
+
+    rounds = [b"%PDF-1.7\n" + bytes([n]) * 200_000 for n in range(15)]
+    start = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            for data in rounds:  # each round: 8 writers of the same new file at the same moment
+                start.wait(timeout=30)  # a writer that failed breaks the barrier: the others stop too
+                _write_file(tmp_path, hashlib.sha256(data).hexdigest(), data)
+        except BaseException as error:  # collected: a thread's exception would be lost
+            errors.append(error)
+            start.abort()  # the others stop waiting for this one
+
+    threads = [threading.Thread(target=write) for _thread in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for data in rounds:
+        digest = hashlib.sha256(data).hexdigest()
+        assert _path(tmp_path, digest).read_bytes() == data
+    leftovers = [p.name for p in tmp_path.rglob("*.tmp")]
+    assert leftovers == []  # no temporary left behind

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,8 +87,9 @@ def _write_file(folder: Path, sha256: str, data: bytes) -> None:
         return
     for directory in (folder, path.parent):
         directory.mkdir(mode=0o700, exist_ok=True)
-    temporary = path.with_name(f".{sha256}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # a name of its own (mkstemp: 0600, O_EXCL), so two writers of the same bytes never share a temporary file
+    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{sha256}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(temporary_name)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

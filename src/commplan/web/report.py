@@ -160,7 +160,10 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
     if plan is not None:
         obligation = next((o for o in plan.obligations if o.id == status.obligation), None)
     sent = request.query_params.get("gui")
-    acknowledged = request.app.state.ledger.get().acknowledgements_of([opened.occurrence_id])[opened.occurrence_id]
+    try:
+        acknowledged = request.app.state.ledger.get().acknowledgements_of([opened.occurrence_id])[opened.occurrence_id]
+    except LedgerError:  # a database blip: the 503 page, as when the page itself could not be read
+        return error_response(request, 503, headers={"Retry-After": "300"})
     context: dict[str, Any] = {
         "token": token, "view": view, "duty": view.duty, "status": status,
         "plan_number": view.duty.plan_number, "quote": obligation.quote if obligation else None,
