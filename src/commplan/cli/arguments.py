@@ -117,6 +117,17 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
+def range_refused(start: dt.date, end: dt.date) -> int | None:
+    """The exit status of a bad --from/--to (its line printed), or None: `preview` and `export` share it."""
+    from ..schedule.bounds import range_problem
+
+    if end < start:
+        return fail(_("--to {end} is before --from {start}").format(end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"),
+                    EXIT_USAGE)
+    problem = range_problem(start, end)
+    return fail(f"--from/--to: {problem}", EXIT_USAGE) if problem else None
+
+
 def actor(args: argparse.Namespace) -> str | None:
     import getpass
     import os

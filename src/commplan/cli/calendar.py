@@ -19,6 +19,7 @@ from .arguments import (
     fail,
     ledger_options,
     os_reason,
+    range_refused,
 )
 
 
@@ -66,14 +67,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     today = as_of.astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     start = args.start or dt.date(today.year, 1, 1)
     end = args.end or dt.date(today.year + 1, 12, 31)
-    if end < start:
-        return fail(_("--to {end} is before --from {start}").format(end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"),
-                    EXIT_USAGE)
-    from ..schedule.bounds import range_problem
-
-    problem = range_problem(start, end)
-    if problem:
-        return fail(f"--from/--to: {problem}", EXIT_USAGE)
+    refused = range_refused(start, end)
+    if refused is not None:
+        return refused
     units, plans = tuple(args.unit), tuple(args.plan)
     if args.coordinator and units:
         plans = tuple(p for p in coordinated_by(catalog, units) if not args.plan or p in args.plan)

@@ -15,7 +15,7 @@ from .arguments import (
     Subparsers,
     date_type,
     event_type,
-    fail,
+    range_refused,
     today,
 )
 
@@ -75,7 +75,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_preview(args: argparse.Namespace) -> int:
     from ..render import occurrences as render
     from ..schedule import expand_catalog, sort_key
-    from ..schedule.bounds import range_problem
 
     catalog, errors = _load(args)
     if errors:
@@ -83,12 +82,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
         return EXIT_INVALID
     start = args.start or today()
     end = args.end or start + dt.timedelta(days=30)
-    if end < start:
-        return fail(_("--to {end} is before --from {start}").format(end=f"{end:%d/%m/%Y}", start=f"{start:%d/%m/%Y}"),
-                    EXIT_USAGE)
-    problem = range_problem(start, end)
-    if problem:
-        return fail(f"--from/--to: {problem}", EXIT_USAGE)
+    refused = range_refused(start, end)
+    if refused is not None:
+        return refused
     unknown = [p for p in args.plan if p not in catalog.plans]
     unknown += [u for u in args.unit if u not in catalog.directory]
     if unknown:

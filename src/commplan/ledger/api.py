@@ -678,17 +678,17 @@ class Ledger:
 
     def disable_user(self, login: str, *, actor: str | None = None, now: dt.datetime | None = None) -> users.User:
         """A disabled user cannot log in and their API tokens open nothing; the row stays (the audit names it)."""
-        moment = now or utc_now()
-        with self.transaction() as connection:
-            user = users.change(connection, login, moment, disabled=True)
-            records.audit(connection, actor=actor, action="user-disable", subject=f"user/{login}", details={}, at=moment)
-        return user
+        return self._set_disabled(login, True, actor, now)
 
     def enable_user(self, login: str, *, actor: str | None = None, now: dt.datetime | None = None) -> users.User:
+        return self._set_disabled(login, False, actor, now)
+
+    def _set_disabled(self, login: str, disabled: bool, actor: str | None, now: dt.datetime | None) -> users.User:
         moment = now or utc_now()
         with self.transaction() as connection:
-            user = users.change(connection, login, moment, disabled=False)
-            records.audit(connection, actor=actor, action="user-enable", subject=f"user/{login}", details={}, at=moment)
+            user = users.change(connection, login, moment, disabled=disabled)
+            records.audit(connection, actor=actor, action="user-disable" if disabled else "user-enable",
+                          subject=f"user/{login}", details={}, at=moment)
         return user
 
     def set_password(self, login: str, password: str, *, actor: str | None = None,
