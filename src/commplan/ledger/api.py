@@ -672,6 +672,13 @@ class Ledger:
             found = users.find(connection, login)
         return found[0] if found else None
 
+    def session_user(self, login: str) -> tuple[users.User, str] | None:
+        """A user and the fingerprint of their password (`users.fingerprint`): a web session holds it,
+        so that a new password ends every session opened with the old one."""
+        with self.transaction(read_only=True) as connection:
+            found = users.find(connection, login)
+        return (found[0], users.fingerprint(found[1])) if found else None
+
     def all_users(self) -> list[users.User]:
         with self.transaction(read_only=True) as connection:
             return users.all_users(connection)

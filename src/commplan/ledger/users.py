@@ -115,6 +115,15 @@ class Scope:
     def sees_unit(self, unit_id: str) -> bool:
         return self.everything or unit_id in self.units
 
+    def sees(self, plan_id: str, unit_id: str) -> bool:
+        """Whether one occurrence (a plan's duty held by a unit) is visible. A province's coordinator
+        sees it through the unit only, whatever the plan: the Sở of one province never sees another
+        province's units, even on a plan it coordinates with them. A coordinator bound to no province
+        (a ministry) sees every holder of the plans it coordinates or issues."""
+        if self.everything or unit_id in self.units:
+            return True
+        return self.province is None and plan_id in self.plans
+
 
 def password_problem(password: str, login: str | None = None) -> str | None:
     """Why a password is too weak (translated), or None."""
@@ -134,6 +143,11 @@ def check_password(password: str, login: str | None = None) -> None:
     problem = password_problem(password, login)
     if problem:
         raise LedgerError(problem)
+
+
+def fingerprint(password_hash: str | None) -> str:
+    """A short digest of a stored password hash: changes with the password, reveals nothing usable."""
+    return hashlib.sha256(("commplan.session:" + (password_hash or "")).encode()).hexdigest()[:24]
 
 
 def token_digest(token: str) -> str:
