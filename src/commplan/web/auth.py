@@ -54,6 +54,23 @@ class Viewer:
         return self.user.role in EDITORS
 
     @property
+    def sees_nothing(self) -> bool:
+        """A viewer bound to no unit, or a ministry coordinator whose unit coordinates no plan."""
+        scope = self.scope
+        return not scope.everything and scope.province is None and not scope.plans
+
+    def ledger_filters(self) -> dict[str, object]:
+        """The keyword arguments that narrow `Ledger.statuses` / `Ledger.summary` to this scope:
+        nothing for an admin, the province for a province's user (every plan, through its units),
+        the plans for a ministry's coordinator. Check `sees_nothing` first: an empty filter means all."""
+        scope = self.scope
+        if scope.everything:
+            return {}
+        if scope.province is not None:
+            return {"province": scope.province}
+        return {"plans": sorted(scope.plans)}
+
+    @property
     def actor(self) -> str:
         """How the audit log names what this user does (`web:` tells it from the CLI's actors)."""
         return f"web:{self.user.login}"
