@@ -10,9 +10,12 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlmodel import col
 from test_calendar_feeds import SECRET
 
 from commplan.ledger import EvidenceInput, Ledger
+from commplan.ledger import tables as t
 from commplan.links import report_link, report_token
 from commplan.plan import load_catalog
 from commplan.settings import Settings
@@ -157,6 +160,24 @@ def test_a_link_submitted_is_recorded_from_the_web_and_the_page_shows_done_on_ti
         ("link", "https://baothanhhoa.vn/tin/123", "web", "buu-dien", "Nguyễn Văn A", "Đăng trang nhất")]
     assert site.ledger.statuses(as_of=NOW, units=["buu-dien"], plans=["ke-hoach-thu"])[-1].status.value != "overdue"
 
+
+
+def test_the_audit_trusts_the_links_holder_not_the_name_typed_in_the_form(site):
+    """A clerk may type any name ("Giám đốc Sở"): it is shown with the item, but the audit's actor is
+    the unit the signed link was sent to, for evidence and for an acknowledgement alike."""
+    occurrence = site.occurrence("buu-dien")
+    path = link(occurrence, "buu-dien")
+    with site.client() as client:
+        send(client, path, link="https://a.vn/bai-1", name="Giám đốc Sở TTTT")
+        client.post(f"{path}/da-nhan", data={"csrf_token": csrf(client, path), "name": "admin"})
+    with site.ledger.transaction() as connection:
+        audit = connection.execute(select(col(t.AuditRow.action), col(t.AuditRow.actor), col(t.AuditRow.details))
+                                   .where(col(t.AuditRow.subject) == f"occurrence/{occurrence}")
+                                   .order_by(col(t.AuditRow.id))).all()
+    assert [(action, actor) for action, actor, _details in audit] == [
+        ("evidence", "link:buu-dien"), ("acknowledge", "link:buu-dien")]
+    assert "Giám đốc Sở TTTT" in str(audit[0][2]) and "admin" in str(audit[1][2])
+    assert [i.recorded_by for i in site.evidence(occurrence)] == ["Giám đốc Sở TTTT"]
 
 def test_a_count_like_2_lan_and_a_document_name_are_recorded(site):
     occurrence = site.occurrence("ubnd-huyen-a", "phat-lai")
@@ -322,7 +343,7 @@ def test_sql_metacharacters_in_the_fields_are_stored_as_typed(site):
     items = site.evidence(occurrence)
     assert [(i.kind, i.value, i.note, i.recorded_by) for i in items] == [
         ("link", "https://a.vn?id=1'%20OR%20'1'='1", tricky, 'Robert"); --'),
-        ("document", tricky + " %_\\", None, None)]
+        ("document", tricky + " %_\\", None, "link:buu-dien")]  # no name typed: the link's holder
     assert len(site.ledger.statuses(as_of=NOW, include_scheduled=True)) > 2  # the tables are all there
 
 

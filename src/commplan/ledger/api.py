@@ -223,15 +223,19 @@ class Ledger:
         on: dt.date | dt.datetime | None = None,
         occurrence_id: int | None = None,
         actor: str | None = None,
+        submitted_by: str | None = None,
         now: dt.datetime | None = None,
     ) -> RecordResult:
         """Record one item. `on` is when it was published or sent (a date: 00:00 that day in the
         plan's timezone; default now); without `occurrence_id` it picks the window containing that
         date, with one (a late report) the date must lie within a year of that occurrence's window.
-        An item the occurrence already has (the same link or document name) is not added again."""
+        An item the occurrence already has (the same link or document name) is not added again.
+        `actor` is who the audit log trusts (a login, `link:UNIT` for a report link); `submitted_by` a
+        name the submitter typed, shown with the item and kept in the audit details, never as its actor."""
         moment = now or utc_now()
         item = normalised(item)
         actor = optional_text(actor, "actor")
+        submitted_by = optional_text(submitted_by, "name")
         with self.transaction() as connection:
             obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
             self._check_unit(connection, unit)
@@ -253,10 +257,12 @@ class Ledger:
             duplicate_of = records.find_duplicate(connection, occurrence_id, item)
             evidence_id = None
             if duplicate_of is None:
-                evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=actor, now=moment)
+                evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=submitted_by or actor,
+                                                      now=moment)
                 records.refresh_delivery(connection, occurrence_id, moment)
+                details = {"evidence": evidence_id, **item.__dict__, **({"submitted_by": submitted_by} if submitted_by else {})}
                 records.audit(connection, actor=actor, action="evidence", subject=f"occurrence/{occurrence_id}",
-                              details={"evidence": evidence_id, **item.__dict__}, at=moment)
+                              details=details, at=moment)
             status_row = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
         return RecordResult(
             occurrence_id=occurrence_id, evidence_id=evidence_id, window_start=status_row.window_start,
@@ -801,9 +807,10 @@ class Ledger:
                 raise LedgerError(_("occurrence #{occurrence} is not owed by {unit}").format(
                     occurrence=occurrence_id, unit=unit))
             found, new = acknowledgements.record(connection, occurrence_id, unit, by_name, moment)
-            if new:
-                records.audit(connection, actor=by_name, action="acknowledge", subject=f"occurrence/{occurrence_id}",
-                              details={"unit": unit}, at=moment)
+            if new:  # the actor is the link's holder: a typed name is what they said, not who they proved to be
+                records.audit(connection, actor=f"link:{unit}", action="acknowledge",
+                              subject=f"occurrence/{occurrence_id}", details={"unit": unit, "by_name": by_name},
+                              at=moment)
         return found
 
     def acknowledgements_of(self, occurrence_ids: Iterable[int]) -> dict[int, list[acknowledgements.Acknowledgement]]:

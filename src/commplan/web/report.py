@@ -56,6 +56,11 @@ def owed(kind: str, count: int) -> str:
     return ngettext("{count} link to what was published", "{count} links to what was published", count).format(count=count)
 
 
+def typed_name(recorded_by: str | None) -> str | None:
+    """Who the clerk's page names for an item: a name typed in the form, not the `link:UNIT` actor."""
+    return None if recorded_by is None or recorded_by.startswith("link:") else recorded_by
+
+
 def window(start: dt.date, end: dt.date) -> str:
     if start == end:
         return f"{start:%d/%m/%Y}"
@@ -172,7 +177,7 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         "evidence": [{
             "kind": KINDS.get(i.kind, i.kind), "value": i.value, "when": when(i.occurred_at),
             "href": i.link if i.kind == "link" and i.link and i.link.lower().startswith(("http://", "https://")) else None,
-            "source": SOURCES.get(i.source, i.source), "note": i.note, "by": i.recorded_by, "withdrawn": i.withdrawn,
+            "source": SOURCES.get(i.source, i.source), "note": i.note, "by": typed_name(i.recorded_by), "withdrawn": i.withdrawn,
             "quantity": i.quantity, "count": i.kind == "count",
         } for i in view.evidence],
         "read_only": read_only(view, opened.now), "sent": _(SENT[sent]) if sent in SENT else None,
@@ -209,7 +214,7 @@ def submit(request: Request, token: str, link: Annotated[str, Form(max_length=40
         # bound to the token's occurrence and unit: nothing in the form can name others
         result = request.app.state.ledger.get().record_evidence(
             f"{view.status.plan}/{view.status.obligation}", opened.unit, item, occurrence_id=opened.occurrence_id,
-            actor=name or None, now=opened.now)
+            actor=f"link:{opened.unit}", submitted_by=name or None, now=opened.now)
     except (FormProblem, LedgerError) as error:
         return page(request, token, opened, problem=str(error), form=form, status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
