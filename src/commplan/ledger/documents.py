@@ -152,8 +152,8 @@ def uses(connection: Connection, sha256: str) -> list[DocumentUse]:
         .join(o, col(o.id) == col(e.occurrence_id)).join(ob, col(ob.id) == col(o.obligation_id))
         .where(col(e.document_sha256) == sha256).order_by(col(e.id))
     ).all()
-    return [DocumentUse(int(row[0]), row[1], row[2], row[3], tuple(row[4].split()), row[5] or "", row[6] is not None)
-            for row in rows]
+    return [DocumentUse(row[0] or 0, row[1], row[2], row[3], tuple(row[4].split()), row[5] or "", row[6] is not None)
+            for row in rows]  # `or 0`: an id the database always gives
 
 
 def content(connection: Connection, folder: Path | None, sha256: str) -> bytes | None:

@@ -114,7 +114,8 @@ async def report_form(request: Request) -> SentForm:
     """FastAPI dependency: the report form, its file held to the size limit while it arrives, and its CSRF
     token checked (the form is read here rather than by `require_csrf`, which would spool the file whole)."""
     form = await read_form(request, file_field=FILE_FIELD, max_bytes=upload_limit(request))
-    check_csrf(request, form.fields.get(CSRF_FIELD))
+    if not form.cut:  # a body far too large is not read to its token: the 413 page, nothing stored either way
+        check_csrf(request, form.fields.get(CSRF_FIELD))
     return form
 
 
