@@ -135,17 +135,12 @@ def check_csrf(request: Request, sent: str | None) -> None:
 
 
 async def require_csrf(request: Request) -> None:
-    """FastAPI dependency: a safe method passes; any other needs this session's token.
-
-    A form here takes no file (Starlette would spool it whole before the check): the one form that
-    does, the report page's, reads its body with `upload_form.read_form` and calls `check_csrf`."""
+    """FastAPI dependency: a safe method passes; any other needs this session's token. (The report page's
+    form, which carries a file, reads its body with `upload_form.read_form` and calls `check_csrf` itself.)"""
     if request.method in SAFE_METHODS:
         return
     sent = None
     if request.headers.get(CSRF_HEADER) is None and request.headers.get("content-type", "").startswith(FORMS):
-        try:
-            value = (await request.form(max_files=0, max_fields=50)).get(CSRF_FIELD)
-        except HTTPException:  # a file, too many fields, garbled multipart: no page of ours sends that
-            raise HTTPException(400) from None
+        value = (await request.form()).get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     check_csrf(request, sent)
