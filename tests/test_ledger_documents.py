@@ -155,3 +155,35 @@ def test_writers_of_the_same_bytes_at_once_never_share_a_temporary_file(tmp_path
         assert _path(tmp_path, digest).read_bytes() == data
     leftovers = [p.name for p in tmp_path.rglob("*.tmp")]
     assert leftovers == []  # no temporary left behind
+
+
+# ---------------------------------------------------------------- evidence that is an uploaded document
+
+
+def test_evidence_names_a_stored_document_by_its_digest_and_the_same_bytes_count_once(ledger, write_plan):
+    from commplan.ledger import EvidenceInput, LedgerError
+
+    ledger.sync(write_plan(
+        "\n- id: bao-cao-tuan\n  title: Báo cáo tuần\n  kind: report\n  evidence: document\n  lead: [buu-dien, viettel-post]\n"
+        "  every: week\n  from: 2022-03-07\n  until: 2022-04-03\n  due: {weekday: thu, time: \"14:00\"}\n"), now=NOW)
+    sha = ledger.store_document(PDF, name="a.pdf", now=NOW).sha256
+    first = ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(
+        kind="document", document="a.pdf", document_sha256=sha, source="web"), now=NOW)
+    again = ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(
+        kind="document", document="tên khác.pdf", document_sha256=sha, source="web"), now=NOW)
+    assert first.evidence_id is not None and again.duplicate  # the same content, whatever its name
+    # another file under the same name is another item
+    other = ledger.store_document(PNG, name="a.pdf", now=NOW).sha256
+    assert not ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(
+        kind="document", document="a.pdf", document_sha256=other), now=NOW).duplicate
+    [use] = ledger.document_uses(sha)
+    assert (use.occurrence_id, use.plan_id, use.unit_id, use.name, use.withdrawn) == (
+        first.occurrence_id, "ke-hoach-thu", "buu-dien", "a.pdf", False)
+    assert ledger.document_uses("0" * 64) == [] and ledger.document_uses("../x") == []
+    for bad, message in (("0" * 64, "chưa lưu văn bản"), (sha.upper(), "SHA-256"), ("../../etc/passwd", "SHA-256")):
+        with pytest.raises(LedgerError, match=message):
+            ledger.record_evidence("bao-cao-tuan", "viettel-post", EvidenceInput(
+                kind="document", document="x.pdf", document_sha256=bad), now=NOW)
+    with pytest.raises(LedgerError, match="SHA-256"):  # only a document names one
+        ledger.record_evidence("bao-cao-tuan", "viettel-post", EvidenceInput(
+            kind="link", link="https://a.vn/x", document_sha256=sha), now=NOW)

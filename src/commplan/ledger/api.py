@@ -254,6 +254,9 @@ class Ledger:
             if explicit:
                 _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
                                      _as_date(row["window_start"]), _as_date(row["window_end"]))
+            if item.document_sha256 is not None and documents.describe(connection, item.document_sha256) is None:
+                raise LedgerError(_("no stored document {sha256}: store it first (Ledger.store_document)").format(
+                    sha256=item.document_sha256))
             duplicate_of = records.find_duplicate(connection, occurrence_id, item)
             evidence_id = None
             if duplicate_of is None:
@@ -323,7 +326,7 @@ class Ledger:
             text(
                 "SELECT e.id, e.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end,"
                 " e.kind, e.link, e.document, e.quantity, e.note, e.source, e.occurred_at, e.recorded_at, e.recorded_by,"
-                " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, p.timezone"
+                " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, e.document_sha256, p.timezone"
                 " FROM evidence e JOIN occurrence o ON o.id = e.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
                 " JOIN plan p ON p.id = ob.plan_id"
                 f" WHERE {where} ORDER BY e.occurred_at, e.id"
@@ -346,7 +349,7 @@ class Ledger:
                 source=r["source"], occurred_at=local(r["occurred_at"], ZoneInfo(r["timezone"])),
                 recorded_at=local(r["recorded_at"], ZoneInfo(r["timezone"])), recorded_by=r["recorded_by"],
                 withdrawn_at=local(r["withdrawn_at"], ZoneInfo(r["timezone"])), withdrawn_by=r["withdrawn_by"],
-                withdraw_reason=r["withdraw_reason"],
+                withdraw_reason=r["withdraw_reason"], document_sha256=r["document_sha256"],
             )
             for r in rows
         ]
@@ -865,6 +868,12 @@ class Ledger:
         with self.transaction() as connection:
             return documents.store(connection, self._documents_folder, data, name=name, by=by, media_type=media_type,
                                    now=now or utc_now())
+
+    def document_uses(self, sha256: str) -> list[documents.DocumentUse]:
+        """The evidence items (withdrawn ones included) that are this uploaded document, with their occurrence's
+        plan and holders: whom the document may be served to. Empty for an unknown or malformed digest."""
+        with self.transaction(read_only=True) as connection:
+            return documents.uses(connection, sha256)
 
     def document(self, sha256: str) -> documents.StoredDocument | None:
         with self.transaction(read_only=True) as connection:

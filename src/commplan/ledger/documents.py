@@ -42,6 +42,19 @@ class StoredDocument:
     new: bool = False  # False: these bytes were stored before (the first upload's name and time stand)
 
 
+@dataclass(frozen=True)
+class DocumentUse:
+    """One evidence item that is an uploaded document: what decides who may read it."""
+
+    evidence_id: int
+    occurrence_id: int
+    plan_id: str
+    unit_id: str  # the occurrence's unit (a group, for a shared duty)
+    holders: tuple[str, ...]  # every unit that owes it
+    name: str  # the name this item shows it under (each unit's own: never another unit's file name)
+    withdrawn: bool
+
+
 class UploadRefused(LedgerError):
     """Too large, empty, or not an allowed type: the message says which."""
 
@@ -127,6 +140,20 @@ def describe(connection: Connection, sha256: str) -> StoredDocument | None:
     if row is None:
         return None
     return StoredDocument(row[0], row[1], row[2], row[3], from_db(row[4]))
+
+
+def uses(connection: Connection, sha256: str) -> list[DocumentUse]:
+    if not isinstance(sha256, str) or not _HEX.fullmatch(sha256):
+        return []
+    e, o, ob = t.EvidenceRow, t.OccurrenceRow, t.ObligationRow
+    rows = connection.execute(
+        select(col(e.id), col(e.occurrence_id), col(ob.plan_id), col(o.unit_id), col(o.holders), col(e.document),
+               col(e.withdrawn_at))
+        .join(o, col(o.id) == col(e.occurrence_id)).join(ob, col(ob.id) == col(o.obligation_id))
+        .where(col(e.document_sha256) == sha256).order_by(col(e.id))
+    ).all()
+    return [DocumentUse(row[0] or 0, row[1], row[2], row[3], tuple(row[4].split()), row[5] or "", row[6] is not None)
+            for row in rows]  # `or 0`: an id the database always gives
 
 
 def content(connection: Connection, folder: Path | None, sha256: str) -> bytes | None:

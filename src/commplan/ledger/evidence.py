@@ -11,8 +11,9 @@ Pure (no SQL). Messages go through the catalog (Vietnamese by default): a clerk 
 - A document is stored with its name stripped, inner runs of whitespace made
   one space, and in Unicode NFC (a name typed with combining accents is the
   same name); two names that are equal after that, ignoring case, are the
-  same document. When documents carry their content (a later issue), the
-  content hash joins the name in `identity`.
+  same document. An uploaded document (`document_sha256`, its content's
+  SHA-256) is the same item as another upload of the same bytes, whatever
+  either was called: two different files both named "baocao.pdf" are two items.
 - Every text field has a length limit (`LIMITS`), checked after normalising.
 """
 
@@ -45,6 +46,7 @@ LIMITS = {
 MAX_QUANTITY = 100_000
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class EvidenceInput:
     note: str | None = None
     occurred_at: dt.datetime | None = None  # aware; defaults to now
     source: str = "manual"
+    document_sha256: str | None = None  # an uploaded document (Ledger.store_document); `document` is its name
 
 
 def normalised(item: EvidenceInput) -> EvidenceInput:
@@ -77,6 +80,8 @@ def normalised(item: EvidenceInput) -> EvidenceInput:
         raise LedgerError(_("evidence that is a link needs its address (--link https://…)"))
     if item.kind == "document" and document is None:
         raise LedgerError(_("evidence that is a document needs the document's name (--document \"Báo cáo số …\")"))
+    if item.document_sha256 is not None and (item.kind != "document" or not SHA256.fullmatch(item.document_sha256)):
+        raise LedgerError(_("an uploaded document is named by the SHA-256 of its content (64 hexadecimal digits)"))
     return replace(item, link=link, document=document, note=optional_text(item.note, "note"))
 
 
@@ -116,8 +121,10 @@ def normal_document(text: str) -> str | None:
     return limited(name, "document") or None
 
 
-def identity(kind: str, link: str | None, document: str | None) -> tuple[str, str] | None:
+def identity(kind: str, link: str | None, document: str | None,
+             document_sha256: str | None = None) -> tuple[str, str] | None:
     """What makes two items of one occurrence the same item (None: every one counts, e.g. a count).
+    An uploaded document is its content, whatever its name.
 
     Works on stored values of any age: links recorded before they were normalised are
     normalised here, so an old `https://A.vn/x/` still matches a new `https://a.vn/x`."""
@@ -126,6 +133,8 @@ def identity(kind: str, link: str | None, document: str | None) -> tuple[str, st
             return ("link", normal_link(link))
         except LedgerError:  # an old row stored before links were checked: compare as stored
             return ("link", link.strip())
+    if kind == "document" and document_sha256:
+        return ("upload", document_sha256)
     if kind == "document" and document:
         return ("document", (normal_document(document) or "").casefold())
     return None
@@ -187,6 +196,7 @@ class EvidenceItem:
     withdrawn_at: dt.datetime | None = None
     withdrawn_by: str | None = None
     withdraw_reason: str | None = None
+    document_sha256: str | None = None  # an uploaded document's content (its name is `document`)
 
     @property
     def withdrawn(self) -> bool:
@@ -209,6 +219,7 @@ class EvidenceItem:
             "occurred_at": stamp(self.occurred_at), "source": self.source, "recorded_at": stamp(self.recorded_at),
             "recorded_by": self.recorded_by, "withdrawn": self.withdrawn, "withdrawn_at": stamp(self.withdrawn_at),
             "withdrawn_by": self.withdrawn_by, "withdraw_reason": self.withdraw_reason,
+            "document_sha256": self.document_sha256,
         }
 
 

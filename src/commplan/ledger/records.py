@@ -26,20 +26,23 @@ def audit(connection: Connection, *, actor: str | None, action: str, subject: st
 def find_duplicate(connection: Connection, occurrence_id: int, item: EvidenceInput) -> int | None:
     """The id of an item of this occurrence, not withdrawn, that is the same as `item` (see
     `evidence.identity`); None when `item` is new. Run under the occurrence's lock."""
-    wanted = identity(item.kind, item.link, item.document)
+    wanted = identity(item.kind, item.link, item.document, item.document_sha256)
     if wanted is None:
         return None
     rows = connection.execute(
-        select(col(t.EvidenceRow.id), col(t.EvidenceRow.kind), col(t.EvidenceRow.link), col(t.EvidenceRow.document))
+        select(col(t.EvidenceRow.id), col(t.EvidenceRow.kind), col(t.EvidenceRow.link), col(t.EvidenceRow.document),
+               col(t.EvidenceRow.document_sha256))
         .where(col(t.EvidenceRow.occurrence_id) == occurrence_id, col(t.EvidenceRow.withdrawn_at).is_(None))
         .order_by(col(t.EvidenceRow.id))
     ).all()
-    return next((row.id for row in rows if identity(row.kind, row.link, row.document) == wanted), None)
+    return next((row.id for row in rows
+                 if identity(row.kind, row.link, row.document, row.document_sha256) == wanted), None)
 
 
 def insert_evidence(connection: Connection, occurrence_id: int, item: EvidenceInput, *, actor: str | None, now: dt.datetime) -> int:
     values = dict(
         occurrence_id=occurrence_id, kind=item.kind, link=item.link, document=item.document,
+        document_sha256=item.document_sha256,
         quantity=item.quantity, note=item.note, occurred_at=to_db(item.occurred_at or now),
         recorded_at=to_db(now), recorded_by=actor, source=item.source,
     )

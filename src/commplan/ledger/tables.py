@@ -214,13 +214,18 @@ class EvidenceRow(SQLModel, table=True):
         # the items a summary at T recounts (status.RECOUNT_IDS): few, whatever the size of the table
         Index("ix_evidence_withdrawn", "withdrawn_at", "recorded_at", "occurrence_id",
               postgresql_where=text("withdrawn_at IS NOT NULL"), sqlite_where=text("withdrawn_at IS NOT NULL")),
+        # who may read an uploaded document: the occurrences whose evidence it is
+        Index("ix_evidence_document", "document_sha256", postgresql_where=text("document_sha256 IS NOT NULL"),
+              sqlite_where=text("document_sha256 IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     occurrence_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("occurrence.id"), nullable=False))
     kind: str = Field(sa_column=Column(String(20), nullable=False))  # link | document | count
     link: str | None = Field(default=None, sa_column=Column(Text))
-    document: str | None = Field(default=None, sa_column=Column(Text))
+    document: str | None = Field(default=None, sa_column=Column(Text))  # its name as shown (typed, or an upload's file name)
+    # an uploaded document's SHA-256 (the `document` table's key; checked to exist when recorded), else NULL
+    document_sha256: str | None = Field(default=None, sa_column=Column(String(64)))
     quantity: int = Field(sa_column=Column(Integer, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(Text))
     occurred_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # when the item was published or sent

@@ -4,6 +4,11 @@ The signed token (links.read_report_token) names one occurrence and one unit; th
 duty and records evidence for that occurrence and that unit only, whatever the form says. A POST is
 a plain HTML form behind the session's CSRF token; after it the browser is sent back (303) to the
 page, which shows the new status. Nothing here logs the token (errors.loggable_path hides it).
+
+The form may carry a document (PDF, Office, images: `ledger.file_types`, by its first bytes). Its body
+is read by `upload_form.read_form`, which holds at most COMMPLAN_UPLOAD_MAX_MB + 1 byte of the file;
+the bytes are stored by their SHA-256 (`Ledger.store_document`) and the evidence names them by it,
+under the file's name cleaned of any path (`documents.clean_name`): shown, never used as a path.
 """
 
 from __future__ import annotations
@@ -19,14 +24,18 @@ from starlette.responses import RedirectResponse, Response
 from ..i18n import N_, Labels, _, ngettext
 from ..ledger import EvidenceInput, LedgerError
 from ..ledger import evidence as evidence_labels
+from ..ledger.documents import UploadRefused, clean_name
+from ..ledger.evidence import normalised, optional_text
 from ..ledger.report_view import ReportView
 from ..links import BadLink, ExpiredLink, read_report_token
 from ..render.evidence import when
 from .errors import error_response
 from .pages import render
-from .sessions import require_csrf
+from .sessions import CSRF_FIELD, check_csrf, require_csrf
+from .upload_form import SentForm, Upload, read_form
 
 router = APIRouter()
+FILE_FIELD = "file"
 READ_ONLY_AFTER = dt.timedelta(days=30)  # a settled duty's page stops taking evidence this long after
 # a weekday inside a sentence ("hạn 14:00 thứ Năm, 10/12/2026")
 WEEKDAYS = (N_("on Monday"), N_("on Tuesday"), N_("on Wednesday"), N_("on Thursday"), N_("on Friday"),
@@ -75,13 +84,16 @@ def read_only(view: ReportView, now: dt.datetime) -> bool:
     return now - max(view.status.due, view.duty.settled_at) > READ_ONLY_AFTER
 
 
-def item_to_record(link: str, count: str, document: str, note: str) -> EvidenceInput:
-    """The one item the form describes; FormProblem when none or several are filled in."""
+def item_to_record(link: str, count: str, document: str, note: str, upload: Upload | None = None) -> EvidenceInput:
+    """The one item the form describes; FormProblem when none or several are filled in. A document's name may
+    go with its file (the name is then what the page shows); a file alone is shown under its own name."""
     given = [name for name, value in (("link", link), ("count", count), ("document", document)) if value.strip()]
+    if upload is not None and "document" not in given:
+        given.append("document")
     if not given:
-        raise FormProblem(_("Fill in one of: a link, a number of times, or a document's name."))
+        raise FormProblem(_("Fill in one of: a link, a number of times, or a document (its name or its file)."))
     if len(given) > 1:
-        raise FormProblem(_("Fill in only one of: a link, a number of times, or a document's name."))
+        raise FormProblem(_("Fill in only one of: a link, a number of times, or a document (its name or its file)."))
     if given[0] == "count":
         matched = COUNT.fullmatch(count)
         if not matched:
@@ -89,7 +101,27 @@ def item_to_record(link: str, count: str, document: str, note: str) -> EvidenceI
         return EvidenceInput(kind="count", quantity=int(matched.group(1)), note=note, source="web")
     if given[0] == "link":
         return EvidenceInput(kind="link", link=link, note=note, source="web")
+    if upload is not None and not document.strip():
+        document = clean_name(upload.filename) or _("uploaded document")
     return EvidenceInput(kind="document", document=document, note=note, source="web")
+
+
+def upload_limit(request: Request) -> int:
+    """The largest document the page takes, in bytes (COMMPLAN_UPLOAD_MAX_MB; 1 MB = 1,000,000 bytes)."""
+    return int(request.app.state.settings.upload_max_mb) * 1_000_000
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:g}".replace(".", ",")  # 20, or 0,5 as Vietnamese writes decimals
+
+
+async def report_form(request: Request) -> SentForm:
+    """FastAPI dependency: the report form, its file held to the size limit while it arrives, and its CSRF
+    token checked (the form is read here rather than by `require_csrf`, which would spool the file whole)."""
+    form = await read_form(request, file_field=FILE_FIELD, max_bytes=upload_limit(request))
+    if not form.cut:  # a body far too large is not read to its token: the 413 page, nothing stored either way
+        check_csrf(request, form.fields.get(CSRF_FIELD))
+    return form
 
 
 class Opened:
@@ -177,12 +209,15 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         "evidence": [{
             "kind": KINDS.get(i.kind, i.kind), "value": i.value, "when": when(i.occurred_at),
             "href": i.link if i.kind == "link" and i.link and i.link.lower().startswith(("http://", "https://")) else None,
-            "source": SOURCES.get(i.source, i.source), "note": i.note, "by": typed_name(i.recorded_by), "withdrawn": i.withdrawn,
+            # an uploaded document: through this link's own address, which checks the token again
+            "file": f"/bao-cao/{token}/tai-lieu/{i.document_sha256}" if i.document_sha256 else None,
+            "source": SOURCES.get(i.source, i.source), "note": i.note, "by": typed_name(i.recorded_by),
+            "withdrawn": i.withdrawn,
             "quantity": i.quantity, "count": i.kind == "count",
         } for i in view.evidence],
         "read_only": read_only(view, opened.now), "sent": _(SENT[sent]) if sent in SENT else None,
         "problem": problem, "form": form or {}, "first": view.duty.evidence_kind,
-        "excuse_reason": view.duty.excuse_reason,
+        "excuse_reason": view.duty.excuse_reason, "max_mb": megabytes(upload_limit(request)),
         "acknowledged": [{"when": when(a.at), "by": a.by_name} for a in acknowledged if a.unit_id == opened.unit],
     }
     return render(request, "report.html", context, status_code=status_code)
@@ -196,29 +231,46 @@ def show(request: Request, token: str) -> Response:
     return page(request, token, opened)
 
 
-@router.post("/bao-cao/{token}", include_in_schema=False, dependencies=[Depends(require_csrf)])
-def submit(request: Request, token: str, link: Annotated[str, Form(max_length=4000)] = "",
-           count: Annotated[str, Form(max_length=50)] = "", document: Annotated[str, Form(max_length=1000)] = "",
-           note: Annotated[str, Form(max_length=4000)] = "", name: Annotated[str, Form(max_length=400)] = "") -> Response:
+@router.post("/bao-cao/{token}", include_in_schema=False)
+def submit(request: Request, token: str, sent: Annotated[SentForm, Depends(report_form)]) -> Response:
+    """The form's one item, for the token's occurrence and unit. Nothing is stored unless it is all acceptable:
+    a file too large (413) or of another type (422) shows the page again with what was typed."""
     opened = Opened(request, token)
     if opened.problem is not None:
         return opened.problem
     view = opened.view
     assert view is not None
+    # each within its limit by the ledger's checks (evidence.LIMITS), which say which field is too long
+    link, count, document, note, name = (sent.text(field) for field in ("link", "count", "document", "note", "name"))
     form = {"link": link, "count": count, "document": document, "note": note, "name": name}
     if read_only(view, opened.now):
         return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
                     status_code=409)
+    if sent.too_large:
+        return page(request, token, opened, form=form, status_code=413, problem=_(
+            "The file is larger than {size} MB, the most this page accepts: nothing was recorded. Send a smaller "
+            "file (a scan at a lower resolution, or only the pages needed), or write the document's name instead."
+        ).format(size=megabytes(upload_limit(request))))
     try:
-        item = item_to_record(link, count, document, note)
+        ledger = request.app.state.ledger.get()
+        item = normalised(item_to_record(link, count, document, note, sent.upload))
+        typed_by = optional_text(name, "name")  # what the clerk typed: shown, never trusted as the actor
+        if sent.upload is not None:
+            assert sent.upload.data is not None  # not too large
+            try:
+                stored = ledger.store_document(sent.upload.data, name=clean_name(sent.upload.filename),
+                                               by=f"link:{opened.unit}",
+                                               max_bytes=upload_limit(request), now=opened.now)
+            except UploadRefused as refused:
+                raise FormProblem(_("The file was not accepted: {reason}.").format(reason=refused)) from None
+            item = EvidenceInput(**{**item.__dict__, "document_sha256": stored.sha256})
         # bound to the token's occurrence and unit: nothing in the form can name others
-        result = request.app.state.ledger.get().record_evidence(
+        result = ledger.record_evidence(
             f"{view.status.plan}/{view.status.obligation}", opened.unit, item, occurrence_id=opened.occurrence_id,
-            actor=f"link:{opened.unit}", submitted_by=name or None, now=opened.now)
+            actor=f"link:{opened.unit}", submitted_by=typed_by, now=opened.now)
     except (FormProblem, LedgerError) as error:
         return page(request, token, opened, problem=str(error), form=form, status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
-
 
 
 @router.post("/bao-cao/{token}/da-nhan", include_in_schema=False, dependencies=[Depends(require_csrf)])

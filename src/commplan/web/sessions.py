@@ -126,14 +126,21 @@ class CsrfRefused(HTTPException):
                                 "and send it again."))
 
 
-async def require_csrf(request: Request) -> None:
-    """FastAPI dependency: a safe method passes; any other needs this session's token."""
-    if request.method in SAFE_METHODS:
-        return
-    sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(FORMS):
-        value = (await request.form()).get(CSRF_FIELD)
-        sent = value if isinstance(value, str) else None
+def check_csrf(request: Request, sent: str | None) -> None:
+    """CsrfRefused unless `sent` (the form's field, or the header) is this session's token."""
+    sent = request.headers.get(CSRF_HEADER, sent)
     expected = request.session.get("csrf")
     if not (isinstance(sent, str) and isinstance(expected, str) and hmac.compare_digest(sent.encode(), expected.encode())):
         raise CsrfRefused()
+
+
+async def require_csrf(request: Request) -> None:
+    """FastAPI dependency: a safe method passes; any other needs this session's token. (The report page's
+    form, which carries a file, reads its body with `upload_form.read_form` and calls `check_csrf` itself.)"""
+    if request.method in SAFE_METHODS:
+        return
+    sent = None
+    if request.headers.get(CSRF_HEADER) is None and request.headers.get("content-type", "").startswith(FORMS):
+        value = (await request.form()).get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    check_csrf(request, sent)
