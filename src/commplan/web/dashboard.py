@@ -58,7 +58,7 @@ class OutOfScope(LookupError):
 
 
 def parse_day(text: str) -> dt.date:
-    """dd/mm/yyyy (as people write it) or yyyy-mm-dd (what a date field sends)."""
+    """dd/mm/yyyy (as people write it; a browser's date field would show its own locale's order) or yyyy-mm-dd."""
     found = DAY.fullmatch(text.strip())
     try:
         if found and found.group(1):
@@ -293,7 +293,6 @@ def overdue_list(request: Request, who: Viewer, filters: Filters, *, problem: st
         unit_name=names.get(filters.unit, filters.unit) if filters.unit else None,
         kinds=[(k, KINDS[k]) for k in KINDS], channels=[(c, CHANNELS[c]) for c in CHANNELS],
         as_of=local(now), may_edit=who.may_edit, back=filters.query(), done=done_message(request),
-        today=f"{now.astimezone(VIETNAM):%Y-%m-%d}",
     )
     return render(request, "overdue.html", base, status_code=status_code)
 
