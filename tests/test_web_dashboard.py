@@ -114,16 +114,21 @@ def site(ledger_url, ledger: Ledger, tmp_path):
     catalog, errors = load_catalog([tmp_path], strict=True)
     assert not errors
     ledger.sync(catalog, now=NOW)
-    ledger.add_user("sotttt", PASSWORD, role="coordinator", unit="so-tttt")
-    ledger.add_user("xem", PASSWORD, role="viewer", unit="so-tttt")
-    ledger.add_user("sotttt-lg", PASSWORD, role="coordinator", unit="so-tttt-lg")
-    ledger.add_user("quan-tri", PASSWORD, role="admin", unit=None)
-    ledger.add_user("bo", PASSWORD, role="viewer", unit="bo-tttt")  # no province, coordinates no plan
     return create_app(Settings(database_url=ledger_url, link_secret=SECRET, public_url="http://127.0.0.1:8000"),
                       plans=[tmp_path], clock=lambda: NOW)
 
 
+# (role, unit) of each account; added when a test first logs in with it (argon2 is slow on purpose)
+ACCOUNTS = {"sotttt": ("coordinator", "so-tttt"), "xem": ("viewer", "so-tttt"),
+            "sotttt-lg": ("coordinator", "so-tttt-lg"), "quan-tri": ("admin", None),
+            "bo": ("viewer", "bo-tttt")}  # "bo": no province, coordinates no plan
+
+
 def signed_in(app, login: str) -> TestClient:
+    ledger = app.state.ledger.get()
+    if ledger.user(login) is None:
+        role, unit = ACCOUNTS[login]
+        ledger.add_user(login, PASSWORD, role=role, unit=unit)
     browser = client(app)
     browser.__enter__()
     assert log_in(browser, login).status_code == 303
