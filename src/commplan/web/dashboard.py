@@ -83,18 +83,18 @@ class Filters:
 
     @classmethod
     def read(cls, query: Mapping[str, str]) -> Filters:
-        def text(name: str) -> str:
+        def param(name: str) -> str:
             return (query.get(name) or "").strip()[:200]
 
-        channel = text("kenh")
+        channel = param("kenh")
         if channel and channel not in KINDS and channel not in CHANNELS:
             raise FilterProblem(_("Unknown channel or kind of duty: choose one from the list."))
-        page = text("trang") or "1"
+        page = param("trang") or "1"
         if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
             raise FilterProblem(_("The page number must be a whole number from 1."))
-        due_from = parse_day(text("tu")) if text("tu") else None
-        due_to = parse_day(text("den")) if text("den") else None
-        return cls(text("ke-hoach"), text("don-vi"), channel, due_from, due_to, int(page))
+        due_from = parse_day(param("tu")) if param("tu") else None
+        due_to = parse_day(param("den")) if param("den") else None
+        return cls(param("ke-hoach"), param("don-vi"), channel, due_from, due_to, int(page))
 
     def query(self, **change: Any) -> str:
         """The query string of these filters (with `change`), for links and redirects: only known keys."""
