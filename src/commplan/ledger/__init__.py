@@ -5,6 +5,7 @@ from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_state import FeedState
+from .overdue import OverdueRow
 from .revocations import RevokedLink
 from .status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, Status, SummaryRow
 from .sync import SyncReport
@@ -25,6 +26,7 @@ __all__ = [
     "LoginAttempt",
     "LoginResult",
     "OccurrenceStatus",
+    "OverdueRow",
     "RecordResult",
     "ReplayRefused",
     "RevokedLink",

@@ -33,6 +33,7 @@ from . import (
     events,
     feed_state,
     outbox,
+    overdue,
     records,
     revocations,
     summary,
@@ -498,6 +499,42 @@ class Ledger:
         else:
             rows = [r for r in rows if include_scheduled or r.status is not Status.SCHEDULED]
         return rows if limit is None else rows[:limit]
+
+    def overdue_page(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (), units: Iterable[str] = (),
+                     province: str | None = None, kinds: Iterable[str] = (), channels: Iterable[str] = (),
+                     due_from: dt.date | None = None, due_to: dt.date | None = None, offset: int = 0,
+                     limit: int = 50) -> tuple[list[overdue.OverdueRow], int]:
+        """One page of the occurrences overdue at `as_of` (default now), the most late first (by deadline,
+        then id), orphans left out, with how many there are in all. `plans`, `units` and `province` select
+        as in `statuses`; `kinds` and `channels` are the obligations' (publish, report...; portal, radio...);
+        `due_from`/`due_to` bound the deadline by Vietnam date, both included. The page is a LIMIT/OFFSET
+        in SQL along the index of unmet deadlines (see `overdue`)."""
+        current = utc_now()
+        instant = as_of or current
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units, province)
+            where += [OVERDUE_NOW if instant >= current else OVERDUE_AT, "o.orphaned_at IS NULL"]
+            if kinds := sorted(set(kinds)):
+                where.append(overdue.KIND_TERM)
+                params["kinds"] = kinds
+            if channels := sorted(set(channels)):
+                where.append(overdue.CHANNEL_TERM)
+                params["channels"] = channels
+            if due_from is not None:
+                where.append("o.due_at >= :due_from")
+                params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
+            if due_to is not None:
+                where.append("o.due_at < :due_to")
+                params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
+            params["as_of"] = to_db(instant)
+            return overdue.page(connection, where, params, _expanding(params), offset=max(int(offset), 0),
+                                limit=max(int(limit), 0))
+
+    def owners_of(self, occurrence_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """(plan, own unit) of each of these occurrences that exists (`Scope.sees` decides on them)."""
+        ids = sorted({int(i) for i in occurrence_ids})
+        with self.transaction(read_only=True) as connection:
+            return overdue.owners(connection, ids, _expanding({"ids": ids}))
 
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default
