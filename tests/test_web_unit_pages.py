@@ -61,6 +61,12 @@ units:
   - id: buu-dien-lg
     name: Bưu điện tỉnh Láng Giềng
 """
+MINISTRY = """\
+commplan: 1
+units:
+  - id: bo-tttt
+    name: Bộ Thông tin và Truyền thông
+"""  # no province: a ministry's coordinator sees the plans it issues or coordinates, nothing else
 
 
 def plan(ident: str, title: str, issuer: str, coordinator: str, lead: str, extra: str = "") -> str:
@@ -136,13 +142,15 @@ def site(ledger_url, ledger, tmp_path) -> Site:
     (tmp_path / "b.units.yaml").write_text(PROVINCE_B, encoding="utf-8")
     (tmp_path / "plan-a.yaml").write_text(plan("ke-hoach-a", "Kế hoạch <script>alert(2)</script>", "ubnd-tinh", "so-tttt",
                                                "[buu-dien, ubnd-xa-a]", SHARED), encoding="utf-8")
-    (tmp_path / "plan-b.yaml").write_text(plan("ke-hoach-b", "Kế hoạch Láng Giềng", "ubnd-tinh-lg", "so-tttt-lg",
+    (tmp_path / "c.units.yaml").write_text(MINISTRY, encoding="utf-8")
+    (tmp_path / "plan-b.yaml").write_text(plan("ke-hoach-b", "Kế hoạch Láng Giềng", "bo-tttt", "so-tttt-lg",
                                                "buu-dien-lg"), encoding="utf-8")
     catalog, errors = load_catalog([tmp_path], strict=True)
     assert not errors
     ledger.sync(catalog, now=NOW)
     for login, role, unit in (("so-tttt", "coordinator", "so-tttt"), ("xem", "viewer", "so-tttt"),
-                              ("so-lg", "coordinator", "so-tttt-lg"), ("quan-tri", "admin", None)):
+                              ("so-lg", "coordinator", "so-tttt-lg"), ("bo", "coordinator", "bo-tttt"),
+                              ("quan-tri", "admin", None)):
         ledger.add_user(login, PASSWORD, role=role, unit=unit)
     return Site(ledger_url, ledger, tmp_path, catalog)
 
@@ -397,6 +405,19 @@ def test_another_provinces_unit_occurrence_and_evidence_are_not_found(site, coor
         assert admin.get(f"/ky/{theirs}").status_code == admin.get("/don-vi/buu-dien").status_code == 200
     finally:
         admin.__exit__(None, None, None)
+
+
+def test_a_ministry_sees_the_rows_of_the_plans_it_issues_only(site):
+    theirs, ours = site.occurrence("buu-dien-lg", "10/03", plan="ke-hoach-b"), site.occurrence("buu-dien", "10/03")
+    browser = signed_in(site, "bo")
+    try:
+        unit = browser.get("/don-vi/buu-dien-lg")
+        assert unit.status_code == 200 and f'href="/ky/{theirs}"' in unit.text
+        assert browser.get(f"/ky/{theirs}").status_code == 200
+        assert browser.get("/don-vi/buu-dien").status_code == browser.get(f"/ky/{ours}").status_code == 404
+        assert browser.get("/nhac-viec").status_code == 200
+    finally:
+        browser.__exit__(None, None, None)
 
 
 # ---------------------------------------------------------------- undelivered reminders
