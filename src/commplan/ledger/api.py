@@ -28,6 +28,7 @@ from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
 from . import (
     acknowledgements,
+    coordinator_view,
     deadlines,
     documents,
     events,
@@ -463,8 +464,11 @@ class Ledger:
                 done.append(extension)
         return done
 
-    def unexcuse(self, occurrence_id: int, *, actor: str | None = None, now: dt.datetime | None = None) -> str:
+    def unexcuse(self, occurrence_id: int, *, actor: str | None = None, now: dt.datetime | None = None,
+                 note: str | None = None) -> str:
+        """Revoke the excusal in force; returns its reason. `note`: why (kept in the audit log)."""
         moment = now or utc_now()
+        note = optional_text(note, "reason")
         with self.transaction() as connection:
             if records.lock_occurrence(connection, occurrence_id) is None:
                 raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
@@ -472,7 +476,7 @@ class Ledger:
             if reason is None:
                 raise LedgerError(_("occurrence #{occurrence} is not excused").format(occurrence=occurrence_id))
             records.audit(connection, actor=actor, action="unexcuse", subject=f"occurrence/{occurrence_id}",
-                          details={"reason": reason}, at=moment)
+                          details={"reason": reason, **({"note": note} if note else {})}, at=moment)
         return reason
 
     # ------------------------------------------------------------ status
@@ -547,6 +551,26 @@ class Ledger:
             status = self._status_rows(connection, instant, where="o.id = :id", params={"id": occurrence_id})[0]
             items = self._evidence_rows(connection, "e.occurrence_id = :id", {"id": occurrence_id})
         return ReportView(duty=found, status=status, evidence=tuple(items))
+
+    def occurrence_view(self, occurrence_id: int, *, as_of: dt.datetime | None = None
+                        ) -> coordinator_view.OccurrenceView | None:
+        """One occurrence whole, for the coordinator (the caller checks the scope against its holders):
+        status at `as_of`, holders, plan, evidence (withdrawn included), excusals and extensions; None if unknown."""
+        instant = as_of or utc_now()
+        with self.transaction(read_only=True) as connection:
+            found = coordinator_view.parts(connection, occurrence_id)
+            if found is None:
+                return None
+            status = self._status_rows(connection, instant, where="o.id = :id", params={"id": occurrence_id})[0]
+            items = self._evidence_rows(connection, "e.occurrence_id = :id", {"id": occurrence_id})
+        return coordinator_view.OccurrenceView(status=status, parts=found, evidence=tuple(items))
+
+    def undelivered(self, *, recipients: Collection[str] | None = None,
+                    limit: int = 200) -> list[coordinator_view.Undelivered]:
+        """Reminders that ended failed or unknown and were not handed on to a fallback, newest first;
+        `recipients`: only those addressed to these units (None: every unit)."""
+        with self.transaction(read_only=True) as connection:
+            return coordinator_view.undelivered(connection, recipients, limit)
 
     def calendar_rows(self, *, as_of: dt.datetime, plans: Iterable[str] = (), units: Iterable[str] = (),
                       start: dt.date | None = None, end: dt.date | None = None,

@@ -33,6 +33,7 @@ from .pages import STATIC
 from .report import router as report_router
 from .security import SecurityHeaders, security_headers
 from .sessions import SessionCookies
+from .unit_pages import router as unit_pages_router
 
 log = logging.getLogger("commplan.web")
 
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.include_router(documents.router)
     app.include_router(auth.router)
     app.include_router(dashboard.router)
+    app.include_router(unit_pages_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
     app.add_middleware(SessionCookies, secret=secret, https=https)
