@@ -25,7 +25,7 @@ from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
-from . import auth, errors
+from . import api, auth, errors
 from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
 from .ledger_access import LedgerAccess
@@ -79,6 +79,7 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.router.routes.extend(feed_routes(feeds))
     app.include_router(report_router)
     app.include_router(auth.router)
+    app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
     app.add_middleware(SessionCookies, secret=secret, https=https)
