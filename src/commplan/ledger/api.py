@@ -567,7 +567,7 @@ class Ledger:
     def plan_numbers(self) -> dict[str, str | None]:
         """Each plan's number as issued (e.g. "12/KH-UBND"), by plan id."""
         with self.transaction(read_only=True) as connection:
-            return dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).tuples().all())
+            return dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
 
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default
