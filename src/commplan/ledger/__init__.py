@@ -2,9 +2,10 @@
 
 from .acknowledgements import Acknowledgement
 from .api import Ledger, RecordResult, WithdrawResult, default_horizon
-from .engine import LedgerError, ReplayRefused
+from .engine import LedgerError, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_state import FeedState
+from .idempotency import ApiAnswer, IdempotencyConflict
 from .overdue import OverdueRow
 from .revocations import RevokedLink
 from .status import BUCKETS, STATUSES, VIETNAMESE, OccurrenceStatus, Status, SummaryRow
@@ -17,12 +18,15 @@ __all__ = [
     "STATUSES",
     "VIETNAMESE",
     "Acknowledgement",
+    "ApiAnswer",
     "EvidenceInput",
     "EvidenceItem",
     "FeedState",
+    "IdempotencyConflict",
     "IssuedToken",
     "Ledger",
     "LedgerError",
+    "LedgerUnavailable",
     "LoginAttempt",
     "LoginResult",
     "OccurrenceStatus",

@@ -33,6 +33,7 @@ from . import (
     documents,
     events,
     feed_state,
+    idempotency,
     outbox,
     overdue,
     records,
@@ -55,6 +56,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
+from .idempotency import ApiAnswer, IdempotencyConflict
 from .reminders import ReminderReport, queue_reminders
 from .report_view import ReportView, duty
 from .status import (
@@ -239,36 +241,68 @@ class Ledger:
         actor = optional_text(actor, "actor")
         submitted_by = optional_text(submitted_by, "name")
         with self.transaction() as connection:
-            obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
-            self._check_unit(connection, unit)
-            occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
-            if occurred > moment:
-                raise LedgerError(_("{moment} is in the future: record only evidence that exists").format(
-                    moment=f"{occurred.astimezone(tz):%H:%M %d/%m/%Y}"))
-            item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
-            explicit = occurrence_id is not None
-            if occurrence_id is None:
-                occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
-            row = records.lock_occurrence(connection, occurrence_id)
-            if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
-                raise LedgerError(_("occurrence #{occurrence} is not the duty {obligation} of {unit}").format(
-                    occurrence=occurrence_id, obligation=obligation, unit=unit))
-            if explicit:
-                _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
-                                     _as_date(row["window_start"]), _as_date(row["window_end"]))
-            if item.document_sha256 is not None and documents.describe(connection, item.document_sha256) is None:
-                raise LedgerError(_("no stored document {sha256}: store it first (Ledger.store_document)").format(
-                    sha256=item.document_sha256))
-            duplicate_of = records.find_duplicate(connection, occurrence_id, item)
-            evidence_id = None
-            if duplicate_of is None:
-                evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=submitted_by or actor,
-                                                      now=moment)
-                records.refresh_delivery(connection, occurrence_id, moment)
-                details = {"evidence": evidence_id, **item.__dict__, **({"submitted_by": submitted_by} if submitted_by else {})}
-                records.audit(connection, actor=actor, action="evidence", subject=f"occurrence/{occurrence_id}",
-                              details=details, at=moment)
-            status_row = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
+            return self._record_evidence(connection, obligation, unit, item, on=on, occurrence_id=occurrence_id,
+                                         actor=actor, submitted_by=submitted_by, moment=moment)
+
+    def record_evidence_once(self, user_id: int, key: str, request_hash: str, obligation: str, unit: str,
+                             item: EvidenceInput, respond: Callable[[RecordResult], tuple[int, str]], *,
+                             on: dt.date | dt.datetime | None = None, occurrence_id: int | None = None,
+                             actor: str | None = None, now: dt.datetime | None = None) -> ApiAnswer:
+        """`record_evidence` under an idempotency key of `user_id`: the first request with the key
+        records and stores `respond(result)` (status, body) in the same transaction; a later one
+        (or a concurrent twin, which waits for the first) writes nothing and gets the stored answer,
+        `replayed`. The same key with another `request_hash` raises IdempotencyConflict."""
+        moment = now or utc_now()
+        item = normalised(item)
+        actor = optional_text(actor, "actor")
+        with self.transaction() as connection:
+            if idempotency.claim(connection, user_id, key, request_hash, moment):
+                result = self._record_evidence(connection, obligation, unit, item, on=on, occurrence_id=occurrence_id,
+                                               actor=actor, moment=moment)
+                status, body = respond(result)
+                idempotency.answer(connection, user_id, key, status, body)
+                return ApiAnswer(status=status, body=body, replayed=False)
+            found = idempotency.stored(connection, user_id, key)
+        if found is None:  # a claimed row always has its answer: it is committed with it
+            raise LedgerError(_("idempotency key without an answer"))
+        if found.request_hash != request_hash:
+            raise IdempotencyConflict(_("this Idempotency-Key was already used with another request: "
+                                        "send a new key for a new request"))
+        return ApiAnswer(status=found.status, body=found.body, replayed=True)
+
+    def _record_evidence(self, connection: Connection, obligation: str, unit: str, item: EvidenceInput, *,
+                         on: dt.date | dt.datetime | None, occurrence_id: int | None, actor: str | None,
+                         moment: dt.datetime, submitted_by: str | None = None) -> RecordResult:
+        obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
+        self._check_unit(connection, unit)
+        occurred = item.occurred_at or (_moment(on, tz) if on is not None else moment)
+        if occurred > moment:
+            raise LedgerError(_("{moment} is in the future: record only evidence that exists").format(
+                moment=f"{occurred.astimezone(tz):%H:%M %d/%m/%Y}"))
+        item = EvidenceInput(**{**item.__dict__, "occurred_at": occurred})
+        explicit = occurrence_id is not None
+        if occurrence_id is None:
+            occurrence_id = self._occurrence_for(connection, obligation_id, unit, occurred.astimezone(tz).date(), tz)
+        row = records.lock_occurrence(connection, occurrence_id)
+        if row is None or row["obligation_id"] != obligation_id or unit not in (row["unit_id"], *row["holders"].split()):
+            raise LedgerError(_("occurrence #{occurrence} is not the duty {obligation} of {unit}").format(
+                occurrence=occurrence_id, obligation=obligation, unit=unit))
+        if explicit:
+            _check_within_a_year(occurrence_id, occurred.astimezone(tz).date(),
+                                 _as_date(row["window_start"]), _as_date(row["window_end"]))
+        if item.document_sha256 is not None and documents.describe(connection, item.document_sha256) is None:
+            raise LedgerError(_("no stored document {sha256}: store it first (Ledger.store_document)").format(
+                sha256=item.document_sha256))
+        duplicate_of = records.find_duplicate(connection, occurrence_id, item)
+        evidence_id = None
+        if duplicate_of is None:
+            evidence_id = records.insert_evidence(connection, occurrence_id, item, actor=submitted_by or actor,
+                                                  now=moment)
+            records.refresh_delivery(connection, occurrence_id, moment)
+            details = {"evidence": evidence_id, **item.__dict__, **({"submitted_by": submitted_by} if submitted_by else {})}
+            records.audit(connection, actor=actor, action="evidence", subject=f"occurrence/{occurrence_id}",
+                          details=details, at=moment)
+        status_row = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
         return RecordResult(
             occurrence_id=occurrence_id, evidence_id=evidence_id, window_start=status_row.window_start,
             window_end=status_row.window_end, delivered=status_row.delivered, at_least=status_row.at_least,
@@ -524,10 +558,11 @@ class Ledger:
             if channels := sorted(set(channels)):
                 where.append(overdue.CHANNEL_TERM)
                 params["channels"] = channels
-            if due_from is not None:
+            # outside these years no deadline lies, and the UTC conversion of year 1 or 9999 overflows
+            if due_from is not None and due_from > dt.date(1900, 1, 1):
                 where.append("o.due_at >= :due_from")
                 params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
-            if due_to is not None:
+            if due_to is not None and due_to < dt.date(9000, 1, 1):
                 where.append("o.due_at < :due_to")
                 params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
             params["as_of"] = to_db(instant)
@@ -539,6 +574,51 @@ class Ledger:
         ids = sorted({int(i) for i in occurrence_ids})
         with self.transaction(read_only=True) as connection:
             return overdue.owners(connection, ids, _expanding({"ids": ids}))
+
+    def occurrence(self, occurrence_id: int, *, as_of: dt.datetime | None = None) -> OccurrenceStatus | None:
+        """One occurrence (orphaned or not) with its status at `as_of` (default now); None if there is none."""
+        with self.transaction(read_only=True) as connection:
+            rows = self._status_rows(connection, as_of or utc_now(), where="o.id = :id", params={"id": occurrence_id})
+        return rows[0] if rows else None
+
+    def occurrence_page(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (), units: Iterable[str] = (),
+                        province: str | None = None, only: str | None = None, due_from: dt.date | None = None,
+                        due_to: dt.date | None = None, limit: int = 100, offset: int = 0) -> list[OccurrenceStatus]:
+        """One page of occurrences by deadline (then id), orphans left out, selected and cut in SQL:
+        `plans`, `units`, `province` as in `statuses`; `only` one status (any, scheduled included);
+        deadlines from `due_from` to `due_to`, Vietnam dates, both included."""
+        if only is not None and only not in STATUSES:
+            raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
+        current = utc_now()
+        instant = as_of or current
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units, province)
+            where.append("o.orphaned_at IS NULL")
+            if only == Status.OVERDUE:  # the partial index, as in `statuses`
+                where.append(OVERDUE_NOW if instant >= current else OVERDUE_AT)
+            elif only is not None:
+                where.append(f"({STATUS_SQL}) = :only")
+                params["only"] = only
+            # outside these years no deadline lies, and the UTC conversion of year 1 or 9999 overflows
+            if due_from is not None and due_from > dt.date(1900, 1, 1):
+                where.append("o.due_at >= :due_from")
+                params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
+            if due_to is not None and due_to < dt.date(9000, 1, 1):
+                where.append("o.due_at < :due_to")
+                params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
+            return self._status_rows(connection, instant, where=" AND ".join(where), params=params, limit=limit,
+                                     offset=offset)
+
+    def evidence_item(self, evidence_id: int) -> EvidenceItem | None:
+        """One recorded item (withdrawn or not), with its occurrence's plan and unit; None if there is none."""
+        with self.transaction(read_only=True) as connection:
+            rows = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})
+        return rows[0] if rows else None
+
+    def plan_numbers(self) -> dict[str, str | None]:
+        """Each plan's number as issued (e.g. "12/KH-UBND"), by plan id."""
+        with self.transaction(read_only=True) as connection:
+            return dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
 
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default
@@ -1127,17 +1207,19 @@ class Ledger:
         return out
 
     def _status_rows(self, connection: Connection, as_of: dt.datetime, *, where: str, params: dict,
-                     limit: int | None = None) -> list[OccurrenceStatus]:
+                     limit: int | None = None, offset: int = 0) -> list[OccurrenceStatus]:
         params = {**params, "as_of": to_db(as_of)}
         if limit is not None:
             params["limit"] = int(limit)
+        if offset:
+            params["offset"] = int(offset)
         rows = connection.execute(
             text(
                 "SELECT o.id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end, o.due_at,"
                 f" o.at_least, {DELIVERED_SQL} AS delivered, {STATUS_SQL} AS status, o.orphaned_at, p.timezone"
                 " FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id JOIN plan p ON p.id = ob.plan_id"
-                f" WHERE {where} ORDER BY o.due_at, ob.plan_id, ob.code, o.unit_id"
-                + (" LIMIT :limit" if limit is not None else "")
+                f" WHERE {where} ORDER BY o.due_at, ob.plan_id, ob.code, o.unit_id, o.id"
+                + (" LIMIT :limit" if limit is not None else "") + (" OFFSET :offset" if offset else "")
             ).bindparams(*_expanding(params)),
             params,
         ).all()

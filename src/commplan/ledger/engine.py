@@ -37,6 +37,11 @@ class LedgerError(Exception):
     """A problem with the ledger a person can act on; the message says what and where."""
 
 
+class LedgerUnavailable(LedgerError):
+    """The database cannot answer now (busy, unreachable, cannot be opened): the request may be
+    retried as it is, unlike other LedgerErrors, which say what is wrong with it."""
+
+
 class ReplayRefused(LedgerError):
     """A reminder step, a delivery or a send asked for at an instant far from the clock (a replay):
     shells show a replay through the preview instead, so this is a last guard, not a path."""
@@ -153,18 +158,18 @@ def translated_errors(url: str) -> Iterator[None]:
     except exc.OperationalError as error:
         text = str(error.orig)
         if "locked" in text or "busy" in text:
-            raise LedgerError(_("{database} is busy: another commplan command is writing to it. Try again.").format(
+            raise LedgerUnavailable(_("{database} is busy: another commplan command is writing to it. Try again.").format(
                 database=where)) from None
         if "unable to open" in text or "readonly" in text:
             database = make_url(url).database
             if database:
-                raise unusable_folder(Path(database).parent, text.strip().splitlines()[0]) from None
-            raise LedgerError(_("cannot open {database}: check that its folder exists and is writable.").format(
+                raise LedgerUnavailable(str(unusable_folder(Path(database).parent, text.strip().splitlines()[0]))) from None
+            raise LedgerUnavailable(_("cannot open {database}: check that its folder exists and is writable.").format(
                 database=where)) from None
         if "connection" in text.lower() or "connect" in text.lower():
-            raise LedgerError(_("cannot connect to {database}: {error}").format(
+            raise LedgerUnavailable(_("cannot connect to {database}: {error}").format(
                 database=where, error=text.strip().splitlines()[0])) from None
-        raise LedgerError(f"{where}: {text.strip().splitlines()[0]}") from None
+        raise LedgerUnavailable(f"{where}: {text.strip().splitlines()[0]}") from None
     except (exc.IntegrityError, exc.DataError) as error:
         first = str(error.orig).strip().splitlines()[0]
         raise LedgerError(_("{database} refused the change: {error}").format(database=where, error=first)) from None

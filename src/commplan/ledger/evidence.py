@@ -31,7 +31,8 @@ from .engine import LedgerError
 # One label per member: what a clerk reads for each kind and source (a test checks they cover them).
 # Msgids: `_()` them where shown.
 KINDS = {"link": N_("link"), "document": N_("document"), "count": N_("count")}
-SOURCES = {"manual": N_("typed in"), "web": N_("web page"), "feed": N_("feed"), "import": N_("imported from a file")}
+SOURCES = {"manual": N_("typed in"), "web": N_("web page"), "feed": N_("feed"), "import": N_("imported from a file"),
+           "api": N_("sent by a program (API)")}
 
 # Longest accepted text, in characters, with the name used in the error (a msgid).
 LIMITS = {

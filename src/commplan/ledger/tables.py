@@ -465,3 +465,20 @@ class DeadlineExtensionRow(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     extended_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     extended_by: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class ApiIdempotencyRow(SQLModel, table=True):
+    """The first answer to an API write sent with an `Idempotency-Key`: the same key and body from the
+    same user get it again, without a second write. Written in the write's own transaction, so a row
+    exists only with its answer; the unique key makes a concurrent twin wait, then read it."""
+
+    __tablename__ = "api_idempotency"
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_api_idempotency_user_key"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    user_id: int = Field(sa_column=Column(Integer, ForeignKey("app_user.id"), nullable=False))
+    key: str = Field(sa_column=Column(String(255), nullable=False))
+    request_hash: str = Field(sa_column=Column(String(64), nullable=False))  # sha256 of method, path and body
+    response_status: int | None = Field(default=None, sa_column=Column(Integer))
+    response_body: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))

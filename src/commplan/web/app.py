@@ -25,7 +25,7 @@ from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
-from . import auth, dashboard, documents, errors
+from . import api, auth, dashboard, documents, errors
 from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
 from .ledger_access import LedgerAccess
@@ -83,6 +83,7 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.include_router(auth.router)
     app.include_router(dashboard.router)
     app.include_router(unit_pages_router)
+    app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
     app.add_middleware(SessionCookies, secret=secret, https=https)

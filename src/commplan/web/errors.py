@@ -37,7 +37,7 @@ PAGES = {
 }
 GENERIC = (N_("The request could not be completed"), N_("Please go back and try again."))
 # what the JSON says in `error`: stable English keys a program can test
-KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+KEYS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
         413: "too_large", 422: "invalid", 500: "server_error", 503: "unavailable"}
 
 
