@@ -14,7 +14,7 @@ from sqlmodel import col
 from commplan import links
 from commplan.ledger import Ledger, LedgerError, password_problem
 from commplan.ledger import tables as t
-from commplan.ledger.users import FAILURE_WINDOW, MAX_FAILURES
+from commplan.ledger.users import FAILURE_WINDOW, MAX_FAILURES, Scope
 from commplan.plan import load_catalog
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -339,3 +339,18 @@ def test_revoking_an_occurrence_revokes_its_links_issued_until_then(synced):
         synced.revoke_link(occurrence_id=999999, now=NOW)
     with pytest.raises(LedgerError):
         synced.revoke_link("không-phải-token", now=NOW)
+
+
+def test_an_occurrence_is_seen_through_its_own_unit_or_any_holder_never_through_a_foreign_plan():
+    province = Scope(everything=False, plans=frozenset({"ke-hoach-so"}), units=frozenset({"xa-a", "so-a"}),
+                     province="tinh-a")
+    # a duty held jointly by a unit of the province and one of another: seen, whichever is its own unit
+    assert province.sees_occurrence("ke-hoach-bo", "xa-b", ("xa-b", "xa-a"))
+    assert province.sees_occurrence("ke-hoach-bo", "xa-a", ("xa-a",))
+    # the Sở's own plan held by another province's unit: never seen through the plan
+    assert not province.sees_occurrence("ke-hoach-so", "xa-b", ("xa-b",))
+    ministry = Scope(everything=False, plans=frozenset({"ke-hoach-bo"}), units=frozenset({"bo"}), province=None)
+    assert ministry.sees_occurrence("ke-hoach-bo", "xa-b", ("xa-b",))
+    assert not ministry.sees_occurrence("ke-hoach-khac", "xa-b", ("xa-b",))
+    assert Scope(everything=True).sees_occurrence("bat-ky", "ai-cung-duoc")
+    assert not Scope(everything=False).sees_occurrence("ke-hoach-bo", "xa-a", ("xa-a",))

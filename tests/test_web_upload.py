@@ -177,6 +177,9 @@ def test_a_pdf_uploaded_is_recorded_and_served_back_to_the_link_holder_and_the_c
         assert log_in(coordinator).status_code == 303
         mine = coordinator.get(f"/tai-lieu/{sha}")
         assert mine.status_code == 200 and mine.content == PDF and mine.headers["cache-control"] == "private, no-store"
+        # the occurrence's page on the dashboard links the same document, through the scope-checked address
+        page = coordinator.get(f"/ky/{occurrence}").text
+        assert f'<a href="/tai-lieu/{sha}" class="document-file" rel="noopener noreferrer nofollow">Báo cáo tuần 10.pdf</a>' in page
     if site.url.startswith("sqlite"):  # the bytes in the data folder, 0600, under their digest only
         assert site.uploads() == {f"uploads/{sha[:2]}/{sha}"}
         assert (site.folder / "uploads" / sha[:2] / sha).stat().st_mode & 0o777 == 0o600

@@ -569,8 +569,9 @@ class Ledger:
             return overdue.page(connection, where, params, _expanding(params), offset=max(int(offset), 0),
                                 limit=max(int(limit), 0))
 
-    def owners_of(self, occurrence_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """(plan, own unit) of each of these occurrences that exists (`Scope.sees` decides on them)."""
+    def owners_of(self, occurrence_ids: Iterable[int]) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+        """(plan, own unit, holders) of each of these occurrences that exists (`Scope.sees_occurrence`
+        decides on them)."""
         ids = sorted({int(i) for i in occurrence_ids})
         with self.transaction(read_only=True) as connection:
             return overdue.owners(connection, ids, _expanding({"ids": ids}))

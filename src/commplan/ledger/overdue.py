@@ -83,13 +83,14 @@ def page(connection: Connection, where: Sequence[str], params: dict[str, Any], b
     ], total
 
 
-def owners(connection: Connection, occurrence_ids: Collection[int], bind: list[BindParameter[Any]]) -> dict[int, tuple[str, str]]:
-    """(plan, own unit) of each occurrence that exists: what decides whether a user may act on it."""
+def owners(connection: Connection, occurrence_ids: Collection[int],
+           bind: list[BindParameter[Any]]) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+    """(plan, own unit, holders) of each occurrence that exists: what decides whether a user may act on it."""
     if not occurrence_ids:
         return {}
     rows = connection.execute(
-        text("SELECT o.id, ob.plan_id, o.unit_id FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"
+        text("SELECT o.id, ob.plan_id, o.unit_id, o.holders FROM occurrence o JOIN obligation ob ON ob.id = o.obligation_id"
              " WHERE o.id IN :ids").bindparams(*bind),
         {"ids": sorted(occurrence_ids)},
     ).all()
-    return {row[0]: (row[1], row[2]) for row in rows}
+    return {row[0]: (row[1], row[2], tuple(row[3].split())) for row in rows}

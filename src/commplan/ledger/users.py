@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -123,6 +124,12 @@ class Scope:
         if self.everything or unit_id in self.units:
             return True
         return self.province is None and plan_id in self.plans
+
+    def sees_occurrence(self, plan_id: str, unit_id: str, holders: Iterable[str] = ()) -> bool:
+        """Whether an occurrence is visible through its own unit or any of its holders: the one rule of
+        every page, action and API route, and the same as a province's lists (which include the duties a
+        unit of the province holds jointly with others)."""
+        return any(self.sees(plan_id, unit) for unit in (unit_id, *holders))
 
 
 def password_problem(password: str, login: str | None = None) -> str | None:

@@ -232,10 +232,16 @@ def ledger_answers() -> Iterator[None]:
         raise HTTPException(422, str(error)) from error
 
 
+def sees(request: Request, who: Viewer, occurrence_id: int) -> bool:
+    """The dashboard's rule (`Scope.sees_occurrence`): through the occurrence's own unit or any holder."""
+    owner = ledger_of(request).owners_of([occurrence_id]).get(occurrence_id)
+    return owner is not None and who.scope.sees_occurrence(*owner)
+
+
 def visible_occurrence(request: Request, who: Viewer, occurrence_id: int) -> OccurrenceStatus:
     with ledger_answers():
         found = ledger_of(request).occurrence(occurrence_id, as_of=request.app.state.clock())
-    if found is None or not who.scope.sees(found.plan, found.unit):
+    if found is None or not sees(request, who, found.id):
         raise HTTPException(404, _("No occurrence #{occurrence} in what you may see.").format(occurrence=occurrence_id))
     return found
 
@@ -381,7 +387,7 @@ def withdraw(request: Request, who: Annotated[Viewer, Depends(api_editor)],
     with ledger_answers():
         ledger = ledger_of(request)
         item = ledger.evidence_item(evidence_id)
-        if item is None or not who.scope.sees(item.plan, item.unit):
+        if item is None or not sees(request, who, item.occurrence_id):
             raise HTTPException(404, _("No evidence #{evidence} in what you may see.").format(evidence=evidence_id))
         if item.withdrawn:
             raise HTTPException(409, _("Evidence #{evidence} was already withdrawn.").format(evidence=evidence_id))

@@ -314,7 +314,7 @@ def row_view(row: OverdueRow, who: Viewer, catalog: Catalog, names: Mapping[str,
         "acknowledged": [{"when": local(a.at), "by": a.by_name, "unit": names.get(a.unit_id, a.unit_id)}
                          for a in row.acknowledgements],
         # a row seen through one of its holders only (a duty shared with another province) is not theirs to change
-        "selectable": who.may_edit and who.scope.sees(row.plan, row.unit),
+        "selectable": who.may_edit and who.scope.sees_occurrence(row.plan, row.unit, row.holders),
     }
 
 
@@ -365,7 +365,7 @@ def _checked(request: Request, who: Viewer, ids: list[int]) -> Response | None:
         owners = request.app.state.ledger.get().owners_of(ids)
     except LedgerError:
         return unavailable(request)
-    if any(i not in owners or not who.scope.sees(*owners[i]) for i in ids):
+    if any(i not in owners or not who.scope.sees_occurrence(*owners[i]) for i in ids):
         return error_response(request, 403, message=_("Some of the selected occurrences are not among those your "
                                                       "account can see: nothing was changed."))
     return None

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..i18n import N_, Labels, _
-from ..ledger import LedgerError, OccurrenceStatus, Scope
+from ..ledger import LedgerError, OccurrenceStatus
 from ..ledger import evidence as evidence_labels
 from ..ledger.coordinator_view import OccurrenceView
 from ..status import APART, BUCKETS, Status
@@ -70,11 +70,6 @@ def parse_time(value: str) -> dt.time:
     if not matched or int(matched.group(1)) > 23 or int(matched.group(2)) > 59:
         raise FormProblem(_("Write the time as hh:mm, e.g. 17:00."))
     return dt.time(int(matched.group(1)), int(matched.group(2)))
-
-
-def sees_occurrence(scope: Scope, plan: str, holders: tuple[str, ...]) -> bool:
-    """Through any holder: a shared duty's own unit (its group, its first lead) may be another province's."""
-    return any(scope.sees(plan, unit) for unit in holders)
 
 
 def safe_href(link: str | None) -> str | None:
@@ -157,7 +152,8 @@ def _open(request: Request, occurrence_id: int, who: Viewer) -> OccurrenceView |
         found = request.app.state.ledger.get().occurrence_view(occurrence_id, as_of=request.app.state.clock())
     except LedgerError:
         return error_response(request, 503, headers={"Retry-After": "60"})
-    if found is None or not sees_occurrence(who.scope, found.status.plan, found.holders):
+    # through any holder: a shared duty's own unit (its group, its first lead) may be another province's
+    if found is None or not who.scope.sees_occurrence(found.status.plan, found.status.unit, found.holders):
         return not_found(request)
     return found
 
@@ -188,6 +184,8 @@ def occurrence_page(request: Request, view: OccurrenceView, who: Viewer, *, prob
                        for x in view.parts.extensions],
         "evidence": [{
             "id": i.id, "kind": KINDS.get(i.kind, i.kind), "value": i.value, "href": safe_href(i.link) if i.kind == "link" else None,
+            # an uploaded document: /tai-lieu checks the reader's scope again
+            "file": f"/tai-lieu/{i.document_sha256}" if i.document_sha256 else None,
             "count": i.kind == "count", "quantity": i.quantity, "when": vn(i.occurred_at), "note": i.note,
             "source": SOURCES.get(i.source, i.source), "by": i.recorded_by, "withdrawn": i.withdrawn,
             "withdrawn_when": vn(i.withdrawn_at) if i.withdrawn_at else None, "withdrawn_by": i.withdrawn_by,
