@@ -251,3 +251,11 @@ def test_a_login_rotates_the_session_so_a_fixed_one_is_worth_nothing(client):
     assert client.post("/thu/gui", data={"csrf_token": token}).status_code == 403
     attacker = TestClient(client.app, cookies={COOKIE: planted})
     assert attacker.post("/thu/gui", data={"csrf_token": token}).json() == {"sent": True, "user": None}
+
+
+def test_counts_read_with_the_readers_thousands_separator(monkeypatch):
+    from commplan.web.pages import number
+
+    assert number(13948) == "13.948" and number(7) == "7"
+    monkeypatch.setenv("COMMPLAN_LANG", "en")
+    assert number(13948) == "13,948"

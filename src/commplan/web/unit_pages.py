@@ -136,7 +136,7 @@ def unit_page(request: Request, unit_id: str, who: Annotated[Viewer, Depends(vie
         "unit_id": unit_id, "unit_name": names[unit_id], "problem": problem,
         "counts": [{"label": s.heading or s.label, "value": s.value, "count": counts.get(s, 0)} for s in BUCKETS + APART],
         "rows": [_row(r, names) for r in listed], "more": more,
-        "start": start, "end": end, "tu": f"{start:%Y-%m-%d}", "den": f"{end:%Y-%m-%d}",
+        "start": start, "end": end, "tu": f"{start:%d/%m/%Y}", "den": f"{end:%d/%m/%Y}",
         "acknowledged": [{"occurrence": a.occurrence_id, "title": title, "unit": names.get(a.unit_id, a.unit_id),
                           "when": vn(a.at), "by": a.by_name} for a, title in acks],
     }
@@ -195,7 +195,6 @@ def occurrence_page(request: Request, view: OccurrenceView, who: Viewer, *, prob
                          for a in acknowledged],
         "may_edit": who.may_edit, "problem": problem, "failed": failed, "form": form or {},
         "done": _(DONE[done]) if done in DONE else None,
-        "min_date": f"{status.due.astimezone(VIETNAM):%Y-%m-%d}",
     }
     return render(request, "occurrence.html", context, status_code=status_code)
 
