@@ -1,6 +1,7 @@
 """Web app speed: the report page, the coordinator's dashboard, and 50 clerks submitting at once.
 
-Run: .venv/bin/python benchmarks/web.py [--database-url URL] [--quick] [--duration S] [--communes N]
+Run: scripts/bench web [OPTIONS]
+  or: .venv/bin/python benchmarks/web.py [--database-url URL] [--quick] [--duration S] [--communes N]
 
 On the synthetic province of bench_expand.py (560 communes by default), one year (2021) synced, the
 clock set to 15/12/2021 09:00 (COMMPLAN_NOW, as bench_ledger.py does), against a real `commplan serve`
