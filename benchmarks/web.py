@@ -21,8 +21,8 @@ clock set to 15/12/2021 09:00 (COMMPLAN_NOW, as bench_ledger.py does), against a
 then two); their times are measured by the client (the request sent to the body read: server time
 plus the loopback) and, for comparison, in-process (the same app through Starlette's TestClient, no
 network). A static file is timed beside them: what the server and the connection cost alone (with
-several uvicorn workers, Linux keep-alive connections lack TCP_NODELAY, uvicorn issue #3149, and
-every response waits about 40 ms for a delayed ACK: this row shows it).
+several uvicorn workers, Linux keep-alive connections lacked TCP_NODELAY, uvicorn issue #3149, and
+every response waited about 40 ms for a delayed ACK; `commplan serve` now sets it: this row shows it).
 PostgreSQL is the server at --database-url (default $COMMPLAN_TEST_POSTGRES_URL, else the local
 `test` database), in a schema of its own, dropped afterwards; left out when no server answers.
 
