@@ -222,7 +222,7 @@ def page_timings(client: httpx.Client, report_paths: list[str], dashboard_count:
     for path in report_paths[:5]:
         client.get(path)
     rows = [(timed_gets(client, "report page (/bao-cao/{token})", report_paths), REPORT_TARGET_S)]
-    # no ledger, no template: what the server and the connection cost alone (uvicorn#3149 shows here)
+    # no ledger, no template: what the server and the connection cost alone (where uvicorn#3149 showed, before `commplan serve` set TCP_NODELAY)
     static = timed_gets(client, "(a static file: the transport alone)", [STATIC] * len(report_paths))
     log_in(client)
     for name, path in DASHBOARD.items():
