@@ -21,8 +21,8 @@ clock set to 15/12/2021 09:00 (COMMPLAN_NOW, as bench_ledger.py does), against a
 then two); their times are measured by the client (the request sent to the body read: server time
 plus the loopback) and, for comparison, in-process (the same app through Starlette's TestClient, no
 network). A static file is timed beside them: what the server and the connection cost alone (with
-several uvicorn workers, Linux keep-alive connections lack TCP_NODELAY, uvicorn issue #3149, and
-every response waits about 40 ms for a delayed ACK: this row shows it).
+several uvicorn workers, Linux keep-alive connections lacked TCP_NODELAY, uvicorn issue #3149, and
+every response waited about 40 ms for a delayed ACK; `commplan serve` now sets it: this row shows it).
 PostgreSQL is the server at --database-url (default $COMMPLAN_TEST_POSTGRES_URL, else the local
 `test` database), in a schema of its own, dropped afterwards; left out when no server answers.
 
@@ -222,7 +222,7 @@ def page_timings(client: httpx.Client, report_paths: list[str], dashboard_count:
     for path in report_paths[:5]:
         client.get(path)
     rows = [(timed_gets(client, "report page (/bao-cao/{token})", report_paths), REPORT_TARGET_S)]
-    # no ledger, no template: what the server and the connection cost alone (uvicorn#3149 shows here)
+    # no ledger, no template: what the server and the connection cost alone (where uvicorn#3149 showed, before `commplan serve` set TCP_NODELAY)
     static = timed_gets(client, "(a static file: the transport alone)", [STATIC] * len(report_paths))
     log_in(client)
     for name, path in DASHBOARD.items():
