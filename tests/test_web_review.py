@@ -5,16 +5,24 @@ the holes it found, each with the test that failed before its fix.
 - the API's `plan` filter, for a province's user, answered an unknown plan with the ledger's "did you
   mean" suggestions: the ids of another province's plans;
 - a request with an `Authorization` header whose token is wrong, revoked or of a disabled user fell back
-  to the browser's session cookie, so the API wrote for the session's user with no CSRF token."""
+  to the browser's session cookie, so the API wrote for the session's user with no CSRF token;
+- a NUL typed (or pasted) into a note, a name, a reason or a login: PostgreSQL refused it and the clerk read
+  the database's host, port and English error (a login even got a 503), while SQLite stored it; now every
+  text field refuses control characters with a Vietnamese message, the same on both engines."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from test_calendar_feeds import SECRET
 from test_web_api import is_json_error
 from test_web_api import site as api_site  # noqa: F401  # a fixture: two provinces, a token per user
 from test_web_auth import PASSWORD, csrf, log_in
-from test_web_unit_pages import signed_in
+from test_web_unit_pages import NOW, signed_in
 from test_web_unit_pages import site as pages_site  # noqa: F401  # a fixture: two provinces, a login per user
+
+from commplan.links import report_token
 
 HUGE = ["9223372036854775808", "99999999999999999999999"]  # past SQLite's and PostgreSQL's bigint
 
@@ -97,3 +105,56 @@ def test_a_bad_bearer_token_never_falls_back_to_the_browsers_session(api_site, t
         is_json_error(written, 401)
         is_json_error(browser.get("/api/summary", headers=headers), 401)
     assert api_site.evidence_rows() == before
+
+
+# ---------------------------------------------------------------- control characters in what people type
+
+CONTROL = ["Ghi chú\x00", "Ghi chú\x1b[2J", "Ghi\x7fchú"]
+REFUSED = "ký tự điều khiển"
+
+
+def problem(page) -> str:
+    found = re.search(r'class="notice notice-error"[^>]*>([^<]*)<', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+@pytest.mark.parametrize("typed", CONTROL)
+def test_a_control_character_in_the_report_form_is_refused_in_vietnamese_on_both_engines(pages_site, typed):
+    occurrence = pages_site.occurrence("buu-dien", "17/03")
+    path = f"/bao-cao/{report_token(SECRET, occurrence, 'buu-dien', issued=NOW)}"
+    with pages_site.client() as clerk:
+        for fields in ({"count": "1", "note": typed}, {"count": "1", "name": typed}, {"document": typed}):
+            answer = clerk.post(path, data={"csrf_token": csrf(clerk, path), **fields})
+            assert answer.status_code == 422, (fields, answer.text)
+            said = problem(answer)
+            assert REFUSED in said and "PostgreSQL" not in said and "127.0.0.1" not in said, said
+        acknowledged = clerk.post(path + "/da-nhan", data={"csrf_token": csrf(clerk, path), "name": typed})
+        assert acknowledged.status_code == 422 and REFUSED in problem(acknowledged)
+    assert pages_site.ledger.evidence(units=["buu-dien"]) == []
+    assert pages_site.ledger.acknowledgements_of([occurrence])[occurrence] == []
+
+
+@pytest.mark.parametrize("typed", CONTROL)
+def test_a_control_character_in_a_reason_is_refused_and_changes_nothing(pages_site, typed):
+    occurrence = pages_site.occurrence("buu-dien", "17/03")
+    browser = signed_in(pages_site)
+    try:
+        token = csrf(browser, f"/ky/{occurrence}")
+        for action, extra in (("mien", {}), ("gia-han", {"date": "31/03/2022"})):
+            answer = browser.post(f"/ky/{occurrence}/{action}", data={"csrf_token": token, "reason": typed, **extra})
+            assert answer.status_code == 422, answer.text
+            assert REFUSED in problem(answer) and "PostgreSQL" not in answer.text
+        bulk = browser.post("/qua-han/mien", data={"csrf_token": token, "ky": str(occurrence), "ly_do": typed})
+        assert bulk.status_code == 422 and REFUSED in problem(bulk)
+    finally:
+        browser.__exit__(None, None, None)
+    assert pages_site.status(occurrence).status.value == "overdue"
+
+
+def test_a_login_with_a_nul_is_a_wrong_login_not_an_outage(pages_site):
+    with pages_site.client() as browser:
+        for login, password in (("so-tttt\x00", PASSWORD), ("\x00", "x")):
+            answer = log_in(browser, login, password)
+            assert answer.status_code == 401, answer.text
+            assert "Tên đăng nhập hoặc mật khẩu không đúng." in answer.text

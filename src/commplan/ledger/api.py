@@ -885,7 +885,8 @@ class Ledger:
         The attempt is recorded (as "checking", which counts as a failure) in the same serialised
         transaction that finds the brake off, before the slow verification: parallel guesses each see
         the ones let through before them, so a burst gets no more tries than one guess after another."""
-        login = login[:100]
+        # no login holds a NUL (`check_new_user`), which PostgreSQL cannot store: such a try is an unknown login
+        login = login[:100].replace("\x00", "\ufffd")
         found, attempt_id = None, None
         with self.transaction() as connection:
             users.serialise_login(connection, login)
