@@ -73,6 +73,13 @@ from .status import (
 from .sync import SyncReport, sync_catalog
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# a row id (a 64-bit integer in both engines): past it SQLite's driver overflows and PostgreSQL refuses the
+# value, where a caller asking with an id typed into an address expects "there is none"
+MAX_ROW_ID = 2**63 - 1
+
+
+def _row_id(value: int) -> bool:
+    return 1 <= value <= MAX_ROW_ID
 
 
 @dataclass(frozen=True)
@@ -572,12 +579,14 @@ class Ledger:
     def owners_of(self, occurrence_ids: Iterable[int]) -> dict[int, tuple[str, str, tuple[str, ...]]]:
         """(plan, own unit, holders) of each of these occurrences that exists (`Scope.sees_occurrence`
         decides on them)."""
-        ids = sorted({int(i) for i in occurrence_ids})
+        ids = sorted({int(i) for i in occurrence_ids if _row_id(int(i))})
         with self.transaction(read_only=True) as connection:
             return overdue.owners(connection, ids, _expanding({"ids": ids}))
 
     def occurrence(self, occurrence_id: int, *, as_of: dt.datetime | None = None) -> OccurrenceStatus | None:
         """One occurrence (orphaned or not) with its status at `as_of` (default now); None if there is none."""
+        if not _row_id(occurrence_id):
+            return None
         with self.transaction(read_only=True) as connection:
             rows = self._status_rows(connection, as_of or utc_now(), where="o.id = :id", params={"id": occurrence_id})
         return rows[0] if rows else None
@@ -612,6 +621,8 @@ class Ledger:
 
     def evidence_item(self, evidence_id: int) -> EvidenceItem | None:
         """One recorded item (withdrawn or not), with its occurrence's plan and unit; None if there is none."""
+        if not _row_id(evidence_id):
+            return None
         with self.transaction(read_only=True) as connection:
             rows = self._evidence_rows(connection, "e.id = :evidence", {"evidence": evidence_id})
         return rows[0] if rows else None
@@ -624,6 +635,8 @@ class Ledger:
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default
         now); None when there is no such occurrence or `unit` is neither its own unit nor a holder."""
+        if not _row_id(occurrence_id):
+            return None
         instant = as_of or utc_now()
         with self.transaction(read_only=True) as connection:
             found = duty(connection, occurrence_id, unit)
@@ -637,6 +650,8 @@ class Ledger:
                         ) -> coordinator_view.OccurrenceView | None:
         """One occurrence whole, for the coordinator (the caller checks the scope against its holders):
         status at `as_of`, holders, plan, evidence (withdrawn included), excusals and extensions; None if unknown."""
+        if not _row_id(occurrence_id):
+            return None
         instant = as_of or utc_now()
         with self.transaction(read_only=True) as connection:
             found = coordinator_view.parts(connection, occurrence_id)
@@ -870,7 +885,8 @@ class Ledger:
         The attempt is recorded (as "checking", which counts as a failure) in the same serialised
         transaction that finds the brake off, before the slow verification: parallel guesses each see
         the ones let through before them, so a burst gets no more tries than one guess after another."""
-        login = login[:100]
+        # no login holds a NUL (`check_new_user`), which PostgreSQL cannot store: such a try is an unknown login
+        login = login[:100].replace("\x00", "\ufffd")
         found, attempt_id = None, None
         with self.transaction() as connection:
             users.serialise_login(connection, login)

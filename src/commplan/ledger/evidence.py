@@ -47,6 +47,9 @@ LIMITS = {
 MAX_QUANTITY = 100_000
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+# a control character other than a tab or a line break: PostgreSQL refuses NUL in text (and SQLite would keep
+# it), and an escape sequence stored in a note would drive the terminal of whoever lists it with the CLI
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -157,7 +160,12 @@ def required_text(text: str | None, field: str, missing: str) -> str:
 
 
 def limited(text: str, field: str) -> str:
+    """`text` within its field's limit, and free of control characters (a link has its own, more precise
+    message for them: `normal_link`)."""
     size, name = LIMITS[field]
+    if field != "link" and _CONTROL.search(text):
+        raise LedgerError(_("the {field} contains a control character (an invisible code, such as one copied "
+                            "with the text): remove it and send it again").format(field=_(name)))
     if len(text) > size:
         raise LedgerError(_("the {field} is {length} characters long, over the limit of {limit} characters").format(
             field=_(name), length=_number(len(text)), limit=_number(size)))

@@ -39,12 +39,14 @@ from ..ledger import (
     Status,
     SummaryRow,
 )
+from ..ledger.api import MAX_ROW_ID  # the largest row id: past it, nothing is found
+from ..plan.catalog import Catalog
 from ..plan.values import ID_PATTERN
 from .auth import SignInRequired, Viewer, _bearer, editor, viewer
+from .dashboard import unit_visible, visible_plans
 from .errors import API_PREFIX
 
 MAX_PAGE = 1000
-MAX_ROW_ID = 2**63 - 1  # a database row id; beyond it SQLite's driver overflows instead of finding nothing
 # free text a person typed: any character but the control ones (PostgreSQL refuses NUL in text)
 PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 KEY_PATTERN = r"^[\x21-\x7e]+$"  # visible ASCII: a UUID, a hash, a counter
@@ -253,17 +255,23 @@ async def api_editor(request: Request, who: Annotated[Viewer, Depends(editor)]) 
     return who
 
 
-def scoped_filters(who: Viewer, plan: str | None, unit: str | None) -> dict[str, Any] | None:
-    """The ledger filters of the caller's scope narrowed by the request's; None: nothing of it is visible."""
+def scoped_filters(who: Viewer, catalog: Catalog, plan: str | None, unit: str | None) -> dict[str, Any] | None:
+    """The ledger filters of the caller's scope narrowed by the request's; None: nothing of it is visible.
+    A plan or unit the caller may not filter by (the dashboard's rule) is "nothing" before the ledger is
+    asked: its "unknown plan … (did you mean …)" would name another province's plans. An admin, who sees
+    everything, still hears the ledger's words for a mistyped name."""
     if who.sees_nothing:
         return None
     filters: dict[str, Any] = who.ledger_filters()
+    everything = who.scope.everything
     if plan is not None:
+        if not everything and plan not in visible_plans(who, catalog):
+            return None
         if "plans" in filters and plan not in filters["plans"]:
             return None
         filters["plans"] = [plan]
     if unit is not None:
-        if "province" in filters and not who.scope.sees_unit(unit):
+        if not everything and not unit_visible(who, catalog, unit):
             return None
         filters["units"] = [unit]
     return filters
@@ -287,7 +295,7 @@ def occurrences(
 ) -> list[Occurrence]:
     """The occurrences the caller may see, by deadline (then id), scheduled ones included; orphaned
     ones (no longer in their plan) left out."""
-    filters = scoped_filters(who, plan, unit)
+    filters = scoped_filters(who, request.app.state.catalog, plan, unit)
     if filters is None:
         return []
     with ledger_answers():

@@ -112,12 +112,12 @@ def _session_user(request: Request) -> User | None:
 
 def _find_viewer(request: Request) -> Viewer | None:
     ledger = request.app.state.ledger.get()
-    if wants_json(request):
+    if wants_json(request) and "authorization" in request.headers:
+        # a request that names a token is that token's alone: a wrong, revoked or disabled one is a 401,
+        # never the session cookie the same browser also sends (which would then write without CSRF)
         token = _bearer(request)
         user = ledger.user_for_api_token(token) if token else None
-        if user is None:  # the API also answers a browser's session (the dashboard's own scripts, if any)
-            user = _session_user(request)
-    else:
+    else:  # the API also answers a browser's session, for reading (the dashboard's own scripts, if any)
         user = _session_user(request)
     if user is None or user.disabled:
         return None
