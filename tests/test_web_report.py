@@ -407,3 +407,29 @@ def test_received_in_progress_is_recorded_once_and_shown(site):
     other = link(occurrence, "viettel-post")
     with site.client() as client:
         assert client.get(other).status_code == 404
+
+
+def test_a_database_refusal_shows_the_clerk_no_database_words_and_records_nothing(site, caplog):
+    """A constraint the database enforces (here a trigger that refuses every new item) is logged for
+    the operator with the database's words; the clerk reads one Vietnamese sentence, not where the
+    database lives, and keeps the form."""
+    occurrence = site.occurrence("buu-dien")
+    path = link(occurrence, "buu-dien")
+    with site.ledger.transaction() as connection:
+        if site.url.startswith("sqlite"):
+            connection.exec_driver_sql("CREATE TRIGGER refuse_evidence BEFORE INSERT ON evidence "
+                                       "BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END")
+        else:
+            connection.exec_driver_sql("CREATE FUNCTION refuse_evidence() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                       "RAISE EXCEPTION 'refused by a test trigger' USING ERRCODE = 'check_violation'; END $$")
+            connection.exec_driver_sql("CREATE TRIGGER refuse_evidence BEFORE INSERT ON evidence "
+                                       "FOR EACH ROW EXECUTE FUNCTION refuse_evidence()")
+    with caplog.at_level(logging.ERROR, logger="commplan.web"), site.client() as client:
+        refused = send(client, path, link="https://a.vn/bai-bi-tu-choi")
+    assert refused.status_code == 503
+    assert "Chưa ghi nhận được lúc này. Vui lòng thử lại sau ít phút." in refused.text
+    assert 'value="https://a.vn/bai-bi-tu-choi"' in refused.text  # the form kept
+    for leak in ("refused by a test trigger", "127.0.0.1", "sqlite", "PostgreSQL", "từ chối thay đổi"):
+        assert leak not in refused.text
+    assert "refused by a test trigger" in caplog.text
+    assert site.evidence(occurrence) == []

@@ -2,7 +2,7 @@
 
 from .acknowledgements import Acknowledgement
 from .api import Ledger, RecordResult, WithdrawResult, default_horizon
-from .engine import LedgerError, LedgerUnavailable, ReplayRefused
+from .engine import LedgerError, LedgerRefused, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_state import FeedState
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -26,6 +26,7 @@ __all__ = [
     "IssuedToken",
     "Ledger",
     "LedgerError",
+    "LedgerRefused",
     "LedgerUnavailable",
     "LoginAttempt",
     "LoginResult",

@@ -37,6 +37,11 @@ class LedgerError(Exception):
     """A problem with the ledger a person can act on; the message says what and where."""
 
 
+class LedgerRefused(LedgerError):
+    """The database refused a change (a constraint, a value it cannot store): the message names the
+    database and carries the driver's words, for an operator; a page for the public says less."""
+
+
 class LedgerUnavailable(LedgerError):
     """The database cannot answer now (busy, unreachable, cannot be opened): the request may be
     retried as it is, unlike other LedgerErrors, which say what is wrong with it."""
@@ -172,7 +177,7 @@ def translated_errors(url: str) -> Iterator[None]:
         raise LedgerUnavailable(f"{where}: {text.strip().splitlines()[0]}") from None
     except (exc.IntegrityError, exc.DataError) as error:
         first = str(error.orig).strip().splitlines()[0]
-        raise LedgerError(_("{database} refused the change: {error}").format(database=where, error=first)) from None
+        raise LedgerRefused(_("{database} refused the change: {error}").format(database=where, error=first)) from None
     except exc.DatabaseError as error:
         text = str(error.orig)
         if "not a database" in text or "malformed" in text:

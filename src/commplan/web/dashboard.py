@@ -173,7 +173,7 @@ def unavailable(request: Request) -> Response:
 
 
 def local(moment: dt.datetime) -> str:
-    return f"{moment.astimezone(VIETNAM):%d/%m/%Y %H:%M}"
+    return f"{moment.astimezone(VIETNAM):%H:%M %d/%m/%Y}"  # time first, as the other pages and official letters
 
 
 def period(start: dt.date, end: dt.date) -> str:

@@ -14,6 +14,7 @@ under the file's name cleaned of any path (`documents.clean_name`): shown, never
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ..i18n import N_, Labels, _, ngettext
-from ..ledger import EvidenceInput, LedgerError
+from ..ledger import EvidenceInput, LedgerError, LedgerRefused, LedgerUnavailable
 from ..ledger import evidence as evidence_labels
 from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import normalised, optional_text
@@ -35,6 +36,7 @@ from .sessions import CSRF_FIELD, check_csrf, require_csrf
 from .upload_form import SentForm, Upload, read_form
 
 router = APIRouter()
+log = logging.getLogger("commplan.web")
 FILE_FIELD = "file"
 READ_ONLY_AFTER = dt.timedelta(days=30)  # a settled duty's page stops taking evidence this long after
 # a weekday inside a sentence ("hạn 14:00 thứ Năm, 10/12/2026")
@@ -45,6 +47,9 @@ COUNT = re.compile(r"\s*(\d{1,6})\s*(?:lần|times?)?\s*\.?\s*", re.IGNORECASE)
 SENT = {"moi": N_("Thank you: your report has been recorded."),
         "trung": N_("This was already recorded for this duty: it counts once."),
         "da-nhan": N_("Recorded: your unit has received this duty and is working on it.")}
+
+
+NOT_RECORDED = N_("Nothing could be recorded just now. Please try again in a few minutes.")
 
 
 class FormProblem(ValueError):
@@ -268,6 +273,9 @@ def submit(request: Request, token: str, sent: Annotated[SentForm, Depends(repor
         result = ledger.record_evidence(
             f"{view.status.plan}/{view.status.obligation}", opened.unit, item, occurrence_id=opened.occurrence_id,
             actor=f"link:{opened.unit}", submitted_by=typed_by, now=opened.now)
+    except (LedgerRefused, LedgerUnavailable) as error:  # the database's words are for the operator's log
+        log.error(_("the report page could not record: %s"), error)
+        return page(request, token, opened, problem=_(NOT_RECORDED), form=form, status_code=503)
     except (FormProblem, LedgerError) as error:
         return page(request, token, opened, problem=str(error), form=form, status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
@@ -286,6 +294,9 @@ def acknowledge(request: Request, token: str, name: Annotated[str, Form(max_leng
                     status_code=409)
     try:
         request.app.state.ledger.get().acknowledge(opened.occurrence_id, opened.unit, name or None, now=opened.now)
+    except (LedgerRefused, LedgerUnavailable) as error:
+        log.error(_("the report page could not record: %s"), error)
+        return page(request, token, opened, problem=_(NOT_RECORDED), status_code=503)
     except LedgerError as error:
         return page(request, token, opened, problem=str(error), status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui=da-nhan", status_code=303)

@@ -109,10 +109,14 @@ def unit_page(request: Request, unit_id: str, who: Annotated[Viewer, Depends(vie
         if unit_id not in names or who.sees_nothing:
             return not_found(request)
         rows = ledger.statuses(as_of=now, units=[unit_id], include_scheduled=True)
+        # a row is seen through the unit asked about (it holds it), or else by the one rule of every
+        # page (its own unit or any holder: a duty shared with a unit of the viewer's province)
+        seen = [r for r in rows if scope.sees(r.plan, unit_id)]
+        if len(seen) < len(rows):
+            owners = ledger.owners_of(r.id for r in rows if not scope.sees(r.plan, unit_id))
+            seen = [r for r in rows if scope.sees(r.plan, unit_id) or (r.id in owners and scope.sees_occurrence(*owners[r.id]))]
     except LedgerError:
         return error_response(request, 503, headers={"Retry-After": "60"})
-    # a row is seen through the unit asked about (it holds it) or through the row's own unit
-    seen = [r for r in rows if scope.sees(r.plan, unit_id) or scope.sees(r.plan, r.unit)]
     if not scope.sees_unit(unit_id) and not seen:
         return not_found(request)  # the same answer as an unknown unit
     problem = None
