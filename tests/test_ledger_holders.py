@@ -12,6 +12,7 @@ import pytest
 from conftest import plan_yaml
 from sqlalchemy import event, func, select, text
 from sqlmodel import col
+from two_provinces import PROVINCE_B  # another province's file: its units hold duties of the same plan
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError, Status
 from commplan.ledger import tables as t
@@ -54,17 +55,6 @@ groups:
     name: Cơ quan báo chí và bưu chính
     members: [buu-dien, bao-tinh]
 """
-# another province's file: its units hold duties of the same plan
-OTHER = """\
-commplan: 1
-province: lang-gieng
-units:
-  - id: ubnd-tinh-lg
-    name: UBND tỉnh Láng Giềng
-  - id: buu-dien-lg
-    name: Bưu điện tỉnh Láng Giềng
-"""
-
 OBLIGATIONS = """
 - id: bao-cao-tuan
   title: Báo cáo tuần
@@ -99,7 +89,7 @@ def catalog_of(tmp_path):
 
     def load(units: str = UNITS, obligations: str = OBLIGATIONS):
         (folder / "units.yaml").write_text(units, encoding="utf-8")
-        (folder / "other.yaml").write_text(OTHER, encoding="utf-8")
+        (folder / "other.yaml").write_text(PROVINCE_B, encoding="utf-8")
         (folder / "plan.yaml").write_text(plan_yaml(obligations), encoding="utf-8")
         catalog, _ = load_catalog([folder], strict=True)
         return catalog
@@ -351,7 +341,7 @@ def test_a_summary_counts_what_the_rows_statuses_say_for_every_scope_and_instant
     folder = tmp_path / "plans"
     folder.mkdir()
     (folder / "units.yaml").write_text(UNITS, encoding="utf-8")
-    (folder / "other.yaml").write_text(OTHER, encoding="utf-8")
+    (folder / "other.yaml").write_text(PROVINCE_B, encoding="utf-8")
 
     def load(obligations: str):
         (folder / "plan.yaml").write_text(plan_yaml(obligations, header="tracking_from: 2022-03-20\n"), encoding="utf-8")

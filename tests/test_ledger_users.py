@@ -10,83 +10,31 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
+from two_provinces import PLAIN_PROVINCE_A, PROVINCE_B, plan_file, weekly_report
+from two_provinces import synced as synced_ledger
 
 from commplan import links
 from commplan.ledger import Ledger, LedgerError, password_problem
 from commplan.ledger import tables as t
 from commplan.ledger.users import FAILURE_WINDOW, MAX_FAILURES, Scope
-from commplan.plan import load_catalog
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 20, 9, 0, tzinfo=VN)
 GOOD = "Trống đồng Đông Sơn 1924"  # long, not common, many different characters
 SECRET = "s" * 40
 
-PROVINCE_A = """\
-commplan: 1
-province: thu-nghiem
-units:
-  - id: ubnd-tinh
-    name: UBND tỉnh Thử Nghiệm
-  - id: so-tttt
-    name: Sở Thông tin và Truyền thông tỉnh Thử Nghiệm
-    parent: ubnd-tinh
-  - id: buu-dien
-    name: Bưu điện tỉnh Thử Nghiệm
-  - id: ubnd-xa-a
-    name: UBND xã A
-    parent: ubnd-tinh
-groups:
-  bao-chi:
-    name: Bưu chính tỉnh
-    members: [buu-dien]
-"""
-PROVINCE_B = """\
-commplan: 1
-province: lang-gieng
-units:
-  - id: ubnd-tinh-lg
-    name: UBND tỉnh Láng Giềng
-  - id: so-tttt-lg
-    name: Sở Thông tin và Truyền thông tỉnh Láng Giềng
-    parent: ubnd-tinh-lg
-  - id: buu-dien-lg
-    name: Bưu điện tỉnh Láng Giềng
-"""
-
 
 def plan(ident: str, issuer: str, coordinator: str, lead: str) -> str:
-    return f"""\
-commplan: 1
-plan:
-  id: {ident}
-  number: 1/KH-UBND
-  title: Kế hoạch {ident}
-  issuer: {issuer}
-  coordinator: {coordinator}
-  effective: {{from: 2022-01-01}}
-obligations:
-  - id: bao-cao-tuan
-    title: Báo cáo tuần
-    kind: report
-    lead: {lead}
-    every: week
-    from: 2022-03-07
-    until: 2022-04-03
-    due: {{weekday: thu, time: "14:00"}}
-"""
+    return plan_file(ident, issuer, coordinator, weekly_report(lead), number="1/KH-UBND")
 
 
 @pytest.fixture
 def synced(ledger, tmp_path) -> Ledger:
     """Two provinces, each with its own plan (issued by the UBND, coordinated by the Sở)."""
-    (tmp_path / "a.units.yaml").write_text(PROVINCE_A, encoding="utf-8")
-    (tmp_path / "b.units.yaml").write_text(PROVINCE_B, encoding="utf-8")
-    (tmp_path / "plan-a.yaml").write_text(plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"), encoding="utf-8")
-    (tmp_path / "plan-b.yaml").write_text(plan("ke-hoach-b", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg"), encoding="utf-8")
-    catalog, errors = load_catalog([tmp_path], strict=True)
-    assert not errors
-    ledger.sync(catalog, now=NOW)
+    synced_ledger(ledger, tmp_path, {
+        "a.units.yaml": PLAIN_PROVINCE_A, "b.units.yaml": PROVINCE_B,
+        "plan-a.yaml": plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"),
+        "plan-b.yaml": plan("ke-hoach-b", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg")}, NOW)
     return ledger
 
 
@@ -305,10 +253,7 @@ def test_an_acknowledged_future_duty_survives_a_plan_edit(synced, tmp_path):
     synced.acknowledge(future.id, "buu-dien", "Trần Thị B", now=NOW)
     shortened = plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]").replace(
         "until: 2022-04-03", "until: 2022-03-27")
-    (tmp_path / "plan-a.yaml").write_text(shortened, encoding="utf-8")
-    catalog, errors = load_catalog([tmp_path], strict=True)
-    assert not errors
-    synced.sync(catalog, now=NOW)
+    synced_ledger(synced, tmp_path, {"plan-a.yaml": shortened}, NOW)
     assert [a.unit_id for a in synced.acknowledgements_of([future.id])[future.id]] == ["buu-dien"]
     with synced.transaction() as connection:
         orphaned = connection.execute(select(col(t.OccurrenceRow.orphaned_at)).where(col(t.OccurrenceRow.id) == future.id)).scalar()

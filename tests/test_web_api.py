@@ -13,46 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from test_calendar_feeds import SECRET
-from test_ledger_users import PROVINCE_A, PROVINCE_B
 from test_web_auth import PASSWORD, log_in
+from two_provinces import MINISTRY, PLAIN_PROVINCE_A, PROVINCE_B, add_users, plan_file, synced, web_app, weekly_report
 
 from commplan.ledger import EvidenceInput, Ledger, LedgerError, RecordResult
 from commplan.ledger import tables as t
-from commplan.plan import load_catalog
-from commplan.settings import Settings
-from commplan.web.app import create_app
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 20, 9, 0, tzinfo=VN)  # a Sunday: the weeks due 10/03 and 17/03 are overdue
-MINISTRY = """\
-commplan: 1
-units:
-  - id: bo-tttt
-    name: Bộ Thông tin và Truyền thông
-"""
-
-
 def plan(ident: str, number: str, issuer: str, coordinator: str, lead: str) -> str:
-    return f"""\
-commplan: 1
-plan:
-  id: {ident}
-  number: {number}
-  title: Kế hoạch {ident}
-  issuer: {issuer}
-  coordinator: {coordinator}
-  effective: {{from: 2022-01-01}}
-obligations:
-  - id: bao-cao-tuan
-    title: Báo cáo tuần
-    kind: report
-    evidence: link
-    lead: {lead}
-    every: week
-    from: 2022-03-07
-    until: 2022-04-03
-    due: {{weekday: thu, time: "14:00"}}
+    return plan_file(ident, issuer, coordinator, weekly_report(lead, "evidence: link") + f"""\
   - id: phat-lai
     title: Phát lại chương trình
     kind: broadcast
@@ -62,7 +32,7 @@ obligations:
     at_least: 2
     from: 2022-03-01
     until: 2022-04-30
-"""
+""", number=number)
 
 
 class Site:
@@ -88,24 +58,15 @@ class Site:
 def site(ledger_url, ledger: Ledger, tmp_path) -> Site:
     folder = tmp_path / "plans"
     folder.mkdir()
-    (folder / "a.units.yaml").write_text(PROVINCE_A, encoding="utf-8")
-    (folder / "b.units.yaml").write_text(PROVINCE_B, encoding="utf-8")
-    (folder / "c.units.yaml").write_text(MINISTRY, encoding="utf-8")
-    (folder / "plan-a.yaml").write_text(plan("ke-hoach-a", "12/KH-UBND", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"),
-                                        encoding="utf-8")
-    (folder / "plan-b.yaml").write_text(plan("ke-hoach-b", "7/KH-UBND", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg"),
-                                        encoding="utf-8")
-    catalog, errors = load_catalog([folder], strict=True)
-    assert not errors
-    ledger.sync(catalog, now=NOW)
+    synced(ledger, folder, {
+        "a.units.yaml": PLAIN_PROVINCE_A, "b.units.yaml": PROVINCE_B, "c.units.yaml": MINISTRY,
+        "plan-a.yaml": plan("ke-hoach-a", "12/KH-UBND", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"),
+        "plan-b.yaml": plan("ke-hoach-b", "7/KH-UBND", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg")}, NOW)
     users = {"admin": ("admin", None), "so-a": ("coordinator", "so-tttt"), "so-b": ("coordinator", "so-tttt-lg"),
              "doc-a": ("viewer", "so-tttt")}
-    tokens = {}
-    for login, (role, unit) in users.items():
-        ledger.add_user(login, PASSWORD, role=role, unit=unit)
-        tokens[login] = ledger.issue_api_token(login, label="test").token
-    app = create_app(Settings(database_url=ledger_url, link_secret=SECRET, public_url="http://127.0.0.1:8000"),
-                     plans=[folder], clock=lambda: NOW)
+    add_users(ledger, users)
+    tokens = {login: ledger.issue_api_token(login, label="test").token for login in users}
+    app = web_app(ledger_url, folder, NOW)
     return Site(app, ledger, tokens)
 
 

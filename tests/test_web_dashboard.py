@@ -10,52 +10,14 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-from test_calendar_feeds import SECRET
-from test_web_auth import PASSWORD, client, log_in
+from test_web_auth import client, csrf
+from two_provinces import MINISTRY, PROVINCE_A, PROVINCE_B, add_users, synced, web_app
+from two_provinces import signed_in as log_in_as
 
 from commplan.ledger import EvidenceInput, Ledger, Status
-from commplan.plan import load_catalog
-from commplan.settings import Settings
-from commplan.web.app import create_app
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=VN)  # a Tuesday
-PROVINCE_A = """\
-commplan: 1
-province: thu-nghiem
-units:
-  - id: ubnd-tinh
-    name: UBND tỉnh Thử Nghiệm
-  - id: so-tttt
-    name: Sở Thông tin và Truyền thông tỉnh Thử Nghiệm
-    parent: ubnd-tinh
-  - id: buu-dien
-    name: "Bưu điện <script>alert(1)</script>"
-  - id: ubnd-xa-a
-    name: UBND xã An Phú
-    parent: ubnd-tinh
-  - id: ubnd-xa-b
-    name: UBND xã Bình Minh
-    parent: ubnd-tinh
-"""
-PROVINCE_B = """\
-commplan: 1
-province: lang-gieng
-units:
-  - id: ubnd-tinh-lg
-    name: UBND tỉnh Láng Giềng
-  - id: so-tttt-lg
-    name: Sở Thông tin và Truyền thông tỉnh Láng Giềng
-    parent: ubnd-tinh-lg
-  - id: buu-dien-lg
-    name: Bưu điện tỉnh Láng Giềng
-"""
-MINISTRY = """\
-commplan: 1
-units:
-  - id: bo-tttt
-    name: Bộ Thông tin và Truyền thông
-"""
 PLAN_A = """\
 commplan: 1
 plan:
@@ -108,14 +70,9 @@ B_WORDS = ("Láng Giềng", "buu-dien-lg", "15/KH-UBND", "ke-hoach-b")  # nothin
 
 @pytest.fixture
 def site(ledger_url, ledger: Ledger, tmp_path):
-    for name, text in (("a.units.yaml", PROVINCE_A), ("b.units.yaml", PROVINCE_B), ("bo.units.yaml", MINISTRY),
-                       ("plan-a.yaml", PLAN_A), ("plan-b.yaml", PLAN_B)):
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    catalog, errors = load_catalog([tmp_path], strict=True)
-    assert not errors
-    ledger.sync(catalog, now=NOW)
-    return create_app(Settings(database_url=ledger_url, link_secret=SECRET, public_url="http://127.0.0.1:8000"),
-                      plans=[tmp_path], clock=lambda: NOW)
+    synced(ledger, tmp_path, {"a.units.yaml": PROVINCE_A, "b.units.yaml": PROVINCE_B, "bo.units.yaml": MINISTRY,
+                              "plan-a.yaml": PLAN_A, "plan-b.yaml": PLAN_B}, NOW)
+    return web_app(ledger_url, tmp_path, NOW)
 
 
 # (role, unit) of each account; added when a test first logs in with it (argon2 is slow on purpose)
@@ -127,12 +84,8 @@ ACCOUNTS = {"sotttt": ("coordinator", "so-tttt"), "xem": ("viewer", "so-tttt"),
 def signed_in(app, login: str) -> TestClient:
     ledger = app.state.ledger.get()
     if ledger.user(login) is None:
-        role, unit = ACCOUNTS[login]
-        ledger.add_user(login, PASSWORD, role=role, unit=unit)
-    browser = client(app)
-    browser.__enter__()
-    assert log_in(browser, login).status_code == 303
-    return browser
+        add_users(ledger, {login: ACCOUNTS[login]})
+    return log_in_as(client(app), login)
 
 
 def overdue_rows(ledger: Ledger, **narrow) -> list[int]:
@@ -153,9 +106,7 @@ def row_cells(html: str, label: str) -> list[int]:
 
 
 def csrf_of(browser: TestClient, path: str = "/qua-han") -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', browser.get(path).text)
-    assert found
-    return found.group(1)
+    return csrf(browser, path)
 
 
 def occurrence(ledger: Ledger, unit: str, due: dt.date) -> int:

@@ -13,84 +13,22 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from sqlmodel import col
-from test_calendar_feeds import SECRET
-from test_web_auth import PASSWORD, csrf, log_in
+from test_web_auth import csrf
+from two_provinces import MINISTRY, PROVINCE_A, PROVINCE_B, add_users, plan_file, synced, web_app, weekly_report
+from two_provinces import signed_in as log_in_as
 
 from commplan.ledger import EvidenceInput, Ledger
 from commplan.ledger import tables as t
 from commplan.ledger.outbox import NewDelivery
-from commplan.plan import load_catalog
-from commplan.settings import Settings
-from commplan.web.app import create_app
 
 VN = dt.timezone(dt.timedelta(hours=7))
 NOW = dt.datetime(2022, 3, 20, 9, 0, tzinfo=VN)  # a Sunday: reports due 10/03 and 17/03 are past
 EARLIER = NOW - dt.timedelta(hours=1)
 
-PROVINCE_A = """\
-commplan: 1
-province: thu-nghiem
-units:
-  - id: ubnd-tinh
-    name: UBND tỉnh Thử Nghiệm
-  - id: so-tttt
-    name: Sở Thông tin và Truyền thông tỉnh Thử Nghiệm
-    parent: ubnd-tinh
-  - id: buu-dien
-    name: "Bưu điện <script>alert(1)</script>"
-  - id: ubnd-xa-a
-    name: UBND xã A
-    parent: ubnd-tinh
-  - id: ubnd-xa-b
-    name: UBND xã B
-    parent: ubnd-tinh
-groups:
-  ubnd-cac-xa:
-    name: UBND các xã
-    members: [ubnd-xa-a, ubnd-xa-b]
-"""
-PROVINCE_B = """\
-commplan: 1
-province: lang-gieng
-units:
-  - id: ubnd-tinh-lg
-    name: UBND tỉnh Láng Giềng
-  - id: so-tttt-lg
-    name: Sở Thông tin và Truyền thông tỉnh Láng Giềng
-    parent: ubnd-tinh-lg
-  - id: buu-dien-lg
-    name: Bưu điện tỉnh Láng Giềng
-"""
-MINISTRY = """\
-commplan: 1
-units:
-  - id: bo-tttt
-    name: Bộ Thông tin và Truyền thông
-"""  # no province: a ministry's coordinator sees the plans it issues or coordinates, nothing else
-
 
 def plan(ident: str, title: str, issuer: str, coordinator: str, lead: str, extra: str = "") -> str:
-    return f"""\
-commplan: 1
-plan:
-  id: {ident}
-  number: 7/KH-UBND
-  title: "{title}"
-  issuer: {issuer}
-  coordinator: {coordinator}
-  effective: {{from: 2022-01-01}}
-obligations:
-  - id: bao-cao-tuan
-    title: Báo cáo tuần
-    quote: "Hằng tuần, gửi báo cáo về Sở trước 14 giờ thứ Năm."
-    kind: report
-    evidence: link
-    lead: {lead}
-    every: week
-    from: 2022-03-07
-    until: 2022-04-03
-    due: {{weekday: thu, time: "14:00"}}
-{extra}"""
+    report = weekly_report(lead, 'quote: "Hằng tuần, gửi báo cáo về Sở trước 14 giờ thứ Năm."', "evidence: link")
+    return plan_file(ident, issuer, coordinator, report + extra, title=title)
 
 
 SHARED = """\
@@ -111,9 +49,7 @@ class Site:
         self.url, self.ledger, self.folder, self.catalog = url, ledger, folder, catalog
 
     def client(self) -> TestClient:
-        app = create_app(Settings(database_url=self.url, link_secret=SECRET, public_url="http://127.0.0.1:8000"),
-                         plans=[self.folder], clock=lambda: NOW)
-        return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+        return TestClient(web_app(self.url, self.folder, NOW), raise_server_exceptions=False, follow_redirects=False)
 
     def occurrence(self, unit: str, due: str, plan: str = "ke-hoach-a") -> int:
         return next(r.id for r in self.ledger.statuses(as_of=NOW, units=[unit], plans=[plan], include_scheduled=True)
@@ -138,28 +74,19 @@ class Site:
 
 @pytest.fixture
 def site(ledger_url, ledger, tmp_path) -> Site:
-    (tmp_path / "a.units.yaml").write_text(PROVINCE_A, encoding="utf-8")
-    (tmp_path / "b.units.yaml").write_text(PROVINCE_B, encoding="utf-8")
-    (tmp_path / "plan-a.yaml").write_text(plan("ke-hoach-a", "Kế hoạch <script>alert(2)</script>", "ubnd-tinh", "so-tttt",
-                                               "[buu-dien, ubnd-xa-a]", SHARED), encoding="utf-8")
-    (tmp_path / "c.units.yaml").write_text(MINISTRY, encoding="utf-8")
-    (tmp_path / "plan-b.yaml").write_text(plan("ke-hoach-b", "Kế hoạch Láng Giềng", "bo-tttt", "so-tttt-lg",
-                                               "buu-dien-lg"), encoding="utf-8")
-    catalog, errors = load_catalog([tmp_path], strict=True)
-    assert not errors
-    ledger.sync(catalog, now=NOW)
-    for login, role, unit in (("so-tttt", "coordinator", "so-tttt"), ("xem", "viewer", "so-tttt"),
-                              ("so-lg", "coordinator", "so-tttt-lg"), ("bo", "coordinator", "bo-tttt"),
-                              ("quan-tri", "admin", None)):
-        ledger.add_user(login, PASSWORD, role=role, unit=unit)
+    catalog = synced(ledger, tmp_path, {
+        "a.units.yaml": PROVINCE_A, "b.units.yaml": PROVINCE_B, "c.units.yaml": MINISTRY,
+        "plan-a.yaml": plan("ke-hoach-a", "Kế hoạch <script>alert(2)</script>", "ubnd-tinh", "so-tttt",
+                            "[buu-dien, ubnd-xa-a]", SHARED),
+        "plan-b.yaml": plan("ke-hoach-b", "Kế hoạch Láng Giềng", "bo-tttt", "so-tttt-lg", "buu-dien-lg")}, NOW)
+    add_users(ledger, {"so-tttt": ("coordinator", "so-tttt"), "xem": ("viewer", "so-tttt"),
+                       "so-lg": ("coordinator", "so-tttt-lg"), "bo": ("coordinator", "bo-tttt"),
+                       "quan-tri": ("admin", None)})
     return Site(ledger_url, ledger, tmp_path, catalog)
 
 
 def signed_in(site: Site, login: str = "so-tttt") -> TestClient:
-    browser = site.client()
-    browser.__enter__()
-    assert log_in(browser, login).status_code == 303
-    return browser
+    return log_in_as(site.client(), login)
 
 
 @pytest.fixture

@@ -20,15 +20,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from starlette.requests import Request
 from test_calendar_feeds import SECRET
-from test_ledger_users import PROVINCE_A, PROVINCE_B
-from test_web_auth import PASSWORD, log_in
+from test_web_auth import csrf, log_in
+from two_provinces import PLAIN_PROVINCE_A, PROVINCE_B, add_users, plan_file, synced, web_app
 
 from commplan.ledger import Ledger
 from commplan.ledger import tables as t
 from commplan.links import report_token
-from commplan.plan import load_catalog
-from commplan.settings import Settings
-from commplan.web.app import create_app
 from commplan.web.upload_form import read_form
 
 VN = dt.timezone(dt.timedelta(hours=7))
@@ -41,16 +38,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def plan(ident: str, issuer: str, coordinator: str, lead: str) -> str:
-    return f"""\
-commplan: 1
-plan:
-  id: {ident}
-  number: 7/KH-UBND
-  title: Kế hoạch {ident}
-  issuer: {issuer}
-  coordinator: {coordinator}
-  effective: {{from: 2026-01-01}}
-obligations:
+    return plan_file(ident, issuer, coordinator, f"""\
   - id: bao-cao-van-ban
     title: Báo cáo bằng văn bản
     kind: report
@@ -60,7 +48,7 @@ obligations:
     from: 2026-01-05
     until: 2026-06-28
     due: {{weekday: thu, time: "14:00"}}
-"""
+""", effective="2026-01-01")
 
 
 class Site:
@@ -70,9 +58,8 @@ class Site:
         self.url, self.ledger, self.folder = url, ledger, folder
 
     def client(self, **settings: object) -> TestClient:
-        app = create_app(Settings(database_url=self.url, link_secret=SECRET, public_url="http://127.0.0.1:8000",
-                                  **settings), plans=[self.folder], clock=lambda: NOW)
-        return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
+        return TestClient(web_app(self.url, self.folder, NOW, **settings), raise_server_exceptions=False,
+                          follow_redirects=False)
 
     def occurrence(self, unit: str, day: dt.date = TODAY) -> int:
         [found] = [s.id for s in self.ledger.statuses(as_of=NOW, units=[unit], include_scheduled=True)
@@ -93,28 +80,16 @@ class Site:
 
 @pytest.fixture
 def site(ledger_url, ledger, tmp_path) -> Site:
-    (tmp_path / "a.units.yaml").write_text(PROVINCE_A, encoding="utf-8")
-    (tmp_path / "b.units.yaml").write_text(PROVINCE_B, encoding="utf-8")
-    (tmp_path / "plan-a.yaml").write_text(plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"),
-                                          encoding="utf-8")
-    (tmp_path / "plan-b.yaml").write_text(plan("ke-hoach-b", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg"),
-                                          encoding="utf-8")
-    catalog, errors = load_catalog([tmp_path], strict=True)
-    assert not errors
-    ledger.sync(catalog, now=NOW)
-    ledger.add_user("so-tttt", PASSWORD, role="coordinator", unit="so-tttt")
-    ledger.add_user("so-tttt-lg", PASSWORD, role="coordinator", unit="so-tttt-lg")
+    synced(ledger, tmp_path, {
+        "a.units.yaml": PLAIN_PROVINCE_A, "b.units.yaml": PROVINCE_B,
+        "plan-a.yaml": plan("ke-hoach-a", "ubnd-tinh", "so-tttt", "[buu-dien, ubnd-xa-a]"),
+        "plan-b.yaml": plan("ke-hoach-b", "ubnd-tinh-lg", "so-tttt-lg", "buu-dien-lg")}, NOW)
+    add_users(ledger, {"so-tttt": ("coordinator", "so-tttt"), "so-tttt-lg": ("coordinator", "so-tttt-lg")})
     return Site(ledger_url, ledger, tmp_path)
 
 
 def link(occurrence: int, unit: str) -> str:
     return f"/bao-cao/{report_token(SECRET, occurrence, unit, issued=NOW)}"
-
-
-def csrf(client: TestClient, path: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert found, "no form on the page"
-    return found.group(1)
 
 
 def multipart(fields: dict[str, str], file: tuple[bytes, bytes] | None = None,

@@ -78,6 +78,18 @@ DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_ROW_ID = 2**63 - 1
 
 
+def _due_between(where: list[str], params: dict[str, Any], due_from: dt.date | None, due_to: dt.date | None) -> None:
+    """Add to `where`/`params` the terms keeping deadlines from `due_from` to `due_to` (Vietnam dates, both
+    included; None: unbounded)."""
+    # outside these years no deadline lies, and the UTC conversion of year 1 or 9999 overflows
+    if due_from is not None and due_from > dt.date(1900, 1, 1):
+        where.append("o.due_at >= :due_from")
+        params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
+    if due_to is not None and due_to < dt.date(9000, 1, 1):
+        where.append("o.due_at < :due_to")
+        params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
+
+
 def _row_id(value: int) -> bool:
     return 1 <= value <= MAX_ROW_ID
 
@@ -565,13 +577,7 @@ class Ledger:
             if channels := sorted(set(channels)):
                 where.append(overdue.CHANNEL_TERM)
                 params["channels"] = channels
-            # outside these years no deadline lies, and the UTC conversion of year 1 or 9999 overflows
-            if due_from is not None and due_from > dt.date(1900, 1, 1):
-                where.append("o.due_at >= :due_from")
-                params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
-            if due_to is not None and due_to < dt.date(9000, 1, 1):
-                where.append("o.due_at < :due_to")
-                params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
+            _due_between(where, params, due_from, due_to)
             params["as_of"] = to_db(instant)
             return overdue.page(connection, where, params, _expanding(params), offset=max(int(offset), 0),
                                 limit=max(int(limit), 0))
@@ -609,13 +615,7 @@ class Ledger:
             elif only is not None:
                 where.append(f"({STATUS_SQL}) = :only")
                 params["only"] = only
-            # outside these years no deadline lies, and the UTC conversion of year 1 or 9999 overflows
-            if due_from is not None and due_from > dt.date(1900, 1, 1):
-                where.append("o.due_at >= :due_from")
-                params["due_from"] = to_db(_moment(due_from, DEFAULT_TZ))
-            if due_to is not None and due_to < dt.date(9000, 1, 1):
-                where.append("o.due_at < :due_to")
-                params["due_to"] = to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))
+            _due_between(where, params, due_from, due_to)
             return self._status_rows(connection, instant, where=" AND ".join(where), params=params, limit=limit,
                                      offset=offset)
 
