@@ -87,5 +87,5 @@ def listing(connection: Connection, plan: str) -> list[Spending]:
         .where(col(t.ObligationRow.plan_id) == plan)
         .order_by(col(t.SpendingRow.spent_on), col(t.SpendingRow.id))
     )
-    return [Spending(i, p, c, Decimal(a), d if isinstance(d, dt.date) else dt.date.fromisoformat(d), n, b)
+    return [Spending(int(i or 0), p, c, Decimal(a), d if isinstance(d, dt.date) else dt.date.fromisoformat(d), n, b)
             for i, p, c, a, d, n, b in connection.execute(query).all()]

@@ -214,11 +214,11 @@ def channel_label(channel: str | None) -> str:
 
     if channel is None:
         return _(NO_CHANNEL)
-    return CHANNELS[channel] if channel in CHANNELS else channel
+    return CHANNELS.get(channel, channel)
 
 
 def kind_label(kind: str | None) -> str:
-    return "" if kind is None else KINDS[kind] if kind in KINDS else kind
+    return "" if kind is None else KINDS.get(kind, kind)
 
 
 def _sort_name(name: str) -> tuple[str, str]:
