@@ -32,6 +32,7 @@ def _counts() -> tuple[str, ...]:
 
 COUNT_KINDS: tuple[Kind, ...] = ("count",) * 6 + ("share",)
 TEXT: tuple[Kind, ...] = ("text",)
+SHARE: tuple[Kind, ...] = ("share",)
 
 
 def _values(tally: Tally) -> tuple[object, ...]:
@@ -83,7 +84,7 @@ def tables(report: ComplianceReport) -> list[Table]:
     months = [f"{m:%m/%Y}" for m in report.months]
     matrix = Table(
         "month-matrix", _("Month matrix"), (_("Unit code"), _("Unit"), *months, _("Whole period")),
-        TEXT * 2 + ("share",) * (len(months) + 1),
+        TEXT * 2 + SHARE * (len(months) + 1),
         [(m.unit, m.name, *(cell.share_on_time for cell in m.months), m.total.share_on_time) for m in report.matrix],
         _("Share done on time per unit and month (by the deadline's month); empty: nothing decided that month."))
     budget = Table(
