@@ -15,8 +15,8 @@ from .compliance_report import ComplianceReport, channel_label, kind_label
 from .compliance_tables import Table, period_text, tables, vnd
 
 # Excel number formats: counts, percents, VND with thousands grouped (Excel shows the reader's own separator)
-FORMATS = {"count": "#,##0", "share": "0.0%", "vnd": "#,##0", "datetime": "hh:mm dd/mm/yyyy"}
-WIDTHS = {"count": 12, "share": 12, "vnd": 16, "datetime": 18}
+FORMATS = {"id": "0", "count": "#,##0", "share": "0.0%", "vnd": "#,##0", "datetime": "hh:mm dd/mm/yyyy"}
+WIDTHS = {"id": 12, "count": 12, "share": 12, "vnd": 16, "datetime": 18}
 
 
 def stem(report: ComplianceReport) -> str:
@@ -119,6 +119,8 @@ def shown(value: object, kind: str) -> str:
     """A cell as the HTML page writes it: Vietnamese grouping (1.234.567), percents with a comma."""
     if value is None or value == "":
         return "—" if kind != "text" else ""
+    if kind == "id":
+        return f"#{value}"
     if kind == "share" and isinstance(value, float):
         return f"{value * 100:.1f}".replace(".", ",") + " %"
     if kind in ("count", "vnd") and isinstance(value, int | Decimal):

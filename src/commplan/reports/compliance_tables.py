@@ -10,8 +10,8 @@ from typing import Literal
 from ..i18n import _
 from .compliance_report import ComplianceReport, Tally, channel_label, kind_label
 
-# how a column's values are written: text, a count, a share (0..1) as a percent, VND, a date, a date and time
-Kind = Literal["text", "count", "share", "vnd", "datetime"]
+# how a column's values are written: text, an occurrence's number (#123), a count, a share (0..1) as a percent, VND, a date, a date and time
+Kind = Literal["text", "id", "count", "share", "vnd", "datetime"]
 Value = str | int | float | None
 
 
@@ -69,7 +69,7 @@ def tables(report: ComplianceReport) -> list[Table]:
         "overdue", _("Overdue"),
         (_("Occurrence"), _("Duty code"), _("Duty"), _("Unit"), _("Deadline (Vietnam time)"), _("Days late"),
          _("Delivered"), _("Required")),
-        ("count", "text", "text", "text", "datetime", "count", "count", "count"),
+        ("id", "text", "text", "text", "datetime", "count", "count", "count"),
         [(o.id, o.code, o.title, o.name, o.due, o.days_late, o.delivered, o.at_least) for o in report.overdue],
         _("Days late are counted from the deadline's day to {day}.").format(day=f"{report.as_of:%d/%m/%Y}"))
     silent = Table(

@@ -35,18 +35,13 @@ class HeatRow:
 
 
 def rows_of(report: ComplianceReport, limit: int = MAX_ROWS) -> list[HeatRow]:
-    """The rows drawn: every unit when they fit, else the worst `limit - 1` and one pooled row."""
-    lines = list(report.matrix)
-    if len(lines) <= limit:
-        chosen, rest = lines, []
-    else:
-        def badness(line: MatrixLine) -> tuple[float, int, str]:
-            share = line.total.share_on_time
-            return (2.0 if share is None else share, -line.total.overdue, line.name.casefold())
+    """The rows drawn, the worst first: every unit when they fit, else the worst `limit - 1` and one pooled row."""
+    def badness(line: MatrixLine) -> tuple[float, int, str]:
+        share = line.total.share_on_time
+        return (2.0 if share is None else share, -line.total.overdue, line.name.casefold())
 
-        ranked = sorted(lines, key=badness)
-        chosen, rest = ranked[:limit - 1], ranked[limit - 1:]
-        chosen.sort(key=badness)
+    ranked = sorted(report.matrix, key=badness)  # the worst first: who is behind, at a glance
+    chosen, rest = (ranked, []) if len(ranked) <= limit else (ranked[:limit - 1], ranked[limit - 1:])
     out = [HeatRow(line.name, tuple(c.share_on_time for c in line.months), line.total.share_on_time) for line in chosen]
     if rest:
         pooled = [Tally() for _m in report.months]
@@ -79,8 +74,8 @@ def render_heat_map(report: ComplianceReport) -> bytes:
     data = np.array([[np.nan if v is None else v for v in (*r.cells, r.total)] for r in rows] or [[np.nan] * len(months)],
                     dtype=float)
     # red (nothing on time) through amber to green (all on time): the reading of a traffic light
-    colours = LinearSegmentedColormap.from_list("on-time", ["#c0392b", "#f39c12", "#f7dc6f", "#27ae60"])
-    colours.set_bad(NO_DATA)
+    colours = LinearSegmentedColormap.from_list("on-time", ["#c0392b", "#f39c12", "#f7dc6f", "#27ae60"]).with_extremes(
+        bad=NO_DATA)
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9}):
         figure, axes = plt.subplots(figsize=(width / DPI, height / DPI), dpi=DPI)
         image = axes.imshow(np.ma.masked_invalid(data), cmap=colours, vmin=0.0, vmax=1.0, aspect="auto",
