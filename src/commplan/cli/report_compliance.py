@@ -40,7 +40,7 @@ def register_subcommand(kinds: Subparsers) -> None:
     compliance.add_argument("--as-of", type=as_of_type, metavar="WHEN",
                             help=_("the status at this moment (YYYY-MM-DD: the end of that day; default now)"))
     ledger_options(compliance)
-    compliance.set_defaults(handler=cmd_compliance)
+    compliance.set_defaults(report_handler=cmd_compliance)
 
 
 def cmd_compliance(args: argparse.Namespace) -> int:
