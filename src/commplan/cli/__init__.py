@@ -19,8 +19,10 @@ from . import (
     links,
     plans,
     reminders,
+    report,
     run,
     serve,
+    spend,
     status,
     sync,
     units,
@@ -30,7 +32,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker, serve)
+MODULES = (plans, sync, evidence, spend, status, report, reminders, calendar, units, users, links, data, run, worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
 from . import (
     acknowledgements,
+    compliance,
     coordinator_view,
     deadlines,
     documents,
@@ -38,6 +40,7 @@ from . import (
     overdue,
     records,
     revocations,
+    spending,
     summary,
     tokens,
     users,
@@ -631,6 +634,65 @@ class Ledger:
         """Each plan's number as issued (e.g. "12/KH-UBND"), by plan id."""
         with self.transaction(read_only=True) as connection:
             return dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
+
+    def plan_header(self, plan: str) -> tuple[str | None, str]:
+        """(number as issued, title) of a plan; LedgerError naming the close ids when there is none."""
+        with self.transaction(read_only=True) as connection:
+            self._filters(connection, [plan], [])  # refuses an unknown plan, with a suggestion
+            number, title = connection.execute(
+                select(col(t.PlanRow.number), col(t.PlanRow.title)).where(col(t.PlanRow.id) == plan)).one()
+        return number, title
+
+    def obligation_titles(self, plan: str) -> dict[str, str]:
+        """The plan's obligations' titles by code (those removed from the plan too)."""
+        with self.transaction(read_only=True) as connection:
+            query = select(col(t.ObligationRow.code), col(t.ObligationRow.title)).where(col(t.ObligationRow.plan_id) == plan)
+            return dict(connection.execute(query).all())
+
+    def compliance_rows(self, plan: str, due_from: dt.date, due_to: dt.date, *,
+                        as_of: dt.datetime | None = None) -> list[compliance.ComplianceRow]:
+        """Every occurrence of `plan` due from `due_from` to `due_to` (Vietnam dates, both included), orphans
+        left out, with its obligation's kind and channel and its status at `as_of` (default now): what the
+        compliance report counts (`reports.compliance_report`)."""
+        with self.transaction(read_only=True) as connection:
+            self._filters(connection, [plan], [])
+            params = {"plan": plan, "as_of": to_db(as_of or utc_now()),
+                      "due_from": to_db(_moment(due_from, DEFAULT_TZ)),
+                      "due_before": to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))}
+            return compliance.rows(connection, params, _expanding(params))
+
+    # ------------------------------------------------------------ spending
+
+    def record_spending(self, obligation: str, amount: Decimal | str, on: dt.date, *, note: str | None = None,
+                        actor: str | None = None, now: dt.datetime | None = None) -> tuple[int, str, str]:
+        """Record money spent on an obligation (id, or PLAN/OBLIGATION when several plans have it):
+        an exact amount in VND (a Decimal, or text as people write it: "12.500.000đ"), on a day; audited.
+        Returns (spending id, plan id, obligation code)."""
+        moment = now or utc_now()
+        value = amount if isinstance(amount, Decimal) else spending.parse_amount(amount)
+        if not value.is_finite() or value <= 0:
+            raise LedgerError(_("an amount spent must be more than 0 VND"))
+        if not dt.date(1900, 1, 1) <= on <= dt.date(9000, 12, 31):
+            raise LedgerError(_("{date}: the year must be between 1900 and 9000").format(date=on.isoformat()))
+        text_note = optional_text(note, "note") if note is not None else None
+        with self.transaction() as connection:
+            obligation_id, plan_id, _tz = self._resolve_obligation(connection, obligation)
+            code = obligation.rpartition("/")[2]
+            spending_id = spending.record(connection, obligation_id, value, on, text_note, actor=actor, at=moment)
+            records.audit(connection, actor=actor, action="spend", subject=f"{plan_id}/{code}",
+                          details={"spending": spending_id, "amount": str(value), "on": on,
+                                   **({"note": text_note} if text_note else {})}, at=moment)
+        return spending_id, plan_id, code
+
+    def spent(self, plan: str, *, until: dt.date | None = None) -> dict[str, Decimal]:
+        """The plan's spending summed per obligation code, up to `until` (included; None: all)."""
+        with self.transaction(read_only=True) as connection:
+            return spending.spent_by_obligation(connection, plan, until)
+
+    def spending_list(self, plan: str) -> list[spending.Spending]:
+        """Every amount recorded for the plan, by day."""
+        with self.transaction(read_only=True) as connection:
+            return spending.listing(connection, plan)
 
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default

@@ -13,6 +13,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Table,
     Text,
@@ -482,3 +484,18 @@ class ApiIdempotencyRow(SQLModel, table=True):
     response_status: int | None = Field(default=None, sa_column=Column(Integer))
     response_body: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class SpendingRow(SQLModel, table=True):
+    """Money spent on an obligation's budget line (`commplan spend`): an exact amount in VND, on a day.
+    Never edited or deleted; each row is in the audit log."""
+
+    __tablename__ = "spending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    obligation_id: int = Field(sa_column=Column(Integer, ForeignKey("obligation.id"), nullable=False, index=True))
+    amount: Decimal = Field(sa_column=Column(Numeric(18, 2), nullable=False))  # VND; Numeric: exact, never a float
+    spent_on: dt.date = Field(sa_column=Column(Date, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
