@@ -227,11 +227,12 @@ def form_indicators(plan: Plan, kind: PeriodKind) -> list[Indicator]:
 def build_form(plan: Plan, catalog: Catalog, figures: Sequence[FigureRow], period: Period, *,
                unit: str | None = None, province: str | None = None, unit_name: str | None = None,
                as_of: dt.datetime | None = None) -> IndicatorForm:
-    """The form of `period` (a week or a month) for one unit or a province, from the figures recorded."""
+    """The form of `period` (a week or a month) for one unit, a province, or (neither) every reporting
+    unit of the plan, from the figures recorded."""
     if period.kind not in TEMPLATES:
         raise ValueError(_("the forms are weekly or monthly, not '{period}'").format(period=period.label))
-    if (unit is None) == (province is None):
-        raise ValueError("build_form: give a unit or a province")
+    if unit is not None and province is not None:
+        raise ValueError("build_form: a unit or a province, not both")
     directory = catalog.directory
     indicators = form_indicators(plan, period.kind)
     scopes = {i.id: scope_units(i, catalog, unit=unit, province=province, figures=figures) for i in indicators}
@@ -265,4 +266,6 @@ def _form_unit_name(catalog: Catalog, scopes: dict[str, tuple[str, ...]], unit: 
     reporting = dict.fromkeys(u for units in scopes.values() for u in units)
     if len(reporting) == 1:
         return catalog.directory.name(next(iter(reporting)))
+    if province is None:
+        return _("all reporting units")
     return _("province {province}").format(province=province)
