@@ -1,18 +1,21 @@
-"""`commplan report KIND …`: the reports the Sở sends. One module per kind registers its subcommand
-(`register_subcommand(kinds)`, binding its handler as `report_handler`); this one only holds the group."""
+"""`commplan report KIND …`: the reports the Sở sends. One module per kind registers its subcommands
+(binding its handler as `report_handler`): report_forms the ministry's weekly and monthly indicator
+forms, report_compliance a plan's compliance report. This one only holds the group."""
 
 from __future__ import annotations
 
 import argparse
 
 from ..i18n import _
-from . import report_compliance
+from . import report_compliance, report_forms
 from .arguments import Subparsers
 
 
 def register(sub: Subparsers) -> None:
-    report = sub.add_parser("report", help=_("write a report: the compliance report of a plan"))
+    report = sub.add_parser("report", help=_("write a report: the ministry's weekly and monthly forms, a plan's "
+                                             "compliance report"))
     kinds = report.add_subparsers(dest="kind", required=True, metavar="KIND")
+    report_forms.register_subcommands(kinds)
     report_compliance.register_subcommand(kinds)
     report.set_defaults(handler=cmd_report)
 

@@ -23,6 +23,7 @@ from sqlalchemy import BindParameter, Connection, DateTime, bindparam, select, t
 from sqlmodel import col
 
 from .. import clock, links
+from ..figures import FigureRow, Period
 from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
@@ -35,6 +36,7 @@ from . import (
     documents,
     events,
     feed_state,
+    figures,
     idempotency,
     outbox,
     overdue,
@@ -59,6 +61,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
+from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
 from .reminders import ReminderReport, queue_reminders
 from .report_view import ReportView, duty
@@ -446,6 +449,107 @@ class Ledger:
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
         raise LedgerError(_("no window contains {date}; the nearest are {windows} (choose one with --occurrence ID)").format(
             date=f"{day:%d/%m/%Y}", windows=windows))
+
+    # ------------------------------------------------------------ figures
+
+    def record_figure(self, plan: str | None, indicator: str, unit: str, period: Period, value: Decimal | int, *,
+                      note: str | None = None, source: str = "cli", actor: str | None = None,
+                      now: dt.datetime | None = None) -> FigureRow:
+        """Record a unit's figure for an indicator and a period, checked against the synced plan (see
+        `figures.check`; FigureError says what is wrong). The same figure again (same value and note) writes
+        nothing (`unchanged`); another value is a correction: the next version, which counts from now on.
+        `plan` None: the plan with this indicator (the one `unit` reports it in, if several)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            return self._record_figure(connection, plan, indicator, unit, period, value, note=note, source=source,
+                                       actor=actor, moment=moment)
+
+    def import_figures(self, entries: Iterable[FigureEntry], *, skip_bad_rows: bool = False,
+                       dry_run: bool = False, source: str = "import", actor: str | None = None,
+                       now: dt.datetime | None = None) -> FigureImport:
+        """Record many figures in one transaction: every entry is checked, and a problem is kept with its
+        row; with problems and no `skip_bad_rows`, or on a `dry_run`, nothing is written."""
+        moment = now or utc_now()
+        recorded: list[FigureRow] = []
+        problems: list[figures.RowProblem] = []
+
+        class Undo(Exception):
+            pass
+
+        try:
+            with self.transaction() as connection:
+                for entry in entries:
+                    try:
+                        recorded.append(self._record_figure(
+                            connection, entry.plan, entry.indicator, entry.unit, entry.period, entry.value,
+                            note=entry.note, source=source, actor=actor, moment=moment))
+                    except figures.FigureError as error:
+                        problems.append(figures.RowProblem(entry.row, error.field, str(error)))
+                if dry_run or (problems and not skip_bad_rows):
+                    raise Undo  # rolls the transaction back
+        except Undo:
+            return figures.FigureImport(tuple(recorded), tuple(problems), written=False)
+        return figures.FigureImport(tuple(recorded), tuple(problems), written=True)
+
+    def _record_figure(self, connection: Connection, plan: str | None, indicator: str, unit: str, period: Period,
+                       value: Decimal | int, *, note: str | None, source: str, actor: str | None,
+                       moment: dt.datetime) -> FigureRow:
+        if source not in figures.SOURCES:
+            raise LedgerError(_("unknown source '{source}' ({choices})").format(
+                source=source, choices=", ".join(figures.SOURCES)))
+        try:
+            note = optional_text(note, "note")
+        except LedgerError as error:
+            raise figures.FigureError(str(error), "note") from None
+        actor = optional_text(actor, "actor")
+        facts, found = figures.resolve(connection, plan, indicator, unit)
+        number = figures.check(connection, facts, found, unit, period, value, moment)
+        before = figures.current(connection, facts.id, found.id, unit, period.label)
+        if before is not None and before.value == number and before.note == note:
+            return replace(before, unchanged=True)
+        if before is not None and moment < before.recorded_at:
+            raise LedgerError(_("the figure in force was recorded at {time} on {date}, after this moment").format(
+                time=f"{before.recorded_at.astimezone(DEFAULT_TZ):%H:%M}",
+                date=f"{before.recorded_at.astimezone(DEFAULT_TZ):%d/%m/%Y}"))
+        version = before.version + 1 if before else 1
+        figures.insert_figure(connection, facts.id, found.id, unit, period, number, note, source, actor, moment, version)
+        details: dict[str, Any] = {"value": str(number), "version": version, "source": source,
+                                   **({"note": note} if note else {})}
+        if before is not None:
+            details["previous"] = str(before.value)
+        records.audit(connection, actor=actor, action="figure" if before is None else "figure-correct",
+                      subject=f"figure/{facts.id}/{found.id}/{unit}/{period.label}", details=details, at=moment)
+        return FigureRow(plan=facts.id, indicator=found.id, unit=unit, period=period, value=number, note=note,
+                         recorded_at=moment, recorded_by=actor, version=version, source=source)
+
+    def figures(self, plan: str, *, indicators: Iterable[str] = (), units: Iterable[str] = (),
+                periods: Iterable[Period | str] = (), until: dt.datetime | None = None) -> list[FigureRow]:
+        """The figures of a plan as they stood at `until` (default: now): the latest version of each
+        (indicator, unit, period) recorded at or before it, by period start, kind, indicator and unit.
+        `units` takes groups too (their members); `periods` Periods or labels (2021-W47)."""
+        labels = sorted({p.label if isinstance(p, Period) else str(p).strip().upper() for p in periods})
+        with self.transaction(read_only=True) as connection:
+            figures.plan_facts(connection, plan)
+            wanted = list(units)
+            if wanted:
+                wanted = figures.expand(wanted, figures.members(connection)) + wanted
+            return figures.latest(connection, plan, indicators=sorted(set(indicators)), units=sorted(set(wanted)),
+                                  periods=labels, until=until)
+
+    def figure_history(self, plan: str, indicator: str, unit: str, period: Period | str) -> list[FigureRow]:
+        """Every version of one figure, the first first (the last one counts)."""
+        label = period.label if isinstance(period, Period) else str(period).strip().upper()
+        with self.transaction(read_only=True) as connection:
+            figures.plan_facts(connection, plan)
+            return figures.history(connection, plan, indicator, unit, label)
+
+    def indicators(self, plans: Iterable[str] = ()) -> list[Indicator]:
+        """The indicators of these plans (all, without) as last synced, in plan order."""
+        with self.transaction(read_only=True) as connection:
+            wanted = list(plans)
+            for plan in wanted:
+                figures.plan_facts(connection, plan)
+            return figures.indicators(connection, wanted)
 
     # ------------------------------------------------------------ excusals
 

@@ -1,14 +1,14 @@
 """Spending: money spent on an obligation's budget line (`commplan spend`), an exact amount in VND on a day.
 
 Revision ID: 0016
-Revises: 0014 (re-chained after 0015 at merge)
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
