@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from ..ledger import Ledger
 from ..plan.catalog import Catalog, Plan
 from ..plan.model import Channel, Obligation
+from ..plan.report_duty import carried_indicators, recipients
 from ..schedule.reminders import _span
 from ..status import Status
 from .events import DeadlineEvent, calendar_of, stable_uid
@@ -94,6 +95,8 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
             delivered=row["delivered"], state=STATES[row["status"]],
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners),
+            recipients=recipients(catalog.directory, obligation, local),
+            indicators=tuple(i.label for i in carried_indicators(plan, obligation)),
             link=link(row["id"], row["unit"]) if link else None, channel=channel_name(obligation.channel),
             alarms=alarms_for(plan, obligation), sequence=row["sequence"],
         ))

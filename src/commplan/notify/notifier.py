@@ -49,6 +49,7 @@ from ..links import report_link
 from ..plan.catalog import Catalog
 from ..plan.model import QuietHours, Reminders
 from ..plan.model import ReminderChannel as Allowed
+from ..plan.report_duty import carried_indicators, recipients
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from . import registry
@@ -121,6 +122,22 @@ class Notifier:
         if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
+
+    def _carried(self, step: dict) -> dict:
+        """Where the step's report goes and the indicators it carries, from the plan (nothing for a step
+        whose obligation left the plan)."""
+        plan = self.catalog.plans.get(step["plan_id"])
+        try:
+            obligation = plan.obligation(step["code"]) if plan else None
+        except KeyError:
+            obligation = None
+        if plan is None or obligation is None:
+            return {}
+        due = step["due_at"].astimezone(ZoneInfo(plan.header.timezone))
+        to = recipients(self.catalog.directory, obligation, due)
+        return {"to": "; ".join(to) or None,
+                "to_short": "; ".join(recipients(self.catalog.directory, obligation, due, short=True)) or None,
+                "indicators": tuple(i.label for i in carried_indicators(plan, obligation))}
 
     def policy(self, step: dict) -> Reminders:
         """The step's policy; a step whose obligation left the plan keeps the plan's (or the default)."""
@@ -210,7 +227,8 @@ class Notifier:
                 latest[step["occurrence_id"]] = step
         items = [
             Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
-                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None)
+                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None,
+                 **self._carried(s))
             for s in latest.values()
         ]
         email = registry.family(route.address.channel) is Allowed.EMAIL  # the full list and the .ics go by email
