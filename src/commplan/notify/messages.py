@@ -172,21 +172,20 @@ def _carried_lines(row: dict, listed: int, *, indent: str) -> list[str]:
 def _sms(rows: list[dict]) -> str:
     """One GSM-7 segment: headline, title cut to fit, deadline, where the report goes and how many
     indicators it carries (never the list), and the one-click link. What gives way, in order: the title
-    (down to a few words), the recipient (the count stays), the count, then the link."""
+    (down to a few words), the link (the report's page has everything), the recipient (the count stays),
+    then the count."""
     first = rows[0]
     more = f" (+{len(rows) - 1} viec khac)" if len(rows) > 1 else ""
     head = unaccented(f"{sentence(first['headline'])}: ")
     tail = unaccented(f" - Han {first['due']}{more}")
     count = f"{len(first['indicators'])} chi tieu" if first["indicators"] else ""
     to = unaccented(f"Gui {first['to_short']}") if first["to_short"] else ""
-    extras = [" - " + "; ".join(filter(None, (to, count))) if to or count else "", f" - {count}" if count else "", ""]
+    fixed = len(head) + len(tail) + 12  # 12: a few words of the title
+    choices = [" - " + "; ".join(filter(None, (to, count))) if to or count else "", f" - {count}" if count else "", ""]
+    carried = next((c for c in choices if fixed + len(c) <= SMS_LIMIT), "")
     link = f" {first['link']}" if first["link"] else ""
-    for carried in extras:
-        if len(head) + len(tail) + len(carried) + len(link) + 12 <= SMS_LIMIT:
-            break
-    else:
-        link = ""  # the deadline matters more than the link
-        carried = next((c for c in extras if len(head) + len(tail) + len(c) + 12 <= SMS_LIMIT), "")
+    if fixed + len(carried) + len(link) > SMS_LIMIT:
+        link = ""  # the deadline and where the report goes matter more than the link
     room = SMS_LIMIT - len(head) - len(tail) - len(carried) - len(link)
     title = unaccented(first["title"])
     if len(title) > room:

@@ -49,7 +49,7 @@ from ..links import report_link
 from ..plan.catalog import Catalog
 from ..plan.model import QuietHours, Reminders
 from ..plan.model import ReminderChannel as Allowed
-from ..plan.report_duty import carried_indicators, recipients
+from ..plan.report_duty import report_duty
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from . import registry
@@ -124,20 +124,11 @@ class Notifier:
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
 
     def _carried(self, step: dict) -> dict:
-        """Where the step's report goes and the indicators it carries, from the plan (nothing for a step
-        whose obligation left the plan)."""
-        plan = self.catalog.plans.get(step["plan_id"])
-        try:
-            obligation = plan.obligation(step["code"]) if plan else None
-        except KeyError:
-            obligation = None
-        if plan is None or obligation is None:
-            return {}
-        due = step["due_at"].astimezone(ZoneInfo(plan.header.timezone))
-        to = recipients(self.catalog.directory, obligation, due)
-        return {"to": "; ".join(to) or None,
-                "to_short": "; ".join(recipients(self.catalog.directory, obligation, due, short=True)) or None,
-                "indicators": tuple(i.label for i in carried_indicators(plan, obligation))}
+        """Where the step's report goes and the indicators it carries, from the plan."""
+        duty = report_duty(self.catalog, step["plan_id"], step["code"], step["due_at"])
+        short = duty.recipients and report_duty(self.catalog, step["plan_id"], step["code"], step["due_at"], short=True)
+        return {"to": duty.to, "to_short": short.to if short else None,
+                "indicators": tuple(i.label for i in duty.indicators)}
 
     def policy(self, step: dict) -> Reminders:
         """The step's policy; a step whose obligation left the plan keeps the plan's (or the default)."""

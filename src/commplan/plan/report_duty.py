@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-from .catalog import Plan
+from .catalog import Catalog, Plan
 from .directory import Directory
 from .model import Obligation
 
@@ -55,3 +56,31 @@ def carried_indicators(plan: Plan, obligation: Obligation) -> tuple[CarriedIndic
     by_id = {i.id: i for i in plan.indicators}
     return tuple(CarriedIndicator(i.id, i.name, i.measure) for i in (by_id.get(ident) for ident in obligation.indicators)
                  if i is not None)
+
+
+@dataclass(frozen=True)
+class ReportDuty:
+    """Where one occurrence's report goes and what it carries (empty for a duty that says neither)."""
+
+    recipients: tuple[str, ...] = ()
+    indicators: tuple[CarriedIndicator, ...] = ()
+
+    @property
+    def to(self) -> str | None:
+        # "; " because unit names contain commas ("Vụ Quản lý doanh nghiệp, Bộ TTTT")
+        return "; ".join(self.recipients) or None
+
+
+def report_duty(catalog: Catalog, plan_id: str, obligation_id: str, due: dt.datetime, *,
+                short: bool = False) -> ReportDuty:
+    """The occurrence's recipients (`short`: in short names) and indicators, by its plan and obligation ids
+    (a ledger row's), its deadline judged in the plan's timezone; empty when the obligation has left the plan."""
+    plan = catalog.plans.get(plan_id)
+    try:
+        obligation = plan.obligation(obligation_id) if plan else None
+    except KeyError:
+        obligation = None
+    if plan is None or obligation is None:
+        return ReportDuty()
+    local = due.astimezone(ZoneInfo(plan.header.timezone))
+    return ReportDuty(recipients(catalog.directory, obligation, local, short=short), carried_indicators(plan, obligation))
