@@ -29,6 +29,7 @@ from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import normalised, optional_text
 from ..ledger.report_view import ReportView
 from ..links import BadLink, ExpiredLink, read_report_token
+from ..plan.report_duty import report_duty
 from ..render.evidence import when
 from .errors import error_response
 from .pages import render
@@ -206,8 +207,10 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         acknowledged = request.app.state.ledger.get().acknowledgements_of([opened.occurrence_id])[opened.occurrence_id]
     except LedgerError:  # a database blip: the 503 page, as when the page itself could not be read
         return error_response(request, 503, headers={"Retry-After": "300"})
+    carries = report_duty(request.app.state.catalog, status.plan, status.obligation, status.due)
     context: dict[str, Any] = {
         "token": token, "view": view, "duty": view.duty, "status": status,
+        "recipients": carries.to, "indicators": carries.indicators,
         "plan_number": view.duty.plan_number, "quote": obligation.quote if obligation else None,
         "owed": owed(view.duty.evidence_kind, status.at_least), "window": window(status.window_start, status.window_end),
         "deadline": deadline(status.due), "status_label": status.status.label, "status_value": status.status.value,
