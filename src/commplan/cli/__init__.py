@@ -16,6 +16,7 @@ from . import (
     calendar,
     data,
     evidence,
+    figures,
     links,
     plans,
     reminders,
@@ -30,7 +31,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker, serve)
+MODULES = (plans, sync, evidence, figures, status, reminders, calendar, units, users, links, data, run, worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:
