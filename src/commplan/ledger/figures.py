@@ -243,14 +243,15 @@ def check_value(value: Any) -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise FigureError(_("'{value}' is not a number").format(value=value), "value")
+    shown = f"{number:f}"  # 100000000000, not 1E+11
     if number < 0:
-        raise FigureError(_("a figure cannot be negative ({value})").format(value=value), "value")
+        raise FigureError(_("a figure cannot be negative ({value})").format(value=shown), "value")
     if number >= LARGEST:
         raise FigureError(_("{value} is too large for a figure (at most {digits} digits before the point)").format(
-            value=value, digits=t.FIGURE_DIGITS - t.FIGURE_SCALE), "value")
+            value=shown, digits=t.FIGURE_DIGITS - t.FIGURE_SCALE), "value")
     if number != number.quantize(Decimal(1).scaleb(-t.FIGURE_SCALE)):
         raise FigureError(_("{value} has too many decimals (at most {scale})").format(
-            value=value, scale=t.FIGURE_SCALE), "value")
+            value=shown, scale=t.FIGURE_SCALE), "value")
     return plain_value(number)
 
 
