@@ -119,8 +119,8 @@ def test_a_baseline_is_a_year_entered_once_per_province(synced):
     (PLAN, TRAINED, "so-tttt-hau-gian", "2021-W47", 1, "unit",
      "không có đơn vị 'so-tttt-hau-gian' (có phải 'so-tttt-hau-giang'"),
     (PLAN, TRAINED, "buu-dien-hau-giang", "2021-W47", 1, "unit",
-     f"buu-dien-hau-giang không báo cáo chỉ tiêu {TRAINED} trong kế hoạch {PLAN} (đơn vị báo cáo: so-tttt-thanh-hoa, "
-     "so-tttt-hau-giang, so-tttt-ha-tinh, so-vhttdl-bac-lieu)"),
+     (f"buu-dien-hau-giang không báo cáo chỉ tiêu {TRAINED} trong kế hoạch {PLAN} (đơn vị báo cáo: so-tttt-thanh-hoa, "
+      "so-tttt-hau-giang, so-tttt-ha-tinh, so-vhttdl-bac-lieu)")),
     (PLAN, "tong-ho-sxnn", "buu-dien-hau-giang", "2021", 1, "unit", "buu-dien-hau-giang không nhập số liệu gốc"),
     (PLAN, TRAINED, SO_HG, "2021-Q4", 1, "period", f"{TRAINED} được báo cáo theo tuần, tháng: 2021-Q4 là kỳ quý"),
     (PLAN, "tong-ho-sxnn", SO_HG, "2021-11", 1, "period",

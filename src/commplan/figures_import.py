@@ -92,6 +92,12 @@ def parse_rows(rows: Sequence[tuple[int, Sequence[Any]]], name: str) -> FigureFi
             return cells[index] if index is not None and index < len(cells) else None
 
         found: list[RowProblem] = []
+        if any(not _blank(c) for c in cells[len(header):]):
+            # "12,5" unquoted in a comma-separated file is two cells: refused, never read as 12
+            problems.append(RowProblem(number, "", _("the row has more cells than the header row: a decimal comma in "
+                                                      "a file separated by commas? Separate the cells with ; or put "
+                                                      "the number in quotes")))
+            continue
         texts: dict[str, str | None] = {}
         for field in ("unit", "indicator", "plan", "note"):
             value = cell(field)
