@@ -150,8 +150,8 @@ PROBLEMS = [
     "  dòng 4, cột “Đơn vị”: không có đơn vị 'so-tttt-ha-tinhh' (có phải 'so-tttt-ha-tinh'",
     "  dòng 5, cột “Chỉ tiêu”: không có chỉ tiêu 'ho-dao-tao' (có phải 'ho-dao-tao-ky-nang-so'",
     "  dòng 6: trùng đơn vị, chỉ tiêu và kỳ với dòng 2: mỗi số liệu chỉ ghi một lần",
-    "  dòng 7, cột “Kỳ”: kỳ 2022-W03 (17/01/2022–23/01/2022) nằm ngoài thời gian của kế hoạch bo-tttt-2980-2021 "
-    "(06/08/2021–31/12/2021)",
+    ("  dòng 7, cột “Kỳ”: kỳ 2022-W03 (17/01/2022–23/01/2022) nằm ngoài thời gian của kế hoạch bo-tttt-2980-2021 "
+     "(06/08/2021–31/12/2021)"),
     "  dòng 8, cột “Kỳ”: '2021-W99' không phải là một kỳ",
     "  dòng 10, cột “Giá trị”: ô trống",
 ]
