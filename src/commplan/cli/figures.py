@@ -36,7 +36,7 @@ def register(sub: Subparsers) -> None:
         description=_("A figure is a unit's value for an indicator and a period: a week 2021-W47, a month 2021-11, "
                       "a quarter 2021-Q4, a half year 2021-H2, a year 2021 (a baseline). The same figure with "
                       "another value is a correction: the latest counts, the earlier ones are kept."))
-    figure.add_argument("words", nargs="+", metavar="INDICATOR | list | import FILE",
+    figure.add_argument("words", nargs="+", metavar="INDICATOR | `list` | `import` FILE",
                         help=_("the indicator's id; or `list`; or `import` and the file (.xlsx or .csv)"))
     figure.add_argument("--unit", action="append", default=[], metavar="ID", help=_("the unit that reports it"))
     figure.add_argument("--period", action="append", default=[], metavar="PERIOD",
@@ -44,11 +44,11 @@ def register(sub: Subparsers) -> None:
     figure.add_argument("--value", metavar="N", help=_("the figure: 120, 12,5 or 1.234,5"))
     figure.add_argument("--note", help=_("a note kept with the figure"))
     figure.add_argument("--plan", metavar="ID", help=_("the plan (when the indicator is in several plans)"))
-    figure.add_argument("--indicator", action="append", default=[], metavar="ID", help=_("list: only this indicator"))
+    figure.add_argument("--indicator", action="append", default=[], metavar="ID", help=_("with `list`: only this indicator"))
     figure.add_argument("--skip-bad-rows", action="store_true",
-                        help=_("import: record the good rows and list the bad ones (default: nothing from a file "
-                               "with errors)"))
-    figure.add_argument("--dry-run", action="store_true", help=_("import: check the file, record nothing"))
+                        help=_("with `import`: record the good rows and list the bad ones (default: nothing from a "
+                               "file with errors)"))
+    figure.add_argument("--dry-run", action="store_true", help=_("with `import`: check the file, record nothing"))
     ledger_options(figure, actor=True)
     figure.set_defaults(handler=cmd_figure)
 
