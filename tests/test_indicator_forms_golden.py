@@ -87,7 +87,7 @@ def test_the_2980_forms_of_thanh_hoa_match_their_golden_files(entered, ledger_ur
     for suffix in ("csv", "html", "xlsx"):
         out = tmp_path / f"{name}.{suffix}"
         done = run_cli("report", kind, "--plan", PLAN, flag, period, "--province", "thanh-hoa", "--as-of", as_of,
-                       "-o", out, "--plans", PLANS, "--database", ledger_url)
+                       "-o", str(out), "--plans", str(PLANS), "--database", ledger_url)
         assert done.returncode == 0, done.stderr
         assert "chưa báo cáo" in done.stdout
         data = xlsx_dump(out).encode("utf-8") if suffix == "xlsx" else out.read_bytes()
@@ -98,7 +98,7 @@ def test_the_weekly_form_shows_the_correction_recorded_by_as_of(entered, ledger_
     out = tmp_path / "tuan.csv"
     for as_of, expected in (("2021-11-25T13:00", "950"), ("2021-11-26T09:00", "1000")):
         done = run_cli("report", "weekly", "--plan", PLAN, "--week", "2021-W47", "--unit", SO, "--as-of", as_of,
-                       "-o", out, "--plans", PLANS, "--database", ledger_url)
+                       "-o", str(out), "--plans", str(PLANS), "--database", ledger_url)
         assert done.returncode == 0, done.stderr
         shop = next(line for line in out.read_text(encoding="utf-8-sig").splitlines() if "gian hàng" in line)
         assert shop.split(",")[3] == expected
@@ -106,7 +106,7 @@ def test_the_weekly_form_shows_the_correction_recorded_by_as_of(entered, ledger_
 
 def test_report_refuses_what_it_cannot_write(entered, ledger_url, tmp_path):
     def report(*args: str):
-        return run_cli("report", *args, "--plans", PLANS, "--database", ledger_url)
+        return run_cli("report", *args, "--plans", str(PLANS), "--database", ledger_url)
 
     bad = report("weekly", "--plan", PLAN, "--week", "2021-W47", "--unit", SO, "-o", tmp_path / "x.pdf")
     assert bad.returncode == 2 and bad.stderr.startswith("lỗi: ") and ".xlsx, .csv hoặc .html" in bad.stderr

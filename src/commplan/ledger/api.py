@@ -508,9 +508,9 @@ class Ledger:
         if before is not None and before.value == number and before.note == note:
             return replace(before, unchanged=True)
         if before is not None and moment < before.recorded_at:
-            raise LedgerError(_("the figure in force was recorded at {time} on {date}, after this moment").format(
-                time=f"{before.recorded_at.astimezone(DEFAULT_TZ):%H:%M}",
-                date=f"{before.recorded_at.astimezone(DEFAULT_TZ):%d/%m/%Y}"))
+            raise figures.FigureError(_("the figure in force was recorded at {time} on {date}, after this moment")
+                                      .format(time=f"{before.recorded_at.astimezone(DEFAULT_TZ):%H:%M}",
+                                              date=f"{before.recorded_at.astimezone(DEFAULT_TZ):%d/%m/%Y}"), "")
         version = before.version + 1 if before else 1
         figures.insert_figure(connection, facts.id, found.id, unit, period, number, note, source, actor, moment, version)
         details: dict[str, Any] = {"value": str(number), "version": version, "source": source,

@@ -118,6 +118,7 @@ def resolve(connection: Connection, plan: str | None, indicator: str, unit: str)
         raise FigureError(_("unknown indicator '{indicator}'{suggestion}").format(
             indicator=indicator, suggestion=suggest(indicator, {i.id for i in every})), "indicator")
     if len(candidates) > 1:
+        known_unit(connection, unit)  # an unknown unit says so, not "which plan?"
         theirs = [i for i in candidates if unit in reporters(connection, plan_facts(connection, i.plan), i)]
         if len(theirs) != 1:
             raise FigureError(_("indicator '{indicator}' is in several plans: say which one ({plans})").format(
@@ -182,10 +183,7 @@ def check_unit(connection: Connection, plan: PlanFacts, indicator: Indicator, un
     if unit in groups:
         raise FigureError(_("'{unit}' is a group: record the figure of each of its units ({units})").format(
             unit=unit, units=", ".join(expand([unit], groups))), "unit")
-    known = set(connection.execute(select(col(t.UnitRow.id))).scalars())
-    if unit not in known:
-        raise FigureError(_("unknown unit '{unit}'{suggestion}").format(unit=unit, suggestion=suggest(unit, known)),
-                          "unit")
+    known_unit(connection, unit)
     allowed = reporters(connection, plan, indicator)
     if unit in allowed:
         return
@@ -196,6 +194,14 @@ def check_unit(connection: Connection, plan: PlanFacts, indicator: Indicator, un
             unit=unit, indicator=indicator.id, plan=plan.id, units=listed), "unit")
     raise FigureError(_("{unit} does not report {indicator} in plan {plan} (it is reported by {units})").format(
         unit=unit, indicator=indicator.id, plan=plan.id, units=listed), "unit")
+
+
+def known_unit(connection: Connection, unit: str) -> None:
+    known = set(connection.execute(select(col(t.UnitRow.id))).scalars())
+    groups = set(connection.execute(select(col(t.GroupRow.id))).scalars())
+    if unit not in known | groups:
+        raise FigureError(_("unknown unit '{unit}'{suggestion}").format(unit=unit, suggestion=suggest(unit, known)),
+                          "unit")
 
 
 def check_period(plan: PlanFacts, indicator: Indicator, period: Period, moment: dt.datetime) -> None:
@@ -243,14 +249,15 @@ def check_value(value: Any) -> Decimal:
     number = Decimal(value)
     if not number.is_finite():
         raise FigureError(_("'{value}' is not a number").format(value=value), "value")
+    shown = f"{number:f}"  # 100000000000, not 1E+11
     if number < 0:
-        raise FigureError(_("a figure cannot be negative ({value})").format(value=value), "value")
+        raise FigureError(_("a figure cannot be negative ({value})").format(value=shown), "value")
     if number >= LARGEST:
         raise FigureError(_("{value} is too large for a figure (at most {digits} digits before the point)").format(
-            value=value, digits=t.FIGURE_DIGITS - t.FIGURE_SCALE), "value")
+            value=shown, digits=t.FIGURE_DIGITS - t.FIGURE_SCALE), "value")
     if number != number.quantize(Decimal(1).scaleb(-t.FIGURE_SCALE)):
         raise FigureError(_("{value} has too many decimals (at most {scale})").format(
-            value=value, scale=t.FIGURE_SCALE), "value")
+            value=shown, scale=t.FIGURE_SCALE), "value")
     return plain_value(number)
 
 
