@@ -551,6 +551,13 @@ class Ledger:
                 figures.plan_facts(connection, plan)
             return figures.indicators(connection, wanted)
 
+    def indicators_reported_by(self, plan: str, unit: str) -> list[Indicator]:
+        """The indicators of a plan whose figures `unit` may record (its `reported_by`, groups expanded, or
+        the coordinator's), as last synced, in plan order: what a unit's figures form offers."""
+        with self.transaction(read_only=True) as connection:
+            facts = figures.plan_facts(connection, plan)
+            return [i for i in figures.indicators(connection, [plan]) if unit in figures.reporters(connection, facts, i)]
+
     # ------------------------------------------------------------ excusals
 
     def excuse(self, occurrence_id: int, reason: str, *, actor: str | None = None, now: dt.datetime | None = None) -> None:
