@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import N_, Labels
 from ..status import Status
+from ..vi_order import name_key
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
@@ -221,10 +222,6 @@ def kind_label(kind: str | None) -> str:
     return "" if kind is None else KINDS.get(kind, kind)
 
 
-def _sort_name(name: str) -> tuple[str, str]:
-    return name.casefold(), name
-
-
 def build(rows: Iterable[ComplianceRow], *, plan: str, number: str | None, title: str, start: dt.date,
           end: dt.date, as_of: dt.datetime, names: Mapping[str, str], budget: Sequence[BudgetLine] = (),
           spent: Mapping[str, Decimal] | None = None, titles: Mapping[str, str] | None = None) -> ComplianceReport:
@@ -275,8 +272,8 @@ def build(rows: Iterable[ComplianceRow], *, plan: str, number: str | None, title
                    last_due=missed[-1].due.astimezone(VN))
         for (unit, code), missed in reports.items() if (unit, code) not in reported
     ]
-    silent.sort(key=lambda s: (_sort_name(s.name), s.unit, s.code))
-    overdue.sort(key=lambda o: (-o.days_late, o.due, _sort_name(o.name), o.code, o.id))
+    silent.sort(key=lambda s: (name_key(s.name), s.unit, s.code))
+    overdue.sort(key=lambda o: (-o.days_late, o.due, name_key(o.name), o.code, o.id))
     spent = dict(spent or {})
     budget_lines = [
         BudgetReportLine(code=line.obligation, title=known_titles.get(line.obligation, ""), lead=line.lead,
@@ -294,18 +291,18 @@ def build(rows: Iterable[ComplianceRow], *, plan: str, number: str | None, title
     return ComplianceReport(
         plan=plan, number=number, title=title, start=start, end=end, as_of=moment, total=total,
         by_duty=[DutyLine(code, t, k, c, tally) for code, (t, k, c, tally) in sorted(duties.items())],
-        by_unit=sorted((UnitLine(u, name(u), tally) for u, tally in units.items()), key=lambda u: (_sort_name(u.name), u.unit)),
+        by_unit=sorted((UnitLine(u, name(u), tally) for u, tally in units.items()), key=lambda u: (name_key(u.name), u.unit)),
         by_duty_unit=sorted(
             (DutyUnitLine(code, duties[code][0], duties[code][1], duties[code][2], unit, name(unit), tally)
              for (code, unit), tally in pairs.items()),
-            key=lambda d: (d.code, _sort_name(d.name), d.unit)),
+            key=lambda d: (d.code, name_key(d.name), d.unit)),
         overdue=overdue,
         silent=silent,
         by_channel=sorted((ChannelLine(c, channel_label(c), tally) for c, tally in channels.items()),
-                          key=lambda c: (c.channel is None, _sort_name(c.label))),
+                          key=lambda c: (c.channel is None, name_key(c.label))),
         months=months,
         matrix=sorted((MatrixLine(u, name(u), tuple(cells), _summed(cells)) for u, cells in matrix.items()),
-                      key=lambda m: (_sort_name(m.name), m.unit)),
+                      key=lambda m: (name_key(m.name), m.unit)),
         budget=budget_lines,
     )
 

@@ -67,7 +67,7 @@ def tables(report: ComplianceReport) -> list[Table]:
         [(u.unit, u.name, *_values(u.tally)) for u in report.by_unit], share_note)
     overdue = Table(
         "overdue", _("Overdue"),
-        (_("Occurrence"), _("Duty code"), _("Duty"), _("Unit"), _("Deadline (Vietnam time)"), _("Days late"),
+        (_("Occurrence ID"), _("Duty code"), _("Duty"), _("Unit"), _("Deadline (Vietnam time)"), _("Days late"),
          _("Delivered"), _("Required")),
         ("id", "text", "text", "text", "datetime", "count", "count", "count"),
         [(o.id, o.code, o.title, o.name, o.due, o.days_late, o.delivered, o.at_least) for o in report.overdue],

@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 
 from ..i18n import _, ngettext
+from ..vi_order import folded
 from .compliance_report import ComplianceReport, MatrixLine, Tally
 
 MAX_ROWS = 40
@@ -38,7 +39,7 @@ def rows_of(report: ComplianceReport, limit: int = MAX_ROWS) -> list[HeatRow]:
     """The rows drawn, the worst first: every unit when they fit, else the worst `limit - 1` and one pooled row."""
     def badness(line: MatrixLine) -> tuple[float, int, str]:
         share = line.total.share_on_time
-        return (2.0 if share is None else share, -line.total.overdue, line.name.casefold())
+        return (2.0 if share is None else share, -line.total.overdue, folded(line.name))
 
     ranked = sorted(report.matrix, key=badness)  # the worst first: who is behind, at a glance
     chosen, rest = (ranked, []) if len(ranked) <= limit else (ranked[:limit - 1], ranked[limit - 1:])
