@@ -94,6 +94,6 @@ def tables(report: ComplianceReport) -> list[Table]:
         ("text", "text", "text", "text", "vnd", "vnd", "vnd", "share", "count", "count", "text"),
         [(b.code, b.title, b.lead_name or "", b.source or "", b.planned, b.spent, b.remaining, b.share_spent,
           b.tally.owed, b.tally.on_time, b.note or "") for b in report.budget],
-        _("Planned: the plan's budget lines; spent: what was entered with `commplan spend` up to {day}.").format(
-            day=f"{report.end:%d/%m/%Y}"))
+        (_("Planned: the plan's budget lines; spent: the expenses recorded up to {day}.") if report.budget else
+         _("This plan has no budget line and no expense was recorded for it.")).format(day=f"{report.end:%d/%m/%Y}"))
     return [by_duty, by_unit, overdue, silent, by_channel, matrix, budget]
