@@ -75,8 +75,8 @@ def seed_documents() -> Path:
     return require_seeds()
 
 
-def plan_yaml(obligations: str, header: str = "", events: str = "") -> str:
-    """A plan file around `obligations` (YAML list items, indented by two spaces)."""
+def plan_yaml(obligations: str, header: str = "", events: str = "", indicators: str = "") -> str:
+    """A plan file around `obligations` (YAML list items, indented by two spaces), and its `indicators`."""
     text = textwrap.dedent(
         """\
         commplan: 1
@@ -94,6 +94,8 @@ def plan_yaml(obligations: str, header: str = "", events: str = "") -> str:
     if events:
         text += "events:\n" + textwrap.indent(textwrap.dedent(events), "  ")
     text += "obligations:\n" + textwrap.indent(textwrap.dedent(obligations), "  ")
+    if indicators:
+        text += "indicators:\n" + textwrap.indent(textwrap.dedent(indicators), "  ")
     return text
 
 
@@ -101,9 +103,9 @@ def plan_yaml(obligations: str, header: str = "", events: str = "") -> str:
 def write_plan(tmp_path):
     """Write a units file and a plan file; return the loaded catalog."""
 
-    def write(obligations: str, header: str = "", events: str = ""):
+    def write(obligations: str, header: str = "", events: str = "", indicators: str = ""):
         (tmp_path / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
-        (tmp_path / "plan.yaml").write_text(plan_yaml(obligations, header, events), encoding="utf-8")
+        (tmp_path / "plan.yaml").write_text(plan_yaml(obligations, header, events, indicators), encoding="utf-8")
         catalog, _ = load_catalog([tmp_path], strict=True)
         return catalog
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from .i18n import _
+from .i18n import N_, _
 
 
 class PeriodKind(str, Enum):
@@ -34,6 +34,14 @@ PATTERNS = (
     (PeriodKind.YEAR, re.compile(r"(\d{4})")),
 )
 FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a plan's targets may name
+
+# the period each report template of an indicator (`report: [weekly, monthly]`) is filled for
+TEMPLATE_KINDS = {
+    "weekly": PeriodKind.WEEK, "monthly": PeriodKind.MONTH, "quarterly": PeriodKind.QUARTER,
+    "half-yearly": PeriodKind.HALF, "yearly": PeriodKind.YEAR,
+}
+KIND_NAMES = {PeriodKind.WEEK: N_("week"), PeriodKind.MONTH: N_("month"), PeriodKind.QUARTER: N_("quarter"),
+              PeriodKind.HALF: N_("half year"), PeriodKind.YEAR: N_("year")}
 
 
 class PeriodError(ValueError):
@@ -144,3 +152,66 @@ class FigureRow:
     recorded_at: dt.datetime
     recorded_by: str | None
     version: int  # 1 for the first figure, then each correction
+    source: str = "cli"  # cli | import | web | api
+    # `record_figure` only: the same value and note as the figure in force, so nothing new was written
+    unchanged: bool = False
+
+
+class NotANumber(ValueError):
+    """A figure that is not a number; the message (translated) says how to write one."""
+
+
+def _grouped(text: str, separator: str) -> bool:
+    """`1.234.567` with `.`: digits grouped by thousands."""
+    return re.fullmatch(r"\d{1,3}(?:" + re.escape(separator) + r"\d{3})+", text) is not None
+
+
+def parse_value(text: str) -> Decimal:
+    """A figure as a clerk types it: `120`, `12,5` or `12.5`, `1.234,5` or `1,234.5`, `1 234`. A lone
+    separator followed by exactly three digits (`1.234`) could be a thousand or a decimal: refused, with
+    both readings, rather than guessed. A sign is read (`-5`), so that the ledger can say why it refuses it."""
+    shown = text.strip()
+    value = shown.replace("\u00a0", "").replace(" ", "")
+    bad = NotANumber(_("'{text}' is not a number: write it as 120, 12,5 or 1.234,5").format(text=shown))
+    if not re.fullmatch(r"-?\d(?:[\d.,]*\d)?", value):
+        raise bad
+    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
+    if "." in digits and "," in digits:  # the last one is the decimal point, the other groups thousands
+        point = "," if digits.rfind(",") > digits.rfind(".") else "."
+        group = "." if point == "," else ","
+        whole, fraction = digits.rsplit(point, 1)
+        if point in whole or not _grouped(whole, group):
+            raise bad
+        plain = whole.replace(group, "") + "." + fraction
+    elif "." in digits or "," in digits:
+        separator = "." if "." in digits else ","
+        parts = digits.split(separator)
+        if len(parts) > 2:  # 1.234.567: thousands
+            if not _grouped(digits, separator):
+                raise bad
+            plain = "".join(parts)
+        elif len(parts[1]) == 3 and parts[0] != "0":
+            raise NotANumber(_("'{text}' is ambiguous: is it {whole} or {decimal}? Write {whole} (without a thousands "
+                               "separator), or {decimal} for a decimal number").format(
+                text=shown, whole=parts[0] + parts[1], decimal=parts[0] + "," + parts[1]))
+        else:
+            plain = parts[0] + "." + parts[1]
+    else:
+        plain = digits
+    return Decimal(sign + plain)
+
+
+def plain_value(value: Decimal) -> Decimal:
+    """`120.0000` as `120`, `12.5000` as `12.5`: a figure read back from the database, as it was written."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def format_value(value: Decimal) -> str:
+    """A figure as the forms print it, the Vietnamese way: `1.234,5`."""
+    value = plain_value(value)
+    sign = "-" if value < 0 else ""
+    whole, _point, fraction = f"{abs(value):f}".partition(".")
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return sign + grouped + ("," + fraction if fraction else "")

@@ -64,6 +64,8 @@ class DeadlineEvent:
     section: str | None = None  # section of the source document, e.g. III.1
     quote: str | None = None  # the source text
     partners: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()  # a report's `to:`, as unit names
+    indicators: tuple[str, ...] = ()  # the figures a report carries: `name (measure)`
     link: str | None = None  # the one-click report link
     channel: str | None = None  # shown as CATEGORIES, e.g. "Cổng TTĐT"
     alarms: tuple[dt.timedelta, ...] = ()  # how long before the deadline; see the module notes
@@ -72,6 +74,8 @@ class DeadlineEvent:
     def __post_init__(self) -> None:
         # Lists are accepted for convenience; tuples keep the event hashable.
         object.__setattr__(self, "partners", tuple(self.partners))
+        object.__setattr__(self, "recipients", tuple(self.recipients))
+        object.__setattr__(self, "indicators", tuple(self.indicators))
         object.__setattr__(self, "alarms", tuple(self.alarms))
         if self.due_at.tzinfo is None or self.due_at.utcoffset() is None:
             raise ValueError(f"{self.uid}: due_at must be an aware datetime")

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from ..ledger import Ledger
 from ..plan.catalog import Catalog, Plan
 from ..plan.model import Channel, Obligation
+from ..plan.report_duty import carried_indicators, recipients
 from ..schedule.reminders import _span
 from ..status import Status
 from .events import DeadlineEvent, calendar_of, stable_uid
@@ -77,6 +78,7 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
     rows = ledger.calendar_rows(as_of=as_of, plans=selection.plans, units=selection.units,
                                 start=selection.start, end=selection.end)
     events = []
+    labels: dict[tuple[str, str], tuple[str, ...]] = {}  # per obligation, not per row: feeds hold thousands
     for row in rows:
         plan = catalog.plans.get(row["plan"])
         try:
@@ -86,6 +88,8 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
         if plan is None or obligation is None:  # in the ledger, no longer among the plans given (edited since)
             continue
         local = row["due"].astimezone(ZoneInfo(plan.header.timezone))
+        if (plan.id, obligation.id) not in labels:
+            labels[plan.id, obligation.id] = tuple(i.label for i in carried_indicators(plan, obligation))
         events.append(DeadlineEvent(
             uid=stable_uid(row["plan"], row["obligation"], row["uid_unit"], row["window_start"], row["instance"]),
             plan_number=plan.header.number or plan.id, plan_title=plan.header.title, title=obligation.title,
@@ -94,6 +98,8 @@ def deadline_events(ledger: Ledger, catalog: Catalog, selection: Selection, *, a
             delivered=row["delivered"], state=STATES[row["status"]],
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners),
+            recipients=recipients(catalog.directory, obligation, local),
+            indicators=labels[plan.id, obligation.id],
             link=link(row["id"], row["unit"]) if link else None, channel=channel_name(obligation.channel),
             alarms=alarms_for(plan, obligation), sequence=row["sequence"],
         ))

@@ -47,6 +47,7 @@ from ..ledger import Ledger
 from ..plan.catalog import Catalog, Plan
 from ..plan.directory import Directory
 from ..plan.model import Obligation
+from ..plan.report_duty import carried_indicators, recipients
 from ..plan.values import ID_PATTERN
 from ..schedule import Expander, Occurrence
 from ..schedule.occurrences import EventValue
@@ -115,7 +116,8 @@ def series_of(catalog: Catalog, selection: Selection, *, events: Mapping[str, Ma
             by_unit: dict[str, list[DeadlineEvent]] = {}
             for occurrence in expander.occurrences(obligation, start, end, by="due"):
                 if wanted is None or occurrence.unit in wanted or wanted.intersection(occurrence.holders):
-                    by_unit.setdefault(occurrence.unit, []).append(_event(plan, obligation, occurrence, names, common))
+                    by_unit.setdefault(occurrence.unit, []).append(_event(plan, obligation, occurrence, names, common,
+                                                                        catalog.directory))
             for unit, found in by_unit.items():
                 out.append(Series(plan.id, obligation.id, unit, tuple(sorted(found, key=lambda e: (e.due_at, e.uid))),
                                   rule=obligation.rrule, anchor=expander.start_of(obligation)))
@@ -149,18 +151,19 @@ def _common(plan: Plan, obligation: Obligation, names: Mapping[str, str]) -> dic
         plan_number=plan.header.number or plan.id, plan_title=plan.header.title, title=obligation.title,
         section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
         partners=tuple(names.get(p, p) for p in obligation.partners), channel=channel_name(obligation.channel),
-        alarms=alarms_for(plan, obligation),
+        alarms=alarms_for(plan, obligation), indicators=tuple(i.label for i in carried_indicators(plan, obligation)),
     )
 
 
 def _event(plan: Plan, obligation: Obligation, occurrence: Occurrence, names: Mapping[str, str],
-           common: dict) -> DeadlineEvent:
+           common: dict, directory: Directory) -> DeadlineEvent:
     # The per-occurrence export's event (calendar.export.deadline_events), without the ledger's state.
     local = occurrence.due  # the engine gives it in the plan's timezone, where "end of day" is judged
     return DeadlineEvent(
         uid=stable_uid(plan.id, obligation.id, occurrence.unit, occurrence.window_start, occurrence.instance),
         holder=names.get(occurrence.unit, occurrence.unit), due_at=occurrence.due,
-        end_of_day=(local.hour, local.minute) == END_OF_DAY, at_least=occurrence.at_least, **common,
+        end_of_day=(local.hour, local.minute) == END_OF_DAY, at_least=occurrence.at_least,
+        recipients=recipients(directory, obligation, local) if obligation.to else (), **common,
     )
 
 
@@ -409,7 +412,8 @@ def single_vevent(event: DeadlineEvent, *, now: dt.datetime) -> Event:
 
 def repeating_vevent(series: Series, fit: Fit, *, now: dt.datetime) -> Event:
     all_day = series.all_day
-    model = replace(series.events[0], due_at=_deadline(fit.start, all_day))  # the DTSTART instance
+    model = replace(series.events[0], due_at=_deadline(fit.start, all_day),  # the DTSTART instance
+                    recipients=_recipients_over(series.events))
     rule = dict(part.split("=", 1) for part in fit.rule.split(";"))
     recur = vRecur.from_ical(fit.rule)
     recur["UNTIL"] = [fit.until.date() if all_day else fit.until.replace(tzinfo=VN).astimezone(dt.UTC)]
@@ -481,6 +485,19 @@ def recurring_calendar(ledger: Ledger, catalog: Catalog, selection: Selection, *
 
 
 # ---------------------------------------------------------------- small helpers
+
+def _recipients_over(events: Sequence[DeadlineEvent]) -> tuple[str, ...]:
+    """The recipients of a series: one, or each with the first deadline it receives when a recipient
+    merges into another during the series (`Sở KH&CN (từ hạn 25/03/2025)`)."""
+    changes: list[DeadlineEvent] = []
+    for event in events:
+        if not changes or event.recipients != changes[-1].recipients:
+            changes.append(event)
+    if len(changes) == 1:
+        return changes[0].recipients
+    return tuple(f"{'; '.join(e.recipients) or '—'} (từ hạn {e.local_due:%d/%m/%Y})" if i else '; '.join(e.recipients)
+                 for i, e in enumerate(changes))
+
 
 def _naive(start: dt.date | dt.datetime) -> dt.datetime:
     if isinstance(start, dt.datetime):

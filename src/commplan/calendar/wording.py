@@ -52,7 +52,7 @@ def description(event: DeadlineEvent) -> str:
         f"Hạn: {deadline(event)}",
         f"Đã thực hiện: {event.delivered}/{event.at_least}",
         f"Tình trạng: {STATE_LABELS[event.state]}",
-    ]
+    ] + _carried(event)
     if event.quote:
         lines.append(f"Trích văn bản: “{event.quote}”")
     if event.link:
@@ -87,13 +87,13 @@ def series_description(event: DeadlineEvent, *, repeats: str, count: int, first:
         lines.append(f"Trừ các ngày: {_dates(skipped)}")
     if added:
         lines.append(f"Thêm các ngày: {_dates(added)}")
-    return "\n".join(lines + _closing(event))
+    return "\n".join(lines + _carried(event) + _closing(event))
 
 
 def planning_description(event: DeadlineEvent) -> str:
     """One deadline's text in the recurring view: `description` without the count delivered and the
     status, which this view does not track."""
-    return "\n".join(_heading(event) + [f"Hạn: {deadline(event)}"] + _closing(event))
+    return "\n".join(_heading(event) + [f"Hạn: {deadline(event)}"] + _carried(event) + _closing(event))
 
 
 WEEKDAY_NAMES = {"MO": "thứ Hai", "TU": "thứ Ba", "WE": "thứ Tư", "TH": "thứ Năm", "FR": "thứ Sáu", "SA": "thứ Bảy",
@@ -159,7 +159,16 @@ def _heading(event: DeadlineEvent) -> list[str]:
     if event.partners:
         # "; " because unit names contain commas ("UBND các huyện, thị xã, thành phố").
         lines.append(f"Đơn vị phối hợp: {'; '.join(event.partners)}")
+    if event.recipients:
+        lines.append(f"Gửi đến: {'; '.join(event.recipients)}")
     return lines
+
+
+def _carried(event: DeadlineEvent) -> list[str]:
+    """`Các chỉ tiêu cần báo cáo:` then `1. Số hộ … (Hộ)`, one a line: names are long (and hold commas)."""
+    if not event.indicators:
+        return []
+    return ["Các chỉ tiêu cần báo cáo:", *(f"{n}. {label}" for n, label in enumerate(event.indicators, 1))]
 
 
 def _closing(event: DeadlineEvent) -> list[str]:

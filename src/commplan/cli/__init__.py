@@ -16,11 +16,14 @@ from . import (
     calendar,
     data,
     evidence,
+    figures,
     links,
     plans,
     reminders,
+    report,
     run,
     serve,
+    spend,
     status,
     sync,
     units,
@@ -30,7 +33,8 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, status, reminders, calendar, units, users, links, data, run, worker, serve)
+MODULES = (plans, sync, evidence, figures, spend, status, report, reminders, calendar, units, users, links, data, run,
+           worker, serve)
 
 
 def build_parser() -> argparse.ArgumentParser:

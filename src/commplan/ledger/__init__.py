@@ -5,6 +5,7 @@ from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, LedgerRefused, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_state import FeedState
+from .figures import FigureEntry, FigureError, FigureImport, RowProblem
 from .idempotency import ApiAnswer, IdempotencyConflict
 from .overdue import OverdueRow
 from .revocations import RevokedLink
@@ -22,6 +23,9 @@ __all__ = [
     "EvidenceInput",
     "EvidenceItem",
     "FeedState",
+    "FigureEntry",
+    "FigureError",
+    "FigureImport",
     "IdempotencyConflict",
     "IssuedToken",
     "Ledger",
@@ -35,6 +39,7 @@ __all__ = [
     "RecordResult",
     "ReplayRefused",
     "RevokedLink",
+    "RowProblem",
     "Scope",
     "Status",
     "SummaryRow",

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -22,22 +23,26 @@ from sqlalchemy import BindParameter, Connection, DateTime, bindparam, select, t
 from sqlmodel import col
 
 from .. import clock, links
+from ..figures import FigureRow, Period
 from ..i18n import _
 from ..plan.catalog import Catalog
 from ..schedule.bounds import horizon_problem
 from ..schedule.occurrences import Instance
 from . import (
     acknowledgements,
+    compliance,
     coordinator_view,
     deadlines,
     documents,
     events,
     feed_state,
+    figures,
     idempotency,
     outbox,
     overdue,
     records,
     revocations,
+    spending,
     summary,
     tokens,
     users,
@@ -56,6 +61,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_state import FeedState
+from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
 from .reminders import ReminderReport, queue_reminders
 from .report_view import ReportView, duty
@@ -456,6 +462,114 @@ class Ledger:
         raise LedgerError(_("no window contains {date}; the nearest are {windows} (choose one with --occurrence ID)").format(
             date=f"{day:%d/%m/%Y}", windows=windows))
 
+    # ------------------------------------------------------------ figures
+
+    def record_figure(self, plan: str | None, indicator: str, unit: str, period: Period, value: Decimal | int, *,
+                      note: str | None = None, source: str = "cli", actor: str | None = None,
+                      now: dt.datetime | None = None) -> FigureRow:
+        """Record a unit's figure for an indicator and a period, checked against the synced plan (see
+        `figures.check`; FigureError says what is wrong). The same figure again (same value and note) writes
+        nothing (`unchanged`); another value is a correction: the next version, which counts from now on.
+        `plan` None: the plan with this indicator (the one `unit` reports it in, if several)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            return self._record_figure(connection, plan, indicator, unit, period, value, note=note, source=source,
+                                       actor=actor, moment=moment)
+
+    def import_figures(self, entries: Iterable[FigureEntry], *, skip_bad_rows: bool = False,
+                       dry_run: bool = False, source: str = "import", actor: str | None = None,
+                       now: dt.datetime | None = None) -> FigureImport:
+        """Record many figures in one transaction: every entry is checked, and a problem is kept with its
+        row; with problems and no `skip_bad_rows`, or on a `dry_run`, nothing is written."""
+        moment = now or utc_now()
+        recorded: list[FigureRow] = []
+        problems: list[figures.RowProblem] = []
+
+        class Undo(Exception):
+            pass
+
+        try:
+            with self.transaction() as connection:
+                for entry in entries:
+                    try:
+                        recorded.append(self._record_figure(
+                            connection, entry.plan, entry.indicator, entry.unit, entry.period, entry.value,
+                            note=entry.note, source=source, actor=actor, moment=moment))
+                    except figures.FigureError as error:
+                        problems.append(figures.RowProblem(entry.row, error.field, str(error)))
+                if dry_run or (problems and not skip_bad_rows):
+                    raise Undo  # rolls the transaction back
+        except Undo:
+            return figures.FigureImport(tuple(recorded), tuple(problems), written=False)
+        return figures.FigureImport(tuple(recorded), tuple(problems), written=True)
+
+    def _record_figure(self, connection: Connection, plan: str | None, indicator: str, unit: str, period: Period,
+                       value: Decimal | int, *, note: str | None, source: str, actor: str | None,
+                       moment: dt.datetime) -> FigureRow:
+        if source not in figures.SOURCES:
+            raise LedgerError(_("unknown source '{source}' ({choices})").format(
+                source=source, choices=", ".join(figures.SOURCES)))
+        try:
+            note = optional_text(note, "note")
+        except LedgerError as error:
+            raise figures.FigureError(str(error), "note") from None
+        actor = optional_text(actor, "actor")
+        facts, found = figures.resolve(connection, plan, indicator, unit)
+        number = figures.check(connection, facts, found, unit, period, value, moment)
+        before = figures.current(connection, facts.id, found.id, unit, period.label)
+        if before is not None and before.value == number and before.note == note:
+            return replace(before, unchanged=True)
+        if before is not None and moment < before.recorded_at:
+            raise figures.FigureError(_("the figure in force was recorded at {time} on {date}, after this moment")
+                                      .format(time=f"{before.recorded_at.astimezone(DEFAULT_TZ):%H:%M}",
+                                              date=f"{before.recorded_at.astimezone(DEFAULT_TZ):%d/%m/%Y}"), "")
+        version = before.version + 1 if before else 1
+        figures.insert_figure(connection, facts.id, found.id, unit, period, number, note, source, actor, moment, version)
+        details: dict[str, Any] = {"value": str(number), "version": version, "source": source,
+                                   **({"note": note} if note else {})}
+        if before is not None:
+            details["previous"] = str(before.value)
+        records.audit(connection, actor=actor, action="figure" if before is None else "figure-correct",
+                      subject=f"figure/{facts.id}/{found.id}/{unit}/{period.label}", details=details, at=moment)
+        return FigureRow(plan=facts.id, indicator=found.id, unit=unit, period=period, value=number, note=note,
+                         recorded_at=moment, recorded_by=actor, version=version, source=source)
+
+    def figures(self, plan: str, *, indicators: Iterable[str] = (), units: Iterable[str] = (),
+                periods: Iterable[Period | str] = (), until: dt.datetime | None = None) -> list[FigureRow]:
+        """The figures of a plan as they stood at `until` (default: now): the latest version of each
+        (indicator, unit, period) recorded at or before it, by period start, kind, indicator and unit.
+        `units` takes groups too (their members); `periods` Periods or labels (2021-W47)."""
+        labels = sorted({p.label if isinstance(p, Period) else str(p).strip().upper() for p in periods})
+        with self.transaction(read_only=True) as connection:
+            figures.plan_facts(connection, plan)
+            wanted = list(units)
+            if wanted:
+                wanted = figures.expand(wanted, figures.members(connection)) + wanted
+            return figures.latest(connection, plan, indicators=sorted(set(indicators)), units=sorted(set(wanted)),
+                                  periods=labels, until=until)
+
+    def figure_history(self, plan: str, indicator: str, unit: str, period: Period | str) -> list[FigureRow]:
+        """Every version of one figure, the first first (the last one counts)."""
+        label = period.label if isinstance(period, Period) else str(period).strip().upper()
+        with self.transaction(read_only=True) as connection:
+            figures.plan_facts(connection, plan)
+            return figures.history(connection, plan, indicator, unit, label)
+
+    def indicators(self, plans: Iterable[str] = ()) -> list[Indicator]:
+        """The indicators of these plans (all, without) as last synced, in plan order."""
+        with self.transaction(read_only=True) as connection:
+            wanted = list(plans)
+            for plan in wanted:
+                figures.plan_facts(connection, plan)
+            return figures.indicators(connection, wanted)
+
+    def indicators_reported_by(self, plan: str, unit: str) -> list[Indicator]:
+        """The indicators of a plan whose figures `unit` may record (its `reported_by`, groups expanded, or
+        the coordinator's), as last synced, in plan order: what a unit's figures form offers."""
+        with self.transaction(read_only=True) as connection:
+            facts = figures.plan_facts(connection, plan)
+            return [i for i in figures.indicators(connection, [plan]) if unit in figures.reporters(connection, facts, i)]
+
     # ------------------------------------------------------------ excusals
 
     def excuse(self, occurrence_id: int, reason: str, *, actor: str | None = None, now: dt.datetime | None = None) -> None:
@@ -631,6 +745,65 @@ class Ledger:
         """Each plan's number as issued (e.g. "12/KH-UBND"), by plan id."""
         with self.transaction(read_only=True) as connection:
             return dict(connection.execute(select(col(t.PlanRow.id), col(t.PlanRow.number))).all())
+
+    def plan_header(self, plan: str) -> tuple[str | None, str]:
+        """(number as issued, title) of a plan; LedgerError naming the close ids when there is none."""
+        with self.transaction(read_only=True) as connection:
+            self._filters(connection, [plan], [])  # refuses an unknown plan, with a suggestion
+            number, title = connection.execute(
+                select(col(t.PlanRow.number), col(t.PlanRow.title)).where(col(t.PlanRow.id) == plan)).one()
+        return number, title
+
+    def obligation_titles(self, plan: str) -> dict[str, str]:
+        """The plan's obligations' titles by code (those removed from the plan too)."""
+        with self.transaction(read_only=True) as connection:
+            query = select(col(t.ObligationRow.code), col(t.ObligationRow.title)).where(col(t.ObligationRow.plan_id) == plan)
+            return dict(connection.execute(query).all())
+
+    def compliance_rows(self, plan: str, due_from: dt.date, due_to: dt.date, *,
+                        as_of: dt.datetime | None = None) -> list[compliance.ComplianceRow]:
+        """Every occurrence of `plan` due from `due_from` to `due_to` (Vietnam dates, both included), orphans
+        left out, with its obligation's kind and channel and its status at `as_of` (default now): what the
+        compliance report counts (`reports.compliance_report`)."""
+        with self.transaction(read_only=True) as connection:
+            self._filters(connection, [plan], [])
+            params = {"plan": plan, "as_of": to_db(as_of or utc_now()),
+                      "due_from": to_db(_moment(due_from, DEFAULT_TZ)),
+                      "due_before": to_db(_moment(due_to + dt.timedelta(days=1), DEFAULT_TZ))}
+            return compliance.rows(connection, params, _expanding(params))
+
+    # ------------------------------------------------------------ spending
+
+    def record_spending(self, obligation: str, amount: Decimal | str, on: dt.date, *, note: str | None = None,
+                        actor: str | None = None, now: dt.datetime | None = None) -> tuple[int, str, str]:
+        """Record money spent on an obligation (id, or PLAN/OBLIGATION when several plans have it):
+        an exact amount in VND (a Decimal, or text as people write it: "12.500.000đ"), on a day; audited.
+        Returns (spending id, plan id, obligation code)."""
+        moment = now or utc_now()
+        value = amount if isinstance(amount, Decimal) else spending.parse_amount(amount)
+        if not value.is_finite() or value <= 0:
+            raise LedgerError(_("an amount spent must be more than 0 VND"))
+        if not dt.date(1900, 1, 1) <= on <= dt.date(9000, 12, 31):
+            raise LedgerError(_("{date}: the year must be between 1900 and 9000").format(date=on.isoformat()))
+        text_note = optional_text(note, "note") if note is not None else None
+        with self.transaction() as connection:
+            obligation_id, plan_id, _tz = self._resolve_obligation(connection, obligation)
+            code = obligation.rpartition("/")[2]
+            spending_id = spending.record(connection, obligation_id, value, on, text_note, actor=actor, at=moment)
+            records.audit(connection, actor=actor, action="spend", subject=f"{plan_id}/{code}",
+                          details={"spending": spending_id, "amount": str(value), "on": on,
+                                   **({"note": text_note} if text_note else {})}, at=moment)
+        return spending_id, plan_id, code
+
+    def spent(self, plan: str, *, until: dt.date | None = None) -> dict[str, Decimal]:
+        """The plan's spending summed per obligation code, up to `until` (included; None: all)."""
+        with self.transaction(read_only=True) as connection:
+            return spending.spent_by_obligation(connection, plan, until)
+
+    def spending_list(self, plan: str) -> list[spending.Spending]:
+        """Every amount recorded for the plan, by day."""
+        with self.transaction(read_only=True) as connection:
+            return spending.listing(connection, plan)
 
     def report_view(self, occurrence_id: int, unit: str, *, as_of: dt.datetime | None = None) -> ReportView | None:
         """What the report page of `unit`'s link to occurrence #`occurrence_id` shows at `as_of` (default

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Date, DateTime, bindparam, delete, insert, select, text, update
 from sqlmodel import col
 
-from ..plan.catalog import Catalog
+from ..plan.catalog import Catalog, Plan
 from ..plan.directory import Directory
 from ..plan.model import Obligation
 from ..schedule.occurrences import EventValue, Expander, Occurrence
@@ -201,6 +201,7 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
             else:
                 connection.execute(insert(t.EventRow).values(plan_id=plan.id, code=event.id, title=event.title, date=event.date,
                                                              repeats=event.repeats))
+        _mirror_indicators(connection, plan)
         existing = _obligation_ids(connection, plan.id)
         rows: list[dict[str, Any]] = [
             {
@@ -233,6 +234,22 @@ def _mirror_plans(connection: Connection, catalog: Catalog, stamp: dt.datetime) 
                 .values(removed_at=stamp)
             )
     return ids
+
+
+def _mirror_indicators(connection: Connection, plan: Plan) -> None:
+    """A plan's indicators, rewritten whole: they have no history of their own (their figures do)."""
+    connection.execute(delete(t.IndicatorRow).where(col(t.IndicatorRow.plan_id) == plan.id))
+    rows = [
+        {
+            "plan_id": plan.id, "code": i.id, "position": position,
+            "section": str(i.section) if i.section is not None else None, "name": i.name, "measure": i.measure,
+            "aggregate": i.aggregate.value, "baseline": i.baseline, "of_code": i.of,
+            "reported_by": " ".join(i.reported_by), "report": " ".join(r.value for r in i.report),
+        }
+        for position, i in enumerate(plan.indicators)
+    ]
+    if rows:
+        connection.execute(insert(t.IndicatorRow), rows)
 
 
 # ---------------------------------------------------------------- occurrences

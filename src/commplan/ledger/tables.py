@@ -13,6 +13,7 @@ Conventions:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Table,
     Text,
@@ -482,3 +484,70 @@ class ApiIdempotencyRow(SQLModel, table=True):
     response_status: int | None = Field(default=None, sa_column=Column(Integer))
     response_body: str | None = Field(default=None, sa_column=Column(Text))
     created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class SpendingRow(SQLModel, table=True):
+    """Money spent on an obligation's budget line (`commplan spend`): an exact amount in VND, on a day.
+    Never edited or deleted; each row is in the audit log."""
+
+    __tablename__ = "spending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    obligation_id: int = Field(sa_column=Column(Integer, ForeignKey("obligation.id"), nullable=False, index=True))
+    amount: Decimal = Field(sa_column=Column(Numeric(18, 2), nullable=False))  # VND; Numeric: exact, never a float
+    spent_on: dt.date = Field(sa_column=Column(Date, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class IndicatorRow(SQLModel, table=True):
+    """A plan's indicator (chỉ tiêu), mirrored by `sync` like its obligations: what a recorded figure is
+    checked against (who reports it, for which periods). Rewritten whole for each synced plan; the
+    figures keep their indicator's id, so an indicator that leaves the plan leaves its figures as they were."""
+
+    __tablename__ = "indicator"
+
+    plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), primary_key=True))
+    code: str = Field(sa_column=Column(String(100), primary_key=True))
+    position: int = Field(sa_column=Column(Integer, nullable=False))  # its order in the plan
+    section: str | None = Field(default=None, sa_column=Column(Text))
+    name: str = Field(sa_column=Column(Text, nullable=False))
+    measure: str | None = Field(default=None, sa_column=Column(Text))
+    aggregate: str = Field(sa_column=Column(String(10), nullable=False))  # sum | last
+    baseline: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    of_code: str | None = Field(default=None, sa_column=Column(String(100)))  # the baseline a percent target is of
+    reported_by: str = Field(sa_column=Column(Text, nullable=False))  # space-separated unit and group ids, as written
+    report: str = Field(sa_column=Column(Text, nullable=False))  # space-separated templates: weekly monthly ...
+
+
+# A figure's value: an exact decimal, at most FIGURE_DIGITS significant digits of which FIGURE_SCALE after the
+# point. 15 digits in all, because SQLite keeps a NUMERIC as a double, exact to 15 significant digits.
+FIGURE_DIGITS, FIGURE_SCALE = 15, 4
+
+
+class FigureRecordRow(SQLModel, table=True):
+    """One recorded figure: an indicator's value for a unit and a period. Never updated: a correction is
+    a new row with the next `version`, and the latest one recorded by a moment is the one that counts then."""
+
+    __tablename__ = "figure"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "indicator", "unit_id", "period", "version", name="uq_figure_version"),
+        # a form's figures: a plan's periods, then the latest version of each
+        Index("ix_figure_plan_period", "plan_id", "period_start", "indicator", "unit_id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    plan_id: str = Field(sa_column=Column(String(100), ForeignKey("plan.id"), nullable=False))
+    indicator: str = Field(sa_column=Column(String(100), nullable=False))
+    unit_id: str = Field(sa_column=Column(String(100), nullable=False))
+    period: str = Field(sa_column=Column(String(10), nullable=False))  # its label: 2021-W47, 2021-11, 2021-Q4, 2021-H2, 2021
+    period_kind: str = Field(sa_column=Column(String(10), nullable=False))  # week | month | quarter | half | year
+    period_start: dt.date = Field(sa_column=Column(Date, nullable=False))
+    period_end: dt.date = Field(sa_column=Column(Date, nullable=False))
+    value: Decimal = Field(sa_column=Column(Numeric(FIGURE_DIGITS, FIGURE_SCALE), nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    source: str = Field(sa_column=Column(String(20), nullable=False))  # cli | import | web | api
+    recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    recorded_by: str | None = Field(default=None, sa_column=Column(Text))
+    version: int = Field(sa_column=Column(Integer, nullable=False))  # 1, then 2 for the first correction ...

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from ..calendar import DeadlineEvent, calendar_of, stable_uid
 from ..calendar.export import alarms_for, channel_name
 from ..plan.catalog import Catalog
+from ..plan.report_duty import carried_indicators, recipients
 from ..status import Status
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -44,6 +45,8 @@ def occurrences_ics(catalog: Catalog, steps: list[dict], names: dict[str, str], 
             state=(Status.OVERDUE if step["due_at"] < now else Status.OPEN).calendar_state,
             section=str(obligation.ref) if obligation.ref is not None else None, quote=obligation.quote,
             partners=tuple(names.get(p, p) for p in obligation.partners), link=link(step),
+            recipients=recipients(catalog.directory, obligation, step["due_at"].astimezone(VN)),
+            indicators=tuple(i.label for i in carried_indicators(plan, obligation)),
             channel=channel_name(obligation.channel), alarms=alarms_for(plan, obligation),
         )
     if not events:

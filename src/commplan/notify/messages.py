@@ -47,6 +47,9 @@ class Item:
     plan: str | None = None  # the plan's number, e.g. 241/KH-UBND
     unit: str | None = None  # for escalations: the unit that is late
     link: str | None = None  # the one-click report link, when the web app is configured
+    to: str | None = None  # a report's recipients (`to:`), their names
+    to_short: str | None = None  # the same in short names, for an SMS
+    indicators: tuple[str, ...] = ()  # the figures the report carries: `name (measure)`
 
     def headline(self, now: dt.datetime) -> str:
         if self.step.startswith("before-"):
@@ -106,6 +109,7 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
             # ZNS has 30 characters for the status: an escalation's unit name goes with the task instead
             "short": f"Quá hạn {item.days_late(now)} ngày" if item.step == "escalate" else sentence(item.headline(now)),
             "task": f"{item.unit}: {item.title}" if item.step == "escalate" and item.unit else item.title,
+            "to": item.to, "to_short": item.to_short, "indicators": list(item.indicators),
         }
         for item in sorted(items, key=lambda i: i.due)
     ]
@@ -134,29 +138,56 @@ def _zns(recipient: str, rows: list[dict]) -> dict[str, str]:
 
 
 def _text(context: dict) -> str:
-    """The accented text (Zalo; email's plain part), within Zalo's 2000 characters: a long digest
-    shows its earliest deadlines and says how many more there are (the email lists them all)."""
+    """The accented text (Zalo; email's plain part), within Zalo's 2000 characters. What gives way, in
+    order: the indicators listed (the last first; then only their count), then the latest items of a long
+    digest, said as how many more there are (the email lists everything)."""
     rows = context["items"]
+    template = _ENV.get_template("reminder.txt.j2")
     text = ""
-    for shown in range(len(rows), 0, -1):
-        text = _ENV.get_template("reminder.txt.j2").render({**context, "items": rows[:shown], "more": len(rows) - shown})
-        if len(text.strip()) <= TEXT_LIMIT:
+    most = max(len(r["indicators"]) for r in rows)
+    tries = [(len(rows), listed) for listed in range(most, -1, -1)] + [(shown, 0) for shown in range(len(rows) - 1, 0, -1)]
+    for shown, listed in tries:
+        items = [{**row, "carried": _carried_lines(row, listed, indent="   " if context["digest"] else "")}
+                 for row in rows[:shown]]
+        text = template.render({**context, "items": items, "more": len(rows) - shown}).strip()
+        if len(text) <= TEXT_LIMIT:
             break
-    return text.strip()[:TEXT_LIMIT]
+    return text[:TEXT_LIMIT]
+
+
+def _carried_lines(row: dict, listed: int, *, indent: str) -> list[str]:
+    """`Gửi đến: …` and the indicators, at most `listed` of them (0: only how many there are)."""
+    lines = [f"Gửi đến: {row['to']}."] if row["to"] else []
+    indicators = row["indicators"]
+    if indicators and listed:
+        lines.append(f"Các chỉ tiêu cần báo cáo ({len(indicators)}):")
+        lines += [f"{n}. {label}" for n, label in enumerate(indicators[:listed], 1)]
+        if len(indicators) > listed:
+            lines.append(f"… và {len(indicators) - listed} chỉ tiêu khác.")
+    elif indicators:
+        lines.append(f"Số chỉ tiêu cần báo cáo: {len(indicators)}.")
+    return [indent + line for line in lines]
 
 
 def _sms(rows: list[dict]) -> str:
-    """One GSM-7 segment: headline, title cut to fit, deadline, and the one-click link (the title
-    gives way first; the link only when not even a few words of the title would fit)."""
+    """One GSM-7 segment: headline, title cut to fit, deadline, where the report goes and how many
+    indicators it carries (never the list), and the one-click link. What gives way, in order: the title
+    (down to a few words), the link (the report's page has everything), the recipient (the count stays),
+    then the count."""
     first = rows[0]
     more = f" (+{len(rows) - 1} viec khac)" if len(rows) > 1 else ""
     head = unaccented(f"{sentence(first['headline'])}: ")
     tail = unaccented(f" - Han {first['due']}{more}")
+    count = f"{len(first['indicators'])} chi tieu" if first["indicators"] else ""
+    to = unaccented(f"Gui {first['to_short']}") if first["to_short"] else ""
+    fixed = len(head) + len(tail) + 12  # 12: a few words of the title
+    choices = [" - " + "; ".join(filter(None, (to, count))) if to or count else "", f" - {count}" if count else "", ""]
+    carried = next((c for c in choices if fixed + len(c) <= SMS_LIMIT), "")
     link = f" {first['link']}" if first["link"] else ""
-    if len(head) + len(tail) + len(link) + 12 > SMS_LIMIT:
-        link = ""  # the deadline matters more than the link
-    room = SMS_LIMIT - len(head) - len(tail) - len(link)
+    if fixed + len(carried) + len(link) > SMS_LIMIT:
+        link = ""  # the deadline and where the report goes matter more than the link
+    room = SMS_LIMIT - len(head) - len(tail) - len(carried) - len(link)
     title = unaccented(first["title"])
     if len(title) > room:
         title = title[: max(room - 3, 0)].rstrip() + "..."
-    return (head + title + tail + link)[:SMS_LIMIT]
+    return (head + title + tail + carried + link)[:SMS_LIMIT]

@@ -49,6 +49,7 @@ from ..links import report_link
 from ..plan.catalog import Catalog
 from ..plan.model import QuietHours, Reminders
 from ..plan.model import ReminderChannel as Allowed
+from ..plan.report_duty import report_duty
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from . import registry
@@ -121,6 +122,13 @@ class Notifier:
         if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
             return None
         return report_link(*self.links, step["occurrence_id"], step["unit_id"], issued=now)
+
+    def _carried(self, step: dict) -> dict:
+        """Where the step's report goes and the indicators it carries, from the plan."""
+        duty = report_duty(self.catalog, step["plan_id"], step["code"], step["due_at"])
+        short = duty.recipients and report_duty(self.catalog, step["plan_id"], step["code"], step["due_at"], short=True)
+        return {"to": duty.to, "to_short": short.to if short else None,
+                "indicators": tuple(i.label for i in duty.indicators)}
 
     def policy(self, step: dict) -> Reminders:
         """The step's policy; a step whose obligation left the plan keeps the plan's (or the default)."""
@@ -210,7 +218,8 @@ class Notifier:
                 latest[step["occurrence_id"]] = step
         items = [
             Item(step=s["step"], title=s["title"], due=s["due_at"], at_least=s["at_least"], delivered=s["delivered"],
-                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None)
+                 plan=s["number"], unit=names.get(s["unit_id"], s["unit_id"]), link=self._link(s, now) if links else None,
+                 **self._carried(s))
             for s in latest.values()
         ]
         email = registry.family(route.address.channel) is Allowed.EMAIL  # the full list and the .ics go by email

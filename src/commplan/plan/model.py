@@ -596,6 +596,7 @@ class Aggregate(str, Enum):
 class Indicator(Strict):
     id: Id
     section: TextOrNumber | None = None
+    section_title: Text | None = None  # the group row's title in the forms; once per section is enough
     name: Text
     measure: Text | None = None
     targets: Annotated[dict[int, v.Target], _field(_targets)] = Field(default_factory=dict)

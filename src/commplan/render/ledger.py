@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from ..i18n import N_, _, ngettext
 from ..ledger.status import OccurrenceStatus, SummaryRow
 from ..status import APART, COLUMNS, STATUSES, Status
+from ..vi_order import folded
 from .occurrences import vietnamese_deadline
 from .tables import render, width
 
@@ -66,18 +67,10 @@ def summary_csv(by_plan: Sequence[SummaryRow], by_unit: Sequence[SummaryRow]) ->
     return out.getvalue()
 
 
-def _folded(text: str) -> str:
-    """Sort key that orders Vietnamese names as a reader expects (Đ with D, accents ignored first)."""
-    import unicodedata
-
-    base = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in base if not unicodedata.combining(c)).casefold()
-
-
 def summary_table(title: str, rows: Sequence[SummaryRow]) -> str:
     """The four buckets, excusals and untracked occurrences (due before the plan's tracking_from); rows
     with nothing yet due are left out of the table (not the JSON)."""
-    rows = sorted((r for r in rows if r.total or any(r.counts[s] for s in APART)), key=lambda r: _folded(r.name))
+    rows = sorted((r for r in rows if r.total or any(r.counts[s] for s in APART)), key=lambda r: folded(r.name))
     if not rows:
         return _("{title}: no duties.").format(title=title) + "\n"
     body = [(r.name, *(str(r.counts[s]) for s in COLUMNS), str(r.total)) for r in rows]

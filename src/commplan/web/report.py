@@ -29,9 +29,11 @@ from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import normalised, optional_text
 from ..ledger.report_view import ReportView
 from ..links import BadLink, ExpiredLink, read_report_token
+from ..plan.report_duty import report_duty
 from ..render.evidence import when
 from .errors import error_response
 from .pages import render
+from .report_figures import FigureProblem, FiguresForm, figures_form, recorded_notice, sent_fields, to_record, typed
 from .sessions import CSRF_FIELD, check_csrf, require_csrf
 from .upload_form import SentForm, Upload, read_form
 
@@ -193,7 +195,8 @@ def invalid(request: Request) -> Response:
 
 
 def page(request: Request, token: str, opened: Opened, *, problem: str | None = None,
-         form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+         form: dict[str, str] | None = None, status_code: int = 200, figures_problem: str | None = None,
+         figures_typed: dict[str, str] | None = None) -> Response:
     view = opened.view
     assert view is not None
     status = view.status
@@ -204,10 +207,13 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
     sent = request.query_params.get("gui")
     try:
         acknowledged = request.app.state.ledger.get().acknowledgements_of([opened.occurrence_id])[opened.occurrence_id]
+        figures = figures_form(request, status, opened.unit, opened.now)
     except LedgerError:  # a database blip: the 503 page, as when the page itself could not be read
         return error_response(request, 503, headers={"Retry-After": "300"})
+    carries = report_duty(request.app.state.catalog, status.plan, status.obligation, status.due)
     context: dict[str, Any] = {
         "token": token, "view": view, "duty": view.duty, "status": status,
+        "recipients": carries.to, "indicators": carries.indicators,
         "plan_number": view.duty.plan_number, "quote": obligation.quote if obligation else None,
         "owed": owed(view.duty.evidence_kind, status.at_least), "window": window(status.window_start, status.window_end),
         "deadline": deadline(status.due), "status_label": status.status.label, "status_value": status.status.value,
@@ -224,6 +230,8 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         "problem": problem, "form": form or {}, "first": view.duty.evidence_kind,
         "excuse_reason": view.duty.excuse_reason, "max_mb": megabytes(upload_limit(request)),
         "acknowledged": [{"when": when(a.at), "by": a.by_name} for a in acknowledged if a.unit_id == opened.unit],
+        "figures": figures, "figures_problem": figures_problem, "figures_typed": figures_typed,
+        "figures_sent": recorded_notice(request.query_params.get("so-lieu")),
     }
     return render(request, "report.html", context, status_code=status_code)
 
@@ -300,3 +308,38 @@ def acknowledge(request: Request, token: str, name: Annotated[str, Form(max_leng
     except LedgerError as error:
         return page(request, token, opened, problem=str(error), status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui=da-nhan", status_code=303)
+
+
+@router.post("/bao-cao/{token}/so-lieu", include_in_schema=False, dependencies=[Depends(require_csrf)])
+def record_figures(request: Request, token: str, sent: Annotated[dict[str, str], Depends(sent_fields)]) -> Response:
+    """The figures typed, for the token's unit (never one the form names) and the occurrence's period:
+    all recorded in one transaction, or none (report_figures)."""
+    opened = Opened(request, token)
+    if opened.problem is not None:
+        return opened.problem
+    view = opened.view
+    assert view is not None
+    if read_only(view, opened.now):
+        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
+                    status_code=409)
+    form: FiguresForm | None = None
+    try:
+        form = figures_form(request, view.status, opened.unit, opened.now)
+        if form is None:
+            return page(request, token, opened, status_code=404,
+                        problem=_("This duty carries no figures for your unit to report."))
+        result = request.app.state.ledger.get().import_figures(
+            to_record(form, sent, opened.unit), source="web", actor=f"link:{opened.unit}", now=opened.now)
+    except (LedgerRefused, LedgerUnavailable) as error:  # the database's words are for the operator's log
+        log.error(_("the report page could not record: %s"), error)
+        return page(request, token, opened, figures_problem=_(NOT_RECORDED), figures_typed=typed(sent),
+                    status_code=503)
+    except (FigureProblem, LedgerError) as error:
+        return page(request, token, opened, figures_problem=str(error), figures_typed=typed(sent), status_code=422)
+    if result.problems:  # the ledger refused one (negative, too large, a period not begun): nothing was written
+        first = result.problems[0]
+        name = form.fields[first.row].name if first.row is not None else ""
+        return page(request, token, opened, status_code=422, figures_typed=typed(sent),
+                    figures_problem=_("{indicator}: {problem}").format(indicator=name, problem=first.message))
+    written = sum(1 for r in result.recorded if not r.unchanged)
+    return RedirectResponse(f"/bao-cao/{token}?so-lieu={written}#so-lieu", status_code=303)

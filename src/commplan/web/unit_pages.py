@@ -24,6 +24,7 @@ from ..i18n import N_, Labels, _
 from ..ledger import LedgerError, OccurrenceStatus
 from ..ledger import evidence as evidence_labels
 from ..ledger.coordinator_view import OccurrenceView
+from ..plan.report_duty import report_duty
 from ..status import APART, BUCKETS, Status
 from .auth import VIETNAM, Viewer, editor, viewer
 from .errors import error_response
@@ -173,12 +174,14 @@ def occurrence_page(request: Request, view: OccurrenceView, who: Viewer, *, prob
         return error_response(request, 503, headers={"Retry-After": "60"})
     plan = request.app.state.catalog.plans.get(status.plan)
     obligation = next((o for o in plan.obligations if o.id == status.obligation), None) if plan else None
+    carries = report_duty(request.app.state.catalog, status.plan, status.obligation, status.due)
     excusal = view.excusal
     done = request.query_params.get("xong")
     context: dict[str, Any] = {
         "status": status, "parts": view.parts, "unit": names.get(status.unit, status.unit),
         "holders": [{"id": h, "name": names.get(h, h)} for h in view.holders if h != status.unit],
         "quote": obligation.quote if obligation else None, "owed": owed(view.parts.evidence_kind, status.at_least),
+        "recipients": carries.to, "indicators": carries.indicators,
         "window": window(status.window_start, status.window_end), "due": vn(status.due),
         "status_label": status.status.label, "status_value": status.status.value,
         "excusal": {"reason": excusal.reason, "when": vn(excusal.at), "by": excusal.by} if excusal else None,
