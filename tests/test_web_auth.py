@@ -146,3 +146,37 @@ def test_an_unknown_api_path_answers_json_not_the_login_page(app):
 def test_the_root_goes_to_the_dashboard(app):
     with client(app) as browser:
         assert browser.get("/").headers["location"] == "/tong-quan"
+
+
+def test_a_body_past_the_ceiling_is_refused_before_it_is_spooled(app, monkeypatch, tmp_path):
+    """An anonymous POST to the login page carrying a big file, announced or sent in chunks, is a 413
+    page; Starlette never writes it to a temporary file; a normal login still works."""
+    import tempfile
+
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spool))  # where Starlette would spool an uploaded file
+    big = b"x" * 3_000_000
+    with client(app) as browser:
+        token = csrf(browser)
+        announced = browser.post("/dang-nhap", data={"csrf_token": token, "login": "so-tttt", "password": "x"},
+                                 files={"file": ("big.bin", big, "application/octet-stream")})
+        assert announced.status_code == 413 and "Dung lượng quá lớn" in announced.text
+
+        def chunks():
+            yield b"csrf_token=" + token.encode() + b"&login=so-tttt&password="
+            for _ in range(30):
+                yield b"y" * 100_000
+
+        chunked = browser.post("/dang-nhap", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"})
+        assert chunked.status_code == 413
+        assert log_in(browser).status_code == 303  # an ordinary form passes
+    assert list(spool.iterdir()) == []
+
+
+def test_the_api_refuses_a_body_past_the_ceiling_as_json(app, ledger):
+    token = ledger.issue_api_token("so-tttt").token
+    with client(app) as program:
+        refused = program.post("/api/occurrences/1/evidence", content=b"{" + b" " * 1_500_000 + b"}",
+                               headers={"content-type": "application/json", "authorization": f"Bearer {token}"})
+    assert refused.status_code == 413 and refused.json()["error"] == "too_large"

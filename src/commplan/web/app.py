@@ -27,6 +27,7 @@ from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
 from . import api, auth, dashboard, documents, errors
+from .body_limit import BodyLimit
 from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
 from .ledger_access import LedgerAccess
@@ -92,6 +93,7 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
+    app.add_middleware(BodyLimit)
     app.add_middleware(SessionCookies, secret=secret, https=https)
     app.add_middleware(SecurityHeaders, https=https)
     app.state.settings, app.state.catalog, app.state.ledger, app.state.feeds = settings, catalog, access, feeds
