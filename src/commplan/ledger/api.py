@@ -653,8 +653,7 @@ class Ledger:
                  limit: int | None = None) -> list[OccurrenceStatus]:
         """Occurrences with their status at `as_of` (default: now), by deadline; `units` takes units or
         groups (their members), `province` a province's slug (every unit of it); `limit`: the first rows."""
-        if only is not None and only not in STATUSES:
-            raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
+        _check_status(only)
         current = utc_now()
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
@@ -717,8 +716,7 @@ class Ledger:
         """One page of occurrences by deadline (then id), orphans left out, selected and cut in SQL:
         `plans`, `units`, `province` as in `statuses`; `only` one status (any, scheduled included);
         deadlines from `due_from` to `due_to`, Vietnam dates, both included."""
-        if only is not None and only not in STATUSES:
-            raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
+        _check_status(only)
         current = utc_now()
         instant = as_of or current
         with self.transaction(read_only=True) as connection:
@@ -1437,6 +1435,11 @@ def _moment(value: dt.date | dt.datetime, tz: ZoneInfo) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     return dt.datetime.combine(value, dt.time(), tzinfo=tz)
+
+
+def _check_status(only: str | None) -> None:
+    if only is not None and only not in STATUSES:
+        raise LedgerError(_("unknown status '{status}' ({choices})").format(status=only, choices=", ".join(STATUSES)))
 
 
 def _check_within_a_year(occurrence_id: int, day: dt.date, start: dt.date, end: dt.date) -> None:

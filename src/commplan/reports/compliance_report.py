@@ -25,7 +25,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from ..i18n import N_, Labels
+from ..i18n import N_
+from ..plan.labels import CHANNELS, KINDS
 from ..status import Status
 from ..vi_order import name_key
 
@@ -35,13 +36,6 @@ if TYPE_CHECKING:
     from ..plan.model import BudgetLine
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-# the obligation's kind and channel, as the dashboard names them (the same msgids: one translation)
-KINDS = Labels({"publish": N_("publishing"), "broadcast": N_("broadcasting"), "meeting": N_("meeting"),
-                "report": N_("report"), "plan": N_("plan"), "deliverable": N_("deliverable")})
-CHANNELS = Labels({"portal": N_("web portal"), "newspaper": N_("newspaper"), "television": N_("television"),
-                   "radio": N_("radio"), "grassroots-radio": N_("grassroots loudspeakers"),
-                   "social": N_("social networks"), "print": N_("printed material"), "conference": N_("conference"),
-                   "email": N_("email"), "other": N_("other channel")})
 NO_CHANNEL = N_("no channel given")
 
 

@@ -22,10 +22,11 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..i18n import N_, Labels, _, ngettext
+from ..i18n import _, ngettext
 from ..ledger import BUCKETS, Ledger, LedgerError, Status
 from ..ledger.overdue import OverdueRow
 from ..plan.catalog import Catalog
+from ..plan.labels import CHANNELS, KINDS
 from .auth import VIETNAM, Viewer, editor, viewer
 from .errors import error_response
 from .feeds import feed_url
@@ -38,13 +39,6 @@ PAGE_SIZE = 50
 MAX_PAGE = 100_000
 MAX_SELECTED = 500  # more than a page's 50: a stale form is still refused whole, not truncated
 COLUMNS = (*BUCKETS, Status.EXCUSED)  # on time, late, open, overdue; excused apart
-# the obligation's kind (what is owed) and its channel (where it is published): the `kenh` filter takes either
-KINDS = Labels({"publish": N_("publishing"), "broadcast": N_("broadcasting"), "meeting": N_("meeting"),
-                "report": N_("report"), "plan": N_("plan"), "deliverable": N_("deliverable")})
-CHANNELS = Labels({"portal": N_("web portal"), "newspaper": N_("newspaper"), "television": N_("television"),
-                   "radio": N_("radio"), "grassroots-radio": N_("grassroots loudspeakers"),
-                   "social": N_("social networks"), "print": N_("printed material"), "conference": N_("conference"),
-                   "email": N_("email"), "other": N_("other channel")})
 DONE = ("da-mien", "da-gia-han")  # what the redirect after an action says it did (with how many)
 DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
 

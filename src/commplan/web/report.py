@@ -194,6 +194,18 @@ def invalid(request: Request) -> Response:
     }, status_code=404)
 
 
+def closed(request: Request, token: str, opened: Opened) -> Response:
+    """A settled duty's page past its 30 days: shown, but taking nothing more (409)."""
+    return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
+                status_code=409)
+
+
+def not_recorded(error: LedgerError) -> str:
+    """The one sentence a clerk reads when the database refused or could not answer; its words go to the log."""
+    log.error(_("the report page could not record: %s"), error)
+    return _(NOT_RECORDED)
+
+
 def page(request: Request, token: str, opened: Opened, *, problem: str | None = None,
          form: dict[str, str] | None = None, status_code: int = 200, figures_problem: str | None = None,
          figures_typed: dict[str, str] | None = None) -> Response:
@@ -257,8 +269,7 @@ def submit(request: Request, token: str, sent: Annotated[SentForm, Depends(repor
     link, count, document, note, name = (sent.text(field) for field in ("link", "count", "document", "note", "name"))
     form = {"link": link, "count": count, "document": document, "note": note, "name": name}
     if read_only(view, opened.now):
-        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
-                    status_code=409)
+        return closed(request, token, opened)
     if sent.too_large:
         return page(request, token, opened, form=form, status_code=413, problem=_(
             "The file is larger than {size} MB, the most this page accepts: nothing was recorded. Send a smaller "
@@ -282,8 +293,7 @@ def submit(request: Request, token: str, sent: Annotated[SentForm, Depends(repor
             f"{view.status.plan}/{view.status.obligation}", opened.unit, item, occurrence_id=opened.occurrence_id,
             actor=f"link:{opened.unit}", submitted_by=typed_by, now=opened.now)
     except (LedgerRefused, LedgerUnavailable) as error:  # the database's words are for the operator's log
-        log.error(_("the report page could not record: %s"), error)
-        return page(request, token, opened, problem=_(NOT_RECORDED), form=form, status_code=503)
+        return page(request, token, opened, problem=not_recorded(error), form=form, status_code=503)
     except (FormProblem, LedgerError) as error:
         return page(request, token, opened, problem=str(error), form=form, status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui={'trung' if result.duplicate else 'moi'}", status_code=303)
@@ -298,13 +308,11 @@ def acknowledge(request: Request, token: str, name: Annotated[str, Form(max_leng
     view = opened.view
     assert view is not None
     if read_only(view, opened.now):
-        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
-                    status_code=409)
+        return closed(request, token, opened)
     try:
         request.app.state.ledger.get().acknowledge(opened.occurrence_id, opened.unit, name or None, now=opened.now)
     except (LedgerRefused, LedgerUnavailable) as error:
-        log.error(_("the report page could not record: %s"), error)
-        return page(request, token, opened, problem=_(NOT_RECORDED), status_code=503)
+        return page(request, token, opened, problem=not_recorded(error), status_code=503)
     except LedgerError as error:
         return page(request, token, opened, problem=str(error), status_code=422)
     return RedirectResponse(f"/bao-cao/{token}?gui=da-nhan", status_code=303)
@@ -320,8 +328,7 @@ def record_figures(request: Request, token: str, sent: Annotated[dict[str, str],
     view = opened.view
     assert view is not None
     if read_only(view, opened.now):
-        return page(request, token, opened, problem=_("This duty is closed: its page no longer takes reports."),
-                    status_code=409)
+        return closed(request, token, opened)
     form: FiguresForm | None = None
     try:
         form = figures_form(request, view.status, opened.unit, opened.now)
@@ -331,8 +338,7 @@ def record_figures(request: Request, token: str, sent: Annotated[dict[str, str],
         result = request.app.state.ledger.get().import_figures(
             to_record(form, sent, opened.unit), source="web", actor=f"link:{opened.unit}", now=opened.now)
     except (LedgerRefused, LedgerUnavailable) as error:  # the database's words are for the operator's log
-        log.error(_("the report page could not record: %s"), error)
-        return page(request, token, opened, figures_problem=_(NOT_RECORDED), figures_typed=typed(sent),
+        return page(request, token, opened, figures_problem=not_recorded(error), figures_typed=typed(sent),
                     status_code=503)
     except (FigureProblem, LedgerError) as error:
         return page(request, token, opened, figures_problem=str(error), figures_typed=typed(sent), status_code=422)
