@@ -41,6 +41,7 @@ from . import (
     outbox,
     overdue,
     records,
+    report_builds,
     revocations,
     spending,
     summary,
@@ -1216,6 +1217,50 @@ class Ledger:
     @property
     def _documents_folder(self) -> Path | None:
         return documents.folder_of(self.engine.url.database) if self.engine.dialect.name == "sqlite" else None
+
+    # ------------------------------------------------------------ built reports and their mail (see `report_builds`)
+
+    def save_report_build(self, *, kind: str, plan: str, scope: str, period: str, fingerprint: str, title: str,
+                          files: Iterable[report_builds.BuiltFile], recipients: Iterable[tuple[str, str]] = (),
+                          as_of: dt.datetime, summary: str | None = None, occurrence_id: int | None = None,
+                          now: dt.datetime | None = None) -> tuple[report_builds.ReportBuild, bool]:
+        """Keep a build (once per content) and plan its mail to `recipients`: (build, whether it is new)."""
+        with self.transaction() as connection:
+            return report_builds.save(
+                connection, self._documents_folder, kind=kind, plan=plan, scope=scope, period=period,
+                occurrence_id=occurrence_id, fingerprint=fingerprint, title=title, summary=summary, files=files,
+                recipients=recipients, as_of=as_of, now=now or utc_now())
+
+    def report_build(self, build_id: int) -> report_builds.ReportBuild | None:
+        with self.transaction(read_only=True) as connection:
+            return report_builds.get(connection, build_id)
+
+    def latest_report_builds(self, *, plans: Collection[str] | None = None,
+                             kinds: Collection[str] = report_builds.KINDS) -> list[report_builds.ReportBuild]:
+        with self.transaction(read_only=True) as connection:
+            return report_builds.latest(connection, plans=plans, kinds=kinds)
+
+    def report_mails(self, build_id: int) -> list[dict]:
+        with self.transaction(read_only=True) as connection:
+            return report_builds.mails_of(connection, build_id)
+
+    def claim_report_mails(self, worker: str, *, now: dt.datetime | None = None, limit: int = 20,
+                           lease: dt.timedelta = outbox.LEASE) -> list[report_builds.ClaimedMail]:
+        """Mark claims older than `lease` unknown, then claim the due mails (each by compare-and-set)."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            report_builds.recover_stale(connection, now=moment, lease=lease)
+            return report_builds.claim(connection, worker, now=moment, limit=limit)
+
+    def confirm_report_mail(self, mail_id: int, worker: str, *, outcome: str, error: str | None = None,
+                            now: dt.datetime | None = None) -> bool:
+        with self.transaction() as connection:
+            return report_builds.confirm(connection, mail_id, worker, outcome=outcome, error=error,
+                                         now=now or utc_now())
+
+    def report_mail_problems(self, since: dt.datetime) -> list[dict]:
+        with self.transaction(read_only=True) as connection:
+            return report_builds.problems(connection, since)
 
     # ------------------------------------------------------------ token store (see `tokens`)
 

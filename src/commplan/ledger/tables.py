@@ -551,3 +551,50 @@ class FigureRecordRow(SQLModel, table=True):
     recorded_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     recorded_by: str | None = Field(default=None, sa_column=Column(Text))
     version: int = Field(sa_column=Column(Integer, nullable=False))  # 1, then 2 for the first correction ...
+
+
+class ReportBuildRow(SQLModel, table=True):
+    """A form or compliance report commplan built on its own (`reports/delivery.py`): its files are stored
+    documents (by SHA-256). One row per distinct content: a rebuild from the same figures adds nothing."""
+
+    __tablename__ = "report_build"
+    __table_args__ = (
+        UniqueConstraint("kind", "plan_id", "scope", "period", "fingerprint", name="uq_report_build_content"),
+        Index("ix_report_build_latest", "plan_id", "kind", "built_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))  # weekly | monthly | compliance
+    plan_id: str = Field(sa_column=Column(String(100), nullable=False))
+    scope: str = Field(sa_column=Column(String(100), nullable=False))  # the unit whose form it is; "" for a whole plan
+    period: str = Field(sa_column=Column(String(40), nullable=False))  # 2021-W47, 2021-11, 2021-11-01/2021-11-30
+    occurrence_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("occurrence.id")))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))  # of what it was built from
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    summary: str | None = Field(default=None, sa_column=Column(Text))
+    files: str = Field(sa_column=Column(Text, nullable=False))  # JSON: [{name, sha256, media_type}]
+    as_of: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    built_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class ReportMailRow(SQLModel, table=True):
+    """One build emailed to one address, exactly once: claimed by compare-and-set before it goes, never
+    re-sent after a crash (SMTP does not de-duplicate), superseded unsent when a newer build replaces it."""
+
+    __tablename__ = "report_mail"
+    __table_args__ = (
+        UniqueConstraint("build_id", "address", name="uq_report_mail_build_address"),
+        Index("ix_report_mail_status", "status", "next_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    build_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("report_build.id"), nullable=False))
+    recipient: str = Field(sa_column=Column(String(100), nullable=False))  # the unit whose contact it is
+    address: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(sa_column=Column(String(20), nullable=False))  # pending | sending | sent | failed | unknown | superseded
+    attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    next_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    claimed_by: str | None = Field(default=None, sa_column=Column(Text))
+    claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    sent_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    last_error: str | None = Field(default=None, sa_column=Column(Text))

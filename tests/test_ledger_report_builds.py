@@ -1,0 +1,69 @@
+"""Built reports in the ledger (SQLite and PostgreSQL): one build per content, files stored by SHA-256,
+mail planned once per address, claimed by compare-and-set, superseded by a newer build, never re-sent
+after a crash."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from commplan.ledger.report_builds import BuiltFile
+
+NOW = dt.datetime(2021, 11, 24, 7, 0, tzinfo=dt.UTC)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def save(ledger, fingerprint: str, content: bytes, *, now=NOW, recipients=(("so-a", "a@so.gov.vn"),)):
+    return ledger.save_report_build(
+        kind="weekly", plan="p", scope="so-a", period="2021-W47", fingerprint=fingerprint,
+        title="Biểu mẫu báo cáo tuần 2021-W47", summary="11 chỉ tiêu", as_of=now, now=now,
+        files=[BuiltFile("bao-cao-tuan.xlsx", content, XLSX_TYPE), BuiltFile("bao-cao-tuan.html", b"<p>x</p>", "text/html")],
+        recipients=[*recipients, ("so-a", "a@so.gov.vn")])  # the same address twice: one mail
+
+
+def test_same_content_is_kept_once_and_mailed_once(ledger):
+    first, new = save(ledger, "f1", b"one")
+    again, new_again = save(ledger, "f1", b"one", now=NOW + dt.timedelta(hours=1))
+    assert new and not new_again and again.id == first.id
+    assert [f.name for f in first.files] == ["bao-cao-tuan.xlsx", "bao-cao-tuan.html"]
+    assert ledger.document_content(first.file("bao-cao-tuan.xlsx").sha256) == b"one"
+    assert [m["address"] for m in ledger.report_mails(first.id)] == ["a@so.gov.vn"]
+    claimed = ledger.claim_report_mails("w1", now=NOW)
+    assert [(c.build.id, c.address) for c in claimed] == [(first.id, "a@so.gov.vn")]
+    assert ledger.claim_report_mails("w2", now=NOW) == []  # taken: nobody else sends it
+    assert not ledger.confirm_report_mail(claimed[0].id, "w2", outcome="sent", now=NOW)  # not w2's claim
+    assert ledger.confirm_report_mail(claimed[0].id, "w1", outcome="sent", now=NOW)
+    assert ledger.report_mails(first.id)[0]["status"] == "sent"
+    assert ledger.claim_report_mails("w1", now=NOW + dt.timedelta(days=1)) == []
+
+
+def test_a_newer_build_supersedes_the_unsent_mail(ledger):
+    old, _ = save(ledger, "f1", b"one")
+    new, _ = save(ledger, "f2", b"two", now=NOW + dt.timedelta(hours=1))
+    assert ledger.report_mails(old.id)[0]["status"] == "superseded"
+    claimed = ledger.claim_report_mails("w1", now=NOW + dt.timedelta(hours=1))
+    assert [c.build.id for c in claimed] == [new.id]
+    assert [b.id for b in ledger.latest_report_builds()] == [new.id]
+    assert ledger.latest_report_builds(plans=["other"]) == []
+
+
+def test_a_crash_between_send_and_confirmation_is_never_resent(ledger):
+    build, _ = save(ledger, "f1", b"one")
+    assert len(ledger.claim_report_mails("w1", now=NOW)) == 1
+    # the worker died: after the lease the mail is unknown, reported, not claimed again
+    assert ledger.claim_report_mails("w2", now=NOW + dt.timedelta(hours=1)) == []
+    mail = ledger.report_mails(build.id)[0]
+    assert mail["status"] == "unknown"
+    assert [p["address"] for p in ledger.report_mail_problems(NOW - dt.timedelta(days=1))] == ["a@so.gov.vn"]
+
+
+def test_a_temporary_failure_retries_with_a_backoff_then_fails(ledger):
+    build, _ = save(ledger, "f1", b"one")
+    moment = NOW
+    for attempt in range(1, 7):
+        claimed = ledger.claim_report_mails("w1", now=moment)
+        assert [c.attempts for c in claimed] == [attempt]
+        ledger.confirm_report_mail(claimed[0].id, "w1", outcome="retry", error="421 busy", now=moment)
+        assert ledger.claim_report_mails("w1", now=moment + dt.timedelta(minutes=1)) == []  # backing off
+        moment += dt.timedelta(hours=3)
+    mail = ledger.report_mails(build.id)[0]
+    assert (mail["status"], mail["last_error"]) == ("failed", "421 busy")
