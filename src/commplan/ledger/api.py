@@ -1258,6 +1258,10 @@ class Ledger:
             return report_builds.confirm(connection, mail_id, worker, outcome=outcome, error=error,
                                          now=now or utc_now())
 
+    def pending_report_mails(self) -> int:
+        with self.transaction(read_only=True) as connection:
+            return report_builds.pending(connection)
+
     def report_mail_problems(self, since: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:
             return report_builds.problems(connection, since)

@@ -211,6 +211,11 @@ def confirm(connection: Connection, mail_id: int, worker: str, *, outcome: str, 
                                                  mail.c.claimed_by == worker).values(**values)).rowcount == 1
 
 
+def pending(connection: Connection) -> int:
+    mail = t.table_of(t.ReportMailRow)
+    return connection.execute(select(func.count()).select_from(mail).where(mail.c.status == "pending")).scalar_one()
+
+
 def problems(connection: Connection, since: dt.datetime) -> list[dict]:
     """Mails of builds made since `since` that nobody received: failed, or unknown after a crash."""
     mail = t.table_of(t.ReportMailRow)

@@ -57,9 +57,11 @@ class EmailChannel:
         self.parts = urlsplit(checked_url(smtp_url))
 
     def url_for(self, delivery: Claimed) -> str:
-        query = "&".join(filter(None, [
-            self.parts.query, f"to={quote(delivery.address)}", f"+X-Commplan-Delivery={delivery.id}",
-        ]))
+        return self.url_to(delivery.address, "X-Commplan-Delivery", delivery.id)
+
+    def url_to(self, address: str, header: str, value: int) -> str:
+        """The apprise URL to one address, with a header carrying our id of the message (to trace it)."""
+        query = "&".join(filter(None, [self.parts.query, f"to={quote(address)}", f"+{header}={value}"]))
         return urlunsplit((self.parts.scheme, self.parts.netloc, self.parts.path, query, ""))
 
     def send(self, delivery: Claimed) -> str | None:
