@@ -27,8 +27,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 def workbook(value: int) -> bytes:
     book = Workbook()
-    book.active["A1"] = "Tên đơn vị"
-    book.active["B2"] = value
+    sheet = book.worksheets[0]
+    sheet["A1"] = "Tên đơn vị"
+    sheet["B2"] = value
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
