@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from conftest import PLANS
-from openpyxl.worksheet.worksheet import Worksheet
+from test_report_mail import smtp  # noqa: F401  (a fixture)
 
 from commplan.flows.compliance_report import compliance_report
 from commplan.flows.tick import tick
@@ -95,24 +95,66 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, 
     assert again["reminders"]["messages"]["planned"] == again["reminders"]["messages"]["sent"] == 0
 
 
-def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
-    from openpyxl import load_workbook
+@pytest.fixture
+def mailing(monkeypatch, tmp_path, smtp):
+    """The flow's settings: its own data folder and the loopback SMTP server (read afresh, then forgotten)."""
+    from commplan.settings import get_settings
 
-    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    as_of = set_now(dt.datetime(2021, 12, 10, 17, 0, tzinfo=VN))
-    tick(as_of=as_of, plans=[str(PLANS)], database=database)
-    files = compliance_report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
-    assert [os.path.basename(f) for f in files] == ["weekly-20211206-20211212.csv", "weekly-20211206-20211212.xlsx"]
-    csv_text = Path(files[0]).read_text(encoding="utf-8-sig").splitlines()
-    assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,untracked,total"
-    assert any(line.startswith("bo-tttt-2980-2021,so-tttt-thanh-hoa,") and line.endswith(",0,0,1,1,0,0,2") for line in csv_text)  # report overdue, briefing open
-    sheet = load_workbook(files[1]).active
-    assert isinstance(sheet, Worksheet)
-    assert sheet["A1"].value == "Tình hình thực hiện kỳ 06/12/2021–12/12/2021"
-    assert [c.value for c in sheet[2]][3:7] == ["hoàn thành đúng hạn", "hoàn thành quá hạn", "đang thực hiện, trong hạn",
-                                               "quá hạn, chưa hoàn thành"]
-    assert sheet.max_row == len(csv_text) + 1
-    assert artifact("compliance-weekly") is not None
+    port, inbox = smtp
+    monkeypatch.setenv("COMMPLAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COMMPLAN_SMTP_URL", f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn")
+    get_settings.cache_clear()
+    yield inbox
+    get_settings.cache_clear()
+
+
+def test_compliance_report_keeps_each_plans_report_and_mails_it_to_the_coordinator(prefect_api, ledger_url, tmp_path,
+                                                                                  set_now, mailing):
+    from openpyxl import load_workbook
+    from test_scheduled_compliance import THURSDAY, write_plans
+
+    from commplan.ledger import EvidenceInput, Ledger
+
+    plans = tmp_path / "plans"
+    catalog = write_plans(plans)
+    with Ledger(ledger_url) as ledger:  # what the tick's sync does; the report reads the ledger
+        ledger.sync(catalog, now=THURSDAY - dt.timedelta(days=16), horizon=dt.date(2022, 12, 31))
+    run = lambda: compliance_report(period="weekly", as_of=set_now(THURSDAY), plans=[str(plans)],  # noqa: E731
+                                    database=ledger_url, folder=str(tmp_path / "reports"))
+    first = run()
+    assert (first["start"], first["end"], first["replay"]) == ("2022-03-14", "2022-03-20", False)
+    assert [r["plan"] for r in first["reports"]] == ["ke-hoach-thu"] and first["idle"] == ["ke-hoach-thang"]
+    assert first["mail"]["sent"] == 1
+    [(rcpt, message)] = mailing.messages
+    assert rcpt == ["ttbc@example.gov.vn"]
+    assert str(message["Subject"]) == "Báo cáo tình hình thực hiện 1/KH-UBND, tuần 14/03–20/03/2022"
+    parts = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    stem = "tuan-thu-1-KH-UBND-20220314-20220320"
+    assert sorted(parts) == [f"{stem}.png", f"{stem}.xlsx"]
+    assert parts[f"{stem}.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert load_workbook(io.BytesIO(parts[f"{stem}.xlsx"]))["Theo đơn vị"]["A4"].value == "Mã đơn vị"
+    assert "số đơn vị còn quá hạn: 2" in message.get_body(("html",)).get_content()
+    assert sorted(os.listdir(tmp_path / "reports" / "ke-hoach-thu")) == [f"{stem}.{ext}" for ext in ("csv", "html", "png", "xlsx")]
+    table = artifact("compliance-weekly-ke-hoach-thu")
+    assert table is not None
+    rows = json.loads(table["data"])
+    assert [row["Mã đơn vị"] for row in rows] and rows[0]["Quá hạn"] == "1" and rows[0]["Tỉ lệ đúng hạn"] == "0,0 %"
+    # again, nothing changed: no build, no mail
+    again = run()
+    assert [(r["build"], r["new"]) for r in again["reports"]] == [(first["reports"][0]["build"], False)]
+    assert again["mail"]["sent"] == 0 and len(mailing.messages) == 1
+    # evidence recorded: a new build, mailed
+    with Ledger(ledger_url) as ledger:
+        ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(kind="document", document="bc.pdf"),
+                               on=THURSDAY, now=THURSDAY)
+    third = run()
+    assert third["reports"][0]["new"] and third["reports"][0]["build"] != first["reports"][0]["build"]
+    assert third["mail"]["sent"] == 1 and len(mailing.messages) == 2
+    # a replay of the week before (the clock still on THURSDAY): files and artifacts, no build, no mail
+    replay = compliance_report(period="weekly", as_of=THURSDAY - dt.timedelta(days=7), plans=[str(plans)],
+                               database=ledger_url, folder=str(tmp_path / "replay"))
+    assert replay["replay"] and replay["mail"] == {} and [r["build"] for r in replay["reports"]] == [None]
+    assert artifact("replay-compliance-weekly-ke-hoach-thu") is not None and len(mailing.messages) == 2
 
 
 def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):
