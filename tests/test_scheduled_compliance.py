@@ -137,6 +137,7 @@ def test_a_rerun_with_nothing_changed_adds_nothing_and_evidence_makes_a_new_buil
     fresh = run(ledger, catalog, "weekly", later, folder=folder, now=later).reports[0]
     assert fresh.new and fresh.build != first.build and fresh.recipients == ("ttbc@example.gov.vn",)
     assert "1 hoàn thành quá hạn" in fresh.summary and fresh.summary.endswith("số đơn vị còn quá hạn: 1")
+    assert [(row["Mã đơn vị"], row["Quá hạn"]) for row in fresh.rows] == [("viettel-post", "1"), ("buu-dien", "0")]
     assert [m["status"] for m in ledger.report_mails(first.build)] == ["superseded"]
     assert [m["status"] for m in ledger.report_mails(fresh.build)] == ["pending"]
     assert [b.id for b in ledger.latest_report_builds()] == [fresh.build]

@@ -33,8 +33,8 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from .compliance_files import files_of, write_files
-from .compliance_report import ComplianceReport, compliance_report
-from .compliance_tables import Table, tables
+from .compliance_report import ComplianceReport, UnitLine, compliance_report
+from .compliance_tables import tables
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
@@ -115,22 +115,17 @@ def recipients_of(plan: Plan, directory: Directory, day: dt.date) -> list[tuple[
     return [(unit.id, address) for address in found]
 
 
-def worst_first(table: Table) -> Table:
-    """The by-unit table with the units most overdue first, then the lowest share done on time."""
-    overdue, share = table.headings.index(_("Overdue")), table.headings.index(_("Share done on time"))
-
-    def key(row: tuple[object, ...]) -> tuple[int, float]:
-        count, ratio = row[overdue], row[share]
-        return (-count if isinstance(count, int) else 0, ratio if isinstance(ratio, float) else 2.0)
-
-    return dataclasses.replace(table, rows=sorted(table.rows, key=key))
-
-
 def artifact_rows(report: ComplianceReport) -> list[dict[str, str]]:
-    """Who is behind, by unit, as a Prefect table: the report's own headings, its values as the HTML shows them."""
+    """Who is behind, by unit, as a Prefect table: the most overdue first, then the lowest share done on
+    time; the report's own headings, its values as the HTML page shows them."""
     from .compliance_files import shown
 
-    by_unit = worst_first(next(t for t in tables(report) if t.key == "by-unit"))
+    def behind(line: UnitLine) -> tuple[int, float]:
+        share = line.tally.share_on_time
+        return (-line.tally.overdue, 2.0 if share is None else share)
+
+    worst = dataclasses.replace(report, by_unit=sorted(report.by_unit, key=behind))  # a stable sort: names break ties
+    by_unit = next(t for t in tables(worst) if t.key == "by-unit")
     return [{heading: shown(value, kind) for heading, kind, value in zip(by_unit.headings, by_unit.kinds, row, strict=True)}
             for row in by_unit.rows]
 
