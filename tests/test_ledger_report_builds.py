@@ -67,3 +67,37 @@ def test_a_temporary_failure_retries_with_a_backoff_then_fails(ledger):
         moment += dt.timedelta(hours=3)
     mail = ledger.report_mails(build.id)[0]
     assert (mail["status"], mail["last_error"]) == ("failed", "421 busy")
+
+
+def form_of(ledger, plan: str, unit: str, period: str, fingerprint: str, now=NOW):
+    return ledger.save_report_build(
+        kind="weekly", plan=plan, scope=unit, period=period, fingerprint=fingerprint, title=f"{unit} {period}",
+        as_of=now, now=now, files=[BuiltFile("f.csv", fingerprint.encode(), "text/csv")],
+        recipients=[(unit, f"{unit}@so.gov.vn")])[0]
+
+
+def test_the_newest_builds_of_a_readers_plans_or_units(ledger):
+    mine = form_of(ledger, "bo", "so-a", "2021-W47", "a1")
+    theirs = form_of(ledger, "bo", "so-b", "2021-W47", "b1", now=NOW + dt.timedelta(minutes=1))
+    report = ledger.save_report_build(kind="compliance", plan="p", scope="", period="2021-11", fingerprint="c",
+                                      title="c", as_of=NOW, now=NOW + dt.timedelta(minutes=2), files=[])[0]
+    assert [b.id for b in ledger.latest_report_builds()] == [report.id, theirs.id, mine.id]
+    assert [b.id for b in ledger.latest_report_builds(units=["so-a"])] == [mine.id]
+    assert [b.id for b in ledger.latest_report_builds(plans=["p"], units=["so-a"])] == [report.id, mine.id]
+    assert [b.id for b in ledger.latest_report_builds(plans=["bo"])] == [theirs.id, mine.id]
+    assert ledger.latest_report_builds(plans=[], units=[]) == []
+    assert [b.id for b in ledger.latest_report_builds(limit=1)] == [report.id]
+
+
+def test_a_builds_history_is_every_build_of_its_report_newest_first(ledger):
+    first = form_of(ledger, "bo", "so-a", "2021-W47", "a1")
+    rebuilt = form_of(ledger, "bo", "so-a", "2021-W47", "a2", now=NOW + dt.timedelta(hours=1))
+    next_week = form_of(ledger, "bo", "so-a", "2021-W48", "a3", now=NOW + dt.timedelta(days=7))
+    form_of(ledger, "bo", "so-b", "2021-W47", "b1")  # another unit's report
+    assert [b.id for b in ledger.report_build_history(first.id)] == [next_week.id, rebuilt.id, first.id]
+    assert [b.id for b in ledger.report_build_history(first.id, limit=2)] == [next_week.id, rebuilt.id]
+    assert ledger.report_build_history(10_000) == []
+    mails = ledger.report_mails_by_build([first.id, rebuilt.id, 10_000])
+    assert sorted(mails) == [first.id, rebuilt.id]
+    assert [(m["address"], m["status"]) for m in mails[first.id]] == [("so-a@so.gov.vn", "superseded")]
+    assert [(m["address"], m["status"]) for m in mails[rebuilt.id]] == [("so-a@so.gov.vn", "pending")]

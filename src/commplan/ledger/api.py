@@ -1236,13 +1236,25 @@ class Ledger:
             return report_builds.get(connection, build_id)
 
     def latest_report_builds(self, *, plans: Collection[str] | None = None,
-                             kinds: Collection[str] = report_builds.KINDS) -> list[report_builds.ReportBuild]:
+                             kinds: Collection[str] = report_builds.KINDS, units: Collection[str] | None = None,
+                             limit: int = 50) -> list[report_builds.ReportBuild]:
+        """The newest build of each report, newest first; of `plans` or the forms of `units` when given."""
         with self.transaction(read_only=True) as connection:
-            return report_builds.latest(connection, plans=plans, kinds=kinds)
+            return report_builds.latest(connection, plans=plans, kinds=kinds, units=units, limit=limit)
+
+    def report_build_history(self, build_id: int, *, limit: int = 50) -> list[report_builds.ReportBuild]:
+        """Every build of the same report (kind, plan, scope) as `build_id`, newest first."""
+        with self.transaction(read_only=True) as connection:
+            return report_builds.history(connection, build_id, limit=limit)
 
     def report_mails(self, build_id: int) -> list[dict]:
         with self.transaction(read_only=True) as connection:
             return report_builds.mails_of(connection, build_id)
+
+    def report_mails_by_build(self, build_ids: Collection[int]) -> dict[int, list[dict]]:
+        """The mail of several builds at once (a page listing them): build id → its mails, planned order."""
+        with self.transaction(read_only=True) as connection:
+            return report_builds.mails_by_build(connection, build_ids)
 
     def claim_report_mails(self, worker: str, *, now: dt.datetime | None = None, limit: int = 20,
                            lease: dt.timedelta = outbox.LEASE) -> list[report_builds.ClaimedMail]:

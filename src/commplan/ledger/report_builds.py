@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
@@ -30,6 +30,7 @@ from .clock import from_db, to_db
 MAX_ATTEMPTS = 6
 BACKOFF = (dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
 KINDS = ("weekly", "monthly", "compliance")
+MAIL_STATUSES = ("pending", "sending", "sent", "failed", "unknown", "superseded")
 
 
 @dataclass(frozen=True)
@@ -134,25 +135,50 @@ def get(connection: Connection, build_id: int) -> ReportBuild | None:
 
 
 def latest(connection: Connection, *, plans: Collection[str] | None = None, kinds: Collection[str] = KINDS,
-           limit: int = 50) -> list[ReportBuild]:
-    """The newest build of each report (kind, plan, scope), newest first: what the dashboard links."""
+           units: Collection[str] | None = None, limit: int = 50) -> list[ReportBuild]:
+    """The newest build of each report (kind, plan, scope), newest first: what the dashboard links. Given
+    `plans` or `units`, only the builds of one of those plans or whose scope is one of those units (a
+    reader's forms); neither: every build."""
     table = t.table_of(t.ReportBuildRow)
     newest = (select(table.c.kind, table.c.plan_id, table.c.scope, func.max(table.c.id).label("id"))
               .where(table.c.kind.in_(list(kinds)))
               .group_by(table.c.kind, table.c.plan_id, table.c.scope))
-    if plans is not None:
-        newest = newest.where(table.c.plan_id.in_(list(plans)))
+    if plans is not None or units is not None:
+        newest = newest.where(or_(table.c.plan_id.in_(list(plans or ())), table.c.scope.in_(list(units or ()))))
     ids = select(newest.subquery().c.id)
     rows = connection.execute(select(table).where(table.c.id.in_(ids))
                               .order_by(table.c.built_at.desc(), table.c.id.desc()).limit(limit)).all()
     return [_build(r) for r in rows]
 
 
+def history(connection: Connection, build_id: int, *, limit: int = 50) -> list[ReportBuild]:
+    """The builds of the same report (kind, plan, scope) as `build_id`, every period, newest first: itself
+    and those before and after it. Empty for an unknown id."""
+    table = t.table_of(t.ReportBuildRow)
+    found = get(connection, build_id)
+    if found is None:
+        return []
+    rows = connection.execute(select(table).where(
+        table.c.kind == found.kind, table.c.plan_id == found.plan, table.c.scope == found.scope,
+    ).order_by(table.c.built_at.desc(), table.c.id.desc()).limit(limit)).all()
+    return [_build(r) for r in rows]
+
+
 def mails_of(connection: Connection, build_id: int) -> list[dict]:
+    return mails_by_build(connection, [build_id]).get(build_id, [])
+
+
+def mails_by_build(connection: Connection, build_ids: Collection[int]) -> dict[int, list[dict]]:
+    """The mail of each of `build_ids` (in the order it was planned); a build without mail is left out."""
     mail = t.table_of(t.ReportMailRow)
-    rows = connection.execute(select(mail).where(mail.c.build_id == build_id).order_by(mail.c.id)).mappings().all()
-    return [{**r, "next_at": from_db(r["next_at"]), "sent_at": from_db(r["sent_at"]) if r["sent_at"] else None,
-             "claimed_at": from_db(r["claimed_at"]) if r["claimed_at"] else None} for r in rows]
+    rows = connection.execute(select(mail).where(mail.c.build_id.in_(list(build_ids)))
+                              .order_by(mail.c.build_id, mail.c.id)).mappings().all()
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["build_id"], []).append({
+            **r, "next_at": from_db(r["next_at"]), "sent_at": from_db(r["sent_at"]) if r["sent_at"] else None,
+            "claimed_at": from_db(r["claimed_at"]) if r["claimed_at"] else None})
+    return out
 
 
 def recover_stale(connection: Connection, *, now: dt.datetime, lease: dt.timedelta) -> int:

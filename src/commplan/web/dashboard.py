@@ -28,6 +28,7 @@ from ..ledger.overdue import OverdueRow
 from ..plan.catalog import Catalog
 from ..plan.labels import CHANNELS, KINDS
 from .auth import VIETNAM, Viewer, editor, viewer
+from .built_reports import overview_section
 from .errors import error_response
 from .feeds import feed_url
 from .pages import render
@@ -223,7 +224,8 @@ def counts(row_counts: Mapping[Status, int]) -> dict[str, Any]:
 
 @router.get("/tong-quan", include_in_schema=False)
 def overview(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
-    """Counts in the four buckets (and excused) per plan and per unit, within the reader's scope."""
+    """Counts in the four buckets (and excused) per plan and per unit, within the reader's scope; the
+    reports commplan built that the reader sees (`built_reports`)."""
     state = request.app.state
     catalog: Catalog = state.catalog
     context: dict[str, Any] = {"who": who, "headings": [s.heading for s in COLUMNS], "nothing": who.sees_nothing}
@@ -235,6 +237,7 @@ def overview(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Respo
         ledger: Ledger = state.ledger.get()
         by_plan, by_unit = ledger.summary(as_of=now, **filters)  # type: ignore[arg-type]  # plans or province, typed there
         names = ledger.unit_names()
+        context.update(overview_section(ledger, who, catalog, names))
     except LedgerError:
         return unavailable(request)
     plans = []
