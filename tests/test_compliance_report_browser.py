@@ -35,7 +35,7 @@ def test_the_html_report_renders_with_its_heat_map(ledger, browser, tmp_path):
     image = browser.find_element("css selector", "img.heat-map")
     assert browser.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image) == 1100
     headings = [h.text for h in browser.find_elements("css selector", "h2")]
-    assert headings == ["Bản đồ nhiệt", "Tổng hợp theo nhiệm vụ", "Theo đơn vị", "Quá hạn", "Chưa báo cáo", "Theo kênh",
+    assert headings == ["Biểu đồ mức độ hoàn thành", "Tổng hợp theo nhiệm vụ", "Theo đơn vị", "Quá hạn", "Chưa báo cáo", "Theo kênh",
                         "Ma trận tháng", "Kinh phí"]
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert [r for r in resources if not r.startswith("data:")] == []  # self-contained

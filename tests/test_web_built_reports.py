@@ -272,10 +272,10 @@ def test_the_overview_lists_the_newest_builds_with_their_mail_and_the_heat_map(s
     compliance_card = section[section.index(f'id="bao-cao-{report.id}"'):]
     assert '<span class="status-late">không rõ đã gửi chưa</span>' in compliance_card
     png = file_url(report, ".png")
-    assert f'<a href="{png}" title="{png.rsplit("/", 1)[1]}">Bản đồ nhiệt</a>' in compliance_card
+    assert f'<a href="{png}" title="{png.rsplit("/", 1)[1]}">Biểu đồ mức độ hoàn thành</a>' in compliance_card
     image = re.search(r'<img src="([^"]+)" alt="([^"]+)"', compliance_card)
     assert image is not None and image.group(1) == file_url(report, ".png")
-    assert image.group(2) == ("Bản đồ nhiệt tỉ lệ hoàn thành đúng hạn theo đơn vị và tháng, kế hoạch 241/KH-UBND, "
+    assert image.group(2) == ("Biểu đồ mức độ hoàn thành: tỉ lệ hoàn thành đúng hạn theo đơn vị và tháng, kế hoạch 241/KH-UBND, "
                               "tháng 02/2026")
     assert section.count("<img ") == 1
     assert heat.status_code == 200 and heat.headers["content-type"] == "image/png"

@@ -103,11 +103,11 @@ def test_the_overview_shows_the_built_reports_and_the_heat_map(web_server, brows
     assert "(so-tttt-thanh-hoa@example.gov.vn): đã gửi · 09:01 05/01/2022" in form_card
     assert [a.text for a in cards[1].find_elements(By.CSS_SELECTOR, "ul.files a")] == ["Excel", "CSV", "Trang HTML"]
     assert [a.text for a in cards[0].find_elements(By.CSS_SELECTOR, "ul.files a")] == [
-        "Excel", "CSV", "Bản đồ nhiệt", "Trang HTML"]
+        "Excel", "CSV", "Biểu đồ mức độ hoàn thành", "Trang HTML"]
     assert "không rõ đã gửi chưa" not in cards[0].text and "đang gửi" in cards[0].text  # claimed, lease not over
 
     image = cards[0].find_element(By.CSS_SELECTOR, "figure.heat-map img")
-    assert image.get_attribute("alt").startswith("Bản đồ nhiệt tỉ lệ hoàn thành đúng hạn theo đơn vị và tháng, "
+    assert image.get_attribute("alt").startswith("Biểu đồ mức độ hoàn thành: tỉ lệ hoàn thành đúng hạn theo đơn vị và tháng, "
                                                   "kế hoạch 241/KH-UBND")
     browser.execute_script("arguments[0].scrollIntoView()", image)  # it loads lazily
     natural = browser.execute_script("return arguments[0].decode().then(() => arguments[0].naturalWidth)", image)

@@ -34,7 +34,7 @@ from .setup import configured_channels
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # what a report's files are, as the message lists them (by extension)
-FILE_KINDS = {".xlsx": "Bảng tính Excel", ".csv": "Tệp CSV", ".html": "Trang HTML", ".png": "Bản đồ nhiệt (ảnh)"}
+FILE_KINDS = {".xlsx": "Bảng tính Excel", ".csv": "Tệp CSV", ".html": "Trang HTML", ".png": "Biểu đồ mức độ hoàn thành (ảnh)"}
 # apprise checks attachments' MIME types against `mimetypes`, whose table may lack these on a minimal system
 MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv",
                ".html": "text/html", ".png": "image/png"}
