@@ -1,1 +1,2 @@
-"""Reports for the coordinator: compliance summaries (ministry forms come with a later issue)."""
+"""Reports: the ministry's indicator forms (built by hand or when a report comes due) and the
+compliance reports for the coordinator."""
