@@ -130,7 +130,7 @@ def forms_markdown(forms: dict, mail: dict) -> str:
         for built in forms["built"]:
             where = (_("emailed to {addresses}").format(addresses=", ".join(built["addresses"])) if built["addresses"]
                      else _("the unit has no email address: the form is on the dashboard only"))
-            lines.append("- " + _("**{title}**: {summary} ({where})").format(
+            lines.append("- " + _("**{title}** ({where}): {summary}").format(
                 title=built["title"], summary=built["summary"], where=where))
     if forms["unchanged"]:
         lines += ["", _("{count} forms unchanged since they were built (no new figure).").format(count=forms["unchanged"])]
