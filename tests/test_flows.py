@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from conftest import PLANS
 from openpyxl.worksheet.worksheet import Worksheet
-from test_report_mail import smtp  # noqa: F401 - aiosmtpd on loopback
+from test_report_mail import smtp  # noqa: F401  (a fixture)
 
 from commplan.flows.compliance_report import compliance_report
 from commplan.flows.tick import tick
-from commplan.plan import load_catalog
 
 pytestmark = pytest.mark.server  # a Prefect API, and `commplan run` as a process
 
@@ -98,74 +97,109 @@ def test_tick_syncs_evaluates_and_publishes_what_changed(prefect_api, tmp_path, 
     assert again["reminders"]["messages"]["planned"] == again["reminders"]["messages"]["sent"] == 0
 
 
-def test_tick_builds_the_weekly_form_a_working_day_ahead_and_emails_it_to_the_so(prefect_api, tmp_path, set_now,
-                                                                                  monkeypatch, smtp):
-    import io
+@pytest.fixture
+def mailing(monkeypatch, tmp_path, smtp):
+    """The flow's settings: its own data folder and the loopback SMTP server (read afresh, then forgotten)."""
+    from commplan.settings import get_settings
 
+    port, inbox = smtp
+    monkeypatch.setenv("COMMPLAN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COMMPLAN_SMTP_URL", f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn")
+    get_settings.cache_clear()
+    yield inbox
+    get_settings.cache_clear()
+
+
+def test_compliance_report_keeps_each_plans_report_and_mails_it_to_the_coordinator(prefect_api, ledger_url, tmp_path,
+                                                                                  set_now, mailing):
+    from openpyxl import load_workbook
+    from test_scheduled_compliance import THURSDAY, write_plans
+
+    from commplan.ledger import EvidenceInput, Ledger
+
+    plans = tmp_path / "plans"
+    catalog = write_plans(plans)
+    with Ledger(ledger_url) as ledger:  # what the tick's sync does; the report reads the ledger
+        ledger.sync(catalog, now=THURSDAY - dt.timedelta(days=16), horizon=dt.date(2022, 12, 31))
+    run = lambda: compliance_report(period="weekly", as_of=set_now(THURSDAY), plans=[str(plans)],  # noqa: E731
+                                    database=ledger_url, folder=str(tmp_path / "reports"))
+    first = run()
+    assert (first["start"], first["end"], first["replay"]) == ("2022-03-14", "2022-03-20", False)
+    assert [r["plan"] for r in first["reports"]] == ["ke-hoach-thu"] and first["idle"] == ["ke-hoach-thang"]
+    assert first["mail"]["sent"] == 1
+    [(rcpt, message)] = mailing.messages
+    assert rcpt == ["ttbc@example.gov.vn"]
+    assert str(message["Subject"]) == "Báo cáo tình hình thực hiện 1/KH-UBND, tuần 14/03–20/03/2022"
+    parts = {part.get_filename(): part.get_content() for part in message.iter_attachments()}
+    stem = "tuan-thu-1-KH-UBND-20220314-20220320"
+    assert sorted(parts) == [f"{stem}.png", f"{stem}.xlsx"]
+    assert parts[f"{stem}.png"].startswith(b"\x89PNG\r\n\x1a\n")
+    assert load_workbook(io.BytesIO(parts[f"{stem}.xlsx"]))["Theo đơn vị"]["A4"].value == "Mã đơn vị"
+    assert "số đơn vị còn quá hạn: 2" in message.get_body(("html",)).get_content()
+    assert sorted(os.listdir(tmp_path / "reports" / "ke-hoach-thu")) == [f"{stem}.{ext}" for ext in ("csv", "html", "png", "xlsx")]
+    table = artifact("compliance-weekly-ke-hoach-thu")
+    assert table is not None
+    rows = json.loads(table["data"])
+    assert [row["Mã đơn vị"] for row in rows] and rows[0]["Quá hạn"] == "1" and rows[0]["Tỉ lệ đúng hạn"] == "0,0 %"
+    # again, nothing changed: no build, no mail
+    again = run()
+    assert [(r["build"], r["new"]) for r in again["reports"]] == [(first["reports"][0]["build"], False)]
+    assert again["mail"]["sent"] == 0 and len(mailing.messages) == 1
+    # evidence recorded: a new build, mailed
+    with Ledger(ledger_url) as ledger:
+        ledger.record_evidence("bao-cao-tuan", "buu-dien", EvidenceInput(kind="document", document="bc.pdf"),
+                               on=THURSDAY, now=THURSDAY)
+    third = run()
+    assert third["reports"][0]["new"] and third["reports"][0]["build"] != first["reports"][0]["build"]
+    assert third["mail"]["sent"] == 1 and len(mailing.messages) == 2
+    # a replay of the week before (the clock still on THURSDAY): files and artifacts, no build, no mail
+    replay = compliance_report(period="weekly", as_of=THURSDAY - dt.timedelta(days=7), plans=[str(plans)],
+                               database=ledger_url, folder=str(tmp_path / "replay"))
+    assert replay["replay"] and replay["mail"] == {} and [r["build"] for r in replay["reports"]] == [None]
+    assert artifact("replay-compliance-weekly-ke-hoach-thu") is not None and len(mailing.messages) == 2
+
+
+def test_tick_builds_the_weekly_form_a_working_day_ahead_and_emails_it_to_the_so(prefect_api, tmp_path, set_now,
+                                                                                  mailing):
     from openpyxl import load_workbook
     from test_form_delivery import PLAN, make_catalog
 
     from commplan.figures import parse_period
     from commplan.ledger import Ledger
-    from commplan.settings import get_settings
+    from commplan.plan import load_catalog
 
-    port, inbox = smtp
-    monkeypatch.setenv("COMMPLAN_SMTP_URL", f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn")
-    get_settings.cache_clear()  # and again after the test (below)
     plans = tmp_path / "plans"
-    make_catalog(plans)  # weekly report of each province's Sở, due Thursday 25/11/2021 14:00
+    make_catalog(plans)  # the weekly report of each province's Sở, due Thursday 25/11/2021 14:00
     database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     with Ledger(database) as ledger:
         ledger.sync(load_catalog([plans])[0], now=dt.datetime(2021, 11, 22, 8, 0, tzinfo=VN))
         ledger.record_figure(PLAN, "ho-dao-tao", "so-a", parse_period("2021-W47"), Decimal("1800"), actor="so-a",
                              now=dt.datetime(2021, 11, 23, 9, 0, tzinfo=VN))
-    try:
-        early = tick(as_of=set_now(dt.datetime(2021, 11, 24, 13, 0, tzinfo=VN)), plans=[str(plans)], database=database)
-        assert early["forms"]["built"] == [] and early["report_mail"]["sent"] == 0
-        result = tick(as_of=set_now(dt.datetime(2021, 11, 24, 14, 30, tzinfo=VN)), plans=[str(plans)], database=database)
-        assert sorted(b["unit"] for b in result["forms"]["built"]) == ["so-a", "so-b"]
-        assert result["forms"]["no_address"] == 1 and result["report_mail"]["sent"] == 1
-        reports = [(rcpt, m) for rcpt, m in inbox.messages if m["X-Commplan-Report-Mail"]]  # not the reminders
-        ((rcpt, message),) = reports  # to the Sở's own address, never the ministry's
-        assert rcpt == ["bcvt@so-a.example.gov.vn"]
-        assert str(message["Subject"]) == ("Báo cáo tuần 2021-W47 theo mẫu 9/BTTTT-THU – "
-                                           "Sở Thông tin và Truyền thông tỉnh A")
-        (attached,) = message.iter_attachments()
-        assert attached.get_filename() == "bao-cao-tuan-2021-W47-so-a.xlsx"
-        sheet = load_workbook(io.BytesIO(attached.get_content())).worksheets[0]
-        assert isinstance(sheet, Worksheet) and sheet["D9"].value == 1800
-        markdown = artifact("tick-changes")
-        assert markdown is not None and "## Biểu mẫu báo cáo đã lập" in markdown["data"]
-        assert "chưa có địa chỉ email" in markdown["data"]
-        # an hour later, no new figure: nothing built, nothing sent again
-        later = tick(as_of=set_now(dt.datetime(2021, 11, 24, 15, 30, tzinfo=VN)), plans=[str(plans)], database=database)
-        assert later["forms"]["built"] == [] and later["forms"]["unchanged"] == 2 and later["report_mail"]["sent"] == 0
-        assert len([m for _rcpt, m in inbox.messages if m["X-Commplan-Report-Mail"]]) == 1
-        # a replay builds nothing
-        replay = tick(as_of=dt.datetime(2021, 11, 30, 9, 0, tzinfo=VN), plans=[str(plans)], database=database)
-        assert replay["replay"] and replay["forms"] is None and replay["report_mail"] is None
-    finally:
-        get_settings.cache_clear()
-
-
-def test_compliance_report_writes_csv_and_xlsx(prefect_api, tmp_path, set_now):
-    from openpyxl import load_workbook
-
-    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
-    as_of = set_now(dt.datetime(2021, 12, 10, 17, 0, tzinfo=VN))
-    tick(as_of=as_of, plans=[str(PLANS)], database=database)
-    files = compliance_report(period="weekly", as_of=as_of, database=database, folder=str(tmp_path / "reports"))
-    assert [os.path.basename(f) for f in files] == ["weekly-20211206-20211212.csv", "weekly-20211206-20211212.xlsx"]
-    csv_text = Path(files[0]).read_text(encoding="utf-8-sig").splitlines()
-    assert csv_text[0] == "plan,unit,name,done-on-time,done-late,open,overdue,excused,untracked,total"
-    assert any(line.startswith("bo-tttt-2980-2021,so-tttt-thanh-hoa,") and line.endswith(",0,0,1,1,0,0,2") for line in csv_text)  # report overdue, briefing open
-    sheet = load_workbook(files[1]).active
-    assert isinstance(sheet, Worksheet)
-    assert sheet["A1"].value == "Tình hình thực hiện kỳ 06/12/2021–12/12/2021"
-    assert [c.value for c in sheet[2]][3:7] == ["hoàn thành đúng hạn", "hoàn thành quá hạn", "đang thực hiện, trong hạn",
-                                               "quá hạn, chưa hoàn thành"]
-    assert sheet.max_row == len(csv_text) + 1
-    assert artifact("compliance-weekly") is not None
+    run = lambda hour, minute: tick(as_of=set_now(dt.datetime(2021, 11, 24, hour, minute, tzinfo=VN)),  # noqa: E731
+                                    plans=[str(plans)], database=database)
+    reports = lambda: [(rcpt, m) for rcpt, m in mailing.messages if m["X-Commplan-Report-Mail"]]  # noqa: E731
+    early = run(13, 0)
+    assert early["forms"]["built"] == [] and early["report_mail"]["sent"] == 0
+    result = run(14, 30)
+    assert sorted(b["unit"] for b in result["forms"]["built"]) == ["so-a", "so-b"]
+    assert result["forms"]["no_address"] == 1 and result["report_mail"]["sent"] == 1
+    ((rcpt, message),) = reports()  # to the Sở's own address, never the ministry's; not the reminders
+    assert rcpt == ["bcvt@so-a.example.gov.vn"]
+    assert str(message["Subject"]) == "Báo cáo tuần 2021-W47 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
+    (attached,) = message.iter_attachments()
+    assert attached.get_filename() == "bao-cao-tuan-2021-W47-so-a.xlsx"
+    sheet = load_workbook(io.BytesIO(attached.get_content())).worksheets[0]
+    assert isinstance(sheet, Worksheet) and sheet["D9"].value == 1800
+    markdown = artifact("tick-changes")
+    assert markdown is not None and "## Biểu mẫu báo cáo đã lập" in markdown["data"]
+    assert "chưa có địa chỉ email" in markdown["data"]
+    # an hour later, no new figure: nothing built, nothing sent again
+    later = run(15, 30)
+    assert later["forms"]["built"] == [] and later["forms"]["unchanged"] == 2 and later["report_mail"]["sent"] == 0
+    assert len(reports()) == 1
+    # a replay builds and sends nothing
+    replay = tick(as_of=dt.datetime(2021, 11, 30, 9, 0, tzinfo=VN), plans=[str(plans)], database=database)
+    assert replay["replay"] and replay["forms"] is None and replay["report_mail"] is None
 
 
 def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):

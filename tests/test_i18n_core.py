@@ -19,7 +19,6 @@ from commplan.render import ledger as render_ledger
 from commplan.render import occurrences as render_occurrences
 from commplan.render import outbox as render_outbox
 from commplan.render import preview as render_preview
-from commplan.reports.compliance import COLUMNS
 from commplan.settings import weak_secret
 from commplan.status import VIETNAMESE, Status
 from commplan.tick import TickReport, changes_markdown
@@ -186,26 +185,33 @@ def test_the_tick_report_shows_each_deadline_in_its_plans_timezone(lang):
     assert "(due 14:00 10/03/2022): open, within the deadline → **overdue, not done**" in en
 
 
-def test_the_compliance_workbook_headings_follow_the_language_and_the_csv_keys_do_not(tmp_path, lang):
+def test_the_compliance_files_follow_the_language(tmp_path, lang):
+    """The workbook's sheets and headings, the CSV's headings and the mail's title: Vietnamese by default,
+    English with COMMPLAN_LANG=en."""
+    import csv
+
     from openpyxl import load_workbook
-    from openpyxl.worksheet.worksheet import Worksheet
 
-    from commplan.reports.compliance import write_csv, write_xlsx
+    from commplan.ledger.compliance import ComplianceRow
+    from commplan.reports.compliance_files import csv_bytes, write_xlsx
+    from commplan.reports.compliance_report import build
+    from commplan.reports.scheduled_compliance import mail_title
 
-    row = {"plan": "kh", "unit": "u", "name": "Sở", **dict.fromkeys(COLUMNS[3:], 1)}
-    write_xlsx([row], tmp_path / "vi.xlsx", "Tình hình")
-    sheet = load_workbook(tmp_path / "vi.xlsx").active
-    assert isinstance(sheet, Worksheet)
-    assert sheet.title == "Tổng hợp"
-    assert [c.value for c in sheet[2]][:4] == ["Kế hoạch", "Mã đơn vị", "Đơn vị", "hoàn thành đúng hạn"]
+    due = dt.datetime(2021, 11, 25, 14, 0, tzinfo=VN)
+    rows = [ComplianceRow(1, "bao-cao-thang", "Báo cáo tháng", "report", None, "so", due, 1, 0, Status.OVERDUE)]
+    report = build(rows, plan="kh", number="241/KH-UBND", title="Kế hoạch", start=dt.date(2021, 11, 1),
+                   end=dt.date(2021, 11, 30), as_of=dt.datetime(2021, 12, 1, 9, 0, tzinfo=VN), names={"so": "Sở"})
+    book = load_workbook(write_xlsx(report, tmp_path / "vi.xlsx"))
+    assert book.sheetnames[:2] == ["Tổng hợp theo nhiệm vụ", "Theo đơn vị"]
+    assert [c.value for c in book["Theo đơn vị"][4]][:4] == ["Mã đơn vị", "Đơn vị", "Phải thực hiện", "Hoàn thành đúng hạn"]
+    assert next(csv.reader(csv_bytes(report).decode("utf-8-sig").splitlines()))[:2] == ["Mã nhiệm vụ", "Nhiệm vụ"]
+    assert mail_title(report, "monthly") == "Báo cáo tình hình thực hiện 241/KH-UBND, tháng 11/2021"
     lang("en")
-    write_xlsx([row], tmp_path / "en.xlsx", "Compliance")
-    sheet = load_workbook(tmp_path / "en.xlsx").active
-    assert isinstance(sheet, Worksheet)
-    assert [c.value for c in sheet[2]][:4] == ["Plan", "Unit code", "Unit", "done on time"]
-    assert [c.value for c in sheet[2]][-1] == "Total"
-    text = write_csv([row], tmp_path / "r.csv").read_text(encoding="utf-8-sig")
-    assert text.splitlines()[0] == ",".join(COLUMNS)
+    book = load_workbook(write_xlsx(report, tmp_path / "en.xlsx"))
+    assert book.sheetnames[:2] == ["Summary by duty", "By unit"]
+    assert [c.value for c in book["By unit"][4]][:4] == ["Unit code", "Unit", "Owed", "Done on time"]
+    assert next(csv.reader(csv_bytes(report).decode("utf-8-sig").splitlines()))[:2] == ["Duty code", "Duty"]
+    assert mail_title(report, "monthly") == "Compliance report of 241/KH-UBND, month 11/2021"
 
 
 def test_sunday_and_the_occurrences_an_event_undo_touched_use_the_glossarys_words(lang):

@@ -1,49 +1,96 @@
-"""The `compliance-report` flow: a weekly or monthly summary per plan and unit, as artifacts and files."""
+"""The `compliance-report` flow: each plan's compliance report for the week or month, kept and mailed.
+
+Thin: `commplan.reports.scheduled_compliance` builds each plan's report (XLSX, CSV, HTML and the heat
+map, written under `folder`/<plan id>/), keeps it in the ledger once per content and plans its mail to the
+plan's coordinator; `commplan.notify.report_mail` sends what is planned. The deployments `weekly`
+(Thursday 07:30) and `monthly` (the 20th, 07:30) run it; a re-run with nothing changed adds no build and
+sends nothing. A replay (an `as_of` more than 10 minutes from the clock) writes the files and artifacts
+only, under `replay-…` keys.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
 from commplan import clock
 from commplan.i18n import _
 from commplan.ledger import Ledger
-from commplan.reports.compliance import VN, compliance_rows, period_of, write_csv, write_xlsx
+from commplan.ledger.engine import has_password
+from commplan.plan import load_catalog
+from commplan.reports.scheduled_compliance import period_of, run
 from commplan.settings import get_settings
 
-
-@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="summarise {period}")
-def summarise(period: str, database: str | None, as_of: dt.datetime) -> list[dict]:
-    with Ledger.open(database) as ledger:
-        return compliance_rows(ledger, period, as_of)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@task(task_run_name="write {period} files")
-def write_files(rows: list[dict], period: str, as_of: dt.datetime, folder: str | None) -> list[str]:
-    start, end = period_of(period, as_of)
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="build {period} reports")
+def build_reports(period: str, plans: list[str], database: str | None, as_of: dt.datetime, folder: str | None,
+                  replay: bool) -> dict:
+    """Every plan's report, its files and its build; a retry finds the builds already kept and adds nothing."""
+    catalog = load_catalog(plans)[0]  # a plan error fails the run loudly, with every error
     target = Path(folder) if folder else get_settings().data_dir / "reports"
-    stem = target / f"{period}-{start:%Y%m%d}-{end:%Y%m%d}"
-    title = _("Compliance for the period {start}–{end}").format(start=f"{start:%d/%m/%Y}", end=f"{end:%d/%m/%Y}")
-    return [str(write_csv(rows, stem.with_suffix(".csv"))), str(write_xlsx(rows, stem.with_suffix(".xlsx"), title))]
+    with Ledger.open(database) as ledger:
+        done = run(ledger, catalog, period, as_of, folder=target, replay=replay, now=clock.now())
+    return {"start": done.start.isoformat(), "end": done.end.isoformat(), "reports": [r.as_dict() for r in done.reports],
+            "idle": done.idle, "unknown": done.unknown}
 
 
-@task(task_run_name="publish {period} table")
-def publish(rows: list[dict], period: str, as_of: dt.datetime) -> None:
-    create_table_artifact(key=f"compliance-{period}", table=rows or [{"plan": "", "total": 0}],
-                          description=(_("Weekly report as of {moment}") if period == "weekly"
-                                       else _("Monthly report as of {moment}")).format(
-                              moment=f"{as_of.astimezone(VN):%H:%M %d/%m/%Y}"))
+@task(task_run_name="publish {period} tables")
+def publish(reports: list[dict], period: str, as_of: dt.datetime, replay: bool) -> None:
+    """One table per plan, by unit, the most behind first; a replay's under its own keys."""
+    prefix = "replay-" if replay else ""
+    moment = _("Status at {moment}.").format(moment=f"{as_of.astimezone(VN):%H:%M %d/%m/%Y}")
+    for report in reports:
+        create_table_artifact(key=f"{prefix}compliance-{period}-{report['plan']}", table=report["rows"],
+                              description=f"**{report['title']}**\n\n{report['summary']}\n\n{moment}"
+                              + (_(" (replay, simulated)") if replay else ""))
+
+
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="send report mail")
+def send_mails(database: str | None) -> dict:
+    """Each planned mail claimed and confirmed on its own: a retry never sends one twice. Sends every due
+    report mail, not only this run's (a mail that waited for the SMTP server goes now)."""
+    from commplan.notify.report_mail import send_report_mails
+
+    with Ledger.open(database) as ledger:
+        return dataclasses.asdict(send_report_mails(ledger, get_settings()))
 
 
 @flow(name="compliance-report", flow_run_name="{period} report {as_of}")
-def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None, database: str | None = None,
-                      folder: str | None = None) -> list[str]:
-    """Summarise the week (Monday..Sunday) or month containing `as_of` (default now)."""
-    moment = as_of or clock.now()  # the process clock: COMMPLAN_NOW sets it
+def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None,
+                      # B006: never mutated; a list, as Prefect shows the default in the parameter schema
+                      plans: list[str] = ["plans/"],  # noqa: B006
+                      database: str | None = None, folder: str | None = None) -> dict:
+    """Report on the week (Monday to Sunday) or month containing `as_of` (default now, on the clock: see
+    COMMPLAN_NOW), for every plan of `plans` that owes something in it, and mail each new report to its
+    coordinator. Files go to `folder` (default COMMPLAN_DATA_DIR/reports). `database` overrides
+    COMMPLAN_DATABASE_URL, without a password (Prefect stores parameters)."""
+    if database and has_password(database):
+        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
+                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
+    if as_of is not None and as_of.tzinfo is None:
+        raise ValueError(_("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)"))
+    moment = (as_of or clock.now()).astimezone(VN)
     period_of(period, moment)  # refuse an unknown period before any work
-    rows = summarise(period, database, moment)
-    publish(rows, period, moment)
-    return write_files(rows, period, moment, folder)
+    replay = clock.is_replay(moment)
+    built = build_reports(period, plans, database, moment, folder, replay)
+    publish(built["reports"], period, moment, replay)
+    mail = {} if replay else send_mails(database)
+    logger = get_run_logger()
+    for report in built["reports"]:
+        logger.info("%s", _("{title}: {summary}").format(title=report["title"], summary=report["summary"]))
+    if built["unknown"]:
+        logger.warning("%s", _("not in the ledger yet (the tick syncs them): {plans}").format(
+            plans=", ".join(built["unknown"])))
+    if mail:
+        line = _("report mail: {sent} sent, {written} written to the outbox file, {retried} to retry, {failed} failed, "
+                 "{waiting} waiting for an SMTP server (COMMPLAN_SMTP_URL)").format(**mail)
+        logger.log(logging.WARNING if mail["failed"] or mail["retried"] or mail["waiting"] else logging.INFO, "%s", line)
+    return {"period": period, "as_of": moment.isoformat(), "replay": replay, **built, "mail": mail}

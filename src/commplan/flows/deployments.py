@@ -14,7 +14,7 @@ MONTHLY = "30 7 20 * *"  # the 20th at 07:30, ahead of the reports due on the 25
 
 
 def deployments(plans: str = "plans/") -> list:
-    """The tick (on `plans`), the weekly and the monthly report, as Prefect's `serve` takes them."""
+    """The tick, the weekly and the monthly report (each on `plans`), as Prefect's `serve` takes them."""
     from prefect.schedules import Cron
 
     from .compliance_report import compliance_report
@@ -24,7 +24,7 @@ def deployments(plans: str = "plans/") -> list:
         tick.to_deployment(name="tick", schedules=[Cron(TICK, timezone=TZ)], concurrency_limit=1,
                            parameters={"plans": [plans]}),
         compliance_report.to_deployment(name="weekly", schedules=[Cron(WEEKLY, timezone=TZ)],
-                                        parameters={"period": "weekly"}),
+                                        parameters={"period": "weekly", "plans": [plans]}),
         compliance_report.to_deployment(name="monthly", schedules=[Cron(MONTHLY, timezone=TZ)],
-                                        parameters={"period": "monthly"}),
+                                        parameters={"period": "monthly", "plans": [plans]}),
     ]

@@ -1,22 +1,31 @@
 """The compliance report's files: XLSX (a sheet per part), CSV (one row per duty and unit), HTML (every
-part, the heat map inside) and the PNG heat map; `write_all` writes the four into a folder."""
+part, the heat map inside) and the PNG heat map.
+
+Each is made in memory first (`xlsx_bytes`, `csv_bytes`, `html_bytes`; `files_of` gives the four with
+their names and media types), because the scheduled report stores and mails them without touching a
+disk; the `write_*` functions only put those bytes in a file, so a file and a mail never differ.
+"""
 
 from __future__ import annotations
 
 import base64
 import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
 
 from ..i18n import _
+from ..ledger.report_builds import BuiltFile
 from .compliance_report import ComplianceReport, channel_label, kind_label
 from .compliance_tables import Table, period_text, tables, vnd
 
 # Excel number formats: counts, percents, VND with thousands grouped (Excel shows the reader's own separator)
 FORMATS = {"id": "0", "count": "#,##0", "share": "0.0%", "vnd": "#,##0", "datetime": "hh:mm dd/mm/yyyy"}
 WIDTHS = {"id": 12, "count": 12, "share": 12, "vnd": 16, "datetime": 18}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {"xlsx": XLSX, "csv": "text/csv", "png": "image/png", "html": "text/html"}
 
 
 def stem(report: ComplianceReport) -> str:
@@ -33,7 +42,14 @@ def title_of(report: ComplianceReport) -> str:
     return _("Compliance report of plan {number}").format(number=report.shown_number)
 
 
-def write_xlsx(report: ComplianceReport, path: Path) -> Path:
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def xlsx_bytes(report: ComplianceReport) -> bytes:
+    """The workbook. Not the same bytes twice: openpyxl stamps the time it was made inside."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -66,9 +82,13 @@ def write_xlsx(report: ComplianceReport, path: Path) -> Path:
             sheet.column_dimensions[letter].width = (
                 WIDTHS[kind] if kind in WIDTHS else min(max(12, longest + 2, len(table.headings[index - 1]) + 2), 60))
         sheet.freeze_panes = sheet.cell(row=header + 1, column=1)  # the headings stay on screen
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-    return path
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(report: ComplianceReport, path: Path) -> Path:
+    return _write(path, xlsx_bytes(report))
 
 
 def _cell(value: object) -> object:
@@ -82,23 +102,26 @@ def csv_headings() -> list[str]:
             _("Done on time"), _("Done late"), _("Open"), _("Overdue"), _("Excused"), _("Share done on time (%)")]
 
 
-def write_csv(report: ComplianceReport, path: Path) -> Path:
+def csv_bytes(report: ComplianceReport) -> bytes:
     """One row per duty and unit (every other part is a sum of these), Vietnamese headings, UTF-8 with a BOM
     (so that Excel reads the diacritics), the share as a percent with one decimal."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(csv_headings())
-        for line in report.by_duty_unit:
-            tally = line.tally
-            share = tally.share_on_time
-            writer.writerow([line.code, line.title, kind_label(line.kind), channel_label(line.channel) if line.channel else "",
-                             line.unit, line.name, tally.owed, tally.on_time, tally.late, tally.open, tally.overdue,
-                             tally.excused, "" if share is None else f"{share * 100:.1f}"])
-    return path
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(csv_headings())
+    for line in report.by_duty_unit:
+        tally = line.tally
+        share = tally.share_on_time
+        writer.writerow([line.code, line.title, kind_label(line.kind), channel_label(line.channel) if line.channel else "",
+                         line.unit, line.name, tally.owed, tally.on_time, tally.late, tally.open, tally.overdue,
+                         tally.excused, "" if share is None else f"{share * 100:.1f}"])
+    return text.getvalue().encode("utf-8-sig")
 
 
-def write_html(report: ComplianceReport, path: Path, heat_map: bytes | None = None) -> Path:
+def write_csv(report: ComplianceReport, path: Path) -> Path:
+    return _write(path, csv_bytes(report))
+
+
+def html_bytes(report: ComplianceReport, heat_map: bytes | None = None) -> bytes:
     """One page holding every part (autoescaped: names and notes come from plans and clerks), its style inside
     and the heat map as a data: address, so the file opens anywhere, alone, offline."""
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -110,9 +133,11 @@ def write_html(report: ComplianceReport, path: Path, heat_map: bytes | None = No
     page = environment.get_template("compliance.html").render(
         report=report, title=title_of(report), period=period_text(report), tables=tables(report),
         heat_map=base64.b64encode(heat_map).decode("ascii") if heat_map else None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return page.encode("utf-8")
+
+
+def write_html(report: ComplianceReport, path: Path, heat_map: bytes | None = None) -> Path:
+    return _write(path, html_bytes(report, heat_map))
 
 
 def shown(value: object, kind: str) -> str:
@@ -130,17 +155,25 @@ def shown(value: object, kind: str) -> str:
     return str(value)
 
 
-def write_all(report: ComplianceReport, folder: Path) -> list[Path]:
-    """The four files, named by `stem`: .xlsx, .csv, .png (the heat map) and .html (the heat map inside)."""
+def files_of(report: ComplianceReport) -> list[BuiltFile]:
+    """The four files in memory, named by `stem`: .xlsx, .csv, .png (the heat map) and .html (the heat map
+    inside), each with its media type."""
     from .heat_map import render_heat_map
 
     name = stem(report)
     png = render_heat_map(report)
-    folder.mkdir(parents=True, exist_ok=True)
-    heat = folder / f"{name}.png"
-    heat.write_bytes(png)
-    return [write_xlsx(report, folder / f"{name}.xlsx"), write_csv(report, folder / f"{name}.csv"), heat,
-            write_html(report, folder / f"{name}.html", png)]
+    made = {"xlsx": xlsx_bytes(report), "csv": csv_bytes(report), "png": png, "html": html_bytes(report, png)}
+    return [BuiltFile(f"{name}.{ext}", data, MEDIA_TYPES[ext]) for ext, data in made.items()]
 
 
-__all__ = ["Table", "stem", "write_all", "write_csv", "write_html", "write_xlsx"]
+def write_files(files: list[BuiltFile], folder: Path) -> list[Path]:
+    return [_write(folder / file.name, file.data) for file in files]
+
+
+def write_all(report: ComplianceReport, folder: Path) -> list[Path]:
+    """The four files of `files_of`, written into `folder`."""
+    return write_files(files_of(report), folder)
+
+
+__all__ = ["Table", "csv_bytes", "files_of", "html_bytes", "stem", "write_all", "write_csv", "write_files",
+           "write_html", "write_xlsx", "xlsx_bytes"]
