@@ -9,9 +9,11 @@ import os
 import re
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 from conftest import PLANS
+from openpyxl.worksheet.worksheet import Worksheet
 from test_report_mail import smtp  # noqa: F401  (a fixture)
 
 from commplan.flows.compliance_report import compliance_report
@@ -157,6 +159,49 @@ def test_compliance_report_keeps_each_plans_report_and_mails_it_to_the_coordinat
     assert artifact("replay-compliance-weekly-ke-hoach-thu") is not None and len(mailing.messages) == 2
 
 
+def test_tick_builds_the_weekly_form_a_working_day_ahead_and_emails_it_to_the_so(prefect_api, tmp_path, set_now,
+                                                                                  mailing):
+    from openpyxl import load_workbook
+    from test_form_delivery import PLAN, make_catalog
+
+    from commplan.figures import parse_period
+    from commplan.ledger import Ledger
+    from commplan.plan import load_catalog
+
+    plans = tmp_path / "plans"
+    make_catalog(plans)  # the weekly report of each province's Sở, due Thursday 25/11/2021 14:00
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    with Ledger(database) as ledger:
+        ledger.sync(load_catalog([plans])[0], now=dt.datetime(2021, 11, 22, 8, 0, tzinfo=VN))
+        ledger.record_figure(PLAN, "ho-dao-tao", "so-a", parse_period("2021-W47"), Decimal("1800"), actor="so-a",
+                             now=dt.datetime(2021, 11, 23, 9, 0, tzinfo=VN))
+    run = lambda hour, minute: tick(as_of=set_now(dt.datetime(2021, 11, 24, hour, minute, tzinfo=VN)),  # noqa: E731
+                                    plans=[str(plans)], database=database)
+    reports = lambda: [(rcpt, m) for rcpt, m in mailing.messages if m["X-Commplan-Report-Mail"]]  # noqa: E731
+    early = run(13, 0)
+    assert early["forms"]["built"] == [] and early["report_mail"]["sent"] == 0
+    result = run(14, 30)
+    assert sorted(b["unit"] for b in result["forms"]["built"]) == ["so-a", "so-b"]
+    assert result["forms"]["no_address"] == 1 and result["report_mail"]["sent"] == 1
+    ((rcpt, message),) = reports()  # to the Sở's own address, never the ministry's; not the reminders
+    assert rcpt == ["bcvt@so-a.example.gov.vn"]
+    assert str(message["Subject"]) == "Báo cáo tuần 2021-W47 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
+    (attached,) = message.iter_attachments()
+    assert attached.get_filename() == "bao-cao-tuan-2021-W47-so-a.xlsx"
+    sheet = load_workbook(io.BytesIO(attached.get_content())).worksheets[0]
+    assert isinstance(sheet, Worksheet) and sheet["D9"].value == 1800
+    markdown = artifact("tick-changes")
+    assert markdown is not None and "## Biểu mẫu báo cáo đã lập" in markdown["data"]
+    assert "chưa có địa chỉ email" in markdown["data"]
+    # an hour later, no new figure: nothing built, nothing sent again
+    later = run(15, 30)
+    assert later["forms"]["built"] == [] and later["forms"]["unchanged"] == 2 and later["report_mail"]["sent"] == 0
+    assert len(reports()) == 1
+    # a replay builds and sends nothing
+    replay = tick(as_of=dt.datetime(2021, 11, 30, 9, 0, tzinfo=VN), plans=[str(plans)], database=database)
+    assert replay["replay"] and replay["forms"] is None and replay["report_mail"] is None
+
+
 def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):
     """The main job as a process, twice (each starts an ephemeral Prefect API): a replay of 10/12/2021
     writes no step or delivery and lists what it would send; the same day on its clock sends for real.
@@ -204,7 +249,12 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
     # each plan by its number, as clerks know it, not by its id
     assert any(line.startswith("241/KH-UBND ") for line in real.splitlines()) and "thanh-hoa-241-2021" not in real
     sent = int(real.split(" tin nhắn, đã gửi ")[1].split(",")[0])
-    assert sent > 0 and len(outbox.read_text(encoding="utf-8").splitlines()) == sent
+    lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert sent > 0 and len([line for line in lines if "delivery" in line]) == sent
+    # the week's forms (due Thursday 9/12) built for each province's Sở, their mail written beside the reminders
+    [forms] = [line for line in real.splitlines() if line.startswith("Biểu mẫu báo cáo: ")]
+    written = int(forms.split("ghi vào tệp hộp thư đi ")[1].split(",")[0])
+    assert forms.startswith("Biểu mẫu báo cáo: lập mới 4, ") and written == len([line for line in lines if "report_mail" in line]) > 0
     shown = [line for line in real.splitlines() if line.startswith("  → ")]
     assert 0 < len(shown) <= 10 and all(line.endswith(("sắp đến hạn", "đến hạn hôm nay", "quá hạn",
                                                        "thông báo lên cấp trên")) for line in shown)

@@ -27,6 +27,7 @@ MIN_SECRET_BYTES = 32
 PLACEHOLDERS = ("changeme", "changeit", "secret", "password", "matkhau", "bimat", "example", "placeholder",
                 "default", "commplan", "yoursecret", "xxxx", "12345678", "abcdefgh")
 SECRET_FILE = "link-secret"
+MAX_REPORT_LEAD = 10  # working days: two weeks
 
 
 class SettingsError(ValueError):
@@ -119,6 +120,8 @@ class Settings(BaseSettings):
     token_key: str | None = None
     # the largest document the report page accepts, in MB (1 MB = 1,000,000 bytes)
     upload_max_mb: int = Field(default=20, ge=1, le=1000)
+    # the ministry's forms are built this many working days before their report's deadline (0: on its day)
+    report_lead_workdays: int = 1
 
     @field_validator("link_secret")
     @classmethod
@@ -146,6 +149,15 @@ class Settings(BaseSettings):
                                "with `{command}`").format(
                 command="python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")) from None
         return value.strip()
+
+    @field_validator("report_lead_workdays")
+    @classmethod
+    def _lead_in_range(cls, value: int) -> int:
+        if not 0 <= value <= MAX_REPORT_LEAD:
+            raise ValueError(_("COMMPLAN_REPORT_LEAD_WORKDAYS must be a number of working days from 0 to {most} (the "
+                               "forms are built that many working days before the report's deadline; 0: on the "
+                               "deadline's day), got {value}").format(most=MAX_REPORT_LEAD, value=value))
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -119,3 +119,37 @@ def undelivered_markdown(problems: list[dict]) -> list[str]:
         lines.append("- " + _("**{name}** by {channel} ({address}): {why}").format(
             name=p["name"], channel=CHANNEL_NAMES.get(p["channel"], p["channel"]), address=p["address"], why=why))
     return lines
+
+
+def forms_markdown(forms: dict, mail: dict) -> str:
+    """The forms this tick built (`build_report_forms`) and the report mail it sent (`send_report_mail`),
+    for the coordinator; "" when there was nothing to say."""
+    lines: list[str] = []
+    if forms["built"]:
+        lines += ["", "## " + _("Report forms built"), ""]
+        for built in forms["built"]:
+            where = (_("emailed to {addresses}").format(addresses=", ".join(built["addresses"])) if built["addresses"]
+                     else _("the unit has no email address: the form is on the dashboard only"))
+            lines.append("- " + _("**{title}** ({where}): {summary}").format(
+                title=built["title"], summary=built["summary"], where=where))
+    if forms["unchanged"]:
+        lines += ["", _("{count} forms unchanged since they were built (no new figure).").format(count=forms["unchanged"])]
+    if forms["skipped"]:
+        lines += ["", "## " + _("Report duties without a form"), ""]
+        lines += ["- " + _("{plan}, {duty}: {reason}").format(plan=s["plan"], duty=s["obligation"], reason=s["reason"])
+                  for s in forms["skipped"]]
+    if any(mail[key] for key in ("sent", "written", "retried", "failed", "waiting")):
+        lines += ["", "## " + _("Report mail"), "",
+                  _("Sent {sent}, written to the outbox file {written}, to retry {retried}, failed {failed}, waiting "
+                    "for an email channel {waiting}.").format(**{k: mail[k] for k in ("sent", "written", "retried",
+                                                                                      "failed", "waiting")})]
+        lines += ["- " + problem for problem in mail["problems"]]
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def forms_log(forms: dict, mail: dict) -> str:
+    """One line for the log and `commplan run`."""
+    return _("Report forms: {built} built, {unchanged} unchanged, {no_address} without an email address; report "
+             "mail: {sent} sent, {written} written to the outbox file, {failed} failed").format(
+        built=len(forms["built"]), unchanged=forms["unchanged"], no_address=forms["no_address"], sent=mail["sent"],
+        written=mail["written"], failed=mail["failed"])

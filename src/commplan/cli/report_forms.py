@@ -47,7 +47,8 @@ def cmd_form(args: argparse.Namespace) -> int:
     from ..figures import PeriodError, PeriodKind, parse_period
     from ..ledger import LedgerError
     from ..reports.form_writers import FormFormatError, form_bytes
-    from ..reports.indicator_form import build_form, form_indicators, scope_units
+    from ..reports.indicator_form import form_indicators
+    from ..reports.ledger_form import form_from_ledger
 
     kind = PeriodKind.WEEK if args.form_kind == "weekly" else PeriodKind.MONTH
     try:
@@ -78,17 +79,12 @@ def cmd_form(args: argparse.Namespace) -> int:
         return fail(_("the plan {plan} has no indicator for the {kind} form (`report: [{kind_key}]`)").format(
             plan=args.plan, kind=_("weekly") if kind is PeriodKind.WEEK else _("monthly"), kind_key=args.form_kind),
             EXIT_USAGE)
-    wanted = {i.of for i in indicators if i.of} | {i.id for i in indicators}
     try:
         with open_ledger(args) as ledger:
-            figures = ledger.figures(plan.id, indicators=sorted(wanted), until=args.as_of)
+            form, _figures = form_from_ledger(ledger, catalog, plan, period, unit=args.unit, province=args.province,
+                                              as_of=args.as_of)
     except LedgerError as error:
         return fail(str(error))
-    # figures of units outside the scope are left out here rather than in the query: a province's units
-    # are known from the directory, and an indicator nobody is named to report takes whoever sent one
-    in_scope = {u for i in indicators for u in scope_units(i, catalog, unit=args.unit, province=args.province, figures=figures)}
-    figures = [f for f in figures if f.unit in in_scope]
-    form = build_form(plan, catalog, figures, period, unit=args.unit, province=args.province, as_of=args.as_of)
     try:
         data = form_bytes(form, args.output)
         Path(args.output).write_bytes(data)

@@ -147,6 +147,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "(see `commplan outbox`).").format(
             channels=", ".join(registry.label(name) for name in real) if real else _("none"),
             path=settings.data_dir / "outbox.jsonl"))
+        if result.get("forms") is not None:
+            from ..tick import forms_log
+
+            print(forms_log(result["forms"], result["report_mail"]))
         if result.get("undelivered"):
             print(_("{count} reminders could not be delivered: see `commplan outbox --failed`.").format(
                 count=result["undelivered"]))

@@ -1,12 +1,13 @@
-"""The `tick` flow: sync the plans, queue due reminders and send them, evaluate statuses, publish what changed.
+"""The `tick` flow: sync the plans, queue due reminders and send them, evaluate statuses, build the
+ministry's forms of the reports coming due and mail them, publish what changed.
 
 Thin: every step is a function of the commplan package. Work is batched (one
 set-based sync, one status query), never one task per occurrence.
 
 A replay (an `as_of` more than 10 minutes from the clock, see `commplan.clock`)
 syncs and evaluates as usual but only previews the reminders, by the dry run's
-code: it writes no reminder step or delivery, sends nothing and issues no
-report link. Its artifacts go under `replay-…` keys and it is recorded in the
+code: it writes no reminder step or delivery, sends nothing, issues no
+report link and builds no form. Its artifacts go under `replay-…` keys and it is recorded in the
 audit log as a replay, not a tick, so the next real tick still compares with
 the last real one.
 """
@@ -24,7 +25,7 @@ from commplan.i18n import N_, _
 from commplan.ledger import Ledger
 from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
-from commplan.tick import changes_markdown, evaluate
+from commplan.tick import changes_markdown, evaluate, forms_log, forms_markdown
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -100,6 +101,31 @@ def evaluate_statuses(database: str | None, as_of: dt.datetime, replay: bool = F
     }
 
 
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="build report forms")
+def build_report_forms(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+    """The ministry's forms of the report duties coming due, each kept once per content, their mail planned
+    to the holder's contacts (`commplan.reports.form_delivery`); a retry finds what was built."""
+    from commplan.reports.form_delivery import build_due_forms
+    from commplan.settings import get_settings
+
+    catalog = load_catalog(plans)[0]
+    with Ledger.open(database) as ledger:
+        report = build_due_forms(ledger, catalog, now=as_of, lead_workdays=get_settings().report_lead_workdays)
+    return report.as_dict()
+
+
+@task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="send report mail")
+def send_report_mail(database: str | None, as_of: dt.datetime) -> dict:
+    """Email each built report that is due to its addresses, once (`commplan.notify.report_mail`)."""
+    from dataclasses import asdict
+
+    from commplan.notify.report_mail import send_report_mails
+    from commplan.settings import get_settings
+
+    with Ledger.open(database) as ledger:
+        return asdict(send_report_mails(ledger, get_settings(), now=as_of))
+
+
 def shown(iso: str) -> str:
     """An ISO instant as people read it, at its own offset (the tick's in Vietnam time, a deadline in its
     plan's timezone): 14:00 09/12/2021."""
@@ -153,10 +179,17 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
     result = evaluate_statuses(database, moment, replay)
     for plan in result["by_plan"]:
         plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)
+    forms = mail = None
+    if not replay:  # a replay writes nothing: no form is built, no mail sent
+        forms = build_report_forms(plans, database, moment)
+        mail = send_report_mail(database, moment)
+        result["markdown"] += forms_markdown(forms, mail)
     publish(result, replay)
     summary = _("replay {moment}: {inserted} new occurrences, {reminders} reminders previewed, {changes} changes") \
         if replay else _("tick {moment}: {inserted} new occurrences, {reminders} reminders queued, {changes} changes")
     get_run_logger().info("%s", summary.format(moment=f"{moment:%H:%M %d/%m/%Y}", inserted=synced["inserted"],
                                                reminders=reminders.get("steps", reminders["queued"]),
                                                changes=result["changes"]))
-    return {"sync": synced, "reminders": reminders, "replay": replay, **result}
+    if forms is not None and mail is not None:
+        get_run_logger().info("%s", forms_log(forms, mail))
+    return {"sync": synced, "reminders": reminders, "replay": replay, "forms": forms, "report_mail": mail, **result}

@@ -91,15 +91,16 @@ def save(connection: Connection, folder: Path | None, *, kind: str, plan: str, s
          recipients: Iterable[tuple[str, str]], as_of: dt.datetime, now: dt.datetime) -> tuple[ReportBuild, bool]:
     """Store a build and plan its mail to `recipients` ((unit, address) pairs), unless the same content was
     built before: then the earlier build, and False. A new build supersedes the unsent mail of the earlier
-    builds of the same report (kind, plan, scope, period)."""
+    builds of the same report (kind, plan, scope, period). `files` is read only for new content, so the
+    caller may pass a generator that writes them."""
     if kind not in KINDS:
         raise ValueError(f"unknown report kind {kind!r}")
-    files = list(files)
     table = t.table_of(t.ReportBuildRow)
     key = and_(table.c.kind == kind, table.c.plan_id == plan, table.c.scope == scope, table.c.period == period)
     found = connection.execute(select(table).where(key, table.c.fingerprint == fingerprint)).first()
     if found is not None:
         return _build(found), False
+    files = list(files)  # only now: a generator of files is not written out for content already kept
     stored = [documents.store(connection, folder, f.data, name=f.name, by="commplan", media_type=f.media_type, now=now)
               for f in files]
     listing = [{"name": f.name, "sha256": s.sha256, "media_type": f.media_type, "size": s.size}
