@@ -185,7 +185,7 @@ def test_tick_builds_the_weekly_form_a_working_day_ahead_and_emails_it_to_the_so
     assert result["forms"]["no_address"] == 1 and result["report_mail"]["sent"] == 1
     ((rcpt, message),) = reports()  # to the Sở's own address, never the ministry's; not the reminders
     assert rcpt == ["bcvt@so-a.example.gov.vn"]
-    assert str(message["Subject"]) == "Báo cáo tuần 2021-W47 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
+    assert str(message["Subject"]) == "Báo cáo tuần 47/2021 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
     (attached,) = message.iter_attachments()
     assert attached.get_filename() == "bao-cao-tuan-2021-W47-so-a.xlsx"
     sheet = load_workbook(io.BytesIO(attached.get_content())).worksheets[0]

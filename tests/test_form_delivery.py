@@ -147,7 +147,7 @@ def test_nothing_is_built_before_the_lead_then_each_holder_once(synced):
     assert built(first) == [("so-a", "weekly", "2021-W47"), ("so-b", "weekly", "2021-W47")]
     by_unit = {b.unit: b for b in first.built}
     assert by_unit["so-a"].addresses == ("bcvt@so-a.example.gov.vn",)  # the holder's own contact, not the ministry
-    assert by_unit["so-a"].title == "Báo cáo tuần 2021-W47 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
+    assert by_unit["so-a"].title == "Báo cáo tuần 47/2021 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
     assert [b.unit for b in first.no_address] == ["so-b"]  # built all the same: the dashboard links it
     build = ledger.report_build(by_unit["so-a"].build_id)
     assert [f.name for f in build.files] == ["bao-cao-tuan-2021-W47-so-a.xlsx", "bao-cao-tuan-2021-W47-so-a.html",
@@ -210,7 +210,8 @@ def test_the_xlsx_is_the_holders_province_sum_of_the_figures_entered(synced):
     put(ledger, "so-cho", "so-a", "7", "2021-11-23T10:00")
     result = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
     mine = next(b for b in result.built if b.unit == "so-a")
-    assert mine.summary == "2 chỉ tiêu, 2 chỉ tiêu có số liệu trong kỳ."
+    assert mine.summary == ("Hạn gửi: 14:00 25/11/2021, gửi Vụ Quản lý doanh nghiệp. "
+                            "2 chỉ tiêu, 2 chỉ tiêu có số liệu trong kỳ.")
     stored = ledger.report_build(mine.build_id).file("bao-cao-tuan-2021-W47-so-a.xlsx")
     sheet = load_workbook(io.BytesIO(ledger.document_content(stored.sha256))).worksheets[0]
     assert isinstance(sheet, Worksheet)
@@ -218,7 +219,8 @@ def test_the_xlsx_is_the_holders_province_sum_of_the_figures_entered(synced):
     assert (sheet["B9"].value, sheet["D9"].value) == ("Số hộ được đào tạo", 2000)
     assert (sheet["B10"].value, sheet["D10"].value) == ("Số chợ lên sàn", 7)
     other = next(b for b in result.built if b.unit == "so-b")
-    assert other.summary == ("2 chỉ tiêu, 1 chỉ tiêu có số liệu trong kỳ; còn thiếu số liệu của: "
+    assert other.summary == ("Hạn gửi: 14:00 25/11/2021, gửi Vụ Quản lý doanh nghiệp. "
+                             "2 chỉ tiêu, 1 chỉ tiêu có số liệu trong kỳ; còn thiếu số liệu của: "
                              "Sở Thông tin và Truyền thông tỉnh B (1 dòng).")
 
 
@@ -259,7 +261,7 @@ def test_the_monthly_form_and_the_duties_without_a_form(ledger, tmp_path):
     put(ledger, "ho-dao-tao", "so-a", "5000", "2021-11-20T09:00", period="2021-11")
     result = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
     assert built(result) == [("so-a", "monthly", "2021-11")]
-    assert result.built[0].title == "Báo cáo tháng 2021-11 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
+    assert result.built[0].title == "Báo cáo tháng 11/2021 theo mẫu 9/BTTTT-THU – Sở Thông tin và Truyền thông tỉnh A"
     # a duty with no indicator is no form duty; a quarter has no ministry form, a group no address: said
     assert [(s.obligation, s.reason.split(": ")[0]) for s in result.skipped] == [
         ("bao-cao-quy", "nhịp của nhiệm vụ (every"),

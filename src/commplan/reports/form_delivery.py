@@ -37,19 +37,20 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
 
-from ..figures import FigureRow, PeriodKind, period_containing
+from ..figures import FigureRow, Period, PeriodKind, period_containing
 from ..i18n import _
 from ..ledger import Ledger, LedgerError, OccurrenceStatus, Status
 from ..ledger.report_builds import BuiltFile
 from ..plan import Catalog, Directory, Plan
 from ..plan.model import Kind, Obligation
-from ..plan.report_duty import carried_indicators
+from ..plan.report_duty import carried_indicators, recipients
 from ..plan.values import PeriodUnit
 from ..schedule import WorkCalendar, calendar_for
 from .form_writers import csv_bytes, html_bytes, xlsx_bytes
 from .indicator_form import TEMPLATES, IndicatorForm, form_indicators
 from .ledger_form import form_figures, scoped_form
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FORM_OF = {PeriodUnit.WEEK: PeriodKind.WEEK, PeriodUnit.MONTH: PeriodKind.MONTH}  # `every:` -> the form
 AFTER_DEADLINE = dt.timedelta(days=7)  # a figure that comes this late still rebuilds the form
 CLOSED = frozenset({Status.DONE_ON_TIME, Status.DONE_LATE, Status.EXCUSED, Status.UNTRACKED})
@@ -175,16 +176,32 @@ def kind_name(kind: PeriodKind) -> str:
     return _("weekly") if kind is PeriodKind.WEEK else _("monthly")
 
 
-def form_title(kind: PeriodKind, period: str, number: str, holder_name: str) -> str:
-    template = (_("Weekly report {period} on the form of {number} – {unit}") if kind is PeriodKind.WEEK
-                else _("Monthly report {period} on the form of {number} – {unit}"))
-    return template.format(period=period, number=number, unit=holder_name)
+def period_words(period: Period) -> str:
+    """As a clerk says it: "tuần 47/2021", "tháng 11/2021" (the ISO label 2021-W47 stays in file names)."""
+    if period.kind is PeriodKind.WEEK:
+        return _("week {week}/{year}").format(week=period.label.split("-W")[1], year=period.year)
+    return _("month {month}/{year}").format(month=f"{period.start:%m}", year=period.year)
 
 
-def form_summary(form: IndicatorForm) -> str:
-    """One line for the mail and the dashboard: how full the form is, and who still owes figures."""
+def form_title(kind: PeriodKind, period: Period, number: str, holder_name: str) -> str:
+    template = (_("Weekly report, {period}, on the form of {number} – {unit}") if kind is PeriodKind.WEEK
+                else _("Monthly report, {period}, on the form of {number} – {unit}"))
+    return template.format(period=period_words(period), number=number, unit=holder_name)
+
+
+def deadline_line(due: dt.datetime, to: tuple[str, ...]) -> str:
+    """When the report is due and to whom it goes: what the Sở must do with the draft."""
+    when = f"{due.astimezone(VN):%H:%M %d/%m/%Y}"
+    if to:
+        return _("Due {deadline}, to {recipients}.").format(deadline=when, recipients=", ".join(to))
+    return _("Due {deadline}.").format(deadline=when)
+
+
+def form_summary(form: IndicatorForm, deadline: str = "") -> str:
+    """One line for the mail and the dashboard: the deadline, how full the form is, and who still owes figures."""
     filled = sum(1 for row in form.rows if row.value is not None)
-    line = _("{rows} indicators, {filled} with a figure for the period").format(rows=len(form.rows), filled=filled)
+    line = (deadline + " " if deadline else "") + _("{rows} indicators, {filled} with a figure for the period").format(
+        rows=len(form.rows), filled=filled)
     if not form.unreported:
         return line + "."
     missing = "; ".join(_("{unit} ({rows} rows)").format(unit=u.name, rows=len(u.rows)) for u in form.unreported)
@@ -248,8 +265,9 @@ def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_
             name = directory.name(holder)  # "Tên đơn vị": the Sở that reports its province's figures
             form, used = scoped_form(catalog, plan, period, figures[kind], unit=None if province else holder,
                                      province=province, as_of=now, unit_name=name)
-            title = form_title(kind, period.label, str(plan.header.number or plan.id), name)
-            summary = form_summary(form)
+            title = form_title(kind, period, str(plan.header.number or plan.id), name)
+            obligation = plan.obligation(row.obligation)
+            summary = form_summary(form, deadline_line(row.due, recipients(directory, obligation, row.due)))
             addresses = holder_addresses(catalog, holder)
             build, new = ledger.save_report_build(
                 kind=TEMPLATES[kind], plan=plan.id, scope=holder, period=period.label,
