@@ -202,6 +202,47 @@ def test_tick_builds_the_weekly_form_a_working_day_ahead_and_emails_it_to_the_so
     assert replay["replay"] and replay["forms"] is None and replay["report_mail"] is None
 
 
+def test_a_tick_whose_forms_fail_still_publishes_and_sends_the_mail_already_planned(prefect_api, tmp_path, set_now,
+                                                                                    mailing, monkeypatch):
+    """The statuses are recorded before the forms are built: a failed build step is reported, and the tick
+    still publishes its artifacts and sends the report mail an earlier tick planned."""
+    import sys
+
+    from prefect import task
+    from test_form_delivery import PLAN, make_catalog
+
+    from commplan.figures import parse_period
+    from commplan.ledger import Ledger
+    from commplan.plan import load_catalog
+    from commplan.reports.form_delivery import build_due_forms
+
+    plans = tmp_path / "plans"
+    make_catalog(plans)
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    moment = dt.datetime(2021, 11, 24, 14, 30, tzinfo=VN)
+    with Ledger(database) as ledger:
+        catalog = load_catalog([plans])[0]
+        ledger.sync(catalog, now=dt.datetime(2021, 11, 22, 8, 0, tzinfo=VN))
+        ledger.record_figure(PLAN, "ho-dao-tao", "so-a", parse_period("2021-W47"), Decimal("1800"), actor="so-a",
+                             now=dt.datetime(2021, 11, 23, 9, 0, tzinfo=VN))
+        assert len(build_due_forms(ledger, catalog, now=moment - dt.timedelta(minutes=20)).built) == 2  # mail planned
+
+    @task(task_run_name="build report forms")  # no retries: the real task's would only wait
+    def failing(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
+        raise OSError("đĩa đầy")
+
+    monkeypatch.setattr(sys.modules["commplan.flows.tick"], "build_report_forms", failing)
+    result = tick(as_of=set_now(moment), plans=[str(plans)], database=database)
+    assert result["forms"]["error"] == "OSError: đĩa đầy" and result["forms"]["built"] == []
+    assert result["report_mail"]["sent"] == 1 and result["report_mail_undelivered"] == 0
+    assert [rcpt for rcpt, m in mailing.messages if m["X-Commplan-Report-Mail"]] == [["bcvt@so-a.example.gov.vn"]]
+    markdown = artifact("tick-changes")
+    assert markdown is not None and "## Không lập được biểu mẫu báo cáo" in markdown["data"]
+    assert "## Thư gửi báo cáo đã lập" in markdown["data"]
+    with Ledger(database) as ledger:
+        assert ledger.last_tick() == moment  # the tick was recorded
+
+
 def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tmp_path):
     """The main job as a process, twice (each starts an ephemeral Prefect API): a replay of 10/12/2021
     writes no step or delivery and lists what it would send; the same day on its clock sends for real.

@@ -281,3 +281,119 @@ def test_the_lead_setting_is_checked(monkeypatch):
         assert get_settings().report_lead_workdays == 0
     finally:
         get_settings.cache_clear()
+
+
+# ---------------------------------------------------------------- review of issue 13 (delivery)
+
+
+def test_a_report_due_after_its_period_ends_is_built_on_its_own_periods_form(ledger, tmp_path):
+    """A weekly report due "trong 02 ngày làm việc sau kỳ báo cáo" falls in the next week: its form is
+    still the week it reports on (the occurrence's window), not the deadline's week."""
+    weekly = """\
+  - id: bao-cao-tuan
+    title: Báo cáo tuần
+    kind: report
+    lead: so-a
+    every: week
+    due: {after_end: 2 workdays}
+    from: 2021-11-22
+    until: 2021-11-28
+    indicators: [ho-dao-tao]
+"""
+    catalog = make_catalog(tmp_path / "plans", weekly)
+    ledger.sync(catalog, now=at("2021-11-01T08:00"), horizon=dt.date(2021, 12, 31))
+    put(ledger, "ho-dao-tao", "so-a", "1800", "2021-11-26T09:00")  # the week 47 figure
+    result = build_due_forms(ledger, catalog, now=at("2021-11-30T08:00"))
+    assert built(result) == [("so-a", "weekly", "2021-W47")]
+    assert "2 chỉ tiêu, 1 chỉ tiêu có số liệu trong kỳ" in result.built[0].summary  # the week 47 figure
+
+
+def test_a_month_end_deadline_moved_into_the_next_month_is_built_on_its_own_months_form(ledger, tmp_path):
+    """October 2021 ends on a Sunday: `if_holiday: next-workday` moves the deadline to Monday 1/11; the
+    form is October's."""
+    monthly = """\
+  - id: bao-cao-thang
+    title: Báo cáo tháng
+    kind: report
+    lead: so-a
+    every: month
+    due: {day: last, time: "14:00", if_holiday: next-workday}
+    from: 2021-10-01
+    until: 2021-10-31
+    indicators: [ho-dao-tao]
+"""
+    catalog = make_catalog(tmp_path / "plans", monthly)
+    ledger.sync(catalog, now=at("2021-09-01T08:00"), horizon=dt.date(2021, 12, 31))
+    (row,) = ledger.statuses(as_of=at("2021-10-29T08:00"), units=["so-a"])
+    assert row.due == at("2021-11-01T14:00")
+    put(ledger, "ho-dao-tao", "so-a", "5000", "2021-10-28T09:00", period="2021-10")
+    result = build_due_forms(ledger, catalog, now=at("2021-10-29T14:00"))  # a working day before
+    assert built(result) == [("so-a", "monthly", "2021-10")]
+    assert result.built[0].title.startswith("Báo cáo tháng 10/2021 ")
+
+
+def test_a_figure_of_a_later_week_does_not_rebuild_and_remail_this_weeks_form(synced):
+    ledger, catalog = synced
+    put(ledger, "ho-dao-tao", "so-a", "1800", "2021-11-23T09:00")
+    first = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
+    assert len(first.built) == 2
+    put(ledger, "ho-dao-tao", "so-a", "1900", "2021-11-29T09:00", period="2021-W48")  # next week's figure
+    put(ledger, "ho-dao-tao", "so-a", "1800", "2021-11-29T09:30")  # this week's, re-sent unchanged
+    later = build_due_forms(ledger, catalog, now=at("2021-11-29T10:00"))
+    assert built(later) == [] and later.unchanged == 2
+    put(ledger, "ho-dao-tao", "so-a", "1850", "2021-11-29T11:00")  # a correction of this week's: a new form
+    assert built(build_due_forms(ledger, catalog, now=at("2021-11-29T12:00"))) == [("so-a", "weekly", "2021-W47")]
+
+
+def test_a_moved_deadline_or_a_renamed_recipient_rebuilds_the_form(synced, tmp_path):
+    """The mail's summary says the deadline and to whom the report goes: either changing makes a new build."""
+    ledger, catalog = synced
+    first = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
+    assert len(first.built) == 2 and build_due_forms(ledger, catalog, now=at("2021-11-24T14:30")).built == []
+    renamed = tmp_path / "renamed"
+    make_catalog(renamed)
+    (renamed / "units.yaml").write_text(UNITS.replace("Vụ Quản lý doanh nghiệp", "Cục Bưu điện Trung ương"),
+                                        encoding="utf-8")
+    catalog = load_catalog([renamed], strict=True)[0]
+    ledger.sync(catalog, now=at("2021-11-24T15:00"), horizon=dt.date(2021, 12, 31))
+    again = build_due_forms(ledger, catalog, now=at("2021-11-24T15:00"))
+    assert built(again) == [("so-a", "weekly", "2021-W47"), ("so-b", "weekly", "2021-W47")]
+    assert "gửi Cục Bưu điện Trung ương." in again.built[0].summary
+    (renamed / "plan.yaml").write_text(plan_text(WEEKLY.replace('time: "14:00"', 'time: "16:00"')), encoding="utf-8")
+    catalog = load_catalog([renamed], strict=True)[0]
+    ledger.sync(catalog, now=at("2021-11-24T16:00"), horizon=dt.date(2021, 12, 31))
+    moved = build_due_forms(ledger, catalog, now=at("2021-11-24T16:00"))
+    assert len(moved.built) == 2 and moved.built[0].summary.startswith("Hạn gửi: 16:00 25/11/2021")
+
+
+def test_week_numbers_are_said_unpadded_as_the_dashboard_says_them():
+    from commplan.reports.form_delivery import period_words
+
+    assert period_words(parse_period("2022-W05")) == "tuần 5/2022"
+    assert period_words(parse_period("2021-W47")) == "tuần 47/2021"
+
+
+def test_one_plans_failing_form_does_not_stop_the_other_plans_forms(ledger, tmp_path, monkeypatch, caplog):
+    """An error building one plan's form is logged and reported as a skipped duty, in Vietnamese, with its
+    reason; the other plan's forms are built."""
+    from commplan.reports import form_delivery
+
+    folder = tmp_path / "plans"
+    make_catalog(folder)
+    (folder / "other.yaml").write_text(plan_text(WEEKLY).replace(f"id: {PLAN}", "id: a-ke-hoach-khac"), encoding="utf-8")
+    catalog = load_catalog([folder], strict=True)[0]
+    ledger.sync(catalog, now=at("2021-11-01T08:00"), horizon=dt.date(2021, 12, 31))
+    real = form_delivery.scoped_form
+
+    def broken_for_one_plan(catalog, plan, *args, **kwargs):
+        if plan.id == "a-ke-hoach-khac":  # sorted first: its failure must not stop the next plan
+            raise OSError("đĩa đầy")
+        return real(catalog, plan, *args, **kwargs)
+
+    monkeypatch.setattr(form_delivery, "scoped_form", broken_for_one_plan)
+    result = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
+    assert {(b.plan, b.unit) for b in result.built} == {(PLAN, "so-a"), (PLAN, "so-b")}
+    assert [(s.plan, s.obligation) for s in result.skipped] == [("a-ke-hoach-khac", "bao-cao-tuan")] * 2
+    assert result.skipped[0].reason == ("không lập được biểu mẫu cho Sở Thông tin và Truyền thông tỉnh A (chi tiết kỹ "
+                                        "thuật: OSError: đĩa đầy); lượt chạy sau sẽ thử lại")
+    assert "could not be built" in caplog.text

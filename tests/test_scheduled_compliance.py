@@ -96,7 +96,7 @@ def test_a_build_per_plan_that_owes_something_with_its_four_files(synced, tmp_pa
                               "2 quá hạn chưa hoàn thành; số đơn vị còn quá hạn: 2")
     assert report.new and report.recipients == ("ttbc@example.gov.vn",)
     build = ledger.report_build(report.build)
-    assert (build.kind, build.plan, build.scope, build.period) == ("compliance", "ke-hoach-thu", "", "2022-03-14/2022-03-20")
+    assert (build.kind, build.plan, build.scope, build.period) == ("compliance-weekly", "ke-hoach-thu", "", "2022-03-14/2022-03-20")
     assert (build.title, build.summary, build.as_of) == (report.title, report.summary, THURSDAY)
     stem = "tuan-thu-1-KH-UBND-20220314-20220320"
     assert [(f.name, f.media_type) for f in build.files] == [
@@ -150,11 +150,44 @@ def test_the_monthly_run_reports_both_plans_and_a_replay_keeps_nothing(synced, t
     assert [r.title for r in done.reports] == ["Báo cáo tình hình thực hiện 7/KH-STTTT, tháng 03/2022",
                                                "Báo cáo tình hình thực hiện 1/KH-UBND, tháng 03/2022"]
     assert {ledger.report_build(r.build).period for r in done.reports} == {"2022-03-01/2022-03-31"}
+    assert {ledger.report_build(r.build).kind for r in done.reports} == {"compliance-monthly"}
     # a replay of April: the files only, no build and no mail
-    replay = run(ledger, catalog, "monthly", at("2022-04-20T07:30"), folder=tmp_path / "replay", replay=True)
+    replay = run(ledger, catalog, "monthly", at("2022-04-20T07:30"), folder=tmp_path / "reports", replay=True)
     assert replay.reports and all(r.build is None and not r.new and not r.recipients for r in replay.reports)
     assert all(len(r.files) == 4 and all(p.is_file() for p in r.files) for r in replay.reports)
+    assert all(p.parent == tmp_path / "reports" / "replay" / r.plan for r in replay.reports for p in r.files)
     assert len(ledger.latest_report_builds()) == 2
+
+
+def test_a_replay_of_the_same_period_writes_apart_from_the_real_runs_files(synced, tmp_path):
+    """A replay of the very period of a real run (same file names) leaves the real run's files as they were."""
+    ledger, catalog = synced
+    folder = tmp_path / "reports"
+    (real,) = run(ledger, catalog, "weekly", THURSDAY, folder=folder, now=THURSDAY).reports
+    before = {p: p.read_bytes() for p in real.files}
+    earlier = at("2022-03-15T09:00")  # the same week, before its deadline: other content, the same names
+    (replay,) = run(ledger, catalog, "weekly", earlier, folder=folder, replay=True).reports
+    assert sorted(p.name for p in replay.files) == sorted(p.name for p in real.files)
+    assert {p.parent for p in replay.files} == {folder / "replay" / "ke-hoach-thu"}
+    assert {p: p.read_bytes() for p in real.files} == before
+
+
+def test_one_plans_failing_report_does_not_stop_the_others(synced, tmp_path, monkeypatch, caplog):
+    from commplan.reports import scheduled_compliance
+
+    ledger, catalog = synced
+    real = scheduled_compliance.compliance_report
+
+    def broken_for_one_plan(ledger, plan_id, *args, **kwargs):
+        if plan_id == "ke-hoach-thang":  # sorted first
+            raise OSError("đĩa đầy")
+        return real(ledger, plan_id, *args, **kwargs)
+
+    monkeypatch.setattr(scheduled_compliance, "compliance_report", broken_for_one_plan)
+    done = run(ledger, catalog, "monthly", THURSDAY, folder=tmp_path / "reports", now=THURSDAY)
+    assert [r.plan for r in done.reports] == ["ke-hoach-thu"] and done.reports[0].new
+    assert done.failed == [{"plan": "ke-hoach-thang", "error": "OSError: đĩa đầy"}]
+    assert "could not be built" in caplog.text
 
 
 def test_the_fingerprint_is_of_the_content_not_of_the_moment(synced):

@@ -121,10 +121,36 @@ def undelivered_markdown(problems: list[dict]) -> list[str]:
     return lines
 
 
+def report_mail_problems(ledger: Ledger, since: dt.datetime) -> list[dict]:
+    """The mail of reports built since `since` that nobody received (failed, or unknown after a crash),
+    each with its recipient's name."""
+    names = ledger.unit_names()
+    return [{**p, "name": names.get(p["recipient"], p["recipient"])} for p in ledger.report_mail_problems(since)]
+
+
+def report_mail_problems_markdown(problems: list[dict]) -> list[str]:
+    if not problems:
+        return []
+    lines = ["", "## " + _("Built reports that could not be mailed"), ""]
+    for p in problems:
+        if p["status"] == "unknown":
+            why = _("unknown whether it was sent (the sender stopped or got no answer); not re-sent, to avoid a duplicate")
+        else:
+            why = _("could not be sent (technical detail: {error})").format(error=p["last_error"])
+        lines.append("- " + _("**{name}** ({address}), «{title}»: {why}").format(
+            name=p["name"], address=p["address"], title=p["title"], why=why))
+    return lines
+
+
 def forms_markdown(forms: dict, mail: dict) -> str:
-    """The forms this tick built (`build_report_forms`) and the report mail it sent (`send_report_mail`),
-    for the coordinator; "" when there was nothing to say."""
+    """The forms this tick built (`build_report_forms`) and the mail of the built reports it sent
+    (`send_report_mail`: the forms and the compliance reports alike), for the coordinator; "" when there
+    was nothing to say. A step that failed says so, with its error."""
     lines: list[str] = []
+    if forms.get("error"):
+        lines += ["", "## " + _("Report forms could not be built"), "",
+                  _("The run went on without them; the next run tries again (technical detail: {error}).").format(
+                      error=forms["error"])]
     if forms["built"]:
         lines += ["", "## " + _("Report forms built"), ""]
         for built in forms["built"]:
@@ -138,18 +164,29 @@ def forms_markdown(forms: dict, mail: dict) -> str:
         lines += ["", "## " + _("Report duties without a form"), ""]
         lines += ["- " + _("{plan}, {duty}: {reason}").format(plan=s["plan"], duty=s["obligation"], reason=s["reason"])
                   for s in forms["skipped"]]
+    if mail.get("error"):
+        lines += ["", "## " + _("The mail of the built reports could not be sent"), "",
+                  _("The next run tries again (technical detail: {error}).").format(error=mail["error"])]
     if any(mail[key] for key in ("sent", "written", "retried", "failed", "waiting")):
-        lines += ["", "## " + _("Report mail"), "",
+        lines += ["", "## " + _("Mail of the built reports"), "",
                   _("Sent {sent}, written to the outbox file {written}, to retry {retried}, failed {failed}, waiting "
                     "for an email channel {waiting}.").format(**{k: mail[k] for k in ("sent", "written", "retried",
                                                                                       "failed", "waiting")})]
         lines += ["- " + problem for problem in mail["problems"]]
+    lines += report_mail_problems_markdown(mail.get("undelivered", []))
     return "\n".join(lines) + "\n" if lines else ""
 
 
 def forms_log(forms: dict, mail: dict) -> str:
     """One line for the log and `commplan run`."""
-    return _("Report forms: {built} built, {unchanged} unchanged, {no_address} without an email address; report "
+    line = _("Report forms: {built} built, {unchanged} unchanged, {no_address} without an email address; report "
              "mail: {sent} sent, {written} written to the outbox file, {failed} failed").format(
         built=len(forms["built"]), unchanged=forms["unchanged"], no_address=forms["no_address"], sent=mail["sent"],
         written=mail["written"], failed=mail["failed"])
+    if mail.get("undelivered"):
+        line += "; " + _("{count} built reports not received (failed, or unknown whether sent)").format(
+            count=len(mail["undelivered"]))
+    errors = [step["error"] for step in (forms, mail) if step.get("error")]
+    if errors:
+        line += "; " + _("errors: {errors}").format(errors="; ".join(errors))
+    return line

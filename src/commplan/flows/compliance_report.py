@@ -5,7 +5,12 @@ map, written under `folder`/<plan id>/), keeps it in the ledger once per content
 plan's coordinator; `commplan.notify.report_mail` sends what is planned. The deployments `weekly`
 (Thursday 07:30) and `monthly` (the 20th, 07:30) run it; a re-run with nothing changed adds no build and
 sends nothing. A replay (an `as_of` more than 10 minutes from the clock) writes the files and artifacts
-only, under `replay-…` keys.
+only: the files under `folder`/replay/<plan id>/, never over the real run's, the artifacts under
+`replay-…` keys.
+
+One plan's failure is logged and listed in the result's `failed`: the other plans' reports are still
+published and mailed. Should the whole build step fail (the plans unreadable, the ledger unreachable),
+the mail already planned is still sent, then the run fails with that error.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ def build_reports(period: str, plans: list[str], database: str | None, as_of: dt
     with Ledger.open(database) as ledger:
         done = run(ledger, catalog, period, as_of, folder=target, replay=replay, now=clock.now())
     return {"start": done.start.isoformat(), "end": done.end.isoformat(), "reports": [r.as_dict() for r in done.reports],
-            "idle": done.idle, "unknown": done.unknown}
+            "idle": done.idle, "unknown": done.unknown, "failed": done.failed}
 
 
 @task(task_run_name="publish {period} tables")
@@ -80,10 +85,17 @@ def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None,
     moment = (as_of or clock.now()).astimezone(VN)
     period_of(period, moment)  # refuse an unknown period before any work
     replay = clock.is_replay(moment)
-    built = build_reports(period, plans, database, moment, folder, replay)
+    state = build_reports(period, plans, database, moment, folder, replay, return_state=True)
+    if not state.is_completed():  # send what earlier runs planned all the same, then fail with the error
+        if not replay:
+            send_mails(database)
+        return state.result()  # raises the step's error
+    built = state.result()
     publish(built["reports"], period, moment, replay)
     mail = {} if replay else send_mails(database)
     logger = get_run_logger()
+    for failed in built["failed"]:
+        logger.error("%s", _("the report of {plan} could not be built: {error}").format(**failed))
     for report in built["reports"]:
         logger.info("%s", _("{title}: {summary}").format(title=report["title"], summary=report["summary"]))
     if built["unknown"]:

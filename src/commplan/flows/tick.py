@@ -1,6 +1,10 @@
 """The `tick` flow: sync the plans, queue due reminders and send them, evaluate statuses, build the
 ministry's forms of the reports coming due and mail them, publish what changed.
 
+The forms and their mail come after the statuses are evaluated and the tick recorded: each runs on its
+own (`return_state=True`), so a step that fails after its retries is reported (in the log, the
+markdown artifact and the result's `error`) and the tick still publishes and sends the mail planned.
+
 Thin: every step is a function of the commplan package. Work is batched (one
 set-based sync, one status query), never one task per occurrence.
 
@@ -15,17 +19,19 @@ the last real one.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.client.schemas.objects import State
 
 from commplan import clock
 from commplan.i18n import N_, _
 from commplan.ledger import Ledger
 from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
-from commplan.tick import changes_markdown, evaluate, forms_log, forms_markdown
+from commplan.tick import PROBLEM_WINDOW, changes_markdown, evaluate, forms_log, forms_markdown, report_mail_problems
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -115,15 +121,32 @@ def build_report_forms(plans: list[str], database: str | None, as_of: dt.datetim
 
 
 @task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="send report mail")
-def send_report_mail(database: str | None, as_of: dt.datetime) -> dict:
-    """Email each built report that is due to its addresses, once (`commplan.notify.report_mail`)."""
+def send_report_mail(database: str | None, as_of: dt.datetime, since: dt.datetime) -> dict:
+    """Email each built report that is due to its addresses, once (`commplan.notify.report_mail`); and
+    list the mail of the reports built since `since` that nobody received (failed, or unknown)."""
     from dataclasses import asdict
 
     from commplan.notify.report_mail import send_report_mails
     from commplan.settings import get_settings
 
     with Ledger.open(database) as ledger:
-        return asdict(send_report_mails(ledger, get_settings(), now=as_of))
+        sent = asdict(send_report_mails(ledger, get_settings(), now=as_of))
+        return {**sent, "undelivered": report_mail_problems(ledger, since)}
+
+
+# what a failed step leaves in the result: nothing done, and its error
+NO_FORMS = {"built": [], "unchanged": 0, "no_address": 0, "skipped": []}
+NO_MAIL = {"sent": 0, "retried": 0, "failed": 0, "written": 0, "waiting": 0, "problems": [], "undelivered": []}
+
+
+def outcome(state: State, nothing: dict, step: str) -> dict:
+    """A step's result, or, when it failed after its retries, `nothing` with the error: a failed form or
+    mail step must not stop the tick from publishing what it found (its statuses are already recorded)."""
+    if state.is_completed():
+        return state.result()
+    error = state.result(raise_on_failure=False)
+    get_run_logger().error("%s", _("{step} failed: {error}").format(step=step, error=error))
+    return {**nothing, "error": f"{type(error).__name__}: {error}" if isinstance(error, BaseException) else str(error)}
 
 
 def shown(iso: str) -> str:
@@ -181,9 +204,14 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
         plan["reminders_queued"] = reminders["by_plan"].get(plan["plan"], 0)
     forms = mail = None
     if not replay:  # a replay writes nothing: no form is built, no mail sent
-        forms = build_report_forms(plans, database, moment)
-        mail = send_report_mail(database, moment)
+        # each step on its own: a failed build still sends the mail already planned, and the tick publishes
+        forms = outcome(build_report_forms(plans, database, moment, return_state=True), NO_FORMS,
+                        _("Building the report forms"))
+        since = dt.datetime.fromisoformat(result["since"]) if result["since"] else moment - PROBLEM_WINDOW
+        mail = outcome(send_report_mail(database, moment, since, return_state=True), NO_MAIL,
+                       _("Sending the mail of the built reports"))
         result["markdown"] += forms_markdown(forms, mail)
+        result["report_mail_undelivered"] = len(mail["undelivered"])
     publish(result, replay)
     summary = _("replay {moment}: {inserted} new occurrences, {reminders} reminders previewed, {changes} changes") \
         if replay else _("tick {moment}: {inserted} new occurrences, {reminders} reminders queued, {changes} changes")
@@ -191,5 +219,6 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
                                                reminders=reminders.get("steps", reminders["queued"]),
                                                changes=result["changes"]))
     if forms is not None and mail is not None:
-        get_run_logger().info("%s", forms_log(forms, mail))
+        troubled = forms.get("error") or mail.get("error") or mail["undelivered"] or mail["failed"]
+        get_run_logger().log(logging.WARNING if troubled else logging.INFO, "%s", forms_log(forms, mail))
     return {"sync": synced, "reminders": reminders, "replay": replay, "forms": forms, "report_mail": mail, **result}

@@ -13,13 +13,17 @@ of day (due Thursday 14:00 -> Wednesday 14:00; due Monday -> the Friday before; 
 time, 23:59:59, is built from 23:59:59 of the working day before, i.e. the first tick of its own
 day). A lead of 0 builds on the deadline's day from midnight, i.e. at its first tick.
 
-What: the form of the ISO week or the month containing the deadline's local date, over the holder's
-province (the sum of the province's reporting units, as the province reports it), or the holder alone
-when it belongs to no province; from the figures recorded by `now`. Its fingerprint is a digest of
-the period, the scope, the holder, the figures that went into it (indicator, unit, period, value,
-version) and the form's cells, so the hourly tick adds nothing until a figure (or the plan's wording
-of the form) changes; a later figure, up to 7 days after the deadline, makes a new build whose mail
-supersedes the older one's unsent mail (`ledger/report_builds.py`).
+What: the form of the ISO week or the month the occurrence covers (the period containing its window's
+first day: a report due after its period ends, `due: {after_end: 2 workdays}` or a month-end deadline
+that `if_holiday: next-workday` moves into the next month, is still on its own period's form), over the
+holder's province (the sum of the province's reporting units, as the province reports it), or the holder
+alone when it belongs to no province; from the figures recorded by `now`. Its fingerprint is a digest
+of what the build shows: the form's cells (values, growth, cumulative, completion, notes), the units
+that sent nothing, the unit's name, the period, the scope, the holder, the title and the summary (the
+deadline and the `to:` recipients). So the hourly tick adds nothing until the form changes: a figure
+of a later period, or a correction to the same value, rebuilds nothing; a figure of the period (or one
+its growth or cumulative is made from), a moved deadline or a renamed recipient, up to 7 days after the
+deadline, makes a new build whose mail supersedes the older one's unsent mail (`ledger/report_builds.py`).
 
 To whom: the holder's own contacts (their email addresses), never the report's `to:`. The holder (a
 province's Sở) owes the report: it checks the draft, completes what the figures cannot say, and sends
@@ -33,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
@@ -50,6 +55,7 @@ from .form_writers import csv_bytes, html_bytes, xlsx_bytes
 from .indicator_form import TEMPLATES, IndicatorForm, form_indicators
 from .ledger_form import form_figures, scoped_form
 
+log = logging.getLogger(__name__)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FORM_OF = {PeriodUnit.WEEK: PeriodKind.WEEK, PeriodUnit.MONTH: PeriodKind.MONTH}  # `every:` -> the form
 AFTER_DEADLINE = dt.timedelta(days=7)  # a figure that comes this late still rebuilds the form
@@ -179,7 +185,8 @@ def kind_name(kind: PeriodKind) -> str:
 def period_words(period: Period) -> str:
     """As a clerk says it: "tuần 47/2021", "tháng 11/2021" (the ISO label 2021-W47 stays in file names)."""
     if period.kind is PeriodKind.WEEK:
-        return _("week {week}/{year}").format(week=period.label.split("-W")[1], year=period.year)
+        # unpadded, as the dashboard says it: "tuần 5/2022"
+        return _("week {week}/{year}").format(week=int(period.label.split("-W")[1]), year=period.year)
     return _("month {month}/{year}").format(month=f"{period.start:%m}", year=period.year)
 
 
@@ -208,13 +215,14 @@ def form_summary(form: IndicatorForm, deadline: str = "") -> str:
     return line + "; " + _("figures missing from: {units}").format(units=missing) + "."
 
 
-def fingerprint(form: IndicatorForm, figures: list[FigureRow], *, scope: str, holder: str) -> str:
-    """What the build is made of, as a digest: the same figures give the same digest, hour after hour
-    (the time of the figures, `as_of`, is left out)."""
+def fingerprint(form: IndicatorForm, *, scope: str, holder: str, title: str, summary: str) -> str:
+    """What the build shows, as a digest: the form's cells, its unit and period, the mail's title and
+    summary. Not the figures it was made from (a later period's figure changes no cell) nor the time of
+    the figures (`as_of`): the same form gives the same digest, hour after hour."""
     content = {
-        "period": form.period.label, "scope": scope, "holder": holder,
-        "figures": sorted([f.indicator, f.unit, f.period.label, str(f.value), f.version] for f in figures),
-        # the cells, so that a change of the plan's wording or targets rebuilds too
+        "period": form.period.label, "scope": scope, "holder": holder, "title": title, "summary": summary,
+        "plan_number": form.plan_number,
+        # the cells (values, growth, cumulative, completion, notes, who sent nothing) and the unit's name
         "form": repr((form.unit_name, form.groups, form.unreported)),
     }
     return hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
@@ -238,7 +246,10 @@ def holder_addresses(catalog: Catalog, holder: str) -> tuple[str, ...]:
 
 def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_workdays: int = 1) -> FormDeliveryResult:
     """Build (or find unchanged) the form of every report occurrence whose time has come, and plan its
-    mail to the holder's contacts. Idempotent: run it every tick."""
+    mail to the holder's contacts. Idempotent: run it every tick.
+
+    An error on one plan's occurrences, or on one form, is logged and reported as a skipped duty with
+    its reason: the other forms are still built, and the next tick tries that one again."""
     if lead_workdays < 0:  # the setting bounds it (COMMPLAN_REPORT_LEAD_WORKDAYS, 0 to 10)
         raise ValueError(f"lead_workdays must be 0 or more, not {lead_workdays}")
     result = FormDeliveryResult()
@@ -254,29 +265,55 @@ def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_
         except LedgerError as error:  # not synced yet: the next tick, after its sync, builds it
             result.skipped += [SkippedDuty(plan.id, ident, str(error)) for ident in duties]
             continue
+        except Exception as error:  # one plan never stops the others' forms
+            log.exception("the forms of plan %s: their occurrences could not be read", plan.id)
+            result.skipped += [SkippedDuty(plan.id, ident, failed_reason(None, error)) for ident in duties]
+            continue
         figures: dict[PeriodKind, list[FigureRow]] = {}  # one query per plan and form, shared by its provinces
         for row in rows:
-            kind = duties[row.obligation]
-            if kind not in figures:
-                figures[kind] = form_figures(ledger, plan, kind, as_of=now)
-            holder = row.unit
-            province = directory.province_of(holder)
-            period = period_containing(kind, row.due.date())
-            name = directory.name(holder)  # "Tên đơn vị": the Sở that reports its province's figures
-            form, used = scoped_form(catalog, plan, period, figures[kind], unit=None if province else holder,
-                                     province=province, as_of=now, unit_name=name)
-            title = form_title(kind, period, str(plan.header.number or plan.id), name)
-            obligation = plan.obligation(row.obligation)
-            summary = form_summary(form, deadline_line(row.due, recipients(directory, obligation, row.due)))
-            addresses = holder_addresses(catalog, holder)
-            build, new = ledger.save_report_build(
-                kind=TEMPLATES[kind], plan=plan.id, scope=holder, period=period.label,
-                fingerprint=fingerprint(form, used, scope=province or holder, holder=holder), title=title,
-                files=form_files(form, holder), recipients=[(holder, a) for a in addresses], as_of=now,
-                summary=summary, occurrence_id=row.id, now=now)
-            if new:
-                result.built.append(BuiltForm(build.id, row.id, plan.id, holder, build.kind, period.label, title,
-                                              summary, addresses))
-            else:
-                result.unchanged += 1
+            try:
+                build_one(ledger, catalog, plan, row, duties[row.obligation], figures, now=now, result=result)
+            except Exception as error:  # one form never stops the others
+                log.exception("the form of %s, %s, for %s could not be built", plan.id, row.obligation, row.unit)
+                result.skipped.append(SkippedDuty(plan.id, row.obligation, failed_reason(directory.name(row.unit), error)))
     return result
+
+
+def failed_reason(unit_name: str | None, error: Exception) -> str:
+    """Why a form is missing, for the coordinator: the error, and that the next tick tries again."""
+    detail = f"{type(error).__name__}: {error}"
+    if unit_name is None:
+        return _("the forms could not be built (technical detail: {error}); the next run tries again").format(
+            error=detail)
+    return _("the form for {unit} could not be built (technical detail: {error}); the next run tries again").format(
+        unit=unit_name, error=detail)
+
+
+def build_one(ledger: Ledger, catalog: Catalog, plan: Plan, row: OccurrenceStatus, kind: PeriodKind,
+              figures: dict[PeriodKind, list[FigureRow]], *, now: dt.datetime, result: FormDeliveryResult) -> None:
+    """Build (or find unchanged) one occurrence's form and count it in `result`; `figures` caches the plan's
+    figures by form."""
+    directory = catalog.directory
+    if kind not in figures:
+        figures[kind] = form_figures(ledger, plan, kind, as_of=now)
+    holder = row.unit
+    province = directory.province_of(holder)
+    # the period the occurrence covers, not the deadline's: a report may be due after its period ends
+    period = period_containing(kind, row.window_start)
+    name = directory.name(holder)  # "Tên đơn vị": the Sở that reports its province's figures
+    form = scoped_form(catalog, plan, period, figures[kind], unit=None if province else holder,
+                       province=province, as_of=now, unit_name=name)[0]
+    title = form_title(kind, period, str(plan.header.number or plan.id), name)
+    obligation = plan.obligation(row.obligation)
+    summary = form_summary(form, deadline_line(row.due, recipients(directory, obligation, row.due)))
+    addresses = holder_addresses(catalog, holder)
+    build, new = ledger.save_report_build(
+        kind=TEMPLATES[kind], plan=plan.id, scope=holder, period=period.label,
+        fingerprint=fingerprint(form, scope=province or holder, holder=holder, title=title, summary=summary),
+        title=title, files=form_files(form, holder), recipients=[(holder, a) for a in addresses], as_of=now,
+        summary=summary, occurrence_id=row.id, now=now)
+    if new:
+        result.built.append(BuiltForm(build.id, row.id, plan.id, holder, build.kind, period.label, title,
+                                      summary, addresses))
+    else:
+        result.unchanged += 1

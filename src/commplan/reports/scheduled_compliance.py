@@ -17,7 +17,13 @@ tested without Prefect.
 - The mail goes to the email addresses of the contacts of the plan's coordinator, or of whoever answers
   for it that day (its successor after a merger, `Directory.answering_for`), as escalations do.
 - A replay (an `as_of` more than 10 minutes from the clock, `commplan.clock`) writes the files only: no
-  build, no mail, so a simulated past never reaches an inbox nor the dashboard's latest reports.
+  build, no mail, so a simulated past never reaches an inbox nor the dashboard's latest reports. Its
+  files go under `folder`/replay/<plan id>/, never over the real run's files of the same names in
+  `folder`/<plan id>/.
+- The builds are kept under the kind `compliance-weekly` or `compliance-monthly`, so that a plan's weekly
+  and monthly reports are each "the latest" of their own kind on the dashboard.
+- One plan's failure (its report, its files or its build) is logged and listed in `failed` with its
+  error; the other plans' reports are still built, and their mail still sent.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,9 +49,15 @@ if TYPE_CHECKING:
     from ..plan.catalog import Plan
     from ..plan.directory import Directory
 
+log = logging.getLogger(__name__)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PERIODS = ("weekly", "monthly")
-KIND = "compliance"  # the ledger's kind of build
+REPLAY_FOLDER = "replay"  # a replay's files, under the run's folder: apart from the real run's
+
+
+def build_kind(period: str) -> str:
+    """The ledger's kind of build: compliance-weekly or compliance-monthly."""
+    return f"compliance-{period}"
 
 
 def period_of(kind: str, as_of: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -158,41 +171,61 @@ class ScheduledRun:
     reports: list[PlanOutcome]
     idle: list[str]  # plans owing nothing in the period
     unknown: list[str]  # plans of the files the ledger does not hold yet (no tick has synced them)
+    failed: list[dict[str, str]] = dataclasses.field(default_factory=list)  # {plan, error}: no report this run
 
 
 def run(ledger: Ledger, catalog: Catalog, kind: str, as_of: dt.datetime, *, folder: Path, replay: bool = False,
         now: dt.datetime | None = None) -> ScheduledRun:
     """Build, write and keep the period's report of each plan of `catalog` as of `as_of`; files under
-    `folder`/<plan id>/. The ledger is read, not synced: the hourly tick keeps it in step with the files,
-    and a plan it does not hold yet is listed in `unknown`."""
+    `folder`/<plan id>/ (a replay's under `folder`/replay/<plan id>/). The ledger is read, not synced: the
+    hourly tick keeps it in step with the files, and a plan it does not hold yet is listed in `unknown`.
+    A plan whose report fails is listed in `failed` (and logged): the others go on."""
     start, end = period_of(kind, as_of)
     day = as_of.astimezone(VN).date()
     outcomes: list[PlanOutcome] = []
     idle: list[str] = []
     unknown: list[str] = []
+    failed: list[dict[str, str]] = []
     held = ledger.plan_numbers()
+    target = folder / REPLAY_FOLDER if replay else folder
     for plan_id in sorted(catalog.plans):
         if plan_id not in held:
             unknown.append(plan_id)
             continue
-        plan = catalog.plans[plan_id]
-        report = compliance_report(ledger, plan_id, start, end, as_of=as_of, budget=plan.budget)
-        if report.total.owed == 0:
-            idle.append(plan_id)
+        try:
+            outcome = plan_report(ledger, catalog, plan_id, kind, start, end, as_of, folder=target, replay=replay,
+                                  day=day, now=now)
+        except Exception as error:  # one plan never stops the others' reports nor the mail
+            log.exception("the %s compliance report of plan %s could not be built", kind, plan_id)
+            failed.append({"plan": plan_id, "error": f"{type(error).__name__}: {error}"})
             continue
-        files = files_of(report)
-        written = write_files(files, folder / plan_id)
-        title, summary = mail_title(report, kind), summary_of(report)
-        build_id, new, addresses = None, False, []
-        if not replay:
-            recipients = recipients_of(plan, catalog.directory, day)
-            build, new = ledger.save_report_build(
-                kind=KIND, plan=plan_id, scope="", period=period_key(start, end), fingerprint=fingerprint(report),
-                title=title, summary=summary, files=files, recipients=recipients, as_of=as_of, now=now)
-            build_id = build.id
-            addresses = [address for _unit, address in recipients] if new else []
-        outcomes.append(PlanOutcome(plan=plan_id, number=report.shown_number, title=title, summary=summary,
-                                    files=tuple(written), build=build_id, new=new, recipients=tuple(addresses),
-                                    rows=artifact_rows(report)))
+        if outcome is None:
+            idle.append(plan_id)
+        else:
+            outcomes.append(outcome)
     return ScheduledRun(kind=kind, start=start, end=end, as_of=as_of, replay=replay, reports=outcomes, idle=idle,
-                        unknown=unknown)
+                        unknown=unknown, failed=failed)
+
+
+def plan_report(ledger: Ledger, catalog: Catalog, plan_id: str, kind: str, start: dt.date, end: dt.date,
+                as_of: dt.datetime, *, folder: Path, replay: bool, day: dt.date,
+                now: dt.datetime | None) -> PlanOutcome | None:
+    """One plan's report of the period: written under `folder`/<plan id>/ and kept (not for a replay);
+    None when the plan owes nothing in the period."""
+    plan = catalog.plans[plan_id]
+    report = compliance_report(ledger, plan_id, start, end, as_of=as_of, budget=plan.budget)
+    if report.total.owed == 0:
+        return None
+    files = files_of(report)
+    written = write_files(files, folder / plan_id)
+    title, summary = mail_title(report, kind), summary_of(report)
+    build_id, new, addresses = None, False, []
+    if not replay:
+        recipients = recipients_of(plan, catalog.directory, day)
+        build, new = ledger.save_report_build(
+            kind=build_kind(kind), plan=plan_id, scope="", period=period_key(start, end), fingerprint=fingerprint(report),
+            title=title, summary=summary, files=files, recipients=recipients, as_of=as_of, now=now)
+        build_id = build.id
+        addresses = [address for _unit, address in recipients] if new else []
+    return PlanOutcome(plan=plan_id, number=report.shown_number, title=title, summary=summary, files=tuple(written),
+                       build=build_id, new=new, recipients=tuple(addresses), rows=artifact_rows(report))
