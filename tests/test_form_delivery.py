@@ -376,21 +376,21 @@ def test_week_numbers_are_said_unpadded_as_the_dashboard_says_them():
 def test_one_plans_failing_form_does_not_stop_the_other_plans_forms(ledger, tmp_path, monkeypatch, caplog):
     """An error building one plan's form is logged and reported as a skipped duty, in Vietnamese, with its
     reason; the other plan's forms are built."""
-    from commplan.reports import form_delivery
+    from commplan.reports.ledger_form import scoped_form
 
     folder = tmp_path / "plans"
     make_catalog(folder)
     (folder / "other.yaml").write_text(plan_text(WEEKLY).replace(f"id: {PLAN}", "id: a-ke-hoach-khac"), encoding="utf-8")
     catalog = load_catalog([folder], strict=True)[0]
     ledger.sync(catalog, now=at("2021-11-01T08:00"), horizon=dt.date(2021, 12, 31))
-    real = form_delivery.scoped_form
+    real = scoped_form
 
     def broken_for_one_plan(catalog, plan, *args, **kwargs):
         if plan.id == "a-ke-hoach-khac":  # sorted first: its failure must not stop the next plan
             raise OSError("đĩa đầy")
         return real(catalog, plan, *args, **kwargs)
 
-    monkeypatch.setattr(form_delivery, "scoped_form", broken_for_one_plan)
+    monkeypatch.setattr("commplan.reports.form_delivery.scoped_form", broken_for_one_plan)
     result = build_due_forms(ledger, catalog, now=at("2021-11-24T14:00"))
     assert {(b.plan, b.unit) for b in result.built} == {(PLAN, "so-a"), (PLAN, "so-b")}
     assert [(s.plan, s.obligation) for s in result.skipped] == [("a-ke-hoach-khac", "bao-cao-tuan")] * 2

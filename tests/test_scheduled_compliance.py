@@ -173,17 +173,17 @@ def test_a_replay_of_the_same_period_writes_apart_from_the_real_runs_files(synce
 
 
 def test_one_plans_failing_report_does_not_stop_the_others(synced, tmp_path, monkeypatch, caplog):
-    from commplan.reports import scheduled_compliance
+    from commplan.reports.compliance_report import compliance_report
 
     ledger, catalog = synced
-    real = scheduled_compliance.compliance_report
+    real = compliance_report
 
     def broken_for_one_plan(ledger, plan_id, *args, **kwargs):
         if plan_id == "ke-hoach-thang":  # sorted first
             raise OSError("đĩa đầy")
         return real(ledger, plan_id, *args, **kwargs)
 
-    monkeypatch.setattr(scheduled_compliance, "compliance_report", broken_for_one_plan)
+    monkeypatch.setattr("commplan.reports.scheduled_compliance.compliance_report", broken_for_one_plan)
     done = run(ledger, catalog, "monthly", THURSDAY, folder=tmp_path / "reports", now=THURSDAY)
     assert [r.plan for r in done.reports] == ["ke-hoach-thu"] and done.reports[0].new
     assert done.failed == [{"plan": "ke-hoach-thang", "error": "OSError: đĩa đầy"}]
