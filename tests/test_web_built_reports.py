@@ -317,7 +317,7 @@ def test_with_nothing_built_the_overview_says_when_reports_appear(site):
     with signed_in(site, "sotttt") as browser:
         html = browser.get("/tong-quan").text
     assert "Chưa có báo cáo nào được lập." in html
-    assert "một ngày làm việc trước hạn" in html and "lượt chạy hằng tuần và hằng tháng" in html
+    assert "1 ngày làm việc trước hạn" in html and "lượt chạy hằng tuần và hằng tháng" in html
 
 
 def test_a_script_in_a_title_or_summary_is_shown_as_text(site, ledger):
