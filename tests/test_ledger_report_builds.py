@@ -79,7 +79,7 @@ def form_of(ledger, plan: str, unit: str, period: str, fingerprint: str, now=NOW
 def test_the_newest_builds_of_a_readers_plans_or_units(ledger):
     mine = form_of(ledger, "bo", "so-a", "2021-W47", "a1")
     theirs = form_of(ledger, "bo", "so-b", "2021-W47", "b1", now=NOW + dt.timedelta(minutes=1))
-    report = ledger.save_report_build(kind="compliance", plan="p", scope="", period="2021-11", fingerprint="c",
+    report = ledger.save_report_build(kind="compliance-monthly", plan="p", scope="", period="2021-11", fingerprint="c",
                                       title="c", as_of=NOW, now=NOW + dt.timedelta(minutes=2), files=[])[0]
     assert [b.id for b in ledger.latest_report_builds()] == [report.id, theirs.id, mine.id]
     assert [b.id for b in ledger.latest_report_builds(units=["so-a"])] == [mine.id]

@@ -58,7 +58,7 @@ def smtp():
 
 def build(ledger, fingerprint: str, value: int, *, now=NOW):
     return ledger.save_report_build(
-        kind="compliance", plan="p", scope="", period="2021-11-01/2021-11-30", fingerprint=fingerprint,
+        kind="compliance-monthly", plan="p", scope="", period="2021-11-01/2021-11-30", fingerprint=fingerprint,
         title="Báo cáo tình hình thực hiện 241/KH-UBND, tháng 11/2021", summary="Phải thực hiện 12, quá hạn 3",
         as_of=now, now=now, recipients=[("so-a", "so@example.gov.vn"), ("so-a", "ttbc@example.gov.vn")],
         files=[BuiltFile("tuan-thu.xlsx", workbook(value), XLSX_TYPE), BuiltFile("tuan-thu.csv", b"\xef\xbb\xbfa", "text/csv"),

@@ -70,12 +70,17 @@ def form(ledger: Ledger, plan: str, unit: str, *, period: str = "2026-W10", titl
         recipients=recipients or ((unit, f"{unit}@example.gov.vn"),), as_of=now, now=now)[0]
 
 
+# the provinces of the units each test plan names (who may read its compliance report)
+PROVINCES_OF = {"ke-hoach-a": ["thu-nghiem"], "ke-hoach-b": ["lang-gieng"], "ke-hoach-bo": ["thu-nghiem", "lang-gieng"]}
+
+
 def compliance(ledger: Ledger, plan: str, folder: Path, *, now: dt.datetime = NOW) -> ReportBuild:
     """The plan's compliance report of February from the ledger, its four files as commplan writes them."""
     report = compliance_report(ledger, plan, *FEBRUARY, as_of=now)
     files = [BuiltFile(p.name, p.read_bytes(), TYPES[p.suffix]) for p in write_all(report, folder / plan)]
     return ledger.save_report_build(
-        kind="compliance", plan=plan, scope="", period="2026-02", fingerprint=f"{plan}-{now.isoformat()}",
+        kind="compliance-monthly", plan=plan, scope="", period="2026-02", fingerprint=f"{plan}-{now.isoformat()}",
+        provinces=PROVINCES_OF[plan],
         title=f"Báo cáo tình hình thực hiện kế hoạch {report.shown_number}, tháng 02/2026",
         summary=f"{report.total.on_time} đúng hạn, {report.total.overdue} quá hạn", files=files,
         recipients=(("so-tttt", "so-tttt@example.gov.vn"),), as_of=now, now=now)[0]
@@ -104,10 +109,10 @@ A_COORDINATOR = Scope(everything=False, plans=frozenset({"ke-hoach-a"}), units=f
 MINISTRY_COORDINATOR = Scope(everything=False, plans=frozenset({"ke-hoach-bo"}), units=frozenset({"bo-tttt"}))
 
 
-def build_of(kind: str, plan: str, scope: str) -> ReportBuild:
+def build_of(kind: str, plan: str, scope: str, provinces: tuple[str, ...] | None = ("thu-nghiem",)) -> ReportBuild:
     moment = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     return ReportBuild(id=1, kind=kind, plan=plan, scope=scope, period="2026-W10", occurrence_id=None, title="t",
-                       summary=None, files=(), as_of=moment, built_at=moment)
+                       summary=None, files=(), as_of=moment, built_at=moment, provinces=provinces)
 
 
 @pytest.mark.parametrize(("scope", "build", "seen"), [
@@ -115,17 +120,22 @@ def build_of(kind: str, plan: str, scope: str) -> ReportBuild:
     (A_COORDINATOR, build_of("monthly", "ke-hoach-bo", "so-tttt"), True),  # its own Sở's form on the ministry's plan
     (A_COORDINATOR, build_of("weekly", "ke-hoach-a", "so-tttt-lg"), False),  # B's unit, even on A's plan
     (A_COORDINATOR, build_of("weekly", "ke-hoach-bo", "so-tttt-lg"), False),
-    (A_COORDINATOR, build_of("compliance", "ke-hoach-a", ""), True),
-    (A_COORDINATOR, build_of("compliance", "ke-hoach-bo", ""), False),  # a plan it neither coordinates nor issues
-    (A_COORDINATOR, build_of("compliance", "ke-hoach-a", "so-tttt"), False),  # a plan's report names no unit
+    (A_COORDINATOR, build_of("compliance-monthly", "ke-hoach-a", ""), True),
+    (A_COORDINATOR, build_of("compliance-weekly", "ke-hoach-a", ""), True),
+    # A's own plan naming B's units too: its report shows B's units, which A's users never see
+    (A_COORDINATOR, build_of("compliance-monthly", "ke-hoach-a", "", ("lang-gieng", "thu-nghiem")), False),
+    (A_COORDINATOR, build_of("compliance-monthly", "ke-hoach-a", "", None), False),  # provinces not known
+    (A_COORDINATOR, build_of("compliance", "ke-hoach-a", ""), False),  # a kind nobody knows
+    (A_COORDINATOR, build_of("compliance-monthly", "ke-hoach-bo", ""), False),  # a plan it neither coordinates nor issues
+    (A_COORDINATOR, build_of("compliance-monthly", "ke-hoach-a", "so-tttt"), False),  # a plan's report names no unit
     (A_COORDINATOR, build_of("weekly", "ke-hoach-a", ""), False),  # a form names its unit
     (A_COORDINATOR, build_of("yearly", "ke-hoach-a", "so-tttt"), False),  # a kind nobody knows
     (MINISTRY_COORDINATOR, build_of("weekly", "ke-hoach-bo", "so-tttt-lg"), True),  # every Sở's form of its plan
-    (MINISTRY_COORDINATOR, build_of("compliance", "ke-hoach-bo", ""), True),
+    (MINISTRY_COORDINATOR, build_of("compliance-monthly", "ke-hoach-bo", "", ("lang-gieng", "thu-nghiem")), True),
     (MINISTRY_COORDINATOR, build_of("weekly", "ke-hoach-a", "so-tttt"), False),
     (Scope(everything=True), build_of("weekly", "x", "y"), True),
-    (Scope(everything=True), build_of("compliance", "x", ""), True),
-    (Scope(everything=False), build_of("compliance", "ke-hoach-a", ""), False),
+    (Scope(everything=True), build_of("compliance-monthly", "x", ""), True),
+    (Scope(everything=False), build_of("compliance-monthly", "ke-hoach-a", ""), False),
 ])
 def test_it_sees_a_form_through_its_unit_and_a_compliance_report_through_its_plan(scope, build, seen):
     assert visible(scope, build) is seen
@@ -134,7 +144,8 @@ def test_it_sees_a_form_through_its_unit_and_a_compliance_report_through_its_pla
 def test_every_mail_status_has_its_vietnamese_words():
     assert set(MAIL_LABELS) == set(MAIL_STATUSES)
     assert [MAIL_LABELS[s] for s in MAIL_STATUSES] == [
-        "đang chờ gửi", "đang gửi", "đã gửi", "gửi không thành công", "không rõ đã gửi chưa", "đã thay bằng bản mới"]
+        "đang chờ gửi", "đang gửi", "đã gửi", "đã ghi vào tệp hộp thư đi (chưa cấu hình email)",
+        "gửi không thành công", "không rõ đã gửi chưa", "đã thay bằng bản mới"]
 
 
 @pytest.mark.parametrize(("period", "shown"), [
@@ -306,7 +317,7 @@ def test_with_nothing_built_the_overview_says_when_reports_appear(site):
     with signed_in(site, "sotttt") as browser:
         html = browser.get("/tong-quan").text
     assert "Chưa có báo cáo nào được lập." in html
-    assert "một ngày làm việc trước hạn" in html and "lượt chạy hằng tuần và hằng tháng" in html
+    assert "1 ngày làm việc trước hạn" in html and "lượt chạy hằng tuần và hằng tháng" in html
 
 
 def test_a_script_in_a_title_or_summary_is_shown_as_text(site, ledger):
@@ -335,11 +346,11 @@ def test_a_ministry_coordinator_sees_every_units_form_of_its_plan_and_its_report
     """A coordinator bound to no province: the plans it coordinates or issues, every unit's form of them."""
     forms = [form(ledger, "ke-hoach-bo", unit, now=NOW + dt.timedelta(minutes=n))
              for n, unit in enumerate(("so-tttt", "so-tttt-lg"))]
-    report = ledger.save_report_build(kind="compliance", plan="ke-hoach-bo", scope="", period="2026-02",
+    report = ledger.save_report_build(kind="compliance-monthly", plan="ke-hoach-bo", scope="", period="2026-02",
                                       fingerprint="bo", title="Báo cáo của Bộ", files=[], as_of=NOW,
                                       now=NOW + dt.timedelta(minutes=5))[0]
     form(ledger, "ke-hoach-a", "so-tttt")  # a province's plan
-    ledger.save_report_build(kind="compliance", plan="ke-hoach-a", scope="", period="2026-02", fingerprint="a",
+    ledger.save_report_build(kind="compliance-monthly", plan="ke-hoach-a", scope="", period="2026-02", fingerprint="a",
                              title="Báo cáo của tỉnh", files=[], as_of=NOW, now=NOW)
     user = User(id=1, login="bo", display_name=None, role="coordinator", unit_id="bo-tttt", disabled=False,
                 created_at=NOW, updated_at=NOW)

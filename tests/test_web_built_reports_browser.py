@@ -70,7 +70,8 @@ def compliance_build(ledger: Ledger, folder) -> ReportBuild:
     report = compliance_report(ledger, PLAN, dt.date(2021, 10, 1), dt.date(2021, 12, 31), as_of=at("2022-01-05T09:00"))
     files = [BuiltFile(p.name, p.read_bytes(), TYPES[p.suffix]) for p in write_all(report, folder)]
     return ledger.save_report_build(
-        kind="compliance", plan=PLAN, scope="", period="2021-10-01/2021-12-31", fingerprint="q4",
+        kind="compliance-monthly", plan=PLAN, scope="", period="2021-10-01/2021-12-31", fingerprint="q4",
+        provinces=["thanh-hoa"],
         title="Báo cáo tình hình thực hiện Kế hoạch 241/KH-UBND, quý IV/2021",
         summary=f"{report.total.on_time} nhiệm vụ hoàn thành đúng hạn, {report.total.overdue} quá hạn, "
                 f"{len(report.silent)} đơn vị chưa báo cáo", files=files,

@@ -1223,13 +1223,15 @@ class Ledger:
     def save_report_build(self, *, kind: str, plan: str, scope: str, period: str, fingerprint: str, title: str,
                           files: Iterable[report_builds.BuiltFile], recipients: Iterable[tuple[str, str]] = (),
                           as_of: dt.datetime, summary: str | None = None, occurrence_id: int | None = None,
+                          provinces: Iterable[str] | None = None,
                           now: dt.datetime | None = None) -> tuple[report_builds.ReportBuild, bool]:
-        """Keep a build (once per content) and plan its mail to `recipients`: (build, whether it is new)."""
+        """Keep a build unless its content is the report's newest, and plan its mail to `recipients`:
+        (build, whether it is new). `provinces`: those of the units it names (who may read it)."""
         with self.transaction() as connection:
             return report_builds.save(
                 connection, self._documents_folder, kind=kind, plan=plan, scope=scope, period=period,
                 occurrence_id=occurrence_id, fingerprint=fingerprint, title=title, summary=summary, files=files,
-                recipients=recipients, as_of=as_of, now=now or utc_now())
+                recipients=recipients, as_of=as_of, now=now or utc_now(), provinces=provinces)
 
     def report_build(self, build_id: int) -> report_builds.ReportBuild | None:
         with self.transaction(read_only=True) as connection:
@@ -1269,6 +1271,10 @@ class Ledger:
         with self.transaction() as connection:
             return report_builds.confirm(connection, mail_id, worker, outcome=outcome, error=error,
                                          now=now or utc_now())
+
+    def release_report_mail(self, mail_id: int, worker: str) -> bool:
+        with self.transaction() as connection:
+            return report_builds.release(connection, mail_id, worker)
 
     def pending_report_mails(self) -> int:
         with self.transaction(read_only=True) as connection:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +29,10 @@ from .clock import from_db, to_db
 
 MAX_ATTEMPTS = 6
 BACKOFF = (dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
-KINDS = ("weekly", "monthly", "compliance")
-MAIL_STATUSES = ("pending", "sending", "sent", "failed", "unknown", "superseded")
+FORM_KINDS = ("weekly", "monthly")  # the ministry's forms: one per unit (scope = the unit that owes it)
+COMPLIANCE_KINDS = ("compliance-weekly", "compliance-monthly")  # a plan's compliance report: scope ""
+KINDS = FORM_KINDS + COMPLIANCE_KINDS
+MAIL_STATUSES = ("pending", "sending", "sent", "written", "failed", "unknown", "superseded")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ReportBuild:
     files: tuple[StoredFile, ...]
     as_of: dt.datetime
     built_at: dt.datetime
+    provinces: tuple[str, ...] | None = None  # of the units it names; None: not known (any reader of the plan)
 
     def file(self, name: str) -> StoredFile | None:
         return next((f for f in self.files if f.name == name), None)
@@ -83,12 +86,14 @@ def _build(r: Row) -> ReportBuild:
         id=r.id, kind=r.kind, plan=r.plan_id, scope=r.scope, period=r.period, occurrence_id=r.occurrence_id,
         title=r.title, summary=r.summary, files=tuple(StoredFile(**f) for f in json.loads(r.files)),
         as_of=from_db(r.as_of), built_at=from_db(r.built_at),
+        provinces=tuple(json.loads(r.provinces)) if r.provinces is not None else None,
     )
 
 
 def save(connection: Connection, folder: Path | None, *, kind: str, plan: str, scope: str, period: str,
          occurrence_id: int | None, fingerprint: str, title: str, summary: str | None, files: Iterable[BuiltFile],
-         recipients: Iterable[tuple[str, str]], as_of: dt.datetime, now: dt.datetime) -> tuple[ReportBuild, bool]:
+         recipients: Iterable[tuple[str, str]], as_of: dt.datetime, now: dt.datetime,
+         provinces: Iterable[str] | None = None) -> tuple[ReportBuild, bool]:
     """Store a build and plan its mail to `recipients` ((unit, address) pairs), unless the same content was
     built before: then the earlier build, and False. A new build supersedes the unsent mail of the earlier
     builds of the same report (kind, plan, scope, period). `files` is read only for new content, so the
@@ -97,9 +102,9 @@ def save(connection: Connection, folder: Path | None, *, kind: str, plan: str, s
         raise ValueError(f"unknown report kind {kind!r}")
     table = t.table_of(t.ReportBuildRow)
     key = and_(table.c.kind == kind, table.c.plan_id == plan, table.c.scope == scope, table.c.period == period)
-    found = connection.execute(select(table).where(key, table.c.fingerprint == fingerprint)).first()
-    if found is not None:
-        return _build(found), False
+    newest = connection.execute(select(table).where(key).order_by(table.c.id.desc()).limit(1)).first()
+    if newest is not None and newest.fingerprint == fingerprint:  # compared with the content in force only:
+        return _build(newest), False  # content that returns to an earlier state is built (and mailed) again
     files = list(files)  # only now: a generator of files is not written out for content already kept
     stored = [documents.store(connection, folder, f.data, name=f.name, by="commplan", media_type=f.media_type, now=now)
               for f in files]
@@ -108,11 +113,13 @@ def save(connection: Connection, folder: Path | None, *, kind: str, plan: str, s
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     inserted = connection.execute(dialect_insert(table).values(
         kind=kind, plan_id=plan, scope=scope, period=period, occurrence_id=occurrence_id, fingerprint=fingerprint,
+        replaces=newest.id if newest is not None else 0,
+        provinces=json.dumps(sorted(set(provinces)), ensure_ascii=False) if provinces is not None else None,
         title=title, summary=summary, files=json.dumps(listing, ensure_ascii=False), as_of=to_db(as_of),
         built_at=to_db(now),
     ).on_conflict_do_nothing().returning(table.c.id)).first()
-    if inserted is None:  # built by a concurrent run meanwhile: theirs stands
-        row = connection.execute(select(table).where(key, table.c.fingerprint == fingerprint)).one()
+    if inserted is None:  # a concurrent run built this report meanwhile (the same `replaces`): theirs stands
+        row = connection.execute(select(table).where(key).order_by(table.c.id.desc()).limit(1)).one()
         return _build(row), False
     build_id = inserted[0]
     mail = t.table_of(t.ReportMailRow)
@@ -141,12 +148,15 @@ def latest(connection: Connection, *, plans: Collection[str] | None = None, kind
     `plans` or `units`, only the builds of one of those plans or whose scope is one of those units (a
     reader's forms); neither: every build."""
     table = t.table_of(t.ReportBuildRow)
-    newest = (select(table.c.kind, table.c.plan_id, table.c.scope, func.max(table.c.id).label("id"))
-              .where(table.c.kind.in_(list(kinds)))
-              .group_by(table.c.kind, table.c.plan_id, table.c.scope))
+    # the newest period first (a late rebuild of last week's form must not hide this week's), then the newest
+    # build of it; periods of one kind are written alike (2021-W47, 2021-11, 2021-11-01/2021-11-30), so they sort
+    rank = func.row_number().over(partition_by=(table.c.kind, table.c.plan_id, table.c.scope),
+                                  order_by=(table.c.period.desc(), table.c.id.desc())).label("rank")
+    ranked = select(table.c.id, rank).where(table.c.kind.in_(list(kinds)))
     if plans is not None or units is not None:
-        newest = newest.where(or_(table.c.plan_id.in_(list(plans or ())), table.c.scope.in_(list(units or ()))))
-    ids = select(newest.subquery().c.id)
+        ranked = ranked.where(or_(table.c.plan_id.in_(list(plans or ())), table.c.scope.in_(list(units or ()))))
+    newest = ranked.subquery()
+    ids = select(newest.c.id).where(newest.c.rank == 1)
     rows = connection.execute(select(table).where(table.c.id.in_(ids))
                               .order_by(table.c.built_at.desc(), table.c.id.desc()).limit(limit)).all()
     return [_build(r) for r in rows]
@@ -161,7 +171,7 @@ def history(connection: Connection, build_id: int, *, limit: int = 50) -> list[R
         return []
     rows = connection.execute(select(table).where(
         table.c.kind == found.kind, table.c.plan_id == found.plan, table.c.scope == found.scope,
-    ).order_by(table.c.built_at.desc(), table.c.id.desc()).limit(limit)).all()
+    ).order_by(table.c.period.desc(), table.c.id.desc()).limit(limit)).all()
     return [_build(r) for r in rows]
 
 
@@ -191,14 +201,26 @@ def recover_stale(connection: Connection, *, now: dt.datetime, lease: dt.timedel
 
 
 def claim(connection: Connection, worker: str, *, now: dt.datetime, limit: int = 20) -> list[ClaimedMail]:
-    """Due mails, each claimed by compare-and-set (a row another worker took is skipped). A mail whose build
-    a newer one replaced meanwhile is superseded, not sent."""
+    """Up to `limit` due mails, each claimed by compare-and-set (a row another worker took is skipped). A
+    mail whose build a newer one replaced meanwhile is superseded, not sent. Claim few at a time (the
+    mailer takes one): a claim the sender does not live to confirm ends `unknown`, never re-sent."""
+    mail = t.table_of(t.ReportMailRow)
+    claimed: list[ClaimedMail] = []
+    while len(claimed) < limit:  # candidates superseded or taken by another worker leave the pending set: it ends
+        candidates = connection.execute(
+            select(mail.c.id, mail.c.build_id, mail.c.recipient, mail.c.address, mail.c.attempts)
+            .where(mail.c.status == "pending", mail.c.next_at <= to_db(now)).order_by(mail.c.id)
+            .limit(limit - len(claimed))
+        ).all()
+        if not candidates:
+            break
+        claimed += _claim_some(connection, worker, candidates, now=now)
+    return claimed
+
+
+def _claim_some(connection: Connection, worker: str, candidates: Sequence[Row], *, now: dt.datetime) -> list[ClaimedMail]:
     mail = t.table_of(t.ReportMailRow)
     build = t.table_of(t.ReportBuildRow)
-    candidates = connection.execute(
-        select(mail.c.id, mail.c.build_id, mail.c.recipient, mail.c.address, mail.c.attempts)
-        .where(mail.c.status == "pending", mail.c.next_at <= to_db(now)).order_by(mail.c.id).limit(limit)
-    ).all()
     claimed: list[ClaimedMail] = []
     for row in candidates:
         found = get(connection, row.build_id)
@@ -220,13 +242,14 @@ def claim(connection: Connection, worker: str, *, now: dt.datetime, limit: int =
 
 def confirm(connection: Connection, mail_id: int, worker: str, *, outcome: str, now: dt.datetime,
             error: str | None = None) -> bool:
-    """`sent`, `failed` (permanent) or `retry` (temporary: back to pending with a backoff, failed once the
-    attempts are used up). False when the claim was lost (recovered as stale meanwhile)."""
+    """`sent`, `written` (to the outbox file stand-in: shown, not emailed), `failed` (permanent) or `retry`
+    (temporary: back to pending with a backoff, failed once the attempts are used up). False when the claim
+    was lost (recovered as stale meanwhile)."""
     mail = t.table_of(t.ReportMailRow)
     attempts = connection.execute(select(mail.c.attempts).where(mail.c.id == mail_id)).scalar_one()
     values: dict[str, object]
-    if outcome == "sent":
-        values = {"status": "sent", "sent_at": to_db(now), "last_error": None}
+    if outcome in ("sent", "written"):
+        values = {"status": outcome, "sent_at": to_db(now), "last_error": None}
     elif outcome == "retry" and attempts < MAX_ATTEMPTS:
         wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
         values = {"status": "pending", "next_at": to_db(now + wait), "last_error": error}
@@ -236,6 +259,15 @@ def confirm(connection: Connection, mail_id: int, worker: str, *, outcome: str, 
         raise ValueError(f"unknown outcome {outcome!r}")
     return connection.execute(update(mail).where(mail.c.id == mail_id, mail.c.status == "sending",
                                                  mail.c.claimed_by == worker).values(**values)).rowcount == 1
+
+
+def release(connection: Connection, mail_id: int, worker: str) -> bool:
+    """Give a claim back untried (nothing left: the error came before the send), its attempt not counted."""
+    mail = t.table_of(t.ReportMailRow)
+    return connection.execute(update(mail).where(mail.c.id == mail_id, mail.c.status == "sending",
+                                                 mail.c.claimed_by == worker)
+                              .values(status="pending", claimed_by=None, claimed_at=None,
+                                      attempts=mail.c.attempts - 1)).rowcount == 1
 
 
 def pending(connection: Connection) -> int:

@@ -554,22 +554,27 @@ class FigureRecordRow(SQLModel, table=True):
 
 
 class ReportBuildRow(SQLModel, table=True):
-    """A form or compliance report commplan built on its own (`reports/delivery.py`): its files are stored
-    documents (by SHA-256). One row per distinct content: a rebuild from the same figures adds nothing."""
+    """A form or compliance report commplan built on its own (`reports/form_delivery.py`,
+    `reports/scheduled_compliance.py`): its files are stored documents (by SHA-256). A new row only when the
+    content differs from the report's newest build: a rebuild from the same figures adds nothing."""
 
     __tablename__ = "report_build"
     __table_args__ = (
-        UniqueConstraint("kind", "plan_id", "scope", "period", "fingerprint", name="uq_report_build_content"),
+        UniqueConstraint("kind", "plan_id", "scope", "period", "replaces", name="uq_report_build_succession"),
         Index("ix_report_build_latest", "plan_id", "kind", "built_at"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
-    kind: str = Field(sa_column=Column(String(20), nullable=False))  # weekly | monthly | compliance
+    kind: str = Field(sa_column=Column(String(20), nullable=False))  # weekly | monthly | compliance-weekly | compliance-monthly
     plan_id: str = Field(sa_column=Column(String(100), nullable=False))
     scope: str = Field(sa_column=Column(String(100), nullable=False))  # the unit whose form it is; "" for a whole plan
     period: str = Field(sa_column=Column(String(40), nullable=False))  # 2021-W47, 2021-11, 2021-11-01/2021-11-30
-    occurrence_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("occurrence.id")))
+    # SET NULL: a sync may retire an occurrence not yet begun; its built form stays, unlinked
+    occurrence_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("occurrence.id", ondelete="SET NULL")))
     fingerprint: str = Field(sa_column=Column(String(64), nullable=False))  # of what it was built from
+    # the build it follows (0: the first): two runs that build the same report at once cannot both follow it
+    replaces: int = Field(default=0, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), nullable=False, server_default="0"))
+    provinces: str | None = Field(default=None, sa_column=Column(Text))  # JSON: the provinces of the units it names
     title: str = Field(sa_column=Column(Text, nullable=False))
     summary: str | None = Field(default=None, sa_column=Column(Text))
     files: str = Field(sa_column=Column(Text, nullable=False))  # JSON: [{name, sha256, media_type}]
@@ -591,7 +596,8 @@ class ReportMailRow(SQLModel, table=True):
     build_id: int = Field(sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("report_build.id"), nullable=False))
     recipient: str = Field(sa_column=Column(String(100), nullable=False))  # the unit whose contact it is
     address: str = Field(sa_column=Column(Text, nullable=False))
-    status: str = Field(sa_column=Column(String(20), nullable=False))  # pending | sending | sent | failed | unknown | superseded
+    # pending | sending | sent | written (to the outbox file) | failed | unknown | superseded
+    status: str = Field(sa_column=Column(String(20), nullable=False))
     attempts: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     next_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     claimed_by: str | None = Field(default=None, sa_column=Column(Text))

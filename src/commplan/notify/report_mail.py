@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from .. import clock
 from ..i18n import _
-from ..ledger import Ledger
+from ..ledger import Ledger, LedgerError, LedgerUnavailable
 from ..ledger.report_builds import ClaimedMail, ReportBuild
 from ..settings import Settings
 from .email import EmailChannel
@@ -85,63 +85,78 @@ class ReportMailer:
             result.waiting = self.ledger.pending_report_mails()
             return result
         names = self.ledger.unit_names()
-        while batch := self.ledger.claim_report_mails(self.worker, now=moment, limit=20):
-            for mail in batch:
-                self._send(mail, names.get(mail.recipient, mail.recipient), moment, result)
+        # one claim at a time: a claim never confirmed (the process died) ends `unknown`, so no other mail
+        # may wait in a claim while this one is sent
+        while claimed := self.ledger.claim_report_mails(self.worker, now=moment, limit=1):
+            mail = claimed[0]
+            self._send(mail, names.get(mail.recipient, mail.recipient), moment, result)
         return result
 
     def _send(self, mail: ClaimedMail, name: str, now: dt.datetime, result: ReportMailResult) -> None:
-        subject, body = compose(mail.build, recipient_name=name, public_url=self.settings.public_url)
-        try:
-            if isinstance(self.channel, FileChannel):
-                self._write(mail, subject, body)
-                result.written += 1
-            elif self._deliver(mail, subject, body):
-                result.sent += 1
-            else:
-                # apprise says only "not accepted": treated as temporary, retried with the backoff
-                retried = self.ledger.confirm_report_mail(mail.id, self.worker, outcome="retry", now=now,
-                                                          error=_("the SMTP server did not accept the message"))
-                result.retried += int(retried)
-                result.problems.append(f"{mail.address}: {subject}")
-                return
+        try:  # everything that can fail before anything goes out
+            subject, body = compose(mail.build, recipient_name=name, public_url=self.settings.public_url)
+            if isinstance(self.channel, EmailChannel) and "@" not in mail.address:
+                raise ValueError(_("'{address}' is not an email address").format(address=mail.address))
+            files = self._files(mail)
         except (ValueError, LookupError) as error:  # a bad address, a missing file: this mail only, never the rest
             self.ledger.confirm_report_mail(mail.id, self.worker, outcome="failed", now=now, error=str(error))
             result.failed += 1
             result.problems.append(f"{mail.address}: {error}")
             return
-        self.ledger.confirm_report_mail(mail.id, self.worker, outcome="sent", now=now)
+        except BaseException:  # the ledger unreachable, an interrupt: nothing went, the claim is given back
+            self.ledger.release_report_mail(mail.id, self.worker)
+            raise
+        if isinstance(self.channel, FileChannel):
+            try:
+                self._write(mail, subject, body, files)
+            except OSError:  # the outbox file cannot be written: nothing shown, the mail waits for the next run
+                self.ledger.release_report_mail(mail.id, self.worker)
+                raise
+            self.ledger.confirm_report_mail(mail.id, self.worker, outcome="written", now=now)
+            result.written += 1
+        elif self._deliver(mail, subject, body, files):
+            self.ledger.confirm_report_mail(mail.id, self.worker, outcome="sent", now=now)
+            result.sent += 1
+        else:
+            # apprise says only "not accepted": treated as temporary, retried with the backoff
+            retried = self.ledger.confirm_report_mail(mail.id, self.worker, outcome="retry", now=now,
+                                                      error=_("the SMTP server did not accept the message"))
+            result.retried += int(retried)
+            result.problems.append(f"{mail.address}: {subject}")
 
     def _files(self, mail: ClaimedMail) -> list[tuple[str, bytes, str]]:
         found = []
         for stored in attached_files(mail.build):
-            data = self.ledger.document_content(stored.sha256)
+            try:
+                data = self.ledger.document_content(stored.sha256)
+            except LedgerUnavailable:
+                raise
+            except LedgerError as error:  # recorded but its file gone from the data folder: this mail cannot go
+                raise LookupError(str(error)) from error
             if data is None:
                 raise LookupError(_("the file {name} of report {build} is missing from the document store").format(
                     name=stored.name, build=mail.build.id))
             found.append((stored.name, data, MEDIA_TYPES.get(Path(stored.name).suffix.lower(), stored.media_type)))
         return found
 
-    def _deliver(self, mail: ClaimedMail, subject: str, body: str) -> bool:
+    def _deliver(self, mail: ClaimedMail, subject: str, body: str, files: list[tuple[str, bytes, str]]) -> bool:
         assert isinstance(self.channel, EmailChannel)
-        if "@" not in mail.address:
-            raise ValueError(_("'{address}' is not an email address").format(address=mail.address))
         for suffix, media_type in MEDIA_TYPES.items():
             mimetypes.add_type(media_type, suffix)
         sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh"))
         if not sender.add(self.channel.url_to(mail.address, "X-Commplan-Report-Mail", mail.id)):
-            raise ValueError(_("the SMTP URL is not valid for apprise"))
-        attach = [AttachMemory(content=data, name=name, mimetype=media_type) for name, data, media_type in self._files(mail)]
+            return False  # checked when the channel was set up (checked_url): a refusal here is apprise's, retried
+        attach = [AttachMemory(content=data, name=name, mimetype=media_type) for name, data, media_type in files]
         return bool(sender.notify(title=subject, body=body, body_format=apprise.NotifyFormat.HTML, attach=attach))
 
-    def _write(self, mail: ClaimedMail, subject: str, body: str) -> None:
+    def _write(self, mail: ClaimedMail, subject: str, body: str, files: list[tuple[str, bytes, str]]) -> None:
         assert isinstance(self.channel, FileChannel)
         path = self.channel.path
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not path.exists():  # addresses: readable by its owner only, like the reminders' lines
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         record = {"report_mail": mail.id, "channel": "email", "to": mail.address, "recipient": mail.recipient,
-                  "subject": subject, "html": body, "attachments": [found[0] for found in self._files(mail)],
+                  "subject": subject, "html": body, "attachments": [found[0] for found in files],
                   "written_at": clock.now().isoformat()}
         with path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

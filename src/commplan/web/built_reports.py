@@ -28,7 +28,7 @@ from starlette.responses import Response
 
 from ..i18n import N_, Labels, _
 from ..ledger import Ledger, LedgerError
-from ..ledger.report_builds import ReportBuild
+from ..ledger.report_builds import COMPLIANCE_KINDS, FORM_KINDS, KINDS, ReportBuild
 from ..ledger.users import Scope
 from ..plan.catalog import Catalog
 from .auth import VIETNAM, Viewer, viewer
@@ -38,8 +38,7 @@ from .pages import render
 
 router = APIRouter()
 BUILT_PATH = "/bao-cao-da-lap"
-FORM_KINDS = ("weekly", "monthly")  # a unit's form: scope is the unit that owes it
-COMPLIANCE = "compliance"  # a whole plan's report: scope ""
+# a unit's form: scope is the unit that owes it; a whole plan's compliance report: scope ""
 SHOWN = 30  # builds listed on the overview (the newest first)
 HISTORY = 50  # builds listed on a build's page
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,6 +49,7 @@ CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; fr
 FILE_LABELS = Labels({XLSX: N_("Excel"), "text/csv": N_("CSV"), "text/html": N_("HTML page"),
                       HEAT_MAP: N_("Heat map")})
 MAIL_LABELS = Labels({"pending": N_("still waiting to be sent"), "sending": N_("being sent"), "sent": N_("sent"),
+                      "written": N_("written to the outbox file (no email configured)"),
                       "failed": N_("could not be sent"), "unknown": N_("not known whether it was sent"),
                       "superseded": N_("replaced by a newer build")})
 MAIL_CLASSES = {"sent": "status-ok", "failed": "status-overdue", "unknown": "status-late"}
@@ -64,12 +64,19 @@ SPAN = re.compile(r"(\d{4}-\d{2}-\d{2})/(\d{4}-\d{2}-\d{2})")
 def visible(scope: Scope, build: ReportBuild) -> bool:
     """Whether a reader with `scope` may see `build`: a unit's form when they see that unit's duties on
     the plan (`Scope.sees`: a province's users their province's units, a ministry's the plans it
-    coordinates or issues); a plan's compliance report when they see the plan (`Scope.sees_plan`).
-    Anything else (an unknown kind, a form of no unit, a plan's report with a unit) is seen by nobody."""
+    coordinates or issues); a plan's compliance report when they see the plan and every unit it names
+    (the rule of `Scope.sees`: a province's users never see another province's units, even on a plan they
+    coordinate; a reader bound to no province sees all of its plan's). Anything else (an unknown kind, a
+    form of no unit, a plan's report with a unit, a report whose provinces are not known) is seen by nobody
+    but an administrator."""
+    if scope.everything:
+        return build.kind in KINDS
     if build.kind in FORM_KINDS and build.scope:
         return scope.sees(build.plan, build.scope)
-    if build.kind == COMPLIANCE and not build.scope:
-        return scope.sees_plan(build.plan)
+    if build.kind in COMPLIANCE_KINDS and not build.scope and scope.sees_plan(build.plan):
+        if scope.province is None:
+            return True
+        return build.provinces is not None and set(build.provinces) <= {scope.province}
     return False
 
 
@@ -81,7 +88,7 @@ def latest_seen(ledger: Ledger, who: Viewer, *, limit: int = SHOWN + 1) -> list[
     if scope.everything:
         found = ledger.latest_report_builds(limit=limit)
     else:
-        found = ledger.latest_report_builds(kinds=(COMPLIANCE,), plans=scope.plans, limit=limit)
+        found = ledger.latest_report_builds(kinds=COMPLIANCE_KINDS, plans=scope.plans, limit=limit)
         found += ledger.latest_report_builds(kinds=FORM_KINDS, plans=scope.plans if scope.province is None else (),
                                              units=scope.units, limit=limit)
     seen = [b for b in found if visible(scope, b)]
@@ -131,7 +138,7 @@ def build_view(build: ReportBuild, catalog: Catalog, names: Mapping[str, str],
     """What the page shows of one build (the template escapes every string: titles come from plans)."""
     number = plan_number(catalog, build.plan)
     period = period_label(build.period)
-    heat_map = next((f for f in build.files if base_type(f.media_type) == HEAT_MAP), None) if build.kind == COMPLIANCE else None
+    heat_map = next((f for f in build.files if base_type(f.media_type) == HEAT_MAP), None) if build.kind in COMPLIANCE_KINDS else None
     return {
         "id": build.id, "title": build.title, "summary": build.summary, "plan_number": number,
         "unit": names.get(build.scope, build.scope) if build.scope else None, "period": period,
@@ -144,7 +151,7 @@ def build_view(build: ReportBuild, catalog: Catalog, names: Mapping[str, str],
                 number=number, period=period)},
         "mails": [{"to": names.get(m["recipient"], m["recipient"]), "address": m["address"],
                    "status": MAIL_LABELS.get(m["status"]) or m["status"], "class": MAIL_CLASSES.get(m["status"], ""),
-                   "sent": local(m["sent_at"]) if m["status"] == "sent" and m.get("sent_at") else None}
+                   "sent": local(m["sent_at"]) if m["status"] in ("sent", "written") and m.get("sent_at") else None}
                   for m in mails],
     }
 

@@ -252,7 +252,7 @@ def overview(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Respo
     links, held_back = feed_links(request, who, catalog, names)
     context.update(plans=[p for p in plans if any(p["cells"])], units=units, totals=totals,
                    total=sum(totals[: len(BUCKETS)]), as_of=local(now), feeds=links, feeds_held_back=held_back,
-                   public_url=bool(state.settings.public_url))
+                   public_url=bool(state.settings.public_url), form_lead=state.settings.report_lead_workdays)
     return render(request, "overview.html", context)
 
 

@@ -23,14 +23,17 @@ def upgrade() -> None:
         sa.Column("plan_id", sa.String(100), nullable=False),
         sa.Column("scope", sa.String(100), nullable=False),
         sa.Column("period", sa.String(40), nullable=False),
-        sa.Column("occurrence_id", sa.Integer(), sa.ForeignKey("occurrence.id")),
+        # SET NULL: a sync may retire an occurrence not yet begun; its built form stays, unlinked
+        sa.Column("occurrence_id", sa.Integer(), sa.ForeignKey("occurrence.id", ondelete="SET NULL")),
         sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("replaces", ROW_ID, nullable=False, server_default="0"),
+        sa.Column("provinces", sa.Text()),
         sa.Column("title", sa.Text(), nullable=False),
         sa.Column("summary", sa.Text()),
         sa.Column("files", sa.Text(), nullable=False),
         sa.Column("as_of", sa.DateTime(), nullable=False),
         sa.Column("built_at", sa.DateTime(), nullable=False),
-        sa.UniqueConstraint("kind", "plan_id", "scope", "period", "fingerprint", name="uq_report_build_content"),
+        sa.UniqueConstraint("kind", "plan_id", "scope", "period", "replaces", name="uq_report_build_succession"),
     )
     op.create_index("ix_report_build_latest", "report_build", ["plan_id", "kind", "built_at"])
     op.create_table(
