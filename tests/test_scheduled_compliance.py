@@ -82,6 +82,19 @@ def test_the_coordinators_contacts_and_its_successor_after_a_merger(tmp_path):
     assert recipients_of(plan, catalog.directory, dt.date(2025, 4, 1)) == []
 
 
+def test_a_province_coordinator_gets_only_a_report_of_its_own_provinces_units(tmp_path):
+    """The dashboard's rule (a province never sees another province's units) holds for the mail too."""
+    folder = tmp_path / "plans"
+    write_plans(folder)
+    (folder / "units.yaml").write_text(UNITS_YAML.replace("commplan: 1\n", "commplan: 1\nprovince: thu-nghiem\n", 1),
+                                       encoding="utf-8")
+    catalog = load_catalog([folder], strict=True)[0]
+    plan, day = catalog.plans["ke-hoach-thu"], dt.date(2022, 3, 17)
+    assert recipients_of(plan, catalog.directory, day, {"thu-nghiem"}) == [("so-tttt", "ttbc@example.gov.vn")]
+    assert recipients_of(plan, catalog.directory, day, {"thu-nghiem", "lang-gieng"}) == []
+    assert recipients_of(plan, catalog.directory, day, {"thu-nghiem", ""}) == []  # a unit of no province (a ministry's)
+
+
 def test_a_build_per_plan_that_owes_something_with_its_four_files(synced, tmp_path):
     from openpyxl import load_workbook
     from PIL import Image
@@ -226,6 +239,9 @@ def test_the_monthly_run_of_the_seed_plans_in_november_2021(ledger, tmp_path):
     assert plan.title == "Báo cáo tình hình thực hiện 241/KH-UBND, tháng 11/2021"
     assert plan.recipients == ("bcvt.so-tttt-thanh-hoa@example.gov.vn", "cntt.so-tttt-thanh-hoa@example.gov.vn",
                                "ttbcxb.so-tttt-thanh-hoa@example.gov.vn")
+    assert ledger.report_build(plan.build).provinces == ("thanh-hoa",)  # so Thanh Hóa's accounts may read it
+    ministry = next(r for r in done.reports if r.plan == "bo-tttt-2980-2021")
+    assert len(ledger.report_build(ministry.build).provinces) > 1 and ministry.recipients  # the ministry reads all
     report = compliance_report(ledger, "thanh-hoa-241-2021", dt.date(2021, 11, 1), dt.date(2021, 11, 30), as_of=as_of,
                                budget=catalog.plans["thanh-hoa-241-2021"].budget)
     total = report.total

@@ -276,12 +276,13 @@ def pending(connection: Connection) -> int:
 
 
 def problems(connection: Connection, since: dt.datetime) -> list[dict]:
-    """Mails of builds made since `since` that nobody received: failed, or unknown after a crash."""
+    """Mails last tried since `since` that nobody received: failed, or unknown after a crash."""
     mail = t.table_of(t.ReportMailRow)
     build = t.table_of(t.ReportBuildRow)
     rows = connection.execute(
         select(mail.c.id, mail.c.recipient, mail.c.address, mail.c.status, mail.c.last_error, build.c.title)
         .join(build, build.c.id == mail.c.build_id)
-        .where(mail.c.status.in_(["failed", "unknown"]), build.c.built_at >= to_db(since)).order_by(mail.c.id)
+        # by the last attempt, not the build: a mail that fails after its retries, ticks later, is still reported
+        .where(mail.c.status.in_(["failed", "unknown"]), mail.c.claimed_at >= to_db(since)).order_by(mail.c.id)
     ).mappings().all()
     return [dict(r) for r in rows]

@@ -115,11 +115,22 @@ def summary_of(report: ComplianceReport) -> str:
                                               open=total.open, overdue=total.overdue, behind=units_behind(report))
 
 
-def recipients_of(plan: Plan, directory: Directory, day: dt.date) -> list[tuple[str, str]]:
-    """(unit, email) of each contact of the plan's coordinator, or of whoever answers for it on `day`."""
+def provinces_of(report: ComplianceReport, directory: Directory) -> set[str]:
+    """The provinces of the units the report names ("" for a unit of none, e.g. a ministry's)."""
+    return {directory.province_of(line.unit) or "" for line in report.by_unit}
+
+
+def recipients_of(plan: Plan, directory: Directory, day: dt.date, provinces: set[str] | None = None
+                  ) -> list[tuple[str, str]]:
+    """(unit, email) of each contact of the plan's coordinator, or of whoever answers for it on `day`. A
+    coordinator of one province gets the report only when every unit it names is of that province (the rule
+    of the dashboard, `Scope.sees`: a province never sees another's units); of none (a ministry), always."""
     unit_id = directory.answering_for(plan.header.coordinator, day) if plan.header.coordinator else None
     unit = directory.units.get(unit_id) if unit_id else None
     if unit is None:
+        return []
+    own = directory.province_of(unit.id)
+    if own is not None and provinces is not None and not provinces <= {own}:
         return []
     found: dict[str, None] = {}
     for contact in unit.contacts:
@@ -221,10 +232,12 @@ def plan_report(ledger: Ledger, catalog: Catalog, plan_id: str, kind: str, start
     title, summary = mail_title(report, kind), summary_of(report)
     build_id, new, addresses = None, False, []
     if not replay:
-        recipients = recipients_of(plan, catalog.directory, day)
+        provinces = provinces_of(report, catalog.directory)
+        recipients = recipients_of(plan, catalog.directory, day, provinces)
         build, new = ledger.save_report_build(
             kind=build_kind(kind), plan=plan_id, scope="", period=period_key(start, end), fingerprint=fingerprint(report),
-            title=title, summary=summary, files=files, recipients=recipients, as_of=as_of, now=now)
+            title=title, summary=summary, files=files, recipients=recipients, as_of=as_of, now=now,
+            provinces=provinces)
         build_id = build.id
         addresses = [address for _unit, address in recipients] if new else []
     return PlanOutcome(plan=plan_id, number=report.shown_number, title=title, summary=summary, files=tuple(written),
