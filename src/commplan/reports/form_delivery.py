@@ -268,7 +268,7 @@ def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_
             result.skipped += [SkippedDuty(plan.id, ident, str(error)) for ident in duties]
             continue
         except Exception as error:  # one plan never stops the others' forms
-            log.exception("the forms of plan %s: their occurrences could not be read", plan.id)
+            log.exception("%s", _("the forms of plan {plan}: its report duties could not be read").format(plan=plan.id))
             result.skipped += [SkippedDuty(plan.id, ident, failed_reason(None, error)) for ident in duties]
             continue
         figures: dict[PeriodKind, list[FigureRow]] = {}  # one query per plan and form, shared by its provinces
@@ -284,7 +284,7 @@ def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_
             except LedgerUnavailable:
                 raise
             except Exception as error:  # one form never stops the others
-                log.exception("the form of %s for %s could not be built", plan.id, holder)
+                log.exception("%s", _("the form of plan {plan} for {unit} could not be built").format(plan=plan.id, unit=holder))
                 result.skipped += [SkippedDuty(plan.id, row.obligation, failed_reason(directory.name(holder), error))
                                    for row in group]
     return result

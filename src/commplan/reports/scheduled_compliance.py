@@ -209,7 +209,7 @@ def run(ledger: Ledger, catalog: Catalog, kind: str, as_of: dt.datetime, *, fold
             outcome = plan_report(ledger, catalog, plan_id, kind, start, end, as_of, folder=target, replay=replay,
                                   day=day, now=now)
         except Exception as error:  # one plan never stops the others' reports nor the mail
-            log.exception("the %s compliance report of plan %s could not be built", kind, plan_id)
+            log.exception("%s", _("the compliance report of plan {plan} could not be built").format(plan=plan_id))
             failed.append({"plan": plan_id, "error": f"{type(error).__name__}: {error}"})
             continue
         if outcome is None:
@@ -243,8 +243,8 @@ def plan_report(ledger: Ledger, catalog: Catalog, plan_id: str, kind: str, start
             provinces=provinces)
         build_id = build.id
         if not recipients:
-            log.warning("the compliance report of %s is kept but mailed to nobody: its coordinator has no email "
-                        "contact, or is of one province while the report names units of another", plan_id)
+            log.warning("%s", _("the compliance report of {plan} is kept but mailed to nobody: its coordinator has no email "
+                                 "contact, or is of one province while the report names units of another").format(plan=plan_id))
         addresses = [address for _unit, address in recipients] if new else []
     return PlanOutcome(plan=plan_id, number=report.shown_number, title=title, summary=summary, files=tuple(written),
                        build=build_id, new=new, recipients=tuple(addresses), rows=artifact_rows(report))
