@@ -582,7 +582,7 @@ def _keywords(value: Any) -> tuple[str, ...]:
                             .format(value=v.describe(text)), i)
         if len(text) > 200:
             raise v.Problem(_("a keyword is at most 200 characters"), i)
-        if text in out:
+        if text.casefold() in (k.casefold() for k in out):  # matching ignores case: the same keyword
             raise v.Problem(_("'{id}' is listed twice").format(id=text), i)
         out.append(text)
     return tuple(out)
@@ -607,11 +607,12 @@ class Match(Strict):
                        .format(got=v.describe(value)))
         return value
 
-    @model_validator(mode="after")
-    def _watch_not_empty(self) -> Match:
-        if self.watch is not None and not self.watch:
-            raise _bad(_("`watch` needs at least one unit or group (leave it out to watch the holders' own feeds)"), "watch")
-        return self
+    @field_validator("watch")
+    @classmethod
+    def _watch_not_empty(cls, watch: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if watch is not None and not watch:
+            raise _bad(_("`watch` needs at least one unit or group (leave it out to watch the holders' own feeds)"))
+        return watch
 
 
 class Obligation(Strict):
