@@ -10,10 +10,11 @@ Two rules keep a wrong "done" rarer than a missed one (a false credit is worse t
 - Phrases match whole words: the keyword "số" is found in "chuyển đổi số" but never inside "sốt"
   or "sống"; "OCOP" is found in "sản phẩm OCOP" but not in "OCOPs".
 - Folding drops the tone marks, and Vietnamese words differ by them alone ("số" number, "sổ" book,
-  "sở" department). So a word written with marks on both sides must carry the same marks: "sổ tay"
-  in an article does not match the keyword "số". When either side has no marks at all (an unaccented
-  title, a keyword typed in ASCII), the folded forms decide. The old and new tone placements
-  ("hoà"/"hòa", "thuỷ"/"thủy") carry the same marks and are equal.
+  "sở" department; "cam" orange, "cảm" feel). So when the keyword and the item are both written
+  with accents (each has a mark somewhere), every word must carry the same marks as written, none
+  included: "sổ tay" does not match the keyword "số", "quả cảm" not "quả cam". When either is
+  written without any accent (an unaccented title, a keyword typed in ASCII such as "OCOP"), the
+  folded forms decide. The old and new tone placements ("hoà"/"hòa", "thuỷ"/"thủy") are equal.
 
 An item credits a holder of an obligation (`credits`) when:
 
@@ -24,7 +25,9 @@ An item credits a holder of an obligation (`credits`) when:
 4. one of the keywords is found in the item's title or summary;
 5. the feed is the holder's own, or the item names the holder: its `name`, `short` or one of its
    `aliases` (whole words, the same folding). A `short` that several units of the directory share
-   names none of them.
+   names none of them (a short name is counted within the unit's province). A name directly followed
+   by a capitalised word names another unit of the same kind ("Bưu điện tỉnh Nghệ An" is not
+   "Bưu điện tỉnh"), unless punctuation stands between them.
 
 Each `Credit` keeps why it was given (`reason`, JSON), so that wrong matches can be studied.
 """
@@ -35,7 +38,7 @@ import json
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
@@ -60,41 +63,58 @@ def _strip_marks(text: str) -> str:
 
 def fold(text: str) -> str:
     """The text as matching compares it: no marks, đ as d, case folded, words separated by one space."""
-    return " ".join(word.folded for word in words(text))
+    return " ".join(word.folded for word in words(text).words)
 
 
 @dataclass(frozen=True)
 class Word:
     folded: str  # no marks, đ → d, case folded
-    shape: str | None  # the letters with their vowel marks and đ, then the tone mark; None: written without any mark
+    shape: str  # case folded, with its letters' marks (NFC) and then its tone mark: tone placement does not count
+    marked: bool  # written with a mark or đ
+    raw: str  # as written (NFC)
+    spaced: bool  # only spaces stand between it and the word before (no punctuation)
 
 
-def _word(raw: str) -> Word:
+def _word(raw: str, spaced: bool) -> Word:
     nfd = unicodedata.normalize("NFD", raw.casefold())
     folded = _strip_marks(nfd).replace("đ", "d")
-    if nfd.isascii():
-        return Word(folded, None)
     letters = "".join(c for c in nfd if c not in TONES)
     tones = "".join(c for c in nfd if c in TONES)
-    return Word(folded, unicodedata.normalize("NFC", letters) + "|" + tones)
+    return Word(folded, unicodedata.normalize("NFC", letters) + "|" + tones, not nfd.isascii(), raw, spaced)
 
 
-def words(text: str) -> list[Word]:
-    return [_word(w) for w in _WORD.findall(unicodedata.normalize("NFC", text))]
+@dataclass(frozen=True)
+class Words:
+    """A text (or a phrase) as words, and whether it is written with accents at all."""
+
+    words: tuple[Word, ...]
+    accented: bool
+
+    def __len__(self) -> int:
+        return len(self.words)
 
 
-def _same(keyword: Word, found: Word) -> bool:
-    return keyword.folded == found.folded and (keyword.shape is None or found.shape is None or keyword.shape == found.shape)
+def words(text: str) -> Words:
+    text = unicodedata.normalize("NFC", text)
+    out: list[Word] = []
+    end = 0
+    for found in _WORD.finditer(text):
+        out.append(_word(found.group(), spaced=bool(out) and not text[end:found.start()].strip()))
+        end = found.end()
+    return Words(tuple(out), any(w.marked for w in out))
 
 
-def find_phrase(phrase: Sequence[Word], text: Sequence[Word]) -> int | None:
-    """Where the phrase's words stand in the text's words (whole words, in order), or None."""
+def find_phrase(phrase: Words, text: Words, start: int = 0) -> int | None:
+    """Where the phrase's words stand in the text's words (whole words, in order, from `start`), or None.
+    When both are written with accents, each word must carry the same marks; else the folded forms decide."""
     n = len(phrase)
     if not n:
         return None
-    first = phrase[0].folded
-    for i in range(len(text) - n + 1):
-        if text[i].folded == first and all(_same(p, t) for p, t in zip(phrase, text[i:i + n], strict=True)):
+    by_shape = phrase.accented and text.accented
+    wanted = [w.shape if by_shape else w.folded for w in phrase.words]
+    found = [w.shape if by_shape else w.folded for w in text.words]
+    for i in range(start, len(found) - n + 1):
+        if found[i:i + n] == wanted:
             return i
     return None
 
@@ -130,7 +150,7 @@ class Credit:
 class _Rule:
     plan_id: str
     obligation: m.Obligation
-    keywords: tuple[tuple[str, tuple[Word, ...]], ...]
+    keywords: tuple[tuple[str, Words], ...]
     leads: tuple[str, ...]  # units the obligation's lead stands for
     watched: frozenset[str] | None  # units whose feeds it reads; None: the holders'
     url_prefix: str | None
@@ -148,17 +168,20 @@ class Matcher:
                     continue
                 watched = frozenset(self.directory.expand(o.match.watch)) if o.match.watch is not None else None
                 self.rules.append(_Rule(
-                    plan.id, o, tuple((k, tuple(words(k))) for k in o.match.keywords),
+                    plan.id, o, tuple((k, words(k)) for k in o.match.keywords),
                     self.directory.expand(o.lead), watched,
                     normalise_link(o.match.url_prefix) if o.match.url_prefix else None))
-        shorts: dict[str, int] = {}
+        # a short name ("Sở TTTT", "Bưu điện tỉnh") names a unit only where no other unit of its province has it
+        shorts: dict[tuple[str | None, str], int] = {}
         for unit in self.directory.units.values():
             if unit.short:
-                shorts[fold(unit.short)] = shorts.get(fold(unit.short), 0) + 1
-        self.names: dict[str, tuple[tuple[str, tuple[Word, ...]], ...]] = {}
+                key = (self.directory.province_of(unit.id), fold(unit.short))
+                shorts[key] = shorts.get(key, 0) + 1
+        self.names: dict[str, tuple[tuple[str, Words], ...]] = {}
         for unit in self.directory.units.values():
-            written = [unit.name, *([unit.short] if unit.short and shorts[fold(unit.short)] == 1 else []), *unit.aliases]
-            self.names[unit.id] = tuple((n, tuple(words(n))) for n in dict.fromkeys(written) if words(n))
+            short = [unit.short] if unit.short and shorts[(self.directory.province_of(unit.id), fold(unit.short))] == 1 else []
+            written = [unit.name, *short, *unit.aliases]
+            self.names[unit.id] = tuple((n, words(n)) for n in dict.fromkeys(written) if len(words(n)))
 
     def owners(self, item: FeedItem) -> tuple[str, ...]:
         """The units whose `feeds` list the item's feed, with a section its link is under (or none)."""
@@ -208,10 +231,16 @@ class Matcher:
                     if all((c.plan_id, c.obligation_id, c.holder) != (d.plan_id, d.obligation_id, d.holder) for d in out)]
         return out
 
-    def _named(self, text: Sequence[Word], units: Iterable[str]) -> str | None:
+    def _named(self, text: Words, units: Iterable[str]) -> str | None:
         for unit in units:
             for name, phrase in self.names.get(unit, ()):
-                if find_phrase(phrase, text) is not None:
+                at = find_phrase(phrase, text)
+                while at is not None:
+                    after = at + len(phrase)
+                    # "Bưu điện tỉnh Nghệ An": a proper name goes on, so this is another unit of the same kind
+                    if after < len(text) and text.words[after].spaced and text.words[after].raw.istitle():
+                        at = find_phrase(phrase, text, at + 1)
+                        continue
                     return name
         return None
 
