@@ -90,7 +90,7 @@ def evaluate(path: Path = LABELLED) -> Result:
             else:
                 result.wrong.append((raw["id"], credit))
         found = {(c.plan_id, c.obligation_id, c.holder) for c in given}
-        result.missed += [(raw["id"], e) for e in sorted(expected - found)]  # type: ignore[misc]
+        result.missed += [(raw["id"], e) for e in sorted(expected - found)]
     return result
 
 

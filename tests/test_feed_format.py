@@ -60,10 +60,10 @@ def test_it_keeps_feeds_and_match_with_their_shorthands(tmp_path):
     assert feeds == (m.Feed(url="https://buudien.example.vn/rss"),
                      m.Feed(url="https://tinh.example.vn/rss", section="/buu-dien/", name="Cổng tỉnh, mục Bưu điện"))
     plan = catalog.plans["ke-hoach-thu"]
-    assert plan.obligation("tin-san").match == m.Match(
-        keywords=["sàn thương mại điện tử", "postmart"], watch=["ubnd-tinh", "ubnd-cap-huyen"],
-        url_prefix="https://tinh.example.vn/")
-    assert plan.obligation("tin-ngan").match == m.Match(keywords=["chuyển đổi số"])
+    assert plan.obligation("tin-san").match == m.Match.model_validate({
+        "keywords": ["sàn thương mại điện tử", "postmart"], "watch": ["ubnd-tinh", "ubnd-cap-huyen"],
+        "url_prefix": "https://tinh.example.vn/"})
+    assert plan.obligation("tin-ngan").match == m.Match.model_validate(["chuyển đổi số"])
     assert plan.obligation("tin-ngan").match.watch is None  # the holders' own feeds
     assert plan.obligation("khong-match").match is None
     assert catalog.directory.units["so-tttt"].feeds == ()
@@ -87,19 +87,19 @@ def test_the_same_site_may_give_two_units_each_its_own_section(tmp_path):
     ("feeds", "expected"),
     [
         ("    feeds: [http://]\n",
-         "units[3].feeds[0].url: 'http://' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// và tên trang "
-         "(ví dụ https://thanhhoa.gov.vn/rss)"),
+         ("units[3].feeds[0].url: 'http://' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// và tên trang "
+         "(ví dụ https://thanhhoa.gov.vn/rss)")),
         ("    feeds: [\"mailto:vp@example.gov.vn\"]\n",
-         "units[3].feeds[0].url: 'mailto:vp@example.gov.vn' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// "
-         "và tên trang (ví dụ https://thanhhoa.gov.vn/rss)"),
+         ("units[3].feeds[0].url: 'mailto:vp@example.gov.vn' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// "
+         "và tên trang (ví dụ https://thanhhoa.gov.vn/rss)")),
         ("    feeds: [\"https://a.vn:80x/rss\"]\n",
-         "units[3].feeds[0].url: 'https://a.vn:80x/rss' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// "
-         "và tên trang (ví dụ https://thanhhoa.gov.vn/rss)"),
+         ("units[3].feeds[0].url: 'https://a.vn:80x/rss' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc https:// "
+         "và tên trang (ví dụ https://thanhhoa.gov.vn/rss)")),
         ("    feeds: [{url: 5}]\n",
          "units[3].feeds[0].url: cần một địa chỉ web như \"https://thanhhoa.gov.vn/rss\", nhưng gặp 5"),
         ("    feeds: [{url: \"https://a.vn/rss\", section: \"https://a.vn/tin-tuc/\"}]\n",
-         "units[3].feeds[0].section: 'https://a.vn/tin-tuc/' không phải là đường dẫn trong trang: đường dẫn bắt đầu bằng / "
-         "(ví dụ /tin-tuc/)"),
+         ("units[3].feeds[0].section: 'https://a.vn/tin-tuc/' không phải là đường dẫn trong trang: đường dẫn bắt đầu bằng / "
+         "(ví dụ /tin-tuc/)")),
         ("    feeds: [{url: \"https://a.vn/rss\", section: [a]}]\n",
          "units[3].feeds[0].section: cần một đường dẫn như \"/tin-tuc/\", nhưng gặp một danh sách"),
         ("    feeds: [{url: \"https://a.vn/rss\", name: \"\"}]\n", "units[3].feeds[0].name: không được để trống"),
@@ -122,28 +122,28 @@ def test_it_explains_a_bad_feed(tmp_path, feeds, expected):
         ("[]", "obligations[0].match.keywords: `keywords` cần ít nhất một từ hoặc cụm từ"),
         ("{watch: [ubnd-tinh]}", "obligations[0].match: thiếu khóa bắt buộc 'keywords'"),
         ("{keywords: chuyển đổi số}",
-         "obligations[0].match.keywords: `keywords` là một danh sách từ hoặc cụm từ (ví dụ [chuyển đổi số, sàn thương mại "
-         "điện tử]), nhưng gặp 'chuyển đổi số'"),
+         ("obligations[0].match.keywords: `keywords` là một danh sách từ hoặc cụm từ (ví dụ [chuyển đổi số, sàn thương mại "
+         "điện tử]), nhưng gặp 'chuyển đổi số'")),
         ("[\"  \"]", "obligations[0].match.keywords[0]: cần một từ hoặc cụm từ, nhưng gặp '  '"),
-        ("[\"x\" , \"--\"]", "obligations[0].match.keywords[1]: '--' không có chữ cái hay chữ số nào: không bao giờ tìm thấy nó "
-                          "trong một tin, bài"),
+        ("[\"x\" , \"--\"]", ("obligations[0].match.keywords[1]: '--' không có chữ cái hay chữ số nào: không bao giờ tìm thấy nó "
+                          "trong một tin, bài")),
         ("[OCOP, ocop]", "obligations[0].match.keywords[1]: 'ocop' được ghi hai lần"),
         (f"[{'a' * 201}]", "obligations[0].match.keywords[0]: từ khóa dài tối đa 200 ký tự"),
         ("{keywords: [OCOP], watch: [so-ttt]}",
          "obligations[0].match.watch[0]: không có đơn vị hay nhóm đơn vị 'so-ttt' (có phải là 'so-tttt'?)"),
         ("{keywords: [OCOP], watch: []}",
-         "obligations[0].match.watch: `watch` cần ít nhất một đơn vị hoặc nhóm đơn vị (bỏ khóa này để theo dõi nguồn tin "
-         "của chính các đơn vị thực hiện)"),
+         ("obligations[0].match.watch: `watch` cần ít nhất một đơn vị hoặc nhóm đơn vị (bỏ khóa này để theo dõi nguồn tin "
+         "của chính các đơn vị thực hiện)")),
         ("{keywords: [OCOP], watch: [Sở TTTT]}",
-         "obligations[0].match.watch[0]: 'Sở TTTT' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang "
-         "(ví dụ so-tttt)"),
+         ("obligations[0].match.watch[0]: 'Sở TTTT' không phải là mã id: chỉ dùng chữ thường không dấu, chữ số và dấu gạch ngang "
+         "(ví dụ so-tttt)")),
         ("{keywords: [OCOP], url_prefix: tinh.example.vn}",
-         "obligations[0].match.url_prefix: 'tinh.example.vn' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc "
-         "https:// và tên trang (ví dụ https://thanhhoa.gov.vn/rss)"),
+         ("obligations[0].match.url_prefix: 'tinh.example.vn' không phải là địa chỉ web: hãy ghi đầy đủ, có http:// hoặc "
+         "https:// và tên trang (ví dụ https://thanhhoa.gov.vn/rss)")),
         ("{keywords: [OCOP], watch_units: [so-tttt]}",
          "obligations[0].match.watch_units: khóa 'watch_units' không có trong định dạng; có phải là 'watch'?"),
-        ("OCOP", "obligations[0].match: `match` là một danh sách từ khóa, hoặc {keywords: […], watch: […], url_prefix: …}, "
-                 "nhưng gặp 'OCOP'"),
+        ("OCOP", ("obligations[0].match: `match` là một danh sách từ khóa, hoặc {keywords: […], watch: […], url_prefix: …}, "
+                 "nhưng gặp 'OCOP'")),
     ],
 )
 def test_it_explains_a_bad_match(tmp_path, match, expected):
@@ -156,14 +156,16 @@ def test_a_feed_belongs_to_one_unit_across_files(tmp_path):
     other = "commplan: 1\nunits:\n  - id: bao\n    name: Báo tỉnh\n    feeds: [\"https://BUUDIEN.example.vn/rss/\"]\n"
     (tmp_path / "z.yaml").write_text(other, encoding="utf-8")
     _, errors = _write(tmp_path, _units_with_feeds(), "- id: a\n  title: Tin\n  lead: buu-dien\n  every: month\n")
-    assert errors == ["z.yaml:5:13: units[0].feeds[0]: nguồn tin https://BUUDIEN.example.vn/rss/ đã là nguồn tin của đơn vị "
-                      "'buu-dien': mỗi nguồn tin thuộc về một đơn vị (với trang dùng chung, ghi cho mỗi đơn vị một `section` riêng)"]
+    assert errors == [("z.yaml:5:13: units[0].feeds[0]: nguồn tin https://BUUDIEN.example.vn/rss/ đã là nguồn tin của đơn vị "
+                      "'buu-dien': mỗi nguồn tin thuộc về một đơn vị (với trang dùng chung, ghi cho mỗi đơn vị một `section` riêng)")]
 
 
 def _doc_block(after: str) -> list[str]:
     doc = DOC.read_text(encoding="utf-8")
     part = doc[doc.index(after):]
-    return re.search(r"```text\n(.*?)```", part, flags=re.S)[1].splitlines()
+    block = re.search(r"```text\n(.*?)```", part, flags=re.S)
+    assert block is not None, after
+    return block[1].splitlines()
 
 
 def test_the_reference_prints_the_errors_validate_prints(tmp_path, monkeypatch):
