@@ -396,4 +396,4 @@ def test_one_plans_failing_form_does_not_stop_the_other_plans_forms(ledger, tmp_
     assert [(s.plan, s.obligation) for s in result.skipped] == [("a-ke-hoach-khac", "bao-cao-tuan")] * 2
     assert result.skipped[0].reason == ("không lập được biểu mẫu cho Sở Thông tin và Truyền thông tỉnh A (chi tiết kỹ "
                                         "thuật: OSError: đĩa đầy); lượt chạy sau sẽ thử lại")
-    assert "could not be built" in caplog.text
+    assert "không lập được biểu mẫu của kế hoạch" in caplog.text

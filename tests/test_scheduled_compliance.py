@@ -200,7 +200,7 @@ def test_one_plans_failing_report_does_not_stop_the_others(synced, tmp_path, mon
     done = run(ledger, catalog, "monthly", THURSDAY, folder=tmp_path / "reports", now=THURSDAY)
     assert [r.plan for r in done.reports] == ["ke-hoach-thu"] and done.reports[0].new
     assert done.failed == [{"plan": "ke-hoach-thang", "error": "OSError: đĩa đầy"}]
-    assert "could not be built" in caplog.text
+    assert "không lập được báo cáo tình hình thực hiện của kế hoạch" in caplog.text
 
 
 def test_the_fingerprint_is_of_the_content_not_of_the_moment(synced):

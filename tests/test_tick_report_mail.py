@@ -25,11 +25,14 @@ def test_failed_and_unknown_report_mail_is_shown_and_counted(synced):
         recipients=[("so-a", "bcvt@so-a.example.gov.vn"), ("vu-qldn", "qldn@bo.example.gov.vn")])
     first, _second = ledger.claim_report_mails("w1", now=now)
     assert ledger.confirm_report_mail(first.id, "w1", outcome="failed", error="550 mailbox unavailable", now=now)
+    # the tick of `now` says the failure; the next, an hour later, the claim gone stale meanwhile: each once
+    assert [p["status"] for p in report_mail_problems(ledger, now - dt.timedelta(hours=1), now)] == ["failed"]
     ledger.claim_report_mails("w2", now=now + dt.timedelta(hours=1))  # the second's claim went stale: unknown
-    problems = report_mail_problems(ledger, now - dt.timedelta(hours=1))
+    later = report_mail_problems(ledger, now, now + dt.timedelta(hours=1))
+    assert [(p["name"], p["status"]) for p in later] == [("Vụ Quản lý doanh nghiệp", "unknown")]
+    problems = report_mail_problems(ledger, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1))
     assert [(p["name"], p["status"]) for p in problems] == [("Sở Thông tin và Truyền thông tỉnh A", "failed"),
                                                             ("Vụ Quản lý doanh nghiệp", "unknown")]
-    assert report_mail_problems(ledger, now + dt.timedelta(minutes=1)) == []  # built before: said by an earlier tick
     mail = {**NOTHING_SENT, "undelivered": problems}
     markdown = forms_markdown(NO_FORMS, mail)
     assert "## Báo cáo đã lập chưa gửi được" in markdown

@@ -121,11 +121,12 @@ def undelivered_markdown(problems: list[dict]) -> list[str]:
     return lines
 
 
-def report_mail_problems(ledger: Ledger, since: dt.datetime) -> list[dict]:
-    """The mail of reports built since `since` that nobody received (failed, or unknown after a crash),
-    each with its recipient's name."""
+def report_mail_problems(ledger: Ledger, since: dt.datetime, until: dt.datetime | None = None) -> list[dict]:
+    """The report mail that nobody received (failed, or unknown after a crash), given up after `since` and by
+    `until` (each said by one run only), each with its recipient's name."""
     names = ledger.unit_names()
-    return [{**p, "name": names.get(p["recipient"], p["recipient"])} for p in ledger.report_mail_problems(since)]
+    return [{**p, "name": names.get(p["recipient"], p["recipient"])}
+            for p in ledger.report_mail_problems(since, until)]
 
 
 def report_mail_problems_markdown(problems: list[dict]) -> list[str]:

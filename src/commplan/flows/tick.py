@@ -123,7 +123,7 @@ def build_report_forms(plans: list[str], database: str | None, as_of: dt.datetim
 @task(retries=3, retry_delay_seconds=[5, 30, 120], task_run_name="send report mail")
 def send_report_mail(database: str | None, as_of: dt.datetime, since: dt.datetime) -> dict:
     """Email each built report that is due to its addresses, once (`commplan.notify.report_mail`); and
-    list the mail of the reports built since `since` that nobody received (failed, or unknown)."""
+    list the report mail given up since `since` (failed, or unknown)."""
     from dataclasses import asdict
 
     from commplan.notify.report_mail import send_report_mails
@@ -131,7 +131,7 @@ def send_report_mail(database: str | None, as_of: dt.datetime, since: dt.datetim
 
     with Ledger.open(database) as ledger:
         sent = asdict(send_report_mails(ledger, get_settings(), now=as_of))
-        return {**sent, "undelivered": report_mail_problems(ledger, since)}
+        return {**sent, "undelivered": report_mail_problems(ledger, since, as_of)}
 
 
 # what a failed step leaves in the result: nothing done, and its error

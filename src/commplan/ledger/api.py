@@ -1299,9 +1299,9 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return report_builds.pending(connection)
 
-    def report_mail_problems(self, since: dt.datetime) -> list[dict]:
+    def report_mail_problems(self, since: dt.datetime, until: dt.datetime | None = None) -> list[dict]:
         with self.transaction(read_only=True) as connection:
-            return report_builds.problems(connection, since)
+            return report_builds.problems(connection, since, until)
 
     # ------------------------------------------------------------ token store (see `tokens`)
 

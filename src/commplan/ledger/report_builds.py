@@ -197,7 +197,8 @@ def recover_stale(connection: Connection, *, now: dt.datetime, lease: dt.timedel
     have gone: never re-sent, marked `unknown` for the coordinator."""
     mail = t.table_of(t.ReportMailRow)
     return connection.execute(update(mail).where(mail.c.status == "sending", mail.c.claimed_at < to_db(now - lease))
-                              .values(status="unknown", last_error="claim expired before confirmation")).rowcount
+                              .values(status="unknown", last_error="claim expired before confirmation",
+                                      closed_at=to_db(now))).rowcount
 
 
 def claim(connection: Connection, worker: str, *, now: dt.datetime, limit: int = 20) -> list[ClaimedMail]:
@@ -254,7 +255,7 @@ def confirm(connection: Connection, mail_id: int, worker: str, *, outcome: str, 
         wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
         values = {"status": "pending", "next_at": to_db(now + wait), "last_error": error}
     elif outcome in ("failed", "retry"):
-        values = {"status": "failed", "last_error": error}
+        values = {"status": "failed", "last_error": error, "closed_at": to_db(now)}
     else:
         raise ValueError(f"unknown outcome {outcome!r}")
     return connection.execute(update(mail).where(mail.c.id == mail_id, mail.c.status == "sending",
@@ -275,14 +276,15 @@ def pending(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(mail).where(mail.c.status == "pending")).scalar_one()
 
 
-def problems(connection: Connection, since: dt.datetime) -> list[dict]:
-    """Mails last tried since `since` that nobody received: failed, or unknown after a crash."""
+def problems(connection: Connection, since: dt.datetime, until: dt.datetime | None = None) -> list[dict]:
+    """Mails that nobody received, closed after `since` and by `until`: failed, or unknown after a crash. Each
+    is said once: by the run whose span its closing falls in."""
     mail = t.table_of(t.ReportMailRow)
     build = t.table_of(t.ReportBuildRow)
     rows = connection.execute(
         select(mail.c.id, mail.c.recipient, mail.c.address, mail.c.status, mail.c.last_error, build.c.title)
         .join(build, build.c.id == mail.c.build_id)
-        # by the last attempt, not the build: a mail that fails after its retries, ticks later, is still reported
-        .where(mail.c.status.in_(["failed", "unknown"]), mail.c.claimed_at >= to_db(since)).order_by(mail.c.id)
+        .where(mail.c.status.in_(["failed", "unknown"]), mail.c.closed_at > to_db(since),
+               mail.c.closed_at <= to_db(until or dt.datetime.max.replace(tzinfo=dt.UTC))).order_by(mail.c.id)
     ).mappings().all()
     return [dict(r) for r in rows]

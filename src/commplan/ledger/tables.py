@@ -604,6 +604,7 @@ class ReportMailRow(SQLModel, table=True):
     claimed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
     sent_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # when it became failed or unknown
 
 
 class FeedSourceStateRow(SQLModel, table=True):

@@ -103,7 +103,16 @@ class ReportMailer:
             result.failed += 1
             result.problems.append(f"{mail.address}: {error}")
             return
-        except BaseException:  # the ledger unreachable, an interrupt: nothing went, the claim is given back
+        except LedgerUnavailable:  # the database, not this mail: nothing went, the claim is given back
+            self.ledger.release_report_mail(mail.id, self.worker)
+            raise
+        except Exception as error:  # anything else about this mail: counted and backed off, never blocking the rest
+            self.ledger.confirm_report_mail(mail.id, self.worker, outcome="retry", now=now,
+                                            error=f"{type(error).__name__}: {error}")
+            result.retried += 1
+            result.problems.append(f"{mail.address}: {error}")
+            return
+        except BaseException:  # an interrupt: nothing went, the claim is given back
             self.ledger.release_report_mail(mail.id, self.worker)
             raise
         if isinstance(self.channel, FileChannel):

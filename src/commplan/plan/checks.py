@@ -52,6 +52,7 @@ def check_files(files: list[ParsedFile]) -> list[PlanError]:
     ids = _Ids(files)
     errors += _duplicate_directory_ids(files)
     errors += _directory_references(files, ids)
+    errors += _duplicate_feeds(files)
     errors += _succession_cycles(files)
     errors += _group_cycles(files)
     seen_plans: dict[str, str] = {}
@@ -115,6 +116,21 @@ def _directory_references(files: list[ParsedFile], ids: _Ids) -> list[PlanError]
                     errors.append(pf.source.error(path + ("members", i), _("a group cannot contain itself")))
                 elif err := ids.check(pf.source, path + ("members", i), member):
                     errors.append(err)
+    return errors
+
+
+def _duplicate_feeds(files: list[ParsedFile]) -> list[PlanError]:
+    """A feed (address and section) belongs to one unit: its items are that unit's own publications."""
+    errors = []
+    owners: dict[tuple[str, str], str] = {}
+    for pf in files:
+        for unit, path in pf.units:
+            for i, feed in enumerate(unit.feeds):
+                owner = owners.setdefault(feed.key, unit.id)
+                if owner != unit.id:
+                    errors.append(pf.source.error(path + ("feeds", i), _(
+                        "the feed {url} is already a feed of unit '{id}': a feed belongs to one unit "
+                        "(give each unit its own `section` of a shared site)").format(url=feed.url, id=owner)))
     return errors
 
 
@@ -286,6 +302,10 @@ def _obligation_checks(src: Source, header: m.PlanHeader, o: m.Obligation, path:
     for key in ("lead", "partners", "to"):
         for i, ident in enumerate(getattr(o, key) or ()):
             if err := ids.check(src, path + (key, i), ident):
+                errors.append(err)
+    if o.match is not None:
+        for i, ident in enumerate(o.match.watch or ()):
+            if err := ids.check(src, path + ("match", "watch", i), ident):
                 errors.append(err)
     for key, event in (("from", o.event), ("until", o.until_event)):
         if event and event not in events and event not in ids.attempted:  # an invalid event is reported once

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..i18n import _
@@ -138,6 +138,67 @@ def _code(value: Any) -> str:
     return text
 
 
+def _web_address(value: Any) -> str:
+    """An absolute http(s) address with a host, as written (the feed's key in the ledger and in items)."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str) or not value.strip():
+        raise v.Problem(_("expected a web address such as \"https://thanhhoa.gov.vn/rss\", got {got}").format(got=v.describe(value)))
+    text = value.strip()
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  # raises on a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in text):
+        raise v.Problem(_("{value} is not a web address: write it whole, with http:// or https:// and the site "
+                          "(e.g. https://thanhhoa.gov.vn/rss)").format(value=v.describe(text)))
+    return text
+
+
+def _section(value: Any) -> str:
+    """A path prefix of the site (`/tin-tuc/`): an item counts only when its link's path starts with it."""
+    if not isinstance(value, str) or not value.strip():
+        raise v.Problem(_("expected a path such as \"/tin-tuc/\", got {got}").format(got=v.describe(value)))
+    text = value.strip()
+    if not text.startswith("/") or "://" in text or any(c.isspace() for c in text):
+        raise v.Problem(_("{value} is not a path of the site: it starts with / (e.g. /tin-tuc/)").format(value=v.describe(text)))
+    return text
+
+
+def _site_key(url: str) -> str:
+    """A feed address compared case-insensitively in scheme and host, without a trailing slash: the same feed twice."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
+
+
+WebAddress = Annotated[str, _field(_web_address)]
+
+
+class Feed(Strict):
+    """One news feed (RSS or Atom) of a unit: what it publishes there counts as its own (`match` on obligations).
+    A bare address is short for `{url: …}`."""
+
+    url: WebAddress
+    section: Annotated[str | None, _field(_section)] = None  # only items whose link's path starts with it
+    name: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"url": value}
+        if not isinstance(value, dict):
+            raise _bad(_("a feed is a web address or {{url: …, section: …}}, got {got}").format(got=v.describe(value)))
+        return value
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return _site_key(self.url), self.section or ""
+
+
 def _aliases(value: Any) -> tuple[str, ...]:
     names = _texts(value)
     for i, name in enumerate(names):
@@ -160,7 +221,18 @@ class Unit(Strict):
     contacts: tuple[Contact, ...] = ()
     succeeded_by: Succession | None = None
     dissolved: Date | None = None  # gone from this day, with no single successor
+    feeds: tuple[Feed, ...] = ()  # where it publishes: the items obligations' `match` reads
     note: Text | None = None
+
+    @field_validator("feeds")
+    @classmethod
+    def _feeds_once(cls, feeds: tuple[Feed, ...]) -> tuple[Feed, ...]:
+        seen: set[tuple[str, str]] = set()
+        for i, feed in enumerate(feeds):
+            if feed.key in seen:
+                raise _bad(_("the feed {url} is listed twice").format(url=feed.url + (feed.section or "")), i)
+            seen.add(feed.key)
+        return feeds
 
     @model_validator(mode="after")
     def _dissolved_after_succession(self) -> Unit:
@@ -494,6 +566,55 @@ def _rrule(value: Any) -> str:
     return text
 
 
+def _keywords(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise v.Problem(_("`keywords` is a list of words or phrases (e.g. [chuyển đổi số, sàn thương mại điện tử]), got {got}")
+                        .format(got=v.describe(value)))
+    if not value:
+        raise v.Problem(_("`keywords` needs at least one word or phrase"))
+    out: list[str] = []
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, (str, int)) or not str(item).strip():
+            raise v.Problem(_("expected a word or phrase, got {got}").format(got=v.describe(item)), i)
+        text = " ".join(str(item).split())
+        if not any(c.isalnum() for c in text):
+            raise v.Problem(_("{value} has no letter or digit: it could never be found in an article")
+                            .format(value=v.describe(text)), i)
+        if len(text) > 200:
+            raise v.Problem(_("a keyword is at most 200 characters"), i)
+        if text.casefold() in (k.casefold() for k in out):  # matching ignores case: the same keyword
+            raise v.Problem(_("'{id}' is listed twice").format(id=text), i)
+        out.append(text)
+    return tuple(out)
+
+
+class Match(Strict):
+    """How a feed item is recognised as this obligation's evidence (`intake.matching`): one of its `keywords`
+    in the title or summary, in a feed of the units `watch`ed (by default the holders' own). A bare list
+    is short for `{keywords: [...]}`."""
+
+    keywords: Annotated[tuple[str, ...], _field(_keywords)]
+    watch: Ids | None = None  # units or groups whose feeds carry the evidence; None: the holders' own feeds
+    url_prefix: WebAddress | None = None  # only items whose link starts with it
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return {"keywords": value}
+        if not isinstance(value, dict):
+            raise _bad(_("`match` is a list of keywords, or {{keywords: […], watch: […], url_prefix: …}}, got {got}")
+                       .format(got=v.describe(value)))
+        return value
+
+    @field_validator("watch")
+    @classmethod
+    def _watch_not_empty(cls, watch: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if watch is not None and not watch:
+            raise _bad(_("`watch` needs at least one unit or group (leave it out to watch the holders' own feeds)"))
+        return watch
+
+
 class Obligation(Strict):
     id: Id
     ref: TextOrNumber | None = None
@@ -516,6 +637,7 @@ class Obligation(Strict):
     indicators: Ids = ()  # the figures a report carries (ids of the plan's indicators)
     evidence: Annotated[EvidenceKind | None, _field(_choice(EvidenceKind))] = None
     reminders: Reminders | None = None
+    match: Match | None = None  # the feed items that are its evidence (`intake.matching`)
     note: Text | None = None
 
     @model_validator(mode="after")
@@ -653,6 +775,8 @@ NESTED: dict[str, type[Strict]] = {
     "quiet_hours": QuietHours,
     "from": EventDate,
     "until": EventDate,
+    "feeds": Feed,
+    "match": Match,
 }
 
 

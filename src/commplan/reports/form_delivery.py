@@ -44,7 +44,7 @@ from zoneinfo import ZoneInfo
 
 from ..figures import FigureRow, Period, PeriodKind, period_containing
 from ..i18n import _
-from ..ledger import Ledger, LedgerError, OccurrenceStatus, Status
+from ..ledger import Ledger, LedgerError, LedgerUnavailable, OccurrenceStatus, Status
 from ..ledger.report_builds import BuiltFile
 from ..plan import Catalog, Directory, Plan
 from ..plan.model import Kind, Obligation
@@ -262,20 +262,31 @@ def build_due_forms(ledger: Ledger, catalog: Catalog, *, now: dt.datetime, lead_
         calendar = calendar_for(plan)
         try:
             rows = due_occurrences(ledger, plan, duties, calendar, now=now, lead_workdays=lead_workdays)
+        except LedgerUnavailable:  # the database, not this plan: the task's retries, then the next tick
+            raise
         except LedgerError as error:  # not synced yet: the next tick, after its sync, builds it
             result.skipped += [SkippedDuty(plan.id, ident, str(error)) for ident in duties]
             continue
         except Exception as error:  # one plan never stops the others' forms
-            log.exception("the forms of plan %s: their occurrences could not be read", plan.id)
+            log.exception("%s", _("the forms of plan {plan}: its report duties could not be read").format(plan=plan.id))
             result.skipped += [SkippedDuty(plan.id, ident, failed_reason(None, error)) for ident in duties]
             continue
         figures: dict[PeriodKind, list[FigureRow]] = {}  # one query per plan and form, shared by its provinces
+        # one form per holder and period, whatever number of report duties ask for it (each with its own
+        # deadline and recipients, all said in its summary): two builds of one key would replace each other
+        groups: dict[tuple[str, PeriodKind, str], list[OccurrenceStatus]] = {}
         for row in rows:
+            kind = duties[row.obligation]
+            groups.setdefault((row.unit, kind, period_containing(kind, row.window_start).label), []).append(row)
+        for (holder, kind, _label), group in groups.items():
             try:
-                build_one(ledger, catalog, plan, row, duties[row.obligation], figures, now=now, result=result)
+                build_one(ledger, catalog, plan, group, kind, figures, now=now, result=result)
+            except LedgerUnavailable:
+                raise
             except Exception as error:  # one form never stops the others
-                log.exception("the form of %s, %s, for %s could not be built", plan.id, row.obligation, row.unit)
-                result.skipped.append(SkippedDuty(plan.id, row.obligation, failed_reason(directory.name(row.unit), error)))
+                log.exception("%s", _("the form of plan {plan} for {unit} could not be built").format(plan=plan.id, unit=holder))
+                result.skipped += [SkippedDuty(plan.id, row.obligation, failed_reason(directory.name(holder), error))
+                                   for row in group]
     return result
 
 
@@ -289,10 +300,12 @@ def failed_reason(unit_name: str | None, error: Exception) -> str:
         unit=unit_name, error=detail)
 
 
-def build_one(ledger: Ledger, catalog: Catalog, plan: Plan, row: OccurrenceStatus, kind: PeriodKind,
+def build_one(ledger: Ledger, catalog: Catalog, plan: Plan, rows: list[OccurrenceStatus], kind: PeriodKind,
               figures: dict[PeriodKind, list[FigureRow]], *, now: dt.datetime, result: FormDeliveryResult) -> None:
-    """Build (or find unchanged) one occurrence's form and count it in `result`; `figures` caches the plan's
-    figures by form."""
+    """Build (or find unchanged) the form of one holder and period (the occurrences `rows`, of one or more
+    report duties) and count it in `result`; `figures` caches the plan's figures by form."""
+    rows = sorted(rows, key=lambda r: (r.due, r.obligation))
+    row = rows[0]
     directory = catalog.directory
     if kind not in figures:
         figures[kind] = form_figures(ledger, plan, kind, as_of=now)
@@ -304,8 +317,9 @@ def build_one(ledger: Ledger, catalog: Catalog, plan: Plan, row: OccurrenceStatu
     form = scoped_form(catalog, plan, period, figures[kind], unit=None if province else holder,
                        province=province, as_of=now, unit_name=name)[0]
     title = form_title(kind, period, str(plan.header.number or plan.id), name)
-    obligation = plan.obligation(row.obligation)
-    summary = form_summary(form, deadline_line(row.due, recipients(directory, obligation, row.due)))
+    deadlines = dict.fromkeys(deadline_line(r.due, recipients(directory, plan.obligation(r.obligation), r.due))
+                              for r in rows)
+    summary = form_summary(form, " ".join(deadlines))
     addresses = holder_addresses(catalog, holder)
     build, new = ledger.save_report_build(
         kind=TEMPLATES[kind], plan=plan.id, scope=holder, period=period.label,

@@ -86,9 +86,11 @@ def period_words(kind: str, start: dt.date, end: dt.date) -> str:
     return _("week {start}–{end}").format(start=first, end=f"{end:%d/%m/%Y}")
 
 
-def fingerprint(report: ComplianceReport) -> str:
-    """A digest of what the report says, not of when (see the module's note)."""
+def fingerprint(report: ComplianceReport, recipients: list[tuple[str, str]] | None = None) -> str:
+    """A digest of what the report says, not of when (see the module's note), and of whom it goes to: a
+    contact added to the directory gets the report in force."""
     facts = dataclasses.asdict(report)
+    facts["recipients"] = sorted(recipients or [])
     del facts["as_of"]
     for line in facts["overdue"]:
         del line["days_late"]
@@ -207,7 +209,7 @@ def run(ledger: Ledger, catalog: Catalog, kind: str, as_of: dt.datetime, *, fold
             outcome = plan_report(ledger, catalog, plan_id, kind, start, end, as_of, folder=target, replay=replay,
                                   day=day, now=now)
         except Exception as error:  # one plan never stops the others' reports nor the mail
-            log.exception("the %s compliance report of plan %s could not be built", kind, plan_id)
+            log.exception("%s", _("the compliance report of plan {plan} could not be built").format(plan=plan_id))
             failed.append({"plan": plan_id, "error": f"{type(error).__name__}: {error}"})
             continue
         if outcome is None:
@@ -235,10 +237,14 @@ def plan_report(ledger: Ledger, catalog: Catalog, plan_id: str, kind: str, start
         provinces = provinces_of(report, catalog.directory)
         recipients = recipients_of(plan, catalog.directory, day, provinces)
         build, new = ledger.save_report_build(
-            kind=build_kind(kind), plan=plan_id, scope="", period=period_key(start, end), fingerprint=fingerprint(report),
+            kind=build_kind(kind), plan=plan_id, scope="", period=period_key(start, end),
+            fingerprint=fingerprint(report, recipients),
             title=title, summary=summary, files=files, recipients=recipients, as_of=as_of, now=now,
             provinces=provinces)
         build_id = build.id
+        if not recipients:
+            log.warning("%s", _("the compliance report of {plan} is kept but mailed to nobody: its coordinator has no email "
+                                 "contact, or is of one province while the report names units of another").format(plan=plan_id))
         addresses = [address for _unit, address in recipients] if new else []
     return PlanOutcome(plan=plan_id, number=report.shown_number, title=title, summary=summary, files=tuple(written),
                        build=build_id, new=new, recipients=tuple(addresses), rows=artifact_rows(report))

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("claimed_at", sa.DateTime()),
         sa.Column("sent_at", sa.DateTime()),
         sa.Column("last_error", sa.Text()),
+        sa.Column("closed_at", sa.DateTime()),
         sa.UniqueConstraint("build_id", "address", name="uq_report_mail_build_address"),
     )
     op.create_index("ix_report_mail_status", "report_mail", ["status", "next_at"])

@@ -1,0 +1,278 @@
+"""Which obligations a feed item is evidence of, for which holders, and why.
+
+Text is compared word by word after folding (`fold`): Unicode NFC, then NFKD with the combining marks
+dropped, đ/Đ as d, case folded, every run of spaces and punctuation one space. So the NFC and NFD
+forms of a word are equal, and a title typed without accents ("chuyen doi so") matches the keyword
+"chuyển đổi số".
+
+Two rules keep a wrong "done" rarer than a missed one (a false credit is worse than none):
+
+- Phrases match whole words: the keyword "số" is found in "chuyển đổi số" but never inside "sốt"
+  or "sống"; "OCOP" is found in "sản phẩm OCOP" but not in "OCOPs".
+- Folding drops the tone marks, and Vietnamese words differ by them alone ("số" number, "sổ" book,
+  "sở" department; "cam" orange, "cảm" feel). So when the keyword and the item are both written
+  with accents (each has a mark somewhere), every word must carry the same marks as written, none
+  included: "sổ tay" does not match the keyword "số", "quả cảm" not "quả cam". When either is
+  written without any accent (an unaccented title, a keyword typed in ASCII such as "OCOP"), the
+  folded forms decide. The old and new tone placements ("hoà"/"hòa", "thuỷ"/"thủy") are equal.
+
+An item credits a holder of an obligation (`credits`) when:
+
+1. the obligation has `match`;
+2. the item's feed belongs to a unit the obligation watches (`match.watch`, groups expanded), or,
+   without `watch`, to one of its holders;
+3. the item's link is under `match.url_prefix` and under the feed's `section`, when they are given;
+4. one of the keywords is found in the item's title or summary;
+5. the feed is the holder's own, or the item names the holder: its `name`, `short` or one of its
+   `aliases` (whole words, the same folding). A `short` that several units of the directory share
+   names none of them (a short name is counted within the unit's province). A name directly followed
+   by a capitalised word names another unit of the same kind ("Bưu điện tỉnh Nghệ An" is not
+   "Bưu điện tỉnh"), unless punctuation stands between them.
+
+Each `Credit` keeps why it was given (`reason`, JSON), so that wrong matches can be studied.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from .. import clock
+from ..plan import Catalog
+from ..plan import model as m
+from .items import FeedItem, normalise_link
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+# The five Vietnamese tone marks (as combining characters); the other marks (circumflex, breve, horn)
+# make different letters and are kept in a word's shape.
+TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+# A word: letters and digits, with any combining marks of an NFD text; underscores and punctuation separate.
+_WORD = re.compile(r"(?:[^\W_][\u0300-\u036f]*)+")
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """The text as matching compares it: no marks, đ as d, case folded, words separated by one space."""
+    return " ".join(word.folded for word in words(text).words)
+
+
+@dataclass(frozen=True)
+class Word:
+    folded: str  # no marks, đ → d, case folded
+    shape: str  # case folded, with its letters' marks (NFC) and then its tone mark: tone placement does not count
+    marked: bool  # written with a mark or đ
+    raw: str  # as written (NFC)
+    spaced: bool  # only spaces stand between it and the word before (no punctuation)
+
+
+def _word(raw: str, spaced: bool) -> Word:
+    nfd = unicodedata.normalize("NFD", raw.casefold())
+    folded = _strip_marks(nfd).replace("đ", "d")
+    letters = "".join(c for c in nfd if c not in TONES)
+    tones = "".join(c for c in nfd if c in TONES)
+    return Word(folded, unicodedata.normalize("NFC", letters) + "|" + tones, not nfd.isascii(), raw, spaced)
+
+
+@dataclass(frozen=True)
+class Words:
+    """A text (or a phrase) as words, and whether it is written with accents at all."""
+
+    words: tuple[Word, ...]
+    accented: bool
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def words(text: str) -> Words:
+    text = unicodedata.normalize("NFC", text)
+    out: list[Word] = []
+    end = 0
+    for found in _WORD.finditer(text):
+        out.append(_word(found.group(), spaced=bool(out) and not text[end:found.start()].strip()))
+        end = found.end()
+    return Words(tuple(out), any(w.marked for w in out))
+
+
+def find_phrase(phrase: Words, text: Words, start: int = 0) -> int | None:
+    """Where the phrase's words stand in the text's words (whole words, in order, from `start`), or None.
+    When both are written with accents, each word must carry the same marks; else the folded forms decide."""
+    n = len(phrase)
+    if not n:
+        return None
+    by_shape = phrase.accented and text.accented
+    wanted = [w.shape if by_shape else w.folded for w in phrase.words]
+    found = [w.shape if by_shape else w.folded for w in text.words]
+    for i in range(start, len(found) - n + 1):
+        if found[i:i + n] == wanted:
+            return i
+    return None
+
+
+# ---------------------------------------------------------------- credits
+
+Via = Literal["own-feed", "named"]
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One holder credited for one obligation by one item, and why."""
+
+    plan_id: str
+    obligation_id: str
+    holder: str  # unit id
+    keyword: str  # the keyword found, as the plan writes it
+    via: Via  # the feed is the holder's own, or the item names the holder
+    name: str | None  # with `named`: the name, short name or alias found
+    source_unit: str  # the unit whose feed carried the item
+    feed_url: str
+
+    @property
+    def reason(self) -> str:
+        """Why, machine-readable (stored with the evidence)."""
+        why = {"keyword": self.keyword, "via": self.via, "source": self.source_unit, "feed": self.feed_url}
+        if self.name is not None:
+            why["name"] = self.name
+        return json.dumps(why, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class _Rule:
+    plan_id: str
+    obligation: m.Obligation
+    keywords: tuple[tuple[str, Words], ...]
+    leads: tuple[str, ...]  # units the obligation's lead stands for
+    watched: frozenset[str] | None  # units whose feeds it reads; None: the holders'
+    url_prefix: str | None
+
+
+class Matcher:
+    """The catalog's `match` rules and units' names, folded once; `credits` per item."""
+
+    def __init__(self, catalog: Catalog):
+        self.directory = catalog.directory
+        self.rules: list[_Rule] = []
+        for plan in catalog.plans.values():
+            for o in plan.obligations:
+                if o.match is None:
+                    continue
+                watched = frozenset(self.directory.expand(o.match.watch)) if o.match.watch is not None else None
+                self.rules.append(_Rule(
+                    plan.id, o, tuple((k, words(k)) for k in o.match.keywords),
+                    self.directory.expand(o.lead), watched,
+                    normalise_link(o.match.url_prefix) if o.match.url_prefix else None))
+        # a short name ("Sở TTTT", "Bưu điện tỉnh") names a unit only where no other unit of its province has it
+        shorts: dict[tuple[str | None, str], int] = {}
+        for unit in self.directory.units.values():
+            if unit.short:
+                key = (self.directory.province_of(unit.id), fold(unit.short))
+                shorts[key] = shorts.get(key, 0) + 1
+        self.names: dict[str, tuple[tuple[str, Words], ...]] = {}
+        for unit in self.directory.units.values():
+            short = [unit.short] if unit.short and shorts[(self.directory.province_of(unit.id), fold(unit.short))] == 1 else []
+            written = [unit.name, *short, *unit.aliases]
+            self.names[unit.id] = tuple((n, words(n)) for n in dict.fromkeys(written) if len(words(n)))
+
+    def owners(self, item: FeedItem) -> tuple[str, ...]:
+        """The units whose `feeds` list the item's feed, with a section its link is under (or none)."""
+        return tuple(u.id for u in self.directory.units.values()
+                     if any(_carries(feed, item) for feed in u.feeds))
+
+    def credits(self, item: FeedItem, source_unit: str) -> list[Credit]:
+        """Every (obligation, holder) the item is evidence of, read from `source_unit`'s feed."""
+        unit = self.directory.units.get(source_unit)
+        if unit is None or not any(_carries(feed, item) for feed in unit.feeds):
+            return []
+        text = words(f"{item.title}\n{item.summary}")
+        # who holds a duty is asked on the day it was published (succession, dissolution)
+        day = (item.published or clock.now()).astimezone(VN).date()
+        out: list[Credit] = []
+        for rule in self.rules:
+            if rule.url_prefix and not item.link.startswith(rule.url_prefix):
+                continue
+            holders = {lead: self.directory.holder_by_due(lead, day) for lead in rule.leads}
+            watched = rule.watched if rule.watched is not None else {h for h in holders.values() if h}
+            if source_unit not in watched:
+                continue
+            keyword = next((k for k, phrase in rule.keywords if find_phrase(phrase, text) is not None), None)
+            if keyword is None:
+                continue
+            for lead, holder in holders.items():
+                if holder is None:
+                    continue  # dissolved: nobody owes it
+                if holder == source_unit:
+                    via: Via = "own-feed"
+                    name = None
+                else:
+                    name = self._named(text, _unique((holder, lead)))
+                    if name is None:
+                        continue
+                    via = "named"
+                credit = Credit(rule.plan_id, rule.obligation.id, holder, keyword, via, name, source_unit, item.feed_url)
+                if all((c.obligation_id, c.holder, c.plan_id) != (credit.obligation_id, holder, rule.plan_id) for c in out):
+                    out.append(credit)
+        return out
+
+    def credits_for(self, item: FeedItem) -> list[Credit]:
+        """`credits` from every unit that owns the item's feed."""
+        out: list[Credit] = []
+        for owner in self.owners(item):
+            out += [c for c in self.credits(item, owner)
+                    if all((c.plan_id, c.obligation_id, c.holder) != (d.plan_id, d.obligation_id, d.holder) for d in out)]
+        return out
+
+    def _named(self, text: Words, units: Iterable[str]) -> str | None:
+        for unit in units:
+            for name, phrase in self.names.get(unit, ()):
+                at = find_phrase(phrase, text)
+                while at is not None:
+                    after = at + len(phrase)
+                    # "Bưu điện tỉnh Nghệ An": a proper name goes on, so this is another unit of the same kind
+                    if after < len(text) and text.words[after].spaced and text.words[after].raw.istitle():
+                        at = find_phrase(phrase, text, at + 1)
+                        continue
+                    return name
+        return None
+
+
+def _carries(feed: m.Feed, item: FeedItem) -> bool:
+    if feed.url != item.feed_url:
+        return False
+    if not feed.section:
+        return True
+    from urllib.parse import urlsplit
+
+    return urlsplit(item.link).path.startswith(feed.section)
+
+
+T = TypeVar("T")
+
+
+def _unique(values: Iterable[T]) -> tuple[T, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+_matchers: weakref.WeakKeyDictionary[Catalog, Matcher] = weakref.WeakKeyDictionary()
+
+
+def matcher(catalog: Catalog) -> Matcher:
+    """The catalog's matcher, built once per catalog."""
+    found = _matchers.get(catalog)
+    if found is None:
+        found = _matchers[catalog] = Matcher(catalog)
+    return found
+
+
+def credits(item: FeedItem, source_unit: str, catalog: Catalog) -> list[Credit]:
+    """Every (obligation, holder) `item`, read from `source_unit`'s feed, is evidence of (rules in the module notes)."""
+    return matcher(catalog).credits(item, source_unit)
