@@ -5,6 +5,7 @@ XML, a page that is no feed, a 50 MB body and redirect loops (intake/fetch.py's 
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import time
 import unicodedata
 
@@ -201,6 +202,25 @@ def test_a_server_that_drips_its_body_times_out_on_the_whole_fetch(server, clien
     assert result.status is FetchStatus.FAILED and result.transient
     assert result.reason == "nguồn tin không trả lời trong 0,5 giây"
     assert result.detail == "the whole fetch took longer than the timeout"  # each byte came well within the timeout
+
+
+def test_a_server_that_never_accepts_times_out_on_connect(client):
+    """A listening socket whose queue is full: Linux drops the SYN, so the connection never completes."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        fillers = [socket.socket() for _n in range(3)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        try:
+            result = fetch_feed(f"http://127.0.0.1:{port}/rss.xml", client=client, timeout=0.3)
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert result.status is FetchStatus.FAILED and result.transient
+    assert result.reason == "nguồn tin không trả lời trong 0,3 giây" and str(result.detail).startswith("ConnectTimeout")
 
 
 def test_a_refused_connection_fails_clearly(client):
