@@ -160,3 +160,17 @@ def test_a_credit_the_ledger_refuses_is_reported_not_raised(ledger, catalog):
 def test_a_title_becomes_one_clean_line():
     assert title_note("  Tin\x00 mới\n\tvề   sàn ") == "Tin mới về sàn"
     assert len(title_note("a" * 900) or "") == 500
+
+
+def test_the_summary_reads_in_vietnamese(synced, catalog):
+    from commplan.intake import feed_report
+
+    report = run_feeds(catalog, synced, feeds(ON_TIME, LATE, OTHER_TOPIC, failed="https://hong.example.vn/rss"),
+                       dry_run=True, now=MARCH_28)
+    lines = feed_report.summary_lines(report)
+    assert lines[:2] == ["Nguồn tin: 3 (2 đọc được, 0 không có gì mới, 1 lỗi)",
+                         "  lỗi: https://hong.example.vn/rss: Máy chủ trả lỗi 500"]
+    assert "Sẽ được ghi nhận: 2" in lines and "Không khớp nhiệm vụ nào: 1" in lines
+    shown = "\n".join(feed_report.match_lines(report, synced.unit_names()))
+    assert "lý do khớp: từ khóa \"postmart\" trên nguồn tin của chính đơn vị" in shown
+    assert "→ sẽ được ghi nhận (nhiệm vụ kỳ #" in shown
