@@ -31,7 +31,7 @@ def register(sub: Subparsers) -> None:
 def cmd_feeds(args: argparse.Namespace) -> int:
     from .. import clock
     from ..intake import feed_report
-    from ..intake.feed_fetching import FetcherMissing, fetcher, keep_states
+    from ..intake.feed_fetching import fetcher, keep_states
     from ..intake.feed_run import feed_urls, run_feeds
     from ..ledger import LedgerError
 
@@ -55,7 +55,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             if not dry_run:
                 keep_states(ledger, fetched, now)
             names = ledger.unit_names()
-    except (LedgerError, FetcherMissing) as error:
+    except LedgerError as error:
         return fail(str(error))
     lines = feed_report.match_lines(report, names) if dry_run else []
     sys.stdout.write("\n".join([*lines, *([""] if lines else []), *feed_report.summary_lines(report)]) + "\n")

@@ -5,6 +5,7 @@ from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, LedgerRefused, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_evidence import FeedOutcome, FeedRecord
+from .feed_sources import FeedSourceState, FetchOutcome, FetchStatus
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureError, FigureImport, RowProblem
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -25,7 +26,10 @@ __all__ = [
     "EvidenceItem",
     "FeedOutcome",
     "FeedRecord",
+    "FeedSourceState",
     "FeedState",
+    "FetchOutcome",
+    "FetchStatus",
     "FigureEntry",
     "FigureError",
     "FigureImport",

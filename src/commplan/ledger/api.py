@@ -36,6 +36,7 @@ from . import (
     documents,
     events,
     feed_evidence,
+    feed_sources,
     feed_state,
     figures,
     idempotency,
@@ -63,6 +64,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_evidence import FeedOutcome, FeedRecord
+from .feed_sources import FeedSourceState, FetchOutcome
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -946,6 +948,23 @@ class Ledger:
                 text(feed_state.feed_state_sql(where, OVERDUE_NOW)).bindparams(*_expanding(params)), params).one()
         count, *stamps = row
         return feed_state.state_of((count, *(from_db(v) if v is not None else None for v in stamps)), end=end, now=now)
+
+    # ------------------------------------------------------------ feed sources (RSS/Atom read by intake)
+
+    def feed_source_state(self, url: str) -> FeedSourceState | None:
+        """What the last fetch of the feed at `url` found; None before its first fetch."""
+        return self.feed_source_states([url]).get(url)
+
+    def feed_source_states(self, urls: Iterable[str] | None = None) -> dict[str, FeedSourceState]:
+        """The state of every feed fetched so far (or of `urls` only), by address."""
+        with self.transaction(read_only=True) as connection:
+            return feed_sources.read(connection, None if urls is None else set(urls))
+
+    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None) -> FeedSourceState:
+        """Keep what a fetch of `url` found (see `feed_sources.record`): validators, the time it last worked,
+        the failures in a row (one more, or back to 0); returns the feed's state now."""
+        with self.transaction() as connection:
+            return feed_sources.record(connection, url, result, now or utc_now())
 
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
                 units: Iterable[str] = (), province: str | None = None) -> tuple[list[SummaryRow], list[SummaryRow]]:

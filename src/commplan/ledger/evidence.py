@@ -230,7 +230,7 @@ class EvidenceItem:
             "occurred_at": stamp(self.occurred_at), "source": self.source, "recorded_at": stamp(self.recorded_at),
             "recorded_by": self.recorded_by, "withdrawn": self.withdrawn, "withdrawn_at": stamp(self.withdrawn_at),
             "withdrawn_by": self.withdrawn_by, "withdraw_reason": self.withdraw_reason,
-            "document_sha256": self.document_sha256,
+            "document_sha256": self.document_sha256, "match_reason": self.match_reason,
         }
 
 

@@ -607,3 +607,20 @@ class ReportMailRow(SQLModel, table=True):
     sent_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # when it became failed or unknown
+
+
+class FeedSourceStateRow(SQLModel, table=True):
+    """What the last fetch of one RSS/Atom feed (a unit's `feeds:`) found: one row per address, rewritten by each
+    fetch (`feed_sources.record`). Its validators make the next fetch a conditional GET."""
+
+    __tablename__ = "feed_source_state"
+
+    url: str = Field(sa_column=Column(String(2048), primary_key=True))
+    etag: str | None = Field(default=None, sa_column=Column(Text))  # as the server sent it, quotes included
+    last_modified: str | None = Field(default=None, sa_column=Column(Text))  # the header's text, sent back verbatim
+    last_checked_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    last_ok_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # a 200 read or a 304
+    last_status: str = Field(sa_column=Column(String(20), nullable=False))  # ok | not_modified | failed
+    last_error: str | None = Field(default=None, sa_column=Column(Text))  # the last failure's reason and detail
+    failures: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # in a row
+    items_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # last 200

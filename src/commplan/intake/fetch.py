@@ -1,0 +1,243 @@
+"""Fetching one RSS/Atom feed: a conditional GET with a timeout and a size cap, read with feedparser into FeedItems.
+
+The rules (each checked against a loopback server in tests/test_intake_fetch.py):
+
+- Conditional GET: the stored ETag goes back as If-None-Match and Last-Modified as If-Modified-Since,
+  verbatim; a 304 is `not_modified` (no items: nothing changed since the last read).
+- Time: connecting and each wait for the server take at most `timeout` seconds, and the whole fetch
+  (redirects and body) is checked against the same budget between chunks, so a server that drips its
+  body a byte at a time cannot hold a worker: every fetch ends within about 2 × `timeout`.
+- Size: a Content-Length over `max_bytes` is refused before the body is read; otherwise the body is
+  streamed and dropped at the cap (counted after decompression), never read whole.
+- Redirects are followed here, not by the client, up to `max_redirects`; an address visited twice is
+  a loop. Both are failures that retrying will not mend.
+- Malformed feeds (feedparser's "bozo"): the items feedparser recovers are kept, with a warning in the
+  result; a body with no feed in it (an HTML page, an error page, garbage) or a malformed one of which
+  nothing could be read is a failure.
+- Items: title and summary in NFC (NFD accents from some editors compare equal after), summaries and
+  HTML titles as plain text (`html_text`), `published` from published_parsed or else updated_parsed
+  (feedparser gives UTC), links through `normalise_link`. An entry without an http(s) link is skipped
+  (counted in `skipped`): evidence is a link a person can open.
+- Failures carry a reason for people (gettext: Vietnamese by default) and a technical detail for the
+  administrator; `transient` ones (timeouts, connection errors, 5xx, 429) are worth retrying soon.
+
+feedparser is only ever given bytes in a BytesIO: given a string, it would fetch URLs or open files itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import feedparser
+import httpx
+
+from .. import __version__
+from ..i18n import _
+from ..ledger import FeedSourceState, FetchStatus
+from .html_text import html_to_text
+from .items import FeedItem, normalise_link
+
+MB = 1024 * 1024
+TIMEOUT = 10.0  # seconds
+MAX_BYTES = 5 * MB  # a feed of a few hundred items is well under 1 MB
+MAX_REDIRECTS = 5
+USER_AGENT = f"commplan/{__version__} (RSS/Atom feed reader)"
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")  # feedparser's *_detail.type values
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    status: FetchStatus
+    items: tuple[FeedItem, ...] = ()
+    etag: str | None = None  # the validators to send next time (a 304's own, else the ones sent)
+    last_modified: str | None = None
+    reason: str | None = None  # why it failed, for people
+    detail: str | None = None  # what happened, for the administrator: the exception, the HTTP status
+    transient: bool = False  # a failure that may pass by itself: worth retrying soon
+    http_status: int | None = None
+    final_url: str | None = None  # where the feed was read, after redirects
+    warning: str | None = None  # read despite malformed XML: what feedparser stumbled on
+    skipped: int = 0  # entries without an http(s) link
+    attempts: int = 1  # fetches made for this result (see fetch_all's retries)
+
+    @property
+    def error(self) -> str | None:
+        """A failure's reason and detail in one line (what the ledger keeps)."""
+        if self.status is not FetchStatus.FAILED:
+            return None
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
+
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
+
+class _Failure(Exception):
+    def __init__(self, reason: str, detail: str, *, transient: bool = False, http_status: int | None = None):
+        super().__init__(reason)
+        self.reason, self.detail, self.transient, self.http_status = reason, detail, transient, http_status
+
+
+def new_client(*, connections: int = 8) -> httpx.Client:
+    """A client for fetching feeds: redirects are left to `fetch_feed`, decompression limited to gzip and
+    deflate (what every feed server offers; fewer decoders to trust with a stranger's bytes)."""
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}, follow_redirects=False,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+    )
+
+
+def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.Client, timeout: float = TIMEOUT,
+               max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS) -> FetchResult:
+    """Fetch and read the feed at `url` (see the module's rules); never raises for what a server does."""
+    etag = state.etag if state else None
+    modified = state.last_modified if state else None
+    headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    deadline = time.monotonic() + timeout
+    try:
+        if urlsplit(url).scheme.lower() not in ("http", "https"):
+            raise _Failure(_("the feed's address is not an http or https address"), url)
+        return _fetch(url, client.build_request("GET", url, headers=headers, timeout=timeout), client,
+                      etag=etag, modified=modified, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
+                      max_redirects=max_redirects)
+    except _Failure as failure:
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, reason=failure.reason,
+                           detail=failure.detail, transient=failure.transient, http_status=failure.http_status)
+    except httpx.TimeoutException as exc:
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=True,
+                           reason=_("the feed did not answer within {seconds} seconds").format(seconds=_seconds(timeout)),
+                           detail=_technical(exc))
+    except httpx.DecodingError as exc:
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, detail=_technical(exc),
+                           reason=_("the feed's server sent a compressed body that could not be read"))
+    except (httpx.TransportError, httpx.InvalidURL) as exc:  # refused, reset, DNS, a redirect to ftp:, ...
+        transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=transient,
+                           reason=_("the connection to the feed's server failed"), detail=_technical(exc))
+
+
+def _fetch(url: str, request: httpx.Request, client: httpx.Client, *, etag: str | None, modified: str | None,
+           deadline: float, timeout: float, max_bytes: int, max_redirects: int) -> FetchResult:
+    seen = {str(request.url)}
+    for _hop in range(max_redirects + 1):
+        response = client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.next_request is None:
+                return _read(url, response, etag=etag, modified=modified, deadline=deadline, timeout=timeout,
+                             max_bytes=max_bytes)
+            request = response.next_request
+        finally:
+            response.close()
+        target = str(request.url)
+        if target in seen:
+            raise _Failure(_("the feed's address redirects in a loop"), f"{response.status_code} → {target}")
+        seen.add(target)
+        _check_time(deadline, timeout)
+        # what is left of the budget is what the next server gets
+        request.extensions["timeout"] = httpx.Timeout(max(0.001, deadline - time.monotonic())).as_dict()
+    raise _Failure(_("the feed's address redirects more than {count} times").format(count=max_redirects),
+                   f"last: {request.url}")
+
+
+def _read(url: str, response: httpx.Response, *, etag: str | None, modified: str | None, deadline: float,
+          timeout: float, max_bytes: int) -> FetchResult:
+    code = response.status_code
+    if code == 304:
+        if not (etag or modified):  # nothing was asked conditionally: there is no copy it could refer to
+            raise _Failure(_("the feed answered 'not modified' to a request for the whole feed"), "HTTP 304",
+                           http_status=code)
+        return FetchResult(url, FetchStatus.NOT_MODIFIED, etag=response.headers.get("etag") or etag,
+                           last_modified=response.headers.get("last-modified") or modified, http_status=code,
+                           final_url=str(response.url))
+    if not 200 <= code < 300:
+        raise _Failure(_("the feed's server answered with an error (HTTP {code})").format(code=code),
+                       f"HTTP {code} {response.reason_phrase}".strip(), transient=code >= 500 or code == 429,
+                       http_status=code)
+    body = _body(response, deadline=deadline, timeout=timeout, max_bytes=max_bytes)
+    parsed = feedparser.parse(io.BytesIO(body), response_headers={
+        "content-type": response.headers.get("content-type", ""), "content-location": str(response.url)})
+    entries = parsed.get("entries") or []
+    problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if not entries and (problem is not None or not parsed.get("version")):
+        detail = _technical(problem) if problem is not None else f"{response.headers.get('content-type', '?')}, {len(body)} bytes"
+        raise _Failure(_("the address does not give an RSS or Atom feed that can be read"), detail, http_status=code)
+    items = [item for entry in entries if (item := _item(url, entry)) is not None]
+    return FetchResult(url, FetchStatus.OK, items=tuple(items), etag=response.headers.get("etag"),
+                       last_modified=response.headers.get("last-modified"), http_status=code,
+                       final_url=str(response.url), warning=_technical(problem) if problem is not None else None,
+                       skipped=len(entries) - len(items))
+
+
+def _body(response: httpx.Response, *, deadline: float, timeout: float, max_bytes: int) -> bytes:
+    too_large = _("the feed is larger than {size} (the limit)").format(size=_size(max_bytes))
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _Failure(too_large, f"Content-Length: {declared}")
+    body = bytearray()
+    for chunk in response.iter_bytes():  # as they arrive: a chunk size would wait for it to fill
+        body += chunk
+        if len(body) > max_bytes:
+            raise _Failure(too_large, f"more than {max_bytes} bytes read")
+        _check_time(deadline, timeout)
+    return bytes(body)
+
+
+def _check_time(deadline: float, timeout: float) -> None:
+    if time.monotonic() > deadline:
+        raise _Failure(_("the feed did not answer within {seconds} seconds").format(seconds=_seconds(timeout)),
+                       "the whole fetch took longer than the timeout", transient=True)
+
+
+def _item(feed_url: str, entry: Any) -> FeedItem | None:
+    link = (entry.get("link") or "").strip()
+    if urlsplit(link).scheme.lower() not in ("http", "https"):
+        return None
+    # an Atom entry with <content> only has a `summary` copied from it, without its type: read the content
+    detail = entry.get("summary_detail") or (entry.get("content") or [None])[0] or {}
+    summary, kind = detail.get("value") or entry.get("summary") or "", detail.get("type", "")
+    guid = (entry.get("id") or "").strip() or None
+    return FeedItem(feed_url=feed_url, link=normalise_link(link),
+                    title=_text(entry.get("title") or "", (entry.get("title_detail") or {}).get("type", "")),
+                    summary=_text(summary, kind), published=_published(entry), guid=guid)
+
+
+def _text(value: str, kind: str) -> str:
+    text = html_to_text(value) if kind in HTML_TYPES else " ".join(value.split())
+    return unicodedata.normalize("NFC", text)
+
+
+def _published(entry: Any) -> dt.datetime | None:
+    for key in ("published_parsed", "updated_parsed"):
+        parsed = entry.get(key)
+        if parsed:
+            try:
+                year, month, day, hour, minute, second = parsed[:6]
+                return dt.datetime(year, month, day, hour, minute, min(second, 59), tzinfo=dt.UTC)
+            except (TypeError, ValueError):  # a date feedparser read but Python cannot hold (year 0)
+                continue
+    return None
+
+
+def _technical(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g}".replace(".", ",")  # Vietnamese decimal comma
+
+
+def _size(value: int) -> str:
+    return f"{value / MB:g} MB".replace(".", ",") if value >= MB else f"{value} byte"
