@@ -97,6 +97,23 @@ def tick_schedules() -> dict[str, tuple[str, str]]:
             "serve.py": (served.schedule.cron, served.schedule.timezone)}
 
 
+def test_the_feeds_deployment_is_declared_alike_in_both_places():
+    import importlib.util
+
+    import yaml
+
+    from commplan.flows.deployments import FEEDS, TZ
+
+    declared = yaml.safe_load((REPO / "deployments" / "prefect.yaml").read_text(encoding="utf-8"))
+    (schedule,) = next(d for d in declared["deployments"] if d["name"] == "feeds")["schedules"]
+    spec = importlib.util.spec_from_file_location("commplan_serve", REPO / "deployments" / "serve.py")
+    assert spec is not None and spec.loader is not None
+    serve = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(serve)
+    (served,) = next(d for d in serve.deployments() if d.name == "feeds").schedules
+    assert (schedule["cron"], schedule["timezone"]) == (served.schedule.cron, served.schedule.timezone) == (FEEDS, TZ)
+
+
 def test_the_tick_runs_at_every_time_a_plan_can_ask_for():
     """Hourly on the hour, 06:00-21:00 Vietnam time, every day of the week (Sunday too): each digest_at
     and quiet_hours window that `commplan validate` accepts has a tick, and there is none at night."""

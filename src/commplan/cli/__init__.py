@@ -16,6 +16,7 @@ from . import (
     calendar,
     data,
     evidence,
+    feeds,
     figures,
     links,
     plans,
@@ -33,7 +34,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, figures, spend, status, report, reminders, calendar, units, users, links, data, run,
+MODULES = (plans, sync, evidence, feeds, figures, spend, status, report, reminders, calendar, units, users, links, data, run,
            worker, serve)
 
 

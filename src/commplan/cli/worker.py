@@ -1,7 +1,7 @@
 """`commplan worker`: every deployment served from this one process, on a single machine.
 
 The tick hourly 06:00–21:00, the weekly report Thursday 07:30, the monthly report the 20th
-07:30, Vietnam time (commplan.flows.deployments). Unlike `commplan run`, it needs a lasting
+07:30, the feeds hourly at :45, Vietnam time (commplan.flows.deployments). Unlike `commplan run`, it needs a lasting
 Prefect API to keep the schedules: PREFECT_API_URL, e.g. `prefect server start` on this machine.
 """
 
@@ -17,7 +17,7 @@ from .arguments import EXIT_OK, Subparsers, fail
 
 def register(sub: Subparsers) -> None:
     worker = sub.add_parser("worker", help=_("serve every deployment (tick hourly 06:00-21:00, weekly and monthly "
-                                             "reports) from this process; needs PREFECT_API_URL"))
+                                             "reports, feeds hourly) from this process; needs PREFECT_API_URL"))
     worker.add_argument("--plans", default="plans/", metavar="DIR", help=_("the plans the tick reads (default plans/)"))
     worker.set_defaults(handler=cmd_worker)
 

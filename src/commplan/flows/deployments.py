@@ -11,13 +11,18 @@ TZ = "Asia/Ho_Chi_Minh"
 TICK = "0 6-21 * * *"
 WEEKLY = "30 7 * * 4"  # Thursday 07:30, before the ministry's 14:00 Thursday deadline
 MONTHLY = "30 7 20 * *"  # the 20th at 07:30, ahead of the reports due on the 25th
+# hourly at :45, day and night (sites publish at any hour): an article is in the ledger before the next
+# tick decides whom to remind
+FEEDS = "45 * * * *"
 
 
 def deployments(plans: str = "plans/") -> list:
-    """The tick, the weekly and the monthly report (each on `plans`), as Prefect's `serve` takes them."""
+    """The tick, the weekly and the monthly report, and the feeds (each on `plans`), as Prefect's `serve`
+    takes them."""
     from prefect.schedules import Cron
 
     from .compliance_report import compliance_report
+    from .feeds import feeds
     from .tick import tick
 
     return [
@@ -27,4 +32,6 @@ def deployments(plans: str = "plans/") -> list:
                                         parameters={"period": "weekly", "plans": [plans]}),
         compliance_report.to_deployment(name="monthly", schedules=[Cron(MONTHLY, timezone=TZ)],
                                         parameters={"period": "monthly", "plans": [plans]}),
+        feeds.to_deployment(name="feeds", schedules=[Cron(FEEDS, timezone=TZ)], concurrency_limit=1,
+                            parameters={"plans": [plans]}),
     ]

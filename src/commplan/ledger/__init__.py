@@ -4,6 +4,7 @@ from .acknowledgements import Acknowledgement
 from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, LedgerRefused, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
+from .feed_evidence import FeedOutcome, FeedRecord
 from .feed_sources import FeedSourceState, FetchOutcome, FetchStatus
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureError, FigureImport, RowProblem
@@ -23,6 +24,8 @@ __all__ = [
     "ApiAnswer",
     "EvidenceInput",
     "EvidenceItem",
+    "FeedOutcome",
+    "FeedRecord",
     "FeedSourceState",
     "FeedState",
     "FetchOutcome",

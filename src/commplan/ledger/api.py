@@ -35,6 +35,7 @@ from . import (
     deadlines,
     documents,
     events,
+    feed_evidence,
     feed_sources,
     feed_state,
     figures,
@@ -62,6 +63,7 @@ from .engine import (
     upgrade,
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
+from .feed_evidence import FeedOutcome, FeedRecord
 from .feed_sources import FeedSourceState, FetchOutcome
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureImport, Indicator
@@ -337,6 +339,50 @@ class Ledger:
             status=status_row.status, duplicate_of=duplicate_of, occurred_at=occurred.astimezone(tz),
         )
 
+    def record_feed_item(self, obligation: str, unit: str, *, link: str, title: str | None, published: dt.datetime,
+                         reason: str, dry_run: bool = False, actor: str = "feed",
+                         now: dt.datetime | None = None) -> FeedRecord:
+        """Record an article read from a feed as evidence (source `feed`) of `unit`'s duty `obligation`
+        (PLAN/OBLIGATION), with its title as the note and `reason` (JSON: why it matched) kept with it.
+        It goes to the occurrence whose window contains `published` (in the plan's timezone) when that one
+        is open or overdue (an article after the deadline makes it done late). A link the duty already has,
+        in any period, withdrawn or not, is not recorded again (see `feed_evidence`). A date in the
+        future (a feed's clock or timezone wrong) counts as now. `dry_run`: the same answer, nothing written."""
+        moment = now or utc_now()
+        item = normalised(EvidenceInput(kind="link", link=link, note=title, occurred_at=min(published, moment),
+                                        source="feed", match_reason=reason))
+        assert item.link is not None and item.occurred_at is not None  # a link item, dated above
+        with self.transaction(read_only=dry_run) as connection:
+            obligation_id, _plan_id, tz = self._resolve_obligation(connection, obligation)
+            self._check_unit(connection, unit)
+            rows = feed_evidence.lock_duty(connection, obligation_id, unit, lock=not dry_run)
+            occurred = item.occurred_at.astimezone(tz)
+            found = feed_evidence.recorded_link(connection, [r["id"] for r in rows], item.link)
+            if found is not None:
+                evidence_id, occurrence_id = found
+                return self._feed_record(connection, FeedOutcome.ALREADY, occurred, occurrence_id, moment,
+                                         evidence_id=evidence_id)
+            row = feed_evidence.window_of(rows, occurred.date())
+            if row is None:
+                return FeedRecord(FeedOutcome.NO_OPEN_DUTY, occurred)
+            current = self._status_rows(connection, moment, where="o.id = :id", params={"id": row["id"]})[0]
+            if current.status not in feed_evidence.OPEN_STATUSES or dry_run:
+                outcome = FeedOutcome.RECORDED if current.status in feed_evidence.OPEN_STATUSES else FeedOutcome.NO_OPEN_DUTY
+                return FeedRecord(outcome, occurred, current.id, current.window_start, current.window_end, current.status)
+            result = self._record_evidence(connection, obligation, unit, item, on=None, occurrence_id=row["id"],
+                                           actor=actor, moment=moment)
+            if result.evidence_id is None:  # the unique index's twin, under the same lock: cannot happen
+                return self._feed_record(connection, FeedOutcome.ALREADY, occurred, row["id"], moment,
+                                         evidence_id=result.duplicate_of)
+            return FeedRecord(FeedOutcome.RECORDED, occurred, result.occurrence_id, result.window_start,
+                              result.window_end, result.status, result.evidence_id)
+
+    def _feed_record(self, connection: Connection, outcome: FeedOutcome, occurred: dt.datetime, occurrence_id: int,
+                     moment: dt.datetime, *, evidence_id: int | None) -> FeedRecord:
+        current = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
+        return FeedRecord(outcome, occurred, occurrence_id, current.window_start, current.window_end, current.status,
+                          evidence_id)
+
     def evidence(self, *, plans: Iterable[str] = (), units: Iterable[str] = (),
                  occurrence_id: int | None = None) -> list[EvidenceItem]:
         """Recorded items, withdrawn ones included (with who, when and why), by date then id.
@@ -390,7 +436,7 @@ class Ledger:
             text(
                 "SELECT e.id, e.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end,"
                 " e.kind, e.link, e.document, e.quantity, e.note, e.source, e.occurred_at, e.recorded_at, e.recorded_by,"
-                " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, e.document_sha256, p.timezone"
+                " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, e.document_sha256, e.match_reason, p.timezone"
                 " FROM evidence e JOIN occurrence o ON o.id = e.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
                 " JOIN plan p ON p.id = ob.plan_id"
                 f" WHERE {where} ORDER BY e.occurred_at, e.id"
@@ -414,6 +460,7 @@ class Ledger:
                 recorded_at=local(r["recorded_at"], ZoneInfo(r["timezone"])), recorded_by=r["recorded_by"],
                 withdrawn_at=local(r["withdrawn_at"], ZoneInfo(r["timezone"])), withdrawn_by=r["withdrawn_by"],
                 withdraw_reason=r["withdraw_reason"], document_sha256=r["document_sha256"],
+                match_reason=r["match_reason"],
             )
             for r in rows
         ]

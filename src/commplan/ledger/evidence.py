@@ -63,6 +63,7 @@ class EvidenceInput:
     occurred_at: dt.datetime | None = None  # aware; defaults to now
     source: str = "manual"
     document_sha256: str | None = None  # an uploaded document (Ledger.store_document); `document` is its name
+    match_reason: str | None = None  # recorded by a machine: why it matched (JSON, e.g. `intake.matching.Credit.reason`)
 
 
 def normalised(item: EvidenceInput) -> EvidenceInput:
@@ -206,6 +207,7 @@ class EvidenceItem:
     withdrawn_by: str | None = None
     withdraw_reason: str | None = None
     document_sha256: str | None = None  # an uploaded document's content (its name is `document`)
+    match_reason: str | None = None  # recorded by a machine (a feed): why it matched, JSON
 
     @property
     def withdrawn(self) -> bool:
@@ -228,7 +230,7 @@ class EvidenceItem:
             "occurred_at": stamp(self.occurred_at), "source": self.source, "recorded_at": stamp(self.recorded_at),
             "recorded_by": self.recorded_by, "withdrawn": self.withdrawn, "withdrawn_at": stamp(self.withdrawn_at),
             "withdrawn_by": self.withdrawn_by, "withdraw_reason": self.withdraw_reason,
-            "document_sha256": self.document_sha256,
+            "document_sha256": self.document_sha256, "match_reason": self.match_reason,
         }
 
 

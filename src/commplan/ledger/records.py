@@ -44,7 +44,7 @@ def insert_evidence(connection: Connection, occurrence_id: int, item: EvidenceIn
         occurrence_id=occurrence_id, kind=item.kind, link=item.link, document=item.document,
         document_sha256=item.document_sha256,
         quantity=item.quantity, note=item.note, occurred_at=to_db(item.occurred_at or now),
-        recorded_at=to_db(now), recorded_by=actor, source=item.source,
+        recorded_at=to_db(now), recorded_by=actor, source=item.source, match_reason=item.match_reason,
     )
     evidence_id = connection.execute(insert(t.EvidenceRow).values(**values).returning(col(t.EvidenceRow.id))).scalar_one()
     assert evidence_id is not None  # assigned by the database

@@ -238,6 +238,8 @@ class EvidenceRow(SQLModel, table=True):
     withdrawn_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
     withdrawn_by: str | None = Field(default=None, sa_column=Column(Text))
     withdraw_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # why an automatic match was made (JSON: the keyword, the feed, ...), so that wrong matches can be studied
+    match_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class ExcusalRow(SQLModel, table=True):

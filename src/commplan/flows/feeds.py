@@ -1,0 +1,58 @@
+"""The `feeds` flow: read the units' RSS/Atom feeds, record the articles that meet a duty, publish a summary.
+
+Thin: `commplan.intake.feed_run` does the work, as `commplan feeds run` does. The fetcher retries a
+transient failure of one feed itself and isolates each feed (a dead site never holds the others); the task's
+retries cover the rest (the ledger briefly away). A retry re-reads and re-records safely: a link counts
+once per duty and holder (`Ledger.record_feed_item`).
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+from commplan import clock
+from commplan.i18n import _
+from commplan.ledger import Ledger
+from commplan.ledger.engine import has_password
+from commplan.plan import load_catalog
+
+
+@task(retries=2, retry_delay_seconds=[10, 60], task_run_name="read feeds")
+def read_feeds(plans: list[str], database: str | None) -> dict:
+    """Fetch every feed of the directory (conditional GET), match and record, keep each feed's state;
+    the summary as numbers and as markdown (Vietnamese)."""
+    from commplan.intake import feed_report
+    from commplan.intake.feed_fetching import fetcher, keep_states
+    from commplan.intake.feed_run import feed_urls, run_feeds
+
+    catalog = load_catalog(plans)[0]
+    now = clock.now()
+    with Ledger.open(database) as ledger:
+        fetched = fetcher(ledger)(feed_urls(catalog))
+        report = run_feeds(catalog, ledger, fetched, now=now)
+        keep_states(ledger, fetched, now)
+        names = ledger.unit_names()
+    return {**report.as_dict(), "markdown": feed_report.markdown(report, names),
+            "summary": feed_report.summary_lines(report)}
+
+
+@task(task_run_name="publish feeds artifact")
+def publish(result: dict) -> None:
+    create_markdown_artifact(key="feeds", markdown=result["markdown"], description=_("Articles read from the feeds"))
+
+
+@flow(name="feeds", flow_run_name="feeds")
+# B006: never mutated; a list, as Prefect shows the default in the parameter schema of deployed runs
+def feeds(plans: list[str] = ["plans/"], database: str | None = None) -> dict:  # noqa: B006
+    """Read the feeds of the units in `plans` once and record what they show. `database` overrides
+    COMMPLAN_DATABASE_URL (never with a password: Prefect stores parameters)."""
+    if database and has_password(database):
+        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
+                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
+    result = read_feeds(plans, database)
+    publish(result)
+    logger = get_run_logger()
+    for line in result["summary"]:
+        logger.warning("%s", line) if result["failed"] or result["errors"] else logger.info("%s", line)
+    return result

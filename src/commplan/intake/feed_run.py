@@ -1,0 +1,140 @@
+"""One run over the units' feeds: each fetched item matched (`matching`), each credit recorded in the ledger.
+
+The fetch is a boundary (`Fetch`: addresses in, one result per feed out), so that the CLI, the flow and the
+tests share this code whatever fetches. For each item and each credit the matcher gives, the ledger
+(`Ledger.record_feed_item`) puts the article in the occurrence whose window contains its publication date
+when that one is open or overdue, and counts a link once per duty and holder, in any period. An item
+without a publication date counts on the day it is first seen (this run). What credits nobody, and what
+finds no open duty, is counted here (the future triage list) and not recorded.
+
+A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
+synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .. import clock
+from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError
+from ..plan import Catalog
+from .items import FeedItem
+from .matching import Credit, matcher
+
+ACTOR = "feed"  # who the audit log says recorded it
+TITLE_LIMIT = 500  # a title kept as the evidence's note; longer ones are cut (the link says the rest)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class Fetched(Protocol):
+    """What the run reads of one feed's fetch (`intake.fetch.FetchResult` has these)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def status(self) -> str: ...  # ok | not_modified | failed
+    @property
+    def items(self) -> tuple[FeedItem, ...]: ...
+    @property
+    def reason(self) -> str | None: ...  # why it failed, for people
+
+
+Fetch = Callable[[list[str]], Mapping[str, Fetched]]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One credit of one item, and what the ledger did with it (or, in a preview, would do)."""
+
+    item: FeedItem
+    credit: Credit
+    record: FeedRecord | None  # None: refused (see `error`)
+    error: str | None = None
+
+
+@dataclass
+class FeedRunReport:
+    feeds: dict[str, str] = field(default_factory=dict)  # url -> ok | not_modified | failed
+    failures: dict[str, str] = field(default_factory=dict)  # url -> why
+    items_seen: int = 0
+    matches: list[Match] = field(default_factory=list)
+    unmatched: list[FeedItem] = field(default_factory=list)  # credits nobody
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.feeds.values() if s == status)
+
+    def outcomes(self, outcome: FeedOutcome) -> list[Match]:
+        return [m for m in self.matches if m.record is not None and m.record.outcome is outcome]
+
+    @property
+    def errors(self) -> list[Match]:
+        return [m for m in self.matches if m.record is None]
+
+    @property
+    def no_open_duty(self) -> list[Match]:
+        return self.outcomes(FeedOutcome.NO_OPEN_DUTY)
+
+    def as_dict(self) -> dict:
+        """Plain numbers and lists (a flow's result, JSON)."""
+        return {
+            "feeds": len(self.feeds), "ok": self.count("ok"), "not_modified": self.count("not_modified"),
+            "failed": self.count("failed"), "failures": dict(self.failures), "items_seen": self.items_seen,
+            "recorded": len(self.outcomes(FeedOutcome.RECORDED)), "already": len(self.outcomes(FeedOutcome.ALREADY)),
+            "no_open_duty": len(self.no_open_duty), "unmatched": len(self.unmatched), "errors": len(self.errors),
+            "dry_run": self.dry_run,
+        }
+
+
+def feed_urls(catalog: Catalog, units: Collection[str] = ()) -> list[str]:
+    """Every feed address of the directory (of `units` only, when given), each once, in directory order."""
+    return list(dict.fromkeys(feed.url for unit in catalog.directory.units.values()
+                              if not units or unit.id in units for feed in unit.feeds))
+
+
+def title_note(title: str) -> str | None:
+    """The item's title as the evidence's note: one line, no control characters, within TITLE_LIMIT."""
+    line = " ".join(_CONTROL.sub(" ", title).split())
+    return (line[:TITLE_LIMIT - 1] + "…" if len(line) > TITLE_LIMIT else line) or None
+
+
+def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], *, dry_run: bool = False,
+              holders: Collection[str] = (), now: dt.datetime | None = None) -> FeedRunReport:
+    """Match and record (or, `dry_run`, only preview) the items of fetched feeds. `holders`: only the credits
+    of these units (a preview for one unit)."""
+    moment = now or clock.now()
+    report = FeedRunReport(dry_run=dry_run)
+    found = matcher(catalog)
+    for url, result in fetched.items():
+        report.feeds[url] = str(result.status)
+        if result.status == "failed":
+            report.failures[url] = result.reason or "?"
+        for item in result.items:
+            report.items_seen += 1
+            credits = [c for c in found.credits_for(item) if not holders or c.holder in holders]
+            if not credits:
+                report.unmatched.append(item)
+            for credit in credits:
+                report.matches.append(_record(ledger, item, credit, moment, dry_run))
+    return report
+
+
+def _record(ledger: Ledger, item: FeedItem, credit: Credit, moment: dt.datetime, dry_run: bool) -> Match:
+    try:
+        record = ledger.record_feed_item(
+            f"{credit.plan_id}/{credit.obligation_id}", credit.holder, link=item.link, title=title_note(item.title),
+            published=item.published or moment, reason=credit.reason, dry_run=dry_run, actor=ACTOR, now=moment)
+    except LedgerError as error:
+        return Match(item, credit, None, str(error))
+    return Match(item, credit, record)
+
+
+def run(catalog: Catalog, ledger: Ledger, fetch: Fetch, *, dry_run: bool = False, units: Iterable[str] = (),
+        now: dt.datetime | None = None) -> FeedRunReport:
+    """Fetch the directory's feeds (`fetch`) and `run_feeds` over what came back. `units`: a preview for these
+    units (their credits, from every feed)."""
+    return run_feeds(catalog, ledger, fetch(feed_urls(catalog)), dry_run=dry_run, holders=set(units), now=now)

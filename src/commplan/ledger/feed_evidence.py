@@ -1,0 +1,75 @@
+"""Evidence a feed records by itself: which occurrence an article goes to, and whether its link was already counted.
+
+A feed is read every hour and an article stays in it for weeks, and sites re-publish an article
+(a new date, the same link). So one duty of one holder counts a link once, whatever period it
+reappears in and whether or not someone withdrew it since (a withdrawn match must not come back the
+next hour). The question and the insert happen under a lock on every occurrence of the duty for the
+holder (PostgreSQL: FOR UPDATE, in id order, so two overlapping runs queue instead of deadlocking;
+SQLite: the writer's BEGIN IMMEDIATE already serialises them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import Connection, RowMapping, select
+from sqlmodel import col
+
+from ..status import Status
+from . import tables as t
+from .evidence import identity
+
+OPEN_STATUSES = (Status.OPEN, Status.OVERDUE)  # what an article may still complete (late: done late)
+
+
+class FeedOutcome(StrEnum):
+    RECORDED = "recorded"  # (or, in a preview, would be)
+    ALREADY = "already"  # the duty already has this link, in this period or another (withdrawn included)
+    NO_OPEN_DUTY = "no-open-duty"  # no occurrence's window contains the date, or it is done, excused, untracked
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    outcome: FeedOutcome
+    occurred_at: dt.datetime  # the date the article counts with, in the plan's timezone
+    occurrence_id: int | None = None  # where it went (recorded), the one that has it (already), or the one not open
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
+    status: Status | None = None  # the occurrence's status after recording (a preview: before)
+    evidence_id: int | None = None  # the item recorded, or the item it repeats; None in a preview
+
+
+def lock_duty(connection: Connection, obligation_id: int, unit: str, *, lock: bool = True) -> list[RowMapping]:
+    """Every occurrence of the duty held by `unit` (id, window, orphaned), locked where the database can."""
+    held = select(col(t.OccurrenceHolderRow.occurrence_id)).where(col(t.OccurrenceHolderRow.unit_id) == unit)
+    query = (select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.window_end),
+                    col(t.OccurrenceRow.orphaned_at))
+             .where(col(t.OccurrenceRow.obligation_id) == obligation_id, col(t.OccurrenceRow.id).in_(held))
+             .order_by(col(t.OccurrenceRow.id)))
+    if lock and connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return list(connection.execute(query).mappings().all())
+
+
+def recorded_link(connection: Connection, occurrence_ids: list[int], link: str) -> tuple[int, int] | None:
+    """(evidence id, occurrence id) of an item of these occurrences with the same link, withdrawn or not."""
+    if not occurrence_ids:
+        return None
+    wanted = identity("link", link, None)
+    rows = connection.execute(
+        select(col(t.EvidenceRow.id), col(t.EvidenceRow.occurrence_id), col(t.EvidenceRow.kind), col(t.EvidenceRow.link))
+        .where(col(t.EvidenceRow.occurrence_id).in_(occurrence_ids), col(t.EvidenceRow.link).is_not(None))
+        .order_by(col(t.EvidenceRow.id))
+    ).all()
+    return next(((row.id, row.occurrence_id) for row in rows if identity(row.kind, row.link, None) == wanted), None)
+
+
+def window_of(rows: list[RowMapping], day: dt.date) -> RowMapping | None:
+    """The occurrence whose window contains `day`: one the plan still implies before an orphaned one."""
+    def as_date(value: dt.date | str) -> dt.date:
+        return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+    ordered = sorted(rows, key=lambda r: (r["orphaned_at"] is not None, as_date(r["window_start"])))
+    return next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
