@@ -135,6 +135,22 @@ def test_an_undated_item_counts_on_the_day_it_is_first_seen(synced, catalog):
     assert item.occurred_at == MARCH_28
 
 
+def test_an_undated_item_keeps_the_day_it_was_first_seen_in_later_runs(synced, catalog):
+    """Seen in March when March's article was already counted, seen again in April: still March's, so it does
+    not meet April's duty. A preview keeps no first sighting."""
+    undated = article(POST, "Hướng dẫn dùng sàn Postmart", "/tin/khong-ngay.html", None)
+    fresh = article(POST, "Sàn Postmart có thêm gian hàng OCOP", "/tin/ocop.html", None)
+    run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)
+    run_feeds(catalog, synced, feeds(undated, fresh), dry_run=True, now=MARCH_28)
+    march = run_feeds(catalog, synced, feeds(undated), now=MARCH_28 + dt.timedelta(hours=1))
+    assert march.as_dict()["no_open_duty"] == 1
+    april = run_feeds(catalog, synced, feeds(undated, fresh), now=APRIL_15)
+    assert april.as_dict()["no_open_duty"] == 1 and april.as_dict()["recorded"] == 1
+    assert synced.feed_items_first_seen([undated.link, fresh.link], keep=False) == {
+        undated.link: MARCH_28 + dt.timedelta(hours=1), fresh.link: APRIL_15}
+    assert {i.link: i.occurred_at for i in synced.evidence()}[fresh.link] == APRIL_15
+
+
 def test_an_article_with_no_open_duty_is_counted_not_recorded(synced, catalog):
     before = article(POST, "Postmart năm ngoái", "/tin/cu.html", dt.datetime(2025, 12, 10, tzinfo=VN))
     report = run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)  # March done

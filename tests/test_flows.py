@@ -299,3 +299,55 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
     shown = [line for line in real.splitlines() if line.startswith("  → ")]
     assert 0 < len(shown) <= 10 and all(line.endswith(("sắp đến hạn", "đến hạn hôm nay", "quá hạn",
                                                        "thông báo lên cấp trên")) for line in shown)
+
+
+def test_feeds_flow_records_a_vietnamese_article_once_and_a_dead_feed_shows_in_the_ticks_summary(prefect_api, tmp_path, set_now):
+    """The hourly `feeds` flow over a loopback RSS feed: the post office's article on Postmart is recorded
+    once (source feed), the artifact says so in Vietnamese; a second run (the feed answers 304) adds nothing.
+    When the site then fails, the next tick's summary names the feed and the unit that owns it."""
+    from conftest import UNITS_YAML, plan_yaml
+    from feed_server import FeedServer
+    from test_cli_feeds import OBLIGATIONS, RSS
+
+    from commplan.flows.feeds import feeds
+    from commplan.ledger import Ledger
+    from commplan.plan import load_catalog
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    set_now(dt.datetime(2026, 3, 28, 10, 0, tzinfo=VN))
+    with FeedServer() as server:
+        server.feed("/rss.xml", RSS.format(base=server.url("")), etag='"v1"')
+        (plans / "units.yaml").write_text(UNITS_YAML.replace(
+            "    name: Bưu điện tỉnh Thử Nghiệm\n",
+            f"    name: Bưu điện tỉnh Thử Nghiệm\n    feeds: [\"{server.url('/rss.xml')}\"]\n"), encoding="utf-8")
+        (plans / "plan.yaml").write_text(plan_yaml(OBLIGATIONS), encoding="utf-8")
+        with Ledger(database) as ledger:
+            ledger.sync(load_catalog([plans])[0])
+        first = feeds(plans=[str(plans)], database=database)
+        assert (first["ok"], first["failed"], first["recorded"], first["unmatched"]) == (1, 0, 1, 1)
+        published = artifact("feeds")
+        assert published is not None
+        assert published["data"].startswith("# Nguồn tin\n") and "- Minh chứng đã ghi nhận: 1" in published["data"]
+        assert "Bưu điện đưa nông sản lên sàn Postmart" in published["data"]
+        assert "lý do khớp: từ khóa \"postmart\" trên nguồn tin của chính đơn vị" in published["data"]
+        second = feeds(plans=[str(plans)], database=database)
+        assert (second["not_modified"], second["recorded"]) == (1, 0)
+        assert [r["if-none-match"] for r in server.requests] == [None, '"v1"']
+        # the site goes down: the feeds run says so, and so does the tick's summary, naming the owner
+        server.status("/rss.xml", 404)
+        third = feeds(plans=[str(plans)], database=database)
+        assert (third["failed"], third["recorded"]) == (1, 0)
+        ticked = tick(as_of=set_now(dt.datetime(2026, 3, 28, 10, 30, tzinfo=VN)), plans=[str(plans)],
+                      database=database)
+        assert ticked["feeds_failing"] == 1
+        summary = artifact("tick-changes")
+        assert summary is not None and "## Nguồn tin không đọc được" in summary["data"]
+        assert (f"- **Bưu điện tỉnh Thử Nghiệm**, {server.url('/rss.xml')}: lỗi 1 lần liên tiếp, "
+                "đọc được lần cuối lúc 10:00 28/03/2026 (chi tiết kỹ thuật: ") in summary["data"]
+    with Ledger(database) as ledger:
+        [item] = ledger.evidence()
+    assert (item.unit, item.obligation, item.source) == ("buu-dien", "tin-san", "feed")
+    assert item.link is not None and item.link.endswith("/tin/postmart.html")  # utm_source dropped
+    assert item.note == "Bưu điện đưa nông sản lên sàn Postmart"

@@ -28,6 +28,7 @@ from prefect.client.schemas.objects import State
 
 from commplan import clock
 from commplan.i18n import N_, _
+from commplan.intake.feed_health import failing_feeds_markdown
 from commplan.ledger import Ledger
 from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
@@ -134,8 +135,19 @@ def send_report_mail(database: str | None, as_of: dt.datetime, since: dt.datetim
         return {**sent, "undelivered": report_mail_problems(ledger, since, as_of)}
 
 
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="check feeds")
+def check_feeds(plans: list[str], database: str | None) -> dict:
+    """The directory's feeds whose last fetch (by the `feeds` flow) failed, with the units that own them."""
+    from commplan.intake.feed_health import failing_feeds
+
+    catalog = load_catalog(plans)[0]
+    with Ledger.open(database) as ledger:
+        return {"failing": failing_feeds(ledger, catalog)}
+
+
 # what a failed step leaves in the result: nothing done, and its error
 NO_FORMS = {"built": [], "unchanged": 0, "no_address": 0, "skipped": []}
+NO_FEEDS: dict = {"failing": []}
 NO_MAIL = {"sent": 0, "retried": 0, "failed": 0, "written": 0, "waiting": 0, "problems": [], "undelivered": []}
 
 
@@ -212,6 +224,13 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
                        _("Sending the mail of the built reports"))
         result["markdown"] += forms_markdown(forms, mail)
         result["report_mail_undelivered"] = len(mail["undelivered"])
+        # the feeds' state is today's: a replay of another instant does not show it
+        feeds = outcome(check_feeds(plans, database, return_state=True), NO_FEEDS, _("Checking the feeds"))
+        result["markdown"] += failing_feeds_markdown(feeds["failing"])
+        result["feeds_failing"] = len(feeds["failing"])
+        if feeds["failing"]:
+            get_run_logger().warning("%s", _("{count} feeds could not be read at their last fetch").format(
+                count=len(feeds["failing"])))
     publish(result, replay)
     summary = _("replay {moment}: {inserted} new occurrences, {reminders} reminders previewed, {changes} changes") \
         if replay else _("tick {moment}: {inserted} new occurrences, {reminders} reminders queued, {changes} changes")

@@ -4,7 +4,8 @@ The fetch is a boundary (`Fetch`: addresses in, one result per feed out), so tha
 tests share this code whatever fetches. For each item and each credit the matcher gives, the ledger
 (`Ledger.record_feed_item`) puts the article in the occurrence whose window contains its publication date
 when that one is open or overdue, and counts a link once per duty and holder, in any period. An item
-without a publication date counts on the day it is first seen (this run). What credits nobody, and what
+without a publication date counts on the day it was first seen (kept in the ledger, so a later run does
+not date it again). What credits nobody, and what
 finds no open duty, is counted here (the future triage list) and not recorded.
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
@@ -109,6 +110,9 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
     moment = now or clock.now()
     report = FeedRunReport(dry_run=dry_run)
     found = matcher(catalog)
+    # an undated item counts on the day it was first seen, in this run and every later one
+    undated = [item.link for result in fetched.values() for item in result.items if item.published is None]
+    seen = ledger.feed_items_first_seen(undated, moment, keep=not dry_run) if undated else {}
     for url, result in fetched.items():
         report.feeds[url] = str(result.status)
         if result.status == "failed":
@@ -119,15 +123,17 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
             if not credits:
                 report.unmatched.append(item)
             for credit in credits:
-                report.matches.append(_record(ledger, item, credit, moment, dry_run))
+                report.matches.append(_record(ledger, item, credit, item.published or seen.get(item.link, moment),
+                                              moment, dry_run))
     return report
 
 
-def _record(ledger: Ledger, item: FeedItem, credit: Credit, moment: dt.datetime, dry_run: bool) -> Match:
+def _record(ledger: Ledger, item: FeedItem, credit: Credit, published: dt.datetime, moment: dt.datetime,
+            dry_run: bool) -> Match:
     try:
         record = ledger.record_feed_item(
             f"{credit.plan_id}/{credit.obligation_id}", credit.holder, link=item.link, title=title_note(item.title),
-            published=item.published or moment, reason=credit.reason, dry_run=dry_run, actor=ACTOR, now=moment)
+            published=published, reason=credit.reason, dry_run=dry_run, actor=ACTOR, now=moment)
     except LedgerError as error:
         return Match(item, credit, None, str(error))
     return Match(item, credit, record)

@@ -966,6 +966,13 @@ class Ledger:
         with self.transaction() as connection:
             return feed_sources.record(connection, url, result, now or utc_now())
 
+    def feed_items_first_seen(self, links: Iterable[str], now: dt.datetime | None = None, *,
+                              keep: bool = True) -> dict[str, dt.datetime]:
+        """When each undated feed item (by normalised link) was first seen; the ones never seen get `now`,
+        kept unless `keep` is false (a preview). See `feed_sources.first_seen`."""
+        with self.transaction(read_only=not keep) as connection:
+            return feed_sources.first_seen(connection, set(links), now or utc_now(), keep=keep)
+
     def summary(self, *, as_of: dt.datetime | None = None, plans: Iterable[str] = (),
                 units: Iterable[str] = (), province: str | None = None) -> tuple[list[SummaryRow], list[SummaryRow]]:
         """Counts per plan and per unit in every status at `as_of` (default now); orphans left out.

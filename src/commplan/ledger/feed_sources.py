@@ -120,3 +120,17 @@ def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.date
     row = connection.execute(statement.on_conflict_do_update(index_elements=["url"], set_=changes)
                              .returning(*(table.c[name] for name in COLUMNS))).one()
     return _state(row)
+
+
+def first_seen(connection: Connection, links: Collection[str], now: dt.datetime, *, keep: bool) -> dict[str, dt.datetime]:
+    """When each of `links` (undated items) was first seen: the stored time, else `now`, kept when `keep` (a
+    preview keeps nothing). Links longer than the column are not kept: they count on `now`, as before."""
+    table = t.table_of(t.FeedItemSeenRow)
+    wanted = sorted({link for link in links if 0 < len(link) <= MAX_URL})
+    if keep and wanted:
+        dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        connection.execute(dialect_insert(table).values([{"link": link, "first_seen_at": to_db(now)} for link in wanted])
+                           .on_conflict_do_nothing(index_elements=["link"]))
+    stored = {row.link: from_db(row.first_seen_at) for row in connection.execute(
+        select(table.c.link, table.c.first_seen_at).where(table.c.link.in_(wanted))).all()} if wanted else {}
+    return {link: stored.get(link, now) for link in links}

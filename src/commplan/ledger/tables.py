@@ -624,3 +624,12 @@ class FeedSourceStateRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))  # the last failure's reason and detail
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # in a row
     items_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # last 200
+
+
+class FeedItemSeenRow(SQLModel, table=True):
+    """When an undated feed item (its normalised link) was first seen: the date it counts on, in every run."""
+
+    __tablename__ = "feed_item_seen"
+
+    link: str = Field(sa_column=Column(String(2048), primary_key=True))
+    first_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
