@@ -10,20 +10,8 @@ import pytest
 from cli_in_process import run_cli
 from conftest import UNITS_YAML, plan_yaml
 from feed_server import ATOM_TYPE, FeedServer
+from test_feed_run import OBLIGATIONS
 
-OBLIGATIONS = """
-- id: tin-san
-  title: Tin về sàn TMĐT
-  kind: publish
-  lead: [buu-dien, viettel-post]
-  every: month
-  from: 2026-01-01
-  until: 2026-12-31
-  due: {day: 20}
-  match:
-    keywords: [sàn thương mại điện tử, postmart]
-    watch: [ubnd-tinh, buu-dien]
-"""
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Bưu điện tỉnh</title><link>{base}/</link>
 <item><title>Bưu điện đưa nông sản lên sàn Postmart</title><link>{base}/tin/postmart.html?utm_source=zalo</link>

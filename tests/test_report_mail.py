@@ -5,15 +5,13 @@ the outbox file; on a shared ledger with no SMTP, kept waiting, never dropped.""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import io
 import json
 import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from openpyxl import Workbook, load_workbook
+from test_email_channel import smtp  # noqa: F401  (a fixture: aiosmtpd on loopback)
 
 from commplan.ledger.report_builds import BuiltFile
 from commplan.notify.report_mail import send_report_mails
@@ -33,27 +31,6 @@ def workbook(value: int) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, inbox
-    controller.stop()
 
 
 def build(ledger, fingerprint: str, value: int, *, now=NOW):

@@ -27,10 +27,11 @@ from prefect.artifacts import create_table_artifact
 from commplan import clock
 from commplan.i18n import _
 from commplan.ledger import Ledger
-from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
 from commplan.reports.scheduled_compliance import period_of, run
 from commplan.settings import get_settings
+
+from .parameters import run_moment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -77,12 +78,7 @@ def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None,
     COMMPLAN_NOW), for every plan of `plans` that owes something in it, and mail each new report to its
     coordinator. Files go to `folder` (default COMMPLAN_DATA_DIR/reports). `database` overrides
     COMMPLAN_DATABASE_URL, without a password (Prefect stores parameters)."""
-    if database and has_password(database):
-        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
-                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
-    if as_of is not None and as_of.tzinfo is None:
-        raise ValueError(_("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)"))
-    moment = (as_of or clock.now()).astimezone(VN)
+    moment = run_moment(as_of, database)
     period_of(period, moment)  # refuse an unknown period before any work
     replay = clock.is_replay(moment)
     state = build_reports(period, plans, database, moment, folder, replay, return_state=True)

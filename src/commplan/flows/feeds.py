@@ -14,8 +14,9 @@ from prefect.artifacts import create_markdown_artifact
 from commplan import clock
 from commplan.i18n import _
 from commplan.ledger import Ledger
-from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
+
+from .parameters import run_moment
 
 
 @task(retries=2, retry_delay_seconds=[10, 60], task_run_name="read feeds")
@@ -47,9 +48,7 @@ def publish(result: dict) -> None:
 def feeds(plans: list[str] = ["plans/"], database: str | None = None) -> dict:  # noqa: B006
     """Read the feeds of the units in `plans` once and record what they show. `database` overrides
     COMMPLAN_DATABASE_URL (never with a password: Prefect stores parameters)."""
-    if database and has_password(database):
-        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
-                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
+    run_moment(None, database)  # refuses a password in `database` before any work
     result = read_feeds(plans, database)
     publish(result)
     logger = get_run_logger()

@@ -30,9 +30,10 @@ from commplan import clock
 from commplan.i18n import N_, _
 from commplan.intake.feed_health import failing_feeds_markdown
 from commplan.ledger import Ledger
-from commplan.ledger.engine import has_password
 from commplan.plan import load_catalog
 from commplan.tick import PROBLEM_WINDOW, changes_markdown, evaluate, forms_log, forms_markdown, report_mail_problems
+
+from .parameters import run_moment
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -198,12 +199,7 @@ def tick(as_of: dt.datetime | None = None, plans: list[str] = ["plans/"], databa
     COMMPLAN_NOW). An `as_of` more than 10 minutes from the clock is a replay: reminders previewed,
     never sent. `database` overrides COMMPLAN_DATABASE_URL; Prefect stores parameters, so a URL with
     a password is refused here: give it to the worker as COMMPLAN_DATABASE_URL instead."""
-    if database and has_password(database):
-        raise ValueError(_("the database parameter carries a password, which Prefect would store and show: "
-                           "set COMMPLAN_DATABASE_URL in the worker's environment instead"))
-    if as_of is not None and as_of.tzinfo is None:
-        raise ValueError(_("as_of needs a timezone (e.g. 2026-02-23T09:00:00+07:00)"))
-    moment = (as_of or clock.now()).astimezone(VN)
+    moment = run_moment(as_of, database)
     replay = clock.is_replay(moment)
     synced = sync_plans(plans, database, moment)
     if replay:
