@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from conftest import PLANS
 from openpyxl.worksheet.worksheet import Worksheet
-from test_report_mail import smtp  # noqa: F401  (a fixture)
+from test_email_channel import smtp  # noqa: F401  (a fixture)
 
 from commplan.flows.compliance_report import compliance_report
 from commplan.flows.tick import tick
@@ -307,7 +307,8 @@ def test_feeds_flow_records_a_vietnamese_article_once_and_a_dead_feed_shows_in_t
     When the site then fails, the next tick's summary names the feed and the unit that owns it."""
     from conftest import UNITS_YAML, plan_yaml
     from feed_server import FeedServer
-    from test_cli_feeds import OBLIGATIONS, RSS
+    from test_cli_feeds import RSS
+    from test_feed_run import OBLIGATIONS
 
     from commplan.flows.feeds import feeds
     from commplan.ledger import Ledger

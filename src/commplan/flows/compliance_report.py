@@ -99,6 +99,6 @@ def compliance_report(period: str = "weekly", as_of: dt.datetime | None = None,
             plans=", ".join(built["unknown"])))
     if mail:
         line = _("report mail: {sent} sent, {written} written to the outbox file, {retried} to retry, {failed} failed, "
-                 "{waiting} waiting for an SMTP server (COMMPLAN_SMTP_URL)").format(**mail)
+                 "{waiting} waiting for an email channel to be configured").format(**mail)
         logger.log(logging.WARNING if mail["failed"] or mail["retried"] or mail["waiting"] else logging.INFO, "%s", line)
     return {"period": period, "as_of": moment.isoformat(), "replay": replay, **built, "mail": mail}

@@ -2,7 +2,7 @@
 
 The planned mail lives in the ledger (`ledger/report_builds.py`: once per build and address, claimed by
 compare-and-set, never re-sent after a crash); this module composes each message and sends it by email
-through apprise, the same SMTP URL as the reminders (`COMMPLAN_SMTP_URL`). Where the reminders would
+through apprise, by the reminders' own email channel and its settings (`email.py`). Where the reminders would
 go to the file stand-in (the embedded default with no channel configured), so does this mail: a line
 in `outbox.jsonl` naming the attachments, so that nothing is lost and a clerk sees what would go. With
 neither (a shared PostgreSQL ledger and no SMTP URL) the mail waits, counted in `waiting`, never dropped.
