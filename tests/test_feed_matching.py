@@ -218,3 +218,16 @@ def test_the_successor_on_the_publication_day_is_credited(tmp_path):
     # published 10/3/2026, after the succession: both leads' shares are Viettel Post's, credited once
     found = credits(item(PORTAL, "Bưu chính Viettel đưa nông sản lên Postmart"), "ubnd-tinh", catalog)
     assert _given(found) == {("tin-san", "viettel-post", "named")}
+
+
+def test_a_holders_feed_never_credits_another_holder_it_names(catalog):
+    found = credits(item(POST, "Bưu chính Viettel cùng Bưu điện tỉnh đưa nông sản lên Postmart"), "buu-dien", catalog)
+    assert _given(found) == {("tin-san", "buu-dien", "own-feed")}
+
+
+def test_an_upper_case_name_or_a_locality_after_the_name_is_another_unit(catalog):
+    assert credits(item(PORTAL, "BƯU ĐIỆN TỈNH NGHỆ AN ĐƯA NÔNG SẢN LÊN POSTMART"), "ubnd-tinh", catalog) == []
+    assert credits(item(PORTAL, "Bưu chính Viettel tỉnh Nghệ An đưa nông sản lên Postmart"), "ubnd-tinh", catalog) == []
+    # "tỉnh" before a common word is no name (the own province's name: the labelled set's i214)
+    common = item(PORTAL, "Bưu chính Viettel tỉnh nhà đưa nông sản lên Postmart")
+    assert _given(credits(common, "ubnd-tinh", catalog)) == {("tin-san", "viettel-post", "named")}

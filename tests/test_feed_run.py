@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import UNITS_YAML, plan_yaml
 
+from commplan.intake.feed_fetching import keep_states
 from commplan.intake.feed_run import run_feeds, title_note
+from commplan.intake.fetch import FetchResult
 from commplan.intake.items import FeedItem, normalise_link
-from commplan.ledger import FeedOutcome, Status
+from commplan.ledger import FeedOutcome, FetchStatus, LedgerUnavailable, Status
+from commplan.ledger.evidence import identity
 from commplan.plan import load_catalog
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -190,3 +193,28 @@ def test_the_summary_reads_in_vietnamese(synced, catalog):
     shown = "\n".join(feed_report.match_lines(report, synced.unit_names()))
     assert "lý do khớp: từ khóa \"postmart\" trên nguồn tin của chính đơn vị" in shown
     assert "→ sẽ được ghi nhận (nhiệm vụ kỳ #" in shown
+
+
+def test_an_unreachable_ledger_ends_the_run(synced, catalog, monkeypatch):
+    def down(*args, **kwargs):
+        raise LedgerUnavailable("busy")
+
+    monkeypatch.setattr(synced, "record_feed_item", down)
+    with pytest.raises(LedgerUnavailable):
+        run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)
+
+
+def test_a_feed_with_a_refused_credit_keeps_no_validators(ledger, catalog):
+    report = run_feeds(catalog, ledger, feeds(ON_TIME), now=MARCH_28)  # plans never synced: refused
+    assert report.refused_feeds == {POST}
+    fetched = {url: FetchResult(url, FetchStatus.OK, etag='"v1"', last_modified="Tue, 10 Mar 2026 02:00:00 GMT")
+               for url in (PORTAL, POST)}
+    keep_states(ledger, fetched, MARCH_28, report.refused_feeds)
+    states = ledger.feed_source_states()
+    assert (states[POST].etag, states[POST].last_modified) == (None, None)
+    assert states[PORTAL].etag == '"v1"'
+
+
+def test_a_link_with_tracking_parameters_is_the_same_item():
+    assert identity("link", "https://a.vn/x?utm_source=zalo&id=7&fbclid=q", None) == identity(
+        "link", "https://a.vn/x?id=7", None) == ("link", "https://a.vn/x?id=7")

@@ -53,7 +53,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             fetched = fetcher(ledger, conditional=not dry_run)(urls)
             report = run_feeds(catalog, ledger, fetched, dry_run=dry_run, holders=set(units), now=now)
             if not dry_run:
-                keep_states(ledger, fetched, now)
+                keep_states(ledger, fetched, now, report.refused_feeds)
             names = ledger.unit_names()
     except LedgerError as error:
         return fail(str(error))

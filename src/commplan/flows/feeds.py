@@ -32,7 +32,7 @@ def read_feeds(plans: list[str], database: str | None) -> dict:
     with Ledger.open(database) as ledger:
         fetched = fetcher(ledger)(feed_urls(catalog))
         report = run_feeds(catalog, ledger, fetched, now=now)
-        keep_states(ledger, fetched, now)
+        keep_states(ledger, fetched, now, report.refused_feeds)
         names = ledger.unit_names()
     return {**report.as_dict(), "markdown": feed_report.markdown(report, names),
             "summary": feed_report.summary_lines(report)}

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 
 from ..ledger import Ledger
 from .fetch import FetchResult
@@ -21,8 +22,10 @@ def fetcher(ledger: Ledger, *, conditional: bool = True) -> Callable[[list[str]]
     return fetch
 
 
-def keep_states(ledger: Ledger, fetched: Mapping[str, FetchResult], now: dt.datetime) -> None:
+def keep_states(ledger: Ledger, fetched: Mapping[str, FetchResult], now: dt.datetime,
+                refused: Collection[str] = ()) -> None:
     """Keep each feed's validators and failures, after its items were used (a state kept first would make
-    the next fetch a 304 and lose them if the run stopped in between)."""
+    the next fetch a 304 and lose them if the run stopped in between). A feed in `refused` (an item's credit
+    the ledger refused: `FeedRunReport.refused_feeds`) keeps no validators: the next fetch reads it whole."""
     for url, result in fetched.items():
-        ledger.record_feed_fetch(url, result, now)
+        ledger.record_feed_fetch(url, replace(result, etag=None, last_modified=None) if url in refused else result, now)

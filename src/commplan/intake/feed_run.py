@@ -9,7 +9,8 @@ not date it again). What credits nobody, and what
 finds no open duty, is counted here (the future triage list) and not recorded.
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
-synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run.
+synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run, and its
+feed's validators are not kept (`refused_feeds`); a ledger that cannot be reached (`LedgerUnavailable`) ends it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .. import clock
-from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError
+from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError, LedgerUnavailable
 from ..plan import Catalog
 from .items import FeedItem
 from .matching import Credit, matcher
@@ -75,6 +76,12 @@ class FeedRunReport:
     @property
     def errors(self) -> list[Match]:
         return [m for m in self.matches if m.record is None]
+
+    @property
+    def refused_feeds(self) -> set[str]:
+        """Feeds with an item whose credit the ledger refused: their validators are not kept, so that the
+        next run reads those items again instead of a 304."""
+        return {m.item.feed_url for m in self.errors}
 
     @property
     def no_open_duty(self) -> list[Match]:
@@ -134,6 +141,8 @@ def _record(ledger: Ledger, item: FeedItem, credit: Credit, published: dt.dateti
         record = ledger.record_feed_item(
             f"{credit.plan_id}/{credit.obligation_id}", credit.holder, link=item.link, title=title_note(item.title),
             published=published, reason=credit.reason, dry_run=dry_run, actor=ACTOR, now=moment)
+    except LedgerUnavailable:
+        raise  # the database, not this credit: the run stops and is retried (no feed state kept)
     except LedgerError as error:
         return Match(item, credit, None, str(error))
     return Match(item, credit, record)

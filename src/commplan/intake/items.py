@@ -10,14 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
-# Query parameters that only say where a reader came from: the same article with or without them is one item.
-TRACKING_PREFIXES = ("utm_",)
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "zarsrc",
-    "ref_src", "spm", "vn_source", "vn_medium", "vn_campaign",
-})
+from ..ledger.evidence import without_tracking
+
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -33,11 +29,6 @@ class FeedItem:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-def _tracking(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
 def normalise_link(url: str) -> str:
@@ -60,10 +51,4 @@ def normalise_link(url: str) -> str:
         netloc = f"{netloc}:{port}"
     if userinfo:
         netloc = f"{userinfo}@{netloc}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not _tracking(k)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
-    return urlunsplit((scheme, netloc, parts.path, query, ""))
+    return urlunsplit((scheme, netloc, parts.path, without_tracking(parts.query), ""))

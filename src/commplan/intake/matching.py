@@ -23,11 +23,16 @@ An item credits a holder of an obligation (`credits`) when:
    without `watch`, to one of its holders;
 3. the item's link is under `match.url_prefix` and under the feed's `section`, when they are given;
 4. one of the keywords is found in the item's title or summary;
-5. the feed is the holder's own, or the item names the holder: its `name`, `short` or one of its
-   `aliases` (whole words, the same folding). A `short` that several units of the directory share
-   names none of them (a short name is counted within the unit's province). A name directly followed
-   by a capitalised word names another unit of the same kind ("Bưu điện tỉnh Nghệ An" is not
-   "Bưu điện tỉnh"), unless punctuation stands between them.
+5. the feed is the holder's own, or, with `watch`, the feed is of a watched unit that holds no part of
+   the obligation itself (a portal such as the Văn phòng UBND's) and the item names the holder: its
+   `name`, `short` or one of its `aliases` (whole words, the same folding). Without `watch` only
+   the holder's own feed credits it; a holder's feed never credits another holder. A `short` that
+   several units of the directory share names none of them (a short name is counted within the
+   unit's province). A name directly followed by a capitalised or upper-case word names another unit
+   of the same kind ("Bưu điện tỉnh Nghệ An", "BƯU ĐIỆN TỈNH NGHỆ AN" are not "Bưu điện tỉnh"), and so
+   does a name followed by a locality ("tỉnh", "thành phố", "huyện", "xã", "phường") and a name other
+   than the unit's own province's ("Sở TTTT tỉnh Nghệ An" is not Thanh Hóa's "Sở TTTT"; "Sở TTTT
+   tỉnh Thanh Hóa" is), unless punctuation stands between them.
 
 Each `Credit` keeps why it was given (`reason`, JSON), so that wrong matches can be studied.
 """
@@ -40,6 +45,7 @@ import unicodedata
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -207,6 +213,9 @@ class Matcher:
             keyword = next((k for k, phrase in rule.keywords if find_phrase(phrase, text) is not None), None)
             if keyword is None:
                 continue
+            # by name only on a watched feed of a unit that is no holder itself: a holder's site writing about
+            # another holder (the post office's news of the newspaper) is not that holder's publishing
+            by_name = rule.watched is not None and source_unit not in holders.values()
             for lead, holder in holders.items():
                 if holder is None:
                     continue  # dissolved: nobody owes it
@@ -214,6 +223,8 @@ class Matcher:
                     via: Via = "own-feed"
                     name = None
                 else:
+                    if not by_name:
+                        continue
                     name = self._named(text, _unique((holder, lead)))
                     if name is None:
                         continue
@@ -236,13 +247,36 @@ class Matcher:
             for name, phrase in self.names.get(unit, ()):
                 at = find_phrase(phrase, text)
                 while at is not None:
-                    after = at + len(phrase)
-                    # "Bưu điện tỉnh Nghệ An": a proper name goes on, so this is another unit of the same kind
-                    if after < len(text) and text.words[after].spaced and text.words[after].raw.istitle():
+                    if self._goes_on(text, at + len(phrase), self.directory.province_of(unit)):
                         at = find_phrase(phrase, text, at + 1)
                         continue
                     return name
         return None
+
+    @staticmethod
+    def _goes_on(text: Words, after: int, province: str | None) -> bool:
+        """Whether the name ending before word `after` goes on into another unit's name: a capitalised or
+        upper-case word ("Bưu điện tỉnh Nghệ An", "BƯU ĐIỆN TỈNH NGHỆ AN"), or a locality word and a name
+        ("Sở TTTT tỉnh Nghệ An") other than the unit's own province's. Punctuation in between ends the name."""
+        spaced = list(takewhile(lambda w: w.spaced, text.words[after:after + 6]))
+        if not spaced:
+            return False
+        if spaced[0].raw[:1].isupper():
+            return True
+        folded = [w.folded for w in spaced]
+        for locality in _LOCALITIES:
+            if folded[:len(locality)] != list(locality):
+                continue
+            rest = spaced[len(locality):]
+            if not rest or not rest[0].raw[:1].isupper():
+                return False  # "tỉnh" then a common word: not a name
+            own = province.split("-") if province else []
+            return not own or [w.folded for w in rest[:len(own)]] != own
+        return False
+
+
+# words that start a locality's name: "tỉnh Nghệ An", "thành phố Vinh", "huyện …", "xã …", "phường …"
+_LOCALITIES = (("tinh",), ("thanh", "pho"), ("huyen",), ("xa",), ("phuong",))
 
 
 def _carries(feed: m.Feed, item: FeedItem) -> bool:

@@ -7,7 +7,9 @@ Pure (no SQL). Messages go through the catalog (Vietnamese by default): a clerk 
   scheme and host in lower case, the default port (80, 443) dropped, the
   fragment (`#…`) dropped, a trailing slash of the path dropped
   (`HTTP://A.vn/x/#top` is `http://a.vn/x`); the query is kept as typed, since
-  it often names the article (`?id=123`).
+  it often names the article (`?id=123`). Two links are the same item (`identity`) also when they
+  differ only by tracking parameters (`utm_*`, `fbclid`, ...: `TRACKING_PARAMS`), as the feed reader
+  counts them.
 - A document is stored with its name stripped, inner runs of whitespace made
   one space, and in Unicode NFC (a name typed with combining accents is the
   same name); two names that are equal after that, ignoring case, are the
@@ -23,7 +25,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..i18n import N_, _
 from .engine import LedgerError
@@ -45,6 +47,13 @@ LIMITS = {
     "label": (200, N_("label")),
 }
 MAX_QUANTITY = 100_000
+# Query parameters that only say where a reader came from: the same article with or without them is one item.
+# The one list: the feed reader's `intake.items.normalise_link` drops the same ones.
+TRACKING_PREFIXES = ("utm_",)
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "zarsrc",
+    "ref_src", "spm", "vn_source", "vn_medium", "vn_campaign",
+})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 # a control character other than a tab or a line break: PostgreSQL refuses NUL in text (and SQLite would keep
@@ -120,6 +129,21 @@ def normal_link(text: str) -> str:
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
+def is_tracking(name: str) -> bool:
+    """A query parameter that only says where a reader came from (utm_*, fbclid, ...)."""
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def without_tracking(query: str) -> str:
+    """A link's query without its tracking parameters; the others kept in their order (as typed if none)."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if not is_tracking(k)]
+    return query if len(kept) == len(pairs) else urlencode(kept)
+
+
 def normal_document(text: str) -> str | None:
     """A document's name as stored: NFC, stripped, one space between words; None when blank."""
     name = " ".join(unicodedata.normalize("NFC", text).split())
@@ -135,9 +159,11 @@ def identity(kind: str, link: str | None, document: str | None,
     normalised here, so an old `https://A.vn/x/` still matches a new `https://a.vn/x`."""
     if link:
         try:
-            return ("link", normal_link(link))
+            normal = normal_link(link)
         except LedgerError:  # an old row stored before links were checked: compare as stored
             return ("link", link.strip())
+        parts = urlsplit(normal)  # the same article read through a tracking link (a feed drops them too)
+        return ("link", urlunsplit(parts._replace(query=without_tracking(parts.query))))
     if kind == "document" and document_sha256:
         return ("upload", document_sha256)
     if kind == "document" and document:
