@@ -1,5 +1,5 @@
 """A loopback web server for the feed tests: each path answers as the test says (a feed with validators,
-an error, a sleep, a drip, an endless body, a redirect), and every request is kept with its headers.
+an error, a sleep, a drip, an endless body, a redirect, a compressed body), and every request is kept with its headers.
 
     with FeedServer() as server:
         server.feed("/rss.xml", RSS, etag='"v1"')
@@ -44,8 +44,9 @@ class FeedServer:
         self.routes[path] = answer
 
     def feed(self, path: str, body: str | bytes, *, content_type: str = RSS_TYPE, etag: str | None = None,
-             last_modified: str | None = None) -> None:
-        """Serve `body` at `path`, answering 304 to a request carrying its validators (either one)."""
+             last_modified: str | None = None, encoding: str | None = None) -> None:
+        """Serve `body` at `path`, answering 304 to a request carrying its validators (either one).
+        `encoding`: the Content-Encoding header, `body` being already encoded so."""
         data = body.encode() if isinstance(body, str) else body
 
         def answer(handler: BaseHTTPRequestHandler) -> None:
@@ -53,7 +54,8 @@ class FeedServer:
                     last_modified and handler.headers.get("If-Modified-Since") == last_modified):
                 send(handler, 304, b"", etag=etag, last_modified=last_modified)
             else:
-                send(handler, 200, data, content_type=content_type, etag=etag, last_modified=last_modified)
+                send(handler, 200, data, content_type=content_type, etag=etag, last_modified=last_modified,
+                     encoding=encoding)
 
         self.route(path, answer)
 
@@ -153,12 +155,14 @@ class FeedServer:
 
 
 def send(handler: BaseHTTPRequestHandler, code: int, body: bytes, *, content_type: str = RSS_TYPE,
-         etag: str | None = None, last_modified: str | None = None, location: str | None = None) -> None:
+         etag: str | None = None, last_modified: str | None = None, location: str | None = None,
+         encoding: str | None = None) -> None:
     handler.send_response(code)
     if code != 304:
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
-    for name, value in (("ETag", etag), ("Last-Modified", last_modified), ("Location", location)):
+    for name, value in (("ETag", etag), ("Last-Modified", last_modified), ("Location", location),
+                        ("Content-Encoding", encoding)):
         if value:
             handler.send_header(name, value)
     handler.end_headers()

@@ -45,10 +45,10 @@ def setup(ledger_url, tmp_path):
         (plans / "units.yaml").write_text(units, encoding="utf-8")
         (plans / "plan.yaml").write_text(plan_yaml(OBLIGATIONS), encoding="utf-8")
         env = {"COMMPLAN_DATABASE_URL": ledger_url, "COMMPLAN_DATA_DIR": str(tmp_path / "data"),
-               "COMMPLAN_NOW": "2026-03-28T10:00:00+07:00"}
+               "COMMPLAN_NOW": "2026-03-28T10:00:00+07:00", "COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS": "true"}
 
-        def commplan(*args: str):
-            return run_cli(*args, env=env)
+        def commplan(*args: str, **more_env: str | None):
+            return run_cli(*args, env={**env, **more_env})
 
         assert commplan("sync", str(plans)).returncode == 0
         yield commplan, str(plans), server
@@ -92,3 +92,13 @@ def test_a_failing_feed_is_reported_and_blocks_nothing(setup):
     run = commplan("feeds", "run", "--plans", plans)
     assert run.returncode == 1
     assert "1 lỗi" in run.stdout and "Minh chứng đã ghi nhận: 1" in run.stdout
+
+
+def test_loopback_feeds_are_refused_unless_the_setting_allows_them(setup):
+    commplan, plans, server = setup
+    run = commplan("feeds", "run", "--plans", plans, COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS=None)
+    assert run.returncode == 1 and "Nguồn tin: 2 (0 đọc được, 0 không có gì mới, 2 lỗi)" in run.stdout
+    assert "địa chỉ nguồn tin dẫn đến một địa chỉ nội bộ (127.0.0.1)" in run.stdout
+    assert server.requests == []  # never connected
+    allowed = commplan("feeds", "run", "--plans", plans, COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS="true")
+    assert allowed.returncode == 0 and "Nguồn tin: 2 (2 đọc được, 0 không có gì mới, 0 lỗi)" in allowed.stdout

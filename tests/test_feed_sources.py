@@ -93,7 +93,8 @@ def test_hourly_runs_fetch_conditionally_and_count_a_failing_feed(ledger):
         urls = [server.url("/xa-b.xml"), server.url("/huyen-a.xml")]
 
         def run(at: dt.datetime) -> dict:
-            results = fetch_all(urls, ledger.feed_source_states(urls), client=client, retries=0)
+            results = fetch_all(urls, ledger.feed_source_states(urls), client=client, retries=0,
+                                allow_private_hosts=True)
             return {url: ledger.record_feed_fetch(url, result, now=at) for url, result in results.items()}
 
         first = run(hours(0))

@@ -301,7 +301,19 @@ def test_commplan_run_replays_a_day_without_sending_then_runs_it_on_its_clock(tm
                                                        "thông báo lên cấp trên")) for line in shown)
 
 
-def test_feeds_flow_records_a_vietnamese_article_once_and_a_dead_feed_shows_in_the_ticks_summary(prefect_api, tmp_path, set_now):
+@pytest.fixture
+def loopback_feeds(monkeypatch):
+    """The feeds flow's setting allowing a loopback feed (read afresh, then forgotten)."""
+    from commplan.settings import get_settings
+
+    monkeypatch.setenv("COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_feeds_flow_records_a_vietnamese_article_once_and_a_dead_feed_shows_in_the_ticks_summary(prefect_api, tmp_path, set_now,
+                                                                                                 loopback_feeds):
     """The hourly `feeds` flow over a loopback RSS feed: the post office's article on Postmart is recorded
     once (source feed), the artifact says so in Vietnamese; a second run (the feed answers 304) adds nothing.
     When the site then fails, the next tick's summary names the feed and the unit that owns it."""

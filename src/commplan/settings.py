@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(default=20, ge=1, le=1000)
     # the ministry's forms are built this many working days before their report's deadline (0: on its day)
     report_lead_workdays: int = 1
+    # Feeds are read from public addresses only (clerks write their addresses, public sites redirect): true
+    # also allows loopback and private networks (10/8, 172.16/12, 192.168/16, fc00::/7), for tests and an
+    # intranet portal. Link-local (the cloud's metadata service), multicast and reserved addresses never.
+    feeds_allow_private_hosts: bool = False
 
     @field_validator("link_secret")
     @classmethod

@@ -34,6 +34,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from ..intake.feed_fetching import fetcher, keep_states
     from ..intake.feed_run import feed_urls, run_feeds
     from ..ledger import LedgerError
+    from ..settings import get_settings
 
     catalog = load_plans(args.plans)
     if catalog is None:
@@ -50,7 +51,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             if not urls:
                 print(_("No unit of the directory has a feed (`feeds:`): nothing to read."))
                 return EXIT_OK
-            fetched = fetcher(ledger, conditional=not dry_run)(urls)
+            fetched = fetcher(ledger, conditional=not dry_run,
+                              allow_private_hosts=get_settings().feeds_allow_private_hosts)(urls)
             report = run_feeds(catalog, ledger, fetched, dry_run=dry_run, holders=set(units), now=now)
             if not dry_run:
                 keep_states(ledger, fetched, now, report.refused_feeds)

@@ -26,11 +26,12 @@ def read_feeds(plans: list[str], database: str | None) -> dict:
     from commplan.intake import feed_report
     from commplan.intake.feed_fetching import fetcher, keep_states
     from commplan.intake.feed_run import feed_urls, run_feeds
+    from commplan.settings import get_settings
 
     catalog = load_catalog(plans)[0]
     now = clock.now()
     with Ledger.open(database) as ledger:
-        fetched = fetcher(ledger)(feed_urls(catalog))
+        fetched = fetcher(ledger, allow_private_hosts=get_settings().feeds_allow_private_hosts)(feed_urls(catalog))
         report = run_feeds(catalog, ledger, fetched, now=now)
         keep_states(ledger, fetched, now, report.refused_feeds)
         names = ledger.unit_names()

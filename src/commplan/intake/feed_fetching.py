@@ -12,12 +12,15 @@ from .fetch import FetchResult
 from .fetch_all import fetch_all
 
 
-def fetcher(ledger: Ledger, *, conditional: bool = True) -> Callable[[list[str]], Mapping[str, FetchResult]]:
+def fetcher(ledger: Ledger, *, conditional: bool = True,
+            allow_private_hosts: bool = False) -> Callable[[list[str]], Mapping[str, FetchResult]]:
     """Fetch with the ledger's validators (`conditional`: a feed unchanged since its last read answers 304);
-    a preview fetches unconditionally, so that it sees every item the feeds hold."""
+    a preview fetches unconditionally, so that it sees every item the feeds hold. `allow_private_hosts`:
+    the setting COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS (loopback and private networks may be read)."""
 
     def fetch(urls: list[str]) -> Mapping[str, FetchResult]:
-        return fetch_all(urls, ledger.feed_source_states(urls) if conditional else None)
+        return fetch_all(urls, ledger.feed_source_states(urls) if conditional else None,
+                         allow_private_hosts=allow_private_hosts)
 
     return fetch
 

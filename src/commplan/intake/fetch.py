@@ -8,7 +8,13 @@ The rules (each checked against a loopback server in tests/test_intake_fetch.py)
   (redirects and body) is checked against the same budget between chunks, so a server that drips its
   body a byte at a time cannot hold a worker: every fetch ends within about 2 × `timeout`.
 - Size: a Content-Length over `max_bytes` is refused before the body is read; otherwise the body is
-  streamed and dropped at the cap (counted after decompression), never read whole.
+  streamed and dropped at the cap, never read whole. The cap counts decompressed bytes, and no step
+  inflates past it: the raw body is decompressed here (`_Inflater`) with zlib's `max_length`, never by
+  httpx, which inflates a whole chunk at once (a 64 KB chunk of a gzip bomb is 64 MB) and decodes
+  stacked encodings. Only identity, one `gzip` or one `deflate` is read; any other Content-Encoding
+  is a failure.
+- Addresses: only public ones, checked at connect time for the first request and every redirect hop
+  (`address_guard`); loopback and private networks only with `allow_private_hosts`.
 - Redirects are followed here, not by the client, up to `max_redirects`; an address visited twice is
   a loop. Both are failures that retrying will not mend.
 - Malformed feeds (feedparser's "bozo"): the items feedparser recovers are kept, with a warning in the
@@ -30,16 +36,20 @@ import datetime as dt
 import io
 import time
 import unicodedata
+import weakref
+import zlib
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
+import httpcore
 import httpx
 
 from .. import __version__
 from ..i18n import _
 from ..ledger import FeedSourceState, FetchStatus
+from .address_guard import GuardedBackend, InternalAddress, allowing_private
 from .html_text import html_to_text
 from .items import FeedItem, normalise_link
 
@@ -50,6 +60,10 @@ MAX_REDIRECTS = 5
 USER_AGENT = f"commplan/{__version__} (RSS/Atom feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")  # feedparser's *_detail.type values
+GZIP, DEFLATE = 16 + zlib.MAX_WBITS, zlib.MAX_WBITS  # zlib's wbits for a gzip and a zlib stream
+ENCODINGS = {"": None, "identity": None, "gzip": GZIP, "x-gzip": GZIP, "deflate": DEFLATE}
+
+_guarded: weakref.WeakSet[httpx.Client] = weakref.WeakSet()  # the clients `new_client` made
 
 
 @dataclass(frozen=True)
@@ -87,17 +101,31 @@ class _Failure(Exception):
 
 
 def new_client(*, connections: int = 8) -> httpx.Client:
-    """A client for fetching feeds: redirects are left to `fetch_feed`, decompression limited to gzip and
-    deflate (what every feed server offers; fewer decoders to trust with a stranger's bytes)."""
-    return httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}, follow_redirects=False,
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-    )
+    """A client for fetching feeds: redirects are left to `fetch_feed`, decompression to `_body` (gzip and
+    deflate offered: what every feed server has; fewer decoders to trust with a stranger's bytes), and
+    every connection to `address_guard` (no proxy from the environment: see there)."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    transport = httpx.HTTPTransport(limits=limits, trust_env=False)
+    # httpx 0.28 takes no network backend: its pool is replaced by the same one with ours (tested through
+    # every loopback test, which pass only if the guard lets them through)
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+        network_backend=GuardedBackend())
+    client = httpx.Client(headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+                          follow_redirects=False, transport=transport, trust_env=False)
+    _guarded.add(client)
+    return client
 
 
 def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.Client, timeout: float = TIMEOUT,
-               max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS) -> FetchResult:
-    """Fetch and read the feed at `url` (see the module's rules); never raises for what a server does."""
+               max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
+               allow_private_hosts: bool = False) -> FetchResult:
+    """Fetch and read the feed at `url` (see the module's rules); never raises for what a server does.
+    `client`: one from `new_client` (the address guard is in it); `allow_private_hosts`: loopback and
+    private networks may be read too (COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS)."""
+    if client not in _guarded:
+        raise ValueError("fetch_feed needs a client from new_client(): it checks the addresses connected to")
     etag = state.etag if state else None
     modified = state.last_modified if state else None
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
@@ -109,9 +137,15 @@ def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.
     try:
         if urlsplit(url).scheme.lower() not in ("http", "https"):
             raise _Failure(_("the feed's address is not an http or https address"), url)
-        return _fetch(url, client.build_request("GET", url, headers=headers, timeout=timeout), client,
-                      etag=etag, modified=modified, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
-                      max_redirects=max_redirects)
+        with allowing_private(allow_private_hosts):
+            return _fetch(url, client.build_request("GET", url, headers=headers, timeout=timeout), client,
+                          etag=etag, modified=modified, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
+                          max_redirects=max_redirects)
+    except InternalAddress as refused:
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, detail=(
+            f"{refused}; COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS=true allows loopback and private networks"),
+            reason=_("the feed's address leads to an internal address ({address}): feeds are read only from "
+                     "public addresses").format(address=refused.address))
     except _Failure as failure:
         return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, reason=failure.reason,
                            detail=failure.detail, transient=failure.transient, http_status=failure.http_status)
@@ -119,9 +153,6 @@ def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.
         return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=True,
                            reason=_("the feed did not answer within {seconds} seconds").format(seconds=_seconds(timeout)),
                            detail=_technical(exc))
-    except httpx.DecodingError as exc:
-        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, detail=_technical(exc),
-                           reason=_("the feed's server sent a compressed body that could not be read"))
     except (httpx.TransportError, httpx.InvalidURL) as exc:  # refused, reset, DNS, a redirect to ftp:, ...
         transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
         return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=transient,
@@ -185,13 +216,61 @@ def _body(response: httpx.Response, *, deadline: float, timeout: float, max_byte
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise _Failure(too_large, f"Content-Length: {declared}")
+    inflater = _Inflater(response.headers.get("content-encoding", ""))
     body = bytearray()
-    for chunk in response.iter_bytes():  # as they arrive: a chunk size would wait for it to fill
-        body += chunk
-        if len(body) > max_bytes:
-            raise _Failure(too_large, f"more than {max_bytes} bytes read")
-        _check_time(deadline, timeout)
+    try:
+        for chunk in response.iter_raw():  # as they arrive (a chunk size would wait for it to fill), undecoded
+            body += inflater.inflate(chunk, max_bytes - len(body) + 1)
+            while len(body) <= max_bytes and inflater.pending:
+                body += inflater.inflate(b"", max_bytes - len(body) + 1)
+            if len(body) > max_bytes:
+                raise _Failure(too_large, f"more than {max_bytes} bytes read")
+            _check_time(deadline, timeout)
+        body += inflater.flush()
+    except zlib.error as exc:
+        raise _Failure(_("the feed's server sent a compressed body that could not be read"),
+                       f"{_technical(exc)} (Content-Encoding: {inflater.encoding})") from None
+    if len(body) > max_bytes:
+        raise _Failure(too_large, f"more than {max_bytes} bytes read")
     return bytes(body)
+
+
+class _Inflater:
+    """The body's one Content-Encoding undone, a bounded piece at a time: `inflate` returns at most `limit`
+    bytes and keeps the input it did not reach (`pending`) for the next call."""
+
+    def __init__(self, encoding: str):
+        self.encoding = encoding.strip().lower()
+        if self.encoding not in ENCODINGS:  # "br", "zstd", "gzip, gzip" (stacked): not offered, not read
+            raise _Failure(_("the feed's server compressed the body in a way that is not accepted ({encoding})").format(
+                encoding=encoding.strip()), f"Content-Encoding: {encoding.strip()}")
+        wbits = ENCODINGS[self.encoding]
+        self._zlib = zlib.decompressobj(wbits=wbits) if wbits is not None else None
+        self._tail = b""
+        self._started = False
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._tail)
+
+    def inflate(self, data: bytes, limit: int) -> bytes:
+        if self._zlib is None:
+            return data
+        data, self._tail = self._tail + data, b""
+        try:
+            out = self._zlib.decompress(data, max_length=limit)
+        except zlib.error:
+            if self._started or self.encoding != "deflate":
+                raise
+            # "deflate" is a zlib stream by the standard, a raw one from some servers (httpx accepts both)
+            self._zlib = zlib.decompressobj(wbits=-zlib.MAX_WBITS)
+            out = self._zlib.decompress(data, max_length=limit)
+        self._started = self._started or bool(data)
+        self._tail = self._zlib.unconsumed_tail
+        return out
+
+    def flush(self) -> bytes:
+        return self._zlib.flush() if self._zlib is not None else b""
 
 
 def _check_time(deadline: float, timeout: float) -> None:

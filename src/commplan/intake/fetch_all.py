@@ -34,10 +34,11 @@ RETRY_DELAY = 5.0  # seconds
 
 def fetch_all(urls: Iterable[str], states: Mapping[str, FeedSourceState] | None = None, *, workers: int = WORKERS,
               timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
-              retries: int = RETRIES, retry_delay: float = RETRY_DELAY,
-              client: httpx.Client | None = None) -> dict[str, FetchResult]:
+              retries: int = RETRIES, retry_delay: float = RETRY_DELAY, client: httpx.Client | None = None,
+              allow_private_hosts: bool = False) -> dict[str, FetchResult]:
     """Each feed's result, by address, in the order given (an address given twice is fetched once).
-    `states`: the ledger's (`Ledger.feed_source_states`), for conditional GETs."""
+    `states`: the ledger's (`Ledger.feed_source_states`), for conditional GETs; `allow_private_hosts`:
+    loopback and private networks may be read too (see `address_guard`)."""
     wanted = list(dict.fromkeys(urls))
     known = states or {}
     if not wanted:
@@ -51,7 +52,7 @@ def fetch_all(urls: Iterable[str], states: Mapping[str, FeedSourceState] | None 
             attempts += 1
             try:
                 result = fetch_feed(url, known.get(url), client=shared, timeout=timeout, max_bytes=max_bytes,
-                                    max_redirects=max_redirects)
+                                    max_redirects=max_redirects, allow_private_hosts=allow_private_hosts)
             except Exception as exc:  # a bug reading one feed must not stop the others
                 log.exception(_("reading the feed %s failed unexpectedly"), url)
                 result = FetchResult(url, FetchStatus.FAILED, reason=_("reading the feed failed unexpectedly"),
