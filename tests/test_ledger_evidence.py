@@ -183,7 +183,7 @@ def test_the_listing_shows_every_item_with_its_withdrawal_and_filters_by_unit_pl
     assert list(document.as_dict()) == [
         "id", "occurrence", "plan", "obligation", "unit", "window_start", "window_end", "kind", "value", "quantity",
         "note", "occurred_at", "source", "recorded_at", "recorded_by", "withdrawn", "withdrawn_at", "withdrawn_by",
-        "withdraw_reason", "document_sha256"]
+        "withdraw_reason", "document_sha256", "match_reason"]
     assert [i.id for i in synced.evidence(units=["ubnd-cap-huyen"])] == [b.evidence_id]  # a group: its members
     assert [i.id for i in synced.evidence(units=["buu-dien"])] == [a.evidence_id]
     assert [i.id for i in synced.evidence(occurrence_id=a.occurrence_id)] == [a.evidence_id]
