@@ -32,13 +32,14 @@ def test_commplan_run_takes_its_flow_from_the_package_and_flows_are_entry_points
 
 
 def test_the_schedules_are_declared_once_and_prefect_yaml_agrees():
-    from commplan.flows.deployments import MONTHLY, TICK, TZ, WEEKLY, deployments
+    from commplan.flows.deployments import FEEDS, MONTHLY, TICK, TZ, WEEKLY, deployments
 
     declared = yaml.safe_load((REPO / "deployments" / "prefect.yaml").read_text(encoding="utf-8"))
     in_yaml = {d["name"]: (d["schedules"][0]["cron"], d["schedules"][0]["timezone"]) for d in declared["deployments"]}
     served = {d.name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone)
               for d in deployments(str(PLANS))}
-    assert in_yaml == served == {"tick": (TICK, TZ), "weekly": (WEEKLY, TZ), "monthly": (MONTHLY, TZ)}
+    assert in_yaml == served == {"tick": (TICK, TZ), "weekly": (WEEKLY, TZ), "monthly": (MONTHLY, TZ),
+                                 "feeds": (FEEDS, TZ)}
     assert TZ == "Asia/Ho_Chi_Minh" and TICK == "0 6-21 * * *"
     (tick,) = [d for d in deployments(str(PLANS)) if d.name == "tick"]
     assert tick.parameters == {"plans": [str(PLANS)]}
