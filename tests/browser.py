@@ -33,6 +33,7 @@ from conftest import PLANS, REPO
 
 if TYPE_CHECKING:  # selenium is imported when a browser starts, not by every test run that imports this
     from selenium.webdriver.chrome.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 CHROMIUM = Path(os.environ.get("COMMPLAN_CHROMIUM") or "/usr/bin/chromium")
 CHROMEDRIVER = Path(os.environ.get("COMMPLAN_CHROMEDRIVER") or "/usr/bin/chromedriver")
@@ -94,6 +95,17 @@ def start_browser() -> WebDriver:
     use_size(driver, DESKTOP)
     return driver
 
+
+
+def wait_for_next_page(driver: WebDriver, page: WebElement, timeout: float = 15) -> None:
+    """Wait until `page` (the old document's <html>) is gone after a submit. While Chromium swaps the
+    document, asking about the old node can fail with "Node with given id does not belong to the
+    document" (a WebDriverException, not a stale reference): that means "not yet", so ask again."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, timeout, ignored_exceptions=(WebDriverException,)).until(staleness_of(page))
 
 def use_size(driver: WebDriver, size: tuple[int, int], *, mobile: bool | None = None) -> None:
     """Show pages at `size` CSS pixels. Headless chromium keeps a window at least 500 px wide, so the

@@ -9,11 +9,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser import DESKTOP, PHONE, SECRET, foreign_requests, png_size, screenshot, use_size
+from browser import DESKTOP, PHONE, SECRET, foreign_requests, png_size, screenshot, use_size, wait_for_next_page
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from commplan.ledger import Ledger, Status
 from commplan.links import report_link
@@ -29,7 +27,7 @@ def click_and_wait(browser, button: WebElement) -> None:
     """Submit a form and wait for the next page: a click returns before the browser has navigated."""
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+    wait_for_next_page(browser, page)
 
 
 def coordinator(database_url: str) -> None:

@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from browser import PHONE, SECRET, foreign_requests, screenshot, use_size
+from browser import PHONE, SECRET, foreign_requests, screenshot, use_size, wait_for_next_page
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from commplan.ledger import Ledger
 from commplan.links import report_link
@@ -37,7 +35,7 @@ def click_and_wait(browser, button: WebElement) -> None:
     """Submit a form and wait for the next page: a click returns before the browser has navigated."""
     page = browser.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+    wait_for_next_page(browser, page)
 
 
 # each test uses its own duty: a server (and its ledger) is shared by the module's tests

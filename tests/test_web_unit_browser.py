@@ -5,7 +5,7 @@ Thanh Hóa reads as the Vietnamese not-found page, exactly like a unit that does
 from __future__ import annotations
 
 import pytest
-from browser import PHONE, foreign_requests, screenshot, use_size
+from browser import PHONE, foreign_requests, screenshot, use_size, wait_for_next_page
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -81,7 +81,7 @@ def test_a_coordinator_excuses_an_overdue_occurrence_of_their_province(web_serve
     browser.find_element(By.ID, "mien-reason").send_keys("Bão số 5 <b>gây mất điện</b>")
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "form.excuse button[type=submit]").click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(page))
+    wait_for_next_page(browser, page)
     assert browser.current_url == web_server.url(f"/ky/{overdue.id}?xong=mien")
     assert browser.find_element(By.CSS_SELECTOR, "[role=status]").text == "Đã miễn nhiệm vụ kỳ này."
     facts = browser.find_element(By.CSS_SELECTOR, ".facts").text
