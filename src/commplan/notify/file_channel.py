@@ -25,14 +25,17 @@ class FileChannel:
         self.quiet_hours = quiet_hours  # the quiet hours of the channel it stands in for
 
     def send(self, delivery: Claimed) -> str | None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not self.path.exists():  # it holds addresses and report links: readable by its owner only
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        record = {
+        self.append({
             "delivery": delivery.id, "channel": self.name, "to": delivery.address, "recipient": delivery.recipient,
             "subject": delivery.subject, "text": text_of(delivery, self.name),
             "written_at": clock.now().isoformat(),
-        }
+        })
+        return f"file:{delivery.id}"
+
+    def append(self, record: dict) -> None:
+        """One JSON line at the end of the file (the reminders' messages and the built reports' mail)."""
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():  # it holds addresses and report links: readable by its owner only
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         with self.path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return f"file:{delivery.id}"

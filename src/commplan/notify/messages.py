@@ -20,7 +20,7 @@ SMS_LIMIT = 160
 TEXT_LIMIT = 2000  # a Zalo OA text message
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Whitespace is written explicitly in the templates ({%- -%}), so that plain text keeps its lines.
-_ENV = Environment(
+TEMPLATES = Environment(
     loader=PackageLoader("commplan.notify", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
     undefined=StrictUndefined,
@@ -32,7 +32,7 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-_ENV.filters["sentence"] = sentence
+TEMPLATES.filters["sentence"] = sentence
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
     ]
     context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender, "more": 0,
                "by_email": full_list_by_email}
-    html = _ENV.get_template("reminder.html.j2").render(context).strip()
+    html = TEMPLATES.get_template("reminder.html.j2").render(context).strip()
     text = _text(context)
     if len(rows) == 1:
         subject = f"[Nhắc việc] {sentence(rows[0]['headline'])}: {rows[0]['title']}"
@@ -142,7 +142,7 @@ def _text(context: dict) -> str:
     order: the indicators listed (the last first; then only their count), then the latest items of a long
     digest, said as how many more there are (the email lists everything)."""
     rows = context["items"]
-    template = _ENV.get_template("reminder.txt.j2")
+    template = TEMPLATES.get_template("reminder.txt.j2")
     text = ""
     most = max(len(r["indicators"]) for r in rows)
     tries = [(len(rows), listed) for listed in range(most, -1, -1)] + [(shown, 0) for shown in range(len(rows) - 1, 0, -1)]

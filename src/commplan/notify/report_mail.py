@@ -11,7 +11,6 @@ neither (a shared PostgreSQL ledger and no SMTP URL) the mail waits, counted in 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import mimetypes
 import os
 import socket
@@ -21,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import apprise
 from apprise.attachment.memory import AttachMemory
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .. import clock
 from ..i18n import _
@@ -30,6 +28,7 @@ from ..ledger.report_builds import ClaimedMail, ReportBuild
 from ..settings import Settings
 from .email import EmailChannel
 from .file_channel import FileChannel
+from .messages import TEMPLATES
 from .setup import configured_channels
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -39,8 +38,6 @@ FILE_KINDS = {".xlsx": "Bảng tính Excel", ".csv": "Tệp CSV", ".html": "Tran
 MEDIA_TYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".csv": "text/csv",
                ".html": "text/html", ".png": "image/png"}
 ATTACHED = (".xlsx", ".png")  # the files a reader opens; the HTML and CSV stay one click away on the dashboard
-_ENV = Environment(loader=PackageLoader("commplan.notify", "templates"), autoescape=select_autoescape(["html.j2"]),
-                   undefined=StrictUndefined)
 
 
 @dataclass
@@ -61,7 +58,7 @@ def compose(build: ReportBuild, *, recipient_name: str, public_url: str | None) 
     """The subject and the HTML body of one build's mail."""
     files = [{"name": f.name, "kind": FILE_KINDS.get(Path(f.name).suffix.lower(), f.name),
               "attached": f in attached_files(build)} for f in build.files]
-    body = _ENV.get_template("report_mail.html.j2").render(
+    body = TEMPLATES.get_template("report_mail.html.j2").render(
         recipient=recipient_name, title=build.title, summary=build.summary, files=files,
         as_of=f"{build.as_of.astimezone(VN):%H:%M %d/%m/%Y}",
         dashboard=f"{public_url.rstrip('/')}/tong-quan" if public_url else None)
@@ -160,15 +157,9 @@ class ReportMailer:
 
     def _write(self, mail: ClaimedMail, subject: str, body: str, files: list[tuple[str, bytes, str]]) -> None:
         assert isinstance(self.channel, FileChannel)
-        path = self.channel.path
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not path.exists():  # addresses: readable by its owner only, like the reminders' lines
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        record = {"report_mail": mail.id, "channel": "email", "to": mail.address, "recipient": mail.recipient,
-                  "subject": subject, "html": body, "attachments": [found[0] for found in files],
-                  "written_at": clock.now().isoformat()}
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.channel.append({"report_mail": mail.id, "channel": "email", "to": mail.address, "recipient": mail.recipient,
+                             "subject": subject, "html": body, "attachments": [found[0] for found in files],
+                             "written_at": clock.now().isoformat()})
 
 
 def send_report_mails(ledger: Ledger, settings: Settings, *, now: dt.datetime | None = None) -> ReportMailResult:
