@@ -50,6 +50,7 @@ from . import (
     tokens,
     triage,
     users,
+    zalo_followers,
 )
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
@@ -1589,6 +1590,38 @@ class Ledger:
         with self.transaction() as connection:
             records.audit(connection, actor=actor, action="replay" if replay else "tick", subject="tick",
                           details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
+
+    # ------------------------------------------------------------ Zalo OA followers (see `zalo_followers`)
+
+    def link_zalo_follower(self, user_id: str, unit: str, contact_key: str, *, now: dt.datetime | None = None) -> None:
+        """Link a follower to one contact of `unit` (it sent that contact's signed code): replaces an
+        earlier link of the follower or of the contact, and counts as following."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            self._check_unit(connection, unit)
+            zalo_followers.link(connection, user_id, unit, contact_key, moment)
+            records.audit(connection, actor=f"zalo:{user_id}", action="zalo-follower",
+                          subject=f"unit/{unit}", details={"contact": contact_key}, at=moment)
+
+    def set_zalo_following(self, user_id: str, following: bool, *, now: dt.datetime | None = None) -> bool:
+        """A linked follower followed the OA again (True) or unfollowed it (False: no reminders go there);
+        False when the user is linked to no contact."""
+        with self.transaction() as connection:
+            return zalo_followers.set_following(connection, user_id, following, now or utc_now())
+
+    def zalo_follower(self, user_id: str) -> zalo_followers.Follower | None:
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.follower(connection, user_id)
+
+    def following_zalo(self) -> dict[tuple[str, str], str]:
+        """(unit, contact key) -> Zalo user id of every linked follower still following the OA."""
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.following(connection)
+
+    def last_delivery(self, recipient: str, addresses: Collection[str]) -> zalo_followers.LastDelivery | None:
+        """The last reminder message sent to `recipient` at one of a contact's `addresses`, with its occurrences."""
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.last_delivery(connection, recipient, addresses)
 
     def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str],
                  province: str | None = None, *, by_province: bool = True) -> tuple[list[str], dict]:

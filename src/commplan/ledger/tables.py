@@ -681,3 +681,16 @@ class InboundMessageRow(SQLModel, table=True):
     seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     outcome: str | None = Field(default=None, sa_column=Column(String(40)))  # recorded | triage | refused | …
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+class ZaloFollowerRow(SQLModel, table=True):
+    """A Zalo OA follower linked to one contact of a unit (the contact sent the OA its signed code), beside
+    the directory's own `zalo:` ids: the OA route of reminders uses it where the YAML gives none."""
+
+    __tablename__ = "zalo_follower"
+    __table_args__ = (UniqueConstraint("unit_id", "contact_key", name="uq_zalo_follower_contact"),)
+
+    user_id: str = Field(sa_column=Column(String(64), primary_key=True))  # the follower's id for this OA
+    unit_id: str = Field(sa_column=Column(String(100), nullable=False))
+    contact_key: str = Field(sa_column=Column(Text, nullable=False))  # notify.addresses.contact_key
+    linked_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    unfollowed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # set: no reminders there
