@@ -377,3 +377,30 @@ def test_the_first_reminder_email_offers_the_zalo_code_and_the_next_does_not(sit
     notifier.run(later)
     [*_, second] = [m for m in lines(out) if m["to"] == CLERK.email]
     assert second["delivery"] != first["delivery"] and "Nhận nhắc việc qua Zalo" not in second["text"]
+
+
+def test_a_file_address_inside_the_network_is_not_fetched(site):
+    """The download goes through the feeds' address guard: an event naming an internal address (a
+    forged one would not be signed, but Zalo's own could be redirected) stores nothing."""
+    site.client.app.state.settings = site.client.app.state.settings.model_copy(update={"feeds_allow_private_hosts": False})
+    url = site.zalo.file_url("bao-cao.pdf", PDF)  # on 127.0.0.1
+    site.post("user_send_file", XA_B, msg_id="zalo-msg-ssrf", attachments=[
+        {"type": "file", "payload": {"url": url, "name": "bao-cao.pdf"}}])
+    assert site.evidence("ubnd-xa-b") == [] and not site.zalo.requests_for_files
+    assert site.ledger.inbound_outcome("zalo", "zalo-msg-ssrf")[0] == "download-failed"
+    assert site.replies(XA_B) == ["Không nhận được tệp: vui lòng gửi lại."]
+
+
+def test_a_number_from_another_unit_assigns_nothing_of_this_one(site):
+    site.post("user_send_link", OFFICER, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/9"}}])
+    [waiting] = site.ledger.triage_items(units=["ubnd-xa-a"])
+    site.post("user_send_text", XA_B, text="1")  # xã B's officer has no question open
+    assert site.ledger.triage_item(waiting.id).open and site.evidence() == [] and site.evidence("ubnd-xa-b") == []
+
+
+def test_an_unknown_senders_file_is_not_downloaded(site):
+    url = site.zalo.file_url("la.pdf", PDF)
+    site.post("user_send_file", STRANGER, attachments=[{"type": "file", "payload": {"url": url, "name": "la.pdf"}}])
+    [item] = site.ledger.triage_items(units=[], include_unowned=True)
+    assert (item.why, item.link, item.document_sha256) == ("unknown-sender", url, None)
+    assert site.zalo.requests_for_files == [] and site.evidence() == []

@@ -71,6 +71,7 @@ class ZaloFake:
         self.app_id, self.secret_key = app_id, secret_key
         self.oa_secret_key, self.oa_id = oa_secret_key, oa_id  # the webhook's signing key: the OA's, not the app's
         self.files: dict[str, bytes] = {}  # name -> content, served at {base}/files/NAME
+        self.requests_for_files: list[str] = []  # names asked for, in order
         self._msg_ids = itertools.count(1)
         self.access_tokens: dict[str, float] = {access_token: time.time() + TOKEN_LIFETIME}  # token -> expiry
         self.access_token, self.refresh_token = access_token, refresh_token  # the newest pair
@@ -264,6 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         name = urlsplit(self.path).path.removeprefix("/files/")
+        self.fake.requests_for_files.append(name)
         data = self.fake.files.get(name)
         self.send_response(200 if data is not None else 404)
         self.send_header("Content-Length", str(len(data or b"")))

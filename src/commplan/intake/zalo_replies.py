@@ -3,7 +3,8 @@ OA answers (Vietnamese, Vietnam time).
 
 - **Who.** The sender's Zalo user id is a contact of a unit: the directory's `zalo:` id, else a follower
   linked in the ledger (`Ledger.zalo_follower`). An id that is neither never reaches the ledger: the
-  message waits in triage (why "unknown-sender", no unit: the administrators see it).
+  message waits in triage (why "unknown-sender", no unit: the administrators see it), a file as its Zalo
+  address, never downloaded (a stranger cannot fill the disk).
 - **Linking.** A message carrying a contact's signed code (`links.follow_code`, offered as "Nhận nhắc
   việc qua Zalo" on the report page) links the sender to that contact: its reminders then come by the
   OA. A forged or damaged code links nothing.
@@ -107,8 +108,8 @@ class ZaloReplies:
         if code is not None:
             return self.link(event.user_id, code, now)
         sender = self.sender(event.user_id)
-        if sender is None:
-            evidence = self.evidence(event)
+        if sender is None:  # a stranger's file is not downloaded (no one may fill the disk): its address waits
+            evidence = self.evidence(event, download=False)
             self._triage(event, "unknown-sender", None, evidence, (), {"why": "unknown-sender"}, now)
             return Outcome("triage", _("This Zalo account is not linked to a unit yet: send the code shown on your "
                                        "unit's report page. A coordinator will look at this message."), "unknown-sender")
@@ -154,9 +155,12 @@ class ZaloReplies:
 
     # ------------------------------------------------------------ what
 
-    def evidence(self, event: ZaloEvent) -> Evidence | None:
-        """The item a message carries (see the module's notes); DownloadFailed when its file cannot be had."""
+    def evidence(self, event: ZaloEvent, *, download: bool = True) -> Evidence | None:
+        """The item a message carries (see the module's notes); DownloadFailed when its file cannot be had.
+        Without `download`, a file is its Zalo address (a link)."""
         for attachment in event.attachments:
+            if attachment.type in ("image", "file") and attachment.url and not download:
+                return Evidence("link", link=attachment.url, document=attachment.name)
             if attachment.type in ("image", "file") and attachment.url:
                 data = self.download(attachment.url)
                 name = attachment.name or _("Zalo photo {id}").format(id=event.event_id[-12:])
