@@ -6,8 +6,9 @@ once: `Ledger.claim_inbound("email", Message-ID)` refuses one already seen (a se
 a message without a Message-ID is named by the SHA-256 of its bytes. Attachments are stored
 (`Ledger.store_document`: PDF, Office documents and images by their first bytes, size-capped); what is
 refused is noted, never fatal. Each item recorded keeps why (`match_reason`: "reply to delivery N,
-Message-ID …"). Recording is itself idempotent (an occurrence has a link or a document once), so a crash
-between the claim and the end costs at most the unrecorded rest of that one message, never a double count.
+Message-ID …"). A message claimed but never finished (a crash in between: no outcome noted) is taken in
+again; recording is itself idempotent (an occurrence has a link or a document once, a triage item is
+added once), so that never counts anything twice.
 """
 
 from __future__ import annotations
@@ -77,8 +78,11 @@ def take_in(raw: bytes, ledger: Ledger, catalog: Catalog, *, received_at: dt.dat
     ident = external_id(mail, raw)
     outcome = MailOutcome(external_id=ident, sender=mail.sender, outcome="nothing")
     if not ledger.claim_inbound(SOURCE, ident, received_at=received_at, now=now):
-        outcome.outcome = "already"
-        return outcome
+        seen = ledger.inbound_outcome(SOURCE, ident)
+        if seen is None or seen[0] is not None:
+            outcome.outcome = "already"
+            return outcome
+        # claimed but never finished (a crash in between): taken in again, which records nothing twice
     found = ledger.reply_thread(mail.replied_to, as_of=now)
     thread, duties = found if found is not None else (None, [])
     verdict = judge(mail, catalog, thread.recipient if thread else None, duties)

@@ -57,9 +57,11 @@ def subject_words(subject: str) -> str:
     return _PREFIX.sub("", subject)
 
 
-def pick(catalog: Catalog, duties: Sequence[OccurrenceStatus], text: str) -> tuple[OccurrenceStatus | None, str | None]:
-    """The one duty of a digest the text names (by a `match:` keyword or the title), with what named it."""
-    said = words(text)
+def pick(catalog: Catalog, duties: Sequence[OccurrenceStatus],
+         texts: Sequence[str]) -> tuple[OccurrenceStatus | None, str | None]:
+    """The one duty of a digest the texts name (by a `match:` keyword or the title), with what named it. Each
+    text is read apart: an accented subject does not make an unaccented reply compare by tone marks."""
+    said = [words(text) for text in texts]
     named: dict[int, tuple[OccurrenceStatus, str]] = {}
     for duty in duties:
         plan = catalog.plans.get(duty.plan)
@@ -69,7 +71,7 @@ def pick(catalog: Catalog, duties: Sequence[OccurrenceStatus], text: str) -> tup
             obligation = None
         phrases = [*(obligation.match.keywords if obligation and obligation.match else ()), duty.title]
         for phrase in phrases:
-            if find_phrase(words(phrase), said) is not None:
+            if any(find_phrase(words(phrase), text) is not None for text in said):
                 named.setdefault(duty.id, (duty, phrase))
                 break
     if len(named) == 1:
@@ -91,7 +93,7 @@ def judge(mail: InboundMail, catalog: Catalog, thread_unit: str | None, duties: 
         return Verdict(why="no-open-duty", unit_id=thread_unit, candidates=tuple(d.id for d in duties))
     if len(still_open) == 1:
         return Verdict(targets=(still_open[0],), unit_id=thread_unit)
-    chosen, keyword = pick(catalog, still_open, f"{subject_words(mail.subject)}\n{mail.text}")
+    chosen, keyword = pick(catalog, still_open, (subject_words(mail.subject), mail.text))
     if chosen is None:
         return Verdict(why="ambiguous", unit_id=thread_unit, candidates=tuple(d.id for d in still_open))
     return Verdict(targets=(chosen,), unit_id=thread_unit, keyword=keyword)

@@ -153,11 +153,13 @@ def html_reply_text(html: str) -> str:
 
 def _parts(message: Message) -> Iterator[Message]:
     """Every leaf part, never entering an attached message (a forwarded mail's files are not this reply's)."""
+    if message.get_content_maintype() == "message":
+        return
     if message.is_multipart():
         for part in message.get_payload():
             if isinstance(part, Message):
                 yield from _parts(part)
-    elif message.get_content_type() != "message/rfc822":
+    else:
         yield message
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from .. import clock
 from ..i18n import _
 from ..ledger import Ledger
+from ..ledger.triage import WHY
 from ..plan import Catalog
 from .mail_intake import MailOutcome, take_in
 from .mail_settings import MailInSettings
@@ -39,7 +40,8 @@ def summary_lines(outcomes: Iterable[MailOutcome], too_large: int = 0) -> list[s
         if o.outcome == "recorded":
             lines.append(_("{sender}: {count} item(s) recorded").format(sender=o.sender or "?", count=len(o.recorded)))
         elif o.outcome == "triage":
-            lines.append(_("{sender}: to triage ({why})").format(sender=o.sender or "?", why=o.why or "?"))
+            why = _(WHY[o.why]) if o.why in WHY else (o.why or "?")
+            lines.append(_("{sender}: to triage ({why})").format(sender=o.sender or "?", why=why))
         for refused in o.refused:
             lines.append(_("{sender}: not taken: {what}").format(sender=o.sender or "?", what=refused))
     count = {k: sum(o.outcome == k for o in outcomes) for k in ("recorded", "triage", "already", "nothing")}

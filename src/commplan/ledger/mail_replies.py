@@ -40,7 +40,7 @@ def thread_of(connection: Connection, message_ids: Sequence[str]) -> Thread | No
     wanted = [m for m in dict.fromkeys(message_ids) if m][:50]  # a long References chain: the newest matter
     if not wanted:
         return None
-    found: dict[str, int] = {str(row[0]): int(row[1]) for row in connection.execute(
+    found: dict[str, int] = {str(row[0]): int(row[1] or 0) for row in connection.execute(
         select(col(t.DeliveryRow.message_id), col(t.DeliveryRow.id))
         .where(col(t.DeliveryRow.message_id).in_(wanted), col(t.DeliveryRow.channel) == "email")
     ).all()}
