@@ -33,7 +33,7 @@ from commplan import clock
 from commplan.intake.imap_poll import PollReport, poll, watch
 from commplan.intake.mail_parse import html_reply_text
 from commplan.intake.mail_run import handler
-from commplan.intake.mail_settings import ImapTarget, MailInSettings
+from commplan.intake.mail_settings import ImapTarget, MailInSettings, imap_target
 from commplan.intake.smtp_inbound import controller
 from commplan.notify.notifier import Notifier
 from commplan.notify.setup import configured_channels
@@ -262,3 +262,118 @@ def test_the_inbound_smtp_service_takes_replies_and_refuses_oversize(ledger, cat
     duty = occurrence_of(ledger, "buu-dien")
     assert sorted(i.kind for i in ledger.evidence(occurrence_id=duty.id)) == ["document", "link"]
     assert duty.status is Status.DONE_ON_TIME
+
+
+def test_forged_threads_pasted_report_links_and_other_files_never_count(ledger, catalog, reminders, clock_at):
+    """A reply naming the right delivery with a guessed token answers no reminder; our own report link pasted
+    into a reply is not evidence (COMMPLAN_PUBLIC_URL); a file that is no PDF, Office document or image is
+    not stored."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    delivery = next(d for d in ledger.deliveries() if d["address"] == "bd@example.gov.vn")
+    clock_at("2022-03-10T10:00")
+    settings = MailInSettings(mail_in_listen="127.0.0.1:2525")
+    handle = handler(ledger, catalog, settings, public_url=PUBLIC)
+
+    forged = EmailMessage()
+    forged["From"], forged["Subject"] = "bd@example.gov.vn", "Re: [Nhắc việc]"
+    forged["Message-ID"] = make_msgid(domain="attacker.example")
+    forged["In-Reply-To"] = f"<commplan.{delivery['id']}.{'0' * 32}@example.gov.vn>"  # the id is public, the token not
+    forged.set_content(f"Xong: {ARTICLE}")
+    outcome = handle(forged.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:00"))
+    assert (outcome.outcome, outcome.why) == ("triage", "no-match") and ledger.evidence() == []
+
+    report_link = next(line.split()[-1] for line in html_reply_text(
+        original.get_body(preferencelist=("html",)).get_content()).splitlines() if PUBLIC in line)
+    message = email.message_from_bytes(reply(original, sender="bd@example.gov.vn",
+                                             text=f"Báo cáo ở đây: {report_link}\nBài: {ARTICLE}"),
+                                       policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(b"<html><script>alert(1)</script></html>", maintype="text", subtype="html",
+                           filename="bao-cao.html")
+    outcome = handle(message.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:05"))
+    assert outcome.outcome == "recorded" and len(outcome.refused) == 1 and "bao-cao.html" in outcome.refused[0]
+    assert [(i.kind, i.link) for i in ledger.evidence()] == [("link", ARTICLE)]
+
+
+def test_a_wrong_password_and_an_oversize_message(ledger, catalog, imap, plans, ledger_url, clock_at):
+    from commplan.intake.imap_poll import MailboxError
+
+    clock_at("2022-03-10T10:00")
+    wrong = imap.url().replace(imap.password, "sai-mat-khau-9")
+    result = run_cli("mail-in", "poll", "--plans", str(plans), "--database", ledger_url,
+                     env={"COMMPLAN_IMAP_URL": wrong, "COMMPLAN_NOW": "2022-03-10T10:00:00+07:00"})
+    assert result.returncode == 1 and "sai-mat-khau-9" not in result.stdout + result.stderr
+    assert "không đọc được hộp thư" in result.stderr
+    with pytest.raises(MailboxError) as refused:
+        poll(imap_target(wrong), handler(ledger, catalog, MailInSettings()), max_bytes=10**6, now=clock.now)
+    assert "sai-mat-khau-9" not in str(refused.value)
+
+    big = EmailMessage()
+    big["From"], big["Subject"], big["Message-ID"] = "bd@example.gov.vn", "Bản lớn", "<big@x>"
+    big.set_content("x")
+    big.add_attachment(PDF + b" " * 1_200_000, maintype="application", subtype="pdf", filename="lon.pdf")
+    deliver(imap, big.as_bytes(policy=email.policy.SMTP), at("2022-03-10T09:00"))
+    settings = MailInSettings(imap_url=SecretStr(imap.url()), mail_in_max_mb=1)
+    assert settings.imap is not None
+    report = poll(settings.imap, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
+    assert (report.too_large, report.outcomes) == (1, [])
+    assert poll(settings.imap, handler(ledger, catalog, settings), max_bytes=settings.max_bytes,
+                now=clock.now).too_large == 0  # flagged \Seen: not read again
+
+
+def _wait_for_line(stream, wanted: str, timeout: float = 30) -> list[str]:
+    """Lines read from a child's output until one contains `wanted` (a thread reads, so a silent child cannot
+    hang the test)."""
+    lines: list[str] = []
+    found = threading.Event()
+
+    def read() -> None:
+        for line in stream:
+            lines.append(line)
+            if wanted in line:
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    assert found.wait(timeout), "".join(lines)
+    return lines
+
+
+@pytest.mark.parametrize("action", ["serve", "watch"])
+def test_commplan_mail_in_serve_and_watch_run_until_stopped(ledger, catalog, reminders, imap, plans, ledger_url,
+                                                            tmp_path, action):
+    """The long-running commands as processes: a reply arrives (over SMTP, or in the mailbox while `watch`
+    idles), is recorded and said on the output; SIGTERM stops them cleanly."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    original, _raw = reminders["vtp@example.gov.vn"]
+    port = free_port()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("COMMPLAN_")},
+           "COMMPLAN_DATA_DIR": str(tmp_path / "data"), "COMMPLAN_NOW": "2022-03-10T10:00:00+07:00",
+           "COMMPLAN_MAIL_IN_LISTEN": f"127.0.0.1:{port}", "COMMPLAN_IMAP_URL": imap.url()}
+    child = subprocess.Popen([sys.executable, "-m", "commplan", "mail-in", action, "--plans", str(plans),
+                              "--database", ledger_url], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True, encoding="utf-8")
+    try:
+        assert child.stdout is not None
+        lines = _wait_for_line(child.stdout, "Ctrl-C")
+        answer = reply(original, sender="vtp@example.gov.vn", text=f"Đã đăng: {ARTICLE}")
+        if action == "serve":
+            with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+                client.sendmail("vtp@example.gov.vn", ["nhacviec@example.gov.vn"], answer)
+        else:
+            time.sleep(1)
+            deliver(imap, answer, at("2022-03-10T10:00"))
+        deadline = time.monotonic() + 30
+        while not any("vtp@example.gov.vn" in line for line in lines) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=20) == 0, "".join(lines)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    output = "".join(lines)
+    assert "vtp@example.gov.vn: đã ghi nhận 1 minh chứng" in output and imap.password not in output
+    assert [i.link for i in ledger.evidence()] == [ARTICLE]
