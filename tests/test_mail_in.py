@@ -377,3 +377,47 @@ def test_commplan_mail_in_serve_and_watch_run_until_stopped(ledger, catalog, rem
     output = "".join(lines)
     assert "vtp@example.gov.vn: đã ghi nhận 1 minh chứng" in output and imap.password not in output
     assert [i.link for i in ledger.evidence()] == [ARTICLE]
+
+
+DIGEST_PLAN = PLAN + (
+    "\n- id: tin-chuyen-doi-so\n  title: Tin bài về chuyển đổi số\n  lead: [buu-dien]\n  every: week\n"
+    "  from: 2022-03-07\n  until: 2022-04-03\n  due: {weekday: thu, time: \"14:00\"}\n  match: [chuyển đổi số]\n"
+    "  reminders: {before: [1d], on_due: true, overdue_every: 2d, escalate_after: 5d}\n")
+
+
+def test_a_reply_to_a_digest_goes_to_the_duty_it_names_or_waits(ledger, write_plan, smtp, tmp_path, clock_at):
+    """The post office's reminder lists two duties: a reply naming one by its `match:` keyword records there;
+    a reply naming neither waits in triage, even with one duty left open."""
+    from conftest import UNITS_YAML
+
+    from commplan.plan import load_catalog
+
+    write_plan(DIGEST_PLAN)
+    (tmp_path / "units.yaml").write_text(UNITS_YAML.replace(
+        "  - id: buu-dien\n    name: Bưu điện tỉnh Thử Nghiệm\n  - id: viettel-post\n    name: Chi nhánh Viettel Post tỉnh Thử Nghiệm\n",
+        CONTACTS.lstrip("\n")), encoding="utf-8")
+    catalog = load_catalog([tmp_path])[0]
+    port, inbox = smtp
+    settings = Settings(data_dir=tmp_path / "data", smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn")
+    prepared(ledger, catalog, clock_at, "2022-03-10T09:00")
+    Notifier(ledger, catalog, configured_channels(settings)).run(at("2022-03-10T09:00"))
+    (original,) = [message for rcpt, message in inbox.messages if rcpt == ["bd@example.gov.vn"]]
+    assert str(original["Subject"]) == "[Nhắc việc] 2 nhiệm vụ cần chú ý"
+    handle = handler(ledger, catalog, MailInSettings())
+    clock_at("2022-03-10T10:00")
+
+    named = handle(reply(original, sender="bd@example.gov.vn", text=f"Tin bài về chuyển đổi số đã đăng: {ARTICLE}"),
+                   at("2022-03-10T10:00"))
+    assert named.outcome == "recorded"
+    (item,) = ledger.evidence()
+    assert (item.obligation, item.unit, item.link) == ("tin-chuyen-doi-so", "buu-dien", ARTICLE)
+    assert json.loads(item.match_reason or "{}")["keyword"] == "chuyển đổi số"
+
+    unclear = handle(reply(original, sender="bd@example.gov.vn", text="Đã xong: https://buudien.vn/bai-2"),
+                     at("2022-03-10T10:05"))
+    assert (unclear.outcome, unclear.why) == ("triage", "ambiguous") and len(ledger.evidence()) == 1
+    (waiting,) = ledger.triage_items(units=["buu-dien"], include_unowned=False)
+    duties = {s.obligation: s.id for s in ledger.statuses(as_of=clock.now()) if s.unit == "buu-dien"
+              and s.window_start == dt.date(2022, 3, 7)}
+    # offered: the duty still open (the other was done by the first reply; it may yet be about that one)
+    assert waiting.candidates == (duties["bao-cao-tuan"],) and waiting.link == "https://buudien.vn/bai-2"

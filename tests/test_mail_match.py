@@ -73,11 +73,20 @@ def test_a_digest_reply_naming_none_or_both_is_ambiguous(catalog):
 
 
 def test_only_open_or_overdue_duties_take_evidence(catalog):
-    done = [duty(1, "tin-chuyen-doi-so", "Tin", Status.DONE_ON_TIME), duty(2, "bao-cao-thang", "Báo cáo", Status.OVERDUE)]
-    assert [d.id for d in judge(mail("x"), catalog, "so-tttt", done).targets] == [2]
+    assert [d.id for d in judge(mail("x"), catalog, "so-tttt", [duty(2, "bao-cao-thang", "Báo cáo tháng",
+                                                                     Status.OVERDUE)]).targets] == [2]
     closed = [duty(1, "tin-chuyen-doi-so", "Tin", Status.EXCUSED)]
     verdict = judge(mail("x"), catalog, "so-tttt", closed)
     assert verdict.why == "no-open-duty" and verdict.candidates == (1,) and verdict.unit_id == "so-tttt"
+    # a digest whose one duty was done since: a reply naming neither is still ambiguous (it may be about the
+    # one just done), a reply naming the done one finds no open duty
+    digest = [duty(1, "tin-chuyen-doi-so", "Tin bài về chuyển đổi số", Status.DONE_ON_TIME),
+              duty(2, "bao-cao-thang", "Báo cáo tháng", Status.OVERDUE)]
+    unnamed = judge(mail("Thêm một bài: https://a.vn/y"), catalog, "so-tttt", digest)
+    assert (unnamed.targets, unnamed.why, unnamed.candidates) == ((), "ambiguous", (2,))
+    named = judge(mail("Thêm tin chuyển đổi số"), catalog, "so-tttt", digest)
+    assert (named.targets, named.why, named.candidates) == ((), "no-open-duty", (1,))
+    assert [d.id for d in judge(mail("Báo cáo tháng"), catalog, "so-tttt", digest).targets] == [2]
 
 
 def test_a_sender_who_is_not_a_contact_of_the_thread_unit_goes_to_triage(catalog):

@@ -2,10 +2,11 @@
 
 A reply counts only when it answers one of our reminder emails (its In-Reply-To / References name the
 delivery's own Message-ID, `Ledger.reply_thread`) and comes from a contact email of the unit the reminder
-went to (the directory's `contacts`). Then its links and attachments go to the reminder's duties that are
+went to (the directory's `contacts`). Then its links and attachments go to the reminder's duty if it is
 still open or overdue. A digest names several duties: the reply picks one by an obligation's `match:`
 keywords or its title, found in the subject or the reply's own words (`intake.matching.find_phrase`:
-whole words, accents compared as written); more than one, or none, is ambiguous. Anything else is
+whole words, accents compared as written); more than one, or none, is ambiguous, even when only one of
+them is still open (the reply may be about one done meanwhile). Anything else is
 triage, never the ledger: an unknown sender, no thread, no open duty, an ambiguous digest.
 """
 
@@ -88,12 +89,16 @@ def judge(mail: InboundMail, catalog: Catalog, thread_unit: str | None, duties: 
         return Verdict(why=why, unit_id=senders[0] if len(senders) == 1 else None)
     if thread_unit not in senders:
         return Verdict(why="unknown-sender", unit_id=thread_unit, candidates=tuple(d.id for d in duties))
-    still_open = [d for d in duties if d.status in OPEN]
-    if not still_open:
-        return Verdict(why="no-open-duty", unit_id=thread_unit, candidates=tuple(d.id for d in duties))
-    if len(still_open) == 1:
-        return Verdict(targets=(still_open[0],), unit_id=thread_unit)
-    chosen, keyword = pick(catalog, still_open, (subject_words(mail.subject), mail.text))
+    still_open = tuple(d.id for d in duties if d.status in OPEN)
+    if len(duties) <= 1:
+        if not still_open:
+            return Verdict(why="no-open-duty", unit_id=thread_unit, candidates=tuple(d.id for d in duties))
+        return Verdict(targets=tuple(duties), unit_id=thread_unit)
+    # a digest: the reply must name its duty, even when only one is still open (it may be about one just done)
+    chosen, keyword = pick(catalog, duties, (subject_words(mail.subject), mail.text))
     if chosen is None:
-        return Verdict(why="ambiguous", unit_id=thread_unit, candidates=tuple(d.id for d in still_open))
+        return Verdict(why="ambiguous" if still_open else "no-open-duty", unit_id=thread_unit,
+                       candidates=still_open or tuple(d.id for d in duties))
+    if chosen.id not in still_open:
+        return Verdict(why="no-open-duty", unit_id=thread_unit, candidates=(chosen.id,), keyword=keyword)
     return Verdict(targets=(chosen,), unit_id=thread_unit, keyword=keyword)
