@@ -85,7 +85,7 @@ def test_a_document_counts_once_per_name_whatever_the_spacing_case_or_unicode_fo
         (EvidenceInput(kind="link", link=" "), "đường dẫn trống"),
         (EvidenceInput(kind="count", quantity=100_001), "số lần phải là số nguyên từ 1 đến 100.000, không phải 100001"),
         (EvidenceInput(kind="count", quantity=True), "không phải True"),
-        (EvidenceInput(kind="count", source="zalo"), "nguồn không hợp lệ 'zalo'"),
+        (EvidenceInput(kind="count", source="fax"), "nguồn không hợp lệ 'fax'"),
     ],
 )
 def test_every_text_has_a_limit_and_blank_items_are_refused(item, message):
