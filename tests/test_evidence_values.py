@@ -106,7 +106,7 @@ def test_every_kind_and_source_has_its_vietnamese_label_and_the_command_line_off
     from commplan.cli import build_parser
 
     assert set(KINDS) == {"link", "document", "count"}
-    assert set(SOURCES) == {"manual", "web", "feed", "import", "api"}
+    assert set(SOURCES) == {"manual", "web", "feed", "import", "api", "zalo", "email"}
     assert all(label and label == label.strip() for label in [*KINDS.values(), *SOURCES.values()])
     commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     record = commands.choices["record"]

@@ -364,3 +364,52 @@ def test_feeds_flow_records_a_vietnamese_article_once_and_a_dead_feed_shows_in_t
     assert (item.unit, item.obligation, item.source) == ("buu-dien", "tin-san", "feed")
     assert item.link is not None and item.link.endswith("/tin/postmart.html")  # utm_source dropped
     assert item.note == "Bưu điện đưa nông sản lên sàn Postmart"
+
+
+def test_mail_in_flow_reads_the_mailbox_once_and_does_nothing_without_it(prefect_api, tmp_path, set_now, monkeypatch):
+    """The `mail-in` flow (every 5 minutes) over a real IMAP mailbox (dovecot): a stranger's message goes to
+    triage, a second run reads nothing; without COMMPLAN_IMAP_URL the flow says so and reads nothing."""
+    from email.message import EmailMessage
+
+    from conftest import UNITS_YAML, plan_yaml, weekly_report
+    from imap_server import dovecot
+    from imapclient import IMAPClient
+
+    from commplan.flows.mail_in import mail_in
+    from commplan.ledger import Ledger
+    from commplan.plan import load_catalog
+    from commplan.settings import get_settings
+
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    (plans / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    (plans / "plan.yaml").write_text(plan_yaml(weekly_report()), encoding="utf-8")
+    database = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    set_now(dt.datetime(2022, 3, 10, 10, 0, tzinfo=VN))
+    with Ledger(database) as ledger:
+        ledger.sync(load_catalog([plans])[0])
+    monkeypatch.delenv("COMMPLAN_IMAP_URL", raising=False)
+    get_settings.cache_clear()
+    assert mail_in(plans=[str(plans)], database=database)["configured"] is False
+    with dovecot() as server:
+        message = EmailMessage()
+        message["From"], message["Subject"], message["Message-ID"] = "someone@gmail.com", "Bài viết", "<m1@gmail.com>"
+        message.set_content("https://baothanhhoa.vn/bai-1.html")
+        client = IMAPClient(server.host, port=server.port, ssl=False)
+        client.login(server.user, server.password)
+        client.append("INBOX", message.as_bytes(), msg_time=dt.datetime(2022, 3, 10, 9, 0, tzinfo=VN))
+        monkeypatch.setenv("COMMPLAN_IMAP_URL", server.url())
+        try:
+            first = mail_in(plans=[str(plans)], database=database)
+            second = mail_in(plans=[str(plans)], database=database)
+            client.select_folder("INBOX")
+            flags = client.get_flags(client.search(["ALL"]))
+        finally:
+            client.logout()
+            get_settings.cache_clear()
+    assert (first["configured"], first["triage"], first["recorded"]) == (True, 1, 0)
+    assert (second["triage"], second["already"]) == (0, 0) and all(b"\\Seen" in f for f in flags.values())
+    with Ledger(database) as ledger:
+        (item,) = ledger.triage_items(units=None, include_unowned=True)
+        assert (item.why, item.sender, item.unit_id) == ("unknown-sender", "someone@gmail.com", None)
+        assert ledger.evidence() == []

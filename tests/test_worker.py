@@ -16,6 +16,7 @@ from conftest import PLANS, REPO
 def test_commplan_run_takes_its_flow_from_the_package_and_flows_are_entry_points():
     from commplan.cli import run as cli_run
     from commplan.flows.compliance_report import compliance_report
+    from commplan.flows.mail_in import mail_in
     from commplan.flows.tick import tick
 
     source = inspect.getsource(cli_run)
@@ -23,7 +24,8 @@ def test_commplan_run_takes_its_flow_from_the_package_and_flows_are_entry_points
     assert "from ..flows.tick import tick" in source
     # the entry points prefect.yaml names are the package's flows, not copies of them
     for path, name, flow in (("flows/tick.py", "tick", tick),
-                             ("flows/compliance_report.py", "compliance_report", compliance_report)):
+                             ("flows/compliance_report.py", "compliance_report", compliance_report),
+                             ("flows/mail_in.py", "mail_in", mail_in)):
         spec = importlib.util.spec_from_file_location(f"entry_{name}", REPO / path)
         assert spec is not None and spec.loader is not None, path
         module = importlib.util.module_from_spec(spec)
@@ -32,14 +34,14 @@ def test_commplan_run_takes_its_flow_from_the_package_and_flows_are_entry_points
 
 
 def test_the_schedules_are_declared_once_and_prefect_yaml_agrees():
-    from commplan.flows.deployments import FEEDS, MONTHLY, TICK, TZ, WEEKLY, deployments
+    from commplan.flows.deployments import FEEDS, MAIL_IN, MONTHLY, TICK, TZ, WEEKLY, deployments
 
     declared = yaml.safe_load((REPO / "deployments" / "prefect.yaml").read_text(encoding="utf-8"))
     in_yaml = {d["name"]: (d["schedules"][0]["cron"], d["schedules"][0]["timezone"]) for d in declared["deployments"]}
     served = {d.name: (d.schedules[0].schedule.cron, d.schedules[0].schedule.timezone)
               for d in deployments(str(PLANS))}
     assert in_yaml == served == {"tick": (TICK, TZ), "weekly": (WEEKLY, TZ), "monthly": (MONTHLY, TZ),
-                                 "feeds": (FEEDS, TZ)}
+                                 "feeds": (FEEDS, TZ), "mail-in": (MAIL_IN, TZ)}
     assert TZ == "Asia/Ho_Chi_Minh" and TICK == "0 6-21 * * *"
     (tick,) = [d for d in deployments(str(PLANS)) if d.name == "tick"]
     assert tick.parameters == {"plans": [str(PLANS)]}

@@ -19,6 +19,7 @@ from . import (
     feeds,
     figures,
     links,
+    mail_in,
     plans,
     reminders,
     report,
@@ -34,7 +35,7 @@ from . import (
 from .arguments import EXIT_OK, EXIT_USAGE, fail
 
 # the order of `commplan --help`
-MODULES = (plans, sync, evidence, feeds, figures, spend, status, report, reminders, calendar, units, users, links, data, run,
+MODULES = (plans, sync, evidence, feeds, mail_in, figures, spend, status, report, reminders, calendar, units, users, links, data, run,
            worker, serve)
 
 

@@ -37,7 +37,7 @@ def register(sub: Subparsers) -> None:
     what.add_argument("--document", metavar="NAME", help=_("the name of a document, e.g. its number"))
     what.add_argument("--count", type=positive_type, metavar="N", help=_("a number of times done"))
     record.add_argument("--note", help=_("a note kept with the evidence"))
-    record.add_argument("--source", choices=("manual", "web", "feed", "import", "api"), default="manual",
+    record.add_argument("--source", choices=("manual", "web", "feed", "import", "api", "zalo", "email"), default="manual",
                         help=_("where it came from (default manual)"))
     ledger_options(record, actor=True)
     record.set_defaults(handler=cmd_record)

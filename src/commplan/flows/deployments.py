@@ -14,15 +14,18 @@ MONTHLY = "30 7 20 * *"  # the 20th at 07:30, ahead of the reports due on the 25
 # hourly at :45, day and night (sites publish at any hour): an article is in the ledger before the next
 # tick decides whom to remind
 FEEDS = "45 * * * *"
+# every 5 minutes, day and night: a reply is evidence within minutes (when COMMPLAN_IMAP_URL is set)
+MAIL_IN = "*/5 * * * *"
 
 
 def deployments(plans: str = "plans/") -> list:
-    """The tick, the weekly and the monthly report, and the feeds (each on `plans`), as Prefect's `serve`
-    takes them."""
+    """The tick, the weekly and the monthly report, the feeds and the mailbox (each on `plans`), as Prefect's
+    `serve` takes them."""
     from prefect.schedules import Cron
 
     from .compliance_report import compliance_report
     from .feeds import feeds
+    from .mail_in import mail_in
     from .tick import tick
 
     return [
@@ -34,4 +37,6 @@ def deployments(plans: str = "plans/") -> list:
                                         parameters={"period": "monthly", "plans": [plans]}),
         feeds.to_deployment(name="feeds", schedules=[Cron(FEEDS, timezone=TZ)], concurrency_limit=1,
                             parameters={"plans": [plans]}),
+        mail_in.to_deployment(name="mail-in", schedules=[Cron(MAIL_IN, timezone=TZ)], concurrency_limit=1,
+                              parameters={"plans": [plans]}),
     ]

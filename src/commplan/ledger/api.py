@@ -40,6 +40,7 @@ from . import (
     feed_state,
     figures,
     idempotency,
+    mail_replies,
     outbox,
     overdue,
     records,
@@ -1554,6 +1555,25 @@ class Ledger:
         with self.transaction() as connection:
             return outbox.recover_stale(connection, current, idempotent, now=now or current, same_day=same_day,
                                         lease=lease, windows=None if windows is None else list(windows))
+
+    def stamp_message_id(self, delivery_id: int, message_id: str) -> str:
+        """The Message-ID an email delivery goes out with: `message_id` on its first send, the stored one on a
+        retry (see `mail_replies`)."""
+        with self.transaction() as connection:
+            return mail_replies.stamp(connection, delivery_id, message_id)
+
+    def reply_thread(self, message_ids: Sequence[str], *, as_of: dt.datetime | None = None
+                     ) -> tuple[mail_replies.Thread, list[OccurrenceStatus]] | None:
+        """The reminder email a reply answers (the first of `message_ids` naming one: In-Reply-To first, then
+        References from the newest) and the status of the occurrences its recipient holds; None if none."""
+        moment = as_of or utc_now()
+        with self.transaction(read_only=True) as connection:
+            thread = mail_replies.thread_of(connection, message_ids)
+            if thread is None:
+                return None
+            statuses = self._status_rows(connection, moment, where="o.id IN :ids",
+                                         params={"ids": list(thread.occurrence_ids)}) if thread.occurrence_ids else []
+        return thread, statuses
 
     def delivery_problems(self, since: dt.datetime, until: dt.datetime) -> list[dict]:
         with self.transaction(read_only=True) as connection:

@@ -79,6 +79,7 @@ class NewDelivery(Envelope):
 class Claimed(Envelope):
     id: int
     attempts: int
+    message_id: str | None = None  # an email's own Message-ID, once stamped (`Ledger.stamp_message_id`)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -317,7 +317,8 @@ class DeliveryRow(SQLModel, table=True):
     """One message to one address on one channel: the outbox row a sender claims, then confirms."""
 
     __tablename__ = "delivery"
-    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),
+                      Index("ux_delivery_message_id", "message_id", unique=True))
 
     id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
     recipient: str = Field(sa_column=Column(String(100), nullable=False))
@@ -346,6 +347,9 @@ class DeliveryRow(SQLModel, table=True):
     closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # became failed or unknown
     # when a phone message may go out (its items' quiet hours, e.g. "07:30:00-20:00:00 workdays:plan-id"); NULL: any time
     send_window: str | None = Field(default=None, sa_column=Column(Text))
+    # an email's own Message-ID (`notify.email.message_id`), set just before its first send: what a reply's
+    # In-Reply-To / References name (`mail_replies.thread_of`)
+    message_id: str | None = Field(default=None, sa_column=Column(String(250)))
 
 
 class DeliveryItemRow(SQLModel, table=True):

@@ -5,6 +5,14 @@ recipient and a header carrying our delivery id are added per message. apprise
 reports failure as False, without saying why: it is treated as temporary
 (network, server down), so the outbox retries with its backoff.
 
+Each reminder email carries our own Message-ID, `<commplan.{delivery id}.{128 random bits}@{sender's
+domain}>`, stored on the delivery before it goes out (`Notifier._stamped`), so that a reply's
+In-Reply-To / References names its delivery (`intake.mail_match`), and nobody can forge a reply to a
+delivery without having received it. apprise (2.x, `plugins/email/base.py`) always sets `Message-ID`
+itself, after the headers of the URL (`+Header=value`): a `+Message-ID=` header would make two. So
+while our send runs, apprise's `make_msgid` answers ours (`_own_message_id`, a ContextVar: concurrent
+sends in other threads keep their own), and exactly one Message-ID goes out (a test checks it).
+
 A delivery's iCalendar text (`attachment`) goes along as `nhac-viec.ics`, an
 in-memory apprise attachment. apprise sets only the bare MIME type on the
 part: no `charset=` or `method=` parameter can be added (its attachment type
@@ -14,7 +22,12 @@ check refuses them), so clients offer the file for import, never as an invite.
 from __future__ import annotations
 
 import mimetypes
-from urllib.parse import quote, urlsplit, urlunsplit
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from email.utils import parseaddr
+from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 
 import apprise
 from apprise.attachment.memory import AttachMemory
@@ -39,6 +52,35 @@ def calendar_attachment(text: str) -> AttachMemory:
     return AttachMemory(content=text.encode("utf-8"), name=ICS_NAME, mimetype=ICS_TYPE)
 
 
+_OWN_ID: ContextVar[str | None] = ContextVar("commplan_message_id", default=None)
+_HOOKED: list[bool] = []
+
+
+def _hook_apprise() -> None:
+    """Once per process: apprise's email plugin takes its Message-ID from `_OWN_ID` when one is set."""
+    if _HOOKED:
+        return
+    from apprise.plugins.email import base
+
+    original = base.make_msgid
+
+    def make_msgid(idstring: str | None = None, domain: str | None = None) -> str:
+        return _OWN_ID.get() or original(idstring, domain)
+
+    base.make_msgid = make_msgid
+    _HOOKED.append(True)
+
+
+@contextmanager
+def _own_message_id(message_id: str) -> Iterator[None]:
+    _hook_apprise()
+    token = _OWN_ID.set(message_id)
+    try:
+        yield
+    finally:
+        _OWN_ID.reset(token)
+
+
 def checked_url(smtp_url: str) -> str:
     parts = urlsplit(smtp_url)
     if parts.scheme not in ("mailto", "mailtos"):
@@ -55,6 +97,12 @@ class EmailChannel:
 
     def __init__(self, smtp_url: str):
         self.parts = urlsplit(checked_url(smtp_url))
+        sender = parseaddr(parse_qs(self.parts.query).get("from", [""])[0])[1]
+        self.domain = sender.rpartition("@")[2] or "commplan.invalid"
+
+    def message_id_for(self, delivery: Claimed) -> str:
+        """A new Message-ID for this delivery: unguessable, so a reply naming it comes from its recipient."""
+        return f"<commplan.{delivery.id}.{secrets.token_hex(16)}@{self.domain}>"
 
     def url_for(self, delivery: Claimed) -> str:
         return self.url_to(delivery.address, "X-Commplan-Delivery", delivery.id)
@@ -67,12 +115,15 @@ class EmailChannel:
     def send(self, delivery: Claimed) -> str | None:
         if "@" not in delivery.address:
             raise PermanentError(_("'{address}' is not an email address").format(address=delivery.address))
-        sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh"))
+        # async_mode off: apprise sends in this thread, where `_own_message_id` holds
+        sender = apprise.Apprise(asset=apprise.AppriseAsset(timezone="Asia/Ho_Chi_Minh", async_mode=False))
         if not sender.add(self.url_for(delivery)):
             raise PermanentError(_("the SMTP URL is not valid for apprise"))
         attach = [calendar_attachment(delivery.attachment)] if delivery.attachment else None
-        if not sender.notify(title=delivery.subject, body=delivery.body_html, body_format=apprise.NotifyFormat.HTML,
-                             attach=attach):
+        with _own_message_id(delivery.message_id or self.message_id_for(delivery)):
+            sent = sender.notify(title=delivery.subject, body=delivery.body_html,
+                                 body_format=apprise.NotifyFormat.HTML, attach=attach)
+        if not sent:
             raise TemporaryError(_("the SMTP server did not accept the message"))
         return f"email:{delivery.id}"
 

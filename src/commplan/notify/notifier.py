@@ -290,6 +290,7 @@ class Notifier:
         try:
             if channel is None:
                 raise PermanentError(gettext("channel '{channel}' is not configured").format(channel=delivery.channel))
+            delivery = self._stamped(channel, delivery)
             outcome = {"outcome": "sent", "external_id": channel.send(delivery)}
             report.sent += 1
         except PermanentError as error:  # Unreachable included: the next address of the chain, if any
@@ -305,6 +306,14 @@ class Notifier:
             outcome = {"outcome": "retry", "error": str(error) if isinstance(error, TemporaryError) else repr(error)}
             report.retried += 1
         self.ledger.confirm_delivery(delivery.id, self.worker, now=now, **outcome)
+
+    def _stamped(self, channel: Channel, delivery: Claimed) -> Claimed:
+        """The delivery with the Message-ID it goes out with, for a channel that names its messages (email):
+        stored before the send, so that a reply finds it; a retry keeps the first one."""
+        name = getattr(channel, "message_id_for", None)
+        if name is None or delivery.message_id is not None:
+            return delivery
+        return replace(delivery, message_id=self.ledger.stamp_message_id(delivery.id, name(delivery)))
 
     def _settle_unknown(self, channel: Channel, delivery: Claimed, error: Exception, report: SendReport) -> dict:
         """A send whose answer was lost. Where the provider de-duplicates by our key, ask again at once

@@ -1,0 +1,129 @@
+"""The reminder mailbox read over IMAP (`imapclient`): unseen messages taken in, then flagged \\Seen.
+
+`poll` reads once (the `mail-in` flow every 5 minutes, `commplan mail-in poll`); `watch` stays connected
+and, where the server supports IDLE (RFC 2177), wakes as soon as a message arrives (re-issuing IDLE
+every 25 minutes, under the 29 the RFC allows), else polls every `interval` seconds. Messages are fetched
+with BODY.PEEK[] (reading does not mark them) and flagged \\Seen only once taken in, so a crash leaves
+them for the next poll; the ledger's claim by Message-ID keeps a second reading from counting twice.
+A message larger than the cap is flagged \\Seen unread and reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from ..i18n import _
+from .mail_intake import MailOutcome
+from .mail_settings import ImapTarget
+
+Handle = Callable[[bytes, dt.datetime], MailOutcome]
+SEEN = b"\\Seen"
+IDLE_RENEW = 25 * 60
+BATCH = 20
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be read (refused login, no TLS to a remote host, a network fault): one line, no secret."""
+
+
+@dataclass
+class PollReport:
+    outcomes: list[MailOutcome] = field(default_factory=list)
+    too_large: int = 0
+
+    def count(self, outcome: str) -> int:
+        return sum(o.outcome == outcome for o in self.outcomes)
+
+
+def connect(target: ImapTarget, *, timeout: float = 30) -> IMAPClient:
+    """A logged-in connection with the folder selected. Plain IMAP goes over STARTTLS when offered; a
+    password is never sent in clear to a host other than loopback."""
+    try:
+        client = IMAPClient(target.host, port=target.port, ssl=target.tls, timeout=timeout,
+                            ssl_context=ssl.create_default_context() if target.tls else None)
+        client.normalise_times = False  # aware INTERNALDATEs
+        if not target.tls:
+            if client.has_capability("STARTTLS"):
+                client.starttls(ssl.create_default_context())
+            elif not target.loopback:
+                client.logout()
+                raise MailboxError(_("the IMAP server {host} offers no TLS: use imaps://").format(host=target.host))
+        client.login(target.user, target.password)
+        client.select_folder(target.folder)
+    except MailboxError:
+        raise
+    except (IMAPClientError, OSError) as error:
+        raise MailboxError(_("cannot read the mailbox {mailbox}: {error}").format(
+            mailbox=str(target), error=str(error).replace(target.password, "***"))) from None
+    return client
+
+
+def _received(value: object, now: dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return now
+
+
+def drain(client: IMAPClient, handle: Handle, *, max_bytes: int, now: Callable[[], dt.datetime]) -> PollReport:
+    """Take in every unseen message of the selected folder."""
+    report = PollReport()
+    uids = sorted(client.search(["UNSEEN"]))
+    for start in range(0, len(uids), BATCH):
+        chunk = uids[start:start + BATCH]
+        sizes = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
+        for uid in chunk:
+            info = sizes.get(uid, {})
+            if int(info.get(b"RFC822.SIZE", 0)) > max_bytes:
+                report.too_large += 1
+            else:
+                body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
+                if body:
+                    report.outcomes.append(handle(bytes(body), _received(info.get(b"INTERNALDATE"), now())))
+            client.add_flags([uid], [SEEN])
+    return report
+
+
+def poll(target: ImapTarget, handle: Handle, *, max_bytes: int, now: Callable[[], dt.datetime]) -> PollReport:
+    client = connect(target)
+    try:
+        return drain(client, handle, max_bytes=max_bytes, now=now)
+    finally:
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()
+
+
+def watch(target: ImapTarget, handle: Handle, *, max_bytes: int, now: Callable[[], dt.datetime],
+          stop: threading.Event, interval: float = 60, on_report: Callable[[PollReport], None] | None = None,
+          check_every: float = 1.0) -> None:
+    """Take in what is unseen, then wait for more (IDLE, or every `interval` s) until `stop` is set."""
+    client = connect(target)
+    try:
+        idle = client.has_capability("IDLE")
+        while not stop.is_set():
+            report = drain(client, handle, max_bytes=max_bytes, now=now)
+            if on_report is not None and (report.outcomes or report.too_large):
+                on_report(report)
+            if not idle:
+                stop.wait(interval)
+                continue
+            client.idle()
+            started = dt.datetime.now(dt.UTC)
+            try:
+                while not stop.is_set():
+                    if client.idle_check(timeout=check_every):  # EXISTS, RECENT, FETCH: something moved
+                        break
+                    if (dt.datetime.now(dt.UTC) - started).total_seconds() > IDLE_RENEW:
+                        break
+            finally:
+                client.idle_done()
+    finally:
+        with contextlib.suppress(IMAPClientError, OSError):
+            client.logout()

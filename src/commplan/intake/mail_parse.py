@@ -1,0 +1,210 @@
+"""An inbound email read for what a reply says: who sent it, which message it answers, its own words
+(quoted history and signature cut off), the links in them and its attachments.
+
+Only the reply's own words count: a reply quoting our reminder quotes our report link, and that must not
+become evidence. Cut off are lines starting with ">", everything from an attribution line ("On … wrote:",
+Gmail's Vietnamese "Vào … đã viết:", possibly wrapped onto two lines), from Outlook's
+"-----Original Message-----" (or "-----Thư gốc-----"), from a "From:/Từ:" header block (two or more
+header lines of the quoted message) or a line of underscores, and from the signature delimiter "-- ".
+An HTML-only reply is read without its <blockquote>s and the quote containers of Gmail, Thunderbird
+and Outlook; link targets (href) are kept beside their text.
+
+No kept library covers this in Vietnamese (mail-parser-reply knows a dozen languages, not Vietnamese),
+so it is this small function, tested on each client's form (tests/test_mail_parse.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage, Message
+from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
+
+_ATTRIBUTION_START = re.compile(r"^\s*(on|vào|le|am)\b", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(r"(wrote|đã viết|viết|a écrit|schrieb)\s*:\s*$", re.IGNORECASE)
+_ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|thư gốc|tin nhắn gốc|forwarded message|thư chuyển tiếp)\s*-{2,}",
+                       re.IGNORECASE)
+_HEADER_FROM = re.compile(r"^\s*\*?(from|từ)\s*:", re.IGNORECASE)
+_HEADER_OTHER = re.compile(r"^\s*\*?(sent|date|to|cc|subject|đã gửi|ngày|gửi|đến|tới|chủ đề|tiêu đề)\s*:", re.IGNORECASE)
+_UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
+_LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}>»\u201d\u2019"
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str | None
+    data: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    message_id: str | None  # as written, with its angle brackets
+    replied_to: tuple[str, ...]  # In-Reply-To, then References from the newest: the message it answers first
+    sender: str  # the From address, lower case ("" when there is none)
+    subject: str
+    sent_at: dt.datetime | None  # the Date header (the sender's clock: shown, never trusted for deadlines)
+    text: str  # the reply's own words
+    links: tuple[str, ...]  # http(s) links in those words, in order, each once
+    attachments: tuple[Attachment, ...]
+
+
+def reply_text(text: str) -> str:
+    """The reply's own lines: quoted history and signature removed (see the module's docstring)."""
+    lines = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept: list[str] = []
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.rstrip() in ("--", "-- ") or line == "-- ":
+            break
+        if _ORIGINAL.match(line) or _UNDERSCORES.match(line):
+            break
+        if _ATTRIBUTION_START.match(line) and (_ATTRIBUTION_END.search(line)
+                                               or _ATTRIBUTION_END.search(f"{line} {following}")):
+            break
+        if _ATTRIBUTION_END.search(line) and ("@" in line or re.search(r"\d", line)):
+            break  # "Nguyễn Văn A <a@x.vn> đã viết:" without the leading "On/Vào"
+        if _HEADER_FROM.match(line) and any(_HEADER_OTHER.match(next_line) for next_line in lines[index + 1:index + 5]):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def links_in(text: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for match in _LINK.finditer(text):
+        link = match.group(0).rstrip(_TRAILING)
+        if link not in found:
+            found.append(link)
+    return tuple(found)
+
+
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_BLOCKS = frozenset({"p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr"})
+_QUOTE_CLASSES = ("gmail_quote", "moz-cite-prefix", "gmail_signature", "moz-signature", "yahoo_quoted")
+_OUTLOOK_IDS = ("divrplyfwdmsg", "appendonsend")  # everything after them is the quoted message
+
+
+class _ReplyHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0  # open elements since a quote started
+        self.hidden = 0
+        self.ended = False
+        self.hrefs: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.ended:
+            return
+        values = {k: (v or "") for k, v in attrs}
+        if self.skipping:
+            self.skipping += tag not in _VOID
+            return
+        if values.get("id", "").lower() in _OUTLOOK_IDS:
+            self.ended = True
+            return
+        if tag == "blockquote" or any(c in values.get("class", "").split() for c in _QUOTE_CLASSES):
+            self.skipping = 1
+            return
+        if tag in ("script", "style", "head", "title"):
+            self.hidden += 1
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "a":
+            self.hrefs.append(values.get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.ended:
+            return
+        if self.skipping:
+            self.skipping -= tag not in _VOID
+            return
+        if tag in ("script", "style", "head", "title"):
+            self.hidden = max(0, self.hidden - 1)
+        if tag in _BLOCKS:
+            self.parts.append("\n")
+        if tag == "a" and self.hrefs:
+            href = self.hrefs.pop()
+            if href and href.lower().startswith(("http://", "https://")):
+                self.parts.append(f" {href} ")
+
+    def handle_data(self, data: str) -> None:
+        if not (self.ended or self.skipping or self.hidden):
+            self.parts.append(data)
+
+
+def html_reply_text(html: str) -> str:
+    parser = _ReplyHtml()
+    parser.feed(html)
+    parser.close()
+    return re.sub(r"[ \t]+", " ", "".join(parser.parts))
+
+
+def _parts(message: Message) -> Iterator[Message]:
+    """Every leaf part, never entering an attached message (a forwarded mail's files are not this reply's)."""
+    if message.get_content_maintype() == "message":
+        return
+    if message.is_multipart():
+        for part in message.get_payload():
+            if isinstance(part, Message):
+                yield from _parts(part)
+    else:
+        yield message
+
+
+def _attachments(message: EmailMessage, body: Message | None) -> tuple[Attachment, ...]:
+    found = []
+    for part in _parts(message):
+        if part is body:
+            continue
+        disposition = part.get_content_disposition()
+        name = part.get_filename()
+        if disposition != "attachment" and not (name and part.get_content_maintype() != "text"):
+            continue
+        data = part.get_payload(decode=True)
+        if isinstance(data, bytes) and data:
+            found.append(Attachment(name=name, data=data, content_type=part.get_content_type()))
+    return tuple(found)
+
+
+def _ids(value: object) -> list[str]:
+    return _MESSAGE_ID.findall(str(value or ""))
+
+
+def parse(raw: bytes) -> InboundMail:
+    """The reply in `raw` (RFC 5322 bytes)."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)  # the default policy's message class
+    replied = _ids(message.get("In-Reply-To")) + list(reversed(_ids(message.get("References"))))
+    senders = getaddresses([str(message.get("From", ""))])
+    sender = senders[0][1].strip().lower() if senders else ""
+    try:
+        sent_at = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
+    except (TypeError, ValueError):
+        sent_at = None
+    body = message.get_body(preferencelist=("plain", "html"))
+    text = ""
+    if body is not None:
+        try:
+            content = body.get_content()
+        except (LookupError, ValueError):  # an unknown charset: its bytes as well as they read
+            payload = body.get_payload(decode=True)
+            content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        text = reply_text(html_reply_text(content) if body.get_content_subtype() == "html" else content)
+    own_ids = _ids(message.get("Message-ID"))
+    return InboundMail(
+        message_id=own_ids[0] if own_ids else None, replied_to=tuple(dict.fromkeys(replied)), sender=sender,
+        subject=unicodedata.normalize("NFC", str(message.get("Subject", ""))).strip(), sent_at=sent_at, text=text,
+        links=links_in(text), attachments=_attachments(message, body),
+    )

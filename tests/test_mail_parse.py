@@ -1,0 +1,93 @@
+"""Reading a reply: its own words only (each mail client's quoted history and the signature cut off), the
+links in them, its attachments, and the messages it answers."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from commplan.intake.mail_parse import html_reply_text, links_in, parse, reply_text
+
+REPORT = "https://nhacviec.example.gov.vn/r/abc123"
+ARTICLE = "https://baothanhhoa.vn/chuyen-doi-so/bai-viet-123.html"
+
+
+@pytest.mark.parametrize("body", [
+    # Gmail in Vietnamese
+    (f"Đã đăng: {ARTICLE}\n\nVào Th 5, 10 thg 3, 2022 vào lúc 15:00 Nhắc việc <nhacviec@example.gov.vn> đã viết:\n"
+    f"> Báo cáo tuần: {REPORT}\n"),
+    # Gmail in English, the attribution wrapped onto two lines
+    (f"Đã đăng: {ARTICLE}\n\nOn Thu, Mar 10, 2022 at 3:00 PM Nhắc việc <nhacviec@example.gov.vn>\nwrote:\n\n"
+    f"Báo cáo tuần: {REPORT}\n"),
+    # Outlook with its separator
+    f"Đã đăng: {ARTICLE}\n\n-----Original Message-----\nFrom: Nhắc việc\nSent: Thursday\n\n{REPORT}\n",
+    # Outlook without a separator: the header block of the quoted message
+    (f"Đã đăng: {ARTICLE}\n\nFrom: Nhắc việc <nhacviec@example.gov.vn>\nSent: Thursday, March 10, 2022 3:00 PM\n"
+    f"To: bd@example.gov.vn\nSubject: [Nhắc việc] Báo cáo tuần\n\n{REPORT}\n"),
+    # Outlook in Vietnamese, the line of underscores
+    f"Đã đăng: {ARTICLE}\n\n________________________________\nTừ: Nhắc việc\nĐã gửi: Thứ Năm\n\n{REPORT}\n",
+    # only ">" lines, no attribution
+    f"Đã đăng: {ARTICLE}\n> {REPORT}\n>> {REPORT}\n",
+    # the signature
+    f"Đã đăng: {ARTICLE}\n-- \nNguyễn Văn A\nXem báo cáo: {REPORT}\n",
+])
+def test_the_quoted_report_link_and_the_signature_are_not_the_reply(body):
+    text = reply_text(body)
+    assert links_in(text) == (ARTICLE,)
+    assert text.startswith("Đã đăng:")
+
+
+def test_a_line_that_merely_mentions_from_is_kept():
+    text = reply_text(f"From: hôm nay đã đăng bài\n{ARTICLE}\n")
+    assert links_in(text) == (ARTICLE,)
+
+
+def test_links_end_before_punctuation_and_are_listed_once():
+    assert links_in(f"Bài 1 ({ARTICLE}), bài 2: {ARTICLE}. Và <https://a.vn/x?id=1>.") == (ARTICLE, "https://a.vn/x?id=1")
+
+
+def test_html_replies_drop_gmail_thunderbird_and_outlook_quotes_and_keep_hrefs():
+    gmail = (f'<div dir="ltr">Đã đăng <a href="{ARTICLE}">bài viết</a></div><br><div class="gmail_quote">'
+             f'<div class="gmail_attr">Vào Th 5 ... đã viết:<br></div><blockquote class="gmail_quote">'
+             f'<a href="{REPORT}">Báo cáo</a><div><br></div></blockquote></div>')
+    thunderbird = (f'<p>Đã đăng {ARTICLE}</p><div class="moz-cite-prefix">On 10/03/2022 wrote:<br></div>'
+                   f'<blockquote type="cite"><a href="{REPORT}">link</a></blockquote>')
+    outlook = (f'<div>Đã đăng <a href="{ARTICLE}">tại đây</a></div><div id="appendonsend"></div><hr>'
+               f'<div id="divRplyFwdMsg"><b>From:</b> Nhắc việc</div><div><a href="{REPORT}">Báo cáo</a></div>')
+    for html in (gmail, thunderbird, outlook):
+        assert links_in(reply_text(html_reply_text(html))) == (ARTICLE,), html
+    assert "bài viết" in html_reply_text(gmail) and "<" not in html_reply_text(gmail)
+
+
+def _reply(**headers) -> EmailMessage:
+    message = EmailMessage()
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    return message
+
+
+def test_a_reply_with_a_pdf_is_read_with_its_thread_and_sender():
+    message = _reply(From="Bưu điện <BD@Example.gov.vn>", To="nhacviec@example.gov.vn",
+                     Subject="Re: [Nhắc việc] Đến hạn hôm nay: Báo cáo tuần", Message_ID="<r1@mail.example.gov.vn>",
+                     In_Reply_To="<commplan.5.aa@example.gov.vn>",
+                     References="<first@x> <commplan.4.bb@example.gov.vn> <commplan.5.aa@example.gov.vn>")
+    message.set_content(f"Đã đăng: {ARTICLE}\n\nOn Thu wrote:\n> {REPORT}\n")
+    message.add_attachment(b"%PDF-1.4 report", maintype="application", subtype="pdf", filename="Báo cáo tuần.pdf")
+    forwarded = _reply(From="x@y", Subject="fw")
+    forwarded.set_content("old")
+    forwarded.add_attachment(b"%PDF-1.4 old", maintype="application", subtype="pdf", filename="cu.pdf")
+    message.add_attachment(forwarded)  # a forwarded message's files are not this reply's
+    mail = parse(message.as_bytes())
+    assert mail.sender == "bd@example.gov.vn" and mail.message_id == "<r1@mail.example.gov.vn>"
+    assert mail.replied_to == ("<commplan.5.aa@example.gov.vn>", "<commplan.4.bb@example.gov.vn>", "<first@x>")
+    assert mail.links == (ARTICLE,) and mail.subject.startswith("Re: [Nhắc việc]")
+    (attachment,) = mail.attachments
+    assert attachment.name == "Báo cáo tuần.pdf" and attachment.data == b"%PDF-1.4 report"
+
+
+def test_an_html_only_reply_and_a_message_without_ids():
+    message = _reply(From="a@b.vn", Subject="Bài viết")
+    message.set_content(f'<p>Link: <a href="{ARTICLE}">đây</a></p><blockquote>{REPORT}</blockquote>', subtype="html")
+    mail = parse(message.as_bytes())
+    assert mail.links == (ARTICLE,) and mail.message_id is None and mail.replied_to == () and mail.attachments == ()
