@@ -404,3 +404,11 @@ def test_an_unknown_senders_file_is_not_downloaded(site):
     [item] = site.ledger.triage_items(units=[], include_unowned=True)
     assert (item.why, item.link, item.document_sha256) == ("unknown-sender", url, None)
     assert site.zalo.requests_for_files == [] and site.evidence() == []
+
+
+def test_a_file_of_another_type_is_refused_and_the_sender_told_why(site):
+    url = site.zalo.file_url("virus.exe", b"MZ\x90\x00" + b"\x00" * 100)
+    site.post("user_send_file", XA_B, msg_id="zalo-msg-exe", attachments=[
+        {"type": "file", "payload": {"url": url, "name": "bao-cao.exe"}}])
+    assert site.evidence("ubnd-xa-b") == [] and site.ledger.inbound_outcome("zalo", "zalo-msg-exe")[0] == "file-refused"
+    assert site.replies(XA_B)[0].startswith("Tệp chưa được ghi nhận: ") and "PDF" in site.replies(XA_B)[0]

@@ -28,6 +28,7 @@ from ..intake.zalo_events import SIGNATURE_HEADER, Refused, ZaloEvent, refusal_t
 from ..intake.zalo_files import DownloadFailed, download
 from ..intake.zalo_replies import Outcome, ZaloReplies
 from ..ledger import Ledger, LedgerError
+from ..ledger.documents import UploadRefused
 from ..notify.zalo import oa_texts, webhook_of
 from ..settings import Settings
 
@@ -77,6 +78,8 @@ def process(request: Request, ledger: Ledger, event: ZaloEvent) -> None:
         outcome = replies.handle(event)
     except DownloadFailed as error:
         outcome = Outcome("download-failed", _("The file could not be received: please send it again."), str(error))
+    except UploadRefused as error:  # empty, too large, or not a document or an image: the sender is told which
+        outcome = Outcome("file-refused", _("The file was not recorded: {reason}.").format(reason=error), str(error))
     except Exception as error:  # logged and noted: the next event must still be taken
         log.exception(_("Zalo webhook: event %s could not be handled"), event.event_id)
         _note(ledger, event, "failed", f"{type(error).__name__}: {error}")
