@@ -21,8 +21,8 @@ The rules (each checked against a loopback server in tests/test_intake_fetch.py)
   result; a body with no feed in it (an HTML page, an error page, garbage) or a malformed one of which
   nothing could be read is a failure.
 - Items: title and summary in NFC (NFD accents from some editors compare equal after), summaries and
-  HTML titles as plain text (`html_text`), `published` from published_parsed or else updated_parsed
-  (feedparser gives UTC), links through `normalise_link`. An entry without an http(s) link is skipped
+  HTML titles as plain text (`html_text`), `published` from the entry's published or else updated date
+  (feedparser reads those with a timezone; one written without is Vietnam time, see `_published`), links through `normalise_link`. An entry without an http(s) link is skipped
   (counted in `skipped`): evidence is a link a person can open.
 - Failures carry a reason for people (gettext: Vietnamese by default) and a technical detail for the
   administrator; `transient` ones (timeouts, connection errors, 5xx, 429) are worth retrying soon.
@@ -34,13 +34,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import time
 import unicodedata
 import weakref
 import zlib
 from dataclasses import dataclass
+from email.utils import parsedate_tz
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import feedparser
 import httpcore
@@ -61,6 +64,9 @@ USER_AGENT = f"commplan/{__version__} (RSS/Atom feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")  # feedparser's *_detail.type values
 GZIP, DEFLATE = 16 + zlib.MAX_WBITS, zlib.MAX_WBITS  # zlib's wbits for a gzip and a zlib stream
+# an RFC 822 date that ends with its time (no zone), or with "ICT" (Indochina Time, Vietnam's own)
+_NAIVE_RFC822 = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?P<zone>\s+ICT)?$", re.IGNORECASE)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ENCODINGS = {"": None, "identity": None, "gzip": GZIP, "x-gzip": GZIP, "deflate": DEFLATE}
 
 _guarded: weakref.WeakSet[httpx.Client] = weakref.WeakSet()  # the clients `new_client` made
@@ -298,8 +304,14 @@ def _text(value: str, kind: str) -> str:
 
 
 def _published(entry: Any) -> dt.datetime | None:
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
+    """The item's date, aware (UTC): `published`, else `updated`. A date written without a timezone (a naive
+    "2026-03-10T08:00:00", "Tue, 10 Mar 2026 08:00:00", or the zone "ICT" feedparser does not know) is
+    Vietnam time: feedparser would read it as UTC (seven hours early, the wrong day before 07:00) or not at all."""
+    for key in ("published", "updated"):
+        local = _local_time(str(entry.get(key) or "").strip())
+        if local is not None:
+            return local
+        parsed = entry.get(f"{key}_parsed")
         if parsed:
             try:
                 year, month, day, hour, minute, second = parsed[:6]
@@ -307,6 +319,29 @@ def _published(entry: Any) -> dt.datetime | None:
             except (TypeError, ValueError):  # a date feedparser read but Python cannot hold (year 0)
                 continue
     return None
+
+
+def _local_time(raw: str) -> dt.datetime | None:
+    """A date written without a timezone, read as Vietnam time (in UTC); None for any other text."""
+    if not raw:
+        return None
+    try:
+        iso = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        iso = None
+    if iso is not None:
+        return iso.replace(tzinfo=VN).astimezone(dt.UTC) if iso.tzinfo is None else None
+    naive = _NAIVE_RFC822.search(raw)
+    if naive is None:
+        return None
+    parsed = parsedate_tz(raw[:naive.start("zone")] if naive.group("zone") else raw)
+    if parsed is None:
+        return None
+    try:
+        year, month, day, hour, minute, second = parsed[:6]
+        return dt.datetime(year, month, day, hour, minute, min(second, 59), tzinfo=VN).astimezone(dt.UTC)
+    except (TypeError, ValueError):
+        return None
 
 
 def _technical(exc: BaseException) -> str:

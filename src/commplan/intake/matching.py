@@ -47,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import takewhile
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .. import clock
@@ -204,7 +205,7 @@ class Matcher:
         day = (item.published or clock.now()).astimezone(VN).date()
         out: list[Credit] = []
         for rule in self.rules:
-            if rule.url_prefix and not item.link.startswith(rule.url_prefix):
+            if rule.url_prefix and not under(item.link, rule.url_prefix):
                 continue
             holders = {lead: self.directory.holder_by_due(lead, day) for lead in rule.leads}
             watched = rule.watched if rule.watched is not None else {h for h in holders.values() if h}
@@ -284,9 +285,31 @@ def _carries(feed: m.Feed, item: FeedItem) -> bool:
         return False
     if not feed.section:
         return True
-    from urllib.parse import urlsplit
+    # a section is a part of the feed's own site: the same host (any scheme), the path on a segment boundary
+    return _site(item.link)[1] == _site(feed.url)[1] and _path_under(urlsplit(item.link).path, feed.section)
 
-    return urlsplit(item.link).path.startswith(feed.section)
+
+def under(link: str, prefix: str) -> bool:
+    """Whether `link` is under `prefix` (both normalised): the same scheme and host (case-insensitive, the
+    default port dropped), and the prefix's path a whole-segment prefix of the link's: `/tin-tuc` holds
+    `/tin-tuc` and `/tin-tuc/a.html`, never `/tin-tuc-khac/a.html`. The prefix's query, if any, must be
+    the link's."""
+    if _site(link) != _site(prefix) or not _path_under(urlsplit(link).path, urlsplit(prefix).path):
+        return False
+    query = urlsplit(prefix).query
+    return not query or urlsplit(link).query == query
+
+
+def _site(url: str) -> tuple[str, str]:
+    """(scheme, host[:port]) as `normalise_link` writes them."""
+    parts = urlsplit(normalise_link(url))
+    return parts.scheme, parts.netloc.rpartition("@")[2]
+
+
+def _path_under(path: str, prefix: str) -> bool:
+    if not prefix or prefix == "/":
+        return True
+    return path == prefix.rstrip("/") or path.startswith(prefix if prefix.endswith("/") else prefix + "/")
 
 
 T = TypeVar("T")

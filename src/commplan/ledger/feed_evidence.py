@@ -67,9 +67,16 @@ def recorded_link(connection: Connection, occurrence_ids: list[int], link: str) 
 
 
 def window_of(rows: list[RowMapping], day: dt.date) -> RowMapping | None:
-    """The occurrence whose window contains `day`: one the plan still implies before an orphaned one."""
+    """The occurrence an article of `day` goes to: the one whose window contains `day`, else the one whose
+    window ended last before it (a `once` duty's window ends on its deadline, and a duty's last period on its
+    `until`: an article after them makes them done late, if they are still open or overdue, which the caller
+    checks). One the plan still implies comes before an orphaned one. None when every window starts after."""
     def as_date(value: dt.date | str) -> dt.date:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
     ordered = sorted(rows, key=lambda r: (r["orphaned_at"] is not None, as_date(r["window_start"])))
-    return next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
+    containing = next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
+    if containing is not None:
+        return containing
+    before = [r for r in ordered if as_date(r["window_end"]) < day]
+    return max(before, key=lambda r: (r["orphaned_at"] is None, as_date(r["window_end"])), default=None)
