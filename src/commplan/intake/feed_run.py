@@ -16,10 +16,12 @@ feed's validators are not kept (`refused_feeds`); a ledger that cannot be reache
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from .. import clock
 from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError, LedgerUnavailable
@@ -27,6 +29,7 @@ from ..plan import Catalog
 from .items import FeedItem
 from .matching import Credit, matcher
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ACTOR = "feed"  # who the audit log says recorded it
 TITLE_LIMIT = 500  # a title kept as the evidence's note; longer ones are cut (the link says the rest)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -117,6 +120,7 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
     moment = now or clock.now()
     report = FeedRunReport(dry_run=dry_run)
     found = matcher(catalog)
+    holder_of = functools.cache(ledger.feed_holder)  # the same duty and day asked once per run
     # an undated item counts on the day it was first seen, in this run and every later one
     undated = [item.link for result in fetched.values() for item in result.items if item.published is None]
     seen = ledger.feed_items_first_seen(undated, moment, keep=not dry_run) if undated else {}
@@ -126,12 +130,14 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
             report.failures[url] = result.reason or "?"
         for item in result.items:
             report.items_seen += 1
-            credits = [c for c in found.credits_for(item) if not holders or c.holder in holders]
+            published = item.published or seen.get(item.link, moment)
+            credits = [c for c in found.credits_for(item, on=min(published, moment).astimezone(VN).date(),
+                                                    holder_of=holder_of)
+                       if not holders or c.holder in holders]
             if not credits:
                 report.unmatched.append(item)
             for credit in credits:
-                report.matches.append(_record(ledger, item, credit, item.published or seen.get(item.link, moment),
-                                              moment, dry_run))
+                report.matches.append(_record(ledger, item, credit, published, moment, dry_run))
     return report
 
 

@@ -377,6 +377,17 @@ class Ledger:
             return FeedRecord(FeedOutcome.RECORDED, occurred, result.occurrence_id, result.window_start,
                               result.window_end, result.status, result.evidence_id)
 
+    def feed_holder(self, obligation: str, units: Sequence[str], day: dt.date) -> str | None:
+        """Which of `units` (a lead and its successors, in order) holds `obligation`'s (PLAN/OBLIGATION) occurrence
+        that an article of `day` (the plan's timezone) would go to: the occurrence's holder, by its deadline
+        (see `feed_evidence.holder_at`). None when none of theirs is there or the obligation is not synced."""
+        with self.transaction(read_only=True) as connection:
+            try:
+                obligation_id, _plan_id, _tz = self._resolve_obligation(connection, obligation)
+            except LedgerError:
+                return None
+            return feed_evidence.holder_at(connection, obligation_id, units, day)
+
     def _feed_record(self, connection: Connection, outcome: FeedOutcome, occurred: dt.datetime, occurrence_id: int,
                      moment: dt.datetime, *, evidence_id: int | None) -> FeedRecord:
         current = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]

@@ -11,6 +11,7 @@ SQLite: the writer's BEGIN IMMEDIATE already serialises them).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,6 +52,23 @@ def lock_duty(connection: Connection, obligation_id: int, unit: str, *, lock: bo
     if lock and connection.dialect.name == "postgresql":
         query = query.with_for_update()
     return list(connection.execute(query).mappings().all())
+
+
+def holder_at(connection: Connection, obligation_id: int, units: Sequence[str], day: dt.date) -> str | None:
+    """Which of `units` (a lead and its successors) holds the occurrence an article of `day` goes to (`window_of`):
+    the occurrence's holder, decided by its deadline as sync, reminders and reports decide it; None when no
+    occurrence of theirs is there."""
+    held = select(col(t.OccurrenceHolderRow.occurrence_id)).where(col(t.OccurrenceHolderRow.unit_id).in_(list(units)))
+    rows = list(connection.execute(
+        select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.window_end),
+               col(t.OccurrenceRow.orphaned_at), col(t.OccurrenceRow.holders))
+        .where(col(t.OccurrenceRow.obligation_id) == obligation_id, col(t.OccurrenceRow.id).in_(held))
+    ).mappings().all())
+    row = window_of(rows, day)
+    if row is None:
+        return None
+    holding = set(str(row["holders"]).split())
+    return next((unit for unit in units if unit in holding), None)
 
 
 def recorded_link(connection: Connection, occurrence_ids: list[int], link: str) -> tuple[int, int] | None:
