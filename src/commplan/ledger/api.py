@@ -48,6 +48,7 @@ from . import (
     spending,
     summary,
     tokens,
+    triage,
     users,
 )
 from . import tables as t
@@ -82,6 +83,7 @@ from .status import (
     SummaryRow,
 )
 from .sync import SyncReport, sync_catalog
+from .triage import TriageInput, TriageItem
 
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # a row id (a 64-bit integer in both engines): past it SQLite's driver overflows and PostgreSQL refuses the
@@ -522,6 +524,116 @@ class Ledger:
         windows = "; ".join(f"#{r[0]} {_as_date(r[1]):%d/%m/%Y}–{_as_date(r[2]):%d/%m/%Y}" for r in sorted(nearest, key=lambda r: r[1]))
         raise LedgerError(_("no window contains {date}; the nearest are {windows} (choose one with --occurrence ID)").format(
             date=f"{day:%d/%m/%Y}", windows=windows))
+
+    # ------------------------------------------------------------ triage (see `triage`)
+
+    def add_triage(self, item: TriageInput, *, now: dt.datetime | None = None) -> int | None:
+        """Put an item that fits no single duty in the triage list; its id, or None when the same
+        (source, external id) is already there (open or closed: it is never added twice)."""
+        moment = now or utc_now()
+        if item.source not in triage.SOURCES or item.why not in triage.WHY or item.kind not in triage.KINDS:
+            raise LedgerError(_("invalid triage item: source {source}, why {why}, kind {kind}").format(
+                source=item.source, why=item.why, kind=item.kind))
+        if item.received_at.tzinfo is None:
+            raise LedgerError(_("the date of the evidence needs a timezone"))
+        item = replace(item, text=optional_text(item.text, "note"), sender=optional_text(item.sender, "name"))
+        with self.transaction() as connection:
+            added = triage.add(connection, item, moment)
+            if added is not None:
+                records.audit(connection, actor=item.source, action="triage-added", subject=f"triage/{added}",
+                              details={"why": item.why, "unit": item.unit_id, "external_id": item.external_id},
+                              at=moment)
+            return added
+
+    def triage_items(self, *, units: Collection[str] | None = None, include_unowned: bool = True,
+                     open_only: bool = True, limit: int = 200) -> list[TriageItem]:
+        """Items waiting (or all, `open_only=False`), newest first: of `units` (None: every unit's), and those
+        of no unit when `include_unowned` (administrators only: an unknown sender with no thread)."""
+        with self.transaction(read_only=True) as connection:
+            return triage.listed(connection, units=units, include_unowned=include_unowned, open_only=open_only,
+                                 limit=limit)
+
+    def triage_item(self, triage_id: int) -> TriageItem | None:
+        if not _row_id(triage_id):
+            return None
+        with self.transaction(read_only=True) as connection:
+            return triage.get(connection, triage_id)
+
+    def open_triage_for(self, source: str, sender: str) -> TriageItem | None:
+        """The newest open "several duties could fit" item of a sender: what a numbered answer ("2") resolves."""
+        with self.transaction(read_only=True) as connection:
+            return triage.newest_open(connection, source, sender, "ambiguous")
+
+    def assign_triage(self, triage_id: int, occurrence_id: int, *, actor: str | None,
+                      now: dt.datetime | None = None) -> RecordResult:
+        """Record a triage item as evidence of an occurrence (its source kept, "assigned from triage" added to
+        why it matched) and close it, in one transaction. The occurrence must be held by the item's unit, when
+        it has one; a closed item raises LedgerError."""
+        moment = now or utc_now()
+        actor = optional_text(actor, "actor")
+        with self.transaction() as connection:
+            item = triage.get(connection, triage_id, lock=True) if _row_id(triage_id) else None
+            if item is None:
+                raise LedgerError(_("no triage item #{item}").format(item=triage_id))
+            if not item.open:
+                raise LedgerError(_("triage item #{item} was already handled").format(item=triage_id))
+            row = records.lock_occurrence(connection, occurrence_id) if _row_id(occurrence_id) else None
+            if row is None:
+                raise LedgerError(_("no occurrence #{occurrence}").format(occurrence=occurrence_id))
+            holders = row["holders"].split()
+            unit = item.unit_id if item.unit_id is not None else holders[0]
+            if unit not in holders and unit != row["unit_id"]:
+                raise LedgerError(_("occurrence #{occurrence} is not a duty of {unit}").format(
+                    occurrence=occurrence_id, unit=unit))
+            plan_id, code = connection.execute(
+                select(col(t.ObligationRow.plan_id), col(t.ObligationRow.code))
+                .where(col(t.ObligationRow.id) == row["obligation_id"])).one()
+            reason = {**(json.loads(item.match_reason) if item.match_reason else {}),
+                      "triage": triage_id, "assigned_by": actor}
+            evidence = normalised(EvidenceInput(
+                kind=item.kind, link=item.link, document=item.document, document_sha256=item.document_sha256,
+                quantity=item.quantity, note=item.text, occurred_at=min(item.received_at, moment),
+                source=item.source, match_reason=json.dumps(reason, ensure_ascii=False, sort_keys=True)))
+            result = self._record_evidence(connection, f"{plan_id}/{code}", unit, evidence, on=None,
+                                           occurrence_id=occurrence_id, actor=actor, moment=moment)
+            if not triage.close(connection, triage_id, outcome="assigned", reason=None, actor=actor,
+                                evidence_id=result.evidence_id or result.duplicate_of, now=moment):
+                raise LedgerError(_("triage item #{item} was already handled").format(item=triage_id))
+            records.audit(connection, actor=actor, action="triage-assigned", subject=f"triage/{triage_id}",
+                          details={"occurrence": occurrence_id, "evidence": result.evidence_id}, at=moment)
+            return result
+
+    def dismiss_triage(self, triage_id: int, reason: str, *, actor: str | None,
+                       now: dt.datetime | None = None) -> None:
+        """Close a triage item without recording anything; it stays listed as dismissed, with the reason."""
+        moment = now or utc_now()
+        reason = required_text(reason, "reason", _("dismissing an item needs a reason"))
+        actor = optional_text(actor, "actor")
+        with self.transaction() as connection:
+            if not _row_id(triage_id) or triage.get(connection, triage_id, lock=True) is None:
+                raise LedgerError(_("no triage item #{item}").format(item=triage_id))
+            if not triage.close(connection, triage_id, outcome="dismissed", reason=reason, actor=actor,
+                                evidence_id=None, now=moment):
+                raise LedgerError(_("triage item #{item} was already handled").format(item=triage_id))
+            records.audit(connection, actor=actor, action="triage-dismissed", subject=f"triage/{triage_id}",
+                          details={"reason": reason}, at=moment)
+
+    def claim_inbound(self, source: str, external_id: str, *, received_at: dt.datetime,
+                      now: dt.datetime | None = None) -> bool:
+        """Note an inbound message (a Zalo event, an email) as handled: False when it already was, so a
+        retried webhook or a mailbox read twice records nothing again."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            return triage.claim_inbound(connection, source, external_id, received_at=received_at, now=moment)
+
+    def note_inbound(self, source: str, external_id: str, outcome: str, detail: str | None = None) -> None:
+        """What came of an inbound message (recorded, triage, reply-failed …), for whoever studies it later."""
+        with self.transaction() as connection:
+            triage.note_inbound(connection, source, external_id, outcome, detail)
+
+    def inbound_outcome(self, source: str, external_id: str) -> tuple[str | None, str | None] | None:
+        with self.transaction(read_only=True) as connection:
+            return triage.inbound_outcome(connection, source, external_id)
 
     # ------------------------------------------------------------ figures
 

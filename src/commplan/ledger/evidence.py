@@ -34,7 +34,8 @@ from .engine import LedgerError
 # Msgids: `_()` them where shown.
 KINDS = {"link": N_("link"), "document": N_("document"), "count": N_("count")}
 SOURCES = {"manual": N_("typed in"), "web": N_("web page"), "feed": N_("feed"), "import": N_("imported from a file"),
-           "api": N_("sent by a program (API)")}
+           "api": N_("sent by a program (API)"), "zalo": N_("Zalo reply"),
+           "email": N_("email reply")}
 
 # Longest accepted text, in characters, with the name used in the error (a msgid).
 LIMITS = {

@@ -633,3 +633,51 @@ class FeedItemSeenRow(SQLModel, table=True):
 
     link: str = Field(sa_column=Column(String(2048), primary_key=True))
     first_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+
+
+class TriageItemRow(SQLModel, table=True):
+    """Something that came in by itself (a feed article, a Zalo or email reply) that commplan could not put on one
+    duty: no open duty, several possible ones, or an unknown sender. It waits for a coordinator, who assigns it
+    to an occurrence (it becomes evidence, its source kept) or dismisses it with a reason; never deleted."""
+
+    __tablename__ = "triage_item"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_triage_item_source_external"),
+        Index("ix_triage_item_open", "closed_at", "unit_id", "received_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True))
+    source: str = Field(sa_column=Column(String(20), nullable=False))  # feed | zalo | email
+    external_id: str = Field(sa_column=Column(String(1000), nullable=False))  # the message id / link: in triage once
+    why: str = Field(sa_column=Column(String(20), nullable=False))  # no-open-duty | ambiguous | unknown-sender | no-match
+    unit_id: str | None = Field(default=None, sa_column=Column(String(100)))  # whose it is; NULL: administrators only
+    sender: str | None = Field(default=None, sa_column=Column(Text))
+    kind: str = Field(sa_column=Column(String(20), nullable=False))  # the evidence it would become
+    link: str | None = Field(default=None, sa_column=Column(Text))
+    document: str | None = Field(default=None, sa_column=Column(Text))
+    document_sha256: str | None = Field(default=None, sa_column=Column(String(64)))
+    quantity: int = Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    candidates: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))  # JSON occurrence ids
+    match_reason: str | None = Field(default=None, sa_column=Column(Text))
+    received_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    created_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    closed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))
+    closed_by: str | None = Field(default=None, sa_column=Column(Text))
+    outcome: str | None = Field(default=None, sa_column=Column(String(20)))  # assigned | dismissed
+    close_reason: str | None = Field(default=None, sa_column=Column(Text))
+    evidence_id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("evidence.id")))
+
+
+class InboundMessageRow(SQLModel, table=True):
+    """A message that came in (a Zalo event, an email), once per source and id: a second delivery of the same
+    message (a webhook retried, a mailbox read twice) finds its row and records nothing again."""
+
+    __tablename__ = "inbound_message"
+
+    source: str = Field(sa_column=Column(String(20), primary_key=True))
+    external_id: str = Field(sa_column=Column(String(1000), primary_key=True))
+    received_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    outcome: str | None = Field(default=None, sa_column=Column(String(40)))  # recorded | triage | refused | …
+    detail: str | None = Field(default=None, sa_column=Column(Text))
