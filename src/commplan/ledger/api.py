@@ -65,7 +65,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_evidence import FeedOutcome, FeedRecord
-from .feed_sources import FeedSourceState, FetchOutcome
+from .feed_sources import FeedSourceState, FetchOutcome, ItemSeen
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -1083,11 +1083,25 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return feed_sources.read(connection, None if urls is None else set(urls))
 
-    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None) -> FeedSourceState:
+    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None, *,
+                          fingerprint: str | None = None) -> FeedSourceState:
         """Keep what a fetch of `url` found (see `feed_sources.record`): validators, the time it last worked,
-        the failures in a row (one more, or back to 0); returns the feed's state now."""
+        the failures in a row (one more, or back to 0), and for a full read the matching rules' `fingerprint`
+        it was read with; returns the feed's state now."""
         with self.transaction() as connection:
-            return feed_sources.record(connection, url, result, now or utc_now())
+            return feed_sources.record(connection, url, result, now or utc_now(), fingerprint)
+
+    def feed_items_seen(self, links: Iterable[str], now: dt.datetime | None = None, *, keep: bool = True,
+                        first_read: Iterable[str] = ()) -> dict[str, ItemSeen]:
+        """Each undated feed item's sighting (by normalised link): when it was first seen and whether it counts
+        (not when it was in a feed at that feed's first read: `first_read`); see `feed_sources.seen`."""
+        with self.transaction(read_only=not keep) as connection:
+            return feed_sources.seen(connection, set(links), now or utc_now(), keep=keep, first_read=set(first_read))
+
+    def prune_feed_items_seen(self, before: dt.datetime) -> int:
+        """Forget the sightings of undated feed items last seen before `before`; how many."""
+        with self.transaction() as connection:
+            return feed_sources.prune_seen(connection, before)
 
     def feed_items_first_seen(self, links: Iterable[str], now: dt.datetime | None = None, *,
                               keep: bool = True) -> dict[str, dt.datetime]:
