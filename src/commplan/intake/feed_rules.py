@@ -7,20 +7,17 @@ fingerprint is read whole (`feed_fetching`)."""
 from __future__ import annotations
 
 import hashlib
-import json
 
 from ..plan import Catalog
 
 
 def rules_fingerprint(catalog: Catalog) -> str:
-    """SHA-256 (hex) of the catalog's matching rules and units, in a stable order."""
-    obligations = sorted(
-        [plan.id, o.id, o.model_dump(mode="json")]
-        for plan in catalog.plans.values() for o in plan.obligations if o.match is not None)  # (plan, id): unique
-    units = sorted(
-        [unit.id, unit.model_dump(mode="json", include={"name", "short", "aliases", "feeds", "parent", "province",
-                                                         "succeeded_by", "dissolved"})]
-        for unit in catalog.directory.units.values())
-    groups = sorted([ident, list(catalog.directory.expand((ident,)))] for ident in catalog.directory.groups)
-    text = json.dumps([obligations, units, groups], ensure_ascii=False, sort_keys=True, default=str)
+    """SHA-256 (hex) of the catalog's matching rules and units, in a stable order. The models' `repr` (every
+    field, in declaration order) is the text: the loaded models are not all in the types `model_dump` expects."""
+    obligations = sorted(repr((plan.id, o)) for plan in catalog.plans.values() for o in plan.obligations
+                         if o.match is not None)
+    units = sorted(repr((u.id, u.name, u.short, u.aliases, u.feeds, u.parent, u.province, u.succeeded_by, u.dissolved))
+                   for u in catalog.directory.units.values())
+    groups = sorted(repr((ident, catalog.directory.expand((ident,)))) for ident in catalog.directory.groups)
+    text = "\n".join([*obligations, "", *units, "", *groups])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
