@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -220,9 +220,3 @@ def _record(ledger: Ledger, item: FeedItem, credit: Credit, published: dt.dateti
         return Match(item, credit, None, str(error))
     return Match(item, credit, record)
 
-
-def run(catalog: Catalog, ledger: Ledger, fetch: Fetch, *, dry_run: bool = False, units: Iterable[str] = (),
-        now: dt.datetime | None = None) -> FeedRunReport:
-    """Fetch the directory's feeds (`fetch`) and `run_feeds` over what came back. `units`: a preview for these
-    units (their credits, from every feed)."""
-    return run_feeds(catalog, ledger, fetch(feed_urls(catalog)), dry_run=dry_run, holders=set(units), now=now)

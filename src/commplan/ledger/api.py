@@ -346,8 +346,10 @@ class Ledger:
                          now: dt.datetime | None = None) -> FeedRecord:
         """Record an article read from a feed as evidence (source `feed`) of `unit`'s duty `obligation`
         (PLAN/OBLIGATION), with its title as the note and `reason` (JSON: why it matched) kept with it.
-        It goes to the occurrence whose window contains `published` (in the plan's timezone) when that one
-        is open or overdue (an article after the deadline makes it done late). A link the duty already has,
+        It goes to the occurrence whose window contains `published` (in the plan's timezone), or, after the
+        duty's last window (a `once` duty's ends on its deadline), to the last one before it
+        (`feed_evidence.window_of`), when that one is open or overdue (an article after the deadline makes
+        it done late). A link the duty already has,
         in any period, withdrawn or not, is not recorded again (see `feed_evidence`). A date in the
         future (a feed's clock or timezone wrong) counts as now. `dry_run`: the same answer, nothing written."""
         moment = now or utc_now()
