@@ -82,6 +82,8 @@ def test_a_section_stops_at_a_segment_boundary_and_stays_on_the_feeds_site(catal
     inside = item(POST, title, "https://buudien.example.vn/tin-tuc/a.html")
     beside = item(POST, title, "https://buudien.example.vn/tin-tuc-khac/a.html")
     elsewhere = item(POST, title, "https://other.example.vn/tin-tuc/a.html")
+    www = item(POST, title, "HTTP://WWW.buudien.example.vn/tin-tuc/a.html")  # the same site, as portals answer both
     assert [c.obligation_id for c in credits(inside, "buu-dien", catalog)] == ["tin-rieng"]
+    assert [c.obligation_id for c in credits(www, "buu-dien", catalog)] == ["tin-rieng"]
     assert credits(beside, "buu-dien", catalog) == []
     assert credits(elsewhere, "buu-dien", catalog) == []

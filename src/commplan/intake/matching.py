@@ -306,8 +306,10 @@ def _carries(feed: m.Feed, item: FeedItem) -> bool:
         return False
     if not feed.section:
         return True
-    # a section is a part of the feed's own site: the same host (any scheme), the path on a segment boundary
-    return _site(item.link)[1] == _site(feed.url)[1] and _path_under(urlsplit(item.link).path, feed.section)
+    # a section is a part of the feed's own site: the same host (any scheme; "www." or not, as portals answer
+    # both), the path on a segment boundary
+    return (_bare_host(item.link) == _bare_host(feed.url)
+            and _path_under(urlsplit(item.link).path, feed.section))
 
 
 def under(link: str, prefix: str) -> bool:
@@ -325,6 +327,11 @@ def _site(url: str) -> tuple[str, str]:
     """(scheme, host[:port]) as `normalise_link` writes them."""
     parts = urlsplit(normalise_link(url))
     return parts.scheme, parts.netloc.rpartition("@")[2]
+
+
+def _bare_host(url: str) -> str:
+    host = _site(url)[1]
+    return host[4:] if host.startswith("www.") else host
 
 
 def _path_under(path: str, prefix: str) -> bool:
