@@ -66,7 +66,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_evidence import FeedOutcome, FeedRecord
-from .feed_sources import FeedSourceState, FetchOutcome
+from .feed_sources import FeedSourceState, FetchOutcome, ItemSeen
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -347,8 +347,10 @@ class Ledger:
                          now: dt.datetime | None = None) -> FeedRecord:
         """Record an article read from a feed as evidence (source `feed`) of `unit`'s duty `obligation`
         (PLAN/OBLIGATION), with its title as the note and `reason` (JSON: why it matched) kept with it.
-        It goes to the occurrence whose window contains `published` (in the plan's timezone) when that one
-        is open or overdue (an article after the deadline makes it done late). A link the duty already has,
+        It goes to the occurrence whose window contains `published` (in the plan's timezone), or, after the
+        duty's last window (a `once` duty's ends on its deadline), to the last one before it
+        (`feed_evidence.window_of`), when that one is open or overdue (an article after the deadline makes
+        it done late). A link the duty already has,
         in any period, withdrawn or not, is not recorded again (see `feed_evidence`). A date in the
         future (a feed's clock or timezone wrong) counts as now. `dry_run`: the same answer, nothing written."""
         moment = now or utc_now()
@@ -379,6 +381,17 @@ class Ledger:
                                          evidence_id=result.duplicate_of)
             return FeedRecord(FeedOutcome.RECORDED, occurred, result.occurrence_id, result.window_start,
                               result.window_end, result.status, result.evidence_id)
+
+    def feed_holder(self, obligation: str, units: Sequence[str], day: dt.date) -> str | None:
+        """Which of `units` (a lead and its successors, in order) holds `obligation`'s (PLAN/OBLIGATION) occurrence
+        that an article of `day` (the plan's timezone) would go to: the occurrence's holder, by its deadline
+        (see `feed_evidence.holder_at`). None when none of theirs is there or the obligation is not synced."""
+        with self.transaction(read_only=True) as connection:
+            try:
+                obligation_id, _plan_id, _tz = self._resolve_obligation(connection, obligation)
+            except LedgerError:
+                return None
+            return feed_evidence.holder_at(connection, obligation_id, units, day)
 
     def _feed_record(self, connection: Connection, outcome: FeedOutcome, occurred: dt.datetime, occurrence_id: int,
                      moment: dt.datetime, *, evidence_id: int | None) -> FeedRecord:
@@ -1073,11 +1086,25 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return feed_sources.read(connection, None if urls is None else set(urls))
 
-    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None) -> FeedSourceState:
+    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None, *,
+                          fingerprint: str | None = None) -> FeedSourceState:
         """Keep what a fetch of `url` found (see `feed_sources.record`): validators, the time it last worked,
-        the failures in a row (one more, or back to 0); returns the feed's state now."""
+        the failures in a row (one more, or back to 0), and for a full read the matching rules' `fingerprint`
+        it was read with; returns the feed's state now."""
         with self.transaction() as connection:
-            return feed_sources.record(connection, url, result, now or utc_now())
+            return feed_sources.record(connection, url, result, now or utc_now(), fingerprint)
+
+    def feed_items_seen(self, links: Iterable[str], now: dt.datetime | None = None, *, keep: bool = True,
+                        first_read: Iterable[str] = ()) -> dict[str, ItemSeen]:
+        """Each undated feed item's sighting (by normalised link): when it was first seen and whether it counts
+        (not when it was in a feed at that feed's first read: `first_read`); see `feed_sources.seen`."""
+        with self.transaction(read_only=not keep) as connection:
+            return feed_sources.seen(connection, set(links), now or utc_now(), keep=keep, first_read=set(first_read))
+
+    def prune_feed_items_seen(self, before: dt.datetime) -> int:
+        """Forget the sightings of undated feed items last seen before `before`; how many."""
+        with self.transaction() as connection:
+            return feed_sources.prune_seen(connection, before)
 
     def feed_items_first_seen(self, links: Iterable[str], now: dt.datetime | None = None, *,
                               keep: bool = True) -> dict[str, dt.datetime]:
