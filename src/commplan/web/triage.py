@@ -2,6 +2,11 @@
 article, a Zalo or email reply) and fits no single duty, for a coordinator to assign to an occurrence
 (`POST /hang-cho/{id}/gan`) or dismiss with a reason (`POST /hang-cho/{id}/bo-qua`).
 
+What an item may be assigned to: the occurrences it suggests (an ambiguous reply's candidates), then the open
+and overdue occurrences due around its date (six weeks before, two months after) of its unit, or, for an item
+of no unit, of every unit the account sees; at most OFFERED of each status, so a page stays small. The ledger
+checks that the chosen occurrence is held by the item's unit.
+
 Scope: an item of a unit is seen by whoever sees that unit (`Scope.sees_unit`: a province's coordinators
 their province's units); an item of no unit (an unknown sender) by administrators only. The list is for
 those who act on it (an administrator or a coordinator, `editor`): a viewer is refused it, as every
@@ -36,9 +41,8 @@ from .sessions import require_csrf
 router = APIRouter()
 TRIAGE_PATH = "/hang-cho"
 SHOWN = 100  # items listed on the page, the newest first (the rest after these are handled)
-OFFERED = 30  # occurrences offered per kind (open, overdue) in an item's list
-OVERDUE_SINCE = dt.timedelta(days=180)  # overdue duties older than this are not offered
-AROUND = (dt.timedelta(days=31), dt.timedelta(days=62))  # an item of no unit: duties due around its date
+OFFERED = 30  # occurrences offered per status (open, overdue) in an item's list
+AROUND = (dt.timedelta(days=45), dt.timedelta(days=62))  # offered: duties due this long before and after its date
 SOURCES, WHY = Labels(evidence_labels.SOURCES), Labels(triage_labels.WHY)
 
 
@@ -67,22 +71,21 @@ class Choices:
 
     def __init__(self, ledger: Ledger, who: Viewer, names: Mapping[str, str], now: dt.datetime):
         self.ledger, self.who, self.names, self.now = ledger, who, names, now
-        self._by_unit: dict[str, list[OccurrenceStatus]] = {}
+        self._by_unit: dict[tuple[str, dt.date], list[OccurrenceStatus]] = {}
 
-    def _open(self, received: dt.date | None, **select: Any) -> list[OccurrenceStatus]:
-        today = self.now.astimezone(VIETNAM).date()
-        around: dict[str, Any] = {}
-        if received is not None:
-            around = {"due_from": received - AROUND[0], "due_to": received + AROUND[1]}
-        rows = self.ledger.occurrence_page(as_of=self.now, only=Status.OPEN, limit=OFFERED, **around, **select)
-        rows += self.ledger.occurrence_page(as_of=self.now, only=Status.OVERDUE, limit=OFFERED,
-                                            **(around or {"due_from": today - OVERDUE_SINCE}), **select)
+    def _open(self, received: dt.date, **select: Any) -> list[OccurrenceStatus]:
+        """Open and overdue occurrences due around the item's date (the duty it answers is due near when it was
+        sent or published), at most OFFERED of each, by deadline."""
+        due_from, due_to = received - AROUND[0], received + AROUND[1]
+        rows = [row for only in (Status.OPEN, Status.OVERDUE)
+                for row in self.ledger.occurrence_page(as_of=self.now, only=only, limit=OFFERED, due_from=due_from,
+                                                       due_to=due_to, **select)]
         return sorted(rows, key=lambda r: (r.due, r.id))
 
-    def unit_rows(self, unit: str) -> list[OccurrenceStatus]:
-        if unit not in self._by_unit:
-            self._by_unit[unit] = [r for r in self._open(None, units=[unit]) if self.visible(r)]
-        return self._by_unit[unit]
+    def unit_rows(self, unit: str, received: dt.date) -> list[OccurrenceStatus]:
+        if (unit, received) not in self._by_unit:
+            self._by_unit[unit, received] = [r for r in self._open(received, units=[unit]) if self.visible(r)]
+        return self._by_unit[unit, received]
 
     def visible(self, row: OccurrenceStatus) -> bool:
         scope = self.who.scope
@@ -96,10 +99,10 @@ class Choices:
         with_unit = item.unit_id is None
         suggested = [row for row in (self.ledger.occurrence(i, as_of=self.now) for i in item.candidates)
                      if row is not None and not row.orphaned and self.visible(row)]
+        received = item.received_at.astimezone(VIETNAM).date()
         if item.unit_id is not None:
-            others = self.unit_rows(item.unit_id)
+            others = self.unit_rows(item.unit_id, received)
         else:
-            received = item.received_at.astimezone(VIETNAM).date()
             others = [r for r in self._open(received, **self.who.ledger_filters()) if self.visible(r)]
         taken = {r.id for r in suggested}
         return ([_option(r, self.names, with_unit) for r in suggested],
