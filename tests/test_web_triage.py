@@ -272,3 +272,15 @@ def test_the_overview_lists_what_recorded_itself_with_its_source_and_reason_and_
     with signed_in(site, "xem") as browser:  # a viewer sees the review list, without the withdraw forms
         section = browser.get("/tong-quan").text.split('id="tu-ghi-nhan"')[1].split("<h2")[0]
         assert f'id="minh-chung-{by_mail}"' in section and "/rut/" not in section
+
+
+def test_an_item_of_a_unit_gone_from_the_directory_still_shows_and_can_be_dismissed(site):
+    gone = waiting(site, "m9", unit_id="ubnd-xa-cu", text="Xã cũ đã sáp nhập")
+    with signed_in(site, "quan-tri") as browser:
+        page = browser.get("/hang-cho")
+        assert page.status_code == 200
+        block = item_block(page.text, gone)
+        assert "Xã cũ đã sáp nhập" in block and "Không có nhiệm vụ nào đang thực hiện hoặc quá hạn để gán" in block
+        assert f'action="/hang-cho/{gone}/gan"' not in block
+        assert post(browser, f"/hang-cho/{gone}/bo-qua", "/hang-cho", ly_do="Đơn vị đã sáp nhập").status_code == 303
+    assert site.ledger.triage_item(gone).outcome == "dismissed"

@@ -40,7 +40,7 @@ from .sessions import require_csrf
 
 router = APIRouter()
 TRIAGE_PATH = "/hang-cho"
-SHOWN = 100  # items listed on the page, the newest first (the rest after these are handled)
+SHOWN = 50  # items listed on the page, the newest first (the rest once these are handled)
 OFFERED = 30  # occurrences offered per status (open, overdue) in an item's list
 AROUND = (dt.timedelta(days=45), dt.timedelta(days=62))  # offered: duties due this long before and after its date
 SOURCES, WHY = Labels(evidence_labels.SOURCES), Labels(triage_labels.WHY)
@@ -83,9 +83,15 @@ class Choices:
         return sorted(rows, key=lambda r: (r.due, r.id))
 
     def unit_rows(self, unit: str, received: dt.date) -> list[OccurrenceStatus]:
-        if (unit, received) not in self._by_unit:
-            self._by_unit[unit, received] = [r for r in self._open(received, units=[unit]) if self.visible(r)]
-        return self._by_unit[unit, received]
+        # items of one unit and week share one list: a page of many asks the ledger a few times, not per item
+        week = received - dt.timedelta(days=received.weekday())
+        if (unit, week) not in self._by_unit:
+            try:
+                found = self._open(week, units=[unit])
+            except LedgerError:  # a unit no longer in the directory: nothing to offer, the page still shows
+                found = []
+            self._by_unit[unit, week] = [r for r in found if self.visible(r)]
+        return self._by_unit[unit, week]
 
     def visible(self, row: OccurrenceStatus) -> bool:
         scope = self.who.scope
