@@ -412,6 +412,18 @@ class Ledger:
                 params["occurrence"] = occurrence_id
             return self._evidence_rows(connection, " AND ".join(where) or "1 = 1", params)
 
+    def recent_evidence(self, *, sources: Iterable[str], since: dt.datetime, plans: Iterable[str] = (),
+                        units: Iterable[str] = (), province: str | None = None, limit: int = 50) -> list[EvidenceItem]:
+        """The items of these sources (e.g. what recorded itself: feed, zalo, email) recorded at `since` or
+        later, the newest recorded first, withdrawn ones included; `plans`, `units` and `province` select as
+        in `statuses`."""
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units, province)
+            where += ["e.source IN :sources", "e.recorded_at >= :since"]
+            params.update(sources=sorted(set(sources)) or [""], since=to_db(since), limit=int(limit))
+            return self._evidence_rows(connection, " AND ".join(where), params,
+                                       order="e.recorded_at DESC, e.id DESC LIMIT :limit")
+
     def withdraw_evidence(self, evidence_id: int, reason: str, *, actor: str | None = None,
                           now: dt.datetime | None = None) -> WithdrawResult:
         """Withdraw one item (it is never deleted): from now on it no longer counts, and its
@@ -447,7 +459,8 @@ class Ledger:
         return WithdrawResult(item=item, delivered=status_row.delivered, at_least=status_row.at_least,
                               status=status_row.status)
 
-    def _evidence_rows(self, connection: Connection, where: str, params: dict) -> list[EvidenceItem]:
+    def _evidence_rows(self, connection: Connection, where: str, params: dict, *,
+                       order: str = "e.occurred_at, e.id") -> list[EvidenceItem]:
         rows = connection.execute(
             text(
                 "SELECT e.id, e.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end,"
@@ -455,7 +468,7 @@ class Ledger:
                 " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, e.document_sha256, e.match_reason, p.timezone"
                 " FROM evidence e JOIN occurrence o ON o.id = e.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
                 " JOIN plan p ON p.id = ob.plan_id"
-                f" WHERE {where} ORDER BY e.occurred_at, e.id"
+                f" WHERE {where} ORDER BY {order}"
             ).bindparams(*_expanding(params)),
             params,
         ).mappings().all()
@@ -555,6 +568,16 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return triage.listed(connection, units=units, include_unowned=include_unowned, open_only=open_only,
                                  limit=limit)
+
+    def triage_count(self, *, units: Collection[str] | None = None, include_unowned: bool = True) -> int:
+        """How many items wait, selected as `triage_items` selects them."""
+        with self.transaction(read_only=True) as connection:
+            return triage.count_open(connection, units=units, include_unowned=include_unowned)
+
+    def triage_with_document(self, sha256: str) -> list[TriageItem]:
+        """The triage items, open or closed, that carry this uploaded document (whom it may be served to)."""
+        with self.transaction(read_only=True) as connection:
+            return triage.with_document(connection, sha256)
 
     def triage_item(self, triage_id: int) -> TriageItem | None:
         if not _row_id(triage_id):
