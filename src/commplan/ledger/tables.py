@@ -34,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -628,6 +629,8 @@ class FeedSourceStateRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))  # the last failure's reason and detail
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # in a row
     items_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # last 200
+    rules_fingerprint: str | None = Field(default=None, sa_column=Column(String(64)))  # the matching rules of the last 200
+    last_read_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # the last 200 (a full read)
 
 
 class FeedItemSeenRow(SQLModel, table=True):
@@ -635,8 +638,13 @@ class FeedItemSeenRow(SQLModel, table=True):
 
     __tablename__ = "feed_item_seen"
 
+    __table_args__ = (Index("ix_feed_item_seen_last_seen", "last_seen_at"),)
+
     link: str = Field(sa_column=Column(String(2048), primary_key=True))
     first_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    last_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # pruned 90 days after (feed_run)
+    # False: already in its feed at the feed's first read, so of unknown age: seen, never credited
+    counts: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class TriageItemRow(SQLModel, table=True):

@@ -26,7 +26,7 @@ from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
-from . import api, auth, built_reports, dashboard, documents, errors
+from . import api, auth, built_reports, dashboard, documents, errors, triage
 from .body_limit import BodyLimit
 from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
@@ -92,6 +92,7 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.include_router(dashboard.router)
     app.include_router(built_reports.router)
     app.include_router(unit_pages_router)
+    app.include_router(triage.router)
     app.include_router(api.router)
     app.include_router(zalo_webhook_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,14 +1,14 @@
 """Zalo OA followers linked to a unit's contact by the signed code they sent the OA (issue 14, Zalo replies).
 
 Revision ID: 0022
-Revises: 0023 (the email replies' 0023 landed on main first: 0022 follows it, so a database already at 0023 upgrades)
+Revises: 0024 (0023 and 0024 landed on main first: 0022 follows the head, so a database already there upgrades)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
