@@ -412,3 +412,62 @@ def test_a_file_of_another_type_is_refused_and_the_sender_told_why(site):
         {"type": "file", "payload": {"url": url, "name": "bao-cao.exe"}}])
     assert site.evidence("ubnd-xa-b") == [] and site.ledger.inbound_outcome("zalo", "zalo-msg-exe")[0] == "file-refused"
     assert site.replies(XA_B)[0].startswith("Tệp chưa được ghi nhận: ") and "PDF" in site.replies(XA_B)[0]
+
+
+# ---------------------------------------------------------------- review: never dropped, counts in words
+
+def test_a_crash_while_handling_keeps_the_message_in_triage_and_tells_the_sender(site, monkeypatch):
+    """Zalo got its 200 before the handling ran: a crash after the claim must not lose what was sent."""
+    from commplan.intake import zalo_replies
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away mid-way")
+
+    monkeypatch.setattr(zalo_replies.ZaloReplies, "record", broken)
+    site.post("user_send_text", OFFICER, msg_id="zalo-msg-crash",
+              text="Tin chuyển đổi số https://xa-a.thunghiem.gov.vn/tin/crash")
+    assert site.evidence() == []
+    [item] = site.ledger.triage_items(units=["ubnd-xa-a"])
+    assert (item.why, item.sender, item.link) == ("failed", OFFICER, "https://xa-a.thunghiem.gov.vn/tin/crash")
+    assert "chuyển đổi số" in item.text
+    assert site.ledger.inbound_outcome("zalo", "zalo-msg-crash")[0] == "failed"
+    assert site.replies(OFFICER) == ["Chưa ghi nhận tự động được tin nhắn này: đơn vị đầu mối theo dõi sẽ xem xét."]
+
+
+def test_a_link_that_is_no_web_address_is_not_lost(site):
+    """A link attachment the ledger cannot take (not http or https) used to crash the recording, after the claim."""
+    site.post("user_send_link", OFFICER, msg_id="zalo-msg-ftp", text="chuyển đổi số", attachments=[
+        {"type": "link", "payload": {"url": "ftp://xa-a.vn/tin/1"}}])
+    assert site.evidence() == []
+    assert site.ledger.inbound_outcome("zalo", "zalo-msg-ftp")[0] != "failed"
+    assert site.replies(OFFICER), "the sender is told what to send"
+
+
+@pytest.mark.parametrize(("text", "times"), [
+    ("Đã phát hai lần trên loa", 2),
+    ("da phat 2 lan tren loa", 2),
+    ("Xã đã phát ba buổi", 3),
+    ("đã phát sóng năm lần", 5),
+])
+def test_a_count_in_words_or_without_accents_is_read(site, text, times):
+    site.post("user_send_text", OFFICER, text=text)
+    [item] = site.evidence()
+    assert (item.kind, item.quantity, item.obligation) == ("count", times, "phat-thanh")
+
+
+@pytest.mark.parametrize("text", [
+    "Xã đã đăng ký tham gia lớp tập huấn",  # registered: nothing was published
+    "Đã phát hiện 2 lần loa bị hỏng",  # found out: nothing was broadcast
+    "đã đăng nhập được rồi",  # logged in
+    "Đã phát 0 lần",
+    "Đã phát mười hai lần",  # a number the reader cannot take whole: not a count of 2
+])
+def test_words_that_are_not_a_broadcast_record_no_count(site, text):
+    site.post("user_send_text", OFFICER, text=text)
+    assert site.evidence() == [] and site.ledger.triage_items(open_only=False) == []
+
+
+def test_a_deeply_nested_body_is_refused_not_an_error(site):
+    raw = b"[" * 100_000
+    answer = site.client.post("/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": "mac=" + "0" * 64})
+    assert answer.status_code == 400

@@ -95,7 +95,7 @@ def verify(raw: bytes, header: str | None, *, app_id: str, oa_secret_key: str, n
         raise Refused(UNSIGNED)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: anyone may post, before the signature
         raise Refused(NOT_JSON, 400) from None
     if not isinstance(body, dict):
         raise Refused(NOT_AN_EVENT, 400)

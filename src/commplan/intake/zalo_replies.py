@@ -31,6 +31,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -43,7 +44,7 @@ from ..links import BadLink, contact_ref, find_follow_code, read_follow_code
 from ..notify.addresses import InvalidPhone, contact_key, normalise_phone
 from ..plan import Catalog
 from ..plan.model import Contact, EvidenceKind
-from .matching import Words, find_phrase, fold, words
+from .matching import Word, Words, find_phrase, fold, words
 from .zalo_events import ZaloEvent
 from .zalo_files import DownloadFailed
 
@@ -53,9 +54,18 @@ SOURCE = "zalo"
 OPEN = (Status.OPEN, Status.OVERDUE)
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _NUMBER_ANSWER = re.compile(r"\s*(?:số\s*)?(\d{1,2})\s*[.)]?\s*", re.IGNORECASE)
-# "đã đăng", "đã phát 2 lần", "đã đưa tin 3 bài" (folded: no accents, lower case)
-_DONE = re.compile(r"\bda (?:dang|phat|dua tin|phat song)\b")
-_TIMES = re.compile(r"\b(\d{1,5}) (?:lan|bai|tin|so|buoi)\b")
+# "đã đăng", "đã phát 2 lần", "đã đưa tin 3 bài" (folded: no accents, lower case); not "đã đăng ký" (registered),
+# "đã đăng nhập" (logged in), "đã phát hiện" (found), "đã phát sinh" (arose) and their kin: a wrong "done" is
+# worse than a missed one
+_DONE = re.compile(r"\bda (?:dang(?! (?:ky|ki|nhap)\b)|phat(?! (?:hien|sinh|bieu|dong|trien|giac|huy)\b)|dua tin)\b")
+_TIMES_OF = frozenset({"lan", "bai", "tin", "so", "buoi"})  # what is counted: "2 lần", "3 bài" (folded)
+# one to ten in words, as written with accents (without accents: their folded forms, "hai", "sau")
+_NUMERALS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8,
+             "chín": 9, "mười": 10}
+# the words of a longer number ("hai mươi", "một trăm", "mười lăm", "hai mươi mốt"): such a count is not taken
+_NUMBER_WORDS = frozenset(_NUMERALS) | {"mươi", "trăm", "nghìn", "ngàn", "linh", "lẻ", "lăm", "mốt", "rưỡi"}
+_FOLDED_NUMBER_WORDS = frozenset(fold(w) for w in _NUMBER_WORDS)
+_FOLDED_NUMERALS = {fold(k): v for k, v in _NUMERALS.items()}
 MAX_LISTED = 9  # candidates offered in one question
 
 
@@ -167,16 +177,32 @@ class ZaloReplies:
                 stored = self.ledger.store_document(data, name=name, by=f"zalo:{event.user_id}",
                                                     max_bytes=self.max_bytes)
                 return Evidence("document", document=name, sha256=stored.sha256)
-        for attachment in event.attachments:
-            if attachment.type == "link" and attachment.url:
+        for attachment in event.attachments:  # a web address only: the ledger takes no other link
+            if attachment.type == "link" and attachment.url and _URL.match(attachment.url):
                 return Evidence("link", link=attachment.url)
         if found := _URL.search(event.text or ""):
             return Evidence("link", link=found.group(0).rstrip(".,;)"))
-        folded = fold(event.text or "")
-        if _DONE.search(folded):
-            times = _TIMES.search(folded)
-            return Evidence("count", quantity=max(1, int(times.group(1))) if times else 1)
+        if _DONE.search(fold(event.text or "")):
+            times = times_said(event.text or "")
+            return Evidence("count", quantity=times) if times else None
         return None
+
+    def keep(self, event: ZaloEvent, error: str) -> bool:
+        """After the handling of a message crashed: what it carried waits in triage ("failed"), its unit's
+        when the sender is known (Zalo had its 200 and will not send it again). False when even that fails."""
+        if not event.is_message:
+            return False
+        try:
+            sender = self.sender(event.user_id)
+        except Exception:  # the ledger itself may be what failed: the administrators see it then
+            sender = None
+        try:
+            self._triage(event, "failed", sender.unit if sender else None, self.evidence(event, download=False), (),
+                         {"why": "failed", "error": error[:500]}, self.clock())
+        except Exception:
+            log.exception(_("Zalo: event %s could not be kept in triage either"), event.event_id)
+            return False
+        return True
 
     # ------------------------------------------------------------ which duty
 
@@ -290,6 +316,40 @@ def recorded_text(duty: str, result: RecordResult, due: dt.datetime | None) -> s
         return _("Recorded: {duty} — done {days} days late").format(duty=duty, days=_days_late(result, due))
     return _("Recorded: {duty} — {delivered} of {at_least} so far").format(
         duty=duty, delivered=result.delivered, at_least=result.at_least)
+
+
+def times_said(text: str) -> int | None:
+    """How many times a "đã phát 2 lần" says ("hai lần", "2 lan"); 1 when it names no number; None for 0 or
+    a number not read whole ("mười hai lần": one word, or digits, before "lần" is all that is read)."""
+    said = words(text)
+    found = said.words
+    for i in range(1, len(found)):
+        if found[i].folded not in _TIMES_OF:
+            continue
+        run = 0  # the number's words before "lần"
+        while run < i and _number_word(found[i - run - 1], said.accented):
+            run += 1
+        if run == 0:
+            continue
+        number = _numeral(found[i - 1], said.accented) if run == 1 else None
+        return number or None
+    return 1
+
+
+def _number_word(word: Word, accented: bool) -> bool:
+    if word.folded.isascii() and word.folded.isdigit():
+        return True
+    if accented:
+        return unicodedata.normalize("NFC", word.raw.casefold()) in _NUMBER_WORDS
+    return word.folded in _FOLDED_NUMBER_WORDS
+
+
+def _numeral(word: Word, accented: bool) -> int | None:
+    if word.folded.isascii() and word.folded.isdigit():
+        return int(word.folded) if len(word.folded) <= 5 else None
+    if accented:
+        return _NUMERALS.get(unicodedata.normalize("NFC", word.raw.casefold()))
+    return _FOLDED_NUMERALS.get(word.folded)
 
 
 def _days_late(result: RecordResult, due: dt.datetime | None) -> int:

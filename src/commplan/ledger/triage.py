@@ -31,6 +31,7 @@ WHY = {
     "ambiguous": N_("several duties could fit"),
     "unknown-sender": N_("sender not in the directory"),
     "no-match": N_("no duty matched"),
+    "failed": N_("could not be handled automatically"),  # a Zalo event whose handling crashed after its claim
 }
 KINDS = ("link", "document", "count")
 LONGEST_ID = 200  # longer external ids (a long link) are kept as their SHA-256: one index entry stays small

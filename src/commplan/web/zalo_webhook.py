@@ -4,7 +4,8 @@ Zalo waits about two seconds for a 200 and retries an event that did not get one
 turn the webhook off), so the route answers as soon as the event is verified and claimed
 (`Ledger.claim_inbound`): the matching, the file download, the recording and the OA's answer run after
 the response (a background task), and whatever comes of them is noted with the event
-(`Ledger.note_inbound`), a failed answer included. Nothing there can fail the request.
+(`Ledger.note_inbound`), a failed answer included. Nothing there can fail the request. A message whose
+handling crashes is not lost: it waits in triage ("failed") with what it carried, and its sender is told.
 
 Answers: 401 (unsigned, badly signed, another app's, stale) and 400 (not an event), with nothing
 recorded; 404 when the OA's secret key is not configured (the webhook does not exist then); 503 when the
@@ -80,10 +81,15 @@ def process(request: Request, ledger: Ledger, event: ZaloEvent) -> None:
         outcome = Outcome("download-failed", _("The file could not be received: please send it again."), str(error))
     except UploadRefused as error:  # empty, too large, or not a document or an image: the sender is told which
         outcome = Outcome("file-refused", _("The file was not recorded: {reason}.").format(reason=error), str(error))
-    except Exception as error:  # logged and noted: the next event must still be taken
+    except Exception as error:  # Zalo had its 200 and will not send it again: kept in triage, the sender told
         log.exception(_("Zalo webhook: event %s could not be handled"), event.event_id)
-        _note(ledger, event, "failed", f"{type(error).__name__}: {error}")
-        return
+        detail = f"{type(error).__name__}: {error}"
+        reply: str | None = None
+        if replies.keep(event, detail):
+            reply = _("This message could not be recorded automatically: a coordinator will look at it.")
+        elif event.is_message:
+            reply = _("This message could not be received: please send it again later.")
+        outcome = Outcome("failed", reply, detail)
     if outcome.reply:
         try:
             answerer = oa_texts(settings, ledger)
