@@ -471,3 +471,26 @@ def test_a_deeply_nested_body_is_refused_not_an_error(site):
     raw = b"[" * 100_000
     answer = site.client.post("/zalo/webhook", content=raw, headers={"X-ZEvent-Signature": "mac=" + "0" * 64})
     assert answer.status_code == 400
+
+
+def test_a_number_answers_the_last_question_asked_not_an_older_one(site):
+    """The OA asked about link A, then about link B; a coordinator settled B from the triage page. The
+    sender's "1" answers the question it saw last (B's): it must not put link A on duty 1."""
+    site.post("user_send_link", OFFICER, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/a"}}])
+    site.post("user_send_link", OFFICER, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/b"}}])
+    older, newer = sorted(site.ledger.triage_items(units=["ubnd-xa-a"]), key=lambda i: i.id)
+    site.ledger.dismiss_triage(newer.id, "bài trùng", actor="coordinator", now=NOW)
+    site.post("user_send_text", OFFICER, text="1")
+    assert site.evidence() == [] and site.ledger.triage_item(older.id).open
+    assert site.replies(OFFICER)[-1] == "Câu hỏi này đã được đơn vị đầu mối theo dõi xử lý: không ghi nhận thêm gì."
+
+
+def test_after_answering_the_last_question_a_number_answers_the_one_before(site):
+    site.post("user_send_link", OFFICER, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/a"}}])
+    site.post("user_send_link", OFFICER, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/b"}}])
+    older, newer = sorted(site.ledger.triage_items(units=["ubnd-xa-a"]), key=lambda i: i.id)
+    site.post("user_send_text", OFFICER, text="1")
+    site.post("user_send_text", OFFICER, text="2")
+    assert not site.ledger.triage_item(newer.id).open and not site.ledger.triage_item(older.id).open
+    assert {(e.link, e.occurrence_id) for e in site.evidence()} == {
+        ("https://xa-a.vn/tin/b", newer.candidates[0]), ("https://xa-a.vn/tin/a", older.candidates[1])}

@@ -9,7 +9,8 @@ OA answers (Vietnamese, Vietnam time).
   việc qua Zalo" on the report page) links the sender to that contact: its reminders then come by the
   OA. A forged or damaged code links nothing.
 - **A numbered answer** ("2") to the OA's question "which duty?" assigns the sender's newest ambiguous
-  triage item to that candidate (`Ledger.open_triage_for`, `assign_triage`).
+  triage item to that candidate (`Ledger.triage_question_for`, `assign_triage`); when that question was
+  settled by a coordinator meanwhile, the number records nothing (it must not answer an older question).
 - **What.** A file or image is downloaded (size-capped) and stored (`Ledger.store_document`): a document.
   Else a link (a link message, or an http(s) address in the text): a link. Else "đã đăng" / "đã phát 2
   lần" (accents optional): a count of 1 or N, only for a duty whose evidence is a count. One item per
@@ -282,9 +283,12 @@ class ZaloReplies:
 
     def answer_number(self, event: ZaloEvent, number: int, now: dt.datetime) -> Outcome | None:
         """The follower chose candidate `number` of its open question; None when it has none open."""
-        item = self.ledger.open_triage_for(SOURCE, event.user_id)
+        item = self.ledger.triage_question_for(SOURCE, event.user_id, answered_by=f"zalo:{event.user_id}")
         if item is None or not item.candidates:
             return None
+        if not item.open:  # the last question asked was settled from the triage page: not an older one's answer
+            return Outcome("already-handled", _("This question was already handled by a coordinator: nothing more "
+                                                "was recorded."))
         if not 1 <= number <= len(item.candidates):
             return Outcome("bad-number", _("Reply with a number from 1 to {count}.").format(count=len(item.candidates)))
         occurrence = item.candidates[number - 1]

@@ -591,6 +591,13 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return triage.newest_open(connection, source, sender, "ambiguous")
 
+    def triage_question_for(self, source: str, sender: str, *, answered_by: str) -> TriageItem | None:
+        """The question a sender's numbered answer ("2") is about: its newest "several duties could fit" item,
+        open or settled by a coordinator (then the number records nothing); those it answered itself
+        (`answered_by`, its actor) are passed over, so a second number answers the question before."""
+        with self.transaction(read_only=True) as connection:
+            return triage.newest_question(connection, source, sender, "ambiguous", answered_by)
+
     def assign_triage(self, triage_id: int, occurrence_id: int, *, actor: str | None,
                       now: dt.datetime | None = None) -> RecordResult:
         """Record a triage item as evidence of an occurrence (its source kept, "assigned from triage" added to

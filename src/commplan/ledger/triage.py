@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, func, select, update
+from sqlalchemy import Connection, RowMapping, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
@@ -138,6 +138,18 @@ def newest_open(connection: Connection, source: str, sender: str, why: str) -> T
     row = connection.execute(
         select(t.table_of(r)).where(col(r.source) == source, col(r.sender) == sender, col(r.why) == why,
                                     col(r.closed_at).is_(None))
+        .order_by(col(r.created_at).desc(), col(r.id).desc()).limit(1)).mappings().first()
+    return _item(row) if row is not None else None
+
+
+def newest_question(connection: Connection, source: str, sender: str, why: str, answered_by: str) -> TriageItem | None:
+    """The sender's newest item that is open or was closed by someone else than `answered_by` (a coordinator):
+    the question a bare number answers. Those the sender answered itself are passed over."""
+    r = t.TriageItemRow
+    row = connection.execute(
+        select(t.table_of(r)).where(col(r.source) == source, col(r.sender) == sender, col(r.why) == why,
+                                    or_(col(r.closed_at).is_(None), col(r.closed_by).is_(None),
+                                        col(r.closed_by) != answered_by))
         .order_by(col(r.created_at).desc(), col(r.id).desc()).limit(1)).mappings().first()
     return _item(row) if row is not None else None
 
