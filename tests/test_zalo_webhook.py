@@ -494,3 +494,25 @@ def test_after_answering_the_last_question_a_number_answers_the_one_before(site)
     assert not site.ledger.triage_item(newer.id).open and not site.ledger.triage_item(older.id).open
     assert {(e.link, e.occurrence_id) for e in site.evidence()} == {
         ("https://xa-a.vn/tin/b", newer.candidates[0]), ("https://xa-a.vn/tin/a", older.candidates[1])}
+
+
+def test_an_event_whose_handling_never_ran_is_handled_later_once(site, monkeypatch):
+    """The process stopped after answering Zalo (200) and before its background task: the event was kept
+    with its claim, and the background task of a later event handles it, once."""
+    from commplan.web import zalo_webhook
+
+    handle = zalo_webhook.process
+    monkeypatch.setattr(zalo_webhook, "process", lambda *args: None)  # the worker dies before handling it
+    site.post("user_send_text", OFFICER, msg_id="zalo-msg-lost", text="chuyển đổi số https://xa-a.thunghiem.gov.vn/tin/x")
+    assert site.evidence() == [] and site.ledger.inbound_outcome("zalo", "zalo-msg-lost")[0] == "pending"
+    monkeypatch.setattr(zalo_webhook, "process", handle)  # the restarted app
+    site.post("user_send_text", XA_B, at=NOW + dt.timedelta(minutes=5), text="xin chào")
+    assert site.evidence() == []  # too recent: its handler may still be at work
+    later = NOW + dt.timedelta(minutes=15)
+    site.client.app.state.clock = lambda: later
+    site.post("user_send_text", XA_B, at=later, text="xin chào lần nữa")
+    [item] = site.evidence()
+    assert item.link == "https://xa-a.thunghiem.gov.vn/tin/x" and item.recorded_by == f"zalo:{OFFICER}"
+    assert site.ledger.inbound_outcome("zalo", "zalo-msg-lost") == ("recorded", None)
+    site.post("user_send_text", XA_B, at=later, text="một lần nữa")
+    assert len(site.evidence()) == 1 and len(site.replies(OFFICER)) == 1

@@ -117,6 +117,17 @@ def verify(raw: bytes, header: str | None, *, app_id: str, oa_secret_key: str, n
     return read(body, sent_at, stamp_text)
 
 
+def kept(raw: str) -> ZaloEvent | None:
+    """The event in a body verified when it arrived and kept since (`Ledger.claim_inbound(pending=...)`),
+    read again for a handling that never ran; None when it no longer reads as one."""
+    try:
+        body = json.loads(raw)
+        stamp = str(body["timestamp"])
+        return read(body, dt.datetime.fromtimestamp(int(stamp) / 1000, dt.UTC), stamp)
+    except (ValueError, KeyError, TypeError, OverflowError, OSError, RecursionError, Refused):
+        return None
+
+
 def read(body: dict, sent_at: dt.datetime, stamp: str) -> ZaloEvent | None:
     name = str(body.get("event_name") or "")
     if name not in EVENTS:

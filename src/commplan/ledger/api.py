@@ -653,12 +653,20 @@ class Ledger:
                           details={"reason": reason}, at=moment)
 
     def claim_inbound(self, source: str, external_id: str, *, received_at: dt.datetime,
-                      now: dt.datetime | None = None) -> bool:
+                      now: dt.datetime | None = None, pending: str | None = None) -> bool:
         """Note an inbound message (a Zalo event, an email) as handled: False when it already was, so a
-        retried webhook or a mailbox read twice records nothing again."""
+        retried webhook or a mailbox read twice records nothing again. `pending`: the message itself, kept
+        until `note_inbound` says what came of it, for `take_pending_inbound` if its handler dies first."""
         moment = now or utc_now()
         with self.transaction() as connection:
-            return triage.claim_inbound(connection, source, external_id, received_at=received_at, now=moment)
+            return triage.claim_inbound(connection, source, external_id, received_at=received_at, now=moment,
+                                        pending=pending)
+
+    def take_pending_inbound(self, source: str, *, seen_before: dt.datetime, limit: int = 20) -> list[str]:
+        """The kept messages of claims whose handling never noted an outcome (the process stopped), claimed
+        before `seen_before`; each is handed to one caller only (marked "retrying")."""
+        with self.transaction() as connection:
+            return triage.take_pending(connection, source, seen_before=seen_before, limit=limit)
 
     def note_inbound(self, source: str, external_id: str, outcome: str, detail: str | None = None) -> None:
         """What came of an inbound message (recorded, triage, reply-failed …), for whoever studies it later."""

@@ -164,12 +164,33 @@ def close(connection: Connection, triage_id: int, *, outcome: str, reason: str |
     return done.rowcount == 1
 
 
+PENDING, RETRYING = "pending", "retrying"  # a claimed message kept until its handling notes what came of it
+
+
 def claim_inbound(connection: Connection, source: str, external_id: str, *, received_at: dt.datetime,
-                  now: dt.datetime) -> bool:
-    """Note a message as handled; False when it already was (a retried webhook, a mailbox read twice)."""
+                  now: dt.datetime, pending: str | None = None) -> bool:
+    """Note a message as handled; False when it already was (a retried webhook, a mailbox read twice).
+    `pending`: the message itself, kept (outcome "pending") until `note_inbound` replaces it."""
     return _insert_once(connection, t.InboundMessageRow, dict(
         source=source, external_id=external_key(external_id), received_at=to_db(received_at),
-        seen_at=to_db(now))) is not None
+        seen_at=to_db(now), outcome=PENDING if pending is not None else None, detail=pending)) is not None
+
+
+def take_pending(connection: Connection, source: str, *, seen_before: dt.datetime, limit: int) -> list[str]:
+    """The kept messages of claims never noted (their handler died), seen before `seen_before`: each marked
+    "retrying" by compare-and-set, so that one taker only handles it again."""
+    r = t.InboundMessageRow
+    rows = connection.execute(select(col(r.external_id), col(r.detail)).where(
+        col(r.source) == source, col(r.outcome) == PENDING, col(r.seen_at) < to_db(seen_before))
+        .order_by(col(r.seen_at)).limit(limit)).all()
+    taken = []
+    for external_id, detail in rows:
+        won = connection.execute(update(t.table_of(r)).where(
+            col(r.source) == source, col(r.external_id) == external_id, col(r.outcome) == PENDING)
+            .values(outcome=RETRYING)).rowcount == 1
+        if won and detail is not None:
+            taken.append(detail)
+    return taken
 
 
 def note_inbound(connection: Connection, source: str, external_id: str, outcome: str, detail: str | None) -> None:

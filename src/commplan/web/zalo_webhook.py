@@ -6,6 +6,9 @@ turn the webhook off), so the route answers as soon as the event is verified and
 the response (a background task), and whatever comes of them is noted with the event
 (`Ledger.note_inbound`), a failed answer included. Nothing there can fail the request. A message whose
 handling crashes is not lost: it waits in triage ("failed") with what it carried, and its sender is told.
+The verified body is kept with the claim until its outcome is noted: an event whose handling never ran (the
+process stopped after answering Zalo) is handled by the background task of an event arriving RETRY_AFTER
+later or more (`retry_pending`).
 
 Answers: 401 (unsigned, badly signed, another app's, stale) and 400 (not an event), with nothing
 recorded; 404 when the OA's secret key is not configured (the webhook does not exist then); 503 when the
@@ -25,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from ..i18n import _
-from ..intake.zalo_events import SIGNATURE_HEADER, Refused, ZaloEvent, refusal_text, verify
+from ..intake.zalo_events import SIGNATURE_HEADER, Refused, ZaloEvent, kept, refusal_text, verify
 from ..intake.zalo_files import DownloadFailed, download
 from ..intake.zalo_replies import Outcome, ZaloReplies
 from ..ledger import Ledger, LedgerError
@@ -37,6 +40,9 @@ router = APIRouter()
 log = logging.getLogger("commplan.web.zalo")
 WEBHOOK_PATH = "/zalo/webhook"
 SOURCE = "zalo"
+# a claim this old whose handling noted nothing: its process stopped after answering Zalo (a restart, a
+# crash of the worker); the event kept with the claim is handled then, by the next event's background task
+RETRY_AFTER = dt.timedelta(minutes=10)
 
 
 @router.post(WEBHOOK_PATH, include_in_schema=False)
@@ -57,14 +63,37 @@ async def zalo_webhook(request: Request, background: BackgroundTasks) -> Respons
     try:
         ledger: Ledger = await run_in_threadpool(request.app.state.ledger.get)
         fresh = await run_in_threadpool(lambda: ledger.claim_inbound(SOURCE, event.event_id, received_at=event.sent_at,
-                                                                     now=now))
+                                                                     now=now, pending=_text(raw)))
     except LedgerError as error:
         log.error(_("Zalo webhook: the ledger cannot be reached: %s"), error)
         return PlainTextResponse("Service Unavailable", status_code=503)
     if not fresh:
         return PlainTextResponse("duplicate")
     background.add_task(process, request, ledger, event)
+    background.add_task(retry_pending, request, ledger, now)
     return PlainTextResponse("ok")
+
+
+def _text(raw: bytes) -> str | None:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # JSON in UTF-16 or 32: verified, but not kept (it would not be retried)
+        return None
+
+
+def retry_pending(request: Request, ledger: Ledger, now: dt.datetime) -> None:
+    """Handle the events claimed more than RETRY_AFTER ago whose handling never noted an outcome (each
+    taken by one process only); never raises."""
+    try:
+        waiting = ledger.take_pending_inbound(SOURCE, seen_before=now - RETRY_AFTER)
+    except LedgerError as error:
+        log.error(_("Zalo webhook: the events left unhandled could not be read: %s"), error)
+        return
+    for raw in waiting:
+        event = kept(raw)
+        if event is not None:
+            log.warning(_("Zalo webhook: event %s was left unhandled; it is handled now"), event.event_id)
+            process(request, ledger, event)
 
 
 def process(request: Request, ledger: Ledger, event: ZaloEvent) -> None:
