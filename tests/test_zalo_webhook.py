@@ -516,3 +516,31 @@ def test_an_event_whose_handling_never_ran_is_handled_later_once(site, monkeypat
     assert site.ledger.inbound_outcome("zalo", "zalo-msg-lost") == ("recorded", None)
     site.post("user_send_text", XA_B, at=later, text="một lần nữa")
     assert len(site.evidence()) == 1 and len(site.replies(OFFICER)) == 1
+
+
+def test_erasing_a_zalo_id_replaces_it_where_its_replies_put_it(site):
+    """Decree 13: `contact erase --zalo` reaches what the OA's replies stored, not only the outbox."""
+    from commplan.ledger.personal import Identity, erase_contact
+
+    site.post("follow", CLERK_ZALO)
+    site.post("user_send_text", CLERK_ZALO, text=clerk_code())
+    site.post("user_send_text", CLERK_ZALO, text="Tin chuyển đổi số https://xa-a.thunghiem.gov.vn/tin/e")
+    site.post("user_send_link", CLERK_ZALO, attachments=[{"type": "link", "payload": {"url": "https://xa-a.vn/tin/e2"}}])
+    alias, counts = erase_contact(site.ledger, Identity("zalo", CLERK_ZALO, ("zalo",)), reason="yêu cầu xóa",
+                                  actor="admin", now=NOW)
+    [item] = site.evidence()
+    [waiting] = site.ledger.triage_items(units=["ubnd-xa-a"])
+    assert item.link == "https://xa-a.thunghiem.gov.vn/tin/e"  # the evidence stays
+    assert item.recorded_by == f"zalo:{alias}" and CLERK_ZALO not in (item.match_reason or "")
+    assert waiting.sender == alias and CLERK_ZALO not in (waiting.match_reason or "")
+    assert counts["replies"] >= 4
+    from sqlalchemy import select
+
+    from commplan.ledger import tables
+
+    with site.ledger.transaction(read_only=True) as connection:
+        audit = connection.execute(select(tables.table_of(tables.AuditRow))).mappings().all()
+        claims = connection.execute(select(tables.table_of(tables.InboundMessageRow))).mappings().all()
+    assert [a["actor"] for a in audit if a["actor"] and alias in a["actor"]]
+    assert not [a for a in audit if CLERK_ZALO in f"{a['actor']} {a['details']}"]
+    assert not [c for c in claims if CLERK_ZALO in f"{c['external_id']} {c['detail']}"]

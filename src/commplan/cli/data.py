@@ -153,7 +153,7 @@ def cmd_contact(args: argparse.Namespace) -> int:
     from ..plan.contacts import find_contacts
 
     deliveries: list[dict] = []
-    alias, counts = "", {"deliveries": 0, "fallbacks": 0, "errors": 0, "followers": 0}
+    alias, counts = "", {"deliveries": 0, "fallbacks": 0, "errors": 0, "followers": 0, "replies": 0}
     try:
         identity = _identity(args)
         entries, unreadable = find_contacts(args.plans, identity.kind, identity.value)
@@ -179,6 +179,9 @@ def cmd_contact(args: argparse.Namespace) -> int:
             fallbacks=counts["fallbacks"], errors=counts["errors"]))
     if counts.get("followers"):
         print(_("Unlinked this Zalo account from the contact it had linked on the OA: no reminder goes there now."))
+    if counts.get("replies"):
+        print(_("Replaced this Zalo account by the alias where its replies to the OA named it ({count} rows: triage, "
+                "who recorded, why it matched).").format(count=counts["replies"]))
     print(_("Evidence is not erased (it is not the contact's personal data)."))
     _outbox_file_lines(identity.value)
     if entries:

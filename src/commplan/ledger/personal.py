@@ -1,7 +1,9 @@
 """A contact's personal data in the ledger: find what was sent to an address, and erase it.
 
 Contacts (Decree 13/2023/NĐ-CP personal data) reach the ledger through the Zalo
-followers linked on the OA (`zalo_follower`: erasing a Zalo id unlinks it) and the
+followers linked on the OA (`zalo_follower`: erasing a Zalo id unlinks it), the
+replies they send the OA (a Zalo id as a triage item's sender and as who recorded:
+replaced by the pseudonym, the evidence kept) and the
 outbox: `delivery.address`, `delivery.fallbacks` ("zns:849…,sms:849…"),
 `delivery_item.address`, and the messages' bodies, ZNS parameters, iCalendar
 attachment and provider errors. Erasing replaces the address by a pseudonym
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Connection, String, cast, delete, func, or_, select, update
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from . import tables as t
 from .clock import from_db
@@ -98,7 +100,42 @@ def erase(connection: Connection, identity: Identity, alias: str) -> dict[str, i
     # a Zalo account linked to a contact on the OA (`zalo_followers`): unlinked, so nothing goes there again
     followers = connection.execute(delete(t.ZaloFollowerRow).where(
         col(t.ZaloFollowerRow.user_id) == identity.value)).rowcount if identity.kind == "zalo" else 0
-    return {"deliveries": len(ids), "fallbacks": fallbacks, "errors": errors, "followers": followers}
+    replies = _erase_zalo_sender(connection, identity.value, alias) if identity.kind == "zalo" else 0
+    return {"deliveries": len(ids), "fallbacks": fallbacks, "errors": errors, "followers": followers,
+            "replies": replies}
+
+
+def _erase_zalo_sender(connection: Connection, user_id: str, alias: str) -> int:
+    """The Zalo id where the OA's replies put it (`intake.zalo_replies`): a triage item's sender, "zalo:ID"
+    as who recorded, withdrew, closed, uploaded or acted, the "sender" of why it matched, a follow event's
+    claim and a kept event body. Replaced by the alias; the evidence itself stays. Rows changed."""
+    actor, as_actor = f"zalo:{user_id}", f"zalo:{alias}"
+    changed = 0
+    exact: list[tuple[type[SQLModel], str, str, str]] = [
+        (t.TriageItemRow, "sender", user_id, alias), (t.TriageItemRow, "closed_by", actor, as_actor),
+        (t.EvidenceRow, "recorded_by", actor, as_actor), (t.EvidenceRow, "withdrawn_by", actor, as_actor),
+        (t.AuditRow, "actor", actor, as_actor), (t.DocumentRow, "uploaded_by", actor, as_actor)]
+    for row, name, value, replacement in exact:
+        column = t.table_of(row).c[name]
+        changed += connection.execute(update(row).where(column == value).values({name: replacement})).rowcount
+    # JSON texts: the id as a whole string ("8400…", "zalo:8400…"), never inside another number; also as
+    # JSON inside JSON (an audit row's copy of why an item matched: \"8400…\")
+    quoted = [(f'{q}{value}{q}', f'{q}{replacement}{q}') for q in ('"', '\\"')
+              for value, replacement in ((user_id, alias), (actor, as_actor))]
+    texts: list[tuple[type[SQLModel], str]] = [(t.TriageItemRow, "match_reason"), (t.EvidenceRow, "match_reason"),
+                                               (t.AuditRow, "details"), (t.InboundMessageRow, "detail")]
+    for row, name in texts:
+        column = t.table_of(row).c[name]
+        for value, replacement in quoted:
+            changed += connection.execute(update(row).where(column.contains(value, autoescape=True))
+                                          .values({name: func.replace(column, value, replacement)})).rowcount
+    inbound = t.table_of(t.InboundMessageRow).c.external_id  # "follow:ID:stamp", "unfollow:ID:stamp"
+    for event in ("follow", "unfollow"):
+        key, replacement = f"{event}:{user_id}:", f"{event}:{alias}:"
+        changed += connection.execute(update(t.InboundMessageRow).where(
+            col(t.InboundMessageRow.source) == "zalo", inbound.startswith(key, autoescape=True))
+            .values(external_id=func.replace(inbound, key, replacement))).rowcount
+    return changed
 
 
 def has_work(connection: Connection, tables: tuple[str, ...]) -> bool:
