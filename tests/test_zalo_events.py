@@ -151,3 +151,36 @@ def test_a_forged_follow_code_is_refused(forge):
     code = forge(links.follow_code(SECRET, "ubnd-xa-a", "email:x@y.vn", issued=TODAY))
     with pytest.raises(links.BadLink, match=r"bị hỏng|không do commplan này cấp"):
         links.read_follow_code(SECRET, code, today=TODAY)
+
+
+# ---------------------------------------------------------------- review
+
+def _signed(body: dict, *, app_id: str = FAKE.app_id) -> tuple[bytes, str]:
+    raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return raw, signature(app_id, raw, body["timestamp"], FAKE.oa_secret_key)
+
+
+def test_the_raw_bytes_are_what_is_hashed_not_a_re_serialised_body():
+    """Zalo's compact JSON verifies as sent; the same event re-serialised (spaces, key order) does not."""
+    stamp = str(int(NOW.timestamp() * 1000))
+    body = {"event_name": "user_send_text", "app_id": FAKE.app_id, "timestamp": stamp, "sender": {"id": "8400000002"},
+            "message": {"msg_id": "m-raw", "text": "Đã đăng"}}
+    raw, header = _signed(body)
+    assert check(raw, header) is not None
+    with pytest.raises(Refused, match="bad-signature"):
+        check(json.dumps(json.loads(raw), sort_keys=True).encode(), header)
+
+
+def test_an_event_of_another_app_signed_with_our_app_id_is_refused():
+    """The mac names our app id, the body another: refused as another app's (the body's app_id is checked)."""
+    stamp = str(int(NOW.timestamp() * 1000))
+    raw, header = _signed({"event_name": "user_send_text", "app_id": "app-2", "timestamp": stamp,
+                           "sender": {"id": "8400000002"}, "message": {"msg_id": "m-2", "text": "x"}})
+    with pytest.raises(Refused, match="other-app"):
+        check(raw, header)
+
+
+def test_a_deeply_nested_body_is_not_an_event():
+    with pytest.raises(Refused) as refused:
+        check(b"[" * 100_000, "mac=" + "0" * 64)
+    assert (refused.value.why, refused.value.status) == ("not-json", 400)

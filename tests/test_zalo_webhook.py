@@ -544,3 +544,12 @@ def test_erasing_a_zalo_id_replaces_it_where_its_replies_put_it(site):
     assert [a["actor"] for a in audit if a["actor"] and alias in a["actor"]]
     assert not [a for a in audit if CLERK_ZALO in f"{a['actor']} {a['details']}"]
     assert not [c for c in claims if CLERK_ZALO in f"{c['external_id']} {c['detail']}"]
+
+
+def test_a_report_an_hour_late_is_late_on_its_day_not_a_day_late(site):
+    evening = dt.datetime(2026, 3, 12, 18, 0, tzinfo=VN)  # Thursday: the weekly report was due at 17:00
+    site.client.app.state.clock = lambda: evening
+    site.post("user_send_link", XA_B, at=evening, attachments=[{"type": "link", "payload": {"url": "https://xa-b.vn/bc"}}])
+    [item] = site.evidence("ubnd-xa-b")
+    assert item.occurrence_id == site.occurrence("bao-cao-tuan", evening.date(), "ubnd-xa-b").id
+    assert site.replies(XA_B) == ["Đã ghi nhận: Báo cáo tuần — hoàn thành muộn, ngay trong ngày đến hạn"]

@@ -317,7 +317,10 @@ def recorded_text(duty: str, result: RecordResult, due: dt.datetime | None) -> s
     if result.status is Status.DONE_ON_TIME:
         return _("Recorded: {duty} — done on time").format(duty=duty)
     if result.status is Status.DONE_LATE:
-        return _("Recorded: {duty} — done {days} days late").format(duty=duty, days=_days_late(result, due))
+        days = _days_late(result, due)
+        if not days:  # after the hour, on the deadline's own day: not "a day late"
+            return _("Recorded: {duty} — done late, on the day it was due").format(duty=duty)
+        return _("Recorded: {duty} — done {days} days late").format(duty=duty, days=days)
     return _("Recorded: {duty} — {delivered} of {at_least} so far").format(
         duty=duty, delivered=result.delivered, at_least=result.at_least)
 
@@ -357,10 +360,10 @@ def _numeral(word: Word, accented: bool) -> int | None:
 
 
 def _days_late(result: RecordResult, due: dt.datetime | None) -> int:
-    """Whole days from the deadline's date to the item's date, in Vietnam time (at least 1: it is late)."""
+    """Whole days from the deadline's date to the item's date, in Vietnam time (0: late on its own day)."""
     if result.occurred_at is None or due is None:
         return 1
-    return max(1, (result.occurred_at.astimezone(VN).date() - due.astimezone(VN).date()).days)
+    return max(0, (result.occurred_at.astimezone(VN).date() - due.astimezone(VN).date()).days)
 
 
 def _sender(unit: str, contact: Contact, user_id: str) -> Sender:
