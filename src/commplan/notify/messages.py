@@ -194,6 +194,17 @@ def _sms(rows: list[dict]) -> str:
     return (head + title + tail + carried + link)[:SMS_LIMIT]
 
 
+REPLY_INVITATION = ("Đã thực hiện? Chỉ cần trả lời thư này, kèm đường dẫn bài đã đăng hoặc tệp báo cáo: "
+                    "kết quả được ghi nhận tự động.")
+
+
+def with_reply_invitation(message: Message) -> Message:
+    """An email that says a reply is enough: the reminder mailbox is read (`commplan mail-in`), and a reply with
+    the link or the file records it on the duty."""
+    return replace(message, text=f"{message.text}\n\n{REPLY_INVITATION}",
+                   html=f"{message.html}\n<p>{escape(REPLY_INVITATION)}</p>")
+
+
 def with_zalo_offer(message: Message, code: str, oa_url: str | None) -> Message:
     """An email with "Nhận nhắc việc qua Zalo" added: how its contact can have the reminders come by the OA
     (follow it, then send it `code`: `links.follow_code`)."""
