@@ -102,13 +102,15 @@ def reminders(ledger, catalog, smtp, tmp_path, clock_at):
     return {next(iter(rcpt)): (message, raw) for (rcpt, message), raw in zip(inbox.messages, inbox.raw, strict=True)}
 
 
-def reply(original: EmailMessage, *, sender: str, text: str, pdf: bytes | None = None) -> bytes:
-    """A reply as Gmail writes it: In-Reply-To and References naming the reminder, the reminder quoted."""
+def reply(original: EmailMessage, *, sender: str, text: str, pdf: bytes | None = None,
+          when: dt.datetime | None = None, filename: str = "Báo cáo tuần 10-3.pdf") -> bytes:
+    """A reply as Gmail writes it (written `when`, default 10/03/2022 11:00): In-Reply-To and References
+    naming the reminder, the reminder quoted."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = str(original["From"])
     message["Subject"] = f"Re: {original['Subject']}"
-    message["Date"] = format_datetime(at("2022-03-10T11:00"))
+    message["Date"] = format_datetime(when or at("2022-03-10T11:00"))
     message["Message-ID"] = make_msgid(domain="mail.example.gov.vn")
     message["In-Reply-To"] = str(original["Message-ID"])
     message["References"] = str(original["Message-ID"])
@@ -118,7 +120,7 @@ def reply(original: EmailMessage, *, sender: str, text: str, pdf: bytes | None =
     message.set_content(f"{text}\n\nVào Th 5, 10 thg 3, 2022 vào lúc 09:00 Nhắc việc <nhacviec@example.gov.vn> "
                         f"đã viết:\n{quoted}\n")
     if pdf is not None:
-        message.add_attachment(pdf, maintype="application", subtype="pdf", filename="Báo cáo tuần 10-3.pdf")
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
     return message.as_bytes(policy=email.policy.SMTP)  # CRLF line ends, as on the wire
 
 
