@@ -421,3 +421,47 @@ def test_a_reply_to_a_digest_goes_to_the_duty_it_names_or_waits(ledger, write_pl
               and s.window_start == dt.date(2022, 3, 7)}
     # offered: the duty still open (the other was done by the first reply; it may yet be about that one)
     assert waiting.candidates == (duties["bao-cao-tuan"],) and waiting.link == "https://buudien.vn/bai-2"
+
+
+def test_a_message_that_cannot_be_taken_in_stops_no_poll_and_is_read_again(ledger, catalog, reminders, imap,
+                                                                           clock_at):
+    """The ledger fails on one message (a database hiccup, a bug): the messages after it are still taken in,
+    and it is left unseen, not flagged \\Seen, so the next poll takes it in: no mail is lost."""
+    from commplan.intake.mail_parse import parse
+
+    first, _raw = reminders["bd@example.gov.vn"]
+    second, _raw = reminders["vtp@example.gov.vn"]
+    failing = reply(first, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}")
+    deliver(imap, failing, at("2022-03-10T10:00"))
+    deliver(imap, reply(second, sender="vtp@example.gov.vn", text=f"Đã đăng: {ARTICLE}"), at("2022-03-10T10:01"))
+    clock_at("2022-03-10T10:05")
+    settings, target = mail_settings(imap)
+    handle = handler(ledger, catalog, settings)
+    failing_id = parse(failing).message_id
+
+    def flaky(raw: bytes, received: dt.datetime):
+        if parse(raw).message_id == failing_id:
+            raise RuntimeError("the ledger went away")
+        return handle(raw, received)
+
+    report = poll(target, flaky, max_bytes=settings.max_bytes, now=clock.now)
+    assert [o.outcome for o in report.outcomes] == ["recorded"] and report.failed == 1
+    assert occurrence_of(ledger, "viettel-post").status is Status.DONE_ON_TIME
+    assert occurrence_of(ledger, "buu-dien").status is Status.OPEN
+
+    again = poll(target, handle, max_bytes=settings.max_bytes, now=clock.now)  # the ledger is back
+    assert [(o.outcome, o.sender) for o in again.outcomes] == [("recorded", "bd@example.gov.vn")]
+    assert again.failed == 0 and occurrence_of(ledger, "buu-dien").status is Status.DONE_ON_TIME
+
+
+def test_a_malformed_message_does_not_block_the_mailbox(ledger, catalog, reminders, imap, clock_at):
+    """A message whose headers the standard library cannot parse (`From: "`) comes first in the mailbox: the
+    reply after it is still recorded, on this poll and not never."""
+    original, _raw = reminders["vtp@example.gov.vn"]
+    deliver(imap, b'From: "\r\nSubject: broken\r\nMessage-ID: <\r\n\r\nhello\r\n', at("2022-03-10T10:00"))
+    deliver(imap, reply(original, sender="vtp@example.gov.vn", text=f"Đã đăng: {ARTICLE}"), at("2022-03-10T10:01"))
+    clock_at("2022-03-10T10:05")
+    settings, target = mail_settings(imap)
+    report = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
+    assert sorted(o.outcome for o in report.outcomes) == ["nothing", "recorded"] and report.failed == 0
+    assert [i.link for i in ledger.evidence()] == [ARTICLE]

@@ -91,3 +91,32 @@ def test_an_html_only_reply_and_a_message_without_ids():
     message.set_content(f'<p>Link: <a href="{ARTICLE}">đây</a></p><blockquote>{REPORT}</blockquote>', subtype="html")
     mail = parse(message.as_bytes())
     assert mail.links == (ARTICLE,) and mail.message_id is None and mail.replied_to == () and mail.attachments == ()
+
+
+@pytest.mark.parametrize("body", [
+    # the reply's own sentences that merely begin like an attribution: the link on the next line is the evidence
+    f"Vào ngày 28/11 đơn vị đã đăng bài viết:\n{ARTICLE}\n",
+    f"Ngày 28/11 đã đăng bài viết:\n{ARTICLE}\n",
+    f"Vào sáng nay chúng tôi đã đăng một bài\nviết:\n{ARTICLE}\n",
+    # a From-like line followed by a single other header-like line is no quoted header block
+    f"Từ: ngày 1/12\nĐến: ngày 5/12 đã đăng\n{ARTICLE}\n",
+])
+def test_the_replys_own_words_that_look_like_an_attribution_are_kept(body):
+    assert links_in(reply_text(body)) == (ARTICLE,)
+
+
+@pytest.mark.parametrize("raw", [
+    b'From: "\r\n\r\nhello\r\n',  # an unterminated quoted display name
+    b"From: bd@example.gov.vn\r\nMessage-ID: <\r\n\r\nhello\r\n",  # a Message-ID cut short
+    b"From: bd@example.gov.vn\r\nIn-Reply-To: <\r\nReferences: <\r\n\r\nhello\r\n",
+    # multiparts nested thousands deep (60 kB): the standard library's parser recurses
+    b"From: bd@example.gov.vn\r\nMessage-ID: <deep@x>\r\n" + b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(3000))
+    + b"Content-Type: text/plain\r\n\r\nhi\r\n",
+])
+def test_a_malformed_message_is_read_as_well_as_it_can_never_raising(raw):
+    """A broken message must not stop the poll that reads it, nor be refused forever by the SMTP service."""
+    mail = parse(raw)
+    assert isinstance(mail.text, str) and isinstance(mail.sender, str)
+    if b"<deep@x>" in raw:
+        assert (mail.message_id, mail.sender) == ("<deep@x>", "bd@example.gov.vn")

@@ -5,13 +5,15 @@ and, where the server supports IDLE (RFC 2177), wakes as soon as a message arriv
 every 25 minutes, under the 29 the RFC allows), else polls every `interval` seconds. Messages are fetched
 with BODY.PEEK[] (reading does not mark them) and flagged \\Seen only once taken in, so a crash leaves
 them for the next poll; the ledger's claim by Message-ID keeps a second reading from counting twice.
-A message larger than the cap is flagged \\Seen unread and reported.
+A message whose taking-in fails (the ledger away) is left unseen and the others go on; it is read again
+next time. A message larger than the cap is flagged \\Seen unread and reported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import ssl
 import threading
 from collections.abc import Callable
@@ -28,6 +30,7 @@ Handle = Callable[[bytes, dt.datetime], MailOutcome]
 SEEN = b"\\Seen"
 IDLE_RENEW = 25 * 60
 BATCH = 20
+log = logging.getLogger(__name__)
 
 
 class MailboxError(Exception):
@@ -38,6 +41,7 @@ class MailboxError(Exception):
 class PollReport:
     outcomes: list[MailOutcome] = field(default_factory=list)
     too_large: int = 0
+    failed: int = 0  # messages whose taking-in raised: left unseen, read again next time
 
     def count(self, outcome: str) -> int:
         return sum(o.outcome == outcome for o in self.outcomes)
@@ -86,7 +90,14 @@ def drain(client: IMAPClient, handle: Handle, *, max_bytes: int, now: Callable[[
             else:
                 body = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
                 if body:
-                    report.outcomes.append(handle(bytes(body), _received(info.get(b"INTERNALDATE"), now())))
+                    try:
+                        outcome = handle(bytes(body), _received(info.get(b"INTERNALDATE"), now()))
+                    except Exception as error:  # the ledger away, a bug: the next messages still go in,
+                        report.failed += 1  # and this one stays unseen, read again by the next poll
+                        log.warning(_("an email (IMAP UID {uid}) could not be taken in, left unread to be read again: "
+                                      "{error}").format(uid=uid, error=error))
+                        continue
+                    report.outcomes.append(outcome)
             client.add_flags([uid], [SEEN])
     return report
 
@@ -109,9 +120,9 @@ def watch(target: ImapTarget, handle: Handle, *, max_bytes: int, now: Callable[[
         idle = client.has_capability("IDLE")
         while not stop.is_set():
             report = drain(client, handle, max_bytes=max_bytes, now=now)
-            if on_report is not None and (report.outcomes or report.too_large):
+            if on_report is not None and (report.outcomes or report.too_large or report.failed):
                 on_report(report)
-            if not idle:
+            if not idle or report.failed:  # what failed is read again in `interval` s, not at the next arrival
                 stop.wait(interval)
                 continue
             client.idle()

@@ -3,7 +3,8 @@
 
 Only the reply's own words count: a reply quoting our reminder quotes our report link, and that must not
 become evidence. Cut off are lines starting with ">", everything from an attribution line ("On … wrote:",
-Gmail's Vietnamese "Vào … đã viết:", possibly wrapped onto two lines), from Outlook's
+Gmail's Vietnamese "Vào … đã viết:", possibly wrapped onto two lines, with an address, a time or a date with
+its year: the reply's own "Vào ngày 28/11 đã đăng bài viết:" is kept), from Outlook's
 "-----Original Message-----" (or "-----Thư gốc-----"), from a "From:/Từ:" header block (two or more
 header lines of the quoted message) or a line of underscores, and from the signature delimiter "-- ".
 An HTML-only reply is read without its <blockquote>s and the quote containers of Gmail, Thunderbird
@@ -23,11 +24,15 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
+from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
 
 _ATTRIBUTION_START = re.compile(r"^\s*(on|vào|le|am)\b", re.IGNORECASE)
-_ATTRIBUTION_END = re.compile(r"(wrote|đã viết|viết|a écrit|schrieb)\s*:\s*$", re.IGNORECASE)
+_ATTRIBUTION_END = re.compile(r"(wrote|đã viết|a écrit|schrieb)\s*:\s*$", re.IGNORECASE)
+# what only a client's attribution has beside those words: an address, a time, a date with its year
+# ("Vào ngày 28/11 đơn vị đã đăng bài viết:" is the reply's own sentence, the link follows it)
+_ATTRIBUTION_MARK = re.compile(r"@|\b\d{1,2}:\d{2}\b|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}\b")
 _ORIGINAL = re.compile(r"^\s*-{2,}\s*(original message|thư gốc|tin nhắn gốc|forwarded message|thư chuyển tiếp)\s*-{2,}",
                        re.IGNORECASE)
 _HEADER_FROM = re.compile(r"^\s*\*?(from|từ)\s*:", re.IGNORECASE)
@@ -67,12 +72,14 @@ def reply_text(text: str) -> str:
             break
         if _ORIGINAL.match(line) or _UNDERSCORES.match(line):
             break
-        if _ATTRIBUTION_START.match(line) and (_ATTRIBUTION_END.search(line)
-                                               or _ATTRIBUTION_END.search(f"{line} {following}")):
+        joined = f"{line} {following}"
+        if (_ATTRIBUTION_START.match(line) and _ATTRIBUTION_MARK.search(joined)
+                and (_ATTRIBUTION_END.search(line) or _ATTRIBUTION_END.search(joined))):
             break
-        if _ATTRIBUTION_END.search(line) and ("@" in line or re.search(r"\d", line)):
+        if _ATTRIBUTION_END.search(line) and _ATTRIBUTION_MARK.search(line):
             break  # "Nguyễn Văn A <a@x.vn> đã viết:" without the leading "On/Vào"
-        if _HEADER_FROM.match(line) and any(_HEADER_OTHER.match(next_line) for next_line in lines[index + 1:index + 5]):
+        if _HEADER_FROM.match(line) and sum(bool(_HEADER_OTHER.match(next_line))
+                                            for next_line in lines[index + 1:index + 6]) >= 2:
             break
         if line.lstrip().startswith(">"):
             continue
@@ -182,29 +189,70 @@ def _ids(value: object) -> list[str]:
     return _MESSAGE_ID.findall(str(value or ""))
 
 
-def parse(raw: bytes) -> InboundMail:
-    """The reply in `raw` (RFC 5322 bytes)."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)  # the default policy's message class
-    replied = _ids(message.get("In-Reply-To")) + list(reversed(_ids(message.get("References"))))
-    senders = getaddresses([str(message.get("From", ""))])
-    sender = senders[0][1].strip().lower() if senders else ""
+def _header(message: Message, name: str) -> str:
+    """A header's text; a malformed one as its raw characters (the standard library's header parser raises
+    IndexError and the like on some: `From: "`, `Message-ID: <`), so one broken message never stops a poll."""
     try:
-        sent_at = parsedate_to_datetime(str(message["Date"])) if message.get("Date") else None
-    except (TypeError, ValueError):
-        sent_at = None
-    body = message.get_body(preferencelist=("plain", "html"))
-    text = ""
-    if body is not None:
+        return str(message.get(name, "") or "")
+    except Exception:  # whatever the header parser raises, the raw text stands
+        value = next((str(value) for key, value in message.raw_items() if key.lower() == name.lower()), "")
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # raw 8-bit bytes, readable
+
+
+def _sender(message: Message) -> str:
+    try:
+        senders = getaddresses([_header(message, "From")])
+    except Exception:  # an unreadable From: no sender, so never a contact
+        return ""
+    return senders[0][1].strip().lower() if senders else ""
+
+
+def _body_text(message: EmailMessage) -> tuple[str, Message | None]:
+    """The reply's own words and the part they came from ("" and None when none can be read)."""
+    try:
+        body = message.get_body(preferencelist=("plain", "html"))
+        if body is None:
+            return "", None
         try:
             content = body.get_content()
         except (LookupError, ValueError):  # an unknown charset: its bytes as well as they read
             payload = body.get_payload(decode=True)
             content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        text = reply_text(html_reply_text(content) if body.get_content_subtype() == "html" else content)
-    own_ids = _ids(message.get("Message-ID"))
+        return reply_text(html_reply_text(content) if body.get_content_subtype() == "html" else content), body
+    except Exception:  # a body the email package cannot walk: no words, nothing counts
+        return "", None
+
+
+def _message(raw: bytes) -> tuple[EmailMessage, bool]:
+    """The parsed message, and whether its parts could be read: multiparts nested thousands deep make the
+    standard library's parser recurse past Python's limit, and then only the headers are read."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        whole = True
+    except RecursionError:
+        message = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        whole = False
+    assert isinstance(message, EmailMessage)  # the default policy's message class
+    return message, whole
+
+
+def parse(raw: bytes) -> InboundMail:
+    """The reply in `raw` (RFC 5322 bytes). Never raises on what a sender wrote: what cannot be read is left out."""
+    message, whole = _message(raw)
+    replied = _ids(_header(message, "In-Reply-To")) + list(reversed(_ids(_header(message, "References"))))
+    try:
+        date = _header(message, "Date")
+        sent_at = parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError, IndexError):
+        sent_at = None
+    text, body = _body_text(message) if whole else ("", None)
+    try:
+        attachments = _attachments(message, body) if whole else ()
+    except Exception:  # parts the email package cannot walk: no files from this message
+        attachments = ()
+    own_ids = _ids(_header(message, "Message-ID"))
     return InboundMail(
-        message_id=own_ids[0] if own_ids else None, replied_to=tuple(dict.fromkeys(replied)), sender=sender,
-        subject=unicodedata.normalize("NFC", str(message.get("Subject", ""))).strip(), sent_at=sent_at, text=text,
-        links=links_in(text), attachments=_attachments(message, body),
+        message_id=own_ids[0] if own_ids else None, replied_to=tuple(dict.fromkeys(replied)), sender=_sender(message),
+        subject=unicodedata.normalize("NFC", _header(message, "Subject")).strip(), sent_at=sent_at, text=text,
+        links=links_in(text), attachments=attachments,
     )
