@@ -465,3 +465,23 @@ def test_a_malformed_message_does_not_block_the_mailbox(ledger, catalog, reminde
     report = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
     assert sorted(o.outcome for o in report.outcomes) == ["nothing", "recorded"] and report.failed == 0
     assert [i.link for i in ledger.evidence()] == [ARTICLE]
+
+
+def test_an_attachment_is_shown_under_its_senders_own_clean_name(ledger, catalog, reminders, clock_at):
+    """The same PDF sent by two units: each unit's evidence shows the name it gave the file, never the other
+    unit's; a name that is only a path ("../..") is not shown as given."""
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    first, _raw = reminders["bd@example.gov.vn"]
+    second, _raw = reminders["vtp@example.gov.vn"]
+    assert handle(reply(first, sender="bd@example.gov.vn", text="Gửi báo cáo", pdf=PDF),
+                  at("2022-03-10T10:00")).outcome == "recorded"
+    message = email.message_from_bytes(reply(second, sender="vtp@example.gov.vn", text="Gửi báo cáo"),
+                                       policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(PDF, maintype="application", subtype="pdf", filename="VTP bao cao.pdf")
+    message.add_attachment(PDF + b"\n", maintype="application", subtype="pdf", filename="../..")
+    assert handle(message.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:01")).outcome == "recorded"
+    names = sorted(i.document or "" for i in ledger.evidence(occurrence_id=occurrence_of(ledger, "viettel-post").id))
+    assert "Báo cáo tuần 10-3.pdf" not in names and "VTP bao cao.pdf" in names
+    assert ".." not in names and len(names) == 2

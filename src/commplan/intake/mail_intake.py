@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from ..i18n import _
 from ..ledger import Ledger, LedgerError
-from ..ledger.documents import UploadRefused
+from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import EvidenceInput
 from ..ledger.triage import TriageInput
 from ..plan import Catalog
@@ -59,14 +59,15 @@ def _items(ledger: Ledger, mail: InboundMail, outcome: MailOutcome, *, max_bytes
            ignore: tuple[str, ...], now: dt.datetime) -> list[_Item]:
     items = [_Item("link", link=link) for link in mail.links if not link.startswith(ignore)]
     for attachment in mail.attachments:
-        name = attachment.name or _("attachment")
+        # the sender's own name, cleaned of any path: never the name another unit first gave the same bytes
+        name = clean_name(attachment.name) or _("attachment")
         try:
             stored = ledger.store_document(attachment.data, name=name, by=mail.sender or None, max_bytes=max_bytes,
                                            now=now)
         except UploadRefused as error:
             outcome.refused.append(f"{name}: {error}")
             continue
-        items.append(_Item("document", document=stored.name or name, sha256=stored.sha256))
+        items.append(_Item("document", document=name, sha256=stored.sha256))
     return items
 
 
