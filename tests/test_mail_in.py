@@ -8,6 +8,7 @@ counts; an unknown sender's reply goes to triage, never to the ledger."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -485,3 +486,91 @@ def test_an_attachment_is_shown_under_its_senders_own_clean_name(ledger, catalog
     names = sorted(i.document or "" for i in ledger.evidence(occurrence_id=occurrence_of(ledger, "viettel-post").id))
     assert "Báo cáo tuần 10-3.pdf" not in names and "VTP bao cao.pdf" in names
     assert ".." not in names and len(names) == 2
+
+
+class CuttableProxy:
+    """A loopback TCP relay to the IMAP server whose connections the test can cut, as a network fault, a
+    NAT dropping an idle connection or a restarted server would."""
+
+    def __init__(self, port: int):
+        self.target = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets += [client, upstream]
+            self.connections += 1
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        for end in self.sockets:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        self.sockets = []
+
+    def close(self) -> None:
+        self.listener.close()
+        self.cut()
+
+
+def test_watch_connects_again_when_the_connection_drops(ledger, catalog, reminders, imap, clock_at):
+    """`mail-in watch` runs for weeks: a dropped connection (network, NAT, a restarted server) is connected
+    again, and a reply arriving afterwards is still taken in."""
+    original, _raw = reminders["vtp@example.gov.vn"]
+    clock_at("2022-03-10T10:00")
+    proxy = CuttableProxy(imap.port)
+    settings = MailInSettings(imap_url=SecretStr(imap.url().replace(f":{imap.port}/", f":{proxy.port}/")))
+    target = settings.imap
+    assert target is not None
+    stop = threading.Event()
+    seen: list[PollReport] = []
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            watch(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now,
+                  stop=stop, interval=3600, on_report=seen.append, check_every=0.2)
+        except BaseException as error:
+            failures.append(error)
+
+    watcher = threading.Thread(target=run, daemon=True)
+    watcher.start()
+    try:
+        time.sleep(1)  # connected and idling
+        assert proxy.connections == 1
+        proxy.cut()
+        time.sleep(1)
+        deliver(imap, reply(original, sender="vtp@example.gov.vn", text=f"Link: {ARTICLE}"), at("2022-03-10T10:00"))
+        deadline = time.monotonic() + 20
+        while not seen and time.monotonic() < deadline and watcher.is_alive():
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        watcher.join(timeout=10)
+        proxy.close()
+    assert failures == [] and not watcher.is_alive()
+    assert proxy.connections >= 2
+    assert [o.outcome for r in seen for o in r.outcomes] == ["recorded"]
+    assert [i.link for i in ledger.evidence()] == [ARTICLE]
