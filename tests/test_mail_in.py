@@ -574,3 +574,32 @@ def test_watch_connects_again_when_the_connection_drops(ledger, catalog, reminde
     assert proxy.connections >= 2
     assert [o.outcome for r in seen for o in r.outcomes] == ["recorded"]
     assert [i.link for i in ledger.evidence()] == [ARTICLE]
+
+
+def test_one_message_cannot_flood_the_triage_list(ledger, catalog, reminders, clock_at):
+    """Anyone can write to the reminder mailbox: a message with hundreds of links (spam, a pasted list) puts
+    at most a few items in triage, and says how many were left out."""
+    from commplan.intake.mail_intake import MAX_ITEMS
+
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    spam = EmailMessage()
+    spam["From"], spam["Subject"], spam["Message-ID"] = "quangcao@spam.example", "Ưu đãi", "<spam-1@spam.example>"
+    spam.set_content("\n".join(f"https://spam.example/khuyen-mai/{n}" for n in range(500)))
+    outcome = handle(spam.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:00"))
+    items = ledger.triage_items(units=None, include_unowned=True)
+    assert outcome.outcome == "triage" and 0 < len(items) <= MAX_ITEMS
+    assert any("480" in refused for refused in outcome.refused)
+
+
+def test_a_reply_received_after_the_deadline_makes_the_duty_done_late(ledger, catalog, reminders, clock_at):
+    """The reminder said 14:00 Vietnam time; the reply reached the mailbox at 15:30 (08:30 UTC): done late,
+    dated by its arrival, not by the sender's Date header (which says 11:00)."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    clock_at("2022-03-10T16:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    arrived = dt.datetime(2022, 3, 10, 8, 30, tzinfo=dt.UTC)
+    assert handle(reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}"), arrived).outcome == "recorded"
+    (item,) = ledger.evidence()
+    assert item.occurred_at == at("2022-03-10T15:30")
+    assert occurrence_of(ledger, "buu-dien").status is Status.DONE_LATE

@@ -1,5 +1,5 @@
 """One inbound email taken in: claimed once by its Message-ID, judged (`mail_match`), its links and attachments
-recorded as evidence (source `email`) or put in triage.
+recorded as evidence (source `email`) or put in triage: at most MAX_ITEMS of them from one message.
 
 Whatever brings the mail (IMAP polling, the inbound SMTP service) hands its bytes here. A message counts
 once: `Ledger.claim_inbound("email", Message-ID)` refuses one already seen (a second poll, a re-sent copy);
@@ -28,6 +28,7 @@ from .mail_parse import InboundMail, parse
 
 SOURCE = "email"
 NOTE_LIMIT = 300  # the subject kept as the evidence's note
+MAX_ITEMS = 20  # links and files taken from one message: anyone can write to the mailbox, nobody may flood triage
 
 
 @dataclass
@@ -57,8 +58,15 @@ def external_id(mail: InboundMail, raw: bytes) -> str:
 
 def _items(ledger: Ledger, mail: InboundMail, outcome: MailOutcome, *, max_bytes: int,
            ignore: tuple[str, ...], now: dt.datetime) -> list[_Item]:
-    items = [_Item("link", link=link) for link in mail.links if not link.startswith(ignore)]
-    for attachment in mail.attachments:
+    links = [link for link in mail.links if not link.startswith(ignore)]
+    files = mail.attachments[:MAX_ITEMS]  # files first: a reply's PDF outweighs the links pasted beside it
+    kept = links[:MAX_ITEMS - len(files)]
+    if len(links) + len(mail.attachments) > len(kept) + len(files):
+        outcome.refused.append(_("{count} more link(s) and file(s) left out: at most {most} are taken from one "
+                                 "message").format(count=len(links) + len(mail.attachments) - len(kept) - len(files),
+                                                   most=MAX_ITEMS))
+    items = [_Item("link", link=link) for link in kept]
+    for attachment in files:
         # the sender's own name, cleaned of any path: never the name another unit first gave the same bytes
         name = clean_name(attachment.name) or _("attachment")
         try:
