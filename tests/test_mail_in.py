@@ -603,3 +603,77 @@ def test_a_reply_received_after_the_deadline_makes_the_duty_done_late(ledger, ca
     (item,) = ledger.evidence()
     assert item.occurred_at == at("2022-03-10T15:30")
     assert occurrence_of(ledger, "buu-dien").status is Status.DONE_LATE
+
+
+def test_the_same_reply_taken_in_twice_at_once_counts_once(ledger, catalog, reminders, clock_at):
+    """`mail-in watch` and the `mail-in` flow read the same mailbox: both may take one message in at the same
+    moment (the second sees it claimed but not finished and takes it in again). Nothing counts twice."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    stranger, _raw = reminders["vtp@example.gov.vn"]
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    answers = [reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}", pdf=PDF),
+               reply(stranger, sender="someone@gmail.com", text=f"Bài: {ARTICLE}", pdf=PDF)]
+    for answer in answers:
+        start = threading.Barrier(4)
+        errors: list[BaseException] = []
+
+        def take(raw: bytes = answer, barrier: threading.Barrier = start) -> None:
+            barrier.wait()
+            try:
+                handle(raw, at("2022-03-10T10:00"))
+            except BaseException as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=take) for _n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert errors == []
+    duty = occurrence_of(ledger, "buu-dien")
+    assert sorted(i.kind for i in ledger.evidence()) == ["document", "link"]
+    assert sorted(i.kind for i in ledger.evidence(occurrence_id=duty.id)) == ["document", "link"]
+    assert sorted(i.kind for i in ledger.triage_items(units=None, include_unowned=True)) == ["document", "link"]
+
+
+class RefusingOnce:
+    """An SMTP server that answers the first message with 451 (try again later), then accepts: what each
+    attempt carried is kept."""
+
+    def __init__(self) -> None:
+        self.attempts: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.attempts.append(message)
+        return "451 4.3.0 try again later" if len(self.attempts) == 1 else "250 OK"
+
+
+def test_a_retried_reminder_email_goes_out_with_its_first_message_id(ledger, catalog, tmp_path, clock_at):
+    """The first send is refused for now: the retry is the same message, with the Message-ID stored before the
+    first send, so a reply to either copy finds the delivery."""
+    port = free_port()
+    server = RefusingOnce()
+    smtp_server = Controller(server, hostname="127.0.0.1", port=port)
+    smtp_server.start()
+    try:
+        settings = Settings(data_dir=tmp_path / "data",
+                            smtp_url=f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn")
+        prepared(ledger, catalog, clock_at, "2022-03-10T09:00")
+        channels = configured_channels(settings)
+        first = Notifier(ledger, catalog, channels).run(at("2022-03-10T09:00"))
+        clock_at("2022-03-10T09:30")
+        second = Notifier(ledger, catalog, channels).run(at("2022-03-10T09:30"))
+    finally:
+        smtp_server.stop()
+    assert first.retried >= 1 and second.sent >= 1
+    ids = [message.get_all("Message-ID") for message in server.attempts]
+    assert all(len(found or []) == 1 for found in ids)
+    refused = server.attempts[0]
+    (to,) = [str(a.addr_spec) for a in refused["To"].addresses]
+    resent = [m for m in server.attempts[1:] if [str(a.addr_spec) for a in m["To"].addresses] == [to]]
+    assert len(resent) == 1 and str(resent[0]["Message-ID"]) == str(refused["Message-ID"])
+    delivery = next(d for d in ledger.deliveries() if d["address"] == to)
+    assert delivery["message_id"] == str(refused["Message-ID"]) and delivery["status"] == "sent"
