@@ -492,12 +492,13 @@ class CuttableProxy:
     """A loopback TCP relay to the IMAP server whose connections the test can cut, as a network fault, a
     NAT dropping an idle connection or a restarted server would."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, host: str = "127.0.0.1"):
         self.target = port
-        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener = socket.create_server((host, 0))
         self.port = self.listener.getsockname()[1]
         self.sockets: list[socket.socket] = []
         self.connections = 0
+        self.from_client = bytearray()  # what the client said, to see what crossed the wire
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -510,12 +511,13 @@ class CuttableProxy:
             self.sockets += [client, upstream]
             self.connections += 1
             for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+                threading.Thread(target=self._pump, args=(source, sink, source is client), daemon=True).start()
 
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, keep: bool) -> None:
         try:
             while data := source.recv(65536):
+                if keep:
+                    self.from_client += data
                 sink.sendall(data)
         except OSError:
             pass
@@ -618,7 +620,7 @@ def test_the_same_reply_taken_in_twice_at_once_counts_once(ledger, catalog, remi
         start = threading.Barrier(4)
         errors: list[BaseException] = []
 
-        def take(raw: bytes = answer, barrier: threading.Barrier = start) -> None:
+        def take(raw: bytes = answer, barrier: threading.Barrier = start, errors: list = errors) -> None:
             barrier.wait()
             try:
                 handle(raw, at("2022-03-10T10:00"))
@@ -677,3 +679,30 @@ def test_a_retried_reminder_email_goes_out_with_its_first_message_id(ledger, cat
     assert len(resent) == 1 and str(resent[0]["Message-ID"]) == str(refused["Message-ID"])
     delivery = next(d for d in ledger.deliveries() if d["address"] == to)
     assert delivery["message_id"] == str(refused["Message-ID"]) and delivery["status"] == "sent"
+
+
+def test_no_password_goes_in_clear_to_a_mailbox_off_this_machine(imap):
+    """imap:// to a host that is not loopback and offers no STARTTLS (dovecot here has no TLS, reached through
+    a relay on this machine's network address): refused before the login, the password never sent."""
+    from commplan.intake.imap_poll import MailboxError, connect
+
+    address = None
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent: the kernel only picks the outgoing address
+        address = probe.getsockname()[0]
+    if address is None or address.startswith("127."):
+        pytest.skip("this machine has no network address but loopback")
+    proxy = CuttableProxy(imap.port, host=address)
+    try:
+        target = imap_target(f"imap://{imap.user}:{imap.password}@{address}:{proxy.port}/INBOX")
+        assert not target.loopback
+        with pytest.raises(MailboxError) as refused:
+            connect(target, timeout=10)
+        time.sleep(0.3)
+        assert "imaps://" in str(refused.value) and proxy.connections == 1
+        assert imap.password.encode() not in bytes(proxy.from_client)
+        assert b"LOGIN" not in bytes(proxy.from_client).upper()
+        # the same server on loopback: plaintext allowed (the tests' own dovecot), and the relay works
+        connect(imap_target(imap.url()), timeout=10).logout()
+    finally:
+        proxy.close()
