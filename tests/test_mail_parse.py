@@ -120,3 +120,18 @@ def test_a_malformed_message_is_read_as_well_as_it_can_never_raising(raw):
     assert isinstance(mail.text, str) and isinstance(mail.sender, str)
     if b"<deep@x>" in raw:
         assert (mail.message_id, mail.sender) == ("<deep@x>", "bd@example.gov.vn")
+
+
+@pytest.mark.parametrize("html", [
+    # stray end tags inside the quote (messy HTML from Outlook and web mail): the quote still ends where it ends
+    f'<div>Đã đăng {ARTICLE}</div><blockquote></span></div><a href="{REPORT}">Báo cáo</a></blockquote>',
+    f'<div>Đã đăng {ARTICLE}</div><div class="gmail_quote"></p></span><div><a href="{REPORT}">x</a></div></div>',
+])
+def test_stray_end_tags_inside_a_quote_do_not_end_it(html):
+    assert links_in(reply_text(html_reply_text(html))) == (ARTICLE,)
+
+
+def test_the_words_after_a_quote_that_closes_are_kept():
+    html = (f'<div class="gmail_quote"><div><div>quoted <a href="{REPORT}">x</a></div></div></div>'
+            f'<div>Đã đăng <a href="{ARTICLE}">bài</a></div><div class="gmail_signature"><span>A</span></div><p>{ARTICLE}/2</p>')
+    assert links_in(reply_text(html_reply_text(html))) == (ARTICLE, f"{ARTICLE}/2")

@@ -106,7 +106,10 @@ class _ReplyHtml(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skipping = 0  # open elements since a quote started
+        # the depth of the element that started a quote, counting only its own tag name: another's stray
+        # end tag (messy HTML) cannot end the quote early and let the quoted links through
+        self.skipping = 0
+        self.quote_tag = ""
         self.hidden = 0
         self.ended = False
         self.hrefs: list[str | None] = []
@@ -116,13 +119,14 @@ class _ReplyHtml(HTMLParser):
             return
         values = {k: (v or "") for k, v in attrs}
         if self.skipping:
-            self.skipping += tag not in _VOID
+            self.skipping += tag == self.quote_tag
             return
         if values.get("id", "").lower() in _OUTLOOK_IDS:
             self.ended = True
             return
-        if tag == "blockquote" or any(c in values.get("class", "").split() for c in _QUOTE_CLASSES):
-            self.skipping = 1
+        if tag not in _VOID and (tag == "blockquote"
+                                 or any(c in values.get("class", "").split() for c in _QUOTE_CLASSES)):
+            self.skipping, self.quote_tag = 1, tag
             return
         if tag in ("script", "style", "head", "title"):
             self.hidden += 1
@@ -135,7 +139,7 @@ class _ReplyHtml(HTMLParser):
         if self.ended:
             return
         if self.skipping:
-            self.skipping -= tag not in _VOID
+            self.skipping -= tag == self.quote_tag
             return
         if tag in ("script", "style", "head", "title"):
             self.hidden = max(0, self.hidden - 1)
