@@ -706,3 +706,37 @@ def test_no_password_goes_in_clear_to_a_mailbox_off_this_machine(imap):
         connect(imap_target(imap.url()), timeout=10).logout()
     finally:
         proxy.close()
+
+
+def test_the_smtp_service_answers_451_when_taking_in_fails_and_the_forward_is_retried(ledger, catalog, reminders,
+                                                                                     clock_at):
+    """The ledger away: the service says "try again later" (451), the forwarding server keeps the message and
+    sends it again, and then it is recorded once. A malformed message is accepted, never refused forever."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    down = threading.Event()
+    down.set()
+
+    def flaky(raw: bytes, received: dt.datetime):
+        if down.is_set():
+            raise RuntimeError("the database is restarting")
+        return handle(raw, received)
+
+    port = free_port()
+    service = controller(flaky, clock.now, host="127.0.0.1", port=port, max_bytes=10**7)
+    service.start()
+    try:
+        answer = reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}")
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                client.sendmail("bd@example.gov.vn", ["nhacviec@example.gov.vn"], answer)
+            assert refused.value.smtp_code == 451
+            assert ledger.evidence() == []
+            down.clear()
+            client.sendmail("bd@example.gov.vn", ["nhacviec@example.gov.vn"], answer)
+            client.sendmail("x@example.gov.vn", ["nhacviec@example.gov.vn"], b'From: "\r\nMessage-ID: <\r\n\r\nx\r\n')
+    finally:
+        service.stop()
+    assert [i.link for i in ledger.evidence()] == [ARTICLE]
+    assert occurrence_of(ledger, "buu-dien").status is Status.DONE_ON_TIME
