@@ -740,3 +740,27 @@ def test_the_smtp_service_answers_451_when_taking_in_fails_and_the_forward_is_re
         service.stop()
     assert [i.link for i in ledger.evidence()] == [ARTICLE]
     assert occurrence_of(ledger, "buu-dien").status is Status.DONE_ON_TIME
+
+
+def test_a_busy_database_while_recording_loses_no_reply(ledger, catalog, reminders, imap, clock_at, monkeypatch):
+    """The database is busy (SQLite locked past its wait, PostgreSQL restarting) just as the reply's link is
+    recorded: that is no refusal of the link. The message is not marked done nor flagged \\Seen, and the next
+    poll records it."""
+    from commplan.ledger import LedgerUnavailable
+
+    original, _raw = reminders["bd@example.gov.vn"]
+    deliver(imap, reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}"), at("2022-03-10T10:00"))
+    clock_at("2022-03-10T10:05")
+    settings, target = mail_settings(imap)
+
+    def busy(*args, **kwargs):
+        raise LedgerUnavailable("the database is busy: another commplan command is writing to it. Try again.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger, "record_evidence", busy)
+        report = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
+    assert report.failed == 1 and report.outcomes == [] and ledger.evidence() == []
+
+    again = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
+    assert [o.outcome for o in again.outcomes] == ["recorded"]
+    assert [i.link for i in ledger.evidence()] == [ARTICLE]

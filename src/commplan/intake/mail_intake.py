@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ..i18n import _
-from ..ledger import Ledger, LedgerError
+from ..ledger import Ledger, LedgerError, LedgerUnavailable
 from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import EvidenceInput
 from ..ledger.triage import TriageInput
@@ -121,6 +121,8 @@ def _record(ledger: Ledger, verdict: Verdict, item: _Item, mail: InboundMail, re
         try:
             result = ledger.record_evidence(f"{duty.plan}/{duty.obligation}", verdict.unit_id or duty.unit, evidence,
                                             occurrence_id=duty.id, actor=f"email:{mail.sender}"[:200], now=now)
+        except LedgerUnavailable:  # busy or unreachable: no verdict on the item; the message is read again
+            raise
         except LedgerError as error:  # a link the ledger refuses (too long, a bad port): noted, the rest goes on
             outcome.refused.append(f"{item.link or item.document}: {error}")
             continue
