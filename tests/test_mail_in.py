@@ -764,3 +764,36 @@ def test_a_busy_database_while_recording_loses_no_reply(ledger, catalog, reminde
     again = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
     assert [o.outcome for o in again.outcomes] == ["recorded"]
     assert [i.link for i in ledger.evidence()] == [ARTICLE]
+
+
+def test_a_reply_taken_in_again_after_a_crash_between_its_items_records_the_rest(ledger, catalog, reminders,
+                                                                                 clock_at, monkeypatch):
+    """The link is recorded (the duty is now done), then the database fails before the PDF: taken in again,
+    the PDF joins the same duty. The duty being done by this very message is no reason to send the rest to
+    triage, nor to put the recorded link there."""
+    from commplan.ledger import LedgerUnavailable
+
+    original, _raw = reminders["bd@example.gov.vn"]
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    answer = reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}", pdf=PDF)
+    record = ledger.record_evidence
+    calls: list[str] = []
+
+    def fails_second(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise LedgerUnavailable("cannot connect to the database: the server closed the connection")
+        return record(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger, "record_evidence", fails_second)
+        with pytest.raises(LedgerUnavailable):
+            handle(answer, at("2022-03-10T10:00"))
+    duty = occurrence_of(ledger, "buu-dien")
+    assert [i.kind for i in ledger.evidence(occurrence_id=duty.id)] == ["link"] and duty.status is Status.DONE_ON_TIME
+
+    again = handle(answer, at("2022-03-10T10:00"))
+    assert again.outcome == "recorded"
+    assert sorted(i.kind for i in ledger.evidence(occurrence_id=duty.id)) == ["document", "link"]
+    assert ledger.triage_items(units=None, include_unowned=True) == []

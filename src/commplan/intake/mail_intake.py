@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..i18n import _
 from ..ledger import Ledger, LedgerError, LedgerUnavailable
 from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import EvidenceInput
+from ..ledger.status import OccurrenceStatus
 from ..ledger.triage import TriageInput
 from ..plan import Catalog
 from .mail_match import Verdict, judge
@@ -86,17 +89,19 @@ def take_in(raw: bytes, ledger: Ledger, catalog: Catalog, *, received_at: dt.dat
     mail = parse(raw)
     ident = external_id(mail, raw)
     outcome = MailOutcome(external_id=ident, sender=mail.sender, outcome="nothing")
+    again = False
     if not ledger.claim_inbound(SOURCE, ident, received_at=received_at, now=now):
         seen = ledger.inbound_outcome(SOURCE, ident)
         if seen is None or seen[0] is not None:
             outcome.outcome = "already"
             return outcome
-        # claimed but never finished (a crash in between): taken in again, which records nothing twice
+        again = True  # claimed but never finished (a crash in between): taken in again, recording nothing twice
     found = ledger.reply_thread(mail.replied_to, as_of=now)
     thread, duties = found if found is not None else (None, [])
-    verdict = judge(mail, catalog, thread.recipient if thread else None, duties)
+    verdict = judge(mail, catalog, thread.recipient if thread else None, duties,
+                    recorded_by_it=_recorded_by(ledger, ident, duties) if again else ())
     items = _items(ledger, mail, outcome, max_bytes=max_bytes, ignore=ignore_links, now=now)
-    reason = verdict.reason(thread.delivery_id if thread else None, thread.message_id if thread else None)
+    reason = verdict.reason(thread.delivery_id if thread else None, thread.message_id if thread else None, ident)
     occurred = min(received_at, now)
     for number, item in enumerate(items):
         if verdict.targets:
@@ -110,6 +115,24 @@ def take_in(raw: bytes, ledger: Ledger, catalog: Catalog, *, received_at: dt.dat
         outcome.outcome, outcome.why = "triage", verdict.why
     ledger.note_inbound(SOURCE, ident, outcome.outcome, verdict.why or ("; ".join(outcome.refused) or None))
     return outcome
+
+
+def _recorded_by(ledger: Ledger, ident: str, duties: Sequence[OccurrenceStatus]) -> set[int]:
+    """The duties holding evidence this reply recorded (its id in the evidence's match reason)."""
+    found = set()
+    for duty in duties:
+        for item in ledger.evidence(occurrence_id=duty.id):
+            if item.source == SOURCE and item.withdrawn_at is None and _reply_of(item.match_reason) == ident:
+                found.add(duty.id)
+    return found
+
+
+def _reply_of(reason: str | None) -> str | None:
+    try:
+        value = json.loads(reason or "{}").get("reply")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _record(ledger: Ledger, verdict: Verdict, item: _Item, mail: InboundMail, reason: str, occurred: dt.datetime,
