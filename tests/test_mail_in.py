@@ -797,3 +797,35 @@ def test_a_reply_taken_in_again_after_a_crash_between_its_items_records_the_rest
     assert again.outcome == "recorded"
     assert sorted(i.kind for i in ledger.evidence(occurrence_id=duty.id)) == ["document", "link"]
     assert ledger.triage_items(units=None, include_unowned=True) == []
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+
+def test_a_signature_logo_is_no_evidence(ledger, catalog, reminders, clock_at):
+    """Outlook, Gmail and Zimbra embed a signature's logo as an inline image the HTML names by Content-ID. A
+    reply saying the article is not out yet must not make the duty done by its logo; a file truly attached
+    (even as Apple Mail does, `inline` with no Content-ID) still counts."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    clock_at("2022-03-10T10:00")
+    handle = handler(ledger, catalog, MailInSettings())
+    answer = email.message_from_bytes(reply(original, sender="bd@example.gov.vn",
+                                            text="Tuần này đơn vị chưa đăng bài, sẽ gửi sau."),
+                                      policy=email.policy.default)
+    assert isinstance(answer, EmailMessage)
+    answer.add_alternative('<p>Tuần này đơn vị chưa đăng bài, sẽ gửi sau.</p><p><img src="cid:image001.png@01D8"></p>',
+                           subtype="html")
+    html = answer.get_body(preferencelist=("html",))
+    assert html is not None
+    html.add_related(PNG, maintype="image", subtype="png", cid="<image001.png@01D8>", filename="image001.png",
+                     disposition="inline")
+    outcome = handle(answer.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:00"))
+    assert outcome.outcome == "nothing" and ledger.evidence() == []
+    assert occurrence_of(ledger, "buu-dien").status is Status.OPEN
+
+    apple = email.message_from_bytes(reply(original, sender="bd@example.gov.vn", text="Gửi báo cáo"),
+                                     policy=email.policy.default)
+    assert isinstance(apple, EmailMessage)
+    apple.add_attachment(PDF, maintype="application", subtype="pdf", filename="bao-cao.pdf", disposition="inline")
+    assert handle(apple.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:05")).outcome == "recorded"
+    assert [i.document for i in ledger.evidence()] == ["bao-cao.pdf"]

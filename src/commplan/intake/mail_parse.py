@@ -7,7 +7,8 @@ Gmail's Vietnamese "Vào … đã viết:", possibly wrapped onto two lines, wit
 its year: the reply's own "Vào ngày 28/11 đã đăng bài viết:" is kept), from Outlook's
 "-----Original Message-----" (or "-----Thư gốc-----"), from a "From:/Từ:" header block (two or more
 header lines of the quoted message) or a line of underscores, and from the signature delimiter "-- ".
-An HTML-only reply is read without its <blockquote>s and the quote containers of Gmail, Thunderbird
+Images the HTML embeds by Content-ID (a signature's logo) are no attachments. An HTML-only reply is read
+without its <blockquote>s and the quote containers of Gmail, Thunderbird
 and Outlook; link targets (href) are kept beside their text.
 
 No kept library covers this in Vietnamese (mail-parser-reply knows a dozen languages, not Vietnamese),
@@ -183,6 +184,8 @@ def _attachments(message: EmailMessage, body: Message | None) -> tuple[Attachmen
         name = part.get_filename()
         if disposition != "attachment" and not (name and part.get_content_maintype() != "text"):
             continue
+        if disposition != "attachment" and part.get("Content-ID"):
+            continue  # embedded in the HTML by its Content-ID: a signature's logo, never a file sent as evidence
         data = part.get_payload(decode=True)
         if isinstance(data, bytes) and data:
             found.append(Attachment(name=name, data=data, content_type=part.get_content_type()))
