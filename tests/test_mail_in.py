@@ -829,3 +829,20 @@ def test_a_signature_logo_is_no_evidence(ledger, catalog, reminders, clock_at):
     apple.add_attachment(PDF, maintype="application", subtype="pdf", filename="bao-cao.pdf", disposition="inline")
     assert handle(apple.as_bytes(policy=email.policy.SMTP), at("2022-03-10T10:05")).outcome == "recorded"
     assert [i.document for i in ledger.evidence()] == ["bao-cao.pdf"]
+
+
+@pytest.mark.xfail(strict=True, reason="NOT FIXED (review): the poll reads only UNSEEN messages; a reply a person "
+                   "opened in the shared reminder mailbox before the poll is never taken in")
+def test_a_reply_a_person_already_opened_is_still_taken_in(ledger, catalog, reminders, imap, clock_at):
+    """The reminder mailbox is often read by a clerk too: a reply opened (\\Seen) in a mail client before the
+    5-minute poll must still count."""
+    original, _raw = reminders["bd@example.gov.vn"]
+    client = IMAPClient(imap.host, port=imap.port, ssl=False)
+    client.login(imap.user, imap.password)
+    client.append("INBOX", reply(original, sender="bd@example.gov.vn", text=f"Đã đăng: {ARTICLE}"),
+                  flags=[b"\\Seen"], msg_time=at("2022-03-10T10:00"))
+    client.logout()
+    clock_at("2022-03-10T10:05")
+    settings, target = mail_settings(imap)
+    report = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
+    assert [o.outcome for o in report.outcomes] == ["recorded"]
