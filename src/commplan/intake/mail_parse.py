@@ -43,6 +43,22 @@ _LINK = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}>»\u201d\u2019"
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 MAX_BOUNDARIES = 2000  # a reply has a few parts; a message of thousands is a bomb, read by its headers only
+MAX_HEADER_CHARS = 10_000  # a header is cut to this before it is decoded (References: its newest end)
+
+
+class _BoundedPolicy(email.policy.EmailPolicy):
+    """The default policy, but a header is cut to MAX_HEADER_CHARS before it is decoded: the standard
+    library decodes adjacent encoded words in quadratic time and memory (a 140 kB Subject: 700 MB) and long
+    address lists in more than linear time, in every part's headers too (a file's name)."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if not hasattr(value, "name") and len(value) > MAX_HEADER_CHARS:
+            keep_end = name.lower() == "references"  # oldest first: the message answered is at the end
+            value = value[-MAX_HEADER_CHARS:] if keep_end else value[:MAX_HEADER_CHARS]
+        return super().header_fetch_parse(name, value)
+
+
+_POLICY = _BoundedPolicy()
 
 
 @dataclass(frozen=True)
@@ -204,6 +220,7 @@ def _header(message: Message, name: str) -> str:
         return str(message.get(name, "") or "")
     except Exception:  # whatever the header parser raises, the raw text stands
         value = next((str(value) for key, value in message.raw_items() if key.lower() == name.lower()), "")
+        value = value[-MAX_HEADER_CHARS:] if name.lower() == "references" else value[:MAX_HEADER_CHARS]
         return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")  # raw 8-bit bytes, readable
 
 
@@ -237,11 +254,11 @@ def _message(raw: bytes) -> tuple[EmailMessage, bool]:
     over countless parts: 20 s for 1.4 MB of empty ones) or of multiparts nested past Python's recursion limit."""
     whole = raw.count(b"\n--") <= MAX_BOUNDARIES
     try:
-        message = email.message_from_bytes(raw, policy=email.policy.default) if whole else None
+        message = email.message_from_bytes(raw, policy=_POLICY) if whole else None
     except RecursionError:
         message, whole = None, False
     if message is None:
-        message = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        message = BytesParser(policy=_POLICY).parsebytes(raw, headersonly=True)
     assert isinstance(message, EmailMessage)  # the default policy's message class
     return message, whole
 
