@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 from cli_in_process import run_cli
@@ -102,3 +103,22 @@ def test_loopback_feeds_are_refused_unless_the_setting_allows_them(setup):
     assert server.requests == []  # never connected
     allowed = commplan("feeds", "run", "--plans", plans, COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS="true")
     assert allowed.returncode == 0 and "Nguồn tin: 2 (2 đọc được, 0 không có gì mới, 0 lỗi)" in allowed.stdout
+
+
+def test_a_changed_rule_reads_the_feeds_whole_on_the_next_run(setup):
+    """A 304 would hide the article a new keyword matches: the run after the plan changed asks for every feed
+    whole, and the one after that is conditional again."""
+    commplan, plans, server = setup
+    commplan("feeds", "run", "--plans", plans)
+    assert "1 không có gì mới" in commplan("feeds", "run", "--plans", plans).stdout
+    plan = Path(plans) / "plan.yaml"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("keywords: [sàn thương mại điện tử, postmart]",
+                                                             "keywords: [sàn thương mại điện tử, postmart, lương hưu]"),
+                    encoding="utf-8")
+    changed = commplan("feeds", "run", "--plans", plans)
+    assert "Nguồn tin: 2 (2 đọc được, 0 không có gì mới, 0 lỗi)" in changed.stdout, changed.stdout
+    assert server.requests_to("/rss.xml")[-1]["if-none-match"] is None
+    # "Chi trả lương hưu tháng 3" now matches; March is done already, so it waits in the triage list
+    assert "Không có nhiệm vụ đang mở vào ngày đăng: 1" in changed.stdout
+    assert "Đưa vào hàng chờ xác nhận: 1" in changed.stdout
+    assert "1 không có gì mới" in commplan("feeds", "run", "--plans", plans).stdout

@@ -131,7 +131,13 @@ def test_a_withdrawn_match_does_not_come_back(synced, catalog):
     assert report.as_dict()["already"] == 1 and len(synced.evidence()) == 1
 
 
+def read_before(ledger, moment: dt.datetime) -> None:
+    """The feeds were read before (an undated item new since counts; see test_feed_first_read.py)."""
+    keep_states(ledger, {url: FetchResult(url, FetchStatus.OK) for url in (PORTAL, POST)}, moment)
+
+
 def test_an_undated_item_counts_on_the_day_it_is_first_seen(synced, catalog):
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
     undated = article(POST, "Hướng dẫn dùng sàn Postmart", "/tin/khong-ngay.html", None)
     run_feeds(catalog, synced, feeds(undated), now=MARCH_28)
     [item] = synced.evidence()
@@ -143,6 +149,7 @@ def test_an_undated_item_keeps_the_day_it_was_first_seen_in_later_runs(synced, c
     not meet April's duty. A preview keeps no first sighting."""
     undated = article(POST, "Hướng dẫn dùng sàn Postmart", "/tin/khong-ngay.html", None)
     fresh = article(POST, "Sàn Postmart có thêm gian hàng OCOP", "/tin/ocop.html", None)
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
     run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)
     run_feeds(catalog, synced, feeds(undated, fresh), dry_run=True, now=MARCH_28)
     march = run_feeds(catalog, synced, feeds(undated), now=MARCH_28 + dt.timedelta(hours=1))

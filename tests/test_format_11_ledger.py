@@ -307,7 +307,7 @@ def test_a_0006_ledger_with_evidence_upgrades_to_instances(ledger_url):
                                 " VALUES (7, 'due', 'u', :s, 'queued', :s)"), {"s": stamp})
     engine.dispose()
     with Ledger(ledger_url) as ledger:  # the rebuilt occurrence table keeps the rows that refer to it
-        assert current_revision(ledger.engine) == "0023"
+        assert current_revision(ledger.engine) == "0022"  # the head: 0022 follows 0024
         with ledger.transaction() as connection:
             row = connection.execute(select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.instance), col(t.OccurrenceRow.untracked),
                                             col(t.OccurrenceRow.uid_unit))).one()

@@ -846,3 +846,24 @@ def test_a_reply_a_person_already_opened_is_still_taken_in(ledger, catalog, remi
     settings, target = mail_settings(imap)
     report = poll(target, handler(ledger, catalog, settings), max_bytes=settings.max_bytes, now=clock.now)
     assert [o.outcome for o in report.outcomes] == ["recorded"]
+
+
+def test_reminder_emails_say_a_reply_is_enough_only_when_replies_are_read(ledger, catalog, smtp, tmp_path, clock_at,
+                                                                        monkeypatch):
+    from commplan.intake.mail_settings import replies_read
+    from commplan.notify.messages import REPLY_INVITATION
+
+    port, inbox = smtp
+    smtp_url = f"mailto://127.0.0.1:{port}?from=nhacviec@example.gov.vn"
+    assert replies_read(Settings(data_dir=tmp_path / "data", smtp_url=smtp_url)) is False
+    monkeypatch.setenv("COMMPLAN_MAIL_IN_LISTEN", "127.0.0.1:2525")
+    settings = Settings(data_dir=tmp_path / "data", smtp_url=smtp_url)
+    assert replies_read(settings) is True
+    prepared(ledger, catalog, clock_at, "2022-03-10T09:00")
+    Notifier(ledger, catalog, configured_channels(settings), invite_replies=replies_read(settings)).run(
+        at("2022-03-10T09:00"))
+    assert len(inbox.messages) == 2
+    for _rcpt, message in inbox.messages:
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert REPLY_INVITATION in " ".join(text.split()) and "trả lời thư này" in html

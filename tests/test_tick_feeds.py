@@ -64,7 +64,7 @@ def test_failing_feeds_are_listed_with_their_owner_and_a_recovered_or_removed_on
 
     [portal] = failing_feeds(ledger, both)
     assert portal == {"url": PORTAL, "name": "Cổng thông tin điện tử tỉnh", "owners": ["UBND tỉnh Thử Nghiệm"],
-                      "failures": 3, "last_error": "HTTP 500: Lỗi máy chủ", "last_ok_at": "2026-03-23T09:00:00+07:00",
+                      "failures": 3, "last_error": "HTTP 500: Lỗi máy chủ", "next_try_at": None, "last_ok_at": "2026-03-23T09:00:00+07:00",
                       "last_checked_at": "2026-03-23T12:00:00+07:00"}
     markdown = failing_feeds_markdown([portal])
     assert markdown.startswith("\n## Nguồn tin không đọc được\n")
@@ -87,4 +87,4 @@ def test_the_section_is_short_and_absent_when_every_feed_reads():
     assert line.startswith(f"- **Bưu điện tỉnh, Chi nhánh Viettel Post**, {POST}: lỗi 7 lần liên tiếp, "
                            "chưa đọc được lần nào (chi tiết kỹ thuật: HTTP 500: <html>xxx")
     assert line.endswith("x…)") and len(line) < 400  # one line, the error cut
-    assert "Việc đọc nguồn tin thử lại mỗi giờ" in markdown
+    assert "Việc đọc nguồn tin thử lại mỗi giờ, riêng nguồn tin lỗi 6 lần liên tiếp thì mỗi ngày một lần" in markdown

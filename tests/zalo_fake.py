@@ -7,10 +7,19 @@ request and answer shapes of docs/notify-research.md §3 (HTTP 200 with `error` 
 
 Zalo does not document de-duplication by ZNS `tracking_id`, so the fake records every accepted
 message, duplicates included: a test can count what a user would have received.
+
+The webhook side: `event(...)` writes an OA event as Zalo posts it to a webhook (the JSON body and the
+`X-ZEvent-Signature: mac=sha256(app_id + body + timestamp + OA secret key)` header), and `files` are
+served at `{base}/files/NAME`, as Zalo's CDN serves what a follower sent:
+
+    body, headers = zalo.event("user_send_text", "8400000002", text="đã phát 2 lần")
+    client.post("/zalo/webhook", content=body, headers=headers)
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import threading
 import time
@@ -57,8 +66,13 @@ class _Forced:
 class ZaloFake:
     def __init__(self, *, app_id: str = "app-1", secret_key: str = "secret-1", access_token: str = "oa-token-1",
                  refresh_token: str = "refresh-1", followers=(), lapsed=(), phones=(), admins=(),
-                 templates: dict[str, tuple[str, ...]] | None = None):
+                 templates: dict[str, tuple[str, ...]] | None = None, oa_secret_key: str = "oa-secret-1",
+                 oa_id: str = "2900000000000000001"):
         self.app_id, self.secret_key = app_id, secret_key
+        self.oa_secret_key, self.oa_id = oa_secret_key, oa_id  # the webhook's signing key: the OA's, not the app's
+        self.files: dict[str, bytes] = {}  # name -> content, served at {base}/files/NAME
+        self.requests_for_files: list[str] = []  # names asked for, in order
+        self._msg_ids = itertools.count(1)
         self.access_tokens: dict[str, float] = {access_token: time.time() + TOKEN_LIFETIME}  # token -> expiry
         self.access_token, self.refresh_token = access_token, refresh_token  # the newest pair
         self.followers = set(followers)  # accept OA messages
@@ -95,6 +109,33 @@ class ZaloFake:
         """A token store holding this fake's newest pair, refreshing through the fake's OAuth endpoint."""
         return RefreshingTokens(self.app_id, self.secret_key, self.access_token, refresh_token or self.refresh_token,
                                 self.base)
+
+    def event(self, name: str, user_id: str, *, text: str | None = None, attachments: list[dict] | None = None,
+              msg_id: str | None = None, timestamp: float | None = None, app_id: str | None = None,
+              secret: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """An OA event as Zalo posts it to a webhook: (body, headers), signed with the OA secret key (or
+        `secret`); `timestamp` in seconds (default now). A message gets a fresh msg_id unless given."""
+        stamp = str(int((time.time() if timestamp is None else timestamp) * 1000))
+        body: dict = {"app_id": app_id or self.app_id, "user_id_by_app": "55" + user_id, "event_name": name,
+                      "timestamp": stamp}
+        if name in ("follow", "unfollow"):
+            body.update(oa_id=self.oa_id, follower={"id": user_id}, source="oa_profile")
+        else:
+            message: dict = {"msg_id": msg_id or f"user-msg-{next(self._msg_ids)}"}
+            if text is not None:
+                message["text"] = text
+            if attachments:
+                message["attachments"] = attachments
+            body.update(sender={"id": user_id}, recipient={"id": self.oa_id}, message=message)
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        mac = hashlib.sha256((app_id or self.app_id).encode() + raw + stamp.encode()
+                             + (secret or self.oa_secret_key).encode()).hexdigest()
+        return raw, {"Content-Type": "application/json", "X-ZEvent-Signature": f"mac={mac}"}
+
+    def file_url(self, name: str, content: bytes) -> str:
+        """Serve `content` as a follower's file would be, and give its address."""
+        self.files[name] = content
+        return f"{self.base}/files/{name}"
 
     def __enter__(self) -> Self:
         handler = type("Handler", (_Handler,), {"fake": self})
@@ -221,6 +262,15 @@ class RefreshingTokens:
 
 class _Handler(BaseHTTPRequestHandler):
     fake: ZaloFake
+
+    def do_GET(self):
+        name = urlsplit(self.path).path.removeprefix("/files/")
+        self.fake.requests_for_files.append(name)
+        data = self.fake.files.get(name)
+        self.send_response(200 if data is not None else 404)
+        self.send_header("Content-Length", str(len(data or b"")))
+        self.end_headers()
+        self.wfile.write(data or b"")
 
     def do_POST(self):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -24,6 +24,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import re
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -33,8 +34,13 @@ from .i18n import _
 REPORT_VALIDITY = dt.timedelta(days=180)
 # the release that derived the keys shipped on 2026-12-01: old-form links are accepted through this day
 LEGACY_LINKS_UNTIL = dt.date(2026, 12, 1) + REPORT_VALIDITY
-PURPOSES = ("feed", "report", "session", "token-store")
+PURPOSES = ("feed", "report", "session", "token-store", "zalo-follow")
 _SALT = b"commplan link keys v1"
+
+
+# a follower's code (`follow_code`): the unit's id, the contact's reference, the day issued, the MAC
+_FOLLOW_CODE = re.compile(r"(?<![\w.-])([a-z0-9][a-z0-9-]{0,99})\.([0-9a-f]{8})\.(\d{5})\.([A-Za-z0-9_-]{22})(?![\w-])")
+FOLLOW_VALIDITY = dt.timedelta(days=30)  # a follower's code: long enough to be used, short enough to age out
 
 
 class BadLink(ValueError):
@@ -146,3 +152,38 @@ def feed_token_ok(secret: str, unit: str, token: str, *, today: dt.date | None =
         return True
     today = today or dt.datetime.now(dt.UTC).date()
     return legacy_until is not None and today <= legacy_until and _same(token, _legacy_mac(secret, "feed", unit))
+
+
+def contact_ref(contact_key: str) -> str:
+    """A short, stable reference to one contact of a unit (8 hex digits of its key's SHA-256)."""
+    return hashlib.sha256(contact_key.encode()).hexdigest()[:8]
+
+
+def follow_code(secret: str, unit: str, contact_key: str, *, issued: dt.date) -> str:
+    """The code a contact sends to the Zalo OA to receive reminders there ("Nhận nhắc việc qua Zalo"):
+    `UNIT.REF.DAY.MAC`, short enough to copy into a chat. It names the unit and which of its contacts
+    (`contact_ref`), the day it was issued (days since 1970), and cannot be forged without the secret.
+    It is valid FOLLOW_VALIDITY days: whoever holds it can have that contact's reminders sent to their
+    Zalo account, so a code copied from an old page or a forwarded mail ages out."""
+    payload = f"{unit}.{contact_ref(contact_key)}.{(issued - dt.date(1970, 1, 1)).days:05d}"
+    return f"{payload}.{_mac(derived_key(secret, 'zalo-follow'), 'zalo-follow', payload)}"
+
+
+def find_follow_code(text: str) -> str | None:
+    """The first thing in a message that is shaped like a follower's code (not yet checked)."""
+    found = _FOLLOW_CODE.search(text or "")
+    return found.group(0) if found else None
+
+
+def read_follow_code(secret: str, code: str, *, today: dt.date) -> tuple[str, str]:
+    """(unit, contact reference) of a genuine code issued within FOLLOW_VALIDITY; BadLink for anything else."""
+    found = _FOLLOW_CODE.fullmatch(code.strip()) if isinstance(code, str) else None
+    if found is None:
+        raise BadLink(_("this code is damaged"))
+    unit, ref, day, mac = found.groups()
+    if not _same(mac, _mac(derived_key(secret, "zalo-follow"), "zalo-follow", f"{unit}.{ref}.{day}")):
+        raise BadLink(_("this code was not issued by this commplan"))
+    issued = dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+    if not dt.timedelta(0) <= today - issued <= FOLLOW_VALIDITY:
+        raise BadLink(_("this code has expired"))
+    return unit, ref

@@ -153,7 +153,7 @@ def cmd_contact(args: argparse.Namespace) -> int:
     from ..plan.contacts import find_contacts
 
     deliveries: list[dict] = []
-    alias, counts = "", {"deliveries": 0, "fallbacks": 0, "errors": 0}
+    alias, counts = "", {"deliveries": 0, "fallbacks": 0, "errors": 0, "followers": 0}
     try:
         identity = _identity(args)
         entries, unreadable = find_contacts(args.plans, identity.kind, identity.value)
@@ -177,6 +177,8 @@ def cmd_contact(args: argparse.Namespace) -> int:
     if counts["fallbacks"] or counts["errors"]:
         print(_("Also replaced the address in {fallbacks} fallback routes and {errors} error messages.").format(
             fallbacks=counts["fallbacks"], errors=counts["errors"]))
+    if counts.get("followers"):
+        print(_("Unlinked this Zalo account from the contact it had linked on the OA: no reminder goes there now."))
     print(_("Evidence is not erased (it is not the contact's personal data)."))
     _outbox_file_lines(identity.value)
     if entries:

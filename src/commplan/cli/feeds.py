@@ -1,8 +1,8 @@
 """`commplan feeds check` and `commplan feeds run`: the units' RSS/Atom feeds read, their articles matched to
 duties; `check` only shows what would be recorded and why, `run` records it once (what the hourly flow does).
 
-Exit status: 0 when every feed was read and every match handled; 1 when a feed failed or the ledger refused
-a match (the summary says which), or the plans have errors; 2 for a usage error.
+Exit status: 0 when every feed was read and every match handled; 1 when a feed failed (or, failing for
+hours, was not tried: it backs off to once a day) or the ledger refused a match (the summary says which), or the plans have errors; 2 for a usage error.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def register(sub: Subparsers) -> None:
 def cmd_feeds(args: argparse.Namespace) -> int:
     from .. import clock
     from ..intake import feed_report
-    from ..intake.feed_fetching import fetcher, keep_states
-    from ..intake.feed_run import feed_urls, run_feeds
+    from ..intake.feed_fetching import read_feeds
+    from ..intake.feed_run import feed_urls
     from ..ledger import LedgerError
     from ..settings import get_settings
 
@@ -51,14 +51,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             if not urls:
                 print(_("No unit of the directory has a feed (`feeds:`): nothing to read."))
                 return EXIT_OK
-            fetched = fetcher(ledger, conditional=not dry_run,
-                              allow_private_hosts=get_settings().feeds_allow_private_hosts)(urls)
-            report = run_feeds(catalog, ledger, fetched, dry_run=dry_run, holders=set(units), now=now)
-            if not dry_run:
-                keep_states(ledger, fetched, now, report.refused_feeds)
+            report = read_feeds(catalog, ledger, dry_run=dry_run, units=units, now=now,
+                                allow_private_hosts=get_settings().feeds_allow_private_hosts)
             names = ledger.unit_names()
     except LedgerError as error:
         return fail(str(error))
     lines = feed_report.match_lines(report, names) if dry_run else []
     sys.stdout.write("\n".join([*lines, *([""] if lines else []), *feed_report.summary_lines(report)]) + "\n")
-    return EXIT_FAILED if report.failures or report.errors else EXIT_OK
+    return EXIT_FAILED if report.failures or report.backed_off or report.errors else EXIT_OK

@@ -24,16 +24,12 @@ def read_feeds(plans: list[str], database: str | None) -> dict:
     """Fetch every feed of the directory (conditional GET), match and record, keep each feed's state;
     the summary as numbers and as markdown (Vietnamese)."""
     from commplan.intake import feed_report
-    from commplan.intake.feed_fetching import fetcher, keep_states
-    from commplan.intake.feed_run import feed_urls, run_feeds
+    from commplan.intake.feed_fetching import read_feeds as read
     from commplan.settings import get_settings
 
     catalog = load_catalog(plans)[0]
-    now = clock.now()
     with Ledger.open(database) as ledger:
-        fetched = fetcher(ledger, allow_private_hosts=get_settings().feeds_allow_private_hosts)(feed_urls(catalog))
-        report = run_feeds(catalog, ledger, fetched, now=now)
-        keep_states(ledger, fetched, now, report.refused_feeds)
+        report = read(catalog, ledger, allow_private_hosts=get_settings().feeds_allow_private_hosts, now=clock.now())
         names = ledger.unit_names()
     return {**report.as_dict(), "markdown": feed_report.markdown(report, names),
             "summary": feed_report.summary_lines(report)}

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from zoneinfo import ZoneInfo
 
 from ..i18n import _
 from ..ledger import FeedOutcome
 from .feed_run import FeedRunReport, Match
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def summary_lines(report: FeedRunReport) -> list[str]:
@@ -17,11 +20,23 @@ def summary_lines(report: FeedRunReport) -> list[str]:
     lines = [_("Feeds: {total} ({ok} read, {not_modified} not modified, {failed} failed)").format(
         total=numbers["feeds"], ok=numbers["ok"], not_modified=numbers["not_modified"], failed=numbers["failed"])]
     lines += [_("  failed: {url}: {reason}").format(url=url, reason=reason) for url, reason in report.failures.items()]
+    if report.backed_off:
+        lines.append(_("Feeds not tried this time: {count}").format(count=numbers["backed_off"]))
+    lines += [_("  not tried: {url}: failed {count} times in a row, so it is tried once a day; next try after "
+                "{moment} (last error: {reason})").format(
+        url=url, count=rest.failures, moment=f"{rest.until.astimezone(VN):%H:%M %d/%m/%Y}", reason=rest.reason or "?")
+        for url, rest in report.backed_off.items()]
     lines.append(_("Items seen: {items}").format(items=numbers["items_seen"]))
+    if report.not_counted:
+        lines.append(_("Undated items already in a feed at its first read (seen, not counted): {count}").format(
+            count=numbers["not_counted"]))
     recorded = _("Would be recorded: {count}") if report.dry_run else _("Evidence recorded: {count}")
     lines.append(recorded.format(count=numbers["recorded"]))
     lines.append(_("Already counted: {count}").format(count=numbers["already"]))
     lines.append(_("No open duty for the date: {count}").format(count=numbers["no_open_duty"]))
+    if not report.dry_run:
+        lines.append(_("Sent to triage: {count}").format(count=numbers["triaged"]))
+        lines += [_("  triage refused: {error}").format(error=error) for error in report.triage_errors]
     lines.append(_("Matching no duty: {count}").format(count=numbers["unmatched"]))
     if report.errors:
         lines.append(_("Refused by the ledger: {count}").format(count=numbers["errors"]))

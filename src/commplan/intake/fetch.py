@@ -21,8 +21,8 @@ The rules (each checked against a loopback server in tests/test_intake_fetch.py)
   result; a body with no feed in it (an HTML page, an error page, garbage) or a malformed one of which
   nothing could be read is a failure.
 - Items: title and summary in NFC (NFD accents from some editors compare equal after), summaries and
-  HTML titles as plain text (`html_text`), `published` from published_parsed or else updated_parsed
-  (feedparser gives UTC), links through `normalise_link`. An entry without an http(s) link is skipped
+  HTML titles as plain text (`html_text`), `published` from the entry's published or else updated date
+  (feedparser reads those with a timezone; one written without is Vietnam time, see `_published`), links through `normalise_link`. An entry without an http(s) link is skipped
   (counted in `skipped`): evidence is a link a person can open.
 - Failures carry a reason for people (gettext: Vietnamese by default) and a technical detail for the
   administrator; `transient` ones (timeouts, connection errors, 5xx, 429) are worth retrying soon.
@@ -34,24 +34,31 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
+import re
 import time
 import unicodedata
 import weakref
 import zlib
 from dataclasses import dataclass
+from email.utils import parsedate_tz
 from typing import Any
 from urllib.parse import urlsplit
+from xml.sax import SAXParseException
+from zoneinfo import ZoneInfo
 
 import feedparser
 import httpcore
 import httpx
 
 from .. import __version__
-from ..i18n import _
+from ..i18n import N_, _
 from ..ledger import FeedSourceState, FetchStatus
 from .address_guard import GuardedBackend, InternalAddress, allowing_private
 from .html_text import html_to_text
 from .items import FeedItem, normalise_link
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 TIMEOUT = 10.0  # seconds
@@ -61,7 +68,30 @@ USER_AGENT = f"commplan/{__version__} (RSS/Atom feed reader)"
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")  # feedparser's *_detail.type values
 GZIP, DEFLATE = 16 + zlib.MAX_WBITS, zlib.MAX_WBITS  # zlib's wbits for a gzip and a zlib stream
+# an RFC 822 date that ends with its time (no zone), or with "ICT" (Indochina Time, Vietnam's own)
+_NAIVE_RFC822 = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?P<zone>\s+ICT)?$", re.IGNORECASE)
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ENCODINGS = {"": None, "identity": None, "gzip": GZIP, "x-gzip": GZIP, "deflate": DEFLATE}
+
+# what an exception means, most specific first (`technical`)
+TECHNICAL: tuple[tuple[type[BaseException], str], ...] = (
+    (httpx.ConnectTimeout, N_("no connection within the time limit")),
+    (httpx.ReadTimeout, N_("the server stopped sending within the time limit")),
+    (httpx.TimeoutException, N_("the time limit ran out")),
+    (httpx.ConnectError, N_("the connection could not be opened (refused, unreachable, or the name does not resolve)")),
+    (httpx.RemoteProtocolError, N_("the server broke the HTTP protocol (closed the connection mid-answer?)")),
+    (httpx.UnsupportedProtocol, N_("a redirect to an address that is not http or https")),
+    (httpx.InvalidURL, N_("an invalid address")),
+    (httpx.TransportError, N_("the connection broke")),
+    (zlib.error, N_("the compressed data is corrupt")),
+    (feedparser.NonXMLContentType, N_("the answer is not XML (a web page?)")),
+    (feedparser.CharacterEncodingOverride, N_("the feed declares the wrong character encoding")),
+    (feedparser.CharacterEncodingUnknown, N_("the feed's character encoding is unknown")),
+    (UnicodeError, N_("the text is not in the declared character encoding")),
+)
+ADDRESS_KINDS = {"loopback": N_("loopback"), "private": N_("private network"), "link-local": N_("link-local"),
+                 "multicast": N_("multicast"), "unspecified": N_("unspecified address"),
+                 "reserved": N_("reserved address"), "unix socket": N_("unix socket")}
 
 _guarded: weakref.WeakSet[httpx.Client] = weakref.WeakSet()  # the clients `new_client` made
 
@@ -81,6 +111,8 @@ class FetchResult:
     warning: str | None = None  # read despite malformed XML: what feedparser stumbled on
     skipped: int = 0  # entries without an http(s) link
     attempts: int = 1  # fetches made for this result (see fetch_all's retries)
+    backed_off_until: dt.datetime | None = None  # not fetched: failing, tried again after this (feed_fetching)
+    failures: int = 0  # with backed_off_until: the failures in a row so far
 
     @property
     def error(self) -> str | None:
@@ -142,8 +174,10 @@ def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.
                           etag=etag, modified=modified, deadline=deadline, timeout=timeout, max_bytes=max_bytes,
                           max_redirects=max_redirects)
     except InternalAddress as refused:
-        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, detail=(
-            f"{refused}; COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS=true allows loopback and private networks"),
+        return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, detail=_(
+            "{host} → {address} ({kind}); COMMPLAN_FEEDS_ALLOW_PRIVATE_HOSTS=true allows loopback and private "
+            "networks").format(host=refused.host, address=refused.address,
+                               kind=_(ADDRESS_KINDS.get(refused.kind, refused.kind))),
             reason=_("the feed's address leads to an internal address ({address}): feeds are read only from "
                      "public addresses").format(address=refused.address))
     except _Failure as failure:
@@ -152,11 +186,11 @@ def fetch_feed(url: str, state: FeedSourceState | None = None, *, client: httpx.
     except httpx.TimeoutException as exc:
         return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=True,
                            reason=_("the feed did not answer within {seconds} seconds").format(seconds=_seconds(timeout)),
-                           detail=_technical(exc))
+                           detail=technical(exc))
     except (httpx.TransportError, httpx.InvalidURL) as exc:  # refused, reset, DNS, a redirect to ftp:, ...
         transient = isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol)
         return FetchResult(url, FetchStatus.FAILED, etag=etag, last_modified=modified, transient=transient,
-                           reason=_("the connection to the feed's server failed"), detail=_technical(exc))
+                           reason=_("the connection to the feed's server failed"), detail=technical(exc))
 
 
 def _fetch(url: str, request: httpx.Request, client: httpx.Client, *, etag: str | None, modified: str | None,
@@ -179,7 +213,7 @@ def _fetch(url: str, request: httpx.Request, client: httpx.Client, *, etag: str 
         # what is left of the budget is what the next server gets
         request.extensions["timeout"] = httpx.Timeout(max(0.001, deadline - time.monotonic())).as_dict()
     raise _Failure(_("the feed's address redirects more than {count} times").format(count=max_redirects),
-                   f"last: {request.url}")
+                   _("last address: {url}").format(url=request.url))
 
 
 def _read(url: str, response: httpx.Response, *, etag: str | None, modified: str | None, deadline: float,
@@ -194,7 +228,7 @@ def _read(url: str, response: httpx.Response, *, etag: str | None, modified: str
                            final_url=str(response.url))
     if not 200 <= code < 300:
         raise _Failure(_("the feed's server answered with an error (HTTP {code})").format(code=code),
-                       f"HTTP {code} {response.reason_phrase}".strip(), transient=code >= 500 or code == 429,
+                       f"HTTP {code}", transient=code >= 500 or code == 429,
                        http_status=code)
     body = _body(response, deadline=deadline, timeout=timeout, max_bytes=max_bytes)
     parsed = feedparser.parse(io.BytesIO(body), response_headers={
@@ -202,12 +236,13 @@ def _read(url: str, response: httpx.Response, *, etag: str | None, modified: str
     entries = parsed.get("entries") or []
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries and (problem is not None or not parsed.get("version")):
-        detail = _technical(problem) if problem is not None else f"{response.headers.get('content-type', '?')}, {len(body)} bytes"
+        detail = technical(problem) if problem is not None else _("{type}, {count} bytes").format(
+            type=response.headers.get("content-type", "?"), count=len(body))
         raise _Failure(_("the address does not give an RSS or Atom feed that can be read"), detail, http_status=code)
     items = [item for entry in entries if (item := _item(url, entry)) is not None]
     return FetchResult(url, FetchStatus.OK, items=tuple(items), etag=response.headers.get("etag"),
                        last_modified=response.headers.get("last-modified"), http_status=code,
-                       final_url=str(response.url), warning=_technical(problem) if problem is not None else None,
+                       final_url=str(response.url), warning=technical(problem) if problem is not None else None,
                        skipped=len(entries) - len(items))
 
 
@@ -224,14 +259,14 @@ def _body(response: httpx.Response, *, deadline: float, timeout: float, max_byte
             while len(body) <= max_bytes and inflater.pending:
                 body += inflater.inflate(b"", max_bytes - len(body) + 1)
             if len(body) > max_bytes:
-                raise _Failure(too_large, f"more than {max_bytes} bytes read")
+                raise _Failure(too_large, _("more than {count} bytes read").format(count=max_bytes))
             _check_time(deadline, timeout)
         body += inflater.flush()
     except zlib.error as exc:
         raise _Failure(_("the feed's server sent a compressed body that could not be read"),
-                       f"{_technical(exc)} (Content-Encoding: {inflater.encoding})") from None
+                       f"{technical(exc)} (Content-Encoding: {inflater.encoding})") from None
     if len(body) > max_bytes:
-        raise _Failure(too_large, f"more than {max_bytes} bytes read")
+        raise _Failure(too_large, _("more than {count} bytes read").format(count=max_bytes))
     return bytes(body)
 
 
@@ -276,7 +311,7 @@ class _Inflater:
 def _check_time(deadline: float, timeout: float) -> None:
     if time.monotonic() > deadline:
         raise _Failure(_("the feed did not answer within {seconds} seconds").format(seconds=_seconds(timeout)),
-                       "the whole fetch took longer than the timeout", transient=True)
+                       _("the whole fetch took longer than the time limit"), transient=True)
 
 
 def _item(feed_url: str, entry: Any) -> FeedItem | None:
@@ -298,8 +333,15 @@ def _text(value: str, kind: str) -> str:
 
 
 def _published(entry: Any) -> dt.datetime | None:
-    for key in ("published_parsed", "updated_parsed"):
-        parsed = entry.get(key)
+    """The item's date, aware (UTC): `published`, else `updated`. A date written without a timezone (a naive
+    "2026-03-10T08:00:00", "Tue, 10 Mar 2026 08:00:00", or the zone "ICT" feedparser does not know) is
+    Vietnam time: feedparser would read it as UTC (seven hours early, the wrong day before 07:00) or not at all."""
+    for key in ("published", "updated"):
+        # dict.get: the keys as parsed, without feedparser's deprecated mapping of `updated` onto `published`
+        local = _local_time(str(dict.get(entry, key) or "").strip())
+        if local is not None:
+            return local
+        parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             try:
                 year, month, day, hour, minute, second = parsed[:6]
@@ -309,9 +351,40 @@ def _published(entry: Any) -> dt.datetime | None:
     return None
 
 
-def _technical(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+def _local_time(raw: str) -> dt.datetime | None:
+    """A date written without a timezone, read as Vietnam time (in UTC); None for any other text."""
+    if not raw:
+        return None
+    try:
+        iso = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        iso = None
+    if iso is not None:
+        return iso.replace(tzinfo=VN).astimezone(dt.UTC) if iso.tzinfo is None else None
+    naive = _NAIVE_RFC822.search(raw)
+    if naive is None:
+        return None
+    parsed = parsedate_tz(raw[:naive.start("zone")] if naive.group("zone") else raw)
+    if parsed is None:
+        return None
+    try:
+        year, month, day, hour, minute, second = parsed[:6]
+        return dt.datetime(year, month, day, hour, minute, min(second, 59), tzinfo=VN).astimezone(dt.UTC)
+    except (TypeError, ValueError):
+        return None
+
+
+def technical(exc: BaseException) -> str:
+    """What went wrong, for the administrator, in words people read (Vietnamese by default): the exception's
+    own text is in English (or the system's language), so it goes to the log, not to the summaries."""
+    log.info(_("feed fetch: %s: %s"), type(exc).__name__, exc)
+    if isinstance(exc, SAXParseException):
+        return _("the XML is malformed (line {line}, column {column})").format(
+            line=exc.getLineNumber(), column=exc.getColumnNumber())
+    for kind, words in TECHNICAL:
+        if isinstance(exc, kind):
+            return _(words)
+    return _("an unexpected error ({name})").format(name=type(exc).__name__)
 
 
 def _seconds(value: float) -> str:

@@ -23,7 +23,7 @@ import httpx
 
 from ..i18n import _
 from ..ledger import FeedSourceState, FetchStatus
-from .fetch import MAX_BYTES, MAX_REDIRECTS, TIMEOUT, FetchResult, fetch_feed, new_client
+from .fetch import MAX_BYTES, MAX_REDIRECTS, TIMEOUT, FetchResult, fetch_feed, new_client, technical
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def fetch_all(urls: Iterable[str], states: Mapping[str, FeedSourceState] | None 
             except Exception as exc:  # a bug reading one feed must not stop the others
                 log.exception(_("reading the feed %s failed unexpectedly"), url)
                 result = FetchResult(url, FetchStatus.FAILED, reason=_("reading the feed failed unexpectedly"),
-                                     detail=f"{type(exc).__name__}: {exc}",
+                                     detail=technical(exc),
                                      etag=known[url].etag if url in known else None,
                                      last_modified=known[url].last_modified if url in known else None)
             if result.status is not FetchStatus.FAILED or not result.transient or attempts > retries:

@@ -34,19 +34,26 @@ An item credits a holder of an obligation (`credits`) when:
    than the unit's own province's ("Sở TTTT tỉnh Nghệ An" is not Thanh Hóa's "Sở TTTT"; "Sở TTTT
    tỉnh Thanh Hóa" is), unless punctuation stands between them.
 
+The holder is the holder of the occurrence the item goes to (the ledger's `feed_holder`): after a merger
+(`succeeded_by`), who holds an occurrence is decided by its deadline, as for reminders and reports, not by
+the article's date; a feed of a unit whose duties passed to the holder (its predecessor) counts as the
+holder's own for them.
+
 Each `Credit` keeps why it was given (`reason`, JSON), so that wrong matches can be studied.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import unicodedata
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import takewhile
 from typing import Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .. import clock
@@ -128,6 +135,8 @@ def find_phrase(phrase: Words, text: Words, start: int = 0) -> int | None:
 # ---------------------------------------------------------------- credits
 
 Via = Literal["own-feed", "named"]
+# who holds an obligation (PLAN/OBLIGATION)'s occurrence of a day, among a lead and its successors (in order)
+HolderOf = Callable[[str, tuple[str, ...], dt.date], str | None]
 
 
 @dataclass(frozen=True)
@@ -194,32 +203,44 @@ class Matcher:
         return tuple(u.id for u in self.directory.units.values()
                      if any(_carries(feed, item) for feed in u.feeds))
 
-    def credits(self, item: FeedItem, source_unit: str) -> list[Credit]:
-        """Every (obligation, holder) the item is evidence of, read from `source_unit`'s feed."""
+    def credits(self, item: FeedItem, source_unit: str, *, on: dt.date | None = None,
+                holder_of: HolderOf | None = None) -> list[Credit]:
+        """Every (obligation, holder) the item is evidence of, read from `source_unit`'s feed. `on`: the day it
+        counts on (default: its publication date, else today); `holder_of`: who holds the occurrence of that
+        day (the ledger's `feed_holder`); default: the lead's holder by succession on that day."""
         unit = self.directory.units.get(source_unit)
         if unit is None or not any(_carries(feed, item) for feed in unit.feeds):
             return []
         text = words(f"{item.title}\n{item.summary}")
-        # who holds a duty is asked on the day it was published (succession, dissolution)
-        day = (item.published or clock.now()).astimezone(VN).date()
+        day = on or (item.published or clock.now()).astimezone(VN).date()
         out: list[Credit] = []
         for rule in self.rules:
-            if rule.url_prefix and not item.link.startswith(rule.url_prefix):
-                continue
-            holders = {lead: self.directory.holder_by_due(lead, day) for lead in rule.leads}
-            watched = rule.watched if rule.watched is not None else {h for h in holders.values() if h}
-            if source_unit not in watched:
+            if rule.url_prefix and not under(item.link, rule.url_prefix):
                 continue
             keyword = next((k for k, phrase in rule.keywords if find_phrase(phrase, text) is not None), None)
             if keyword is None:
                 continue
+            # who holds the duty is the holder of the occurrence the article goes to (decided by its deadline,
+            # as reminders and the ledger decide it); a unit whose duties passed to it publishes as its own
+            holders: dict[str, str | None] = {}
+            own: dict[str, tuple[str, ...]] = {}
+            for lead in rule.leads:
+                chain = (lead, *self.directory.successors(lead))
+                holder = holder_of(f"{rule.plan_id}/{rule.obligation.id}", chain, day) if holder_of else None
+                holder = holder or self.directory.holder_by_due(lead, day)
+                holders[lead] = holder
+                own[lead] = chain[:chain.index(holder) + 1] if holder in chain else (holder,) if holder else ()
+            owners = {u for units in own.values() for u in units}
+            watched = rule.watched if rule.watched is not None else owners
+            if source_unit not in watched:
+                continue
             # by name only on a watched feed of a unit that is no holder itself: a holder's site writing about
             # another holder (the post office's news of the newspaper) is not that holder's publishing
-            by_name = rule.watched is not None and source_unit not in holders.values()
+            by_name = rule.watched is not None and source_unit not in owners
             for lead, holder in holders.items():
                 if holder is None:
                     continue  # dissolved: nobody owes it
-                if holder == source_unit:
+                if source_unit in own[lead]:
                     via: Via = "own-feed"
                     name = None
                 else:
@@ -234,11 +255,12 @@ class Matcher:
                     out.append(credit)
         return out
 
-    def credits_for(self, item: FeedItem) -> list[Credit]:
+    def credits_for(self, item: FeedItem, *, on: dt.date | None = None,
+                    holder_of: HolderOf | None = None) -> list[Credit]:
         """`credits` from every unit that owns the item's feed."""
         out: list[Credit] = []
         for owner in self.owners(item):
-            out += [c for c in self.credits(item, owner)
+            out += [c for c in self.credits(item, owner, on=on, holder_of=holder_of)
                     if all((c.plan_id, c.obligation_id, c.holder) != (d.plan_id, d.obligation_id, d.holder) for d in out)]
         return out
 
@@ -284,9 +306,38 @@ def _carries(feed: m.Feed, item: FeedItem) -> bool:
         return False
     if not feed.section:
         return True
-    from urllib.parse import urlsplit
+    # a section is a part of the feed's own site: the same host (any scheme; "www." or not, as portals answer
+    # both), the path on a segment boundary
+    return (_bare_host(item.link) == _bare_host(feed.url)
+            and _path_under(urlsplit(item.link).path, feed.section))
 
-    return urlsplit(item.link).path.startswith(feed.section)
+
+def under(link: str, prefix: str) -> bool:
+    """Whether `link` is under `prefix` (both normalised): the same scheme and host (case-insensitive, the
+    default port dropped), and the prefix's path a whole-segment prefix of the link's: `/tin-tuc` holds
+    `/tin-tuc` and `/tin-tuc/a.html`, never `/tin-tuc-khac/a.html`. The prefix's query, if any, must be
+    the link's."""
+    if _site(link) != _site(prefix) or not _path_under(urlsplit(link).path, urlsplit(prefix).path):
+        return False
+    query = urlsplit(prefix).query
+    return not query or urlsplit(link).query == query
+
+
+def _site(url: str) -> tuple[str, str]:
+    """(scheme, host[:port]) as `normalise_link` writes them."""
+    parts = urlsplit(normalise_link(url))
+    return parts.scheme, parts.netloc.rpartition("@")[2]
+
+
+def _bare_host(url: str) -> str:
+    host = _site(url)[1]
+    return host[4:] if host.startswith("www.") else host
+
+
+def _path_under(path: str, prefix: str) -> bool:
+    if not prefix or prefix == "/":
+        return True
+    return path == prefix.rstrip("/") or path.startswith(prefix if prefix.endswith("/") else prefix + "/")
 
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from .api import Ledger, RecordResult, WithdrawResult, default_horizon
 from .engine import LedgerError, LedgerRefused, LedgerUnavailable, ReplayRefused
 from .evidence import EvidenceInput, EvidenceItem
 from .feed_evidence import FeedOutcome, FeedRecord
-from .feed_sources import FeedSourceState, FetchOutcome, FetchStatus
+from .feed_sources import FeedSourceState, FetchOutcome, FetchStatus, ItemSeen
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureError, FigureImport, RowProblem
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -35,6 +35,7 @@ __all__ = [
     "FigureImport",
     "IdempotencyConflict",
     "IssuedToken",
+    "ItemSeen",
     "Ledger",
     "LedgerError",
     "LedgerRefused",

@@ -51,6 +51,7 @@ from . import (
     tokens,
     triage,
     users,
+    zalo_followers,
 )
 from . import tables as t
 from .clock import from_db, refuse_replay, to_db
@@ -66,7 +67,7 @@ from .engine import (
 )
 from .evidence import EvidenceInput, EvidenceItem, limited, normalised, optional_text, required_text
 from .feed_evidence import FeedOutcome, FeedRecord
-from .feed_sources import FeedSourceState, FetchOutcome
+from .feed_sources import FeedSourceState, FetchOutcome, ItemSeen
 from .feed_state import FeedState
 from .figures import FigureEntry, FigureImport, Indicator
 from .idempotency import ApiAnswer, IdempotencyConflict
@@ -347,8 +348,10 @@ class Ledger:
                          now: dt.datetime | None = None) -> FeedRecord:
         """Record an article read from a feed as evidence (source `feed`) of `unit`'s duty `obligation`
         (PLAN/OBLIGATION), with its title as the note and `reason` (JSON: why it matched) kept with it.
-        It goes to the occurrence whose window contains `published` (in the plan's timezone) when that one
-        is open or overdue (an article after the deadline makes it done late). A link the duty already has,
+        It goes to the occurrence whose window contains `published` (in the plan's timezone), or, after the
+        duty's last window (a `once` duty's ends on its deadline), to the last one before it
+        (`feed_evidence.window_of`), when that one is open or overdue (an article after the deadline makes
+        it done late). A link the duty already has,
         in any period, withdrawn or not, is not recorded again (see `feed_evidence`). A date in the
         future (a feed's clock or timezone wrong) counts as now. `dry_run`: the same answer, nothing written."""
         moment = now or utc_now()
@@ -380,6 +383,17 @@ class Ledger:
             return FeedRecord(FeedOutcome.RECORDED, occurred, result.occurrence_id, result.window_start,
                               result.window_end, result.status, result.evidence_id)
 
+    def feed_holder(self, obligation: str, units: Sequence[str], day: dt.date) -> str | None:
+        """Which of `units` (a lead and its successors, in order) holds `obligation`'s (PLAN/OBLIGATION) occurrence
+        that an article of `day` (the plan's timezone) would go to: the occurrence's holder, by its deadline
+        (see `feed_evidence.holder_at`). None when none of theirs is there or the obligation is not synced."""
+        with self.transaction(read_only=True) as connection:
+            try:
+                obligation_id, _plan_id, _tz = self._resolve_obligation(connection, obligation)
+            except LedgerError:
+                return None
+            return feed_evidence.holder_at(connection, obligation_id, units, day)
+
     def _feed_record(self, connection: Connection, outcome: FeedOutcome, occurred: dt.datetime, occurrence_id: int,
                      moment: dt.datetime, *, evidence_id: int | None) -> FeedRecord:
         current = self._status_rows(connection, moment, where="o.id = :id", params={"id": occurrence_id})[0]
@@ -398,6 +412,18 @@ class Ledger:
                 where.append("o.id = :occurrence")
                 params["occurrence"] = occurrence_id
             return self._evidence_rows(connection, " AND ".join(where) or "1 = 1", params)
+
+    def recent_evidence(self, *, sources: Iterable[str], since: dt.datetime, plans: Iterable[str] = (),
+                        units: Iterable[str] = (), province: str | None = None, limit: int = 50) -> list[EvidenceItem]:
+        """The items of these sources (e.g. what recorded itself: feed, zalo, email) recorded at `since` or
+        later, the newest recorded first, withdrawn ones included; `plans`, `units` and `province` select as
+        in `statuses`."""
+        with self.transaction(read_only=True) as connection:
+            where, params = self._filters(connection, plans, units, province)
+            where += ["e.source IN :sources", "e.recorded_at >= :since"]
+            params.update(sources=sorted(set(sources)) or [""], since=to_db(since), limit=int(limit))
+            return self._evidence_rows(connection, " AND ".join(where), params,
+                                       order="e.recorded_at DESC, e.id DESC LIMIT :limit")
 
     def withdraw_evidence(self, evidence_id: int, reason: str, *, actor: str | None = None,
                           now: dt.datetime | None = None) -> WithdrawResult:
@@ -434,7 +460,8 @@ class Ledger:
         return WithdrawResult(item=item, delivered=status_row.delivered, at_least=status_row.at_least,
                               status=status_row.status)
 
-    def _evidence_rows(self, connection: Connection, where: str, params: dict) -> list[EvidenceItem]:
+    def _evidence_rows(self, connection: Connection, where: str, params: dict, *,
+                       order: str = "e.occurred_at, e.id") -> list[EvidenceItem]:
         rows = connection.execute(
             text(
                 "SELECT e.id, e.occurrence_id, ob.plan_id, ob.code, ob.title, o.unit_id, o.window_start, o.window_end,"
@@ -442,7 +469,7 @@ class Ledger:
                 " e.withdrawn_at, e.withdrawn_by, e.withdraw_reason, e.document_sha256, e.match_reason, p.timezone"
                 " FROM evidence e JOIN occurrence o ON o.id = e.occurrence_id JOIN obligation ob ON ob.id = o.obligation_id"
                 " JOIN plan p ON p.id = ob.plan_id"
-                f" WHERE {where} ORDER BY e.occurred_at, e.id"
+                f" WHERE {where} ORDER BY {order}"
             ).bindparams(*_expanding(params)),
             params,
         ).mappings().all()
@@ -542,6 +569,16 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return triage.listed(connection, units=units, include_unowned=include_unowned, open_only=open_only,
                                  limit=limit)
+
+    def triage_count(self, *, units: Collection[str] | None = None, include_unowned: bool = True) -> int:
+        """How many items wait, selected as `triage_items` selects them."""
+        with self.transaction(read_only=True) as connection:
+            return triage.count_open(connection, units=units, include_unowned=include_unowned)
+
+    def triage_with_document(self, sha256: str) -> list[TriageItem]:
+        """The triage items, open or closed, that carry this uploaded document (whom it may be served to)."""
+        with self.transaction(read_only=True) as connection:
+            return triage.with_document(connection, sha256)
 
     def triage_item(self, triage_id: int) -> TriageItem | None:
         if not _row_id(triage_id):
@@ -1073,11 +1110,25 @@ class Ledger:
         with self.transaction(read_only=True) as connection:
             return feed_sources.read(connection, None if urls is None else set(urls))
 
-    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None) -> FeedSourceState:
+    def record_feed_fetch(self, url: str, result: FetchOutcome, now: dt.datetime | None = None, *,
+                          fingerprint: str | None = None) -> FeedSourceState:
         """Keep what a fetch of `url` found (see `feed_sources.record`): validators, the time it last worked,
-        the failures in a row (one more, or back to 0); returns the feed's state now."""
+        the failures in a row (one more, or back to 0), and for a full read the matching rules' `fingerprint`
+        it was read with; returns the feed's state now."""
         with self.transaction() as connection:
-            return feed_sources.record(connection, url, result, now or utc_now())
+            return feed_sources.record(connection, url, result, now or utc_now(), fingerprint)
+
+    def feed_items_seen(self, links: Iterable[str], now: dt.datetime | None = None, *, keep: bool = True,
+                        first_read: Iterable[str] = ()) -> dict[str, ItemSeen]:
+        """Each undated feed item's sighting (by normalised link): when it was first seen and whether it counts
+        (not when it was in a feed at that feed's first read: `first_read`); see `feed_sources.seen`."""
+        with self.transaction(read_only=not keep) as connection:
+            return feed_sources.seen(connection, set(links), now or utc_now(), keep=keep, first_read=set(first_read))
+
+    def prune_feed_items_seen(self, before: dt.datetime) -> int:
+        """Forget the sightings of undated feed items last seen before `before`; how many."""
+        with self.transaction() as connection:
+            return feed_sources.prune_seen(connection, before)
 
     def feed_items_first_seen(self, links: Iterable[str], now: dt.datetime | None = None, *,
                               keep: bool = True) -> dict[str, dt.datetime]:
@@ -1609,6 +1660,38 @@ class Ledger:
         with self.transaction() as connection:
             records.audit(connection, actor=actor, action="replay" if replay else "tick", subject="tick",
                           details={"as_of": as_of.isoformat(), **details}, at=now or utc_now())
+
+    # ------------------------------------------------------------ Zalo OA followers (see `zalo_followers`)
+
+    def link_zalo_follower(self, user_id: str, unit: str, contact_key: str, *, now: dt.datetime | None = None) -> None:
+        """Link a follower to one contact of `unit` (it sent that contact's signed code): replaces an
+        earlier link of the follower or of the contact, and counts as following."""
+        moment = now or utc_now()
+        with self.transaction() as connection:
+            self._check_unit(connection, unit)
+            zalo_followers.link(connection, user_id, unit, contact_key, moment)
+            records.audit(connection, actor=f"zalo:{user_id}", action="zalo-follower",
+                          subject=f"unit/{unit}", details={"contact": contact_key}, at=moment)
+
+    def set_zalo_following(self, user_id: str, following: bool, *, now: dt.datetime | None = None) -> bool:
+        """A linked follower followed the OA again (True) or unfollowed it (False: no reminders go there);
+        False when the user is linked to no contact."""
+        with self.transaction() as connection:
+            return zalo_followers.set_following(connection, user_id, following, now or utc_now())
+
+    def zalo_follower(self, user_id: str) -> zalo_followers.Follower | None:
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.follower(connection, user_id)
+
+    def following_zalo(self) -> dict[tuple[str, str], str]:
+        """(unit, contact key) -> Zalo user id of every linked follower still following the OA."""
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.following(connection)
+
+    def last_delivery(self, recipient: str, addresses: Collection[str]) -> zalo_followers.LastDelivery | None:
+        """The last reminder message sent to `recipient` at one of a contact's `addresses`, with its occurrences."""
+        with self.transaction(read_only=True) as connection:
+            return zalo_followers.last_delivery(connection, recipient, addresses)
 
     def _filters(self, connection: Connection, plans: Iterable[str], units: Iterable[str],
                  province: str | None = None, *, by_province: bool = True) -> tuple[list[str], dict]:

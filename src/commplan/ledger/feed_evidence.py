@@ -11,6 +11,7 @@ SQLite: the writer's BEGIN IMMEDIATE already serialises them).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -53,6 +54,23 @@ def lock_duty(connection: Connection, obligation_id: int, unit: str, *, lock: bo
     return list(connection.execute(query).mappings().all())
 
 
+def holder_at(connection: Connection, obligation_id: int, units: Sequence[str], day: dt.date) -> str | None:
+    """Which of `units` (a lead and its successors) holds the occurrence an article of `day` goes to (`window_of`):
+    the occurrence's holder, decided by its deadline as sync, reminders and reports decide it; None when no
+    occurrence of theirs is there."""
+    held = select(col(t.OccurrenceHolderRow.occurrence_id)).where(col(t.OccurrenceHolderRow.unit_id).in_(list(units)))
+    rows = list(connection.execute(
+        select(col(t.OccurrenceRow.id), col(t.OccurrenceRow.window_start), col(t.OccurrenceRow.window_end),
+               col(t.OccurrenceRow.orphaned_at), col(t.OccurrenceRow.holders))
+        .where(col(t.OccurrenceRow.obligation_id) == obligation_id, col(t.OccurrenceRow.id).in_(held))
+    ).mappings().all())
+    row = window_of(rows, day)
+    if row is None:
+        return None
+    holding = set(str(row["holders"]).split())
+    return next((unit for unit in units if unit in holding), None)
+
+
 def recorded_link(connection: Connection, occurrence_ids: list[int], link: str) -> tuple[int, int] | None:
     """(evidence id, occurrence id) of an item of these occurrences with the same link, withdrawn or not."""
     if not occurrence_ids:
@@ -67,9 +85,16 @@ def recorded_link(connection: Connection, occurrence_ids: list[int], link: str) 
 
 
 def window_of(rows: list[RowMapping], day: dt.date) -> RowMapping | None:
-    """The occurrence whose window contains `day`: one the plan still implies before an orphaned one."""
+    """The occurrence an article of `day` goes to: the one whose window contains `day`, else the one whose
+    window ended last before it (a `once` duty's window ends on its deadline, and a duty's last period on its
+    `until`: an article after them makes them done late, if they are still open or overdue, which the caller
+    checks). One the plan still implies comes before an orphaned one. None when every window starts after."""
     def as_date(value: dt.date | str) -> dt.date:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
     ordered = sorted(rows, key=lambda r: (r["orphaned_at"] is not None, as_date(r["window_start"])))
-    return next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
+    containing = next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
+    if containing is not None:
+        return containing
+    before = [r for r in ordered if as_date(r["window_end"]) < day]
+    return max(before, key=lambda r: (r["orphaned_at"] is None, as_date(r["window_end"])), default=None)

@@ -24,6 +24,7 @@ from .clock import from_db, to_db
 from .engine import LedgerError
 
 MAX_URL = 2048  # the column's length: longer addresses are refused, not cut
+CHUNK = 500  # links per statement (bound parameters stay well under every driver's limit)
 MAX_ERROR = 2000  # a failure's text is kept this long (a server may answer a page of HTML)
 
 
@@ -68,10 +69,20 @@ class FeedSourceState:
     last_error: str | None  # the last failure's, kept until a fetch works again
     failures: int  # fetches in a row that failed; 0 once one works
     items_seen: int  # items the last 200 held (a 304 keeps the count)
+    rules_fingerprint: str | None = None  # the matching rules the last 200 was read with (`intake.feed_rules`)
+    last_read_at: dt.datetime | None = None  # the last 200: a full read
 
 
 COLUMNS = ("url", "etag", "last_modified", "last_checked_at", "last_ok_at", "last_status", "last_error", "failures",
-           "items_seen")
+           "items_seen", "rules_fingerprint", "last_read_at")
+
+
+@dataclass(frozen=True)
+class ItemSeen:
+    """An undated feed item's sighting: the date it counts on, and whether it counts at all."""
+
+    first_seen_at: dt.datetime
+    counts: bool  # False: it was already in its feed at the feed's first read (its age unknown)
 
 
 def _state(row: Any) -> FeedSourceState:
@@ -79,7 +90,8 @@ def _state(row: Any) -> FeedSourceState:
         url=row.url, etag=row.etag, last_modified=row.last_modified, last_checked_at=from_db(row.last_checked_at),
         last_ok_at=from_db(row.last_ok_at) if row.last_ok_at is not None else None,
         last_status=FetchStatus(row.last_status), last_error=row.last_error, failures=int(row.failures),
-        items_seen=int(row.items_seen),
+        items_seen=int(row.items_seen), rules_fingerprint=row.rules_fingerprint,
+        last_read_at=from_db(row.last_read_at) if row.last_read_at is not None else None,
     )
 
 
@@ -91,10 +103,12 @@ def read(connection: Connection, urls: Collection[str] | None) -> dict[str, Feed
     return {row.url: _state(row) for row in connection.execute(query).all()}
 
 
-def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.datetime) -> FeedSourceState:
+def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.datetime,
+           fingerprint: str | None = None) -> FeedSourceState:
     """Upsert the fetch's outcome in one statement, so two runs fetching the same feed at once both count.
 
-    A 200 replaces the validators (a server that stopped sending an ETag gets none back); a 304 keeps the
+    A 200 replaces the validators (a server that stopped sending an ETag gets none back) and keeps
+    `fingerprint`, the matching rules it was read with, and its time (`last_read_at`); a 304 keeps the
     stored ones unless it sent new ones; a failure keeps them, so the next fetch is still conditional."""
     if not url or len(url) > MAX_URL:
         raise LedgerError(_("a feed address must be 1 to {count} characters long").format(count=MAX_URL))
@@ -108,7 +122,7 @@ def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.date
         values.update(etag=outcome.etag, last_modified=outcome.last_modified, last_ok_at=at, last_error=None,
                       failures=0)
         if status is FetchStatus.OK:
-            values["items_seen"] = outcome.item_count
+            values.update(items_seen=outcome.item_count, rules_fingerprint=fingerprint, last_read_at=at)
     dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = dialect_insert(table).values(**values)
     changes: dict[str, Any] = {k: v for k, v in values.items() if k != "url"}
@@ -122,15 +136,37 @@ def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.date
     return _state(row)
 
 
-def first_seen(connection: Connection, links: Collection[str], now: dt.datetime, *, keep: bool) -> dict[str, dt.datetime]:
-    """When each of `links` (undated items) was first seen: the stored time, else `now`, kept when `keep` (a
-    preview keeps nothing). Links longer than the column are not kept: they count on `now`, as before."""
+def seen(connection: Connection, links: Collection[str], now: dt.datetime, *, keep: bool,
+         first_read: Collection[str] = ()) -> dict[str, ItemSeen]:
+    """Each undated item's sighting (by link): the stored one, else a new one at `now`, which counts unless its
+    link is in `first_read` (items of a feed read for the first time). With `keep` (a preview keeps nothing),
+    new sightings are stored and every one's `last_seen_at` becomes `now`. Links longer than the column are
+    not kept: they count on `now`."""
     table = t.table_of(t.FeedItemSeenRow)
     wanted = sorted({link for link in links if 0 < len(link) <= MAX_URL})
-    if keep and wanted:
-        dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-        connection.execute(dialect_insert(table).values([{"link": link, "first_seen_at": to_db(now)} for link in wanted])
-                           .on_conflict_do_nothing(index_elements=["link"]))
-    stored = {row.link: from_db(row.first_seen_at) for row in connection.execute(
-        select(table.c.link, table.c.first_seen_at).where(table.c.link.in_(wanted))).all()} if wanted else {}
-    return {link: stored.get(link, now) for link in links}
+    baseline = set(first_read)
+    at = to_db(now)
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start:start + CHUNK]
+        if keep:
+            dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+            statement = dialect_insert(table).values([{"link": link, "first_seen_at": at, "last_seen_at": at,
+                                                       "counts": link not in baseline} for link in part])
+            connection.execute(statement.on_conflict_do_update(index_elements=["link"], set_={"last_seen_at": at}))
+    stored: dict[str, ItemSeen] = {}
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start:start + CHUNK]
+        stored.update({row.link: ItemSeen(from_db(row.first_seen_at), bool(row.counts)) for row in connection.execute(
+            select(table.c.link, table.c.first_seen_at, table.c.counts).where(table.c.link.in_(part))).all()})
+    return {link: stored.get(link) or ItemSeen(now, link not in baseline) for link in links}
+
+
+def first_seen(connection: Connection, links: Collection[str], now: dt.datetime, *, keep: bool) -> dict[str, dt.datetime]:
+    """When each of `links` (undated items) was first seen (see `seen`)."""
+    return {link: item.first_seen_at for link, item in seen(connection, links, now, keep=keep).items()}
+
+
+def prune_seen(connection: Connection, before: dt.datetime) -> int:
+    """Forget the sightings of undated items not seen in any feed since `before`; how many were forgotten."""
+    table = t.table_of(t.FeedItemSeenRow)
+    return int(connection.execute(table.delete().where(table.c.last_seen_at < to_db(before))).rowcount or 0)

@@ -1,7 +1,8 @@
 """A contact's personal data in the ledger: find what was sent to an address, and erase it.
 
-Contacts (Decree 13/2023/NĐ-CP personal data) reach the ledger only through
-the outbox: `delivery.address`, `delivery.fallbacks` ("zns:849…,sms:849…"),
+Contacts (Decree 13/2023/NĐ-CP personal data) reach the ledger through the Zalo
+followers linked on the OA (`zalo_follower`: erasing a Zalo id unlinks it) and the
+outbox: `delivery.address`, `delivery.fallbacks` ("zns:849…,sms:849…"),
 `delivery_item.address`, and the messages' bodies, ZNS parameters, iCalendar
 attachment and provider errors. Erasing replaces the address by a pseudonym
 drawn at random for this erasure (a hash of a phone number could be reversed
@@ -16,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Connection, String, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, String, cast, delete, func, or_, select, update
+from sqlmodel import col
 
 from . import tables as t
 from .clock import from_db
@@ -93,7 +95,10 @@ def erase(connection: Connection, identity: Identity, alias: str) -> dict[str, i
     errors = connection.execute(update(t.DeliveryRow).where(
         cast(d.last_error, String).contains(identity.value, autoescape=True)
     ).values(last_error=func.replace(d.last_error, identity.value, alias))).rowcount
-    return {"deliveries": len(ids), "fallbacks": fallbacks, "errors": errors}
+    # a Zalo account linked to a contact on the OA (`zalo_followers`): unlinked, so nothing goes there again
+    followers = connection.execute(delete(t.ZaloFollowerRow).where(
+        col(t.ZaloFollowerRow.user_id) == identity.value)).rowcount if identity.kind == "zalo" else 0
+    return {"deliveries": len(ids), "fallbacks": fallbacks, "errors": errors, "followers": followers}
 
 
 def has_work(connection: Connection, tables: tuple[str, ...]) -> bool:

@@ -34,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlmodel import Field, SQLModel
 
@@ -628,6 +629,8 @@ class FeedSourceStateRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))  # the last failure's reason and detail
     failures: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # in a row
     items_seen: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))  # last 200
+    rules_fingerprint: str | None = Field(default=None, sa_column=Column(String(64)))  # the matching rules of the last 200
+    last_read_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # the last 200 (a full read)
 
 
 class FeedItemSeenRow(SQLModel, table=True):
@@ -635,8 +638,13 @@ class FeedItemSeenRow(SQLModel, table=True):
 
     __tablename__ = "feed_item_seen"
 
+    __table_args__ = (Index("ix_feed_item_seen_last_seen", "last_seen_at"),)
+
     link: str = Field(sa_column=Column(String(2048), primary_key=True))
     first_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    last_seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))  # pruned 90 days after (feed_run)
+    # False: already in its feed at the feed's first read, so of unknown age: seen, never credited
+    counts: bool = Field(default=True, sa_column=Column(Boolean, nullable=False, server_default=true()))
 
 
 class TriageItemRow(SQLModel, table=True):
@@ -685,3 +693,16 @@ class InboundMessageRow(SQLModel, table=True):
     seen_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
     outcome: str | None = Field(default=None, sa_column=Column(String(40)))  # recorded | triage | refused | …
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+class ZaloFollowerRow(SQLModel, table=True):
+    """A Zalo OA follower linked to one contact of a unit (the contact sent the OA its signed code), beside
+    the directory's own `zalo:` ids: the OA route of reminders uses it where the YAML gives none."""
+
+    __tablename__ = "zalo_follower"
+    __table_args__ = (UniqueConstraint("unit_id", "contact_key", name="uq_zalo_follower_contact"),)
+
+    user_id: str = Field(sa_column=Column(String(64), primary_key=True))  # the follower's id for this OA
+    unit_id: str = Field(sa_column=Column(String(100), nullable=False))
+    contact_key: str = Field(sa_column=Column(Text, nullable=False))  # notify.addresses.contact_key
+    linked_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    unfollowed_at: dt.datetime | None = Field(default=None, sa_column=Column(DateTime))  # set: no reminders there

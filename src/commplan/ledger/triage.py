@@ -16,7 +16,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select, update
+from sqlalchemy import Connection, RowMapping, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
@@ -127,11 +127,7 @@ def listed(connection: Connection, *, units: Collection[str] | None, include_uno
     query = select(t.table_of(r))
     if open_only:
         query = query.where(col(r.closed_at).is_(None))
-    if units is not None:
-        owned = col(r.unit_id).in_(sorted(units))
-        query = query.where(owned | col(r.unit_id).is_(None) if include_unowned else owned)
-    elif not include_unowned:
-        query = query.where(col(r.unit_id).is_not(None))
+    query = _scoped(query, units=units, include_unowned=include_unowned)
     query = query.order_by(col(r.received_at).desc(), col(r.id).desc()).limit(limit)
     return [_item(row) for row in connection.execute(query).mappings()]
 
@@ -177,4 +173,26 @@ def inbound_outcome(connection: Connection, source: str, external_id: str) -> tu
     return (row[0], row[1]) if row is not None else None
 
 
+def _scoped(query: Any, *, units: Collection[str] | None, include_unowned: bool) -> Any:
+    r = t.TriageItemRow
+    if units is not None:
+        owned = col(r.unit_id).in_(sorted(units))
+        return query.where(owned | col(r.unit_id).is_(None) if include_unowned else owned)
+    return query if include_unowned else query.where(col(r.unit_id).is_not(None))
+
+
+def count_open(connection: Connection, *, units: Collection[str] | None, include_unowned: bool) -> int:
+    """How many items wait (the dashboard's menu shows it), with `listed`'s selection."""
+    r = t.TriageItemRow
+    query = select(func.count()).select_from(t.table_of(r)).where(col(r.closed_at).is_(None))
+    return int(connection.execute(_scoped(query, units=units, include_unowned=include_unowned)).scalar_one())
+
+
+def with_document(connection: Connection, sha256: str) -> list[TriageItem]:
+    """The items (open or closed) that carry this stored document: whom it may be served to before it is
+    anyone's evidence."""
+    r = t.TriageItemRow
+    rows = connection.execute(select(t.table_of(r)).where(col(r.document_sha256) == sha256)
+                              .order_by(col(r.id))).mappings()
+    return [_item(row) for row in rows]
 

@@ -83,3 +83,21 @@ def encode_fallbacks(addresses: tuple[Address, ...]) -> str | None:
 
 def decode_fallbacks(text: str | None) -> list[Address]:
     return [Address(*part.split(":", 1)) for part in text.split(",")] if text else []
+
+
+def contact_key(contact: Contact) -> str:
+    """What names one contact of a unit across edits of the directory (its order may change): its email,
+    else its phone number, else its name. A follower linked on the OA is stored against it."""
+    if contact.email:
+        return "email:" + contact.email.strip().lower()
+    if contact.phone:
+        try:
+            return "phone:" + normalise_phone(contact.phone)
+        except InvalidPhone:
+            return "phone:" + contact.phone.strip()
+    return "name:" + (contact.name or "").strip()
+
+
+def with_follower(contact: Contact, follower: str | None) -> Contact:
+    """The contact with a linked OA follower's id as its `zalo`, when the directory gives none."""
+    return contact.model_copy(update={"zalo": follower}) if follower and not contact.zalo else contact

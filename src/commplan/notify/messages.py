@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 SMS_LIMIT = 160
 TEXT_LIMIT = 2000  # a Zalo OA text message
@@ -191,3 +192,22 @@ def _sms(rows: list[dict]) -> str:
     if len(title) > room:
         title = title[: max(room - 3, 0)].rstrip() + "..."
     return (head + title + tail + carried + link)[:SMS_LIMIT]
+
+
+REPLY_INVITATION = ("Đã thực hiện? Chỉ cần trả lời thư này, kèm đường dẫn bài đã đăng hoặc tệp báo cáo: "
+                    "kết quả được ghi nhận tự động.")
+
+
+def with_reply_invitation(message: Message) -> Message:
+    """An email that says a reply is enough: the reminder mailbox is read (`commplan mail-in`), and a reply with
+    the link or the file records it on the duty."""
+    return replace(message, text=f"{message.text}\n\n{REPLY_INVITATION}",
+                   html=f"{message.html}\n<p>{escape(REPLY_INVITATION)}</p>")
+
+
+def with_zalo_offer(message: Message, code: str, oa_url: str | None) -> Message:
+    """An email with "Nhận nhắc việc qua Zalo" added: how its contact can have the reminders come by the OA
+    (follow it, then send it `code`: `links.follow_code`)."""
+    follow = f"quan tâm Official Account {oa_url}" if oa_url else "quan tâm Official Account trên Zalo"
+    line = f"Nhận nhắc việc qua Zalo: {follow}, rồi gửi tin nhắn có mã {code} (mã có hiệu lực 30 ngày)."
+    return replace(message, text=f"{message.text}\n\n{line}", html=f"{message.html}\n<p>{escape(line)}</p>")

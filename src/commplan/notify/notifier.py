@@ -45,17 +45,17 @@ from ..i18n import _ as gettext  # `_` is a throwaway name in this module
 from ..ledger import Ledger
 from ..ledger.clock import refuse_replay
 from ..ledger.outbox import LEASE, Claimed, NewDelivery
-from ..links import report_link
+from ..links import follow_code, report_link
 from ..plan.catalog import Catalog
-from ..plan.model import QuietHours, Reminders
+from ..plan.model import Contact, QuietHours, Reminders
 from ..plan.model import ReminderChannel as Allowed
 from ..plan.report_duty import report_duty
 from ..schedule.reminders import Step, urgent
 from ..schedule.workdays import WorkCalendar
 from . import registry
-from .addresses import Address, Route, encode_fallbacks, routes_of
+from .addresses import Address, Route, contact_key, encode_fallbacks, routes_of, with_follower
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
-from .messages import Item, render
+from .messages import Item, Message, render, with_reply_invitation, with_zalo_offer
 from .windows import SendWindow, open_keys
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -103,7 +103,8 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours =
 class Notifier:
     def __init__(self, ledger: Ledger, catalog: Catalog, channels: Mapping[str, Channel], *, worker: str | None = None,
                  public_url: str | None = None, link_secret: str | None = None, batch: int = 50,
-                 lease: dt.timedelta = LEASE):
+                 lease: dt.timedelta = LEASE, zalo_offer: tuple[str, str | None] | None = None,
+                 invite_replies: bool = False):
         self.ledger = ledger
         self.catalog = catalog
         self.channels = channels
@@ -117,6 +118,10 @@ class Notifier:
         self.lease = lease  # a claim older than this (on the process clock) belongs to a sender that died
         # reminders carry the one-click report link only when the web app is configured
         self.links = (public_url, link_secret) if public_url and link_secret else None
+        # (secret, OA address): the first email to a contact without Zalo offers "Nhận nhắc việc qua Zalo"
+        self.zalo_offer = zalo_offer
+        # the reminder mailbox is read (intake's mail-in): emails say a reply with the link or file is enough
+        self.invite_replies = invite_replies
 
     def _link(self, step: dict, now: dt.datetime) -> str | None:
         if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
@@ -165,9 +170,12 @@ class Notifier:
         local = now.astimezone(VN)
         deliveries: list[NewDelivery] = []
         planned: set[int] = set()
+        # followers linked on the OA stand in for a contact's missing `zalo:` id (an unfollow ends that)
+        followers = self.ledger.following_zalo() if "zalo" in self.channels and by_recipient else {}
         for recipient, owed in by_recipient.items():
             unit = self.catalog.directory.units.get(recipient)
-            routes = [r for c in (unit.contacts if unit else ()) for r in routes_of(c, set(self.channels))]
+            contacts = [with_follower(c, followers.get((recipient, contact_key(c)))) for c in (unit.contacts if unit else ())]
+            routes = [r for c in contacts for r in routes_of(c, set(self.channels))]
             routes = list({r.address: r for r in routes}.values())  # two contacts sharing an address get one message
             policies = {s["id"]: self.policy(s) for s in owed}
             # the morning digest goes at the earliest digest_at among the recipient's items
@@ -197,8 +205,10 @@ class Notifier:
             for chain, carried in messages.items():
                 by_email = has_email and all(policies[i].allows(Allowed.EMAIL) for i in carried)
                 window = SendWindow.shared(self._window(s, policies) for s in carried.values()) if self._quiet(chain) else None
-                deliveries.append(self._message(recipient, Route(chain[0], chain[1:]), list(carried.values()), names, now,
-                                                by_email, window, links))
+                delivery = self._message(recipient, Route(chain[0], chain[1:]), list(carried.values()), names, now,
+                                         by_email, window, links)
+                delivery = self._invite_reply(delivery)
+                deliveries.append(self._offer_zalo(delivery, contacts, now) if links else delivery)
             planned |= complete & reachable
         return deliveries, planned, dropped
 
@@ -232,6 +242,27 @@ class Notifier:
             fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps),
             send_window=window.key if window else None,
         )
+
+    def _invite_reply(self, delivery: NewDelivery) -> NewDelivery:
+        """An email saying that replying with the link or the file records it, when replies are read."""
+        if not self.invite_replies or registry.family(delivery.channel) is not Allowed.EMAIL:
+            return delivery
+        invited = with_reply_invitation(Message(delivery.subject, delivery.body_text, delivery.body_html,
+                                                delivery.body_sms, {}))
+        return replace(delivery, body_text=invited.text, body_html=invited.html)
+
+    def _offer_zalo(self, delivery: NewDelivery, contacts: list[Contact], now: dt.datetime) -> NewDelivery:
+        """The first email to a contact with no Zalo route, with the code that links its Zalo account."""
+        if self.zalo_offer is None or registry.family(delivery.channel) is not Allowed.EMAIL or clock.is_replay(now):
+            return delivery
+        contact = next((c for c in contacts if c.email and c.email.lower() == delivery.address.lower()), None)
+        if contact is None or contact.zalo or self.ledger.last_delivery(delivery.recipient, [delivery.address]):
+            return delivery
+        secret, oa_url = self.zalo_offer
+        code = follow_code(secret, delivery.recipient, contact_key(contact), issued=now.astimezone(VN).date())
+        offered = with_zalo_offer(Message(delivery.subject, delivery.body_text, delivery.body_html, delivery.body_sms, {}),
+                                  code, oa_url)
+        return replace(delivery, body_text=offered.text, body_html=offered.html)
 
     def attachment(self, steps: list[dict], names: dict[str, str], now: dt.datetime, *, links: bool = True) -> str | None:
         """The iCalendar file of the occurrences a message is about, for email."""

@@ -14,14 +14,17 @@ retried once with the token it returns.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
 from apprise import NotificationManager, NotifyBase, NotifyFormat, NotifyType
+from pydantic import Field
 
 from ..i18n import _
+from ..ledger import Ledger
 from ..ledger.outbox import Claimed
 from ..settings import ChannelSettings, Settings
 from .channels import OutcomeUnknown, PermanentError, TemporaryError, Unreachable, send_with
@@ -210,6 +213,15 @@ class ZaloSettings(ChannelSettings):
     zalo_access_token: str | None = None
     zalo_api_base: str = PRODUCTION_BASE
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    # The OA's events (replies, follows) reach the web app's webhook (`/zalo/webhook`), signed with the OA
+    # secret key (the OA's, not the app's `zalo_secret_key`: docs/notify-research.md §3.5); without it the
+    # webhook refuses everything. Never printed.
+    zalo_oa_secret_key: str | None = None
+    # The OA's id: the report page's "Nhận nhắc việc qua Zalo" links to https://zalo.me/<id>
+    zalo_oa_id: str | None = None
+    # An event older than this (its signed timestamp) is refused, as a replay: keep it above the longest
+    # outage after which Zalo's retries should still be taken (Zalo retries for hours)
+    zalo_webhook_max_age_seconds: int = Field(default=3600, ge=60, le=86400)
 
 
 def tokens_of(setup: Setup) -> ZaloTokens | None:
@@ -228,6 +240,46 @@ def _tokens(setup: Setup) -> ZaloTokens | None:
     if zalo.zalo_access_token:
         return StaticTokens(zalo.zalo_access_token)
     return None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """What the OA's webhook (`web.zalo_webhook`) and its follower codes need, read here so that no other
+    module names the Zalo settings."""
+
+    app_id: str
+    oa_secret_key: str = field(repr=False)  # never printed
+    max_age: dt.timedelta = dt.timedelta(hours=1)
+    oa_url: str | None = None  # https://zalo.me/<OA id>, where a contact follows the OA
+
+
+def webhook_of(settings: Settings) -> Webhook | None:
+    """The webhook's configuration, or None when the app id or the OA secret key is missing (no webhook)."""
+    zalo = settings.channel(ZaloSettings)
+    if not (zalo.zalo_app_id and zalo.zalo_oa_secret_key):
+        return None
+    return Webhook(zalo.zalo_app_id, zalo.zalo_oa_secret_key, dt.timedelta(seconds=zalo.zalo_webhook_max_age_seconds),
+                   f"https://zalo.me/{zalo.zalo_oa_id}" if zalo.zalo_oa_id else None)
+
+
+class OATexts:
+    """The OA's answers to a follower: `send(user_id, text)`, one customer-service text message through the
+    reminders' transport and token source (a refresh serves both); raises the channel errors on failure."""
+
+    def __init__(self, tokens: ZaloTokens, base: str):
+        self.tokens, self.base = tokens, base
+
+    def send(self, user_id: str, text: str) -> None:
+        send_with_tokens(self.tokens, lambda token: NotifyZaloOA(user_id=user_id, token=token, base=self.base),
+                         text, OA_CODES)
+
+
+def oa_texts(settings: Settings, ledger: Ledger | None) -> OATexts | None:
+    """The OA's answering service as configured (app id and secret key with the ledger's token store, or a
+    bare access token); None when Zalo is not configured to send."""
+    setup = Setup(settings, ledger)
+    tokens = tokens_of(setup)
+    return OATexts(tokens, setup.config(ZaloSettings).zalo_api_base) if tokens is not None else None
 
 
 def settings_with_zalo() -> Settings:

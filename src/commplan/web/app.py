@@ -26,7 +26,7 @@ from ..clock import now as process_clock
 from ..i18n import _
 from ..ledger import LedgerError
 from ..settings import Settings
-from . import api, auth, built_reports, dashboard, documents, errors
+from . import api, auth, built_reports, dashboard, documents, errors, triage
 from .body_limit import BodyLimit
 from .feeds import Feeds, feed_routes, load_plans, require_secret
 from .health import healthz_endpoint
@@ -36,6 +36,7 @@ from .report import router as report_router
 from .security import SecurityHeaders, security_headers
 from .sessions import SessionCookies
 from .unit_pages import router as unit_pages_router
+from .zalo_webhook import router as zalo_webhook_router
 
 log = logging.getLogger("commplan.web")
 
@@ -91,7 +92,9 @@ def create_app(settings: Settings, *, plans: Sequence[str | Path] = ("plans/",),
     app.include_router(dashboard.router)
     app.include_router(built_reports.router)
     app.include_router(unit_pages_router)
+    app.include_router(triage.router)
     app.include_router(api.router)
+    app.include_router(zalo_webhook_router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # the last added runs first: headers wrap everything, sessions are read before any route
     app.add_middleware(BodyLimit)

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..i18n import _, ngettext
+from ..i18n import N_, _, ngettext
 from ..ledger import BUCKETS, Ledger, LedgerError, Status
 from ..ledger.overdue import OverdueRow
 from ..plan.catalog import Catalog
@@ -30,7 +30,9 @@ from ..plan.labels import CHANNELS, KINDS
 from .auth import VIETNAM, Viewer, editor, viewer
 from .built_reports import overview_section
 from .errors import error_response
+from .evidence_view import RECENT_DAYS, RECENT_SHOWN, evidence_row, recent_automatic
 from .feeds import feed_url
+from .nav import listing_scope
 from .pages import render
 from .sessions import require_csrf
 
@@ -41,6 +43,7 @@ MAX_PAGE = 100_000
 MAX_SELECTED = 500  # more than a page's 50: a stale form is still refused whole, not truncated
 COLUMNS = (*BUCKETS, Status.EXCUSED)  # on time, late, open, overdue; excused apart
 DONE = ("da-mien", "da-gia-han")  # what the redirect after an action says it did (with how many)
+WITHDRAWN = N_("The evidence has been withdrawn: it no longer counts (it is kept, struck through).")
 DAY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -238,6 +241,8 @@ def overview(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Respo
         by_plan, by_unit = ledger.summary(as_of=now, **filters)  # type: ignore[arg-type]  # plans or province, typed there
         names = ledger.unit_names()
         context.update(overview_section(ledger, who, catalog, names))
+        recorded = recent_automatic(ledger, who, now, limit=RECENT_SHOWN + 1)
+        waiting = ledger.triage_count(**listing_scope(who.scope)) if who.may_edit else None
     except LedgerError:
         return unavailable(request)
     plans = []
@@ -252,7 +257,10 @@ def overview(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Respo
     links, held_back = feed_links(request, who, catalog, names)
     context.update(plans=[p for p in plans if any(p["cells"])], units=units, totals=totals,
                    total=sum(totals[: len(BUCKETS)]), as_of=local(now), feeds=links, feeds_held_back=held_back,
-                   public_url=bool(state.settings.public_url), form_lead=state.settings.report_lead_workdays)
+                   public_url=bool(state.settings.public_url), form_lead=state.settings.report_lead_workdays,
+                   recorded=[evidence_row(i, names) for i in recorded[:RECENT_SHOWN]],
+                   recorded_more=len(recorded) > RECENT_SHOWN, days=RECENT_DAYS, may_edit=who.may_edit,
+                   waiting=waiting, done=_(WITHDRAWN) if request.query_params.get("xong") == "rut" else None)
     return render(request, "overview.html", context)
 
 

@@ -4,7 +4,8 @@ document that does not exist (nothing tells them apart).
 - `/bao-cao/{token}/tai-lieu/{sha256}`: the holder of a report link, for a document that is evidence of
   that link's occurrence.
 - `/tai-lieu/{sha256}`: a logged-in user whose scope sees an occurrence holding it (`Scope.sees`, by the
-  occurrence's unit or one of its holders). Not logged in: the login page, then back, as every page
+  occurrence's unit or one of its holders); or, for a document that came in by itself and waits in the
+  triage list (a Zalo file, an email attachment), an editor who sees that triage item (`triage.sees_item`). Not logged in: the login page, then back, as every page
   behind the login (the same answer for any digest, so it tells nothing either).
 
 Whatever a file holds, the browser never runs it as this site: its type is the one sniffed from its
@@ -32,6 +33,7 @@ from ..ledger.documents import DocumentUse, clean_name
 from .auth import Viewer, viewer
 from .errors import error_response
 from .report import Opened
+from .triage import sees_item
 
 router = APIRouter()
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -108,8 +110,16 @@ def for_user(request: Request, sha256: str, who: Annotated[Viewer, Depends(viewe
         return error_response(request, 404)
     scope = who.scope
     try:
-        seen = [u for u in request.app.state.ledger.get().document_uses(sha256)
+        ledger = request.app.state.ledger.get()
+        seen = [u for u in ledger.document_uses(sha256)
                 if any(scope.sees(u.plan_id, unit) for unit in (u.unit_id, *u.holders))]
-        return served(request, sha256, seen[0]) if seen else error_response(request, 404)
+        if seen:
+            return served(request, sha256, seen[0])
+        waiting = [i for i in ledger.triage_with_document(sha256) if who.may_edit and sees_item(scope, i)]
+        if waiting:  # not yet anyone's evidence: the triage item's coordinator decides on it, so reads it
+            item = waiting[0]
+            return served(request, sha256, DocumentUse(evidence_id=0, occurrence_id=0, plan_id="", unit_id=item.unit_id or "",
+                                                       holders=(), name=item.document or "", withdrawn=False))
+        return error_response(request, 404)
     except LedgerError:
         return error_response(request, 503, headers={"Retry-After": "300"})

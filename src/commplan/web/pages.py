@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse
 from starlette.templating import Jinja2Templates
 
 from ..i18n import _, language, ngettext
+from .nav import triage_waiting
 from .sessions import csrf_token
 
 HERE = Path(__file__).parent
@@ -25,7 +26,8 @@ STATIC = HERE / "static"
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, language=language)
+    env.globals.update(_=_, ngettext=ngettext, csrf_token=csrf_token, language=language,
+                       triage_waiting=triage_waiting)
     env.filters["n"] = number
     return env
 

@@ -36,6 +36,7 @@ from .pages import render
 from .report_figures import FigureProblem, FiguresForm, figures_form, recorded_notice, sent_fields, to_record, typed
 from .sessions import CSRF_FIELD, check_csrf, require_csrf
 from .upload_form import SentForm, Upload, read_form
+from .zalo_offer import zalo_offer
 
 router = APIRouter()
 log = logging.getLogger("commplan.web")
@@ -244,6 +245,7 @@ def page(request: Request, token: str, opened: Opened, *, problem: str | None = 
         "acknowledged": [{"when": when(a.at), "by": a.by_name} for a in acknowledged if a.unit_id == opened.unit],
         "figures": figures, "figures_problem": figures_problem, "figures_typed": figures_typed,
         "figures_sent": recorded_notice(request.query_params.get("so-lieu")),
+        "zalo": zalo_offer(request, opened.unit, opened.now),
     }
     return render(request, "report.html", context, status_code=status_code)
 

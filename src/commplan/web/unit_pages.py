@@ -20,14 +20,14 @@ from fastapi import APIRouter, Depends, Form
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from ..i18n import N_, Labels, _
+from ..i18n import N_, _
 from ..ledger import LedgerError, OccurrenceStatus
-from ..ledger import evidence as evidence_labels
 from ..ledger.coordinator_view import OccurrenceView
 from ..plan.report_duty import report_duty
 from ..status import APART, BUCKETS, Status
 from .auth import VIETNAM, Viewer, editor, viewer
 from .errors import error_response
+from .evidence_view import RECENT_DAYS, evidence_row, recent_automatic
 from .pages import render
 from .report import owed, window
 from .sessions import require_csrf
@@ -35,13 +35,14 @@ from .sessions import require_csrf
 router = APIRouter()
 PAST, AHEAD = dt.timedelta(days=90), dt.timedelta(days=30)  # a unit's page: what was due lately and what comes
 MAX_ROWS = 500  # a unit's page lists at most this many occurrences (narrow the dates for more)
-KINDS, SOURCES = Labels(evidence_labels.KINDS), Labels(evidence_labels.SOURCES)
 DONE = {"mien": N_("The occurrence has been excused."),
         "bo-mien": N_("The excusal has been withdrawn: the occurrence is tracked again."),
         "gia-han": N_("The deadline has been extended."),
         "rut": N_("The evidence has been withdrawn: it no longer counts (it is kept, struck through).")}
 DATE = re.compile(r"\s*(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})/(\d{4}))\s*")
 TIME = re.compile(r"\s*(\d{1,2}):(\d{2})\s*")
+# the pages a withdrawal may come back to (`quay_lai`): the overview and a unit's page, nothing else
+BACK = re.compile(r"/tong-quan|/don-vi/[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 CHANNELS = {"email": "Email", "sms": "SMS", "zns": "Zalo ZNS", "zalo": "Zalo", "file": N_("file")}
 
 
@@ -71,11 +72,6 @@ def parse_time(value: str) -> dt.time:
     if not matched or int(matched.group(1)) > 23 or int(matched.group(2)) > 59:
         raise FormProblem(_("Write the time as hh:mm, e.g. 17:00."))
     return dt.time(int(matched.group(1)), int(matched.group(2)))
-
-
-def safe_href(link: str | None) -> str | None:
-    """A link becomes an <a> only when it is http(s): never `javascript:` or `data:`."""
-    return link if link and link.strip().lower().startswith(("http://", "https://")) else None
 
 
 def not_found(request: Request) -> Response:
@@ -132,6 +128,7 @@ def unit_page(request: Request, unit_id: str, who: Annotated[Viewer, Depends(vie
     listed = listed[:MAX_ROWS]
     try:
         acknowledged = ledger.acknowledgements_of([r.id for r in listed]) if listed else {}
+        recorded = recent_automatic(ledger, who, now, unit=unit_id)  # what recorded itself lately, to review
     except LedgerError:
         return error_response(request, 503, headers={"Retry-After": "60"})
     titles = {r.id: r.title for r in listed}
@@ -144,6 +141,8 @@ def unit_page(request: Request, unit_id: str, who: Annotated[Viewer, Depends(vie
         "start": start, "end": end, "tu": f"{start:%d/%m/%Y}", "den": f"{end:%d/%m/%Y}",
         "acknowledged": [{"occurrence": a.occurrence_id, "title": title, "unit": names.get(a.unit_id, a.unit_id),
                           "when": vn(a.at), "by": a.by_name} for a, title in acks],
+        "recorded": [evidence_row(i, names) for i in recorded], "days": RECENT_DAYS, "may_edit": who.may_edit,
+        "back": f"/don-vi/{unit_id}", "done": _(DONE["rut"]) if request.query_params.get("xong") == "rut" else None,
     }
     return render(request, "unit.html", context, status_code=422 if problem else 200)
 
@@ -189,15 +188,7 @@ def occurrence_page(request: Request, view: OccurrenceView, who: Viewer, *, prob
                            "revoked_by": x.revoked_by} for x in view.parts.excusals if x.revoked_at is not None],
         "extensions": [{"from": vn(x.previous_due), "to": vn(x.due), "reason": x.reason, "when": vn(x.at), "by": x.by}
                        for x in view.parts.extensions],
-        "evidence": [{
-            "id": i.id, "kind": KINDS.get(i.kind, i.kind), "value": i.value, "href": safe_href(i.link) if i.kind == "link" else None,
-            # an uploaded document: /tai-lieu checks the reader's scope again
-            "file": f"/tai-lieu/{i.document_sha256}" if i.document_sha256 else None,
-            "count": i.kind == "count", "quantity": i.quantity, "when": vn(i.occurred_at), "note": i.note,
-            "source": SOURCES.get(i.source, i.source), "by": i.recorded_by, "withdrawn": i.withdrawn,
-            "withdrawn_when": vn(i.withdrawn_at) if i.withdrawn_at else None, "withdrawn_by": i.withdrawn_by,
-            "withdraw_reason": i.withdraw_reason,
-        } for i in view.evidence],
+        "evidence": [evidence_row(i, names) for i in view.evidence],
         "acknowledged": [{"unit": names.get(a.unit_id, a.unit_id), "when": vn(a.at), "by": a.by_name}
                          for a in acknowledged],
         "may_edit": who.may_edit, "problem": problem, "failed": failed, "form": form or {},
@@ -278,12 +269,16 @@ def extend(request: Request, occurrence_id: int, who: Annotated[Viewer, Depends(
 
 @router.post("/ky/{occurrence_id}/rut/{evidence_id}", include_in_schema=False, dependencies=[Depends(require_csrf)])
 def withdraw(request: Request, occurrence_id: int, evidence_id: int, who: Annotated[Viewer, Depends(editor)],
-             reason: Reason = "") -> Response:
+             reason: Reason = "", quay_lai: Annotated[str, Form(max_length=300)] = "") -> Response:
+    """Withdraw one item with a reason; from a list of many occurrences' items (the overview, a unit's page)
+    the form names that page (`quay_lai`) and the redirect goes back there."""
     def change(ledger: Any, view: OccurrenceView, now: dt.datetime) -> Response | None:
         if evidence_id not in {i.id for i in view.evidence}:
             return not_found(request)  # another occurrence's item: never withdrawn through this one
         ledger.withdraw_evidence(evidence_id, _reason(reason, _("Write why this evidence is withdrawn.")),
                                  actor=who.actor, now=now)
+        if BACK.fullmatch(quay_lai):  # only these pages of this site: never an address from elsewhere
+            return RedirectResponse(f"{quay_lai}?xong=rut#tu-ghi-nhan", status_code=303)
         return None
 
     return _act(request, occurrence_id, who, "rut", {"reason": reason, "evidence": str(evidence_id)}, change)

@@ -1,0 +1,58 @@
+"""A feed article that matches a duty but finds no open occurrence (the duty done or excused, or no window for
+its date) waits in the triage list, once per link (intake.feed_run over Ledger.add_triage; SQLite and
+PostgreSQL). An article matching no duty, a preview and a feed's first read add nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from zoneinfo import ZoneInfo
+
+from test_feed_run import MARCH_28, ON_TIME, OTHER_TOPIC, POST, article, catalog, feeds, read_before, synced  # noqa: F401
+
+from commplan.intake import feed_report
+from commplan.intake.feed_run import run_feeds
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+SECOND = article(POST, "Thêm một bài về sàn Postmart", "/tin/bai-2.html", dt.datetime(2026, 3, 15, 9, 0, tzinfo=VN))
+
+
+def test_an_article_with_no_open_duty_waits_in_triage_once(synced, catalog):
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)  # March done
+    report = run_feeds(catalog, synced, feeds(ON_TIME, SECOND, OTHER_TOPIC), now=MARCH_28 + dt.timedelta(hours=1))
+    assert report.as_dict()["no_open_duty"] == 1 and report.as_dict()["triaged"] == 1
+    assert "Đưa vào hàng chờ xác nhận: 1" in feed_report.summary_lines(report)
+    [waiting] = synced.triage_items()
+    assert (waiting.source, waiting.why, waiting.external_id, waiting.link) == ("feed", "no-open-duty", SECOND.link,
+                                                                                 SECOND.link)
+    assert (waiting.unit_id, waiting.sender, waiting.kind) == ("buu-dien", POST, "link")
+    assert waiting.text == "Thêm một bài về sàn Postmart"
+    assert waiting.received_at == dt.datetime(2026, 3, 15, 9, 0, tzinfo=VN)
+    assert json.loads(waiting.match_reason or "")["keyword"] == "postmart"
+    # read again every hour: still one item; dismissed, it does not come back
+    again = run_feeds(catalog, synced, feeds(SECOND), now=MARCH_28 + dt.timedelta(hours=2))
+    assert again.as_dict()["triaged"] == 0 and len(synced.triage_items()) == 1
+    synced.dismiss_triage(waiting.id, "Bài thứ hai trong tháng", actor="dieu-phoi")
+    run_feeds(catalog, synced, feeds(SECOND), now=MARCH_28 + dt.timedelta(hours=3))
+    assert synced.triage_items() == [] and len(synced.triage_items(open_only=False)) == 1
+    assert len(synced.evidence()) == 1  # triage records nothing by itself
+
+
+def test_an_article_before_any_window_waits_in_triage(synced, catalog):
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    old = article(POST, "Postmart năm ngoái", "/tin/cu.html", dt.datetime(2025, 12, 10, tzinfo=VN))
+    report = run_feeds(catalog, synced, feeds(old), now=MARCH_28)
+    assert report.as_dict()["triaged"] == 1 and [i.link for i in synced.triage_items()] == [old.link]
+
+
+def test_no_triage_for_no_match_a_preview_or_a_feeds_first_read(synced, catalog):
+    run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)  # the first read: March done
+    first = run_feeds(catalog, synced, feeds(SECOND), now=MARCH_28)  # no feed state kept yet: still a first read
+    assert first.as_dict()["no_open_duty"] == 1 and first.as_dict()["triaged"] == 0
+    read_before(synced, MARCH_28)
+    preview = run_feeds(catalog, synced, feeds(SECOND, OTHER_TOPIC), dry_run=True, now=MARCH_28 + dt.timedelta(hours=1))
+    assert preview.as_dict()["no_open_duty"] == 1 and preview.as_dict()["triaged"] == 0
+    unmatched = run_feeds(catalog, synced, feeds(OTHER_TOPIC), now=MARCH_28 + dt.timedelta(hours=1))
+    assert unmatched.as_dict()["unmatched"] == 1 and unmatched.as_dict()["triaged"] == 0
+    assert synced.triage_items(open_only=False) == []
