@@ -1,13 +1,14 @@
-"""The reminder mailbox read over IMAP (`imapclient`): unseen messages taken in, then flagged \\Seen.
+"""The reminder mailbox read over IMAP (`imapclient`): new messages taken in, then flagged \\Seen.
 
 `poll` reads once (the `mail-in` flow every 5 minutes, `commplan mail-in poll`); `watch` stays connected
 and, where the server supports IDLE (RFC 2177), wakes as soon as a message arrives (re-issuing IDLE
 every 25 minutes, under the 29 the RFC allows), else polls every `interval` seconds; a dropped
-connection is made again. Messages are fetched
-with BODY.PEEK[] (reading does not mark them) and flagged \\Seen only once taken in, so a crash leaves
-them for the next poll; the ledger's claim by Message-ID keeps a second reading from counting twice.
-A message whose taking-in fails (the ledger away) is left unseen and the others go on; it is read again
-next time. A message larger than the cap is flagged \\Seen unread and reported.
+connection is made again. Messages are fetched with BODY.PEEK[] (reading does not mark them) and flagged
+\\Seen and `$CommplanTaken` only once taken in, so a crash leaves them for the next poll; the ledger's
+claim by Message-ID keeps a second reading from counting twice. Read are the unseen messages and those
+of the last OPENED_WINDOW days without our keyword (a clerk opened the shared mailbox first). A message
+whose taking-in fails (the ledger away) is left unmarked and the others go on; it is read again next
+time. A message larger than the cap is marked unread and reported.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from .mail_settings import ImapTarget
 
 Handle = Callable[[bytes, dt.datetime], MailOutcome]
 SEEN = b"\\Seen"
+TAKEN = b"$CommplanTaken"  # our own keyword: taken in (or too large), whatever a person did with \\Seen
+OPENED_WINDOW = 3  # days: a message a person opened before the poll is still taken in if it arrived since
 IDLE_RENEW = 25 * 60
 RECONNECT_MAX = 300.0  # a mailbox down for long is tried every 5 minutes
 BATCH = 20
@@ -84,10 +87,21 @@ def _received(value: object, now: dt.datetime) -> dt.datetime:
     return now
 
 
+def _mark(client: IMAPClient, uid: int) -> None:
+    """\\Seen and our keyword; a server that keeps no keywords of ours gets \\Seen alone (then a message a person
+    opened is read again, and found already taken, until it is OPENED_WINDOW days old)."""
+    try:
+        client.add_flags([uid], [SEEN, TAKEN])
+    except IMAPClientError:
+        client.add_flags([uid], [SEEN])
+
+
 def drain(client: IMAPClient, handle: Handle, *, max_bytes: int, now: Callable[[], dt.datetime]) -> PollReport:
-    """Take in every unseen message of the selected folder."""
+    """Take in every message of the selected folder that is unseen, or that arrived in the last OPENED_WINDOW
+    days without our keyword: a clerk who opens the shared reminder mailbox first must not hide a reply."""
     report = PollReport()
-    uids = sorted(client.search(["UNSEEN"]))
+    since = (now() - dt.timedelta(days=OPENED_WINDOW)).date()
+    uids = sorted(client.search(["OR", "UNSEEN", ["UNKEYWORD", TAKEN.decode(), "SINCE", since]]))
     for start in range(0, len(uids), BATCH):
         chunk = uids[start:start + BATCH]
         sizes = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
@@ -106,7 +120,7 @@ def drain(client: IMAPClient, handle: Handle, *, max_bytes: int, now: Callable[[
                                       "{error}").format(uid=uid, error=error))
                         continue
                     report.outcomes.append(outcome)
-            client.add_flags([uid], [SEEN])
+            _mark(client, uid)
     return report
 
 
