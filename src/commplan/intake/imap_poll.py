@@ -6,7 +6,8 @@ every 25 minutes, under the 29 the RFC allows), else polls every `interval` seco
 connection is made again. Messages are fetched with BODY.PEEK[] (reading does not mark them) and flagged
 \\Seen and `$CommplanTaken` only once taken in, so a crash leaves them for the next poll; the ledger's
 claim by Message-ID keeps a second reading from counting twice. Read are the unseen messages and those
-of the last OPENED_WINDOW days without our keyword (a clerk opened the shared mailbox first). A message
+of the last OPENED_WINDOW days without our keyword (a clerk opened the shared mailbox first), where the
+server keeps keywords (PERMANENTFLAGS \\*; elsewhere the unseen ones only). A message
 whose taking-in fails (the ledger away) is left unmarked and the others go on; it is read again next
 time. A message larger than the cap is marked unread and reported.
 """
@@ -19,6 +20,7 @@ import logging
 import select
 import ssl
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -33,6 +35,7 @@ Handle = Callable[[bytes, dt.datetime], MailOutcome]
 SEEN = b"\\Seen"
 TAKEN = b"$CommplanTaken"  # our own keyword: taken in (or too large), whatever a person did with \\Seen
 OPENED_WINDOW = 3  # days: a message a person opened before the poll is still taken in if it arrived since
+_KEEPS_KEYWORDS: weakref.WeakKeyDictionary[IMAPClient, bool] = weakref.WeakKeyDictionary()  # by connection
 IDLE_RENEW = 25 * 60
 RECONNECT_MAX = 300.0  # a mailbox down for long is tried every 5 minutes
 BATCH = 20
@@ -67,7 +70,8 @@ def connect(target: ImapTarget, *, timeout: float = 30) -> IMAPClient:
                 client.logout()
                 raise MailboxError(_("the IMAP server {host} offers no TLS: use imaps://").format(host=target.host))
         client.login(target.user, target.password)
-        client.select_folder(target.folder)
+        selected = client.select_folder(target.folder)
+        _KEEPS_KEYWORDS[client] = b"\\*" in selected.get(b"PERMANENTFLAGS", ())
     except MailboxError:
         raise
     except (IMAPClientError, OSError) as error:
@@ -100,8 +104,11 @@ def drain(client: IMAPClient, handle: Handle, *, max_bytes: int, now: Callable[[
     """Take in every message of the selected folder that is unseen, or that arrived in the last OPENED_WINDOW
     days without our keyword: a clerk who opens the shared reminder mailbox first must not hide a reply."""
     report = PollReport()
-    since = (now() - dt.timedelta(days=OPENED_WINDOW)).date()
-    uids = sorted(client.search(["OR", "UNSEEN", ["UNKEYWORD", TAKEN.decode(), "SINCE", since]]))
+    if _KEEPS_KEYWORDS.get(client, False):
+        since = (now() - dt.timedelta(days=OPENED_WINDOW)).date()
+        uids = sorted(client.search(["OR", "UNSEEN", ["UNKEYWORD", TAKEN.decode(), "SINCE", since]]))
+    else:  # a server that keeps no keywords of ours (PERMANENTFLAGS without \*): unseen ones only, else each
+        uids = sorted(client.search(["UNSEEN"]))  # poll would fetch every message of the last days again
     for start in range(0, len(uids), BATCH):
         chunk = uids[start:start + BATCH]
         sizes = client.fetch(chunk, ["RFC822.SIZE", "INTERNALDATE"])
