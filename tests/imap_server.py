@@ -53,8 +53,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def dovecot() -> Iterator[Imap]:
-    """A running server; its folder (in the system's temporary folder: dovecot's unprivileged user must reach
+def dovecot(extra: str = "") -> Iterator[Imap]:
+    """A running server (`extra`: more configuration lines); its folder (in the system's temporary folder: dovecot's unprivileged user must reach
     it, which a root-owned pytest tmp_path does not let it) is removed afterwards."""
     binary = require_dovecot()
     folder = Path(tempfile.mkdtemp(prefix="commplan-dovecot-"))
@@ -109,6 +109,7 @@ service imap-login {{
 protocol imap {{
   imap_idle_notify_interval = 1 secs
 }}
+{extra}
 """, encoding="utf-8")
     if os.geteuid() == 0:
         for path in (folder, folder / "mail", folder / "state", folder / "passwd"):

@@ -55,4 +55,19 @@ def test_no_triage_for_no_match_a_preview_or_a_feeds_first_read(synced, catalog)
     assert preview.as_dict()["no_open_duty"] == 1 and preview.as_dict()["triaged"] == 0
     unmatched = run_feeds(catalog, synced, feeds(OTHER_TOPIC), now=MARCH_28 + dt.timedelta(hours=1))
     assert unmatched.as_dict()["unmatched"] == 1 and unmatched.as_dict()["triaged"] == 0
-    assert synced.triage_items(open_only=False) == []
+    assert synced.triage_items() == []
+    # the first read's article is kept as history, closed, so that it never waits later (next test)
+    [history] = synced.triage_items(open_only=False)
+    assert (history.link, history.outcome, history.closed_by) == (SECOND.link, "dismissed", "feed")
+    assert history.close_reason == "đã có trên nguồn tin khi đọc lần đầu: bài cũ, không cần xử lý"
+
+
+def test_the_first_reads_old_articles_do_not_wait_when_the_feed_is_read_again(synced, catalog):
+    """A feed read in full again (it changed, so no 304) still carries the articles of its first read: they
+    are history still, not work for the coordinator."""
+    run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28)  # the first read: SECOND finds March done
+    read_before(synced, MARCH_28)
+    later = article(POST, "Postmart năm ngoái", "/tin/cu.html", dt.datetime(2025, 12, 10, tzinfo=VN))
+    again = run_feeds(catalog, synced, feeds(later, ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=1))
+    assert again.as_dict()["no_open_duty"] == 2 and again.as_dict()["triaged"] == 1  # the new one only
+    assert [i.link for i in synced.triage_items()] == [later.link]

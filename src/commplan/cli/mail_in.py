@@ -62,12 +62,12 @@ def cmd_mail_in(args: argparse.Namespace) -> int:
             if args.action == "poll":
                 assert target is not None
                 report = poll(target, handle, max_bytes=settings.max_bytes, now=clock.now)
-                _print(summary_lines(report.outcomes, report.too_large))
+                _print(summary_lines(report.outcomes, report.too_large, report.failed))
             elif args.action == "watch":
                 assert target is not None
                 print(_("Watching {mailbox} (Ctrl-C to stop)").format(mailbox=str(target)), flush=True)
                 watch(target, handle, max_bytes=settings.max_bytes, now=clock.now, stop=stop,
-                      on_report=lambda r: _print(summary_lines(r.outcomes, r.too_large)))
+                      on_report=lambda r: _print(summary_lines(r.outcomes, r.too_large, r.failed)))
             else:
                 from ..intake.smtp_inbound import controller
 

@@ -61,6 +61,7 @@ def cmd_remind(args: argparse.Namespace) -> int:
     """Queue the steps due, plan their messages and send them; a dry run, or a replay (an `--as-of` far
     from the clock), shows what would go out instead, through the same planning, and changes nothing."""
     from .. import clock
+    from ..intake.mail_settings import replies_read
     from ..ledger import LedgerError
     from ..notify.setup import notifier_for
     from ..settings import get_settings
@@ -72,7 +73,8 @@ def cmd_remind(args: argparse.Namespace) -> int:
     preview = args.dry_run or clock.is_replay(as_of)
     try:
         with open_ledger(args) as ledger:
-            notifier = notifier_for(ledger, catalog, get_settings(), preview=preview)
+            settings = get_settings()
+            notifier = notifier_for(ledger, catalog, settings, preview=preview, invite_replies=replies_read(settings))
             if preview:
                 return _show_preview(notifier.preview(as_of))
             queued = ledger.queue_reminders(catalog, as_of=as_of, now=as_of)

@@ -34,7 +34,8 @@ def read_mailbox(plans: list[str], database: str | None) -> dict:
                       max_bytes=settings.max_bytes, now=clock.now)
     return {"configured": True, "recorded": report.count("recorded"), "triage": report.count("triage"),
             "already": report.count("already"), "too_large": report.too_large,
-            "summary": summary_lines(report.outcomes, report.too_large)}
+            "failed": report.failed,
+            "summary": summary_lines(report.outcomes, report.too_large, report.failed)}
 
 
 @flow(name="mail-in", flow_run_name="mail-in")

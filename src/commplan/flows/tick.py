@@ -61,12 +61,14 @@ def queue_reminders(plans: list[str], database: str | None, as_of: dt.datetime) 
 def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
     """Plan one message per recipient and address, and send what is due through the configured
     channels (each delivery claimed and confirmed on its own: a retry never sends twice)."""
+    from commplan.intake.mail_settings import replies_read
     from commplan.notify.setup import notifier_for
     from commplan.settings import get_settings
 
     catalog = load_catalog(plans)[0]
+    settings = get_settings()
     with Ledger.open(database) as ledger:
-        report = notifier_for(ledger, catalog, get_settings()).run(as_of)
+        report = notifier_for(ledger, catalog, settings, invite_replies=replies_read(settings)).run(as_of)
     return {"planned": report.planned, "sent": report.sent, "retried": report.retried, "failed": report.failed,
             "handed_on": report.handed_on, "unknown": report.unknown, "without_address": report.without_address}
 
@@ -75,12 +77,15 @@ def send_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -
 def preview_reminders(plans: list[str], database: str | None, as_of: dt.datetime) -> dict:
     """A replay's reminders: the steps a tick at `as_of` would queue and the messages it would send,
     composed by the dry run's code in a rolled-back transaction; nothing written, sent or linked."""
+    from commplan.intake.mail_settings import replies_read
     from commplan.notify.setup import notifier_for
     from commplan.settings import get_settings
 
     catalog = load_catalog(plans)[0]
+    settings = get_settings()
     with Ledger.open(database) as ledger:
-        preview = notifier_for(ledger, catalog, get_settings(), preview=True).preview(as_of)
+        preview = notifier_for(ledger, catalog, settings, preview=True,
+                               invite_replies=replies_read(settings)).preview(as_of)
         names = ledger.unit_names()
     return {
         "queued": 0, "skipped": 0, "by_plan": preview.by_plan(), "steps": len(preview.steps), "quiet": preview.quiet,

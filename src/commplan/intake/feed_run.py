@@ -13,8 +13,9 @@ Sightings of items gone from every feed for `SEEN_HORIZON` are forgotten (pruned
 
 What credits nobody is counted here and not recorded. A credit that finds no open duty (the occurrence
 done or excused, or no window for its date) puts the article in the triage list (`Ledger.add_triage`, why
-"no-open-duty"), once per link, for a coordinator to assign or dismiss, except on a feed's first read (its
-old articles are history, not work to sort).
+"no-open-duty"), once per link, for a coordinator to assign or dismiss, except on a feed's first read: its
+old articles are history, not work to sort. They go in the list already dismissed (by "feed", saying so), so
+that the same links read again later, when the feed changes and is read in full, never wait there either.
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
 synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run, and its
@@ -32,6 +33,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .. import clock
+from ..i18n import _
 from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError, LedgerUnavailable
 from ..ledger.triage import TriageInput
 from ..plan import Catalog
@@ -184,21 +186,27 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
             for credit in credits:
                 match = _record(ledger, item, credit, published, moment, dry_run)
                 report.matches.append(match)
-                if not dry_run and url not in first and match.record and match.record.outcome is FeedOutcome.NO_OPEN_DUTY:
-                    _triage(ledger, report, match, published, moment)
+                if not dry_run and match.record and match.record.outcome is FeedOutcome.NO_OPEN_DUTY:
+                    _triage(ledger, report, match, published, moment, history=url in first)
     if not dry_run:
         report.pruned = ledger.prune_feed_items_seen(moment - SEEN_HORIZON)
     return report
 
 
-def _triage(ledger: Ledger, report: FeedRunReport, match: Match, published: dt.datetime, moment: dt.datetime) -> None:
-    """The article in the triage list (once per link: the ledger keeps (source, link) unique)."""
+def _triage(ledger: Ledger, report: FeedRunReport, match: Match, published: dt.datetime, moment: dt.datetime, *,
+            history: bool) -> None:
+    """The article in the triage list (once per link: the ledger keeps (source, link) unique); `history` (the
+    feed's first read): dismissed at once, so that no later read puts it there."""
     item, credit = match.item, match.credit
     try:
         added = ledger.add_triage(TriageInput(
             source="feed", external_id=item.link, received_at=min(published, moment), why="no-open-duty",
             unit_id=credit.holder, sender=item.feed_url, kind="link", link=item.link, text=title_note(item.title),
             match_reason=credit.reason), now=moment)
+        if added is not None and history:
+            ledger.dismiss_triage(added, _("already in the feed when it was first read: history, not work to sort"),
+                                  actor=ACTOR, now=moment)
+            return
     except LedgerUnavailable:
         raise
     except LedgerError as error:

@@ -1,5 +1,5 @@
 """One inbound email taken in: claimed once by its Message-ID, judged (`mail_match`), its links and attachments
-recorded as evidence (source `email`) or put in triage.
+recorded as evidence (source `email`) or put in triage: at most MAX_ITEMS of them from one message.
 
 Whatever brings the mail (IMAP polling, the inbound SMTP service) hands its bytes here. A message counts
 once: `Ledger.claim_inbound("email", Message-ID)` refuses one already seen (a second poll, a re-sent copy);
@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..i18n import _
-from ..ledger import Ledger, LedgerError
-from ..ledger.documents import UploadRefused
+from ..ledger import Ledger, LedgerError, LedgerUnavailable
+from ..ledger.documents import UploadRefused, clean_name
 from ..ledger.evidence import EvidenceInput
+from ..ledger.status import OccurrenceStatus
 from ..ledger.triage import TriageInput
 from ..plan import Catalog
 from .mail_match import Verdict, judge
@@ -28,6 +31,7 @@ from .mail_parse import InboundMail, parse
 
 SOURCE = "email"
 NOTE_LIMIT = 300  # the subject kept as the evidence's note
+MAX_ITEMS = 20  # links and files taken from one message: anyone can write to the mailbox, nobody may flood triage
 
 
 @dataclass
@@ -57,16 +61,24 @@ def external_id(mail: InboundMail, raw: bytes) -> str:
 
 def _items(ledger: Ledger, mail: InboundMail, outcome: MailOutcome, *, max_bytes: int,
            ignore: tuple[str, ...], now: dt.datetime) -> list[_Item]:
-    items = [_Item("link", link=link) for link in mail.links if not link.startswith(ignore)]
-    for attachment in mail.attachments:
-        name = attachment.name or _("attachment")
+    links = [link for link in mail.links if not link.startswith(ignore)]
+    files = mail.attachments[:MAX_ITEMS]  # files first: a reply's PDF outweighs the links pasted beside it
+    kept = links[:MAX_ITEMS - len(files)]
+    if len(links) + len(mail.attachments) > len(kept) + len(files):
+        outcome.refused.append(_("{count} more link(s) and file(s) left out: at most {most} are taken from one "
+                                 "message").format(count=len(links) + len(mail.attachments) - len(kept) - len(files),
+                                                   most=MAX_ITEMS))
+    items = [_Item("link", link=link) for link in kept]
+    for attachment in files:
+        # the sender's own name, cleaned of any path: never the name another unit first gave the same bytes
+        name = clean_name(attachment.name) or _("attachment")
         try:
             stored = ledger.store_document(attachment.data, name=name, by=mail.sender or None, max_bytes=max_bytes,
                                            now=now)
         except UploadRefused as error:
             outcome.refused.append(f"{name}: {error}")
             continue
-        items.append(_Item("document", document=stored.name or name, sha256=stored.sha256))
+        items.append(_Item("document", document=name, sha256=stored.sha256))
     return items
 
 
@@ -77,17 +89,19 @@ def take_in(raw: bytes, ledger: Ledger, catalog: Catalog, *, received_at: dt.dat
     mail = parse(raw)
     ident = external_id(mail, raw)
     outcome = MailOutcome(external_id=ident, sender=mail.sender, outcome="nothing")
+    again = False
     if not ledger.claim_inbound(SOURCE, ident, received_at=received_at, now=now):
         seen = ledger.inbound_outcome(SOURCE, ident)
         if seen is None or seen[0] is not None:
             outcome.outcome = "already"
             return outcome
-        # claimed but never finished (a crash in between): taken in again, which records nothing twice
+        again = True  # claimed but never finished (a crash in between): taken in again, recording nothing twice
     found = ledger.reply_thread(mail.replied_to, as_of=now)
     thread, duties = found if found is not None else (None, [])
-    verdict = judge(mail, catalog, thread.recipient if thread else None, duties)
+    verdict = judge(mail, catalog, thread.recipient if thread else None, duties,
+                    recorded_by_it=_recorded_by(ledger, ident, duties) if again else ())
     items = _items(ledger, mail, outcome, max_bytes=max_bytes, ignore=ignore_links, now=now)
-    reason = verdict.reason(thread.delivery_id if thread else None, thread.message_id if thread else None)
+    reason = verdict.reason(thread.delivery_id if thread else None, thread.message_id if thread else None, ident)
     occurred = min(received_at, now)
     for number, item in enumerate(items):
         if verdict.targets:
@@ -103,6 +117,24 @@ def take_in(raw: bytes, ledger: Ledger, catalog: Catalog, *, received_at: dt.dat
     return outcome
 
 
+def _recorded_by(ledger: Ledger, ident: str, duties: Sequence[OccurrenceStatus]) -> set[int]:
+    """The duties holding evidence this reply recorded (its id in the evidence's match reason)."""
+    found = set()
+    for duty in duties:
+        for item in ledger.evidence(occurrence_id=duty.id):
+            if item.source == SOURCE and item.withdrawn_at is None and _reply_of(item.match_reason) == ident:
+                found.add(duty.id)
+    return found
+
+
+def _reply_of(reason: str | None) -> str | None:
+    try:
+        value = json.loads(reason or "{}").get("reply")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def _record(ledger: Ledger, verdict: Verdict, item: _Item, mail: InboundMail, reason: str, occurred: dt.datetime,
             now: dt.datetime, outcome: MailOutcome) -> None:
     for duty in verdict.targets:
@@ -112,6 +144,8 @@ def _record(ledger: Ledger, verdict: Verdict, item: _Item, mail: InboundMail, re
         try:
             result = ledger.record_evidence(f"{duty.plan}/{duty.obligation}", verdict.unit_id or duty.unit, evidence,
                                             occurrence_id=duty.id, actor=f"email:{mail.sender}"[:200], now=now)
+        except LedgerUnavailable:  # busy or unreachable: no verdict on the item; the message is read again
+            raise
         except LedgerError as error:  # a link the ledger refuses (too long, a bad port): noted, the rest goes on
             outcome.refused.append(f"{item.link or item.document}: {error}")
             continue

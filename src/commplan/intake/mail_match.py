@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..ledger.status import OccurrenceStatus
@@ -37,10 +37,13 @@ class Verdict:
     unit_id: str | None = None  # whom it is about: the thread's unit, else the sender's
     keyword: str | None = None  # what picked the duty in a digest
 
-    def reason(self, delivery_id: int | None, message_id: str | None) -> str:
-        """Why it matched (JSON, kept with the evidence)."""
+    def reason(self, delivery_id: int | None, message_id: str | None, reply: str | None = None) -> str:
+        """Why it matched (JSON, kept with the evidence); `reply`: the reply's own id, so that a reply taken in
+        again finds what it recorded already."""
         why: dict[str, object] = {"reply_to": f"reply to delivery {delivery_id}, Message-ID {message_id}",
                                   "delivery": delivery_id, "message_id": message_id}
+        if reply is not None:
+            why["reply"] = reply
         if self.keyword is not None:
             why["keyword"] = self.keyword
         return json.dumps(why, ensure_ascii=False, sort_keys=True)
@@ -80,16 +83,19 @@ def pick(catalog: Catalog, duties: Sequence[OccurrenceStatus],
     return None, None
 
 
-def judge(mail: InboundMail, catalog: Catalog, thread_unit: str | None, duties: Sequence[OccurrenceStatus]) -> Verdict:
+def judge(mail: InboundMail, catalog: Catalog, thread_unit: str | None, duties: Sequence[OccurrenceStatus],
+          recorded_by_it: Collection[int] = ()) -> Verdict:
     """Where this reply's evidence goes. `thread_unit` is the unit the answered reminder went to (None: the
-    reply answers none of ours); `duties` are that reminder's duties the unit holds, with their status now."""
+    reply answers none of ours); `duties` are that reminder's duties the unit holds, with their status now;
+    `recorded_by_it`: those this very reply already has evidence on (taken in again after a crash, or by two
+    readers at once): still open to it, as they were when it first came."""
     senders = units_of_sender(catalog, mail.sender)
     if thread_unit is None:
         why = "unknown-sender" if not senders else "no-match"
         return Verdict(why=why, unit_id=senders[0] if len(senders) == 1 else None)
     if thread_unit not in senders:
         return Verdict(why="unknown-sender", unit_id=thread_unit, candidates=tuple(d.id for d in duties))
-    still_open = tuple(d.id for d in duties if d.status in OPEN)
+    still_open = tuple(d.id for d in duties if d.status in OPEN or d.id in recorded_by_it)
     if len(duties) <= 1:
         if not still_open:
             return Verdict(why="no-open-duty", unit_id=thread_unit, candidates=tuple(d.id for d in duties))

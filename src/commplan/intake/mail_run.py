@@ -32,7 +32,7 @@ def _upload_cap(settings: MailInSettings) -> int:
     return min(settings.max_bytes, get_settings().upload_max_mb * 1_000_000)
 
 
-def summary_lines(outcomes: Iterable[MailOutcome], too_large: int = 0) -> list[str]:
+def summary_lines(outcomes: Iterable[MailOutcome], too_large: int = 0, failed: int = 0) -> list[str]:
     """One line per message, then the counts (Vietnamese)."""
     outcomes = list(outcomes)
     lines = []
@@ -47,5 +47,7 @@ def summary_lines(outcomes: Iterable[MailOutcome], too_large: int = 0) -> list[s
     count = {k: sum(o.outcome == k for o in outcomes) for k in ("recorded", "triage", "already", "nothing")}
     lines.append(_("Mail read: {total} message(s): {recorded} recorded, {triage} to triage, {already} already seen, "
                    "{nothing} with nothing to record, {large} too large").format(
-        total=len(outcomes) + too_large, large=too_large, **count))
+        total=len(outcomes) + too_large + failed, large=too_large, **count))
+    if failed:
+        lines.append(_("{count} message(s) could not be taken in: left unread, to be read again").format(count=failed))
     return lines

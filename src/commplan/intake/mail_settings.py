@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator
 
 from ..i18n import _
-from ..settings import ChannelSettings
+from ..settings import ChannelSettings, Settings
 
 DEFAULT_PORTS = {"imaps": 993, "imap": 143}
 
@@ -101,3 +101,14 @@ class MailInSettings(ChannelSettings):
     @property
     def max_bytes(self) -> int:
         return self.mail_in_max_mb * 1_000_000
+
+
+def replies_read(settings: Settings) -> bool:
+    """Whether replies to reminder emails are taken in (a mailbox or the inbound SMTP service is set up): then
+    reminder emails say that a reply with the link or the file is enough. A setting in error reads as no (the
+    mail-in commands report it)."""
+    try:
+        mail_in = settings.channel(MailInSettings)
+    except ValueError:
+        return False
+    return mail_in.imap_url is not None or mail_in.mail_in_listen is not None

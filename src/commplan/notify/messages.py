@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import escape
 
+from ..vi_order import name_key
+
 SMS_LIMIT = 160
 TEXT_LIMIT = 2000  # a Zalo OA text message
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -53,10 +55,13 @@ class Item:
     indicators: tuple[str, ...] = ()  # the figures the report carries: `name (measure)`
 
     def headline(self, now: dt.datetime) -> str:
-        if self.step.startswith("before-"):
-            return "sắp đến hạn"
-        if self.step == "due":
-            return "đến hạn hôm nay"
+        if self.step.startswith("before-") or self.step == "due":
+            # said by the clock, not by the step's name: a step sent on a later day (ticks missed, the
+            # catch-up sends the latest step due) must not call a deadline days gone "due today"
+            today, due_day = now.astimezone(VN).date(), self.due.astimezone(VN).date()
+            if today > due_day:
+                return f"quá hạn {self.days_late(now)} ngày"
+            return "đến hạn hôm nay" if self.step == "due" else "sắp đến hạn"
         if self.step == "escalate":  # told to the coordinator or the holder's superior, to follow it up
             return f"thông báo lên cấp trên: {self.unit or 'đơn vị'} quá hạn {self.days_late(now)} ngày"
         return f"quá hạn {self.days_late(now)} ngày"
@@ -112,7 +117,9 @@ def render(recipient: str, items: list[Item], *, now: dt.datetime, sender: str =
             "task": f"{item.unit}: {item.title}" if item.step == "escalate" and item.unit else item.title,
             "to": item.to, "to_short": item.to_short, "indicators": list(item.indicators),
         }
-        for item in sorted(items, key=lambda i: i.due)
+        # by deadline, then title: duties due at the same time read in one order whatever order the
+        # database returned them in (SQLite and PostgreSQL differ)
+        for item in sorted(items, key=lambda i: (i.due, name_key(i.title)))
     ]
     context = {"recipient": recipient, "items": rows, "digest": len(rows) > 1, "sender": sender, "more": 0,
                "by_email": full_list_by_email}
@@ -192,6 +199,17 @@ def _sms(rows: list[dict]) -> str:
     if len(title) > room:
         title = title[: max(room - 3, 0)].rstrip() + "..."
     return (head + title + tail + carried + link)[:SMS_LIMIT]
+
+
+REPLY_INVITATION = ("Đã thực hiện? Chỉ cần trả lời thư này, kèm đường dẫn bài đã đăng hoặc tệp báo cáo: "
+                    "kết quả được ghi nhận tự động.")
+
+
+def with_reply_invitation(message: Message) -> Message:
+    """An email that says a reply is enough: the reminder mailbox is read (`commplan mail-in`), and a reply with
+    the link or the file records it on the duty."""
+    return replace(message, text=f"{message.text}\n\n{REPLY_INVITATION}",
+                   html=f"{message.html}\n<p>{escape(REPLY_INVITATION)}</p>")
 
 
 def with_zalo_offer(message: Message, code: str, oa_url: str | None) -> Message:

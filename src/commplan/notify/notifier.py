@@ -55,7 +55,7 @@ from ..schedule.workdays import WorkCalendar
 from . import registry
 from .addresses import Address, Route, contact_key, encode_fallbacks, routes_of, with_follower
 from .channels import Channel, OutcomeUnknown, PermanentError, TemporaryError, Unreachable
-from .messages import Item, Message, render, with_zalo_offer
+from .messages import Item, Message, render, with_reply_invitation, with_zalo_offer
 from .windows import SendWindow, open_keys
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -103,7 +103,8 @@ def next_send_time(now: dt.datetime, calendar: WorkCalendar, hours: QuietHours =
 class Notifier:
     def __init__(self, ledger: Ledger, catalog: Catalog, channels: Mapping[str, Channel], *, worker: str | None = None,
                  public_url: str | None = None, link_secret: str | None = None, batch: int = 50,
-                 lease: dt.timedelta = LEASE, zalo_offer: tuple[str, str | None] | None = None):
+                 lease: dt.timedelta = LEASE, zalo_offer: tuple[str, str | None] | None = None,
+                 invite_replies: bool = False):
         self.ledger = ledger
         self.catalog = catalog
         self.channels = channels
@@ -119,6 +120,8 @@ class Notifier:
         self.links = (public_url, link_secret) if public_url and link_secret else None
         # (secret, OA address): the first email to a contact without Zalo offers "Nhận nhắc việc qua Zalo"
         self.zalo_offer = zalo_offer
+        # the reminder mailbox is read (intake's mail-in): emails say a reply with the link or file is enough
+        self.invite_replies = invite_replies
 
     def _link(self, step: dict, now: dt.datetime) -> str | None:
         if self.links is None or clock.is_replay(now):  # a replay issues no link (it would be valid from then)
@@ -204,6 +207,7 @@ class Notifier:
                 window = SendWindow.shared(self._window(s, policies) for s in carried.values()) if self._quiet(chain) else None
                 delivery = self._message(recipient, Route(chain[0], chain[1:]), list(carried.values()), names, now,
                                          by_email, window, links)
+                delivery = self._invite_reply(delivery)
                 deliveries.append(self._offer_zalo(delivery, contacts, now) if links else delivery)
             planned |= complete & reachable
         return deliveries, planned, dropped
@@ -238,6 +242,14 @@ class Notifier:
             fallbacks=encode_fallbacks(route.fallbacks), reminder_ids=tuple(s["id"] for s in steps),
             send_window=window.key if window else None,
         )
+
+    def _invite_reply(self, delivery: NewDelivery) -> NewDelivery:
+        """An email saying that replying with the link or the file records it, when replies are read."""
+        if not self.invite_replies or registry.family(delivery.channel) is not Allowed.EMAIL:
+            return delivery
+        invited = with_reply_invitation(Message(delivery.subject, delivery.body_text, delivery.body_html,
+                                                delivery.body_sms, {}))
+        return replace(delivery, body_text=invited.text, body_html=invited.html)
 
     def _offer_zalo(self, delivery: NewDelivery, contacts: list[Contact], now: dt.datetime) -> NewDelivery:
         """The first email to a contact with no Zalo route, with the code that links its Zalo account."""

@@ -51,16 +51,18 @@ def real_channels(channels: dict[str, Channel]) -> list[str]:
     return sorted(name for name, channel in channels.items() if not isinstance(channel, FileChannel))
 
 
-def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False) -> Notifier:
+def notifier_for(ledger: Ledger, catalog: Catalog, settings: Settings, *, preview: bool = False,
+                 invite_replies: bool = False) -> Notifier:
     """The notifier this installation sends through; for a `preview` (a dry run, a replay), with the file
-    stand-ins where no channel is configured, so that it shows what would be composed (it sends nothing)."""
+    stand-ins where no channel is configured, so that it shows what would be composed (it sends nothing).
+    `invite_replies`: the reminder mailbox is read (`intake.mail_settings.replies_read`, a layer above)."""
     from .notifier import Notifier
 
     if preview:
         settings = settings.model_copy(update={"file_channels": True})
     return Notifier(ledger, catalog, configured_channels(settings, ledger),
                     public_url=settings.public_url, link_secret=settings.signing_secret if settings.public_url else None, batch=settings.send_batch,
-                    lease=dt.timedelta(seconds=settings.send_lease_seconds), zalo_offer=zalo_offer(settings))
+                    lease=dt.timedelta(seconds=settings.send_lease_seconds), zalo_offer=zalo_offer(settings), invite_replies=invite_replies)
 
 
 def zalo_offer(settings: Settings) -> tuple[str, str | None] | None:
