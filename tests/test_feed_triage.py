@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from test_feed_run import MARCH_28, ON_TIME, OTHER_TOPIC, POST, article, catalog, feeds, read_before, synced  # noqa: F401
+from test_feed_run import MARCH_28, ON_TIME, OTHER_TOPIC, PORTAL, POST, article, catalog, feeds, read_before, synced  # noqa: F401
 
 from commplan.intake import feed_report
 from commplan.intake.feed_run import run_feeds
@@ -24,7 +24,7 @@ def test_an_article_with_no_open_duty_waits_in_triage_once(synced, catalog):
     assert report.as_dict()["no_open_duty"] == 1 and report.as_dict()["triaged"] == 1
     assert "Đưa vào hàng chờ xác nhận: 1" in feed_report.summary_lines(report)
     [waiting] = synced.triage_items()
-    assert (waiting.source, waiting.why, waiting.external_id, waiting.link) == ("feed", "no-open-duty", SECOND.link,
+    assert (waiting.source, waiting.why, waiting.external_id, waiting.link) == ("feed", "no-open-duty", f"{SECOND.link}#buu-dien",
                                                                                  SECOND.link)
     assert (waiting.unit_id, waiting.sender, waiting.kind) == ("buu-dien", POST, "link")
     assert waiting.text == "Thêm một bài về sàn Postmart"
@@ -56,3 +56,17 @@ def test_no_triage_for_no_match_a_preview_or_a_feeds_first_read(synced, catalog)
     unmatched = run_feeds(catalog, synced, feeds(OTHER_TOPIC), now=MARCH_28 + dt.timedelta(hours=1))
     assert unmatched.as_dict()["unmatched"] == 1 and unmatched.as_dict()["triaged"] == 0
     assert synced.triage_items(open_only=False) == []
+
+
+def test_an_article_naming_two_holders_with_no_open_duty_waits_for_each(synced, catalog):
+    """The portal's article names the post office and Viettel Post: two credits, neither with an open duty. Each
+    holder's coordinator must find it in triage (the holders may be seen by different accounts), not only the
+    first credit's."""
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    both = article(PORTAL, "Bưu điện tỉnh Thử Nghiệm và Chi nhánh Viettel Post tỉnh Thử Nghiệm lên sàn Postmart",
+                   "/tin/hai-don-vi.html", dt.datetime(2025, 12, 10, 9, 0, tzinfo=VN))
+    report = run_feeds(catalog, synced, feeds(both), now=MARCH_28)
+    assert {m.credit.holder for m in report.no_open_duty} == {"buu-dien", "viettel-post"}
+    assert {i.unit_id for i in synced.triage_items()} == {"buu-dien", "viettel-post"}
+    again = run_feeds(catalog, synced, feeds(both), now=MARCH_28 + dt.timedelta(hours=1))
+    assert again.as_dict()["triaged"] == 0 and len(synced.triage_items()) == 2

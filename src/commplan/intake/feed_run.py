@@ -13,7 +13,7 @@ Sightings of items gone from every feed for `SEEN_HORIZON` are forgotten (pruned
 
 What credits nobody is counted here and not recorded. A credit that finds no open duty (the occurrence
 done or excused, or no window for its date) puts the article in the triage list (`Ledger.add_triage`, why
-"no-open-duty"), once per link, for a coordinator to assign or dismiss, except on a feed's first read (its
+"no-open-duty"), once per link and holder, for a coordinator to assign or dismiss, except on a feed's first read (its
 old articles are history, not work to sort).
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
@@ -192,11 +192,13 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
 
 
 def _triage(ledger: Ledger, report: FeedRunReport, match: Match, published: dt.datetime, moment: dt.datetime) -> None:
-    """The article in the triage list (once per link: the ledger keeps (source, link) unique)."""
+    """The article in the triage list, once per link and holder (the ledger keeps (source, external id) unique):
+    an article naming two holders waits for each, whose coordinators may differ. A normalised link has no
+    fragment, so "#" parts it from the holder."""
     item, credit = match.item, match.credit
     try:
         added = ledger.add_triage(TriageInput(
-            source="feed", external_id=item.link, received_at=min(published, moment), why="no-open-duty",
+            source="feed", external_id=f"{item.link}#{credit.holder}", received_at=min(published, moment), why="no-open-duty",
             unit_id=credit.holder, sender=item.feed_url, kind="link", link=item.link, text=title_note(item.title),
             match_reason=credit.reason), now=moment)
     except LedgerUnavailable:
