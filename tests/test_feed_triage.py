@@ -70,3 +70,21 @@ def test_an_article_naming_two_holders_with_no_open_duty_waits_for_each(synced, 
     assert {i.unit_id for i in synced.triage_items()} == {"buu-dien", "viettel-post"}
     again = run_feeds(catalog, synced, feeds(both), now=MARCH_28 + dt.timedelta(hours=1))
     assert again.as_dict()["triaged"] == 0 and len(synced.triage_items()) == 2
+
+
+def test_a_feeds_history_stays_out_of_triage_after_its_first_read_too(catalog, synced):
+    """The first read's old articles are history, not work to sort: the next reads (every day a full one, and
+    every hour for a site without validators) carry the same articles and must not put them in triage either.
+    An article new since then, with no open duty, still waits there."""
+    from test_feed_first_read import serving
+
+    from commplan.intake.feed_fetching import read_feeds
+
+    history = article(POST, "Postmart năm ngoái", "/tin/postmart-2025.html", dt.datetime(2025, 11, 10, tzinfo=VN))
+    first = read_feeds(catalog, synced, now=MARCH_28, fetch=serving(ON_TIME, history))
+    assert first.as_dict()["recorded"] == 1 and first.as_dict()["no_open_duty"] == 1 and first.as_dict()["triaged"] == 0
+    fresh = article(POST, "Thêm gian hàng Postmart", "/tin/postmart-moi.html", MARCH_28 + dt.timedelta(hours=20))
+    for hours in (1, 24):  # a site that ignores validators answers whole; the daily full read
+        read_feeds(catalog, synced, now=MARCH_28 + dt.timedelta(hours=hours),
+                   fetch=serving(ON_TIME, history, *([fresh] if hours == 24 else [])))
+    assert [i.link for i in synced.triage_items()] == [fresh.link]

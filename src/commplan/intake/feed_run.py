@@ -13,8 +13,10 @@ Sightings of items gone from every feed for `SEEN_HORIZON` are forgotten (pruned
 
 What credits nobody is counted here and not recorded. A credit that finds no open duty (the occurrence
 done or excused, or no window for its date) puts the article in the triage list (`Ledger.add_triage`, why
-"no-open-duty"), once per link and holder, for a coordinator to assign or dismiss, except on a feed's first read (its
-old articles are history, not work to sort).
+"no-open-duty"), once per link and holder, for a coordinator to assign or dismiss, except an article already
+in its feed at the feed's first read: its old articles are history, not work to sort, then and at every
+later read that carries them again (a daily full read, a site that ignores validators). So every item's
+sighting is kept, dated or not; only an undated one's date is read from it.
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
 synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run, and its
@@ -40,7 +42,7 @@ from .matching import Credit, matcher
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ACTOR = "feed"  # who the audit log says recorded it
-SEEN_HORIZON = dt.timedelta(days=90)  # an undated item gone from its feed this long is forgotten
+SEEN_HORIZON = dt.timedelta(days=90)  # an item gone from its feed this long is forgotten
 TITLE_LIMIT = 500  # a title kept as the evidence's note; longer ones are cut (the link says the rest)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -91,7 +93,7 @@ class FeedRunReport:
     not_counted: list[FeedItem] = field(default_factory=list)  # undated, already there at its feed's first read
     triaged: list[int] = field(default_factory=list)  # triage items added
     triage_errors: list[str] = field(default_factory=list)
-    pruned: int = 0  # sightings of undated items forgotten
+    pruned: int = 0  # sightings of items forgotten
     dry_run: bool = False
 
     def count(self, status: str) -> int:
@@ -157,10 +159,11 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
     holder_of = functools.cache(ledger.feed_holder)  # the same duty and day asked once per run
     read = [url for url, result in fetched.items() if result.status == "ok"]
     first = first_reads(ledger, read, moment) if read else set()
-    # an undated item counts on the day it was first seen, in this run and every later one
-    undated = [item.link for result in fetched.values() for item in result.items if item.published is None]
-    seen = ledger.feed_items_seen(undated, moment, keep=not dry_run, first_read={
-        item.link for url in first for item in fetched[url].items if item.published is None}) if undated else {}
+    # every item's sighting: an undated item counts on the day it was first seen, in this run and every later
+    # one; an item already in its feed at the feed's first read is history (never triaged; undated, never credited)
+    links = [item.link for result in fetched.values() for item in result.items]
+    seen = ledger.feed_items_seen(links, moment, keep=not dry_run, first_read={
+        item.link for url in first for item in fetched[url].items}) if links else {}
     for url, result in fetched.items():
         report.feeds[url] = str(result.status)
         resting = getattr(result, "backed_off_until", None)
@@ -184,7 +187,9 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
             for credit in credits:
                 match = _record(ledger, item, credit, published, moment, dry_run)
                 report.matches.append(match)
-                if not dry_run and url not in first and match.record and match.record.outcome is FeedOutcome.NO_OPEN_DUTY:
+                new = (known := seen.get(item.link)) is None or known.counts
+                if (not dry_run and url not in first and new and match.record
+                        and match.record.outcome is FeedOutcome.NO_OPEN_DUTY):
                     _triage(ledger, report, match, published, moment)
     if not dry_run:
         report.pruned = ledger.prune_feed_items_seen(moment - SEEN_HORIZON)

@@ -1119,13 +1119,14 @@ class Ledger:
 
     def feed_items_seen(self, links: Iterable[str], now: dt.datetime | None = None, *, keep: bool = True,
                         first_read: Iterable[str] = ()) -> dict[str, ItemSeen]:
-        """Each undated feed item's sighting (by normalised link): when it was first seen and whether it counts
-        (not when it was in a feed at that feed's first read: `first_read`); see `feed_sources.seen`."""
+        """Each feed item's sighting (by normalised link): when it was first seen (an undated item's date) and
+        whether it counts (not when it was in a feed at that feed's first read: `first_read`); see
+        `feed_sources.seen`."""
         with self.transaction(read_only=not keep) as connection:
             return feed_sources.seen(connection, set(links), now or utc_now(), keep=keep, first_read=set(first_read))
 
     def prune_feed_items_seen(self, before: dt.datetime) -> int:
-        """Forget the sightings of undated feed items last seen before `before`; how many."""
+        """Forget the sightings of feed items last seen before `before`; how many."""
         with self.transaction() as connection:
             return feed_sources.prune_seen(connection, before)
 
