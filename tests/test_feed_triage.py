@@ -88,3 +88,23 @@ def test_a_feeds_history_stays_out_of_triage_after_its_first_read_too(catalog, s
         read_feeds(catalog, synced, now=MARCH_28 + dt.timedelta(hours=hours),
                    fetch=serving(ON_TIME, history, *([fresh] if hours == 24 else [])))
     assert [i.link for i in synced.triage_items()] == [fresh.link]
+
+
+def test_an_article_a_coordinator_dismissed_is_not_recorded_when_its_duty_opens_again(synced, catalog):
+    """A dismissal is a person's decision on that article ("an advertisement, not an article"), as a withdrawal
+    is: when the duty opens again (the article that met it withdrawn), the next read must not record the
+    dismissed one by itself."""
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)  # March done
+    run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=1))
+    [waiting] = synced.triage_items()
+    synced.dismiss_triage(waiting.id, "Tin quảng cáo, không phải bài", actor="dieu-phoi",
+                          now=MARCH_28 + dt.timedelta(hours=2))
+    [met] = synced.evidence()
+    synced.withdraw_evidence(met.id, "Bài không đúng chủ đề", actor="dieu-phoi", now=MARCH_28 + dt.timedelta(hours=2))
+    report = run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=3))
+    assert report.as_dict()["recorded"] == 0, [(m.item.link, m.record) for m in report.matches]
+    assert report.as_dict()["dismissed"] == 1 and [i.link for i in synced.evidence() if i.withdrawn_at is None] == []
+    assert "Đã bị bỏ qua trong hàng chờ xác nhận trước đó (không ghi nhận): 1" in feed_report.summary_lines(report)
+    preview = run_feeds(catalog, synced, feeds(SECOND), dry_run=True, now=MARCH_28 + dt.timedelta(hours=4))
+    assert "  → đã bị bỏ qua trong hàng chờ xác nhận trước đó" in feed_report.match_lines(preview, {})

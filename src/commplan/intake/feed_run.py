@@ -124,7 +124,8 @@ class FeedRunReport:
             "items_seen": self.items_seen, "not_counted": len(self.not_counted), "triaged": len(self.triaged),
             "pruned": self.pruned,
             "recorded": len(self.outcomes(FeedOutcome.RECORDED)), "already": len(self.outcomes(FeedOutcome.ALREADY)),
-            "no_open_duty": len(self.no_open_duty), "unmatched": len(self.unmatched), "errors": len(self.errors),
+            "no_open_duty": len(self.no_open_duty), "dismissed": len(self.outcomes(FeedOutcome.DISMISSED)),
+            "unmatched": len(self.unmatched), "errors": len(self.errors),
             "dry_run": self.dry_run,
         }
 

@@ -29,6 +29,7 @@ class FeedOutcome(StrEnum):
     RECORDED = "recorded"  # (or, in a preview, would be)
     ALREADY = "already"  # the duty already has this link, in this period or another (withdrawn included)
     NO_OPEN_DUTY = "no-open-duty"  # no occurrence's window contains the date, or it is done, excused, untracked
+    DISMISSED = "dismissed"  # a coordinator dismissed this article for this holder in the triage list
 
 
 @dataclass(frozen=True)
