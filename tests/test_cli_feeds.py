@@ -118,7 +118,8 @@ def test_a_changed_rule_reads_the_feeds_whole_on_the_next_run(setup):
     changed = commplan("feeds", "run", "--plans", plans)
     assert "Nguồn tin: 2 (2 đọc được, 0 không có gì mới, 0 lỗi)" in changed.stdout, changed.stdout
     assert server.requests_to("/rss.xml")[-1]["if-none-match"] is None
-    # "Chi trả lương hưu tháng 3" now matches; March is done already, so it waits in the triage list
+    # "Chi trả lương hưu tháng 3" now matches; March is done already. It was in the feed at its first read:
+    # history, not work to sort, so it stays out of the triage list (as it would have with the rule from the start)
     assert "Không có nhiệm vụ đang mở vào ngày đăng: 1" in changed.stdout
-    assert "Đưa vào hàng chờ xác nhận: 1" in changed.stdout
+    assert "Đưa vào hàng chờ xác nhận: 0" in changed.stdout
     assert "1 không có gì mới" in commplan("feeds", "run", "--plans", plans).stdout

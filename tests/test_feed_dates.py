@@ -50,3 +50,29 @@ def test_an_unreadable_date_leaves_the_item_undated():
         server.feed("/rss.xml", rss("hôm qua"))
         [item] = fetch_feed(server.url("/rss.xml"), client=client, allow_private_hosts=True).items
     assert item.published is None
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [
+        # Vietnamese sites write the day first; feedparser reads the first as 20 March 2001 and the second as
+        # 1 December, and the third not at all
+        ("01-03-2026 06:30", dt.datetime(2026, 3, 1, 6, 30, tzinfo=VN)),
+        ("2026/03/01 06:30:00", dt.datetime(2026, 3, 1, 6, 30, tzinfo=VN)),
+        ("01/03/2026 06:30:00", dt.datetime(2026, 3, 1, 6, 30, tzinfo=VN)),
+        ("1.3.2026", dt.datetime(2026, 3, 1, 0, 0, tzinfo=VN)),
+        ("01/03/2026 06:30 +0700", dt.datetime(2026, 3, 1, 6, 30, tzinfo=VN)),
+    ],
+)
+def test_a_numeric_date_is_read_day_first_as_vietnamese_sites_write_it(written, meant):
+    with FeedServer() as server, new_client() as client:
+        server.feed("/rss.xml", rss(written))
+        [item] = fetch_feed(server.url("/rss.xml"), client=client, allow_private_hosts=True).items
+    assert item.published == meant
+
+
+def test_a_numeric_date_that_is_no_date_leaves_the_item_undated():
+    with FeedServer() as server, new_client() as client:
+        server.feed("/rss.xml", rss("31/02/2026 06:30", "2026-13-01 06:30"))
+        items = fetch_feed(server.url("/rss.xml"), client=client, allow_private_hosts=True).items
+    assert [i.published for i in items] == [None, None]

@@ -90,3 +90,34 @@ def test_an_article_inside_a_later_window_goes_to_that_window_not_an_earlier_ove
     statuses = {r.window_start: r.status for r in ledger.statuses(as_of=APRIL_5, units=["buu-dien"])
                 if r.obligation == "tin-thang"}
     assert statuses[dt.date(2026, 2, 1)] is Status.OVERDUE
+
+
+SEASONAL = """
+- id: vai-thieu
+  title: Tin mùa vải thiều
+  kind: publish
+  lead: buu-dien
+  every: month
+  months: [5, 6, 7]
+  from: 2026-01-01
+  until: 2027-12-31
+  due: {day: 20}
+  match: [vải thiều]
+"""
+
+
+def test_an_article_between_two_seasons_completes_no_earlier_period(ledger, tmp_path):
+    """`months:` leaves gaps between windows: an article of March 2027 (before the 2027 season) is not July 2026's
+    late article (the fallback is for after a duty's last window only); it waits in triage instead."""
+    (tmp_path / "units.yaml").write_text(UNITS, encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text(plan_yaml(SEASONAL), encoding="utf-8")
+    seasonal, _ = load_catalog([tmp_path], strict=True)
+    now = dt.datetime(2027, 3, 15, 10, 0, tzinfo=VN)
+    ledger.sync(seasonal, now=now)
+    before = {r.window_start: r.status for r in ledger.statuses(as_of=now, units=["buu-dien"], include_scheduled=True)}
+    assert before[dt.date(2026, 7, 1)] is Status.OVERDUE and dt.date(2027, 5, 1) in before
+    spring = article("Chuẩn bị mùa vải thiều 2027", "/vai-thieu-2027.html", dt.datetime(2027, 3, 10, 9, 0, tzinfo=VN))
+    [match] = run_feeds(seasonal, ledger, fetched(spring), now=now).matches
+    assert match.record is not None and match.record.outcome is FeedOutcome.NO_OPEN_DUTY, match.record
+    after = {r.window_start: r.status for r in ledger.statuses(as_of=now, units=["buu-dien"])}
+    assert after[dt.date(2026, 7, 1)] is Status.OVERDUE and ledger.evidence() == []

@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from test_feed_run import MARCH_28, ON_TIME, OTHER_TOPIC, POST, article, catalog, feeds, read_before, synced  # noqa: F401
+from test_feed_run import MARCH_28, ON_TIME, OTHER_TOPIC, PORTAL, POST, article, catalog, feeds, read_before, synced  # noqa: F401
 
 from commplan.intake import feed_report
 from commplan.intake.feed_run import run_feeds
@@ -24,7 +24,7 @@ def test_an_article_with_no_open_duty_waits_in_triage_once(synced, catalog):
     assert report.as_dict()["no_open_duty"] == 1 and report.as_dict()["triaged"] == 1
     assert "Đưa vào hàng chờ xác nhận: 1" in feed_report.summary_lines(report)
     [waiting] = synced.triage_items()
-    assert (waiting.source, waiting.why, waiting.external_id, waiting.link) == ("feed", "no-open-duty", SECOND.link,
+    assert (waiting.source, waiting.why, waiting.external_id, waiting.link) == ("feed", "no-open-duty", f"{SECOND.link}#buu-dien",
                                                                                  SECOND.link)
     assert (waiting.unit_id, waiting.sender, waiting.kind) == ("buu-dien", POST, "link")
     assert waiting.text == "Thêm một bài về sàn Postmart"
@@ -55,19 +55,56 @@ def test_no_triage_for_no_match_a_preview_or_a_feeds_first_read(synced, catalog)
     assert preview.as_dict()["no_open_duty"] == 1 and preview.as_dict()["triaged"] == 0
     unmatched = run_feeds(catalog, synced, feeds(OTHER_TOPIC), now=MARCH_28 + dt.timedelta(hours=1))
     assert unmatched.as_dict()["unmatched"] == 1 and unmatched.as_dict()["triaged"] == 0
-    assert synced.triage_items() == []
-    # the first read's article is kept as history, closed, so that it never waits later (next test)
-    [history] = synced.triage_items(open_only=False)
-    assert (history.link, history.outcome, history.closed_by) == (SECOND.link, "dismissed", "feed")
-    assert history.close_reason == "đã có trên nguồn tin khi đọc lần đầu: bài cũ, không cần xử lý"
+    assert synced.triage_items(open_only=False) == []
 
 
-def test_the_first_reads_old_articles_do_not_wait_when_the_feed_is_read_again(synced, catalog):
-    """A feed read in full again (it changed, so no 304) still carries the articles of its first read: they
-    are history still, not work for the coordinator."""
-    run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28)  # the first read: SECOND finds March done
-    read_before(synced, MARCH_28)
-    later = article(POST, "Postmart năm ngoái", "/tin/cu.html", dt.datetime(2025, 12, 10, tzinfo=VN))
-    again = run_feeds(catalog, synced, feeds(later, ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=1))
-    assert again.as_dict()["no_open_duty"] == 2 and again.as_dict()["triaged"] == 1  # the new one only
-    assert [i.link for i in synced.triage_items()] == [later.link]
+def test_an_article_naming_two_holders_with_no_open_duty_waits_for_each(synced, catalog):
+    """The portal's article names the post office and Viettel Post: two credits, neither with an open duty. Each
+    holder's coordinator must find it in triage (the holders may be seen by different accounts), not only the
+    first credit's."""
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    both = article(PORTAL, "Bưu điện tỉnh Thử Nghiệm và Chi nhánh Viettel Post tỉnh Thử Nghiệm lên sàn Postmart",
+                   "/tin/hai-don-vi.html", dt.datetime(2025, 12, 10, 9, 0, tzinfo=VN))
+    report = run_feeds(catalog, synced, feeds(both), now=MARCH_28)
+    assert {m.credit.holder for m in report.no_open_duty} == {"buu-dien", "viettel-post"}
+    assert {i.unit_id for i in synced.triage_items()} == {"buu-dien", "viettel-post"}
+    again = run_feeds(catalog, synced, feeds(both), now=MARCH_28 + dt.timedelta(hours=1))
+    assert again.as_dict()["triaged"] == 0 and len(synced.triage_items()) == 2
+
+
+def test_a_feeds_history_stays_out_of_triage_after_its_first_read_too(catalog, synced):
+    """The first read's old articles are history, not work to sort: the next reads (every day a full one, and
+    every hour for a site without validators) carry the same articles and must not put them in triage either.
+    An article new since then, with no open duty, still waits there."""
+    from test_feed_first_read import serving
+
+    from commplan.intake.feed_fetching import read_feeds
+
+    history = article(POST, "Postmart năm ngoái", "/tin/postmart-2025.html", dt.datetime(2025, 11, 10, tzinfo=VN))
+    first = read_feeds(catalog, synced, now=MARCH_28, fetch=serving(ON_TIME, history))
+    assert first.as_dict()["recorded"] == 1 and first.as_dict()["no_open_duty"] == 1 and first.as_dict()["triaged"] == 0
+    fresh = article(POST, "Thêm gian hàng Postmart", "/tin/postmart-moi.html", MARCH_28 + dt.timedelta(hours=20))
+    for hours in (1, 24):  # a site that ignores validators answers whole; the daily full read
+        read_feeds(catalog, synced, now=MARCH_28 + dt.timedelta(hours=hours),
+                   fetch=serving(ON_TIME, history, *([fresh] if hours == 24 else [])))
+    assert [i.link for i in synced.triage_items()] == [fresh.link]
+
+
+def test_an_article_a_coordinator_dismissed_is_not_recorded_when_its_duty_opens_again(synced, catalog):
+    """A dismissal is a person's decision on that article ("an advertisement, not an article"), as a withdrawal
+    is: when the duty opens again (the article that met it withdrawn), the next read must not record the
+    dismissed one by itself."""
+    read_before(synced, MARCH_28 - dt.timedelta(days=1))
+    run_feeds(catalog, synced, feeds(ON_TIME), now=MARCH_28)  # March done
+    run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=1))
+    [waiting] = synced.triage_items()
+    synced.dismiss_triage(waiting.id, "Tin quảng cáo, không phải bài", actor="dieu-phoi",
+                          now=MARCH_28 + dt.timedelta(hours=2))
+    [met] = synced.evidence()
+    synced.withdraw_evidence(met.id, "Bài không đúng chủ đề", actor="dieu-phoi", now=MARCH_28 + dt.timedelta(hours=2))
+    report = run_feeds(catalog, synced, feeds(ON_TIME, SECOND), now=MARCH_28 + dt.timedelta(hours=3))
+    assert report.as_dict()["recorded"] == 0, [(m.item.link, m.record) for m in report.matches]
+    assert report.as_dict()["dismissed"] == 1 and [i.link for i in synced.evidence() if i.withdrawn_at is None] == []
+    assert "Đã bị bỏ qua trong hàng chờ xác nhận trước đó (không ghi nhận): 1" in feed_report.summary_lines(report)
+    preview = run_feeds(catalog, synced, feeds(SECOND), dry_run=True, now=MARCH_28 + dt.timedelta(hours=4))
+    assert "  → đã bị bỏ qua trong hàng chờ xác nhận trước đó" in feed_report.match_lines(preview, {})

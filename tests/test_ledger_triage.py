@@ -134,3 +134,53 @@ def test_bad_triage_input_is_refused(synced):
     with pytest.raises(LedgerError):
         synced.add_triage(reply(received_at=dt.datetime(2026, 3, 12, 9)), now=MARCH_28)
     assert synced.triage_items() == []
+
+
+def test_two_coordinators_assigning_one_item_at_once_record_it_once(synced, ledger_url):
+    """Two processes' ledgers assign the same item at the same moment, to two different months: one wins, the
+    other is told it was handled; one evidence in all (PostgreSQL: the item's row lock; SQLite: BEGIN IMMEDIATE)."""
+    import threading
+
+    from commplan.ledger import Ledger
+
+    item_id = synced.add_triage(reply(), now=MARCH_28)
+    targets = [occurrence(synced, "buu-dien", 3), occurrence(synced, "buu-dien", 2)]
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def assign(target: int) -> None:
+        with Ledger(ledger_url) as own:
+            start.wait()
+            try:
+                outcomes.append(own.assign_triage(item_id, target, actor=f"dieu-phoi-{target}", now=MARCH_28))
+            except LedgerError as error:
+                outcomes.append(error)
+
+    threads = [threading.Thread(target=assign, args=(t,)) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 2 and sum(isinstance(o, LedgerError) for o in outcomes) == 1, outcomes
+    assert "already handled" in str(next(o for o in outcomes if isinstance(o, LedgerError))) or "đã được xử lý" in str(
+        next(o for o in outcomes if isinstance(o, LedgerError)))
+    [evidence] = synced.evidence()
+    closed = synced.triage_item(item_id)
+    assert closed is not None and closed.evidence_id == evidence.id and evidence.occurrence_id in targets
+
+
+def test_the_ledgers_triage_refusals_name_the_triage_list_as_the_pages_do(synced):
+    """The triage page shows these refusals as they are (a second coordinator's click): they name the list the
+    page names, "hàng chờ xác nhận", not another word for it."""
+    item_id = synced.add_triage(reply(), now=MARCH_28)
+    synced.dismiss_triage(item_id, "Tin của đơn vị khác", actor="dieu-phoi", now=MARCH_28)
+    refusals = []
+    for act in (lambda: synced.dismiss_triage(item_id, "x", actor="a", now=MARCH_28),
+                lambda: synced.assign_triage(item_id, occurrence(synced, "buu-dien", 3), actor="a", now=MARCH_28),
+                lambda: synced.dismiss_triage(424242, "x", actor="a", now=MARCH_28),
+                lambda: synced.add_triage(reply(source="fax"), now=MARCH_28)):
+        with pytest.raises(LedgerError) as refused:
+            act()
+        refusals.append(str(refused.value))
+    assert all("hàng chờ xác nhận" in r and "phân loại" not in r for r in refusals), refusals
+    assert refusals[0] == f"mục #{item_id} trong hàng chờ xác nhận đã được xử lý"

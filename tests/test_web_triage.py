@@ -284,3 +284,14 @@ def test_an_item_of_a_unit_gone_from_the_directory_still_shows_and_can_be_dismis
         assert f'action="/hang-cho/{gone}/gan"' not in block
         assert post(browser, f"/hang-cho/{gone}/bo-qua", "/hang-cho", ly_do="Đơn vị đã sáp nhập").status_code == 303
     assert site.ledger.triage_item(gone).outcome == "dismissed"
+
+
+def test_digits_that_are_not_ascii_are_refused_not_a_server_error(site):
+    """"²" is a digit to str.isdigit but not to int(): the address's item number and the form's occurrence are
+    refused as any other wrong value (nothing said, 422), never a 500."""
+    item = waiting(site, "m1")
+    with signed_in(site) as browser:
+        page = browser.get(f"/hang-cho?xong=gan&muc=%C2%B2{item}")
+        assert page.status_code == 200 and f'id="muc-{item}"' in page.text and 'role="status"' not in page.text
+        answer = post(browser, f"/hang-cho/{item}/gan", "/hang-cho", ky="²")
+        assert answer.status_code == 422 and site.ledger.triage_item(item).open

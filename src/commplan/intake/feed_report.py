@@ -34,6 +34,8 @@ def summary_lines(report: FeedRunReport) -> list[str]:
     lines.append(recorded.format(count=numbers["recorded"]))
     lines.append(_("Already counted: {count}").format(count=numbers["already"]))
     lines.append(_("No open duty for the date: {count}").format(count=numbers["no_open_duty"]))
+    if numbers["dismissed"]:
+        lines.append(_("Dismissed in the triage list before (not recorded): {count}").format(count=numbers["dismissed"]))
     if not report.dry_run:
         lines.append(_("Sent to triage: {count}").format(count=numbers["triaged"]))
         lines += [_("  triage refused: {error}").format(error=error) for error in report.triage_errors]
@@ -57,7 +59,8 @@ def why(match: Match, names: Mapping[str, str]) -> str:
 def match_lines(report: FeedRunReport, names: Mapping[str, str]) -> list[str]:
     """One paragraph per credit: the item, the duty and holder, where it goes (or why not), and why it matched."""
     words = {FeedOutcome.RECORDED: _("would be recorded") if report.dry_run else _("recorded"),
-             FeedOutcome.ALREADY: _("already counted"), FeedOutcome.NO_OPEN_DUTY: _("no open duty for this date")}
+             FeedOutcome.ALREADY: _("already counted"), FeedOutcome.NO_OPEN_DUTY: _("no open duty for this date"),
+             FeedOutcome.DISMISSED: _("dismissed in the triage list before")}
     lines: list[str] = []
     for match in report.matches:
         record = match.record

@@ -13,9 +13,10 @@ Sightings of items gone from every feed for `SEEN_HORIZON` are forgotten (pruned
 
 What credits nobody is counted here and not recorded. A credit that finds no open duty (the occurrence
 done or excused, or no window for its date) puts the article in the triage list (`Ledger.add_triage`, why
-"no-open-duty"), once per link, for a coordinator to assign or dismiss, except on a feed's first read: its
-old articles are history, not work to sort. They go in the list already dismissed (by "feed", saying so), so
-that the same links read again later, when the feed changes and is read in full, never wait there either.
+"no-open-duty"), once per link and holder, for a coordinator to assign or dismiss, except an article already
+in its feed at the feed's first read: its old articles are history, not work to sort, then and at every
+later read that carries them again (a daily full read, a site that ignores validators). So every item's
+sighting is kept, dated or not; only an undated one's date is read from it.
 
 A failing feed only lands in the report: the others go on. A credit the ledger refuses (the plans not
 synced yet, a unit unknown to the ledger) is one line of the report, never the end of the run, and its
@@ -33,7 +34,6 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from .. import clock
-from ..i18n import _
 from ..ledger import FeedOutcome, FeedRecord, Ledger, LedgerError, LedgerUnavailable
 from ..ledger.triage import TriageInput
 from ..plan import Catalog
@@ -42,7 +42,7 @@ from .matching import Credit, matcher
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ACTOR = "feed"  # who the audit log says recorded it
-SEEN_HORIZON = dt.timedelta(days=90)  # an undated item gone from its feed this long is forgotten
+SEEN_HORIZON = dt.timedelta(days=90)  # an item gone from its feed this long is forgotten
 TITLE_LIMIT = 500  # a title kept as the evidence's note; longer ones are cut (the link says the rest)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
@@ -93,7 +93,7 @@ class FeedRunReport:
     not_counted: list[FeedItem] = field(default_factory=list)  # undated, already there at its feed's first read
     triaged: list[int] = field(default_factory=list)  # triage items added
     triage_errors: list[str] = field(default_factory=list)
-    pruned: int = 0  # sightings of undated items forgotten
+    pruned: int = 0  # sightings of items forgotten
     dry_run: bool = False
 
     def count(self, status: str) -> int:
@@ -124,7 +124,8 @@ class FeedRunReport:
             "items_seen": self.items_seen, "not_counted": len(self.not_counted), "triaged": len(self.triaged),
             "pruned": self.pruned,
             "recorded": len(self.outcomes(FeedOutcome.RECORDED)), "already": len(self.outcomes(FeedOutcome.ALREADY)),
-            "no_open_duty": len(self.no_open_duty), "unmatched": len(self.unmatched), "errors": len(self.errors),
+            "no_open_duty": len(self.no_open_duty), "dismissed": len(self.outcomes(FeedOutcome.DISMISSED)),
+            "unmatched": len(self.unmatched), "errors": len(self.errors),
             "dry_run": self.dry_run,
         }
 
@@ -159,10 +160,11 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
     holder_of = functools.cache(ledger.feed_holder)  # the same duty and day asked once per run
     read = [url for url, result in fetched.items() if result.status == "ok"]
     first = first_reads(ledger, read, moment) if read else set()
-    # an undated item counts on the day it was first seen, in this run and every later one
-    undated = [item.link for result in fetched.values() for item in result.items if item.published is None]
-    seen = ledger.feed_items_seen(undated, moment, keep=not dry_run, first_read={
-        item.link for url in first for item in fetched[url].items if item.published is None}) if undated else {}
+    # every item's sighting: an undated item counts on the day it was first seen, in this run and every later
+    # one; an item already in its feed at the feed's first read is history (never triaged; undated, never credited)
+    links = [item.link for result in fetched.values() for item in result.items]
+    seen = ledger.feed_items_seen(links, moment, keep=not dry_run, first_read={
+        item.link for url in first for item in fetched[url].items}) if links else {}
     for url, result in fetched.items():
         report.feeds[url] = str(result.status)
         resting = getattr(result, "backed_off_until", None)
@@ -186,27 +188,25 @@ def run_feeds(catalog: Catalog, ledger: Ledger, fetched: Mapping[str, Fetched], 
             for credit in credits:
                 match = _record(ledger, item, credit, published, moment, dry_run)
                 report.matches.append(match)
-                if not dry_run and match.record and match.record.outcome is FeedOutcome.NO_OPEN_DUTY:
-                    _triage(ledger, report, match, published, moment, history=url in first)
+                new = (known := seen.get(item.link)) is None or known.counts
+                if (not dry_run and url not in first and new and match.record
+                        and match.record.outcome is FeedOutcome.NO_OPEN_DUTY):
+                    _triage(ledger, report, match, published, moment)
     if not dry_run:
         report.pruned = ledger.prune_feed_items_seen(moment - SEEN_HORIZON)
     return report
 
 
-def _triage(ledger: Ledger, report: FeedRunReport, match: Match, published: dt.datetime, moment: dt.datetime, *,
-            history: bool) -> None:
-    """The article in the triage list (once per link: the ledger keeps (source, link) unique); `history` (the
-    feed's first read): dismissed at once, so that no later read puts it there."""
+def _triage(ledger: Ledger, report: FeedRunReport, match: Match, published: dt.datetime, moment: dt.datetime) -> None:
+    """The article in the triage list, once per link and holder (the ledger keeps (source, external id) unique):
+    an article naming two holders waits for each, whose coordinators may differ. A normalised link has no
+    fragment, so "#" parts it from the holder."""
     item, credit = match.item, match.credit
     try:
         added = ledger.add_triage(TriageInput(
-            source="feed", external_id=item.link, received_at=min(published, moment), why="no-open-duty",
+            source="feed", external_id=f"{item.link}#{credit.holder}", received_at=min(published, moment), why="no-open-duty",
             unit_id=credit.holder, sender=item.feed_url, kind="link", link=item.link, text=title_note(item.title),
             match_reason=credit.reason), now=moment)
-        if added is not None and history:
-            ledger.dismiss_triage(added, _("already in the feed when it was first read: history, not work to sort"),
-                                  actor=ACTOR, now=moment)
-            return
     except LedgerUnavailable:
         raise
     except LedgerError as error:

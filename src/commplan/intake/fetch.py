@@ -70,6 +70,13 @@ HTML_TYPES = ("text/html", "application/xhtml+xml", "html", "xhtml")  # feedpars
 GZIP, DEFLATE = 16 + zlib.MAX_WBITS, zlib.MAX_WBITS  # zlib's wbits for a gzip and a zlib stream
 # an RFC 822 date that ends with its time (no zone), or with "ICT" (Indochina Time, Vietnam's own)
 _NAIVE_RFC822 = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?(?P<zone>\s+ICT)?$", re.IGNORECASE)
+# a date in digits as Vietnamese sites write it: day first (01/03/2026), or year first (2026/03/01), with "/",
+# "-" or "."; a time and a numeric zone may follow. feedparser misreads these ("01-03-2026" as 20 March 2001,
+# "2026/03/01" as 1 December), so they are read here, and one that is no date leaves the item undated.
+_NUMERIC = re.compile(r"(?:(?P<year>\d{4})(?P<sep>[/.-])(?P<month>\d{1,2})(?P=sep)(?P<day>\d{1,2})"
+                      r"|(?P<day2>\d{1,2})(?P<sep2>[/.-])(?P<month2>\d{1,2})(?P=sep2)(?P<year2>\d{4}))"
+                      r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+                      r"(?:\s*(?P<zone>[+-]\d{2}:?\d{2}))?)?")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 ENCODINGS = {"": None, "identity": None, "gzip": GZIP, "x-gzip": GZIP, "deflate": DEFLATE}
 
@@ -335,10 +342,18 @@ def _text(value: str, kind: str) -> str:
 def _published(entry: Any) -> dt.datetime | None:
     """The item's date, aware (UTC): `published`, else `updated`. A date written without a timezone (a naive
     "2026-03-10T08:00:00", "Tue, 10 Mar 2026 08:00:00", or the zone "ICT" feedparser does not know) is
-    Vietnam time: feedparser would read it as UTC (seven hours early, the wrong day before 07:00) or not at all."""
+    Vietnam time: feedparser would read it as UTC (seven hours early, the wrong day before 07:00) or not at all.
+    A date in digits is read day first, as Vietnamese sites write it (`_NUMERIC`), or not at all."""
     for key in ("published", "updated"):
         # dict.get: the keys as parsed, without feedparser's deprecated mapping of `updated` onto `published`
-        local = _local_time(str(dict.get(entry, key) or "").strip())
+        raw = str(dict.get(entry, key) or "").strip()
+        numeric = _NUMERIC.fullmatch(raw) if not _iso(raw) else None
+        if numeric is not None:
+            found = _numeric_date(numeric)
+            if found is not None:
+                return found
+            continue  # digits that are no date: feedparser would make one up
+        local = _local_time(raw)
         if local is not None:
             return local
         parsed = dict.get(entry, f"{key}_parsed")
@@ -349,6 +364,30 @@ def _published(entry: Any) -> dt.datetime | None:
             except (TypeError, ValueError):  # a date feedparser read but Python cannot hold (year 0)
                 continue
     return None
+
+
+def _iso(raw: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def _numeric_date(found: re.Match[str]) -> dt.datetime | None:
+    """A `_NUMERIC` date: Vietnam time unless a zone is written; None when it is no date (31/02)."""
+    year, month, day = (int(found["year"] or found["year2"]), int(found["month"] or found["month2"]),
+                        int(found["day"] or found["day2"]))
+    hour, minute, second = int(found["hour"] or 0), int(found["minute"] or 0), int(found["second"] or 0)
+    zone: dt.tzinfo = VN
+    if found["zone"]:
+        digits = found["zone"].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
+        zone = dt.timezone(-offset if digits[0] == "-" else offset)
+    try:
+        return dt.datetime(year, month, day, hour, minute, min(second, 59), tzinfo=zone).astimezone(dt.UTC)
+    except ValueError:
+        return None
 
 
 def _local_time(raw: str) -> dt.datetime | None:

@@ -352,7 +352,8 @@ class Ledger:
         duty's last window (a `once` duty's ends on its deadline), to the last one before it
         (`feed_evidence.window_of`), when that one is open or overdue (an article after the deadline makes
         it done late). A link the duty already has,
-        in any period, withdrawn or not, is not recorded again (see `feed_evidence`). A date in the
+        in any period, withdrawn or not, is not recorded again (see `feed_evidence`), nor one a coordinator
+        dismissed for `unit` in the triage list (a person's decision, as a withdrawal is). A date in the
         future (a feed's clock or timezone wrong) counts as now. `dry_run`: the same answer, nothing written."""
         moment = now or utc_now()
         item = normalised(EvidenceInput(kind="link", link=link, note=title, occurred_at=min(published, moment),
@@ -368,6 +369,8 @@ class Ledger:
                 evidence_id, occurrence_id = found
                 return self._feed_record(connection, FeedOutcome.ALREADY, occurred, occurrence_id, moment,
                                          evidence_id=evidence_id)
+            if triage.dismissed_link(connection, "feed", {link, item.link}, unit):
+                return FeedRecord(FeedOutcome.DISMISSED, occurred)  # as a withdrawn match, it never comes back
             row = feed_evidence.window_of(rows, occurred.date())
             if row is None:
                 return FeedRecord(FeedOutcome.NO_OPEN_DUTY, occurred)
@@ -1135,13 +1138,14 @@ class Ledger:
 
     def feed_items_seen(self, links: Iterable[str], now: dt.datetime | None = None, *, keep: bool = True,
                         first_read: Iterable[str] = ()) -> dict[str, ItemSeen]:
-        """Each undated feed item's sighting (by normalised link): when it was first seen and whether it counts
-        (not when it was in a feed at that feed's first read: `first_read`); see `feed_sources.seen`."""
+        """Each feed item's sighting (by normalised link): when it was first seen (an undated item's date) and
+        whether it counts (not when it was in a feed at that feed's first read: `first_read`); see
+        `feed_sources.seen`."""
         with self.transaction(read_only=not keep) as connection:
             return feed_sources.seen(connection, set(links), now or utc_now(), keep=keep, first_read=set(first_read))
 
     def prune_feed_items_seen(self, before: dt.datetime) -> int:
-        """Forget the sightings of undated feed items last seen before `before`; how many."""
+        """Forget the sightings of feed items last seen before `before`; how many."""
         with self.transaction() as connection:
             return feed_sources.prune_seen(connection, before)
 

@@ -29,6 +29,7 @@ class FeedOutcome(StrEnum):
     RECORDED = "recorded"  # (or, in a preview, would be)
     ALREADY = "already"  # the duty already has this link, in this period or another (withdrawn included)
     NO_OPEN_DUTY = "no-open-duty"  # no occurrence's window contains the date, or it is done, excused, untracked
+    DISMISSED = "dismissed"  # a coordinator dismissed this article for this holder in the triage list
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,9 @@ def window_of(rows: list[RowMapping], day: dt.date) -> RowMapping | None:
     """The occurrence an article of `day` goes to: the one whose window contains `day`, else the one whose
     window ended last before it (a `once` duty's window ends on its deadline, and a duty's last period on its
     `until`: an article after them makes them done late, if they are still open or overdue, which the caller
-    checks). One the plan still implies comes before an orphaned one. None when every window starts after."""
+    checks). One the plan still implies comes before an orphaned one. None when every window starts after, and
+    in a gap between two windows (a `months:` filter's off season): an article of March is not last July's late
+    one; it waits in triage for a person to decide."""
     def as_date(value: dt.date | str) -> dt.date:
         return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
@@ -96,5 +99,7 @@ def window_of(rows: list[RowMapping], day: dt.date) -> RowMapping | None:
     containing = next((r for r in ordered if as_date(r["window_start"]) <= day <= as_date(r["window_end"])), None)
     if containing is not None:
         return containing
+    if any(as_date(r["window_start"]) > day for r in rows if r["orphaned_at"] is None):
+        return None  # a later window the plan still implies: `day` is not after the duty's last one
     before = [r for r in ordered if as_date(r["window_end"]) < day]
     return max(before, key=lambda r: (r["orphaned_at"] is None, as_date(r["window_end"])), default=None)

@@ -79,10 +79,10 @@ COLUMNS = ("url", "etag", "last_modified", "last_checked_at", "last_ok_at", "las
 
 @dataclass(frozen=True)
 class ItemSeen:
-    """An undated feed item's sighting: the date it counts on, and whether it counts at all."""
+    """A feed item's sighting: the date an undated one counts on, and whether it counts at all (is news)."""
 
     first_seen_at: dt.datetime
-    counts: bool  # False: it was already in its feed at the feed's first read (its age unknown)
+    counts: bool  # False: it was already in its feed at the feed's first read (history: its age unknown)
 
 
 def _state(row: Any) -> FeedSourceState:
@@ -138,7 +138,8 @@ def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.date
 
 def seen(connection: Connection, links: Collection[str], now: dt.datetime, *, keep: bool,
          first_read: Collection[str] = ()) -> dict[str, ItemSeen]:
-    """Each undated item's sighting (by link): the stored one, else a new one at `now`, which counts unless its
+    """Each item's sighting (by link; `feed_run` reads an undated item's date from it, and whether any item was
+    history at its feed's first read): the stored one, else a new one at `now`, which counts unless its
     link is in `first_read` (items of a feed read for the first time). With `keep` (a preview keeps nothing),
     new sightings are stored and every one's `last_seen_at` becomes `now`. Links longer than the column are
     not kept: they count on `now`."""
@@ -167,6 +168,6 @@ def first_seen(connection: Connection, links: Collection[str], now: dt.datetime,
 
 
 def prune_seen(connection: Connection, before: dt.datetime) -> int:
-    """Forget the sightings of undated items not seen in any feed since `before`; how many were forgotten."""
+    """Forget the sightings of items not seen in any feed since `before`; how many were forgotten."""
     table = t.table_of(t.FeedItemSeenRow)
     return int(connection.execute(table.delete().where(table.c.last_seen_at < to_db(before))).rowcount or 0)

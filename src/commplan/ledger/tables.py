@@ -634,7 +634,8 @@ class FeedSourceStateRow(SQLModel, table=True):
 
 
 class FeedItemSeenRow(SQLModel, table=True):
-    """When an undated feed item (its normalised link) was first seen: the date it counts on, in every run."""
+    """When a feed item (its normalised link) was first seen: the date an undated one counts on, in every run;
+    and whether it was history, already in its feed at that feed's first read (`counts` false)."""
 
     __tablename__ = "feed_item_seen"
 

@@ -222,6 +222,16 @@ def count_open(connection: Connection, *, units: Collection[str] | None, include
     return int(connection.execute(_scoped(query, units=units, include_unowned=include_unowned)).scalar_one())
 
 
+def dismissed_link(connection: Connection, source: str, links: Collection[str], unit: str) -> bool:
+    """Whether a coordinator dismissed an item of `source` with one of these links for this unit: a person's
+    decision that it is not this unit's evidence, which a later automatic read must not undo."""
+    r = t.TriageItemRow
+    found = connection.execute(select(col(r.id)).where(
+        col(r.source) == source, col(r.link).in_(sorted(set(links))), col(r.unit_id) == unit,
+        col(r.outcome) == "dismissed").limit(1)).first()
+    return found is not None
+
+
 def with_document(connection: Connection, sha256: str) -> list[TriageItem]:
     """The items (open or closed) that carry this stored document: whom it may be served to before it is
     anyone's evidence."""

@@ -18,6 +18,7 @@ token, is audited by the ledger with the user's actor, and ends in a 303 back wi
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any
 
@@ -44,6 +45,7 @@ SHOWN = 50  # items listed on the page, the newest first (the rest once these ar
 OFFERED = 30  # occurrences offered per status (open, overdue) in an item's list
 AROUND = (dt.timedelta(days=45), dt.timedelta(days=62))  # offered: duties due this long before and after its date
 SOURCES, WHY = Labels(evidence_labels.SOURCES), Labels(triage_labels.WHY)
+ROW_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits: str.isdigit also takes "²", which int() refuses
 
 
 def sees_item(scope: Scope, item: TriageItem) -> bool:
@@ -135,7 +137,7 @@ def done_message(request: Request, ledger: Ledger, who: Viewer, names: Mapping[s
     """What the last action did (`?xong=gan|bo-qua&muc=ID`), read back from the ledger: nothing is taken from
     the address but an id, and an item the reader may not see says nothing."""
     done, number = request.query_params.get("xong"), request.query_params.get("muc", "")
-    if done not in ("gan", "bo-qua") or not number.isdigit():
+    if done not in ("gan", "bo-qua") or not ROW_ID.fullmatch(number):
         return None
     item = ledger.triage_item(int(number))
     if item is None or not sees_item(who.scope, item) or item.open:
@@ -209,7 +211,7 @@ def assign(request: Request, item_id: int, who: Annotated[Viewer, Depends(editor
     if isinstance(item, Response):
         return item
     form = {"ky": ky}
-    if not ky.strip().isdigit():
+    if not ROW_ID.fullmatch(ky.strip()):
         return triage_page(request, who, problem=_("Choose the occurrence this item is evidence of."),
                            failed=item_id, form=form, status_code=422)
     occurrence_id = int(ky)
