@@ -137,17 +137,20 @@ def test_the_words_after_a_quote_that_closes_are_kept():
     assert links_in(reply_text(html_reply_text(html))) == (ARTICLE, f"{ARTICLE}/2")
 
 
-def test_a_message_of_countless_empty_parts_is_read_quickly():
+def test_a_message_of_countless_empty_parts_is_read_by_its_headers_only(monkeypatch):
     """1.4 MB of 200,000 empty MIME parts takes the standard library's parser some 20 s (and more than linearly
     longer as it grows to the 25 MB taken): one such message would hold up every poll. Past a few thousand
-    part boundaries only the headers are read."""
-    import time
+    part boundaries only the headers are read: the whole-message parser is never called (its time is the
+    benchmark's business, not a unit test's)."""
+    import email as email_package
 
+    def whole_parse(*_args, **_kwargs):
+        raise AssertionError("the whole message was parsed")
+
+    monkeypatch.setattr(email_package, "message_from_bytes", whole_parse)
     raw = (b"From: a@b.vn\r\nMessage-ID: <bomb@x>\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
            + b"--b\r\n\r\n" * 200_000 + b"--b--\r\n")
-    started = time.monotonic()
     mail = parse(raw)
-    assert time.monotonic() - started < 5
     assert (mail.message_id, mail.sender, mail.attachments) == ("<bomb@x>", "a@b.vn", ())
 
 
@@ -155,15 +158,16 @@ def test_a_header_of_countless_encoded_words_is_cut_not_decoded_in_quadratic_mem
     """The standard library decodes a Subject of 10,000 encoded words (140 kB) in 2 s and 700 MB, 20,000 in
     more than 1.5 GB: a 300 kB message killed the worker, read again unseen after each restart. Headers are
     cut to MAX_HEADER_CHARS before they are decoded."""
-    import time
+    from commplan.intake.mail_parse import MAX_HEADER_CHARS
 
-    raw = (b"From: a@b.vn\r\nMessage-ID: <bomb@x>\r\nSubject: " + b" ".join(b"=?utf-8?q?a?=" for _n in range(8000))
-           + b"\r\nContent-Disposition: attachment; filename=" + b" ".join(b"=?utf-8?q?a?=" for _n in range(8000))
+    words = b" ".join(b"=?utf-8?q?a?=" for _n in range(8000))  # 104 kB: far past the cut
+    raw = (b"From: a@b.vn\r\nMessage-ID: <bomb@x>\r\nSubject: " + words
+           + b"\r\nContent-Disposition: attachment; filename=" + words
            + b"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n")
-    started = time.monotonic()
     mail = parse(raw)
-    assert len(mail.subject) < 1000 and len(mail.attachments[0].name or "") < 1000
-    assert time.monotonic() - started < 2 and mail.sender == "a@b.vn"
+    # one "a" per 13-byte encoded word: what was decoded is what fitted in the cut, not the whole header
+    assert len(mail.subject) <= MAX_HEADER_CHARS // 13 + 1 and len(mail.attachments[0].name or "") < 1000
+    assert mail.sender == "a@b.vn"
 
 
 def test_the_newest_references_are_kept_when_a_long_chain_is_cut():
