@@ -184,3 +184,10 @@ def test_the_ledgers_triage_refusals_name_the_triage_list_as_the_pages_do(synced
         refusals.append(str(refused.value))
     assert all("hàng chờ xác nhận" in r and "phân loại" not in r for r in refusals), refusals
     assert refusals[0] == f"mục #{item_id} trong hàng chờ xác nhận đã được xử lý"
+
+
+def test_a_long_sender_is_kept_whole(synced):
+    """An email address may have 254 characters, a feed's address more: a sender is not a name of 200."""
+    sender = "https://tinh.example.vn/" + "rss/" * 80
+    added = synced.add_triage(reply("long", source="feed", why="no-open-duty", sender=sender), now=MARCH_28)
+    assert added is not None and synced.triage_item(added).sender == sender

@@ -295,3 +295,12 @@ def test_digits_that_are_not_ascii_are_refused_not_a_server_error(site):
         assert page.status_code == 200 and f'id="muc-{item}"' in page.text and 'role="status"' not in page.text
         answer = post(browser, f"/hang-cho/{item}/gan", "/hang-cho", ky="²")
         assert answer.status_code == 422 and site.ledger.triage_item(item).open
+
+
+def test_other_pages_refuse_digits_that_are_not_ascii_too(site):
+    """The same "²" in the overview's page number, a built report's id and the bulk actions' counts: a clean
+    answer (the first page, a 404, nothing said), never a 500."""
+    with signed_in(site) as browser:
+        for path in ("/tong-quan?trang=%C2%B2", "/qua-han?trang=%C2%B2", "/qua-han?da-mien=%C2%B2&bo-qua=%C2%B2"):
+            assert browser.get(path).status_code in (200, 422), path
+        assert browser.get("/bao-cao-da-lap/%C2%B2").status_code == 404

@@ -313,11 +313,12 @@ def _carries(feed: m.Feed, item: FeedItem) -> bool:
 
 
 def under(link: str, prefix: str) -> bool:
-    """Whether `link` is under `prefix` (both normalised): the same scheme and host (case-insensitive, the
-    default port dropped), and the prefix's path a whole-segment prefix of the link's: `/tin-tuc` holds
-    `/tin-tuc` and `/tin-tuc/a.html`, never `/tin-tuc-khac/a.html`. The prefix's query, if any, must be
-    the link's."""
-    if _site(link) != _site(prefix) or not _path_under(urlsplit(link).path, urlsplit(prefix).path):
+    """Whether `link` is under `prefix` (both normalised): the same host (case-insensitive, the default port
+    dropped; http or https, "www." or not, as for a section: a portal answers all four, and a plan's author
+    copies whichever the browser showed), and the prefix's path a whole-segment prefix of the link's:
+    `/tin-tuc` holds `/tin-tuc` and `/tin-tuc/a.html`, never `/tin-tuc-khac/a.html`. The prefix's query, if
+    any, must be the link's."""
+    if _bare_host(link) != _bare_host(prefix) or not _path_under(urlsplit(link).path, urlsplit(prefix).path):
         return False
     query = urlsplit(prefix).query
     return not query or urlsplit(link).query == query

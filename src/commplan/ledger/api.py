@@ -556,7 +556,8 @@ class Ledger:
                 source=item.source, why=item.why, kind=item.kind))
         if item.received_at.tzinfo is None:
             raise LedgerError(_("the date of the evidence needs a timezone"))
-        item = replace(item, text=optional_text(item.text, "note"), sender=optional_text(item.sender, "name"))
+        # a sender is an email address (up to 254 characters) or a feed's address: the link's limit, not a name's
+        item = replace(item, text=optional_text(item.text, "note"), sender=optional_text(item.sender, "link"))
         with self.transaction() as connection:
             added = triage.add(connection, item, moment)
             if added is not None:

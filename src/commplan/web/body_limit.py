@@ -36,7 +36,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = Headers(scope=scope).get("content-length", "")
-        announced_too_large = declared.isdigit() and int(declared) > self.limit  # refused before a byte is read
+        announced_too_large = (declared.isascii() and declared.isdigit()) and int(declared) > self.limit  # refused before a byte is read
         seen = 0
 
         # raised where a route reads the body, so the app's own handlers answer it like any 413

@@ -179,7 +179,7 @@ def overview_section(ledger: Ledger, who: Viewer, catalog: Catalog, names: Mappi
 
 def _seen_build(request: Request, who: Viewer, build_id: str) -> ReportBuild | None:
     """The build, when it exists and `who` sees it (None either way: the same 404)."""
-    if not build_id.isdigit() or len(build_id) > 18 or who.sees_nothing:
+    if not (build_id.isascii() and build_id.isdigit()) or len(build_id) > 18 or who.sees_nothing:
         return None
     found = request.app.state.ledger.get().report_build(int(build_id))
     return found if found is not None and visible(who.scope, found) else None

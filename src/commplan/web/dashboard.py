@@ -88,7 +88,7 @@ class Filters:
         if channel and channel not in KINDS and channel not in CHANNELS:
             raise FilterProblem(_("Unknown channel or kind of duty: choose one from the list."))
         page = param("trang") or "1"
-        if not page.isdigit() or not 1 <= int(page) <= MAX_PAGE:
+        if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= MAX_PAGE:
             raise FilterProblem(_("The page number must be a whole number from 1."))
         due_from = parse_day(param("tu")) if param("tu") else None
         due_to = parse_day(param("den")) if param("den") else None
@@ -326,7 +326,7 @@ def row_view(row: OverdueRow, who: Viewer, catalog: Catalog, names: Mapping[str,
 def done_message(request: Request) -> str | None:
     for key in DONE:
         value = request.query_params.get(key, "")
-        if value.isdigit() and 0 < int(value) <= MAX_SELECTED:
+        if (value.isascii() and value.isdigit()) and 0 < int(value) <= MAX_SELECTED:
             count = int(value)
             if key == "da-mien":
                 message = ngettext("Excused {count} occurrence.", "Excused {count} occurrences.", count)
@@ -335,7 +335,7 @@ def done_message(request: Request) -> str | None:
                                    "Extended the deadline of {count} occurrences.", count)
             message = message.format(count=count)
             skipped = request.query_params.get("bo-qua", "")
-            if skipped.isdigit() and 0 < int(skipped) <= MAX_SELECTED:
+            if (skipped.isascii() and skipped.isdigit()) and 0 < int(skipped) <= MAX_SELECTED:
                 message += " " + _("{count} already excused, left as they were.").format(count=int(skipped))
             return message
     return None

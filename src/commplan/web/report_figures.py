@@ -124,7 +124,7 @@ def to_record(form: FiguresForm, sent: dict[str, str], unit: str) -> list[Figure
 
 def recorded_notice(count: str | None) -> str | None:
     """`Đã ghi nhận 3 số liệu`, after a submit (the count read back from the address, digits only)."""
-    if count is None or not count.isdigit() or len(count) > 4:
+    if count is None or not (count.isascii() and count.isdigit()) or len(count) > 4:
         return None
     number = int(count)
     if number == 0:

@@ -130,7 +130,7 @@ async def read_form(request: Request, *, file_field: str, max_bytes: int) -> Sen
     charset = "utf-8"
     ceiling = 2 * (max_bytes + OVERHEAD_BYTES)  # read past the limit, to show the page with the form kept
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > ceiling:
+    if (declared.isascii() and declared.isdigit()) and int(declared) > ceiling:
         return SentForm(cut=True)  # not read at all
     if content_type == b"multipart/form-data":
         boundary = options.get(b"boundary")
