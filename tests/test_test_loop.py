@@ -16,7 +16,8 @@ from conftest import REPO
 
 TESTS = Path(__file__).resolve().parent
 # what starts a server or a process of its own, as the tests write it
-STARTS_A_SERVER = re.compile(r"uvicorn\.Server|aiosmtpd|ZaloFake\(|zalo_fake\(|ESMSFake\(|ThreadingHTTPServer\(|"
+# (a ZaloFake built only to write signed events, and saying so, starts nothing: its server starts in `with`)
+STARTS_A_SERVER = re.compile(r"uvicorn\.Server|aiosmtpd|ZaloFake\((?!\)  # only its event writer)|zalo_fake\(|ESMSFake\(|ThreadingHTTPServer\(|"
                              r"subprocess\.Popen\(|prefect_test_harness|\bprefect_api\b|"
                              # the browser tests' fixtures (conftest.py, browser.py): `commplan serve`, chromium
                              r"\bweb_server\b|\bbrowser_process\b|\bstart_browser\(|def test_\w+\([^)]*\bbrowser\b")
