@@ -8,11 +8,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def _row(row: dict) -> Acknowledgement:
 
 def record(connection: Connection, occurrence_id: int, unit: str, by_name: str | None, now: dt.datetime) -> tuple[Acknowledgement, bool]:
     """(the acknowledgement, whether it is new); a repeat leaves the first one as it was."""
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     result = connection.execute(dialect_insert(t.table_of(t.AcknowledgementRow)).values(
         occurrence_id=occurrence_id, unit_id=unit, by_name=by_name, at=to_db(now)).on_conflict_do_nothing()
         .returning(col(t.AcknowledgementRow.unit_id)))  # a row back only when inserted (rowcount is not reliable here)

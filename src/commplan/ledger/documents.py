@@ -19,14 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from ..i18n import _
 from . import file_types
 from . import tables as t
 from .clock import from_db, to_db
-from .engine import LedgerError
+from .engine import LedgerError, insert_for
 
 DEFAULT_MAX_MB = 20
 _HEX = re.compile(r"[0-9a-f]{64}")
@@ -121,7 +120,7 @@ def store(connection: Connection, folder: Path | None, data: bytes, *, name: str
     if not in_table:
         assert folder is not None
         _write_file(folder, sha256, data)  # before the row: a row always has its bytes
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     inserted = connection.execute(dialect_insert(t.table_of(t.DocumentRow)).values(
         sha256=sha256, size=len(data), media_type=media_type, name=clean_name(name), uploaded_at=to_db(now),
         uploaded_by=by, content=data if in_table else None,

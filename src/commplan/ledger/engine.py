@@ -11,15 +11,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, exc
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 
@@ -50,6 +51,11 @@ class LedgerUnavailable(LedgerError):
 class ReplayRefused(LedgerError):
     """A reminder step, a delivery or a send asked for at an instant far from the clock (a replay):
     shells show a replay through the preview instead, so this is a last guard, not a path."""
+
+
+def insert_for(connection: Connection) -> Callable[..., Any]:
+    """The connection's dialect's `insert` (both offer ON CONFLICT … DO NOTHING / DO UPDATE)."""
+    return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
 def _parse(url: str) -> URL:

@@ -15,13 +15,12 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from ..i18n import N_, _
 from . import tables as t
 from .clock import from_db, to_db
-from .engine import LedgerError
+from .engine import LedgerError, insert_for
 
 MAX_URL = 2048  # the column's length: longer addresses are refused, not cut
 CHUNK = 500  # links per statement (bound parameters stay well under every driver's limit)
@@ -123,7 +122,7 @@ def record(connection: Connection, url: str, outcome: FetchOutcome, now: dt.date
                       failures=0)
         if status is FetchStatus.OK:
             values.update(items_seen=outcome.item_count, rules_fingerprint=fingerprint, last_read_at=at)
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     statement = dialect_insert(table).values(**values)
     changes: dict[str, Any] = {k: v for k, v in values.items() if k != "url"}
     if status is FetchStatus.FAILED:
@@ -150,7 +149,7 @@ def seen(connection: Connection, links: Collection[str], now: dt.datetime, *, ke
     for start in range(0, len(wanted), CHUNK):
         part = wanted[start:start + CHUNK]
         if keep:
-            dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+            dialect_insert = insert_for(connection)
             statement = dialect_insert(table).values([{"link": link, "first_seen_at": at, "last_seen_at": at,
                                                        "counts": link not in baseline} for link in part])
             connection.execute(statement.on_conflict_do_update(index_elements=["link"], set_={"last_seen_at": at}))

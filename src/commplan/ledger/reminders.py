@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, bindparam, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..plan.catalog import Catalog
 from ..schedule.reminders import ESCALATION, steps_until
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 from .status import EXCUSED_AT_SQL, MET_BY_SQL
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -139,7 +139,7 @@ def _insert_new(connection: Connection, rows: list[dict]) -> list[tuple[str, int
     """Insert, ignoring steps that exist already (another tick got there first); return
     (status, occurrence id) of the rows this call inserted."""
     table = t.table_of(t.ReminderRow)
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     inserted: list[tuple[str, int]] = []
     for chunk in range(0, len(rows), 2000):
         statement = dialect_insert(table).on_conflict_do_nothing(

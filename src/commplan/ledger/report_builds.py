@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Connection, Row, and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from . import documents
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 
 MAX_ATTEMPTS = 6
 BACKOFF = (dt.timedelta(minutes=5), dt.timedelta(minutes=30), dt.timedelta(hours=2))
@@ -110,7 +110,7 @@ def save(connection: Connection, folder: Path | None, *, kind: str, plan: str, s
               for f in files]
     listing = [{"name": f.name, "sha256": s.sha256, "media_type": f.media_type, "size": s.size}
                for f, s in zip(files, stored, strict=True)]
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     inserted = connection.execute(dialect_insert(table).values(
         kind=kind, plan_id=plan, scope=scope, period=period, occurrence_id=occurrence_id, fingerprint=fingerprint,
         replaces=newest.id if newest is not None else 0,

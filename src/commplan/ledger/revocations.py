@@ -8,11 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 from .users import token_digest
 
 
@@ -32,7 +32,7 @@ def occurrence_key(occurrence_id: int) -> str:
 
 def revoke(connection: Connection, digest: str, occurrence_id: int | None, *, by: str | None, reason: str | None,
            now: dt.datetime) -> RevokedLink:
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     result = connection.execute(dialect_insert(t.table_of(t.RevokedLinkRow)).values(
         digest=digest, occurrence_id=occurrence_id, revoked_at=to_db(now), revoked_by=by, reason=reason,
     ).on_conflict_do_nothing().returning(col(t.RevokedLinkRow.digest)))  # a row back only when inserted

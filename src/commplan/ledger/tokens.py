@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from ..i18n import _
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 
 SEALED = "fernet:"  # what marks an encrypted value; anything else is a plain-text row from before
 
@@ -89,7 +89,7 @@ def save(connection: Connection, provider: str, pair: TokenPair, now: dt.datetim
         "access_expires_at": to_db(now + dt.timedelta(seconds=pair.expires_in)), "refreshed_at": to_db(now),
         "last_error": None,
     }
-    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    dialect_insert = insert_for(connection)
     statement = dialect_insert(t.table_of(t.OAuthTokenRow)).values(**values)
     connection.execute(statement.on_conflict_do_update(
         index_elements=["provider"], set_={k: v for k, v in values.items() if k != "provider"}

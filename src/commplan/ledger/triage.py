@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, RowMapping, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from ..i18n import N_
 from . import tables as t
 from .clock import from_db, to_db
+from .engine import insert_for
 
 SOURCES = ("feed", "zalo", "email")
 # why an item waits (msgids: `_()` them where shown)
@@ -79,10 +79,9 @@ def external_key(external_id: str) -> str:
 def _insert_once(connection: Connection, table: type, values: dict) -> Any:
     """Insert unless the row's unique key exists (a concurrent twin included): the new row's first key
     column, or None. (RETURNING, because a driver's rowcount after ON CONFLICT DO NOTHING is not reliable.)"""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     target = t.table_of(table)
     key = next(iter(target.primary_key.columns))
-    statement = dialect.insert(target).values(**values).on_conflict_do_nothing().returning(key)
+    statement = insert_for(connection)(target).values(**values).on_conflict_do_nothing().returning(key)
     return connection.execute(statement).scalar_one_or_none()
 
 

@@ -8,7 +8,7 @@ the response (a background task), and whatever comes of them is noted with the e
 handling crashes is not lost: it waits in triage ("failed") with what it carried, and its sender is told.
 The verified body is kept with the claim until its outcome is noted: an event whose handling never ran (the
 process stopped after answering Zalo) is handled by the background task of an event arriving RETRY_AFTER
-later or more (`retry_pending`).
+later or more (`retry_pending`, looked for at most once per RETRY_AFTER in a process).
 
 Answers: 401 (unsigned, badly signed, another app's, stale) and 400 (not an event), with nothing
 recorded; 404 when the OA's secret key is not configured (the webhook does not exist then); 503 when the
@@ -70,8 +70,19 @@ async def zalo_webhook(request: Request, background: BackgroundTasks) -> Respons
     if not fresh:
         return PlainTextResponse("duplicate")
     background.add_task(process, request, ledger, event)
-    background.add_task(retry_pending, request, ledger, now)
+    if _retry_due(request, now):
+        background.add_task(retry_pending, request, ledger, now)
     return PlainTextResponse("ok")
+
+
+def _retry_due(request: Request, now: dt.datetime) -> bool:
+    """Look for events left unhandled at most once per RETRY_AFTER in a process, not on every event: the
+    search reads the inbound messages, which grow with every message received."""
+    last: dt.datetime | None = getattr(request.app.state, "zalo_retried_at", None)
+    if last is not None and now - last < RETRY_AFTER:
+        return False
+    request.app.state.zalo_retried_at = now
+    return True
 
 
 def _text(raw: bytes) -> str | None:
